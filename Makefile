@@ -1,0 +1,102 @@
+# keybus - build, test, benchmark. See README.md.
+#
+#   make            build/bin/keybus-reader (and every app)
+#   make run        the demo (decodes the bundled sample capture with --status)
+#   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
+#   make coverage   branch coverage of src/core (fails below 90 %)
+#   make size       cross builds of the engine: size per unit, RAM probe
+#   make bench      instruction counts (callgrind) of the interrupt and decode paths
+#
+# V selects a build variant (directory build/$(V)); the apps in build/bin come
+# from the default variant "rel".
+
+V        ?= rel
+B        := build/$(V)
+DEPS_OK  := build/.deps-ok
+
+ifeq ($(V),clang)
+CC       := clang
+endif
+ifeq ($(V),asan)
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ifeq ($(V),cov)
+SAN      := --coverage
+endif
+
+OPT      ?= $(if $(filter cov asan,$(V)),-O0 -g,-O2 -g)
+WARN     := -Wall -Wextra -Werror -pedantic -Wshadow -Wundef
+CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) -Iinclude
+HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) -Iinclude -Isrc -I/usr/include/cjson
+TEST_CFLAGS := $(HOST_CFLAGS) -Itests -DKB_TEST_DATA_DIR=\"$(CURDIR)/tests/data\" -DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:abort\(\)\) -include stdlib.h
+LDLIBS   := -lcjson -lm
+
+CORE_SRC := $(sort $(wildcard src/core/*.c))
+HOST_SRC := $(sort $(wildcard src/host/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
+HOST_OBJ := $(HOST_SRC:%.c=$(B)/obj/%.o)
+APPS     := $(notdir $(wildcard apps/*))
+UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+.PHONY: all apps tests run test coverage size bench deps clean
+.SECONDARY:
+
+all: apps
+
+deps: $(DEPS_OK)
+$(DEPS_OK): scripts/deps.sh
+	@bash scripts/deps.sh
+	@mkdir -p build && touch $@
+
+apps: $(DEPS_OK) $(APPS:%=$(B)/bin/%)
+ifeq ($(V),rel)
+	@mkdir -p build/bin
+	@for a in $(APPS); do cp -f $(B)/bin/$$a build/bin/$$a; done
+endif
+
+$(B)/obj/src/core/%.o: src/core/%.c $(wildcard include/keybus/*.h src/core/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(B)/obj/src/host/%.o: src/host/%.c $(wildcard include/keybus/*.h src/host/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/lib/libkbcore.a: $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/libkbhost.a: $(HOST_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/%: $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/%/*.c apps/%/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
+
+.SECONDEXPANSION:
+$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
+
+tests: apps $(UNIT_BIN)
+
+run: $(DEPS_OK)
+	@$(MAKE) --no-print-directory apps V=rel >/dev/null
+	./build/bin/keybus-reader --status tests/data/captures/Dilbert66-esphome-dsckeybus-issue-3.txt
+
+test: $(DEPS_OK)
+	@bash tests/run.sh
+
+coverage: $(DEPS_OK)
+	@bash tests/coverage.sh
+
+size: $(DEPS_OK)
+	@bash bench/size.sh
+
+bench: $(DEPS_OK)
+	@bash bench/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_link.h - link layer: clock edges and data samples in, whole messages out.
+ *
+ * What it promises
+ *   A port calls kb_link_edge() from its clock-pin interrupt (both edges) and
+ *   kb_link_sample() 250 us after each edge (from a one-shot timer, or from a
+ *   replay of timestamped edges). Each call is O(1): no loop over a frame, no
+ *   copy, no division, no atomic read-modify-write. Bits go straight into the
+ *   slot of the frame ring that the task will read; a message is published by
+ *   one store of the ring's head index after a compiler barrier.
+ *   A clock-high period longer than KB_GAP_US ends a message; the next falling
+ *   edge is bit 0 of the new one. Messages with fewer than 8 panel bits are
+ *   discarded (counted as runts). A full ring counts an overflow and the new
+ *   message is lost whole; committed frames are never touched.
+ *
+ * Who calls what, from where
+ *   kb_link_init()            task, before the port attaches its interrupts.
+ *   kb_link_edge()            interrupt (KB_ISR_FN), both clock edges.
+ *   kb_link_sample()          interrupt (KB_ISR_FN), 250 us after each edge.
+ *   kb_link_peek/pop()        task: the single consumer of the ring.
+ *   kb_link_tick()            task, periodically: the 3 s disconnected rule.
+ *   kb_link_finish()          task, only when no interrupt can run (end of a
+ *                             replayed capture): publishes the last message.
+ *   kb_link_stats()           task.
+ *
+ * Timestamps are the port's 32-bit microsecond counter; it may wrap (all
+ * arithmetic is modulo 2^32).
+ */
+#ifndef KB_LINK_H_
+#define KB_LINK_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keybus/kb_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- Types */
+
+/* One captured message: the panel stream (clock-high phases) and the module
+ * stream (clock-low phases) of the same clock cycles. Byte layout follows the
+ * protocol notes: [0] command, [1] the stop bit alone, [2..] data, MSB first.
+ * Bytes beyond the captured bit count are stale and must not be read. */
+typedef struct kb_frame_s {
+  uint8_t panel[KB_FRAME_BYTES];
+  uint8_t module[KB_FRAME_BYTES];
+  uint8_t panel_bits;  /* panel bits sampled, trailing bits included (saturates at 255) */
+  uint8_t module_bits; /* module bits sampled */
+  uint8_t module_seen; /* nonzero when any module bit read 0 (a module spoke) */
+  uint8_t reserved;
+  uint32_t t_start_us; /* falling edge that began the message */
+} kb_frame_t;
+
+/* What the port must do with the write (virtual keypad) line after an edge. */
+typedef enum {
+  KB_LINK_WRITE_RELEASE = 0, /* leave the data line released (bus reads 1) */
+  KB_LINK_WRITE_PULL_LOW = 1 /* pull the data line low for this low phase */
+} kb_link_write_t;
+
+/* Counters for health reporting (task-side snapshot). */
+typedef struct {
+  uint32_t messages;   /* message boundaries seen */
+  uint32_t frames;     /* frames published to the ring */
+  uint32_t overflows;  /* messages lost because the ring was full */
+  uint32_t runts;      /* messages with < 8 panel bits, dropped */
+  uint8_t high_water;  /* most frames ever waiting in the ring */
+} kb_link_stats_t;
+
+/* Link state. Public so firmware can place it statically; fields are
+ * internal. All of it is set by kb_link_init() before interrupts attach. */
+typedef struct kb_link_s {
+  kb_frame_t slot[KB_FRAME_RING + 1];
+  volatile uint8_t head; /* written by the interrupt only: slot being filled */
+  volatile uint8_t tail; /* written by the task only: oldest unread slot */
+  /* interrupt-side capture state */
+  kb_frame_t *cur;
+  uint32_t t_rise_us;
+  uint8_t in_msg;
+  uint8_t p_idx, p_left, p_acc;
+  uint8_t m_idx, m_left, m_acc;
+  uint8_t high_water;
+  uint32_t messages, frames, overflows, runts;
+  /* task-side connection tracking */
+  uint32_t tick_messages;
+  uint32_t tick_last_us;
+  uint8_t connected;
+  uint8_t tick_started;
+  /* virtual-keypad write path (idle unless armed by the keys module) */
+  volatile uint8_t wr_armed;
+  uint8_t wr_state[6];
+} kb_link_t;
+
+/* Connection state change reported by kb_link_tick(). */
+typedef enum {
+  KB_LINK_NO_CHANGE = 0,
+  KB_LINK_CONNECTED = 1,
+  KB_LINK_DISCONNECTED = 2
+} kb_link_change_t;
+
+/* ------------------------------------------------------------ Task API */
+
+/* Clears all state. Call before attaching interrupts. */
+void kb_link_init(kb_link_t *l);
+
+/* Oldest published frame, or NULL when the ring is empty. The pointer stays
+ * valid (and its contents untouched) until kb_link_pop(). */
+const kb_frame_t *kb_link_peek(kb_link_t *l);
+
+/* Releases the frame returned by kb_link_peek(). */
+void kb_link_pop(kb_link_t *l);
+
+/* Applies the disconnected rule at task time now_us (same clock as the
+ * edges): connected once a message boundary is seen, disconnected after
+ * KB_DISCONNECT_US without one. Returns what changed. */
+kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us);
+
+/* True while the bus counts as connected (as of the last tick). */
+bool kb_link_connected(const kb_link_t *l);
+
+/* Publishes the message in progress (if it has >= 8 panel bits) as if a
+ * boundary had been seen. Only when no interrupt can run: end of a replay. */
+void kb_link_finish(kb_link_t *l);
+
+void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out);
+
+/* ------------------------------------------------------- Interrupt API */
+
+/* A clock edge at now_us; clock_high is the clock level after the edge.
+ * Falling edge after > KB_GAP_US of clock high: publishes the previous message
+ * and starts a new one. Returns what the port must do with the write line
+ * (always KB_LINK_WRITE_RELEASE on a rising edge and while no key is being
+ * written). O(1). */
+KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us);
+
+/* The data line sampled 250 us after the last edge. clock_high is the clock
+ * level at the sample (re-read by the port): high = a panel bit, low = a
+ * module bit. O(1). */
+KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KB_LINK_H_ */

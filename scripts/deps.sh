@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages keybus needs to build, test and benchmark.
+# Idempotent: packages already present are left alone; prints what it does.
+set -eu
+pkgs=(
+  build-essential clang libclang-rt-14-dev 
+  libcjson-dev                             
+  valgrind                                 
+  gcovr                                    
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  binutils python3
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps: done"

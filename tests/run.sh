@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test: unit/golden binaries built with gcc, clang and gcc+ASan+UBSan,
+# then the script tests in tests/cli (CLI behaviour, cross builds, benchmarks
+# with deterministic figures). Each binary or script prints
+# "kt: <name>: N passed, M failed"; a crash or a non-zero exit without failed
+# tests counts as one failure. The last line is the total.
+set -u
+cd "$(dirname "$0")/.."
+pass=0
+fail=0
+failed_names=()
+
+tally() { # name rc output
+  local name=$1 rc=$2 out=$3 line n m
+  line=$(printf '%s\n' "$out" | grep -E '^kt: .*: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+  if [ -z "$line" ]; then
+    printf '%s\n' "$out" | tail -n 30
+    echo "CRASH/NO RESULT: $name (exit $rc)"
+    fail=$((fail + 1)); failed_names+=("$name"); return
+  fi
+  n=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1/' <<<"$line")
+  m=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\2/' <<<"$line")
+  pass=$((pass + n)); fail=$((fail + m))
+  if [ "$m" -gt 0 ] || [ "$rc" -ne 0 ]; then
+    printf '%s\n' "$out" | grep -v '^kt: ' | tail -n 60
+    failed_names+=("$name")
+    [ "$m" -eq 0 ] && fail=$((fail + 1))
+  fi
+  echo "$line"
+}
+
+for v in rel clang asan; do
+  echo "== build variant $v"
+  if ! make --no-print-directory V="$v" -j2 tests >"build-$v.log" 2>&1; then
+    tail -n 40 "build-$v.log"
+    echo "BUILD FAILED: variant $v"
+    fail=$((fail + 1)); failed_names+=("build-$v"); rm -f "build-$v.log"; continue
+  fi
+  rm -f "build-$v.log"
+  while IFS= read -r t; do
+    out=$(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$t" 2>&1); rc=$?
+    tally "$v:${t#build/$v/tests/}" "$rc" "$out"
+  done < <(find "build/$v/tests" -type f -perm -u+x | sort)
+done
+
+echo "== script tests"
+for s in tests/cli/*.sh; do
+  [ -e "$s" ] || continue
+  out=$(bash "$s" 2>&1); rc=$?
+  tally "$s" "$rc" "$out"
+done
+
+if [ ${#failed_names[@]} -gt 0 ]; then
+  echo "failing: ${failed_names[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
