@@ -39,6 +39,8 @@ APPS     := $(notdir $(wildcard apps/*))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
+
+.SECONDEXPANSION:
 .PHONY: all apps tests run test coverage size bench deps clean
 .SECONDARY:
 
@@ -71,11 +73,10 @@ $(B)/lib/libkbhost.a: $(HOST_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/%: $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/%/*.c apps/%/*.h)
+$(B)/bin/%: $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
 
-.SECONDEXPANSION:
 $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)

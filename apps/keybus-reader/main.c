@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * keybus-reader: decodes Keybus traffic from logs users already have
+ * (KeybusReader text logs of every version, ESPHome hex logs) and from VCD
+ * files of the clock and data wires, which it replays edge by edge through
+ * the same link layer the firmware uses.
+ *
+ *   keybus-reader [--json | --status | --state] [--vcd-out OUT.vcd] FILE...
+ *
+ * The FILEs in order form one input ("-" = stdin). A "# capture" comment line
+ * starts a new capture with a fresh status model. Exit 0 when every input was
+ * read (bad lines are reported on stderr and skipped), 2 for usage errors or
+ * unreadable files. See docs/keybus-reader.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/kb_capture.h"
+#include "host/kb_edges.h"
+#include "host/kb_json.h"
+#include "host/kb_text.h"
+#include "host/kb_vcd.h"
+#include "host/kb_wave.h"
+#include "keybus/kb_engine.h"
+
+typedef enum { MODE_TEXT = 0, MODE_JSON, MODE_STATUS, MODE_STATE } mode_t_;
+
+/* One input item: a log record, or a frame/connection change from a VCD. */
+typedef struct {
+  kb_cap_rec_t r;
+  const char *file;
+  int live;          /* from edges (VCD): the live noise filter applies */
+  uint16_t noise;    /* log status frames: bytes judged as noise */
+  int dropped;       /* log status frame whose every change is noise */
+} item_t;
+
+typedef struct {
+  item_t *v;
+  size_t n, cap;
+} items_t;
+
+static int push(items_t *it, const item_t *x) {
+  if (it->n == it->cap) {
+    size_t cap = it->cap ? it->cap * 2 : 256;
+    item_t *v = realloc(it->v, cap * sizeof *v);
+    if (!v) return -1;
+    it->v = v;
+    it->cap = cap;
+  }
+  it->v[it->n++] = *x;
+  return 0;
+}
+
+/* ------------------------------------------------------------ VCD input */
+
+typedef struct {
+  items_t *items;
+  const char *file;
+  kb_link_t link;
+  kb_edges_t adapt;
+  uint64_t now_us;
+  int oom;
+} vcd_ctx_t;
+
+static void drain_link(vcd_ctx_t *c) {
+  const kb_frame_t *f;
+  while ((f = kb_link_peek(&c->link)) != NULL) {
+    item_t x;
+    uint64_t t = c->now_us - (uint32_t)((uint32_t)c->now_us - f->t_start_us);
+    memset(&x, 0, sizeof x);
+    x.file = c->file;
+    x.live = 1;
+    x.r.kind = KB_CAP_FRAME;
+    x.r.source = KB_CAP_PANEL;
+    memcpy(x.r.bytes, f->panel, KB_FRAME_BYTES);
+    x.r.bits = f->panel_bits;
+    x.r.nbytes = (uint8_t)kb_cap_nbytes(f->panel_bits);
+    x.r.has_time = true;
+    x.r.t = (double)t / 1e6;
+    x.r.t_res_ms = 0;
+    if (push(c->items, &x)) c->oom = 1;
+    if (f->module_seen) {
+      x.r.source = KB_CAP_MODULE;
+      memcpy(x.r.bytes, f->module, KB_FRAME_BYTES);
+      x.r.bits = f->module_bits;
+      x.r.nbytes = (uint8_t)kb_cap_nbytes(f->module_bits);
+      x.r.has_under = true;
+      x.r.under = f->panel[0];
+      x.r.under_sub = f->panel_bits > 16 ? f->panel[2] : 0;
+      if (push(c->items, &x)) c->oom = 1;
+    }
+    kb_link_pop(&c->link);
+  }
+}
+
+static void tick(vcd_ctx_t *c) {
+  kb_link_change_t ch = kb_link_tick(&c->link, (uint32_t)c->now_us);
+  if (ch != KB_LINK_NO_CHANGE) {
+    item_t x;
+    memset(&x, 0, sizeof x);
+    x.file = c->file;
+    x.live = 1;
+    x.r.kind = ch == KB_LINK_CONNECTED ? KB_CAP_CONNECTED : KB_CAP_DISCONNECTED;
+    x.r.has_time = true;
+    x.r.t = (double)c->now_us / 1e6;
+    if (push(c->items, &x)) c->oom = 1;
+  }
+}
+
+static void vcd_edge(void *ctx, const kb_edge_t *e) {
+  vcd_ctx_t *c = ctx;
+  /* one tick per 100 ms of bus time is plenty for a 3 s rule */
+  if (e->t_us / 100000u != c->now_us / 100000u) {
+    c->now_us = e->t_us;
+    tick(c);
+  }
+  c->now_us = e->t_us;
+  kb_edges_feed(&c->adapt, e);
+  drain_link(c);
+}
+
+static int read_vcd(FILE *f, const char *name, items_t *items) {
+  static vcd_ctx_t c; /* the link is large; one VCD at a time */
+  kb_vcd_reader_t r;
+  kb_errs_t errs = {0};
+  long n;
+  memset(&c, 0, sizeof c);
+  c.items = items;
+  c.file = name;
+  kb_link_init(&c.link);
+  kb_edges_init(&c.adapt, &c.link);
+  if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
+    for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
+    kb_errs_free(&errs);
+    return -1;
+  }
+  n = kb_vcd_read_all(&r, vcd_edge, &c);
+  kb_edges_finish(&c.adapt);
+  drain_link(&c);
+  c.now_us = r.t_us > c.now_us ? r.t_us : c.now_us;
+  tick(&c);
+  for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
+  kb_errs_free(&errs);
+  if (c.oom) return -1;
+  return n < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ log input */
+
+/* Logs that print a fixed 16-byte buffer or a list with a trailing value
+ * do not say how long the frame was: the command's length table does. */
+static void unpad(kb_cap_rec_t *r) {
+  uint8_t cmd, sub, n;
+  if (!r->padded) return;
+  cmd = r->source == KB_CAP_MODULE ? r->under : r->bytes[0];
+  sub = r->source == KB_CAP_MODULE ? r->under_sub : r->nbytes > 2 ? r->bytes[2] : 0;
+  if (r->source == KB_CAP_MODULE && !r->has_under) return;
+  n = kb_decode_frame_len(cmd, sub, r->nbytes);
+  if (n) {
+    r->nbytes = n;
+    r->bits = (uint16_t)(8u * n - 7u);
+  }
+}
+
+static int read_log(FILE *f, const char *name, items_t *items) {
+  kb_cap_log_t log;
+  int rc;
+  kb_cap_init(&log);
+  rc = kb_cap_parse_stream(&log, f, name);
+  for (size_t i = 0; i < log.errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", log.errs.msg[i]);
+  for (size_t i = 0; i < log.n; i++) {
+    item_t x;
+    memset(&x, 0, sizeof x);
+    x.r = log.rec[i];
+    x.file = name;
+    if (x.r.kind == KB_CAP_SECTION) {
+      x.r.name = x.r.name ? strdup(x.r.name) : NULL;
+    }
+    if (x.r.kind == KB_CAP_FRAME) unpad(&x.r);
+    if (push(items, &x)) rc = -1;
+  }
+  kb_cap_free(&log);
+  return rc;
+}
+
+/* ------------------------------------------------ log noise judgement */
+
+static int panel_status_ok(const item_t *x) {
+  kb_decoded_t d;
+  if (x->r.kind != KB_CAP_FRAME || x->r.source != KB_CAP_PANEL || x->live) return 0;
+  if (x->r.bytes[0] != 0x05 && x->r.bytes[0] != 0x1B) return 0;
+  kb_decode_panel(x->r.bytes, x->r.nbytes, x->r.bits, &d);
+  return d.check == KB_CHECK_OK;
+}
+
+static long long ms_at_res(const item_t *x) {
+  long long ms = llround(x->r.t * 1000.0);
+  int res = x->r.t_res_ms > 0 ? x->r.t_res_ms : 1;
+  return ms - ms % res;
+}
+
+/* One frame of lookahead per status command, within each capture. */
+static void judge(items_t *it) {
+  for (size_t i = 0; i < it->n; i++) {
+    item_t *cur = &it->v[i], *prev = NULL, *next = NULL;
+    int soon = 1;
+    if (!panel_status_ok(cur)) continue;
+    for (size_t j = i; j-- > 0;) {
+      if (it->v[j].r.kind == KB_CAP_SECTION) break;
+      if (panel_status_ok(&it->v[j]) && it->v[j].r.bytes[0] == cur->r.bytes[0]) {
+        prev = &it->v[j];
+        break;
+      }
+    }
+    for (size_t j = i + 1; j < it->n; j++) {
+      if (it->v[j].r.kind == KB_CAP_SECTION) break;
+      if (panel_status_ok(&it->v[j]) && it->v[j].r.bytes[0] == cur->r.bytes[0]) {
+        next = &it->v[j];
+        break;
+      }
+    }
+    if (!prev || !next) continue;
+    if (cur->r.has_time && next->r.has_time) {
+      long long dt = ms_at_res(next) - ms_at_res(cur);
+      soon = dt >= 0 && dt < 1000;
+    }
+    cur->noise = kb_filter_log_judge(prev->r.bytes, prev->r.bits, cur->r.bytes, cur->r.bits,
+                                     next->r.bytes, next->r.bits, soon != 0);
+    if (cur->noise) {
+      /* every changed byte is noise: the frame carries nothing new */
+      int all = 1;
+      for (uint8_t k = 2; k < cur->r.nbytes && k < 10; k++)
+        if (cur->r.bytes[k] != prev->r.bytes[k] &&
+            !(cur->noise & (1u << ((cur->r.bytes[0] == 0x1B ? 8u : 0u) + k - 2u))))
+          all = 0;
+      cur->dropped = all;
+    }
+  }
+}
+
+/* ------------------------------------------------------------- output */
+
+typedef struct {
+  mode_t_ mode;
+  kb_engine_t eng;
+  const item_t *cur;
+  /* VCD out */
+  FILE *vcd;
+  kb_vcd_writer_t vw;
+  kb_wave_t wave;
+  uint8_t last_panel[256][KB_FRAME_BYTES];
+  uint16_t last_bits[256];
+  int pending_panel; /* a panel frame waiting for a possible module line */
+  uint8_t pp[KB_FRAME_BYTES];
+  uint16_t pp_bits;
+  int pp_reps;
+} out_t;
+
+static void fmt_time(const item_t *x, char *buf, size_t n) {
+  if (!x->r.has_time) {
+    snprintf(buf, n, "%s:%d", x->file, x->r.lineno);
+    return;
+  }
+  if (x->live) {
+    snprintf(buf, n, "%.6f", x->r.t);
+  } else if (x->r.t_res_ms == 10) {
+    snprintf(buf, n, "%.2f", x->r.t);
+  } else {
+    long long ms = llround(x->r.t * 1000.0);
+    long long s = ms / 1000;
+    if (x->r.t_res_ms == 1)
+      snprintf(buf, n, "%02lld:%02lld:%02lld.%03lld", s / 3600 % 100, s / 60 % 60, s % 60, ms % 1000);
+    else
+      snprintf(buf, n, "%02lld:%02lld:%02lld", s / 3600 % 100, s / 60 % 60, s % 60);
+  }
+}
+
+static void on_event(void *ctx, const kb_event_t *ev) {
+  out_t *o = ctx;
+  char ts[64], text[256];
+  if (o->mode != MODE_STATUS) return;
+  if (ev->type == KB_EV_FRAME_ERROR || ev->type == KB_EV_NOISE || ev->type == KB_EV_KEY) return;
+  fmt_time(o->cur, ts, sizeof ts);
+  kb_text_event(ev, text, sizeof text);
+  printf("%s %s\n", ts, text);
+}
+
+static uint32_t t_ms(const item_t *x) {
+  return x->r.has_time ? (uint32_t)(llround(x->r.t * 1000.0) & 0xFFFFFFFFll) : 0;
+}
+
+/* VCD out: one message per frame; log status frames K times so that the
+ * replay (live filter) reaches the same states; module lines ride on their
+ * panel frame, or on the last panel frame of that command. */
+static void vcd_flush(out_t *o, const uint8_t *module, uint16_t mbits) {
+  (void)mbits;
+  if (!o->pending_panel) return;
+  for (int i = 0; i < o->pp_reps; i++) {
+    kb_wave_message(&o->wave, o->pp, i == 0 ? module : NULL, o->pp_bits);
+    kb_wave_idle(&o->wave, 5000);
+  }
+  o->pending_panel = 0;
+}
+
+static void vcd_item(out_t *o, const item_t *x, const kb_decoded_t *d) {
+  if (!o->vcd || x->r.kind != KB_CAP_FRAME) return;
+  if (x->r.source == KB_CAP_PANEL) {
+    uint16_t bits;
+    vcd_flush(o, NULL, 0);
+    if (d->check != KB_CHECK_OK) return; /* garbage is not replayed */
+    bits = (uint16_t)(8u * d->nbytes - 7u);
+    memcpy(o->pp, x->r.bytes, KB_FRAME_BYTES);
+    o->pp_bits = bits;
+    o->pp_reps = (d->parts_kind == KB_PARTS_STATUS && !x->live && !x->dropped) ? KB_FILTER_K : 1;
+    o->pending_panel = 1;
+    memcpy(o->last_panel[x->r.bytes[0]], x->r.bytes, KB_FRAME_BYTES);
+    o->last_bits[x->r.bytes[0]] = bits;
+  } else {
+    uint8_t under = x->r.under;
+    if (!x->r.has_under) return;
+    if (o->pending_panel && o->pp[0] == under) {
+      vcd_flush(o, x->r.bytes, x->r.bits);
+      return;
+    }
+    vcd_flush(o, NULL, 0);
+    if (!o->last_bits[under]) return;
+    memcpy(o->pp, o->last_panel[under], KB_FRAME_BYTES);
+    o->pp_bits = o->last_bits[under];
+    o->pp_reps = 1;
+    o->pending_panel = 1;
+    vcd_flush(o, x->r.bytes, x->r.bits);
+  }
+}
+
+static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
+  char text[512], label[16], ts[64];
+  kb_text_frame(d, x->r.bytes, text, sizeof text);
+  if (o->mode == MODE_JSON) {
+    cJSON *j = kb_json_frame(d, x->r.bytes, x->r.bits, o->eng.status.synced, text);
+    char *s;
+    if (!j) return;
+    if (!x->r.has_under && x->r.source == KB_CAP_MODULE) cJSON_ReplaceItemInObject(j, "cmd", cJSON_CreateNull());
+    if (x->r.lineno) {
+      cJSON_AddStringToObject(j, "file", x->file);
+      cJSON_AddNumberToObject(j, "line", x->r.lineno);
+    }
+    if (x->r.has_time) {
+      fmt_time(x, ts, sizeof ts);
+      cJSON_AddStringToObject(j, "time", ts);
+    }
+    if (x->noise) cJSON_AddBoolToObject(j, "noise", x->dropped);
+    s = cJSON_PrintUnformatted(j);
+    if (s) puts(s);
+    free(s);
+    cJSON_Delete(j);
+  } else if (o->mode == MODE_TEXT) {
+    fmt_time(x, ts, sizeof ts);
+    kb_text_label(d, label, sizeof label);
+    if (x->r.source == KB_CAP_MODULE)
+      printf("%s [%s/%s] %s\n", ts, d->alarm_key ? "Keypad" : "Module", x->r.has_under ? label : "?", text);
+    else
+      printf("%s [%s] %s%s\n", ts, label, text, x->dropped ? " (dropped as noise)" : "");
+  }
+}
+
+static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_INPUT_LOG, on_event, o); }
+
+static void run(out_t *o, items_t *it) {
+  new_capture(o);
+  for (size_t i = 0; i < it->n; i++) {
+    const item_t *x = &it->v[i];
+    kb_decoded_t d;
+    o->cur = x;
+    switch (x->r.kind) {
+      case KB_CAP_SECTION:
+        vcd_flush(o, NULL, 0);
+        new_capture(o);
+        if (o->mode == MODE_STATUS || o->mode == MODE_TEXT) printf("# %s\n", x->r.name ? x->r.name : "capture");
+        continue;
+      case KB_CAP_CONNECTED:
+      case KB_CAP_DISCONNECTED:
+        kb_engine_connected(&o->eng, x->r.kind == KB_CAP_CONNECTED, t_ms(x));
+        continue;
+      case KB_CAP_OVERFLOW:
+        if (o->mode == MODE_TEXT) printf("%s:%d: the logging tool reported a buffer overflow\n", x->file, x->r.lineno);
+        continue;
+      default:
+        break;
+    }
+    o->eng.input = (uint8_t)(x->live ? KB_INPUT_LIVE : KB_INPUT_LOG);
+    if (x->r.source == KB_CAP_PANEL)
+      (void)kb_engine_panel(&o->eng, x->r.bytes, x->r.nbytes, x->r.bits, x->noise, t_ms(x), &d);
+    else
+      (void)kb_engine_module(&o->eng, x->r.has_under ? x->r.under : 0, x->r.under_sub, x->r.bytes,
+                             x->r.nbytes, x->r.bits, t_ms(x), &d);
+    print_frame(o, x, &d);
+    vcd_item(o, x, &d);
+  }
+  vcd_flush(o, NULL, 0);
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: keybus-reader [--json | --status | --state] [--vcd-out OUT.vcd] FILE...\n"
+          "  Decodes DSC Keybus traffic from KeybusReader/ESPHome logs or VCD captures.\n"
+          "  (default)   one line per frame: time, command, meaning\n"
+          "  --json      one JSON object per frame\n"
+          "  --status    one line per change of the status model\n"
+          "  --state     the status model after the last frame, as JSON\n"
+          "  --vcd-out F also write the frames as clock/data waveforms (VCD)\n"
+          "  FILE        a log or a .vcd; '-' reads stdin; several files form one input\n");
+}
+
+int main(int argc, char **argv) {
+  static out_t o;
+  items_t items = {0};
+  const char *vcd_out = NULL;
+  const char *files[256];
+  int nfiles = 0, rc = 0;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--json")) o.mode = MODE_JSON;
+    else if (!strcmp(a, "--status")) o.mode = MODE_STATUS;
+    else if (!strcmp(a, "--state")) o.mode = MODE_STATE;
+    else if (!strcmp(a, "--vcd-out")) {
+      if (++i >= argc) {
+        fprintf(stderr, "keybus-reader: --vcd-out needs a file name\n");
+        usage(stderr);
+        return 2;
+      }
+      vcd_out = argv[i];
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "keybus-reader: unknown option %s\n", a);
+      usage(stderr);
+      return 2;
+    } else if (nfiles < (int)(sizeof files / sizeof files[0])) {
+      files[nfiles++] = a;
+    } else {
+      fprintf(stderr, "keybus-reader: too many files\n");
+      return 2;
+    }
+  }
+  if (!nfiles) {
+    usage(stderr);
+    return 2;
+  }
+
+  for (int i = 0; i < nfiles; i++) {
+    kb_input_kind_t kind;
+    FILE *f = kb_input_open(files[i], &kind);
+    if (!f) {
+      fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
+      return 2;
+    }
+    if ((kind == KB_INPUT_VCD ? read_vcd(f, files[i], &items) : read_log(f, files[i], &items)) != 0) {
+      fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
+      rc = 2;
+    }
+    fclose(f);
+  }
+  judge(&items);
+
+  if (vcd_out) {
+    o.vcd = fopen(vcd_out, "w");
+    if (!o.vcd) {
+      fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
+      return 2;
+    }
+    kb_vcd_writer_begin(&o.vw, o.vcd, NULL, 0, true, true);
+    kb_wave_init(&o.wave, 0, kb_vcd_writer_cb, &o.vw);
+  }
+  run(&o, &items);
+  if (o.mode == MODE_STATE) {
+    cJSON *j = kb_json_state(&o.eng);
+    char *s = j ? cJSON_Print(j) : NULL;
+    if (s) puts(s);
+    free(s);
+    cJSON_Delete(j);
+  }
+  if (o.vcd) {
+    kb_wave_idle(&o.wave, 10000);
+    if (kb_vcd_writer_end(&o.vw, kb_wave_now(&o.wave)) != 0 || o.vw.err || fclose(o.vcd) != 0) {
+      fprintf(stderr, "keybus-reader: error writing %s\n", vcd_out);
+      rc = 2;
+    }
+  }
+  for (size_t i = 0; i < items.n; i++)
+    if (items.v[i].r.kind == KB_CAP_SECTION) free((void *)items.v[i].r.name);
+  free(items.v);
+  fflush(stdout);
+  return rc;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_decode.h - frame checks and the typed PowerSeries decode of one frame.
+ *
+ * What it promises
+ *   kb_decode_panel() and kb_decode_module() look at one captured frame and
+ *   fill a kb_decoded_t: the verdict of the frame checks (length table with
+ *   the known variants, panel stop bit, checksum for the commands that carry
+ *   one) and, for a usable frame, the typed fields it carries (partition
+ *   lights/status, open zones, date/time, panel event, keys, PGM outputs,
+ *   panel version). They keep no state, never read past the bit count given
+ *   and never write past the struct. Unknown commands and bytes stay visible:
+ *   the caller still has the raw bytes, and the verdict says "unknown".
+ *   Text is not made here (see src/host).
+ *
+ * Who may call: any context (pure functions); normally the task.
+ *
+ * Trust model: bus bytes are untrusted. For any input: no read beyond
+ * min(bytes given, KB_FRAME_BYTES); counts stay within the arrays below;
+ * a frame that fails a check carries no fields (has == 0).
+ */
+#ifndef KB_DECODE_H_
+#define KB_DECODE_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keybus/kb_config.h"
+#include "keybus/kb_pev.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { KB_SRC_PANEL = 0, KB_SRC_MODULE = 1 } kb_source_t;
+
+/* Verdict of the frame checks, in the order they are applied. */
+typedef enum {
+  KB_CHECK_OK = 0,   /* usable */
+  KB_CHECK_RUNT,     /* fewer than 8 bits: not even a command byte */
+  KB_CHECK_FRAMING,  /* panel stop bit (byte 1) is 1 */
+  KB_CHECK_LENGTH,   /* complete bytes do not match the command's length(s) */
+  KB_CHECK_CHECKSUM, /* the command carries a checksum and it does not add up */
+  KB_CHECK_UNKNOWN,  /* command not in the protocol notes (raw bytes only) */
+  KB_CHECK_COUNT
+} kb_check_t;
+
+typedef enum { KB_CSUM_NONE = 0, KB_CSUM_OK, KB_CSUM_BAD } kb_csum_t;
+
+typedef enum {
+  KB_ALARM_KEY_NONE = 0,
+  KB_ALARM_KEY_FIRE,
+  KB_ALARM_KEY_AUX,
+  KB_ALARM_KEY_PANIC
+} kb_alarm_key_t;
+
+/* Flags of kb_decoded_t.has: which fields are filled. */
+#define KB_HAS_PARTS 0x0001u     /* part[]: lights/status per partition */
+#define KB_HAS_ZONES 0x0002u     /* zones[]: open zones zone_first.. */
+#define KB_HAS_TIME 0x0004u      /* time: panel date/time */
+#define KB_HAS_EVENT 0x0008u     /* event, event_parts, event_number */
+#define KB_HAS_KEYS 0x0010u      /* key[]: keypad keys in partition slots */
+#define KB_HAS_ALARM_KEY 0x0020u /* alarm_key: keypad fire/aux/panic */
+#define KB_HAS_VERSION 0x0040u   /* version (BCD major.minor) */
+#define KB_HAS_PGM 0x0080u       /* pgm: PGM outputs 1-14 */
+#define KB_HAS_NOTIFY 0x0100u    /* notify: module "please query me" bits */
+#define KB_HAS_AC 0x0200u        /* ac_trouble (0xE6.1A) */
+
+/* Module notification bits (module data of status commands, notes §4.4). */
+#define KB_NOTIFY_EXPANDER(n) (1ul << (n)) /* zone expander n = 0..7 */
+#define KB_NOTIFY_WIRELESS_BATTERY (1ul << 8)
+#define KB_NOTIFY_MODULE_TAMPER (1ul << 9)
+#define KB_NOTIFY_WIRELESS_KEY (1ul << 10)
+#define KB_NOTIFY_MODULE_STATUS (1ul << 11)
+#define KB_NOTIFY_KEYPAD_ZONE (1ul << 12)
+#define KB_NOTIFY_WIRELESS (1ul << 13)
+#define KB_NOTIFY_KEYPAD (1ul << 14)
+#define KB_NOTIFY_CHIME_BROADCAST (1ul << 15)
+#define KB_NOTIFY_LABEL_BROADCAST (1ul << 16)
+#define KB_NOTIFY_IDLE_SHIFT 24 /* bits 24..31: keypad on partition p going idle (0x1B) */
+
+typedef struct {
+  uint8_t partition; /* 1..8 */
+  uint8_t lights;    /* §3.2 bits */
+  uint8_t status;    /* §3.3 code */
+} kb_dec_part_t;
+
+typedef struct {
+  uint8_t partition; /* 1..8 */
+  uint8_t code;      /* §4.2 key code */
+} kb_dec_key_t;
+
+/* Why the status model would use this frame's partition bytes. */
+typedef enum {
+  KB_PARTS_NONE = 0,
+  KB_PARTS_STATUS,      /* 0x05 / 0x1B: repeated continuously, no checksum */
+  KB_PARTS_ZONE_STATUS, /* 0x27 / 0x2D / 0x34 / 0x3E: checksummed */
+  KB_PARTS_PROGRAMMING  /* 0x0A / 0x0F / 0xE6 programming: not applied to status */
+} kb_parts_kind_t;
+
+typedef struct {
+  uint8_t cmd;      /* panel command (for module frames: the command answered) */
+  uint8_t sub;      /* 0xE6 sub-command (byte 2), else 0 */
+  uint8_t source;   /* kb_source_t */
+  uint8_t check;    /* kb_check_t */
+  uint8_t csum;     /* kb_csum_t */
+  uint8_t nbytes;   /* complete bytes, document convention (byte 1 = stop bit) */
+  uint8_t trailing; /* bits after the last complete byte */
+  uint8_t early;    /* 6-byte 0x05: early-generation panel */
+  uint16_t has;     /* KB_HAS_* */
+  uint8_t parts_kind; /* kb_parts_kind_t */
+  uint8_t nparts;
+  kb_dec_part_t part[4];
+  uint8_t zone_first; /* first zone of zones[] (1, 9, 17, 25, 33, ...) */
+  uint8_t zone_count; /* zones covered (8) */
+  uint8_t zones;      /* open zones, b0 = zone_first */
+  kb_time_t time;
+  kb_pev_t event;
+  uint8_t event_parts;   /* partition bit mask of the event (b0 = partition 1), 0 = system */
+  uint16_t event_number; /* 0xAA / 0xEC event-buffer entry number; 0xFFFF = live event */
+  uint8_t nkeys;
+  kb_dec_key_t key[4];
+  uint8_t alarm_key; /* kb_alarm_key_t */
+  uint8_t version;   /* 0x16 byte 3, BCD */
+  uint16_t pgm;      /* bit n-1 = PGM n on (n = 1..14) */
+  uint8_t ac_trouble;
+  uint32_t notify;   /* KB_NOTIFY_* */
+} kb_decoded_t;
+
+/* ------------------------------------------------------------ API */
+
+/* Complete bytes (document convention) in a frame of `bits` bits:
+ * (bits - 1) / 8 + 1 for bits >= 9, 1 for 8 bits, 0 below. */
+uint8_t kb_decode_nbytes(uint16_t bits);
+
+/* Length (complete bytes) a frame of this command has when a log gives up
+ * to `max` values that may include padding: the longest length the notes
+ * allow for cmd (and sub) that fits in max; 0 when the command is unknown or
+ * no allowed length fits. */
+uint8_t kb_decode_frame_len(uint8_t cmd, uint8_t sub, uint8_t max);
+
+/* True if cmd (and sub for 0xE6) carries a checksum (notes §2.2). */
+bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub);
+
+/* Checks and decodes a panel frame. b: the captured bytes (b[1] = stop bit),
+ * avail: how many of them are present, bits: the bit count as captured
+ * (trailing bits included). early: the generation flag of the status model
+ * (only changes how a 6-byte 0x05 is read; a 6-byte 0x05 always decodes as
+ * early). */
+void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_t *out);
+
+/* Decodes module data captured under panel command `under` (and `under_sub`
+ * = panel byte 2 for 0xE6). Module frames have no checksum or stop-bit rule;
+ * the verdict is OK unless fewer than 8 bits were captured. Fills keys,
+ * alarm_key and notify; query replies (0x11, 0x22..., 0x41, 0x4C, 0x57, 0x58,
+ * 0x70, 0xD5) are decoded by kb_module.h. */
+void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,
+                      uint16_t bits, kb_decoded_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KB_DECODE_H_ */

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT
+ * Frame checks and typed decode of one PowerSeries frame (notes §2-§4). */
+#include "keybus/kb_decode.h"
+
+#include <string.h>
+
+uint8_t kb_decode_nbytes(uint16_t bits) {
+  if (bits < 8) return 0;
+  if (bits < 9) return 1;
+  {
+    uint16_t n = (uint16_t)((bits - 1u) / 8u + 1u);
+    return (uint8_t)(n > 255u ? 255u : n);
+  }
+}
+
+bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
+  switch (cmd) {
+    case 0x05: case 0x11: case 0x1B: case 0x1C: case 0x22: case 0x28: case 0x33:
+    case 0x39: case 0x41: case 0x4C: case 0x57: case 0x58: case 0x70: case 0x94:
+    case 0x9E: case 0xD5:
+      return false;
+    case 0xE6:
+      return !(sub == 0x08 || sub == 0x0A || sub == 0x0C || sub == 0x0E);
+    default:
+      return true;
+  }
+}
+
+/* Allowed frame lengths (notes §2.4). Returns false for commands the notes
+ * do not describe. Two variants at most (early / later generation). */
+static bool lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
+  uint8_t x = 0, y = 0;
+  switch (cmd) {
+    case 0x05: x = 6; y = 10; break;
+    case 0x0A: case 0x0F: case 0x1B: case 0x8D: case 0xD5: x = 10; break;
+    case 0x11: x = 7; y = 9; break;
+    case 0x16: x = 6; break;
+    case 0x1C: x = 2; break;
+    case 0x22: case 0x28: case 0x33: case 0x39: case 0x6E: case 0x70: case 0x9E: x = 7; break;
+    case 0x27: case 0x2D: case 0x34: case 0x3E: case 0x5D: case 0x63: case 0xCE: x = 8; break;
+    case 0x41: case 0x57: case 0x94: case 0xB1: case 0xEB: case 0xEC: x = 11; break;
+    case 0x4C: x = 13; y = 15; break;
+    case 0x58: x = 6; y = 14; break;
+    case 0x64: case 0x69: case 0x75: case 0x7A: case 0x7F: case 0x82: x = 4; break;
+    case 0x87: case 0xBB: case 0xC3: x = 5; break;
+    case 0xA5: case 0xAA: x = 9; break;
+    case 0xE6:
+      switch (sub) {
+        case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06:
+        case 0x20: case 0x21: case 0x1A: x = 11; break;
+        case 0x08: case 0x0A: case 0x0C: case 0x0E: case 0x2B: case 0x2C: x = 9; break;
+        case 0x09: case 0x0B: case 0x0D: case 0x0F: x = 5; break;
+        case 0x17: case 0x18: x = 10; break;
+        case 0x19: case 0x1D: case 0x1F: x = 6; break;
+        default: return false; /* 0x25, 0x41 and others: structure unknown */
+      }
+      break;
+    default:
+      return false;
+  }
+  *a = x;
+  *b = y ? y : x;
+  return true;
+}
+
+uint8_t kb_decode_frame_len(uint8_t cmd, uint8_t sub, uint8_t max) {
+  uint8_t a, b;
+  if (!lengths(cmd, sub, &a, &b)) return 0;
+  if (b <= max) return b;
+  return a <= max ? a : 0;
+}
+
+static void add_part(kb_decoded_t *d, uint8_t partition, uint8_t lights, uint8_t status) {
+  if (d->nparts >= 4) return;
+  d->part[d->nparts].partition = partition;
+  d->part[d->nparts].lights = lights;
+  d->part[d->nparts].status = status;
+  d->nparts++;
+  d->has |= KB_HAS_PARTS;
+}
+
+static void add_key(kb_decoded_t *d, uint8_t partition, uint8_t code) {
+  if (code == 0xFF || d->nkeys >= 4) return;
+  d->key[d->nkeys].partition = partition;
+  d->key[d->nkeys].code = code;
+  d->nkeys++;
+  d->has |= KB_HAS_KEYS;
+}
+
+static void set_event(kb_decoded_t *d, uint8_t set, uint8_t code, uint8_t parts, uint16_t number) {
+  d->event = kb_pev_decode(set, code);
+  d->event_parts = parts;
+  d->event_number = number;
+  d->has |= KB_HAS_EVENT;
+}
+
+static void set_time(kb_decoded_t *d, const uint8_t *t) {
+  kb_pev_time(t, &d->time);
+  d->has |= KB_HAS_TIME;
+}
+
+/* 0xA5 / 0xAA: date/time at byte 2, partition in byte 3 b7..b6, set in byte 5
+ * b1..b0, code at byte 6. */
+static void decode_a5(const uint8_t *b, kb_decoded_t *d) {
+  uint8_t p = (uint8_t)(b[3] >> 6);
+  uint8_t mask = (p == 1 || p == 2) ? (uint8_t)(1u << (p - 1u)) : 0;
+  set_time(d, b + 2);
+  if (b[0] == 0xA5) {
+    if (b[6] == 0 && b[7] == 0) return; /* pure timestamp */
+    set_event(d, (uint8_t)(b[5] & 3u), b[6], mask, 0xFFFF);
+  } else {
+    set_event(d, (uint8_t)(b[5] & 3u), b[6], mask, b[7]);
+  }
+}
+
+/* 0xEB / 0xEC: partition mask at byte 2, date/time at 3, selector 7, code 8. */
+static void decode_eb(const uint8_t *b, kb_decoded_t *d) {
+  set_time(d, b + 3);
+  if (b[0] == 0xEB) {
+    set_event(d, b[7], b[8], b[2], 0xFFFF);
+  } else if (b[7] != 0xFF) { /* 0xFF = empty event-buffer entry */
+    set_event(d, b[7], b[8], b[2], (uint16_t)(b[9] + 256u * (uint16_t)(b[4] >> 6)));
+  }
+}
+
+static void decode_e6(const uint8_t *b, kb_decoded_t *d) {
+  uint8_t sub = b[2];
+  if ((sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21) {
+    uint8_t p = sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
+    add_part(d, p, b[3], b[4]);
+    d->parts_kind = KB_PARTS_PROGRAMMING;
+  } else if (sub == 0x09 || sub == 0x0B || sub == 0x0D || sub == 0x0F) {
+    d->zone_first = (uint8_t)(33u + 8u * (uint8_t)((sub - 0x09u) / 2u));
+    d->zone_count = 8;
+    d->zones = b[3];
+    d->has |= KB_HAS_ZONES;
+  } else if (sub == 0x1A) {
+    d->ac_trouble = (uint8_t)((b[6] >> 4) & 1u);
+    d->has |= KB_HAS_AC;
+  }
+}
+
+static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
+  uint8_t n = d->nbytes;
+  switch (b[0]) {
+    case 0x05:
+      d->parts_kind = KB_PARTS_STATUS;
+      d->early = n == 6;
+      for (uint8_t i = 0; i < (n == 6 ? 2 : 4); i++)
+        add_part(d, (uint8_t)(i + 1u), b[2 + 2 * i], b[3 + 2 * i]);
+      break;
+    case 0x1B:
+      d->parts_kind = KB_PARTS_STATUS;
+      for (uint8_t i = 0; i < 4; i++) add_part(d, (uint8_t)(i + 5u), b[2 + 2 * i], b[3 + 2 * i]);
+      break;
+    case 0x0A:
+    case 0x0F:
+      d->parts_kind = KB_PARTS_PROGRAMMING;
+      add_part(d, b[0] == 0x0A ? 1 : 2, b[2], b[3]);
+      break;
+    case 0x27:
+    case 0x2D:
+    case 0x34:
+    case 0x3E:
+      d->parts_kind = KB_PARTS_ZONE_STATUS;
+      add_part(d, 1, b[2], b[3]);
+      add_part(d, 2, b[4], b[5]);
+      d->zone_first = b[0] == 0x27 ? 1 : b[0] == 0x2D ? 9 : b[0] == 0x34 ? 17 : 25;
+      d->zone_count = 8;
+      d->zones = b[6];
+      d->has |= KB_HAS_ZONES;
+      break;
+    case 0x16:
+      if (b[2] == 0x0E) {
+        d->version = b[3];
+        d->has |= KB_HAS_VERSION;
+      }
+      break;
+    case 0x87:
+      d->pgm = (uint16_t)((b[3] & 0x03u) | ((uint16_t)b[2] << 2) | ((uint16_t)(b[3] & 0xF0u) << 6));
+      d->has |= KB_HAS_PGM;
+      break;
+    case 0xA5:
+    case 0xAA:
+      decode_a5(b, d);
+      break;
+    case 0xEB:
+    case 0xEC:
+      decode_eb(b, d);
+      break;
+    case 0xCE:
+      if (b[2] & 0x20u) set_event(d, (uint8_t)(b[3] & 3u), b[4], 0, 0xFFFF);
+      break;
+    case 0xE6:
+      decode_e6(b, d);
+      break;
+    default:
+      break;
+  }
+}
+
+static void start(kb_decoded_t *d, const uint8_t *b, uint8_t avail, uint16_t bits, uint8_t source) {
+  memset(d, 0, sizeof *d);
+  d->source = source;
+  d->event_number = 0xFFFF;
+  if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
+  d->nbytes = kb_decode_nbytes(bits);
+  if (d->nbytes > avail) d->nbytes = avail;
+  d->trailing = (uint8_t)(bits >= 9 ? (bits - 1u) % 8u : 0);
+  d->cmd = avail ? b[0] : 0;
+  (void)b;
+}
+
+void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_t *d) {
+  uint8_t la, lb;
+  bool known;
+  start(d, b, avail, bits, KB_SRC_PANEL);
+  if (d->nbytes < 1) {
+    d->check = KB_CHECK_RUNT;
+    return;
+  }
+  d->sub = (d->cmd == 0xE6 && d->nbytes > 2) ? b[2] : 0;
+  known = lengths(d->cmd, d->sub, &la, &lb);
+  if (d->nbytes < 2) { /* ended inside the command byte: no stop bit */
+    d->check = known ? KB_CHECK_LENGTH : KB_CHECK_UNKNOWN;
+    return;
+  }
+  if (b[1] != 0) {
+    d->check = KB_CHECK_FRAMING;
+    return;
+  }
+  if (d->nbytes >= 3 && kb_decode_has_checksum(d->cmd, d->sub)) {
+    uint8_t sum = d->cmd;
+    for (uint8_t i = 2; i + 1u < d->nbytes; i++) sum = (uint8_t)(sum + b[i]);
+    d->csum = sum == b[d->nbytes - 1u] ? KB_CSUM_OK : KB_CSUM_BAD;
+  }
+  if (known && d->nbytes != la && d->nbytes != lb) {
+    d->check = KB_CHECK_LENGTH;
+    return;
+  }
+  if (d->csum == KB_CSUM_BAD) {
+    d->check = KB_CHECK_CHECKSUM;
+    return;
+  }
+  if (!known) {
+    d->check = KB_CHECK_UNKNOWN;
+    return;
+  }
+  d->check = KB_CHECK_OK;
+  decode_fields(b, d);
+}
+
+/* Key slots and notification bits of module data under status-class
+ * commands (notes §4.3, §4.4). */
+static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, kb_decoded_t *d) {
+  uint8_t n = d->nbytes;
+  bool e6 = under == 0xE6;
+  uint8_t base = under == 0x1B ? 5 : 1;
+  if (e6) {
+    uint8_t p = sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
+    if (n > 3) add_key(d, p, b[3]);
+    return;
+  }
+  if (under == 0x0F) {
+    if (n > 2) add_key(d, 2, b[2]);
+    return;
+  }
+  if (n > 2) add_key(d, base, b[2]);
+  if (n > 3) add_key(d, (uint8_t)(base + 1u), b[3]);
+  if (under == 0x05 || under == 0x0A || under == 0x1B) {
+    if (n > 8) add_key(d, (uint8_t)(base + 2u), b[8]);
+    if (n > 9) add_key(d, (uint8_t)(base + 3u), b[9]);
+  }
+  if (n > 4 && b[4] != 0xFF) {
+    uint8_t v = (uint8_t)~b[4];
+    if (under == 0x1B) {
+      d->notify |= (uint32_t)v << KB_NOTIFY_IDLE_SHIFT;
+    } else {
+      for (uint8_t i = 0; i < 4; i++)
+        if (v & (0x80u >> i)) d->notify |= KB_NOTIFY_EXPANDER(i);
+      if (v & 0x08u) d->notify |= KB_NOTIFY_WIRELESS_BATTERY;
+      if (v & 0x01u) d->notify |= KB_NOTIFY_MODULE_TAMPER;
+    }
+  }
+  if (n > 5 && b[5] != 0xFF) {
+    uint8_t v = (uint8_t)~b[5];
+    if (v & 0x40u) d->notify |= KB_NOTIFY_WIRELESS_KEY;
+    if (v & 0x20u) d->notify |= KB_NOTIFY_MODULE_STATUS;
+    if (v & 0x04u) d->notify |= KB_NOTIFY_KEYPAD_ZONE;
+    if (v & 0x02u) d->notify |= KB_NOTIFY_WIRELESS;
+  }
+  if (n > 6 && b[6] != 0xFF && under != 0x27 && under != 0x2D && under != 0x34 && under != 0x3E) {
+    if (!(b[6] & 0x80u) && (b[6] & 0x60u) != 0)
+      d->notify |= KB_NOTIFY_CHIME_BROADCAST;
+    else if ((b[6] & 0x60u) == 0)
+      d->notify |= KB_NOTIFY_LABEL_BROADCAST;
+  }
+  if (n > 7 && b[7] != 0xFF && under != 0x27 && under != 0x2D && under != 0x34 && under != 0x3E) {
+    uint8_t v = (uint8_t)~b[7];
+    for (uint8_t i = 0; i < 4; i++)
+      if (v & (0x80u >> i)) d->notify |= KB_NOTIFY_EXPANDER(4u + i);
+    if (v & 0x08u) d->notify |= KB_NOTIFY_KEYPAD;
+  }
+  if (d->notify) d->has |= KB_HAS_NOTIFY;
+}
+
+static bool status_class(uint8_t under, uint8_t sub) {
+  switch (under) {
+    case 0x05: case 0x0A: case 0x0F: case 0x1B: case 0x27: case 0x2D: case 0x34: case 0x3E:
+      return true;
+    case 0xE6:
+      return (sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21;
+    default:
+      return false;
+  }
+}
+
+void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,
+                      uint16_t bits, kb_decoded_t *d) {
+  start(d, b, avail, bits, KB_SRC_MODULE);
+  d->cmd = under;
+  d->sub = under == 0xE6 ? under_sub : 0;
+  if (d->nbytes < 1) {
+    d->check = KB_CHECK_RUNT;
+    return;
+  }
+  d->check = KB_CHECK_OK;
+  switch (b[0]) {
+    case 0xBB: d->alarm_key = KB_ALARM_KEY_FIRE; break;
+    case 0xDD: d->alarm_key = KB_ALARM_KEY_AUX; break;
+    case 0xEE: d->alarm_key = KB_ALARM_KEY_PANIC; break;
+    default: break;
+  }
+  if (d->alarm_key) d->has |= KB_HAS_ALARM_KEY;
+  if (status_class(under, d->sub)) decode_status_module(under, d->sub, b, d);
+}

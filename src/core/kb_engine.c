@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT
+ * Task-side engine: start-up gate, noise filter, status model, events.
+ * Rules follow the protocol notes §5; where the notes mark a reference quirk
+ * (§10.2) we do what is right, and tests/unit/core/test_engine.c names each
+ * such difference (quirk_*). */
+#include "keybus/kb_engine.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static void emit(kb_engine_t *e, kb_event_t *ev, uint32_t t_ms) {
+  ev->t_ms = t_ms;
+  if (e->cb) e->cb(e->cb_ctx, ev);
+}
+
+static void emit_simple(kb_engine_t *e, uint8_t type, uint8_t partition, uint8_t on,
+                        uint8_t value, uint16_t number, uint32_t t_ms) {
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = type;
+  ev.partition = partition;
+  ev.on = on;
+  ev.value = value;
+  ev.number = number;
+  emit(e, &ev, t_ms);
+}
+
+static void set_flag(kb_engine_t *e, uint8_t *field, uint8_t v, uint8_t type, uint8_t partition,
+                     uint32_t t_ms) {
+  if (*field == v) return;
+  *field = v;
+  emit_simple(e, type, partition, v, 0, 0, t_ms);
+}
+
+/* Sets or clears zone z (1-based) in a bitmap; reports a change. */
+static void set_zone(kb_engine_t *e, uint8_t *map, uint8_t zone, uint8_t on, uint8_t type,
+                     uint32_t t_ms) {
+  uint8_t i, m;
+  if (zone < 1 || zone > KB_MAX_ZONES) return;
+  i = (uint8_t)((zone - 1u) / 8u);
+  m = (uint8_t)(1u << ((zone - 1u) % 8u));
+  if (((map[i] & m) != 0) == (on != 0)) return;
+  map[i] = (uint8_t)(on ? map[i] | m : map[i] & (uint8_t)~m);
+  emit_simple(e, type, 0, on, 0, zone, t_ms);
+}
+
+void kb_engine_init(kb_engine_t *e, kb_input_t input, kb_event_cb cb, void *ctx) {
+  KB_ASSERT(e != NULL);
+  memset(e, 0, sizeof *e);
+  e->input = (uint8_t)input;
+  e->cb = cb;
+  e->cb_ctx = ctx;
+  /* Until the panel reports a trouble, AC and battery count as fine. */
+  e->status.ac_power = 1;
+  e->status.battery_ok = 1;
+}
+
+/* ------------------------------------------------- partition rules §5.2 */
+
+/* Re-derives partition p's state from its committed lights/status bytes and
+ * reports what changed. */
+static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t cmd,
+                            uint32_t t_ms) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  kb_partition_t n = *pt;
+  uint8_t st = n.status, li = n.lights;
+
+  n.disabled = st == 0xC7;
+  if (st < 0x12) n.fire = (li >> 6) & 1u;
+  /* Trouble is a system light; it is read from partition 1 of 0x05 only, and
+   * only in plain states (menus make the light flash). 0x1B's partition 5
+   * would otherwise overwrite it (quirk, notes §5.2/§10.2). */
+  if (cmd == 0x05 && first_of_cmd && st <= 0x06)
+    set_flag(e, &e->status.trouble, (li >> 4) & 1u, KB_EV_TROUBLE, 0, t_ms);
+
+  switch (st) {
+    case 0x01:
+    case 0x02:
+    case 0x03:
+      n.ready = st != 0x03;
+      n.entry_delay = 0;
+      if (st != 0x03) {
+        n.armed = KB_ARMED_NONE;
+        n.alarm = 0;
+      }
+      /* Disarmed statuses end an exit delay and a no-entry-delay arming
+       * (the reference keeps both: quirk, notes §5.2). */
+      if (n.armed == KB_ARMED_NONE) {
+        n.no_entry_delay = 0;
+        n.exit_delay = 0;
+        n.exit_target = KB_EXIT_NONE;
+      }
+      break;
+    case 0x04:
+    case 0x05:
+      n.armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      n.ready = 0;
+      n.exit_delay = 0;
+      n.exit_target = KB_EXIT_NONE;
+      n.entry_delay = 0;
+      break;
+    case 0x06:
+    case 0x16:
+      /* Started while armed with no entry delay: the code says the mode,
+       * the same way for 0x05 and 0x27 (quirk, notes §5.3). */
+      if (n.armed == KB_ARMED_NONE) n.armed = st == 0x06 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      n.no_entry_delay = 1;
+      n.ready = 0;
+      n.exit_delay = 0;
+      n.exit_target = KB_EXIT_NONE;
+      break;
+    case 0x08:
+      n.exit_delay = 1;
+      if (n.exit_target != KB_EXIT_NO_ENTRY_DELAY)
+        n.exit_target = (li & 0x08u) ? KB_EXIT_STAY : KB_EXIT_AWAY;
+      n.ready = 1;
+      break;
+    case 0x09:
+      n.ready = 1;
+      n.exit_target = KB_EXIT_NO_ENTRY_DELAY;
+      break;
+    case 0x0C:
+      n.ready = 0;
+      n.entry_delay = 1;
+      break;
+    case 0x11:
+      n.ready = 0;
+      n.entry_delay = 0;
+      n.alarm = 1;
+      break;
+    case 0x15:
+      n.ready = 1;
+      break;
+    case 0x3D:
+    case 0x3E:
+      if (st == 0x3E) n.ready = 1;
+      n.exit_delay = 0;
+      n.exit_target = KB_EXIT_NONE;
+      n.entry_delay = 0;
+      n.armed = KB_ARMED_NONE;
+      n.no_entry_delay = 0;
+      n.alarm = 0;
+      break;
+    case 0x8F:
+      if (n.armed == KB_ARMED_NONE) n.ready = 1;
+      break;
+    default:
+      n.ready = 0;
+      break;
+  }
+  if (n.disabled) n.ready = 0;
+
+  /* report in a stable order: disabled, armed, exit, entry, alarm, ... */
+  if (n.disabled != pt->disabled) emit_simple(e, KB_EV_DISABLED, p, n.disabled, 0, 0, t_ms);
+  if (n.armed != pt->armed)
+    emit_simple(e, KB_EV_ARMED, p, n.armed != KB_ARMED_NONE, n.armed, 0, t_ms);
+  if (n.no_entry_delay != pt->no_entry_delay)
+    emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, n.no_entry_delay, 0, 0, t_ms);
+  if (n.exit_delay != pt->exit_delay || (n.exit_delay && n.exit_target != pt->exit_target))
+    emit_simple(e, KB_EV_EXIT_DELAY, p, n.exit_delay, n.exit_target, 0, t_ms);
+  if (n.entry_delay != pt->entry_delay)
+    emit_simple(e, KB_EV_ENTRY_DELAY, p, n.entry_delay, 0, 0, t_ms);
+  if (n.alarm != pt->alarm) emit_simple(e, KB_EV_ALARM, p, n.alarm, 0, 0, t_ms);
+  if (n.fire != pt->fire) emit_simple(e, KB_EV_FIRE, p, n.fire, 0, 0, t_ms);
+  if (n.ready != pt->ready) emit_simple(e, KB_EV_READY, p, n.ready, 0, 0, t_ms);
+  *pt = n;
+}
+
+/* 0x27 partition rules (§5.3): only the armed statuses are taken from it. */
+static void apply_zone_status_parts(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  for (uint8_t i = 0; i < d->nparts; i++) {
+    uint8_t p = d->part[i].partition, st = d->part[i].status;
+    kb_partition_t *pt;
+    kb_partition_t old;
+    if (p > KB_MAX_PARTITIONS) continue;
+    pt = &e->status.part[p - 1];
+    old = *pt;
+    if (st == 0x04 || st == 0x05) {
+      pt->armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+    } else if (st == 0x06 || st == 0x16) {
+      pt->no_entry_delay = 1;
+      if (pt->armed == KB_ARMED_NONE) pt->armed = st == 0x06 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+    } else {
+      continue;
+    }
+    pt->ready = 0;
+    pt->exit_delay = 0;
+    pt->exit_target = KB_EXIT_NONE;
+    if (pt->armed != old.armed) emit_simple(e, KB_EV_ARMED, p, 1, pt->armed, 0, t_ms);
+    if (pt->no_entry_delay != old.no_entry_delay)
+      emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, 1, 0, 0, t_ms);
+    if (old.exit_delay) emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
+    if (old.ready) emit_simple(e, KB_EV_READY, p, 0, 0, 0, t_ms);
+  }
+}
+
+/* --------------------------------------------------- status bytes + filter */
+
+static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  if (k == 0)
+    pt->lights = v;
+  else {
+    pt->status = v;
+    pt->known = 1;
+  }
+  e->cand_n[p - 1][k] = 0;
+}
+
+static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_mask,
+                         uint32_t t_ms) {
+  for (uint8_t i = 0; i < d->nparts; i++) {
+    uint8_t p = d->part[i].partition;
+    uint8_t v[2];
+    uint8_t changed = 0;
+    kb_partition_t *pt;
+    if (p > KB_MAX_PARTITIONS) continue;
+    pt = &e->status.part[p - 1];
+    v[0] = d->part[i].lights;
+    v[1] = d->part[i].status;
+    for (uint8_t k = 0; k < 2; k++) {
+      uint8_t cur = k ? pt->status : pt->lights;
+      bool have = pt->known != 0;
+      if (noise_mask & (1u << (2u * (p - 1u) + k))) {
+        e->health.filter_rejections++;
+        emit_simple(e, KB_EV_NOISE, p, 0, k, d->cmd, t_ms);
+        continue;
+      }
+      if (have && v[k] == cur) {
+        if (e->cand_n[p - 1][k]) { /* a change that did not repeat: noise */
+          e->cand_n[p - 1][k] = 0;
+          e->health.filter_rejections++;
+          emit_simple(e, KB_EV_NOISE, p, 0, k, d->cmd, t_ms);
+        }
+        continue;
+      }
+      if (e->input == KB_INPUT_LOG) {
+        commit_byte(e, p, k, v[k]);
+        changed = 1;
+        continue;
+      }
+      if (e->cand_n[p - 1][k] && e->cand[p - 1][k] == v[k]) {
+        e->cand_n[p - 1][k]++;
+      } else {
+        if (e->cand_n[p - 1][k]) e->health.filter_rejections++;
+        e->cand[p - 1][k] = v[k];
+        e->cand_n[p - 1][k] = 1;
+      }
+      if (e->cand_n[p - 1][k] >= KB_FILTER_K) {
+        commit_byte(e, p, k, v[k]);
+        changed = 1;
+      }
+    }
+    /* a lights byte alone cannot be interpreted before the status byte */
+    if (changed && pt->known) {
+      kb_event_t ev;
+      memset(&ev, 0, sizeof ev);
+      ev.type = KB_EV_PARTITION;
+      ev.partition = p;
+      ev.lights = pt->lights;
+      ev.status = pt->status;
+      emit(e, &ev, t_ms);
+      apply_partition(e, p, i == 0, d->cmd, t_ms);
+    }
+  }
+}
+
+/* A checksummed 0x27/0x2D/0x34/0x3E confirms pending changes it agrees with. */
+static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  for (uint8_t i = 0; i < d->nparts; i++) {
+    uint8_t p = d->part[i].partition;
+    uint8_t v[2];
+    uint8_t changed = 0;
+    kb_partition_t *pt;
+    if (p > KB_MAX_PARTITIONS) continue;
+    pt = &e->status.part[p - 1];
+    v[0] = d->part[i].lights;
+    v[1] = d->part[i].status;
+    for (uint8_t k = 0; k < 2; k++) {
+      if (e->cand_n[p - 1][k] && e->cand[p - 1][k] == v[k]) {
+        commit_byte(e, p, k, v[k]);
+        changed = 1;
+      }
+    }
+    if (changed && pt->known) {
+      kb_event_t ev;
+      memset(&ev, 0, sizeof ev);
+      ev.type = KB_EV_PARTITION;
+      ev.partition = p;
+      ev.lights = pt->lights;
+      ev.status = pt->status;
+      emit(e, &ev, t_ms);
+      apply_partition(e, p, 0, d->cmd, t_ms);
+    }
+  }
+}
+
+/* -------------------------------------------------- panel events §5.4 */
+
+static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  if (pt->armed != KB_ARMED_NONE) {
+    pt->armed = KB_ARMED_NONE;
+    emit_simple(e, KB_EV_ARMED, p, 0, KB_ARMED_NONE, 0, t_ms);
+  }
+  set_flag(e, &pt->no_entry_delay, 0, KB_EV_NO_ENTRY_DELAY, p, t_ms);
+  if (pt->exit_delay) {
+    pt->exit_delay = 0;
+    pt->exit_target = KB_EXIT_NONE;
+    emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
+  }
+  set_flag(e, &pt->entry_delay, 0, KB_EV_ENTRY_DELAY, p, t_ms);
+  set_flag(e, &pt->alarm, 0, KB_EV_ALARM, p, t_ms);
+  /* bypassing lasts one arming cycle */
+  for (uint8_t z = 1; z <= KB_MAX_ZONES; z++)
+    set_zone(e, e->status.zones_bypass, z, 0, KB_EV_ZONE_BYPASS, t_ms);
+}
+
+static void set_code(kb_engine_t *e, uint8_t p, uint8_t code, uint32_t t_ms) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  if (!code || pt->access_code == code) return;
+  pt->access_code = code;
+  emit_simple(e, KB_EV_ACCESS_CODE, p, 1, code, 0, t_ms);
+}
+
+static void arm_mode(kb_engine_t *e, uint8_t p, uint8_t mode, uint32_t t_ms) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  if (pt->armed != mode) {
+    pt->armed = mode;
+    emit_simple(e, KB_EV_ARMED, p, 1, mode, 0, t_ms);
+  }
+  if (pt->exit_delay) {
+    pt->exit_delay = 0;
+    pt->exit_target = KB_EXIT_NONE;
+    emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
+  }
+  set_flag(e, &pt->ready, 0, KB_EV_READY, p, t_ms);
+}
+
+/* Rules of one panel event for partition p (1..8). */
+static void event_partition(kb_engine_t *e, const kb_pev_t *v, uint8_t p, uint32_t t_ms) {
+  kb_partition_t *pt = &e->status.part[p - 1];
+  switch (v->kind) {
+    case KB_PEV_DISARMED_BY_CODE:
+      set_code(e, p, v->number, t_ms);
+      disarm(e, p, t_ms);
+      break;
+    case KB_PEV_DISARMED_ALARM_MEMORY:
+    case KB_PEV_DISARMED_SPECIAL:
+      disarm(e, p, t_ms);
+      break;
+    case KB_PEV_RECENT_CLOSING_ALARM:
+      set_flag(e, &pt->alarm, 1, KB_EV_ALARM, p, t_ms);
+      break;
+    case KB_PEV_ZONE_ALARM:
+      set_flag(e, &pt->alarm, 1, KB_EV_ALARM, p, t_ms);
+      set_flag(e, &pt->entry_delay, 0, KB_EV_ENTRY_DELAY, p, t_ms);
+      set_zone(e, e->status.zones_alarm, (uint8_t)v->number, 1, KB_EV_ZONE_ALARM, t_ms);
+      break;
+    case KB_PEV_ZONE_ALARM_RESTORED:
+      set_zone(e, e->status.zones_alarm, (uint8_t)v->number, 0, KB_EV_ZONE_ALARM, t_ms);
+      break;
+    case KB_PEV_ARMED_BY_CODE:
+      set_code(e, p, v->number, t_ms);
+      break;
+    case KB_PEV_ARMED_ENTRY_DELAY:
+      set_flag(e, &pt->no_entry_delay, 0, KB_EV_NO_ENTRY_DELAY, p, t_ms);
+      break;
+    case KB_PEV_ARMED_STAY:
+      arm_mode(e, p, KB_ARMED_STAY, t_ms);
+      break;
+    case KB_PEV_ARMED_AWAY:
+    case KB_PEV_ACTIVATE_STAY_AWAY:
+      arm_mode(e, p, KB_ARMED_AWAY, t_ms);
+      break;
+    case KB_PEV_ARMED_NO_ENTRY_DELAY:
+      set_flag(e, &pt->no_entry_delay, 1, KB_EV_NO_ENTRY_DELAY, p, t_ms);
+      set_flag(e, &pt->ready, 0, KB_EV_READY, p, t_ms);
+      break;
+    default:
+      break;
+  }
+}
+
+static void keypad_alarm(kb_engine_t *e, uint8_t which, uint8_t on, uint32_t t_ms) {
+  if (e->status.keypad_alarm[which - 1] == on) return;
+  e->status.keypad_alarm[which - 1] = on;
+  emit_simple(e, KB_EV_KEYPAD_ALARM, 0, on, which, 0, t_ms);
+}
+
+static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  const kb_pev_t *v = &d->event;
+  bool live = d->event_number == 0xFFFF;
+  bool dup = false;
+  kb_event_t ev;
+
+  if (live) {
+    /* 0xEB and 0xCE repeat the 0xA5 the panel sent just before. */
+    dup = (d->cmd == 0xEB || d->cmd == 0xCE) && e->last_pev_valid && v->set < 4 &&
+          e->last_pev.set == v->set && e->last_pev.code == v->code;
+    e->last_pev = *v;
+    e->last_pev_valid = d->cmd == 0xA5;
+  }
+  if (!dup) {
+    memset(&ev, 0, sizeof ev);
+    ev.type = KB_EV_PANEL_EVENT;
+    ev.pev = *v;
+    ev.parts = d->event_parts;
+    ev.number = d->event_number;
+    ev.time = d->time;
+    ev.value = d->cmd;
+    emit(e, &ev, t_ms);
+  }
+  if (!live) return; /* event-buffer entries are history, not state */
+
+  switch (v->kind) { /* system events */
+    case KB_PEV_KEYPAD_FIRE_ALARM: keypad_alarm(e, KB_ALARM_KEY_FIRE, 1, t_ms); return;
+    case KB_PEV_KEYPAD_AUX_ALARM: keypad_alarm(e, KB_ALARM_KEY_AUX, 1, t_ms); return;
+    case KB_PEV_KEYPAD_PANIC_ALARM: keypad_alarm(e, KB_ALARM_KEY_PANIC, 1, t_ms); return;
+    case KB_PEV_KEYPAD_FIRE_RESTORED: keypad_alarm(e, KB_ALARM_KEY_FIRE, 0, t_ms); return;
+    case KB_PEV_KEYPAD_AUX_RESTORED: keypad_alarm(e, KB_ALARM_KEY_AUX, 0, t_ms); return;
+    case KB_PEV_KEYPAD_PANIC_RESTORED: keypad_alarm(e, KB_ALARM_KEY_PANIC, 0, t_ms); return;
+    case KB_PEV_BATTERY_TROUBLE:
+      set_flag(e, &e->status.battery_ok, 0, KB_EV_BATTERY, 0, t_ms);
+      return;
+    case KB_PEV_BATTERY_RESTORED:
+      set_flag(e, &e->status.battery_ok, 1, KB_EV_BATTERY, 0, t_ms);
+      return;
+    case KB_PEV_AC_TROUBLE:
+      set_flag(e, &e->status.ac_power, 0, KB_EV_AC_POWER, 0, t_ms);
+      return;
+    case KB_PEV_AC_RESTORED:
+      set_flag(e, &e->status.ac_power, 1, KB_EV_AC_POWER, 0, t_ms);
+      return;
+    case KB_PEV_ZONE_TAMPER:
+      set_zone(e, e->status.zones_tamper, (uint8_t)v->number, 1, KB_EV_ZONE_TAMPER, t_ms);
+      return;
+    case KB_PEV_ZONE_TAMPER_RESTORED:
+      set_zone(e, e->status.zones_tamper, (uint8_t)v->number, 0, KB_EV_ZONE_TAMPER, t_ms);
+      return;
+    case KB_PEV_ZONE_BYPASSED:
+      set_zone(e, e->status.zones_bypass, (uint8_t)v->number, 1, KB_EV_ZONE_BYPASS, t_ms);
+      return;
+    default:
+      break;
+  }
+  /* Partition-specific rules apply to each partition the event names; an
+   * event naming none (0xEB mask 0, 0xA5 partition 0) touches no partition
+   * (the reference indexes partition -1 there: quirk, notes §5.4). */
+  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
+    if (d->event_parts & (1u << (p - 1u))) event_partition(e, v, p, t_ms);
+}
+
+/* ------------------------------------------------------- frame dispatch */
+
+static void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
+  e->health.frames++;
+  switch (c) {
+    case KB_CHECK_OK: e->health.frames_ok++; return;
+    case KB_CHECK_CHECKSUM: e->health.checksum_errors++; break;
+    case KB_CHECK_LENGTH: e->health.length_errors++; break;
+    case KB_CHECK_FRAMING: e->health.framing_errors++; break;
+    case KB_CHECK_UNKNOWN: e->health.unknown_cmds++; break;
+    default: e->health.runts++; break;
+  }
+  emit_simple(e, KB_EV_FRAME_ERROR, 0, 0, (uint8_t)c, cmd, t_ms);
+}
+
+static void alive(kb_engine_t *e, uint32_t t_ms) {
+  e->health.has_frame = 1;
+  e->health.last_frame_ms = t_ms;
+  if (!e->status.connected) {
+    e->status.connected = 1;
+    emit_simple(e, KB_EV_CONNECTED, 0, 1, 0, 0, t_ms);
+  }
+}
+
+static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  for (uint8_t i = 0; i < d->zone_count; i++)
+    set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
+             KB_EV_ZONE_OPEN, t_ms);
+}
+
+kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
+                           uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
+  kb_decoded_t local;
+  kb_decoded_t *d = out ? out : &local;
+  kb_status_t *s = &e->status;
+
+  kb_decode_panel(b, avail, bits, d);
+  count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
+  if (d->check != KB_CHECK_OK) return (kb_check_t)d->check;
+  alive(e, t_ms);
+
+  if (!s->synced) {
+    if (d->parts_kind != KB_PARTS_STATUS) return KB_CHECK_OK; /* start-up gate */
+    s->synced = 1;
+    s->early = d->early;
+    emit_simple(e, KB_EV_SYNCED, 0, 1, d->early, 0, t_ms);
+  }
+
+  if (d->parts_kind == KB_PARTS_STATUS) {
+    status_frame(e, d, e->input == KB_INPUT_LOG ? noise_mask : 0, t_ms);
+  } else if (d->parts_kind == KB_PARTS_ZONE_STATUS) {
+    if (e->input == KB_INPUT_LIVE) corroborate(e, d, t_ms);
+    if (d->cmd == 0x27) apply_zone_status_parts(e, d, t_ms);
+  }
+  if (d->has & KB_HAS_ZONES) zone_bits(e, d, t_ms);
+  if (d->has & KB_HAS_VERSION && s->version != d->version) {
+    s->version = d->version;
+    emit_simple(e, KB_EV_VERSION, 0, 1, d->version, 0, t_ms);
+  }
+  if (d->has & KB_HAS_PGM) {
+    for (uint8_t n = 1; n <= 14; n++) {
+      uint16_t m = (uint16_t)(1u << (n - 1u));
+      if ((s->pgm & m) != (d->pgm & m)) {
+        s->pgm = (uint16_t)(s->pgm ^ m);
+        emit_simple(e, KB_EV_PGM, 0, (d->pgm & m) != 0, 0, n, t_ms);
+      }
+    }
+  }
+  if (d->has & KB_HAS_AC) set_flag(e, &s->ac_power, (uint8_t)!d->ac_trouble, KB_EV_AC_POWER, 0, t_ms);
+  if ((d->cmd == 0xA5 || d->cmd == 0xEB) && (d->has & KB_HAS_TIME) && d->time.valid &&
+      memcmp(&s->time, &d->time, sizeof s->time) != 0) {
+    kb_event_t ev;
+    s->time = d->time;
+    memset(&ev, 0, sizeof ev);
+    ev.type = KB_EV_TIME;
+    ev.time = d->time;
+    emit(e, &ev, t_ms);
+  }
+  if (d->has & KB_HAS_EVENT) panel_event(e, d, t_ms);
+  return KB_CHECK_OK;
+}
+
+kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, const uint8_t *b,
+                            uint8_t avail, uint16_t bits, uint32_t t_ms, kb_decoded_t *out) {
+  kb_decoded_t local;
+  kb_decoded_t *d = out ? out : &local;
+  kb_decode_module(under, under_sub, b, avail, bits, d);
+  e->health.frames++;
+  if (d->check != KB_CHECK_OK) {
+    e->health.runts++;
+    return (kb_check_t)d->check;
+  }
+  e->health.frames_ok++;
+  if (!e->status.synced) return KB_CHECK_OK;
+  for (uint8_t i = 0; i < d->nkeys; i++)
+    emit_simple(e, KB_EV_KEY, d->key[i].partition, 1, d->key[i].code, under, t_ms);
+  return KB_CHECK_OK;
+}
+
+void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
+  uint8_t avail = kb_decode_nbytes(f->panel_bits);
+  if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
+  (void)kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL);
+  if (f->module_seen) {
+    uint8_t mavail = kb_decode_nbytes(f->module_bits);
+    if (mavail > KB_FRAME_BYTES) mavail = KB_FRAME_BYTES;
+    (void)kb_engine_module(e, f->panel[0], avail > 2 ? f->panel[2] : 0, f->module, mavail,
+                           f->module_bits, t_ms, NULL);
+  }
+}
+
+void kb_engine_connected(kb_engine_t *e, bool connected, uint32_t t_ms) {
+  if ((e->status.connected != 0) == connected) return;
+  e->status.connected = connected;
+  emit_simple(e, KB_EV_CONNECTED, 0, connected, 0, 0, t_ms);
+}
+
+void kb_engine_link_stats(kb_engine_t *e, const kb_link_stats_t *s) {
+  e->health.ring_overflows = s->overflows;
+  e->health.ring_high_water = s->high_water;
+}
+
+uint16_t kb_filter_log_judge(const uint8_t *prev, uint16_t prev_bits, const uint8_t *cur,
+                             uint16_t cur_bits, const uint8_t *next, uint16_t next_bits,
+                             bool next_soon) {
+  uint8_t n = kb_decode_nbytes(cur_bits);
+  uint8_t base;
+  uint16_t mask = 0;
+  if (!prev || !next || !next_soon || n < 6) return 0;
+  if (cur[0] != 0x05 && cur[0] != 0x1B) return 0;
+  if (prev[0] != cur[0] || next[0] != cur[0]) return 0;
+  if (kb_decode_nbytes(prev_bits) != n || kb_decode_nbytes(next_bits) != n) return 0;
+  if (n > 10) n = 10;
+  base = cur[0] == 0x1B ? 8 : 0;
+  for (uint8_t i = 2; i < n; i++)
+    if (cur[i] != prev[i] && next[i] == prev[i]) mask = (uint16_t)(mask | (1u << (base + i - 2u)));
+  return mask;
+}

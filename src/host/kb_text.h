@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_text.h - our own English for what the engine reports (host only).
+ *
+ * The engine gives typed data; this module turns it into short text for
+ * keybus-reader, logs and the daemon. Every function writes at most n bytes
+ * (always NUL-terminated when n > 0) and returns the length it wanted, like
+ * snprintf. Wording is ours; it does not reproduce any other tool's output.
+ */
+#ifndef KB_HOST_TEXT_H_
+#define KB_HOST_TEXT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keybus/kb_decode.h"
+#include "keybus/kb_engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Lowercase light name of bit 0..7 (ready, armed, memory, bypass, trouble,
+ * program, fire, backlight). */
+const char *kb_text_light(unsigned bit);
+
+/* Meaning of a partition status byte (§3.3), NULL when unknown. */
+const char *kb_text_status(uint8_t status);
+
+/* Label of a keypad key code (§4.2): "1", "*", "#", "arm stay", ...; NULL
+ * when unknown. */
+const char *kb_text_key(uint8_t code);
+
+/* "partition disabled" statuses: 0x00, 0xC7, 0xFF. */
+int kb_text_part_disabled(uint8_t status);
+
+/* Bracket label of a frame: "0x05", "0xE6.1A". */
+size_t kb_text_label(const kb_decoded_t *d, char *buf, size_t n);
+
+/* Description of one frame (panel or module). b: the frame's bytes (the
+ * same ones the decode was made from), for the details the typed decode
+ * leaves to the host (beeps, tones, flashing lights, enabled zones...). */
+size_t kb_text_frame(const kb_decoded_t *d, const uint8_t *b, char *buf, size_t n);
+
+/* One line for a status change (keybus-reader --status). */
+size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n);
+
+/* Name of a frame-check verdict: "ok", "checksum error", ... */
+const char *kb_text_check(uint8_t check);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KB_HOST_TEXT_H_ */
