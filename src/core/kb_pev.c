@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_pev.c - event/status message tables (protocol notes §3.9) as ranges.
+ *
+ * One 5-byte row per range or single code, sorted by set then first code, so
+ * the whole decode table is a few hundred bytes of flash. A row's "num" byte
+ * holds the number of its first code (0 = the kind has no number) in b5..b0
+ * and the access-code scheme to apply in b7..b6.
+ */
+#include "keybus/kb_pev.h"
+
+#include <string.h>
+
+_Static_assert(KB_PEV_COUNT <= 256, "kind must fit kb_pev_t.kind");
+
+#define NUM_A 0x40u /* number is a scheme-A access-code index */
+#define NUM_B 0x80u /* number is a scheme-B access-code index */
+#define NUM_START 0x3Fu
+
+typedef struct {
+  uint8_t set, first, last, kind, num;
+} kb_pev_row_t;
+
+/* single code, no number */
+#define S(set, code, kind) {set, code, code, KB_PEV_##kind, 0}
+/* range, number = start + (code - first) */
+#define N(set, first, last, kind, start) {set, first, last, KB_PEV_##kind, start}
+/* range of access-code indexes in scheme A / B */
+#define A(set, first, last, kind, start) {set, first, last, KB_PEV_##kind, (start) | NUM_A}
+#define B(set, first, last, kind, start) {set, first, last, KB_PEV_##kind, (start) | NUM_B}
+
+static const kb_pev_row_t kb_pev_rows[] = {
+    /* set 0x00 */
+    N(0x00, 0x09, 0x28, ZONE_ALARM, 1),
+    N(0x00, 0x29, 0x48, ZONE_ALARM_RESTORED, 1),
+    S(0x00, 0x49, DURESS_ALARM),
+    S(0x00, 0x4A, DISARMED_ALARM_MEMORY),
+    S(0x00, 0x4B, RECENT_CLOSING_ALARM),
+    S(0x00, 0x4C, EXPANDER_SUPERVISORY_ALARM),
+    S(0x00, 0x4D, EXPANDER_SUPERVISORY_RESTORED),
+    S(0x00, 0x4E, KEYPAD_FIRE_ALARM),
+    S(0x00, 0x4F, KEYPAD_AUX_ALARM),
+    S(0x00, 0x50, KEYPAD_PANIC_ALARM),
+    S(0x00, 0x51, PGM2_INPUT_ALARM),
+    S(0x00, 0x52, KEYPAD_FIRE_RESTORED),
+    S(0x00, 0x53, KEYPAD_AUX_RESTORED),
+    S(0x00, 0x54, KEYPAD_PANIC_RESTORED),
+    S(0x00, 0x55, PGM2_INPUT_RESTORED),
+    N(0x00, 0x56, 0x75, ZONE_TAMPER, 1),
+    N(0x00, 0x76, 0x95, ZONE_TAMPER_RESTORED, 1),
+    S(0x00, 0x98, KEYPAD_LOCKOUT),
+    A(0x00, 0x99, 0xBD, ARMED_BY_CODE, 1),
+    S(0x00, 0xBE, ARMED_PARTIAL),
+    S(0x00, 0xBF, ARMED_SPECIAL),
+    A(0x00, 0xC0, 0xE4, DISARMED_BY_CODE, 1),
+    S(0x00, 0xE5, AUTO_ARM_CANCELLED),
+    S(0x00, 0xE6, DISARMED_SPECIAL),
+    S(0x00, 0xE7, BATTERY_TROUBLE),
+    S(0x00, 0xE8, AC_TROUBLE),
+    S(0x00, 0xE9, BELL_TROUBLE),
+    S(0x00, 0xEA, FIRE_TROUBLE),
+    S(0x00, 0xEB, AUX_SUPPLY_TROUBLE),
+    S(0x00, 0xEC, PHONE_LINE_TROUBLE),
+    S(0x00, 0xEF, BATTERY_RESTORED),
+    S(0x00, 0xF0, AC_RESTORED),
+    S(0x00, 0xF1, BELL_RESTORED),
+    S(0x00, 0xF2, FIRE_TROUBLE_RESTORED),
+    S(0x00, 0xF3, AUX_SUPPLY_RESTORED),
+    S(0x00, 0xF4, PHONE_LINE_RESTORED),
+    N(0x00, 0xF7, 0xF8, PHONE_FTC, 1),
+    S(0x00, 0xF9, EVENT_BUFFER_THRESHOLD),
+    S(0x00, 0xFA, DLS_LEAD_IN),
+    S(0x00, 0xFB, DLS_LEAD_OUT),
+    S(0x00, 0xFE, PERIODIC_TEST),
+    S(0x00, 0xFF, SYSTEM_TEST),
+    /* set 0x01 */
+    S(0x01, 0x03, CROSS_ZONE_ALARM),
+    S(0x01, 0x04, DELINQUENCY_ALARM),
+    S(0x01, 0x05, LATE_TO_CLOSE),
+    A(0x01, 0x24, 0x28, ACCESS_CODE, 33),
+    S(0x01, 0x29, DOWNLOAD_FORCED_ANSWER),
+    S(0x01, 0x2B, ARMED_AUTO),
+    N(0x01, 0x2C, 0x4B, ZONE_BATTERY_RESTORED, 1),
+    N(0x01, 0x4C, 0x6B, ZONE_BATTERY_LOW, 1),
+    N(0x01, 0x6C, 0x8B, ZONE_FAULT_RESTORED, 1),
+    N(0x01, 0x8C, 0xAB, ZONE_FAULT, 1),
+    S(0x01, 0xAC, INSTALLER_EXIT),
+    S(0x01, 0xAD, INSTALLER_ENTER),
+    S(0x01, 0xAE, WALK_TEST_END),
+    S(0x01, 0xAF, WALK_TEST_BEGIN),
+    N(0x01, 0xB0, 0xCF, ZONE_BYPASSED, 1),
+    N(0x01, 0xD0, 0xD0, COMMAND_OUTPUT, 4),
+    S(0x01, 0xD1, EXIT_FAULT_PRE_ALERT),
+    S(0x01, 0xD2, ARMED_ENTRY_DELAY),
+    S(0x01, 0xD3, DOWNLOOK_TRIGGER),
+    /* set 0x02 */
+    S(0x02, 0x2A, QUICK_EXIT),
+    S(0x02, 0x63, KEYBUS_FAULT_RESTORED),
+    S(0x02, 0x64, KEYBUS_FAULT),
+    S(0x02, 0x66, BYPASS_MENU),
+    N(0x02, 0x67, 0x69, COMMAND_OUTPUT, 1),
+    S(0x02, 0x8C, COLD_START),
+    S(0x02, 0x8D, WARM_START),
+    S(0x02, 0x8E, FACTORY_DEFAULT),
+    S(0x02, 0x91, SWINGER_SHUTDOWN),
+    S(0x02, 0x93, DISARMED_KEYSWITCH),
+    S(0x02, 0x96, ARMED_KEYSWITCH),
+    S(0x02, 0x97, ARMED_KEYPAD_AWAY),
+    S(0x02, 0x98, ARMED_QUICK),
+    S(0x02, 0x99, ACTIVATE_STAY_AWAY),
+    S(0x02, 0x9A, ARMED_STAY),
+    S(0x02, 0x9B, ARMED_AWAY),
+    S(0x02, 0x9C, ARMED_NO_ENTRY_DELAY),
+    A(0x02, 0x9E, 0xC2, STAR1_BY_CODE, 1),
+    A(0x02, 0xC3, 0xC5, STAR5_BY_CODE, 35),
+    A(0x02, 0xC6, 0xE5, ACCESS_CODE, 1),
+    A(0x02, 0xE6, 0xE8, STAR6_BY_CODE, 35),
+    N(0x02, 0xE9, 0xF0, KEYPAD_RESTORED, 1),
+    N(0x02, 0xF1, 0xF8, KEYPAD_TROUBLE, 1),
+    N(0x02, 0xF9, 0xFE, EXPANDER_RESTORED, 1),
+    N(0x02, 0xFF, 0xFF, EXPANDER_TROUBLE, 1),
+    /* set 0x03 */
+    N(0x03, 0x00, 0x04, EXPANDER_TROUBLE, 2),
+    S(0x03, 0x05, RF5132_SUPERVISORY_RESTORED),
+    S(0x03, 0x06, RF5132_SUPERVISORY_TROUBLE),
+    S(0x03, 0x09, PC5204_SUPERVISORY_RESTORED),
+    S(0x03, 0x0A, PC5204_SUPERVISORY_TROUBLE),
+    N(0x03, 0x17, 0x17, EXPANDER_RESTORED, 7),
+    N(0x03, 0x18, 0x18, EXPANDER_TROUBLE, 7),
+    N(0x03, 0x25, 0x2C, KEYPAD_TAMPER_RESTORED, 1),
+    N(0x03, 0x2D, 0x34, KEYPAD_TAMPER, 1),
+    N(0x03, 0x35, 0x3A, EXPANDER_TAMPER_RESTORED, 1),
+    N(0x03, 0x3B, 0x40, EXPANDER_TAMPER, 1),
+    S(0x03, 0x41, RF5132_TAMPER_RESTORED),
+    S(0x03, 0x42, RF5132_TAMPER),
+    S(0x03, 0x43, PC5208_TAMPER_RESTORED),
+    S(0x03, 0x44, PC5208_TAMPER),
+    S(0x03, 0x45, PC5204_TAMPER_RESTORED),
+    S(0x03, 0x46, PC5204_TAMPER),
+    N(0x03, 0x51, 0x51, EXPANDER_TAMPER_RESTORED, 7),
+    N(0x03, 0x52, 0x52, EXPANDER_TAMPER, 7),
+    S(0x03, 0xB3, PC5204_BATTERY_RESTORED),
+    S(0x03, 0xB4, PC5204_BATTERY_TROUBLE),
+    S(0x03, 0xB5, PC5204_AUX_RESTORED),
+    S(0x03, 0xB6, PC5204_AUX_TROUBLE),
+    S(0x03, 0xB7, PC5204_OUTPUT1_RESTORED),
+    S(0x03, 0xB8, PC5204_OUTPUT1_TROUBLE),
+    S(0x03, 0xFF, EXTENDED_STATUS),
+    /* set 0x04: zones 33-64 */
+    N(0x04, 0x00, 0x1F, ZONE_ALARM, 33),
+    N(0x04, 0x20, 0x3F, ZONE_ALARM_RESTORED, 33),
+    N(0x04, 0x40, 0x5F, ZONE_TAMPER, 33),
+    N(0x04, 0x60, 0x7F, ZONE_TAMPER_RESTORED, 33),
+    S(0x04, 0x86, PERIODIC_TEST_TROUBLE),
+    S(0x04, 0x87, EXIT_FAULT),
+    S(0x04, 0x89, ALARM_CANCELLED),
+    /* set 0x05: access codes 35-95 */
+    B(0x05, 0x00, 0x39, ARMED_BY_CODE, 35),
+    B(0x05, 0x3A, 0x73, DISARMED_BY_CODE, 35),
+    /* set 0x14 (zone faults 33-64: the reference's historical decode) */
+    N(0x14, 0x40, 0x5F, ZONE_FAULT_RESTORED, 33),
+    N(0x14, 0x60, 0x7F, ZONE_FAULT, 33),
+    S(0x14, 0xC0, TLINK_COM_FAULT),
+    S(0x14, 0xC2, TLINK_NETWORK_FAULT),
+    S(0x14, 0xC4, TLINK_RECEIVER_TROUBLE),
+    S(0x14, 0xC5, TLINK_RECEIVER_RESTORED),
+    /* set 0x16 */
+    S(0x16, 0x80, TROUBLE_ACKNOWLEDGED),
+    S(0x16, 0x81, RF_DELINQUENCY_TROUBLE),
+    S(0x16, 0x82, RF_DELINQUENCY_RESTORED),
+    /* set 0x17: *1 / *2 / *3 by access code */
+    A(0x17, 0x00, 0x24, STAR2_BY_CODE, 1),
+    A(0x17, 0x25, 0x49, STAR3_BY_CODE, 1),
+    B(0x17, 0x4A, 0x83, STAR1_BY_CODE, 35),
+    B(0x17, 0x84, 0xBD, STAR2_BY_CODE, 35),
+    B(0x17, 0xBE, 0xF7, STAR3_BY_CODE, 35),
+    /* set 0x18: *7-like / *5 / *6 by access code */
+    B(0x18, 0x00, 0x39, ACCESS_CODE, 35),
+    B(0x18, 0x3A, 0x95, STAR5_BY_CODE, 1),
+    B(0x18, 0x96, 0xF1, STAR6_BY_CODE, 1),
+    /* set 0x1B */
+    S(0x1B, 0xF1, SYSTEM_RESET_TX),
+};
+
+#undef S
+#undef N
+#undef A
+#undef B
+
+uint8_t kb_pev_code_scheme_a(uint8_t index) {
+  return (uint8_t)(index >= 35u ? index + 5u : index);
+}
+
+uint8_t kb_pev_code_scheme_b(uint8_t index) {
+  return (uint8_t)(index >= 40u ? index + 3u : index);
+}
+
+kb_pev_t kb_pev_decode(uint8_t set, uint8_t code) {
+  kb_pev_t ev = {KB_PEV_UNKNOWN, 0, set, code};
+  for (size_t i = 0; i < sizeof kb_pev_rows / sizeof kb_pev_rows[0]; i++) {
+    const kb_pev_row_t *r = &kb_pev_rows[i];
+    if (r->set > set) break; /* rows are sorted by set */
+    if (r->set != set || code < r->first || code > r->last) continue;
+    ev.kind = r->kind;
+    if (r->num & NUM_START) {
+      uint8_t n = (uint8_t)((r->num & NUM_START) + (code - r->first));
+      if (r->num & NUM_A) n = kb_pev_code_scheme_a(n);
+      if (r->num & NUM_B) n = kb_pev_code_scheme_b(n);
+      ev.number = n;
+    }
+    break;
+  }
+  return ev;
+}
+
+void kb_pev_time(const uint8_t t[4], kb_time_t *out) {
+  uint8_t y1 = (uint8_t)(t[0] >> 4), y2 = (uint8_t)(t[0] & 0x0Fu);
+  out->year = (uint16_t)(y1 * 10u + y2 + (y1 >= 7u ? 1900u : 2000u));
+  out->month = (uint8_t)((t[1] >> 2) & 0x0Fu);
+  out->day = (uint8_t)(((t[1] & 0x03u) << 3) | (t[2] >> 5));
+  out->hour = (uint8_t)(t[2] & 0x1Fu);
+  out->minute = (uint8_t)(t[3] >> 2);
+  out->valid = (uint8_t)(y1 <= 9u && y2 <= 9u && out->month >= 1u && out->month <= 12u &&
+                         out->day >= 1u && out->hour < 24u && out->minute < 60u);
+}
+
+bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
+  memset(out, 0, sizeof *out);
+  if (!p || len < 1) return false;
+  switch (p[0]) {
+    case 0xA5:
+    case 0xAA: {
+      if (len < 9) return false;
+      uint8_t part = (uint8_t)(p[3] >> 6);
+      kb_pev_time(&p[2], &out->time);
+      out->flags = KB_PEV_F_TIME;
+      out->partition = part;
+      out->partition_mask = (uint8_t)(part ? 1u << (part - 1u) : 0u);
+      out->ev = kb_pev_decode((uint8_t)(p[5] & 0x03u), p[6]);
+      if (p[0] == 0xAA) {
+        out->event_number = p[7];
+        out->flags |= KB_PEV_F_EVENT_NUMBER;
+      } else if (p[6] == 0 && p[7] == 0) {
+        out->ev.kind = KB_PEV_UNKNOWN;
+        out->flags |= KB_PEV_F_TIMESTAMP_ONLY;
+      }
+      break;
+    }
+    case 0xEB:
+    case 0xEC: {
+      if (len < 11) return false;
+      uint8_t mask = p[2];
+      kb_pev_time(&p[3], &out->time);
+      out->flags = KB_PEV_F_TIME;
+      out->partition_mask = mask;
+      if (mask && (mask & (mask - 1u)) == 0) {
+        uint8_t n = 1;
+        while (!(mask & 1u)) {
+          mask >>= 1;
+          n++;
+        }
+        out->partition = n;
+      }
+      out->ev = kb_pev_decode(p[7], p[8]);
+      if (p[0] == 0xEC) {
+        out->event_number = (uint16_t)(p[9] + 256u * (p[4] >> 6));
+        out->flags |= KB_PEV_F_EVENT_NUMBER;
+        if (p[7] == 0xFF) out->flags |= KB_PEV_F_EMPTY;
+      }
+      break;
+    }
+    case 0xCE:
+      if (len < 8 || !(p[2] & 0x20u)) return false;
+      out->ev = kb_pev_decode((uint8_t)(p[3] & 0x03u), p[4]);
+      break;
+    default:
+      return false;
+  }
+  out->command = p[0];
+  return true;
+}
