@@ -50,6 +50,8 @@ for s in tests/cli/*.sh; do
   tally "$s" "$rc" "$out"
 done
 
+quirks=$(grep -rhoE '^static void (test_)?quirk_[a-z0-9_]+' tests | sort -u | wc -l)
+echo "deliberate differences from the reference (notes §10.2), each a named quirk_ test: $quirks"
 if [ ${#failed_names[@]} -gt 0 ]; then
   echo "failing: ${failed_names[*]}"
 fi

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: MIT
+ * Engine tests: start-up gate, noise filter (live and log), status model
+ * rules of notes §5.2-§5.4, the §9 sequence table, events and health.
+ * Deliberate differences from the reference (notes §10.2) are the tests
+ * named quirk_*. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "keybus/kb_engine.h"
+
+/* ---------------------------------------------------------------- rig */
+
+#define MAX_EV 256
+static kb_event_t evs[MAX_EV];
+static int nev;
+
+static void cb(void *ctx, const kb_event_t *ev) {
+  (void)ctx;
+  if (nev < MAX_EV) evs[nev++] = *ev;
+}
+
+static kb_engine_t eng;
+
+static void start(kb_input_t input) {
+  nev = 0;
+  kb_engine_init(&eng, input, cb, NULL);
+}
+
+/* Parses "05 00 81 01 91 C7" into bytes; returns the count. */
+static uint8_t hex(const char *s, uint8_t *b) {
+  uint8_t n = 0;
+  while (*s && n < 16) {
+    char *end;
+    unsigned long v = strtoul(s, &end, 16);
+    if (end == s) break;
+    b[n++] = (uint8_t)v;
+    s = end;
+  }
+  return n;
+}
+
+static kb_check_t feed_mask(const char *s, uint16_t mask) {
+  uint8_t b[16] = {0};
+  uint8_t n = hex(s, b);
+  return kb_engine_panel(&eng, b, n, (uint16_t)(8u * n - 7u), mask, 0, NULL);
+}
+
+static kb_check_t feed(const char *s) { return feed_mask(s, 0); }
+
+static void feed_k(const char *s, int k) {
+  for (int i = 0; i < k; i++) feed(s);
+}
+
+static int count_ev(uint8_t type) {
+  int c = 0;
+  for (int i = 0; i < nev; i++) c += evs[i].type == type;
+  return c;
+}
+
+static const kb_event_t *find_ev(uint8_t type) {
+  for (int i = nev; i-- > 0;)
+    if (evs[i].type == type) return &evs[i];
+  return NULL;
+}
+
+static kb_partition_t *P(int p) { return &eng.status.part[p - 1]; }
+
+static int zone(const uint8_t *map, int z) { return (map[(z - 1) / 8] >> ((z - 1) % 8)) & 1; }
+
+#define SYNC "05 00 81 01 10 C7 10 C7 10 C7"
+
+/* ------------------------------------------------------------- gate */
+
+static void gate_ignores_frames_before_first_status(void) {
+  start(KB_INPUT_LOG);
+  KT_EQ(feed("27 00 90 03 91 C7 3F 51"), KB_CHECK_OK);
+  KT_EQ(eng.status.zones_open[0], 0);
+  KT_EQ(feed("A5 00 18 4F B3 98 E8 FF 3E"), KB_CHECK_OK);
+  KT_EQ(eng.status.ac_power, 1);
+  KT_EQ(eng.status.synced, 0);
+  KT_EQ(count_ev(KB_EV_SYNCED), 0);
+  KT_EQ(eng.health.frames_ok, 2);
+  feed(SYNC);
+  KT_EQ(eng.status.synced, 1);
+  KT_EQ(eng.status.early, 0);
+  KT_EQ(count_ev(KB_EV_SYNCED), 1);
+  feed("27 00 90 03 91 C7 3F 51");
+  KT_EQ(eng.status.zones_open[0], 0x3F);
+}
+
+static void gate_early_generation_from_6_byte_status(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 81 01 91 C7");
+  KT_EQ(eng.status.synced, 1);
+  KT_EQ(eng.status.early, 1);
+  KT_EQ(find_ev(KB_EV_SYNCED)->value, 1);
+  KT_EQ(P(1)->ready, 1);
+  KT_EQ(P(2)->disabled, 1);
+  KT_EQ(P(3)->known, 0);
+}
+
+static void gate_bad_frames_never_sync(void) {
+  start(KB_INPUT_LOG);
+  KT_EQ(feed("05 01 81 01 91 C7"), KB_CHECK_FRAMING);
+  KT_EQ(feed("05 00 81 01 91"), KB_CHECK_LENGTH);
+  KT_EQ(feed("00 00 00 00"), KB_CHECK_UNKNOWN);
+  KT_EQ(eng.status.synced, 0);
+  KT_EQ(eng.health.framing_errors, 1);
+  KT_EQ(eng.health.length_errors, 1);
+  KT_EQ(eng.health.unknown_cmds, 1);
+  KT_EQ(count_ev(KB_EV_FRAME_ERROR), 3);
+  KT_EQ(eng.status.connected, 0);
+}
+
+/* ------------------------------------------------------ live filter */
+
+static void live_change_needs_k_frames(void) {
+  start(KB_INPUT_LIVE);
+  for (int i = 1; i < KB_FILTER_K; i++) {
+    feed(SYNC);
+    KT_EQ(P(1)->known, 0);
+  }
+  feed(SYNC);
+  KT_EQ(P(1)->known, 1);
+  KT_EQ(P(1)->status, 0x01);
+  KT_EQ(P(1)->ready, 1);
+  for (int i = 1; i < KB_FILTER_K; i++) {
+    feed("05 00 80 03 10 C7 10 C7 10 C7");
+    KT_EQ(P(1)->status, 0x01);
+  }
+  feed("05 00 80 03 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x03);
+  KT_EQ(P(1)->ready, 0);
+}
+
+static void live_flip_rejected(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  nev = 0;
+  for (int i = 0; i < KB_FILTER_K - 1; i++) feed("05 00 91 01 10 C7 10 C7 10 C7"); /* trouble bit flip */
+  feed(SYNC);
+  KT_EQ(eng.status.trouble, 0);
+  KT_EQ(count_ev(KB_EV_TROUBLE), 0);
+  KT_EQ(count_ev(KB_EV_NOISE), 1);
+  KT_EQ(eng.health.filter_rejections, 1);
+}
+
+static void live_alternating_flips_never_commit(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  for (int i = 0; i < 20; i++) feed(i % 2 ? "05 00 81 21 10 C7 10 C7 10 C7" : "05 00 81 41 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x01);
+}
+
+static void live_bytes_judged_independently(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  /* partition 2's status changes for real while partition 1's lights flip once */
+  feed("05 00 91 01 10 3E 10 C7 10 C7");
+  feed("05 00 81 01 10 3E 10 C7 10 C7");
+  feed("05 00 81 01 10 3E 10 C7 10 C7");
+  KT_EQ(P(2)->status, 0x3E);
+  KT_EQ(P(1)->lights, 0x81);
+}
+
+static void live_checksummed_0x27_confirms_at_once(void) {
+  start(KB_INPUT_LIVE);
+  feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
+  feed("05 00 8A 04 91 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_NONE);
+  feed("27 00 8A 04 91 C7 00 0D");
+  KT_EQ(P(1)->status, 0x04);
+  KT_EQ(P(1)->lights, 0x8A);
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+}
+
+static void live_0x27_before_change_does_not_confirm(void) {
+  start(KB_INPUT_LIVE);
+  feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
+  feed("27 00 8A 03 91 C7 00 0C"); /* disagrees with the later candidate */
+  feed("05 00 81 03 91 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x01);
+}
+
+static void live_unconfirmed_change_not_committed(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  feed("05 00 81 03 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x01); /* end of input: still the confirmed value */
+}
+
+/* -------------------------------------------------------- log input */
+
+static void log_applies_at_once(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  KT_EQ(P(1)->ready, 1);
+  feed("05 00 80 03 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->ready, 0);
+}
+
+static void log_noise_mask_drops_byte(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 04 91 C7");
+  nev = 0;
+  feed_mask("05 00 8A 84 91 C7", 0x0002); /* partition 1 status byte judged noise */
+  KT_EQ(P(1)->status, 0x04);
+  KT_EQ(count_ev(KB_EV_PARTITION), 0);
+  KT_EQ(count_ev(KB_EV_NOISE), 1);
+  KT_EQ(eng.health.filter_rejections, 1);
+}
+
+static void judge_flip_undone_soon(void) {
+  uint8_t a[16], b[16], c[16];
+  hex("05 00 83 08 00 C7", a);
+  hex("05 00 A3 08 00 C7", b);
+  hex("05 00 83 08 00 C7", c);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 41, c, 41, true), 0x0001);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 41, c, 41, false), 0);
+  KT_EQ(kb_filter_log_judge(NULL, 0, b, 41, c, 41, true), 0);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 41, NULL, 0, true), 0);
+}
+
+static void judge_real_change_kept(void) {
+  uint8_t a[16], b[16], c[16];
+  hex("05 00 81 01 00 C7", a);
+  hex("05 00 83 08 00 C7", b);
+  hex("05 00 83 08 00 C7", c);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 41, c, 41, true), 0);
+}
+
+static void judge_per_byte(void) {
+  uint8_t a[16], b[16], c[16];
+  hex("1B 00 10 C7 10 C7 10 C7 10 C7", a);
+  hex("1B 00 90 C7 10 3E 10 C7 10 C7", b); /* P5 lights flip, P6 status change */
+  hex("1B 00 10 C7 10 3E 10 C7 10 C7", c);
+  KT_EQ(kb_filter_log_judge(a, 73, b, 73, c, 73, true), 0x0100);
+}
+
+static void judge_ignores_other_commands_and_lengths(void) {
+  uint8_t a[16], b[16], c[16];
+  hex("27 00 81 01 91 C7 00 01", a);
+  hex("27 00 81 03 91 C7 01 03", b);
+  KT_EQ(kb_filter_log_judge(a, 57, b, 57, a, 57, true), 0);
+  hex("05 00 81 01 91 C7", a);
+  hex("05 00 81 03 91 C7 10 C7 10 C7", b);
+  hex("05 00 81 01 91 C7", c);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 73, c, 41, true), 0);
+  hex("1B 00 81 01 91 C7 10 C7 10 C7", b);
+  KT_EQ(kb_filter_log_judge(a, 41, b, 73, c, 41, true), 0);
+}
+
+/* ------------------------------------------------- §5.2 status rules */
+
+static void status_rules_table(void) {
+  static const struct {
+    const char *frame;
+    uint8_t ready, armed, exit, entry, alarm;
+  } seq[] = {
+      {"05 00 81 01 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 80 03 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 81 02 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 83 08 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 1, 0, 0},
+      {"05 00 82 05 10 C7 10 C7 10 C7", 0, KB_ARMED_AWAY, 0, 0, 0},
+      {"05 00 82 0C 10 C7 10 C7 10 C7", 0, KB_ARMED_AWAY, 0, 1, 0},
+      {"05 00 82 11 10 C7 10 C7 10 C7", 0, KB_ARMED_AWAY, 0, 0, 1},
+      {"05 00 80 3D 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 81 3E 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 80 9E 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 80 8F 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 80 9F 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 81 15 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 80 B8 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
+  };
+  start(KB_INPUT_LOG);
+  for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+    feed(seq[i].frame);
+    if (P(1)->ready != seq[i].ready || P(1)->armed != seq[i].armed || P(1)->exit_delay != seq[i].exit ||
+        P(1)->entry_delay != seq[i].entry || P(1)->alarm != seq[i].alarm)
+      kt_fail(__FILE__, __LINE__, "after %s: ready %u armed %u exit %u entry %u alarm %u", seq[i].frame,
+              P(1)->ready, P(1)->armed, P(1)->exit_delay, P(1)->entry_delay, P(1)->alarm);
+  }
+}
+
+static void status_exit_delay_target_from_bypass_light(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 8B 08 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_target, KB_EXIT_STAY);
+  KT_EQ(find_ev(KB_EV_EXIT_DELAY)->value, KB_EXIT_STAY);
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 83 08 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_target, KB_EXIT_AWAY);
+  feed("05 00 83 09 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_target, KB_EXIT_NO_ENTRY_DELAY);
+  feed("05 00 8B 08 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_target, KB_EXIT_NO_ENTRY_DELAY);
+}
+
+static void status_started_while_armed_no_entry_delay(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 06 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->no_entry_delay, 1);
+  start(KB_INPUT_LOG);
+  feed("05 00 82 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+  KT_EQ(P(1)->no_entry_delay, 1);
+}
+
+static void status_fire_only_below_0x12(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 C1 01 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->fire, 1);
+  feed("05 00 81 A1 10 C7 10 C7 10 C7"); /* menu: fire bit not trusted */
+  KT_EQ(P(1)->fire, 1);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->fire, 0);
+}
+
+static void status_trouble_only_in_plain_states(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 91 01 10 C7 10 C7 10 C7");
+  KT_EQ(eng.status.trouble, 1);
+  feed("05 00 81 A1 10 C7 10 C7 10 C7");
+  KT_EQ(eng.status.trouble, 1);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(eng.status.trouble, 0);
+}
+
+static void status_disabled_partition(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  KT_EQ(P(2)->disabled, 1);
+  KT_EQ(P(2)->ready, 0);
+  feed("05 00 81 01 81 01 10 C7 10 C7");
+  KT_EQ(P(2)->disabled, 0);
+  KT_EQ(P(2)->ready, 1);
+}
+
+static void status_0x1b_partitions_5_to_8(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("1B 00 91 01 10 C7 82 05 10 C7");
+  KT_EQ(P(5)->ready, 1);
+  KT_EQ(P(7)->armed, KB_ARMED_AWAY);
+  KT_EQ(P(6)->disabled, 1);
+}
+
+/* ------------------------------------------------------ §5.3 others */
+
+static void other_version_zones_pgm_ac(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("16 00 0E 41 F5 5A");
+  KT_EQ(eng.status.version, 0x41);
+  KT_EQ(find_ev(KB_EV_VERSION)->value, 0x41);
+  feed("27 00 90 03 91 C7 3F 51");
+  KT_EQ(eng.status.zones_open[0], 0x3F);
+  KT_EQ(count_ev(KB_EV_ZONE_OPEN), 6);
+  feed("2D 00 80 03 81 C7 01 F9"); /* zone 9 */
+  KT_EQ(zone(eng.status.zones_open, 9), 1);
+  feed("E6 00 09 01 F0"); /* zone 33 */
+  KT_EQ(zone(eng.status.zones_open, 33), 1);
+  feed("87 00 13 F3 8D");
+  KT_EQ(eng.status.pgm, 0x3C4F); /* PGM 1 2 3 4 7 11 12 13 14 */
+  KT_EQ(count_ev(KB_EV_PGM), 9);
+  feed("E6 00 1A 40 01 00 11 00 00 00 52");
+  KT_EQ(eng.status.ac_power, 0);
+  KT_EQ(find_ev(KB_EV_AC_POWER)->on, 0);
+}
+
+static void other_0x27_armed_rules(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("27 00 8A 04 91 C7 00 0D");
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->ready, 0);
+}
+
+/* ------------------------------------------------------- §5.4 events */
+
+static void event_zone_alarm_and_restore(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("A5 00 18 4F 49 D8 09 FF 35"); /* zone alarm 1, partition 1 */
+  KT_EQ(P(1)->alarm, 1);
+  KT_EQ(zone(eng.status.zones_alarm, 1), 1);
+  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->pev.kind, KB_PEV_ZONE_ALARM);
+  KT_EQ(eng.status.time.year, 2018);
+  KT_EQ(eng.status.time.minute, 54);
+  /* 0x29 = zone 1 alarm restored */
+  feed("A5 00 18 4F 49 D8 29 FF 55");
+  KT_EQ(zone(eng.status.zones_alarm, 1), 0);
+}
+
+static void event_disarm_by_master_code(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 82 05 10 C7 10 C7 10 C7");
+  feed("A5 00 18 4D 08 B4 E2 FF A7");
+  KT_EQ(P(1)->armed, KB_ARMED_NONE);
+  KT_EQ(P(1)->access_code, 40);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 40);
+}
+
+static void event_armed_by_code(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("A5 00 18 4D 08 90 99 FF 3A");
+  KT_EQ(P(1)->access_code, 1);
+}
+
+static void event_keypad_alarms_battery_ac(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("A5 00 16 17 ED 10 50 91 B0"); /* keypad panic, no partition */
+  KT_EQ(eng.status.keypad_alarm[2], 1);
+  feed("A5 00 18 4F B3 98 E8 FF 3E"); /* AC trouble */
+  KT_EQ(eng.status.ac_power, 0);
+  feed("A5 00 18 4F B3 98 F0 FF 46"); /* AC restored */
+  KT_EQ(eng.status.ac_power, 1);
+  feed("A5 00 18 4F B3 98 E7 FF 3D"); /* battery trouble */
+  KT_EQ(eng.status.battery_ok, 0);
+  feed("A5 00 18 4F B3 98 EF FF 45");
+  KT_EQ(eng.status.battery_ok, 1);
+}
+
+static void event_set2_armed_stay_away(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 8B 08 10 C7 10 C7 10 C7");
+  feed("A5 00 18 4F 2D 1A 9A 00 ED");
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->exit_delay, 0);
+  feed("A5 00 18 4F 2D 1A 9B 00 EE");
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+}
+
+static void event_eb_zone_alarm_33(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("EB 00 01 18 18 8F 28 04 00 91 68");
+  KT_EQ(P(1)->alarm, 1);
+  KT_EQ(zone(eng.status.zones_alarm, 33), 1);
+}
+
+static void event_eb_repeating_a5_reported_once(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  nev = 0;
+  feed("A5 00 18 1A 16 1D 8C FF 95");
+  feed("EB 00 00 18 1A 16 1C 01 8C FF DB");
+  KT_EQ(count_ev(KB_EV_PANEL_EVENT), 1);
+}
+
+static void event_buffer_entries_are_history(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("AA 00 20 66 8C D0 0B 05 9C"); /* event 5: zone alarm 3 */
+  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->number, 5);
+  KT_EQ(zone(eng.status.zones_alarm, 3), 0);
+  KT_EQ(P(1)->alarm, 0);
+}
+
+/* §9 "suggested sequence test", run as a log. */
+static void sequence_table_section9(void) {
+  static const struct {
+    const char *frame;
+    uint8_t ready, armed, stay, away, exit, exit_state, entry, alarm;
+  } seq[] = {
+      {"05 00 81 01 10 C7 10 C7 10 C7", 1, 0, 0, 0, 0, 0, 0, 0},
+      {"05 00 88 08 10 C7 10 C7 10 C7", 1, 0, 0, 0, 1, KB_EXIT_STAY, 0, 0},
+      {"05 00 8A 04 10 C7 10 C7 10 C7", 0, 1, 1, 0, 0, 0, 0, 0},
+      {"A5 00 18 4F 2D 1A 9A 00 ED", 0, 1, 1, 0, 0, 0, 0, 0},
+      {"05 00 82 0C 10 C7 10 C7 10 C7", 0, 1, 1, 0, 0, 0, 1, 0},
+      {"A5 00 18 4F 49 D8 09 FF 35", 0, 1, 1, 0, 0, 0, 0, 1},
+      {"05 00 82 11 10 C7 10 C7 10 C7", 0, 1, 1, 0, 0, 0, 0, 1},
+      {"A5 00 18 4D 08 B4 E2 FF A7", 0, 0, 0, 0, 0, 0, 0, 0},
+      {"05 00 81 3E 10 C7 10 C7 10 C7", 1, 0, 0, 0, 0, 0, 0, 0},
+  };
+  int armed_events = 0;
+  start(KB_INPUT_LOG);
+  for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+    const kb_partition_t *p;
+    int before = count_ev(KB_EV_ARMED);
+    feed(seq[i].frame);
+    p = P(1);
+    if (p->ready != seq[i].ready || (p->armed != 0) != seq[i].armed ||
+        (p->armed == KB_ARMED_STAY) != seq[i].stay || (p->armed == KB_ARMED_AWAY) != seq[i].away ||
+        p->exit_delay != seq[i].exit || (p->exit_delay ? p->exit_target : 0) != seq[i].exit_state ||
+        p->entry_delay != seq[i].entry || p->alarm != seq[i].alarm)
+      kt_fail(__FILE__, __LINE__, "row %zu (%s): ready %u armed %u exit %u/%u entry %u alarm %u", i,
+              seq[i].frame, p->ready, p->armed, p->exit_delay, p->exit_target, p->entry_delay, p->alarm);
+    if (i == 3) KT_EQ(count_ev(KB_EV_ARMED), before); /* the event repeats the state: no new change */
+    armed_events = count_ev(KB_EV_ARMED);
+  }
+  KT_EQ(armed_events, 2); /* armed stay, then disarmed */
+  KT_EQ(P(1)->access_code, 40);
+  KT_EQ(zone(eng.status.zones_alarm, 1), 1); /* alarm memory is not cleared by disarming */
+}
+
+/* --------------------------------------------------- quirks (§10.2) */
+
+/* Notes §5.2/§10.2: the reference also reads trouble from 0x1B (partition 5),
+ * so an active partition 5 overwrites the trouble state of partition 1. */
+static void quirk_trouble_not_from_0x1b(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 91 01 10 C7 10 C7 10 C7");
+  KT_EQ(eng.status.trouble, 1);
+  feed("1B 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(eng.status.trouble, 1);
+}
+
+/* Notes §5.4/§10.2: an 0xEB with partition mask 0 makes the reference index
+ * partition -1; partition-specific codes must touch no partition. */
+static void quirk_eb_partition0_ignored(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 82 05 82 05 82 05 82 05");
+  /* EB, mask 0, 2018-06-04 10:14, set 0, code 0xE2 (disarmed by master code) */
+  feed("EB 00 00 18 18 8A 38 00 E2 00 BF");
+  for (int p = 1; p <= 4; p++) KT_EQ(P(p)->armed, KB_ARMED_AWAY);
+}
+
+/* Notes §5.3/§10.2: the reference masks the EB selector with 0x07, so a set
+ * 0x18 "*5 by access code" event (code 0x4A) would be read as set 0 0x4A,
+ * "disarmed after alarm memory". */
+static void quirk_eb_selector_0x18_is_not_set0(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 82 05 10 C7 10 C7 10 C7");
+  feed("EB 00 01 18 18 8A 38 18 4A 00 40");
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+}
+
+/* Notes §5.2/§10.2: noEntryDelay survives disarming in the reference. */
+static void quirk_no_entry_delay_cleared_on_disarm(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 06 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 1);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 0);
+  feed("05 00 8A 06 10 C7 10 C7 10 C7");
+  feed("05 00 80 3E 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 0);
+}
+
+/* Notes §5.3/§10.2: for a partition found armed with no entry delay, 0x27
+ * infers "stay" even for status 0x16 while 0x05 infers "away". */
+static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  feed("27 00 82 16 91 C7 00 17");
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+  KT_EQ(P(1)->no_entry_delay, 1);
+}
+
+/* Notes §5.2/§10.2 (and §5.6: "when exitDelay becomes false and armed is
+ * false, the arming was cancelled"): the reference never ends the exit delay
+ * when the panel goes back to a disarmed status, so a cancelled arming stays
+ * "pending" forever. */
+static void quirk_cancelled_exit_delay_ends(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  feed("05 00 83 08 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_delay, 1);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->exit_delay, 0);
+  KT_EQ(P(1)->armed, KB_ARMED_NONE);
+}
+
+/* ------------------------------------------------- frames, health */
+
+static void frame_from_link_with_module_key(void) {
+  kb_frame_t f;
+  memset(&f, 0, sizeof f);
+  start(KB_INPUT_LIVE);
+  hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
+  hex("FF 01 05 FF FF FF FF FF FF FF", f.module);
+  f.panel_bits = 74; /* trailing bit included */
+  f.module_bits = 74;
+  f.module_seen = 1;
+  for (int i = 0; i < KB_FILTER_K; i++) kb_engine_frame(&eng, &f, 1000u + (uint32_t)i);
+  KT_EQ(P(1)->ready, 1);
+  KT_EQ(count_ev(KB_EV_KEY), KB_FILTER_K);
+  KT_EQ(find_ev(KB_EV_KEY)->value, 0x05);
+  KT_EQ(find_ev(KB_EV_KEY)->partition, 1);
+  KT_EQ(eng.health.last_frame_ms, 1000u + KB_FILTER_K - 1);
+}
+
+static void health_and_connection(void) {
+  kb_link_stats_t ls = {0};
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  KT_EQ(eng.status.connected, 1);
+  KT_EQ(count_ev(KB_EV_CONNECTED), 1);
+  kb_engine_connected(&eng, false, 5);
+  KT_EQ(eng.status.connected, 0);
+  kb_engine_connected(&eng, false, 6);
+  KT_EQ(count_ev(KB_EV_CONNECTED), 2);
+  feed("64 00 06 6B"); /* bad checksum */
+  KT_EQ(eng.health.checksum_errors, 1);
+  KT_EQ(eng.status.connected, 0); /* a bad frame proves nothing */
+  feed("64 00 06 6A");
+  KT_EQ(eng.status.connected, 1);
+  ls.overflows = 3;
+  ls.high_water = 16;
+  kb_engine_link_stats(&eng, &ls);
+  KT_EQ(eng.health.ring_overflows, 3);
+  KT_EQ(eng.health.ring_high_water, 16);
+  KT_EQ(eng.health.frames, 3);
+  KT_EQ(eng.health.frames_ok, 2);
+}
+
+static void module_before_sync_ignored(void) {
+  uint8_t b[16];
+  uint8_t n = hex("FF 01 05 FF FF FF", b);
+  start(KB_INPUT_LOG);
+  KT_EQ(kb_engine_module(&eng, 0x05, 0, b, n, (uint16_t)(8u * n - 7u), 0, NULL), KB_CHECK_OK);
+  KT_EQ(count_ev(KB_EV_KEY), 0);
+  KT_EQ(kb_engine_module(&eng, 0x05, 0, b, 0, 3, 0, NULL), KB_CHECK_RUNT);
+}
+
+KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_generation_from_6_byte_status),
+        KT_CASE(gate_bad_frames_never_sync), KT_CASE(live_change_needs_k_frames), KT_CASE(live_flip_rejected),
+        KT_CASE(live_alternating_flips_never_commit), KT_CASE(live_bytes_judged_independently),
+        KT_CASE(live_checksummed_0x27_confirms_at_once), KT_CASE(live_0x27_before_change_does_not_confirm),
+        KT_CASE(live_unconfirmed_change_not_committed), KT_CASE(log_applies_at_once),
+        KT_CASE(log_noise_mask_drops_byte), KT_CASE(judge_flip_undone_soon), KT_CASE(judge_real_change_kept),
+        KT_CASE(judge_per_byte), KT_CASE(judge_ignores_other_commands_and_lengths),
+        KT_CASE(status_rules_table), KT_CASE(status_exit_delay_target_from_bypass_light),
+        KT_CASE(status_started_while_armed_no_entry_delay), KT_CASE(status_fire_only_below_0x12),
+        KT_CASE(status_trouble_only_in_plain_states), KT_CASE(status_disabled_partition),
+        KT_CASE(status_0x1b_partitions_5_to_8), KT_CASE(other_version_zones_pgm_ac),
+        KT_CASE(other_0x27_armed_rules), KT_CASE(event_zone_alarm_and_restore),
+        KT_CASE(event_disarm_by_master_code), KT_CASE(event_armed_by_code),
+        KT_CASE(event_keypad_alarms_battery_ac), KT_CASE(event_set2_armed_stay_away),
+        KT_CASE(event_eb_zone_alarm_33), KT_CASE(event_eb_repeating_a5_reported_once),
+        KT_CASE(event_buffer_entries_are_history), KT_CASE(sequence_table_section9),
+        KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
+        KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
+        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends),
+        KT_CASE(frame_from_link_with_module_key), KT_CASE(health_and_connection),
+        KT_CASE(module_before_sync_ignored))
