@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_edges.h - replay adaptor: timestamped edges of the clock and data wires
+ * in, kb_link_edge()/kb_link_sample() calls out, exactly as a port's clock
+ * interrupt and its 250 us one-shot timer would make them.
+ *
+ * Model
+ *   Both wires start at the idle level (high). An input edge that does not
+ *   change its wire's level is a duplicate and is ignored (counted), so a
+ *   VCD's initial values or a repeated report cost nothing.
+ *   Every clock level change calls kb_link_edge(link, clock_high, t) and arms
+ *   a sample at t + KB_EDGES_SAMPLE_US. The sample fires when time reaches
+ *   it: before the first input edge whose time is >= the sample time (so an
+ *   edge at exactly the sample time is NOT seen by the sample), or at
+ *   kb_edges_advance()/kb_edges_finish(). It calls kb_link_sample(link,
+ *   clock level, data level) with the levels in force at that time.
+ *   A clock edge that arrives before the armed sample fired (a glitch or an
+ *   implausibly fast clock) cancels that sample: nothing is emitted for it
+ *   (counted in `cancelled`), and the new edge arms its own sample. This is
+ *   what the reference's retriggered one-shot timer does.
+ *   Edges must come in time order; an edge earlier than the previous one is
+ *   counted in `out_of_order` and processed as if at the previous time.
+ *   Times are 64-bit microseconds here; the link gets them truncated to 32
+ *   bits (its arithmetic is modulo 2^32). The write-line request returned by
+ *   kb_link_edge() is ignored (a replay cannot drive the bus).
+ *   Cost: O(1) per edge, no allocation.
+ */
+#ifndef KB_HOST_EDGES_H_
+#define KB_HOST_EDGES_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keybus/kb_link.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The two Keybus wires. */
+enum { KB_WIRE_CLOCK = 0, KB_WIRE_DATA = 1 };
+
+/* One level change (or level report) of one wire. */
+typedef struct {
+  uint64_t t_us; /* microseconds, any origin */
+  uint8_t wire;  /* KB_WIRE_CLOCK or KB_WIRE_DATA */
+  uint8_t level; /* 0 = low, nonzero = high */
+} kb_edge_t;
+
+/* Consumer of edges (generator output, VCD reader output, adaptor input). */
+typedef void (*kb_edge_fn)(void *ctx, const kb_edge_t *e);
+
+/* Growable array of edges; usable as a kb_edge_fn sink (kb_edge_vec_push).
+ * Zero-initialise, free with kb_edge_vec_free(). On allocation failure the
+ * edge is dropped and `oom` is set. */
+typedef struct {
+  kb_edge_t *v;
+  size_t n, cap;
+  bool oom;
+} kb_edge_vec_t;
+
+void kb_edge_vec_push(void *vec, const kb_edge_t *e); /* kb_edge_fn */
+void kb_edge_vec_free(kb_edge_vec_t *vec);
+
+/* Sample delay after each clock edge (protocol notes §1.5). */
+#define KB_EDGES_SAMPLE_US 250u
+
+typedef struct {
+  kb_link_t *link;
+  uint8_t clk, dat;   /* current levels (start high) */
+  bool pending;       /* a sample is armed */
+  uint64_t t_sample;  /* when it fires */
+  uint64_t t_last;    /* time of the last input edge */
+  bool started;
+  /* counters */
+  uint32_t clock_edges, data_edges, samples, cancelled, duplicates, out_of_order;
+} kb_edges_t;
+
+/* Binds the adaptor to an initialised link. Both wires start high. */
+void kb_edges_init(kb_edges_t *a, kb_link_t *link);
+
+/* Feeds one edge (see the model above). */
+void kb_edges_feed(kb_edges_t *a, const kb_edge_t *e);
+
+/* kb_edge_fn wrapper: ctx is the kb_edges_t. */
+void kb_edges_cb(void *ctx, const kb_edge_t *e);
+
+/* Time has reached t_us with no edge: fires the armed sample if it is due
+ * (t_us >= sample time). */
+void kb_edges_advance(kb_edges_t *a, uint64_t t_us);
+
+/* End of input: fires an armed sample (whatever its time) and calls
+ * kb_link_finish() so the last message is published. */
+void kb_edges_finish(kb_edges_t *a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KB_HOST_EDGES_H_ */
