@@ -76,22 +76,30 @@ typedef struct kb_link_s {
   kb_frame_t slot[KB_FRAME_RING + 1];
   volatile uint8_t head; /* written by the interrupt only: slot being filled */
   volatile uint8_t tail; /* written by the task only: oldest unread slot */
-  /* interrupt-side capture state */
-  kb_frame_t *cur;
-  uint32_t t_rise_us;
-  uint8_t in_msg;
-  uint8_t p_idx, p_left, p_acc;
-  uint8_t m_idx, m_left, m_acc;
-  uint8_t high_water;
+  /* interrupt side: the message being captured into slot[head] (layout
+   * internal; every field is set by kb_link_init()) */
+  uint8_t high_water; /* most frames ever waiting */
+  uint8_t sink;       /* bits past KB_FRAME_BYTES land here */
+  uint16_t p_count;   /* panel bits of this message (<= 255 between calls) */
+  uint16_t m_count;   /* module bits of this message */
+  uint8_t p_idx;      /* panel byte receiving bits (stays at the cap) */
+  uint8_t m_idx;      /* module byte receiving bits */
+  uint8_t in_msg;     /* a boundary started the message in slot[head] */
+  uint8_t spare;
+  uint32_t p_acc;     /* bits of the current panel byte below a sentinel bit */
+  uint32_t m_acc;     /* same for the module byte */
+  uint8_t *p_ptr;     /* where the panel accumulator is stored (sink past the cap) */
+  uint8_t *m_ptr;     /* same for the module stream */
+  kb_frame_t *cur;    /* &slot[head] */
+  uint32_t t_rise_us; /* last rising clock edge */
   uint32_t messages, frames, overflows, runts;
   /* task-side connection tracking */
-  uint32_t tick_messages;
-  uint32_t tick_last_us;
   uint8_t connected;
-  uint8_t tick_started;
   /* virtual-keypad write path (idle unless armed by the keys module) */
   volatile uint8_t wr_armed;
   uint8_t wr_state[6];
+  uint32_t tick_messages;
+  uint32_t tick_last_us;
 } kb_link_t;
 
 /* Connection state change reported by kb_link_tick(). */

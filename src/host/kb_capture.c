@@ -227,6 +227,8 @@ static void finish_frame(line_ctx_t *c, kb_cap_rec_t *r, int under, int under_su
       log->have_last = true;
       log->last_cmd = r->bytes[0];
       log->last_sub = (r->bytes[0] == 0xE6 && r->nbytes >= 3) ? r->bytes[2] : 0;
+      log->last_has_time = c->has_time;
+      log->last_t = c->t;
     }
     return;
   }
@@ -238,10 +240,28 @@ static void finish_frame(line_ctx_t *c, kb_cap_rec_t *r, int under, int under_su
       r->under_sub = (uint8_t)under_sub;
     else if (under == 0xE6 && log->have_last && log->last_cmd == 0xE6)
       r->under_sub = log->last_sub;
-  } else if (log->have_last) {
-    r->has_under = true;
-    r->under = log->last_cmd;
-    r->under_sub = log->last_sub;
+  } else {
+    /* Old KeybusReader versions print module data without saying which
+     * command carried it. The line right after a panel line (same message:
+     * within 50 ms) or after a status command belongs to that command.
+     * Otherwise module data of the length of a status frame came with a
+     * repeated 0x05 the tool did not print (it drops repeated status
+     * frames but keeps their module data). */
+    bool same_msg = log->have_last && c->has_time && log->last_has_time &&
+                    c->t - log->last_t <= 0.05 && c->t >= log->last_t;
+    bool status = log->have_last && (log->last_cmd == 0x05 || log->last_cmd == 0x1B ||
+                                     log->last_cmd == 0x0A || log->last_cmd == 0x0F);
+    if (!same_msg && !status && (r->nbytes == 6 || r->nbytes == 10)) {
+      r->has_under = true;
+      r->under_guessed = true;
+      r->under = 0x05;
+      r->under_sub = 0;
+    } else if (log->have_last) {
+      r->has_under = true;
+      r->under_guessed = !same_msg;
+      r->under = log->last_cmd;
+      r->under_sub = log->last_sub;
+    }
   }
 }
 

@@ -114,6 +114,7 @@ typedef struct {
   double t;     /* seconds: KeybusReader secs.cs, else wall clock of the day */
   int t_res_ms; /* 10 for secs.cs, 1000 for hh:mm:ss, 1 for .mmm */
   bool has_under; /* module frames: command captured under is known */
+  bool under_guessed; /* under was inferred, not printed (see kb_capture.c) */
   uint8_t under, under_sub; /* under_sub: 0xE6 sub-command (byte 2) */
   const char *name; /* sections: header text (owned by the log), else NULL */
 } kb_cap_rec_t;
@@ -128,6 +129,8 @@ typedef struct {
   /* parser state */
   bool have_last;
   uint8_t last_cmd, last_sub;
+  bool last_has_time;
+  double last_t;
   bool oom;
 } kb_cap_log_t;
 

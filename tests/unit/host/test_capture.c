@@ -142,8 +142,9 @@ static void test_sections(void) {
   }
   KT_EQ(sec, 9);
   for (int s = 0; s < 10; s++) KT_EQ(count[s], per_section[s]);
-  /* capture H: markdown rows = module key frames, no time, no "under"
-   * (the section header forgot the last panel command) */
+  /* capture H: markdown rows = module key frames, no time; the section
+   * header forgot the last panel command, so "under" is inferred from the
+   * length of a status frame: 0x05 */
   {
     const kb_cap_rec_t *r = frame_at_line(&log, 57); /* "| 1 | ..." */
     static const uint8_t key1[] = {0xFF, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x05, 0xFF};
@@ -151,7 +152,7 @@ static void test_sections(void) {
     if (r) {
       KT_EQ(r->source, KB_CAP_MODULE);
       KT_CHECK(!r->has_time);
-      KT_CHECK(!r->has_under);
+      KT_CHECK(r->has_under && r->under_guessed && r->under == 0x05);
       KT_EQ(r->bits, 73);
       KT_CHECK(bytes_are(r, key1, sizeof key1));
     }
@@ -193,10 +194,14 @@ static void test_binary_lines(void) {
   KT_CHECK(r && r->bits == 8 && r->nbytes == 1 && r->bytes[0] == 0x37 && r->source == KB_CAP_PANEL);
   r = frame_at_line(&log, 5);
   KT_CHECK(r && r->bits == 9 && r->bytes[1] == 1 && r->source == KB_CAP_PANEL);
-  /* unlabelled "61.93: 11111111 1 ..." line: module by its stop bit, under E6.2C */
+  /* unlabelled "61.93: 11111111 1 ..." line: module by its stop bit; 3 s
+   * after the last panel line (0xE6.2C, 9 bytes) and 10 bytes long, so it
+   * came with an unprinted 0x05 */
   r = frame_at_line(&log, 26);
-  KT_CHECK(r && r->source == KB_CAP_MODULE && r->has_under && r->under == 0xE6 &&
-           r->under_sub == 0x2C);
+  KT_CHECK(r && r->source == KB_CAP_MODULE && r->has_under && r->under_guessed && r->under == 0x05);
+  /* the line right after a panel line of the same message takes its command */
+  r = frame_at_line(&log, 22);
+  KT_CHECK(r && r->source == KB_CAP_MODULE && r->has_under && !r->under_guessed && r->under == 0xD5);
   kb_cap_free(&log);
 
   /* trailing partial group: right-aligned in bytes[nbytes] */

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * isr_bench.c - drives kb_link_edge()/kb_link_sample() with the reference
+ * message mix (bench/reference-mix.txt) and with forced worst cases, for
+ * instruction counting under callgrind. bench/bench.sh runs it; see
+ * bench/README.md for the method.
+ *
+ *   isr_bench mix MIXFILE          the mix only (mean figures: run under
+ *                                  callgrind --toggle-collect=kb_link_edge ...)
+ *   isr_bench sig MIXFILE          (binary built with kb_link.c compiled with
+ *                                  -fsanitize-coverage=trace-pc) mix + forced
+ *                                  cases; prints one line per distinct path
+ *                                  through a handler: "sig HANDLER ID FIRST
+ *                                  NMIX NFORCED" (FIRST = index of its first call)
+ *   isr_bench measure MIXFILE N... mix + forced cases; around call number N
+ *                                  dumps callgrind stats ("pre", then "call N")
+ *                                  so that the dump holds that call alone.
+ *
+ * Timing (from the mix file's header): bit k of message i is a falling edge,
+ * module sample 250 us later (clock low), rising edge 500 us after the falling
+ * edge, panel sample 250 us after that; then one trailing cycle with both
+ * lines released; then the clock stays high for 2000 + ((i * 613) mod 2001) us
+ * before the next message's falling edge. The task pops every frame between
+ * messages (not counted).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <valgrind/callgrind.h>
+
+#include "keybus/kb_link.h"
+
+#define MAX_TYPES 32
+#define MAX_CYCLE 256
+#define MAX_BYTES 64
+#define MAX_SIGS 512
+
+typedef struct {
+  char name[16];
+  uint8_t panel[MAX_BYTES], module[MAX_BYTES];
+  int nbytes;
+} msg_t;
+
+static msg_t types[MAX_TYPES];
+static int ntypes;
+static int cycle_idx[MAX_CYCLE];
+static int ncycle;
+static long nmessages;
+
+static kb_link_t link_state;
+static uint32_t now_us;
+
+/* ------------------------------------------------------------- call hooks */
+
+enum { MODE_MIX, MODE_SIG, MODE_MEASURE };
+enum { H_EDGE, H_SAMPLE };
+static int mode;
+static int phase; /* 0 = mix, 1 = forced cases */
+static unsigned long call_no;
+static unsigned long n_edges, n_samples;
+static unsigned long *sel;
+static int nsel, next_sel;
+
+#ifdef KB_BENCH_SIG
+/* Called at every basic block of kb_link.c (compiled with
+ * -fsanitize-coverage=trace-pc): hashes the path a call takes. */
+static uint64_t path_hash;
+void __sanitizer_cov_trace_pc(void);
+void __sanitizer_cov_trace_pc(void) {
+  path_hash = (path_hash ^ (uint64_t)(uintptr_t)__builtin_return_address(0)) * 0x100000001b3ull;
+}
+#endif
+
+typedef struct {
+  int handler;
+  uint64_t id;
+  unsigned long first, n[2];
+} path_sig_t;
+static path_sig_t sigs[MAX_SIGS];
+static int nsigs;
+
+static void pre_call(void) {
+#ifdef KB_BENCH_SIG
+  path_hash = 0xcbf29ce484222325ull;
+#endif
+  if (mode == MODE_MEASURE && next_sel < nsel && sel[next_sel] == call_no) CALLGRIND_DUMP_STATS_AT("pre");
+}
+
+static void post_call(int handler) {
+  if (mode == MODE_MEASURE && next_sel < nsel && sel[next_sel] == call_no) {
+    char label[64];
+    snprintf(label, sizeof label, "call %lu", call_no);
+    CALLGRIND_DUMP_STATS_AT(label);
+    next_sel++;
+  }
+#ifdef KB_BENCH_SIG
+  if (mode == MODE_SIG) {
+    int i;
+    for (i = 0; i < nsigs; i++)
+      if (sigs[i].handler == handler && sigs[i].id == path_hash) break;
+    if (i == nsigs) {
+      if (nsigs == MAX_SIGS) {
+        fprintf(stderr, "isr_bench: too many paths\n");
+        exit(1);
+      }
+      sigs[nsigs].handler = handler;
+      sigs[nsigs].id = path_hash;
+      sigs[nsigs].first = call_no;
+      nsigs++;
+    }
+    sigs[i].n[phase]++;
+  }
+#else
+  (void)handler;
+#endif
+  call_no++;
+}
+
+static void edge(bool high, uint32_t t) {
+  pre_call();
+  (void)kb_link_edge(&link_state, high, t);
+  post_call(H_EDGE);
+  if (!phase) n_edges++;
+}
+
+static void sample(bool high, bool data) {
+  pre_call();
+  kb_link_sample(&link_state, high, data);
+  post_call(H_SAMPLE);
+  if (!phase) n_samples++;
+}
+
+/* --------------------------------------------------------------- messages */
+
+static void cycle_bits(int mbit, int pbit) {
+  edge(false, now_us);
+  sample(false, mbit);
+  edge(true, now_us + 500u);
+  sample(true, pbit);
+}
+
+/* Sends nbits bits (panel/module bit strings), the trailing cycle, then the
+ * idle gap. */
+static void send_bits(const uint8_t *pb, const uint8_t *mb, int nbits, uint32_t gap_us) {
+  for (int k = 0; k < nbits; k++) {
+    cycle_bits(mb[k], pb[k]);
+    now_us += 1000u;
+  }
+  cycle_bits(1, 1);
+  now_us += 500u + gap_us;
+}
+
+static int to_bits(const uint8_t *bytes, int nbytes, uint8_t *bits) {
+  int n = 0;
+  for (int b = 0; b < nbytes; b++) {
+    if (b == 1) {
+      bits[n++] = bytes[1] & 1u;
+      continue;
+    }
+    for (int k = 7; k >= 0; k--) bits[n++] = (bytes[b] >> k) & 1u;
+  }
+  return n;
+}
+
+static void send_msg(const msg_t *m, uint32_t gap_us) {
+  uint8_t pb[8 * MAX_BYTES], mb[8 * MAX_BYTES];
+  int n = to_bits(m->panel, m->nbytes, pb);
+  to_bits(m->module, m->nbytes, mb);
+  send_bits(pb, mb, n, gap_us);
+}
+
+static void drain(void) {
+  while (kb_link_peek(&link_state)) kb_link_pop(&link_state);
+}
+
+/* ------------------------------------------------------------ the mix file */
+
+static int parse_hex(char *s, uint8_t *out) {
+  int n = 0;
+  for (char *tok = strtok(s, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+    if (n == MAX_BYTES) return -1;
+    out[n++] = (uint8_t)strtoul(tok, NULL, 16);
+  }
+  return n;
+}
+
+static void load_mix(const char *path) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  while (fgets(line, sizeof line, f)) {
+    char *colon = strchr(line, ':');
+    if (line[0] == '#' || !colon) continue;
+    *colon = '\0';
+    char *rest = colon + 1;
+    if (!strcmp(line, "messages")) {
+      nmessages = strtol(rest, NULL, 10);
+    } else if (!strcmp(line, "cycle")) {
+      for (char *tok = strtok(rest, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+        int i;
+        for (i = 0; i < ntypes && strcmp(types[i].name, tok); i++) {
+        }
+        if (i == ntypes || ncycle == MAX_CYCLE) {
+          fprintf(stderr, "%s: unknown message %s in cycle\n", path, tok);
+          exit(1);
+        }
+        cycle_idx[ncycle++] = i;
+      }
+    } else {
+      msg_t *m = &types[ntypes];
+      char *bar = strchr(rest, '|');
+      if (ntypes == MAX_TYPES || strlen(line) >= sizeof m->name) exit(1);
+      snprintf(m->name, sizeof m->name, "%s", line);
+      if (bar) *bar = '\0';
+      m->nbytes = parse_hex(rest, m->panel);
+      memset(m->module, 0xFF, sizeof m->module);
+      m->module[1] = 1;
+      if (bar && parse_hex(bar + 1, m->module) != m->nbytes) {
+        fprintf(stderr, "%s: %s: module bytes must match panel bytes\n", path, m->name);
+        exit(1);
+      }
+      if (m->nbytes < 2) exit(1);
+      ntypes++;
+    }
+  }
+  fclose(f);
+  if (!ncycle || nmessages <= 0) {
+    fprintf(stderr, "%s: no cycle/messages\n", path);
+    exit(1);
+  }
+}
+
+static void run_mix(void) {
+  now_us = 1000000u;
+  for (long i = 0; i < nmessages; i++) {
+    send_msg(&types[cycle_idx[i % ncycle]], 2000u + (uint32_t)((i * 613) % 2001));
+    drain();
+  }
+  edge(false, now_us); /* the boundary that publishes the last message */
+  drain();
+}
+
+/* Forced cases: ring full, the 16-byte cap (and the long-message count clamp),
+ * a runt, the microsecond counter wrapping inside a message and across a gap. */
+static void run_forced(void) {
+  static uint8_t pb[2048], mb[2048];
+  const msg_t *m = &types[cycle_idx[0]];
+  phase = 1;
+  /* ring full: no pops */
+  for (int i = 0; i < KB_FRAME_RING + 4; i++) send_msg(&types[cycle_idx[i % ncycle]], 3000u);
+  drain();
+  /* long messages past the cap, zeros in both streams */
+  for (int i = 0; i < 2048; i++) pb[i] = (uint8_t)(i % 3 == 0), mb[i] = (uint8_t)(i % 7 != 0);
+  send_bits(pb, mb, 200, 3000u);
+  send_bits(pb, mb, 1200, 3000u);
+  send_bits(pb, mb, 5, 3000u); /* runt */
+  drain();
+  /* counter wrap: inside a message and in the gap */
+  now_us = (uint32_t)0u - 20300u;
+  for (int i = 0; i < 3; i++) send_msg(m, 2500u);
+  now_us = (uint32_t)0u - 600u;
+  send_msg(m, 2500u);
+  edge(false, now_us);
+  drain();
+}
+
+static int cmp_ul(const void *a, const void *b) {
+  unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: isr_bench mix|sig|measure MIXFILE [CALL...]\n");
+    return 2;
+  }
+  if (!strcmp(argv[1], "mix")) mode = MODE_MIX;
+  else if (!strcmp(argv[1], "sig")) mode = MODE_SIG;
+  else if (!strcmp(argv[1], "measure")) mode = MODE_MEASURE;
+  else return 2;
+#ifndef KB_BENCH_SIG
+  if (mode == MODE_SIG) {
+    fprintf(stderr, "isr_bench: sig needs the trace-pc build\n");
+    return 2;
+  }
+#endif
+  load_mix(argv[2]);
+  nsel = argc - 3;
+  sel = calloc((size_t)nsel + 1, sizeof *sel);
+  for (int i = 0; i < nsel; i++) sel[i] = strtoul(argv[3 + i], NULL, 10);
+  qsort(sel, (size_t)nsel, sizeof *sel, cmp_ul);
+
+  kb_link_init(&link_state);
+  run_mix();
+  kb_link_stats_t s;
+  kb_link_stats(&link_state, &s);
+  printf("mix messages=%ld edges=%lu samples=%lu frames=%lu overflows=%lu runts=%lu\n", nmessages,
+         n_edges, n_samples, (unsigned long)s.frames, (unsigned long)s.overflows,
+         (unsigned long)s.runts);
+  if (s.frames != (uint32_t)nmessages || s.overflows || s.runts) {
+    fprintf(stderr, "isr_bench: the mix did not come through whole\n");
+    return 1;
+  }
+  if (mode != MODE_MIX) {
+    run_forced();
+    kb_link_stats(&link_state, &s);
+    printf("forced frames=%lu overflows=%lu runts=%lu high_water=%u\n", (unsigned long)s.frames,
+           (unsigned long)s.overflows, (unsigned long)s.runts, s.high_water);
+    if (!s.overflows || !s.runts || s.high_water != KB_FRAME_RING) {
+      fprintf(stderr, "isr_bench: forced cases did not reach their paths\n");
+      return 1;
+    }
+  }
+  for (int i = 0; i < nsigs; i++)
+    printf("sig %s %016llx %lu %lu %lu\n", sigs[i].handler == H_EDGE ? "edge" : "sample",
+           (unsigned long long)sigs[i].id, sigs[i].first, sigs[i].n[0], sigs[i].n[1]);
+  free(sel);
+  return 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# size.sh - cross builds of the engine (`make size`).
+#
+# Every src/core/*.c is compiled freestanding, -Os, for Cortex-M4
+# (arm-none-eabi-gcc, newlib headers) and RV32IMC (riscv64-unknown-elf-gcc with
+# picolibc headers; the ESP32-C3 instruction set).
+# Prints `size <unit> <target> text=N data=N bss=N` per unit and target and
+# `ram engine cortex-m4 bytes=N` for bench/ram_probe.c (all engine state
+# declared statically, linked with the engine objects; N = .data + .bss).
+# Each check prints `ok <case>` or `FAIL <case>: why`:
+#   build/<unit>/<target>    the unit compiles with -Wall -Wextra -Werror -pedantic
+#   nostate/<unit>/<target>  data=0 and bss=0 (the engine keeps no globals)
+#   noatomic/<unit>/<target> `nm -u` shows no __atomic_* (RV32IMC has no atomic RMW)
+#   ram/cortex-m4            the probe links and needs <= RAM_LIMIT bytes
+# Exits non-zero when a check failed.
+set -u
+cd "$(dirname "$0")/.."
+
+OUT=build/size
+RAM_LIMIT=${RAM_LIMIT:-1200}
+FLAGS="-Os -ffreestanding -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude"
+declare -A CC=([cortex-m4]=arm-none-eabi-gcc [rv32imc]=riscv64-unknown-elf-gcc)
+declare -A ARCH=([cortex-m4]="-mcpu=cortex-m4 -mthumb" [rv32imc]="-march=rv32imc -mabi=ilp32 --specs=picolibc.specs")
+declare -A BINPFX=([cortex-m4]=arm-none-eabi- [rv32imc]=riscv64-unknown-elf-)
+TARGETS=(cortex-m4 rv32imc)
+nfail=0
+
+ok() { echo "ok $1"; }
+bad() {
+  echo "FAIL $1: $2"
+  nfail=$((nfail + 1))
+}
+
+units=()
+for src in src/core/*.c; do
+  [ -e "$src" ] && units+=("$src")
+done
+if [ ${#units[@]} -eq 0 ]; then
+  bad "build/none" "no src/core/*.c"
+  exit 1
+fi
+
+for t in "${TARGETS[@]}"; do
+  mkdir -p "$OUT/$t"
+  rm -f "$OUT/$t"/*.o
+  for src in "${units[@]}"; do
+    u=$(basename "$src" .c)
+    o="$OUT/$t/$u.o"
+    # shellcheck disable=SC2086
+    if ! err=$(${CC[$t]} ${ARCH[$t]} $FLAGS -c "$src" -o "$o" 2>&1); then
+      bad "build/$u/$t" "$(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+      rm -f "$o"
+      continue
+    fi
+    ok "build/$u/$t"
+    read -r text data bss _ < <(${BINPFX[$t]}size "$o" | tail -n 1)
+    echo "size $u $t text=$text data=$data bss=$bss"
+    if [ "$data" -eq 0 ] && [ "$bss" -eq 0 ]; then ok "nostate/$u/$t"; else bad "nostate/$u/$t" "data=$data bss=$bss"; fi
+    atom=$(${BINPFX[$t]}nm -u "$o" | awk '$NF ~ /^__atomic_/ {print $NF}' | tr '\n' ' ')
+    if [ -z "$atom" ]; then ok "noatomic/$u/$t"; else bad "noatomic/$u/$t" "$atom"; fi
+  done
+done
+
+# RAM probe (Cortex-M4): the engine objects that built, newlib only for the
+# string functions they may call.
+t=cortex-m4
+probe_def=""
+[ -e include/keybus/kb_engine.h ] && probe_def="-DKB_PROBE_ENGINE=1"
+elf="$OUT/ram_probe.elf"
+rm -f "$elf"
+# shellcheck disable=SC2086
+if err=$(${CC[$t]} ${ARCH[$t]} $FLAGS $probe_def -nostartfiles -nostdlib bench/ram_probe.c \
+  "$OUT/$t"/*.o -lc -lgcc -o "$elf" 2>&1); then
+  read -r _ data bss _ < <(${BINPFX[$t]}size "$elf" | tail -n 1)
+  ram=$((data + bss))
+  echo "ram engine $t bytes=$ram"
+  ${BINPFX[$t]}nm -S --size-sort "$elf" | while read -r _ sz ty sym; do
+    case $ty in [bBdD]) echo "info ram $sym bytes=$((16#$sz))" ;; esac
+  done
+  if [ "$ram" -le "$RAM_LIMIT" ]; then ok "ram/$t"; else bad "ram/$t" "$ram bytes > $RAM_LIMIT"; fi
+else
+  bad "ram/$t" "probe does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+fi
+
+[ "$nfail" -eq 0 ]

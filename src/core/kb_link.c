@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_link.c - link layer: clock edges and data samples in, whole messages out.
+ *
+ * Interrupt side. The message being captured lives in slot[head] of the ring
+ * (the ring has KB_FRAME_RING + 1 slots; the extra one is always the slot being
+ * filled, so the task never sees a frame being written). Each stream keeps an
+ * accumulator with a sentinel bit above the byte: a plain byte starts as 1 << 8
+ * and a 1-bit byte (the stop bit at index 1) as 1 << 15, so the byte is
+ * complete when the sentinel reaches bit 16, with no bit counter to maintain.
+ * The low 8 bits of the accumulator are stored at every bit, so a partial last
+ * byte (trailing bits) is visible. Past KB_FRAME_BYTES the store pointer is
+ * moved to a sink byte in the state: bits are still counted but not stored.
+ * Publishing is one store of head after a compiler barrier.
+ *
+ * Task side: peek/pop move tail; kb_link_tick() turns the boundary counter
+ * into the connected/disconnected rule.
+ */
+#include "keybus/kb_link.h"
+
+#include <string.h>
+
+#define SENTINEL_BYTE 0x100u  /* 8 bits to go */
+#define SENTINEL_STOP 0x8000u /* 1 bit to go: byte 1 holds the stop bit alone */
+#define SENTINEL_FULL 0x10000u
+#define RING_SLOTS (KB_FRAME_RING + 1)
+
+/* The boundary path is the worst interrupt call: keep it free of call
+ * overhead even though kb_link_finish() shares it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LINK_INLINE static inline __attribute__((always_inline))
+#define LINK_NOINLINE static __attribute__((noinline))
+#else
+#define LINK_INLINE static inline
+#define LINK_NOINLINE static
+#endif
+
+/* ------------------------------------------------------ Interrupt side */
+
+/* Starts capturing a message into l->cur (= slot[head]); in_msg = 0 for the
+ * unpublished capture before the first boundary. */
+LINK_INLINE void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_msg) {
+  kb_frame_t *f = l->cur;
+  f->t_start_us = now_us;
+  f->module_seen = 0;
+  l->p_ptr = f->panel;
+  l->m_ptr = f->module;
+  l->p_acc = SENTINEL_BYTE;
+  l->m_acc = SENTINEL_BYTE;
+  l->p_count = 0;
+  l->m_count = 0;
+  l->p_idx = 0;
+  l->m_idx = 0;
+  l->in_msg = in_msg;
+}
+
+/* Ends the message in slot[head]: runt, overflow or published frame. */
+LINK_INLINE void link_publish(kb_link_t *l) {
+  kb_frame_t *f = l->cur;
+  uint8_t next, tail;
+  int waiting;
+  if (l->p_count < 8u) {
+    l->runts++;
+    return;
+  }
+  next = (uint8_t)(l->head + 1u);
+  if (next == RING_SLOTS) next = 0;
+  tail = l->tail;
+  if (next == tail) { /* full: the slot is reused, committed frames untouched */
+    l->overflows++;
+    return;
+  }
+  f->panel_bits = (uint8_t)l->p_count; /* <= 255: see next_byte() */
+  f->module_bits = (uint8_t)l->m_count;
+  waiting = (int)next - (int)tail;
+  if (waiting < 0) waiting += RING_SLOTS;
+  if (waiting > l->high_water) l->high_water = (uint8_t)waiting;
+  l->frames++;
+  KB_BARRIER(); /* the frame's stores before the index that publishes it */
+  l->head = next;
+  l->cur = &l->slot[next];
+}
+
+/* Virtual-keypad write path: a later issue. The branch that reaches it is
+ * kept so that the idle cost (one load and a branch) is in the figures. */
+LINK_INLINE kb_link_write_t link_write(kb_link_t *l) {
+  (void)l;
+  return KB_LINK_WRITE_RELEASE;
+}
+
+/* What every falling edge does after the boundary test. */
+LINK_INLINE kb_link_write_t link_low_phase(kb_link_t *l) {
+  if (l->wr_armed) {
+    KB_BARRIER(); /* the armed flag before the write state it guards */
+    return link_write(l);
+  }
+  return KB_LINK_WRITE_RELEASE;
+}
+
+/* Falling edge after more than KB_GAP_US of clock high. Out of line (and
+ * reached by a tail call) so that the common edge needs no register saves. */
+LINK_NOINLINE KB_ISR_FN kb_link_write_t link_boundary(kb_link_t *l, uint32_t now_us) {
+  l->messages++;
+  if (l->in_msg) link_publish(l);
+  link_start(l, now_us, 1);
+  return link_low_phase(l);
+}
+
+KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us) {
+  if (clock_high) {
+    l->t_rise_us = now_us;
+    return KB_LINK_WRITE_RELEASE;
+  }
+  if ((uint32_t)(now_us - l->t_rise_us) > KB_GAP_US) return link_boundary(l, now_us);
+  return link_low_phase(l);
+}
+
+/* A byte of a stream is complete: move to the next one (or to the sink). */
+static KB_ISR_FN void next_byte(kb_link_t *l, uint8_t *idx, uint32_t *acc, uint8_t **ptr,
+                                uint8_t *base, uint16_t *count) {
+  uint8_t i = (uint8_t)(*idx + 1u);
+  *acc = i == 1u ? SENTINEL_STOP : SENTINEL_BYTE;
+  if (i < KB_FRAME_BYTES) {
+    *idx = i;
+    *ptr = base + i;
+  } else { /* cap: keep counting, store into the sink */
+    *ptr = &l->sink;
+    if (*count >= 255u - 8u) { /* near saturation: complete (and clamp) at every bit */
+      *acc = SENTINEL_STOP;
+      if (*count > 255u) *count = 255u;
+    }
+  }
+}
+
+KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high) {
+  uint32_t acc;
+  if (clock_high) {
+    acc = (l->p_acc << 1) | (uint32_t)data_high;
+    *l->p_ptr = (uint8_t)acc;
+    l->p_count++;
+    if (acc & SENTINEL_FULL)
+      next_byte(l, &l->p_idx, &l->p_acc, &l->p_ptr, l->cur->panel, &l->p_count);
+    else
+      l->p_acc = acc;
+  } else {
+    if (!data_high) l->cur->module_seen = 1;
+    acc = (l->m_acc << 1) | (uint32_t)data_high;
+    *l->m_ptr = (uint8_t)acc;
+    l->m_count++;
+    if (acc & SENTINEL_FULL)
+      next_byte(l, &l->m_idx, &l->m_acc, &l->m_ptr, l->cur->module, &l->m_count);
+    else
+      l->m_acc = acc;
+  }
+}
+
+/* ------------------------------------------------------------ Task side */
+
+void kb_link_init(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  memset(l, 0, sizeof *l);
+  l->cur = &l->slot[0];
+  /* As if the clock rose KB_GAP_US + 1 us before time 0: the first falling
+   * edge is a boundary (except in the last millisecond of the counter). */
+  l->t_rise_us = (uint32_t)0u - (KB_GAP_US + 1u);
+  link_start(l, 0, 0); /* bits before the first boundary go to an unpublished slot */
+}
+
+const kb_frame_t *kb_link_peek(kb_link_t *l) {
+  uint8_t tail;
+  KB_ASSERT(l != NULL);
+  tail = l->tail;
+  if (tail == l->head) return NULL;
+  KB_BARRIER(); /* head before the frame it publishes */
+  return &l->slot[tail];
+}
+
+void kb_link_pop(kb_link_t *l) {
+  uint8_t tail;
+  KB_ASSERT(l != NULL);
+  tail = l->tail;
+  if (tail == l->head) return;
+  tail++;
+  if (tail == RING_SLOTS) tail = 0;
+  KB_BARRIER(); /* done reading the frame before handing the slot back */
+  l->tail = tail;
+}
+
+kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us) {
+  uint32_t seen;
+  KB_ASSERT(l != NULL);
+  seen = *(volatile const uint32_t *)&l->messages;
+  if (seen != l->tick_messages) {
+    l->tick_messages = seen;
+    l->tick_last_us = now_us;
+    if (!l->connected) {
+      l->connected = 1;
+      return KB_LINK_CONNECTED;
+    }
+    return KB_LINK_NO_CHANGE;
+  }
+  if (l->connected && (uint32_t)(now_us - l->tick_last_us) > KB_DISCONNECT_US) {
+    l->connected = 0;
+    return KB_LINK_DISCONNECTED;
+  }
+  return KB_LINK_NO_CHANGE;
+}
+
+bool kb_link_connected(const kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  return l->connected != 0;
+}
+
+void kb_link_finish(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (l->in_msg) link_publish(l);
+  link_start(l, 0, 0);
+}
+
+void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out) {
+  KB_ASSERT(l != NULL && out != NULL);
+  out->messages = l->messages;
+  out->frames = l->frames;
+  out->overflows = l->overflows;
+  out->runts = l->runts;
+  out->high_water = l->high_water;
+}
