@@ -156,6 +156,14 @@ static int read_vcd(FILE *f, const char *name, items_t *items) {
 static void unpad(kb_cap_rec_t *r) {
   uint8_t cmd, sub, n;
   if (!r->padded) return;
+  if (r->source == KB_CAP_MODULE && r->logged_bits) {
+    /* "(N)" on a hex module line is the bit count of the panel frame of the
+     * same message: the module stream of that message has the same length */
+    r->bits = r->logged_bits;
+    r->nbytes = (uint8_t)kb_cap_nbytes(r->logged_bits);
+    r->padded = false;
+    return;
+  }
   cmd = r->source == KB_CAP_MODULE ? r->under : r->bytes[0];
   sub = r->source == KB_CAP_MODULE ? r->under_sub : r->nbytes > 2 ? r->bytes[2] : 0;
   if (r->source == KB_CAP_MODULE && !r->has_under) return;

@@ -222,17 +222,21 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
   d->sub = (d->cmd == 0xE6 && d->nbytes > 2) ? b[2] : 0;
   known = lengths(d->cmd, d->sub, &la, &lb);
   if (d->nbytes < 2) { /* ended inside the command byte: no stop bit */
+    if (kb_decode_has_checksum(d->cmd, d->sub)) d->csum = KB_CSUM_BAD; /* no room for it */
     d->check = known ? KB_CHECK_LENGTH : KB_CHECK_UNKNOWN;
     return;
+  }
+  /* The sum rule (§2.3) with the last complete byte as the checksum; on a
+   * 2-byte frame that is the stop-bit byte, as the notes' rule reads. The
+   * verdict below still rejects such frames (framing or length). */
+  if (kb_decode_has_checksum(d->cmd, d->sub)) {
+    uint8_t sum = d->cmd;
+    for (uint8_t i = 2; i + 1u < d->nbytes; i++) sum = (uint8_t)(sum + b[i]);
+    d->csum = sum == b[d->nbytes - 1u] ? KB_CSUM_OK : KB_CSUM_BAD;
   }
   if (b[1] != 0) {
     d->check = KB_CHECK_FRAMING;
     return;
-  }
-  if (d->nbytes >= 3 && kb_decode_has_checksum(d->cmd, d->sub)) {
-    uint8_t sum = d->cmd;
-    for (uint8_t i = 2; i + 1u < d->nbytes; i++) sum = (uint8_t)(sum + b[i]);
-    d->csum = sum == b[d->nbytes - 1u] ? KB_CSUM_OK : KB_CSUM_BAD;
   }
   if (known && d->nbytes != la && d->nbytes != lb) {
     d->check = KB_CHECK_LENGTH;
@@ -323,6 +327,17 @@ void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
   if (d->nbytes < 1) {
     d->check = KB_CHECK_RUNT;
     return;
+  }
+  if (under != 0) { /* 0 = the command it came with is not known */
+    uint8_t la, lb;
+    if (!lengths(under, d->sub, &la, &lb)) {
+      d->check = KB_CHECK_UNKNOWN;
+      return;
+    }
+    if (d->nbytes != la && d->nbytes != lb) {
+      d->check = KB_CHECK_LENGTH;
+      return;
+    }
   }
   d->check = KB_CHECK_OK;
   switch (b[0]) {
