@@ -550,6 +550,10 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
     case KB_EV_CONNECTED: sb_add(&s, "keybus %s", ev->on ? "connected" : "disconnected"); break;
     case KB_EV_PARTITION: {
       const char *t = kb_text_status(ev->status);
+      if (kb_text_part_disabled(ev->status)) {
+        sb_add(&s, "partition %u: not in use (status 0x%02X)", p, ev->status);
+        break;
+      }
       sb_add(&s, "partition %u: ", p);
       if (t)
         sb_add(&s, "%s", t);
