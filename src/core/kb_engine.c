@@ -208,6 +208,23 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
   e->cand_n[p - 1][k] = 0;
 }
 
+/* Committed bytes of partition p changed: report them and re-derive the
+ * partition's state (a lights byte alone means nothing before the status
+ * byte is known). */
+static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t cmd,
+                              uint32_t t_ms) {
+  const kb_partition_t *pt = &e->status.part[p - 1];
+  kb_event_t ev;
+  if (!pt->known) return;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PARTITION;
+  ev.partition = p;
+  ev.lights = pt->lights;
+  ev.status = pt->status;
+  emit(e, &ev, t_ms);
+  apply_partition(e, p, first_of_cmd, cmd, t_ms);
+}
+
 static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_mask,
                          uint32_t t_ms) {
   for (uint8_t i = 0; i < d->nparts; i++) {
@@ -252,17 +269,7 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
         changed = 1;
       }
     }
-    /* a lights byte alone cannot be interpreted before the status byte */
-    if (changed && pt->known) {
-      kb_event_t ev;
-      memset(&ev, 0, sizeof ev);
-      ev.type = KB_EV_PARTITION;
-      ev.partition = p;
-      ev.lights = pt->lights;
-      ev.status = pt->status;
-      emit(e, &ev, t_ms);
-      apply_partition(e, p, i == 0, d->cmd, t_ms);
-    }
+    if (changed) partition_changed(e, p, i == 0, d->cmd, t_ms);
   }
 }
 
@@ -272,9 +279,7 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     uint8_t p = d->part[i].partition;
     uint8_t v[2];
     uint8_t changed = 0;
-    kb_partition_t *pt;
     if (p > KB_MAX_PARTITIONS) continue;
-    pt = &e->status.part[p - 1];
     v[0] = d->part[i].lights;
     v[1] = d->part[i].status;
     for (uint8_t k = 0; k < 2; k++) {
@@ -283,16 +288,7 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
         changed = 1;
       }
     }
-    if (changed && pt->known) {
-      kb_event_t ev;
-      memset(&ev, 0, sizeof ev);
-      ev.type = KB_EV_PARTITION;
-      ev.partition = p;
-      ev.lights = pt->lights;
-      ev.status = pt->status;
-      emit(e, &ev, t_ms);
-      apply_partition(e, p, 0, d->cmd, t_ms);
-    }
+    if (changed) partition_changed(e, p, 0, d->cmd, t_ms);
   }
 }
 
