@@ -152,8 +152,8 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
 /* Decodes module data captured under panel command `under` (and `under_sub`
  * = panel byte 2 for 0xE6; under = 0 when not known). Module frames have no
  * checksum or stop-bit rule; the verdict is RUNT below 8 bits, UNKNOWN when
- * `under` is not a command of the notes, LENGTH when the frame is not as
- * long as that command's frames, else OK. Fills keys,
+ * `under` is not a command of the notes, LENGTH when the frame is longer
+ * than that command's frames (shorter is a partial capture), else OK. Fills keys,
  * alarm_key and notify; query replies (0x11, 0x22..., 0x41, 0x4C, 0x57, 0x58,
  * 0x70, 0xD5) are decoded by kb_module.h. */
 void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,

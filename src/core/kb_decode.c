@@ -87,40 +87,20 @@ static void add_key(kb_decoded_t *d, uint8_t partition, uint8_t code) {
   d->has |= KB_HAS_KEYS;
 }
 
-static void set_event(kb_decoded_t *d, uint8_t set, uint8_t code, uint8_t parts, uint16_t number) {
-  d->event = kb_pev_decode(set, code);
-  d->event_parts = parts;
-  d->event_number = number;
+/* 0xA5 / 0xAA / 0xEB / 0xEC / 0xCE: date/time and panel event (§3.6-§3.9). */
+static void decode_event(const uint8_t *b, kb_decoded_t *d) {
+  kb_pev_msg_t m;
+  if (!kb_pev_parse_frame(b, d->nbytes, &m)) return;
+  if (m.flags & KB_PEV_F_TIME) {
+    d->time = m.time;
+    d->has |= KB_HAS_TIME;
+  }
+  if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
+  d->event = m.ev;
+  /* 0xA5/0xAA carry partitions 1-2 only: the value 3 names no partition */
+  d->event_parts = ((b[0] == 0xA5 || b[0] == 0xAA) && m.partition > 2) ? 0 : m.partition_mask;
+  d->event_number = (m.flags & KB_PEV_F_EVENT_NUMBER) ? m.event_number : 0xFFFF;
   d->has |= KB_HAS_EVENT;
-}
-
-static void set_time(kb_decoded_t *d, const uint8_t *t) {
-  kb_pev_time(t, &d->time);
-  d->has |= KB_HAS_TIME;
-}
-
-/* 0xA5 / 0xAA: date/time at byte 2, partition in byte 3 b7..b6, set in byte 5
- * b1..b0, code at byte 6. */
-static void decode_a5(const uint8_t *b, kb_decoded_t *d) {
-  uint8_t p = (uint8_t)(b[3] >> 6);
-  uint8_t mask = (p == 1 || p == 2) ? (uint8_t)(1u << (p - 1u)) : 0;
-  set_time(d, b + 2);
-  if (b[0] == 0xA5) {
-    if (b[6] == 0 && b[7] == 0) return; /* pure timestamp */
-    set_event(d, (uint8_t)(b[5] & 3u), b[6], mask, 0xFFFF);
-  } else {
-    set_event(d, (uint8_t)(b[5] & 3u), b[6], mask, b[7]);
-  }
-}
-
-/* 0xEB / 0xEC: partition mask at byte 2, date/time at 3, selector 7, code 8. */
-static void decode_eb(const uint8_t *b, kb_decoded_t *d) {
-  set_time(d, b + 3);
-  if (b[0] == 0xEB) {
-    set_event(d, b[7], b[8], b[2], 0xFFFF);
-  } else if (b[7] != 0xFF) { /* 0xFF = empty event-buffer entry */
-    set_event(d, b[7], b[8], b[2], (uint16_t)(b[9] + 256u * (uint16_t)(b[4] >> 6)));
-  }
 }
 
 static void decode_e6(const uint8_t *b, kb_decoded_t *d) {
@@ -182,14 +162,10 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
       break;
     case 0xA5:
     case 0xAA:
-      decode_a5(b, d);
-      break;
     case 0xEB:
     case 0xEC:
-      decode_eb(b, d);
-      break;
     case 0xCE:
-      if (b[2] & 0x20u) set_event(d, (uint8_t)(b[3] & 3u), b[4], 0, 0xFFFF);
+      decode_event(b, d);
       break;
     case 0xE6:
       decode_e6(b, d);
@@ -221,6 +197,10 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
   }
   d->sub = (d->cmd == 0xE6 && d->nbytes > 2) ? b[2] : 0;
   known = lengths(d->cmd, d->sub, &la, &lb);
+  if (d->cmd == 0xE6 && d->nbytes < 3) { /* too short to name its sub-command */
+    known = true;
+    la = lb = 3;
+  }
   if (d->nbytes < 2) { /* ended inside the command byte: no stop bit */
     if (kb_decode_has_checksum(d->cmd, d->sub)) d->csum = KB_CSUM_BAD; /* no room for it */
     d->check = known ? KB_CHECK_LENGTH : KB_CHECK_UNKNOWN;
@@ -265,13 +245,10 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
     if (n > 3) add_key(d, p, b[3]);
     return;
   }
-  if (under == 0x0F) {
-    if (n > 2) add_key(d, 2, b[2]);
-    return;
-  }
+  /* 0x0F (partition 2 in programming) is read like its twin 0x0A */
   if (n > 2) add_key(d, base, b[2]);
   if (n > 3) add_key(d, (uint8_t)(base + 1u), b[3]);
-  if (under == 0x05 || under == 0x0A || under == 0x1B) {
+  if (under == 0x05 || under == 0x0A || under == 0x0F || under == 0x1B) {
     if (n > 8) add_key(d, (uint8_t)(base + 2u), b[8]);
     if (n > 9) add_key(d, (uint8_t)(base + 3u), b[9]);
   }
@@ -334,7 +311,10 @@ void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
       d->check = KB_CHECK_UNKNOWN;
       return;
     }
-    if (d->nbytes != la && d->nbytes != lb) {
+    /* A module cannot speak past the panel's clock: a longer frame is not
+     * this command's. Shorter is fine: loggers may capture module data
+     * partially, and byte 0 (alarm keys) comes first. */
+    if (d->nbytes > lb) {
       d->check = KB_CHECK_LENGTH;
       return;
     }
