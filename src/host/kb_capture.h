@@ -33,8 +33,10 @@
  *   binary lines: bits = number of binary digits (stop bit and a trailing
  *     partial group included).
  *   hex Panel lines with "(N)": bits = N, padded = false.
- *   other hex lines (Module lines - their "(N)" is the last PANEL frame's
- *     count, kept in logged_bits - and lines without "(N)"), and comma
+ *   other hex lines (Module lines - their "(N)" is the bit count of the
+ *     panel frame of the same message, which is also the module stream's
+ *     length; it is kept in logged_bits for the caller to apply - and lines
+ *     without "(N)"), and comma
  *     lists: nbytes = number of values, bits = 8*nbytes-7, padded = true: the
  *     values may include zero padding or trailing-bit bytes; the decoder
  *     must trim to the command's known length.
