@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr)
+SECTIONS=(isr decode)
 status=0
 
 fail() {
@@ -114,6 +114,101 @@ section_isr() {
       print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
       exit bad
     }' "$d/costs.txt" "$d/sigs.txt" || status=1
+}
+
+# ---------------------------------------------------------------------------
+# decode: the task-side path (kb_engine_panel/kb_engine_module/kb_engine_frame:
+# checks, noise filter, decode, status model, a no-op event callback; callees
+# included) per frame, live input, after one valid 0x05 has opened the gate.
+#   golden: tests/data/golden.jsonl in file order (--toggle-collect on
+#           kb_engine_panel and kb_engine_module);
+#   mix:    the reference mix, each message as the kb_frame_t the link would
+#           publish, through kb_engine_frame (--toggle-collect=kb_engine_frame).
+#   mean = callgrind total / frames. A second run dumps stats after every
+#   frame (one frame per dump; the dumps must add up to the mean run's total):
+#   worst frame and a per-command split (info). A native run gives frames per
+#   second (wall clock, info only).
+DECODE_GOLDEN=tests/data/golden.jsonl
+section_decode() {
+  local d=$OUT/decode
+  mkdir -p "$d" && rm -f "$d"/*.out* "$d"/*.log "$d"/*.txt
+  local objs=() s
+  for s in src/core/*.c; do
+    objs+=("$d/$(basename "$s" .c).o")
+    if ! $CC $CFLAGS -c "$s" -o "$d/$(basename "$s" .c).o"; then
+      fail "decode: build $s"
+      return
+    fi
+  done
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/decode_bench.c "${objs[@]}" -o "$d/decode_bench"; then
+    fail "decode: build decode_bench"
+    return
+  fi
+  local vg="valgrind --tool=callgrind --collect-atstart=no" corpus input toggles frames
+  for corpus in golden mix; do
+    if [ "$corpus" = golden ]; then
+      input=$DECODE_GOLDEN
+      toggles="--toggle-collect=kb_engine_panel --toggle-collect=kb_engine_module"
+    else
+      input=$MIX
+      toggles="--toggle-collect=kb_engine_frame"
+    fi
+    # shellcheck disable=SC2086
+    if ! $vg $toggles --callgrind-out-file="$d/$corpus.out" "$d/decode_bench" $corpus "$input" \
+      >"$d/$corpus.txt" 2>"$d/vg-$corpus.log" ||
+      ! $vg $toggles --combine-dumps=yes --callgrind-out-file="$d/$corpus-frames.out" \
+        "$d/decode_bench" $corpus "$input" dump >/dev/null 2>"$d/vg-$corpus-frames.log"; then
+      fail "decode: callgrind ($corpus), see $d/vg-$corpus*.log"
+      continue
+    fi
+    frames=$(sed -n "s/^$corpus frames=\([0-9]*\).*/\1/p" "$d/$corpus.txt")
+    # per frame: "desc: Trigger: Client Request: frame I CORPUS SOURCE CMD", then its summary
+    awk -v corpus="$corpus" -v frames="$frames" -v tot="$(cg_total "$d/$corpus.out")" '
+      /^desc: Trigger: Client Request: frame / { i = $6; key = $8 " " $9; next }
+      /^summary:/ && key != "" {
+        c = $2; n[key]++; s[key] += c; if (c > mx[key]) mx[key] = c
+        sum += c; cnt++
+        if (c > worst) { worst = c; wi = i; wk = key }
+        key = ""
+      }
+      END {
+        if (!frames || cnt != frames || sum != tot) {
+          printf "bench: FAIL decode: %s: %d frame dumps adding up to %d, mean run: %d frames, %d instr\n", \
+            corpus, cnt, sum, frames, tot
+          exit 1
+        }
+        printf "bench decode_instructions_per_frame_%s %.1f instr\n", corpus, tot / frames
+        printf "info decode_frames_%s %d frames, %d instr in all\n", corpus, frames, tot
+        printf "info decode_worst_frame_%s %d instr (frame %d, %s)\n", corpus, worst, wi, wk
+        # commands with >= 0.5 % of the instructions, the rest as "other"
+        for (k in n) {
+          if (100 * s[k] / tot >= 0.5)
+            printf "info decode cmd %s %-18s n=%5d mean=%7.1f max=%5d share=%5.1f%%\n", corpus, k, \
+              n[k], s[k] / n[k], mx[k], 100 * s[k] / tot | "sort -t= -k5 -rn"
+          else { on += n[k]; os += s[k]; if (mx[k] > om) om = mx[k] }
+        }
+        close("sort -t= -k5 -rn")
+        if (on)
+          printf "info decode cmd %s %-18s n=%5d mean=%7.1f max=%5d share=%5.1f%%\n", corpus, "(other)", \
+            on, os / on, om, 100 * os / tot
+      }' "$d/$corpus-frames.out" || status=1
+    # exclusive cost per function, per frame (where the instructions go)
+    callgrind_annotate --threshold=100 --inclusive=no "$d/$corpus.out" 2>/dev/null |
+      awk -v corpus="$corpus" -v frames="$frames" -v bin="/decode/decode_bench]" '
+        index($0, bin) && $1 ~ /^[0-9,]+$/ {
+          c = $1; gsub(",", "", c); fn = $0; sub(/ \[.*/, "", fn); sub(/.*:/, "", fn)
+          if (c > 0 && fn !~ /main|^run_/) printf "info decode fn %s %-24s %6.1f instr/frame\n", corpus, fn, c / frames
+        }'
+  done
+  local sp
+  if sp=$("$d/decode_bench" speed "$DECODE_GOLDEN" "$MIX"); then
+    printf '%s\n' "$sp" | awk '/^speed / {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "info decode_frames_per_second %s %s (native, wall clock, %s frames in %s s)\n", $2, v["fps"], v["frames"], v["seconds"]
+    }'
+  else
+    fail "decode: native speed run"
+  fi
 }
 
 want=("$@")

@@ -4,7 +4,7 @@
 # checks its figures against the budget: mean instructions per frame <= 400,
 # over the golden frames and over the reference mix.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 MEAN_MAX=400
 pass=0
 fail=0
