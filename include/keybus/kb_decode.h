@@ -98,6 +98,9 @@ typedef enum {
   KB_PARTS_PROGRAMMING  /* 0x0A / 0x0F / 0xE6 programming: not applied to status */
 } kb_parts_kind_t;
 
+/* One decoded frame. The header fields (cmd .. parts_kind, nparts, nkeys,
+ * alarm_key, notify, zone_first/count, event_parts, event_number) are always
+ * set; every other field is valid only when its KB_HAS_* flag is in `has`. */
 typedef struct {
   uint8_t cmd;      /* panel command (for module frames: the command answered) */
   uint8_t sub;      /* 0xE6 sub-command (byte 2), else 0 */

@@ -181,6 +181,10 @@ typedef struct kb_engine_s {
   /* live filter: per partition, [0] lights, [1] status */
   uint8_t cand[KB_MAX_PARTITIONS][2];
   uint8_t cand_n[KB_MAX_PARTITIONS][2]; /* 0 = no candidate */
+  /* last applied 0x05 [0] and 0x1B [1] (live input): a repeat with nothing
+   * pending changes nothing and skips the decode */
+  uint8_t last_status[2][10];
+  uint8_t last_status_n[2];
   /* last panel event, to fold an 0xEB that repeats the 0xA5 before it */
   kb_pev_t last_pev;
   kb_time_t last_pev_time;

@@ -309,8 +309,9 @@ static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   set_flag(e, &pt->entry_delay, 0, KB_EV_ENTRY_DELAY, p, t_ms);
   set_flag(e, &pt->alarm, 0, KB_EV_ALARM, p, t_ms);
   /* bypassing lasts one arming cycle */
-  for (uint8_t z = 1; z <= KB_MAX_ZONES; z++)
-    set_zone(e, e->status.zones_bypass, z, 0, KB_EV_ZONE_BYPASS, t_ms);
+  for (uint8_t g = 0; g < KB_ZONE_BYTES; g++)
+    for (uint8_t i = 0; e->status.zones_bypass[g] && i < 8; i++)
+      set_zone(e, e->status.zones_bypass, (uint8_t)(8u * g + i + 1u), 0, KB_EV_ZONE_BYPASS, t_ms);
 }
 
 static void set_code(kb_engine_t *e, uint8_t p, uint8_t code, uint32_t t_ms) {
@@ -473,9 +474,45 @@ static void alive(kb_engine_t *e, uint32_t t_ms) {
 }
 
 static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  uint8_t g = (uint8_t)((d->zone_first - 1u) / 8u);
+  if (g < KB_ZONE_BYTES && e->status.zones_open[g] == d->zones) return; /* nothing changed */
   for (uint8_t i = 0; i < d->zone_count; i++)
     set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
              KB_EV_ZONE_OPEN, t_ms);
+}
+
+/* The panel repeats 0x05/0x1B continuously. On live input a frame equal to
+ * the last one applied, with no change pending for its partitions, can
+ * change nothing: count it and skip the work. */
+static bool would_commit(uint8_t n) { return n != 0 && n + 1u >= KB_FILTER_K; }
+
+static bool status_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits) {
+  uint8_t k, n = kb_decode_nbytes(bits);
+  if (b[0] == 0x05)
+    k = 0;
+  else if (b[0] == 0x1B)
+    k = 1;
+  else
+    return false;
+  if (n != e->last_status_n[k] || n > avail) return false;
+  for (uint8_t i = 1; i < n; i++)
+    if (b[i] != e->last_status[k][i]) return false;
+  /* Every byte of the last frame was either committed or the pending
+   * candidate; the repeat counts once more for each pending one. A commit
+   * takes the full path. */
+  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++)
+    if (would_commit(e->cand_n[p][0]) || would_commit(e->cand_n[p][1])) return false;
+  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++) {
+    e->cand_n[p][0] = (uint8_t)(e->cand_n[p][0] + (e->cand_n[p][0] != 0));
+    e->cand_n[p][1] = (uint8_t)(e->cand_n[p][1] + (e->cand_n[p][1] != 0));
+  }
+  return true;
+}
+
+static void remember_status(kb_engine_t *e, const uint8_t *b, const kb_decoded_t *d) {
+  uint8_t k = d->cmd == 0x1B;
+  memcpy(e->last_status[k], b, d->nbytes);
+  e->last_status_n[k] = d->nbytes;
 }
 
 kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
@@ -484,6 +521,12 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
   kb_decoded_t *d = out ? out : &local;
   kb_status_t *s = &e->status;
 
+  if (!out && e->input == KB_INPUT_LIVE && s->synced && avail && status_repeat(e, b, avail, bits)) {
+    e->health.frames++;
+    e->health.frames_ok++;
+    alive(e, t_ms);
+    return KB_CHECK_OK;
+  }
   kb_decode_panel(b, avail, bits, d);
   count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
   if (d->check != KB_CHECK_OK) return (kb_check_t)d->check;
@@ -498,6 +541,7 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
 
   if (d->parts_kind == KB_PARTS_STATUS) {
     status_frame(e, d, e->input == KB_INPUT_LOG ? noise_mask : 0, t_ms);
+    remember_status(e, b, d);
   } else if (d->parts_kind == KB_PARTS_ZONE_STATUS) {
     if (e->input == KB_INPUT_LIVE) corroborate(e, d, t_ms);
     if (d->cmd == 0x27) apply_zone_status_parts(e, d, t_ms);

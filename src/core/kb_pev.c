@@ -197,18 +197,28 @@ uint8_t kb_pev_code_scheme_b(uint8_t index) {
 
 kb_pev_t kb_pev_decode(uint8_t set, uint8_t code) {
   kb_pev_t ev = {KB_PEV_UNKNOWN, 0, set, code};
-  for (size_t i = 0; i < sizeof kb_pev_rows / sizeof kb_pev_rows[0]; i++) {
-    const kb_pev_row_t *r = &kb_pev_rows[i];
-    if (r->set > set) break; /* rows are sorted by set */
-    if (r->set != set || code < r->first || code > r->last) continue;
-    ev.kind = r->kind;
-    if (r->num & NUM_START) {
-      uint8_t n = (uint8_t)((r->num & NUM_START) + (code - r->first));
-      if (r->num & NUM_A) n = kb_pev_code_scheme_a(n);
-      if (r->num & NUM_B) n = kb_pev_code_scheme_b(n);
-      ev.number = n;
-    }
-    break;
+  /* Rows are sorted by (set, first) and do not overlap: binary search for
+   * the last row that starts at or before (set, code). */
+  const uint16_t key = (uint16_t)((set << 8) | code);
+  size_t lo = 0, hi = sizeof kb_pev_rows / sizeof kb_pev_rows[0];
+  const kb_pev_row_t *r;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const kb_pev_row_t *m = &kb_pev_rows[mid];
+    if ((uint16_t)((m->set << 8) | m->first) <= key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == 0) return ev;
+  r = &kb_pev_rows[lo - 1];
+  if (r->set != set || code > r->last) return ev;
+  ev.kind = r->kind;
+  if (r->num & NUM_START) {
+    uint8_t n = (uint8_t)((r->num & NUM_START) + (code - r->first));
+    if (r->num & NUM_A) n = kb_pev_code_scheme_a(n);
+    if (r->num & NUM_B) n = kb_pev_code_scheme_b(n);
+    ev.number = n;
   }
   return ev;
 }
