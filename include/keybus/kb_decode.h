@@ -133,8 +133,12 @@ typedef struct {
 /* ------------------------------------------------------------ API */
 
 /* Complete bytes (document convention) in a frame of `bits` bits:
- * (bits - 1) / 8 + 1 for bits >= 9, 1 for 8 bits, 0 below. */
-uint8_t kb_decode_nbytes(uint16_t bits);
+ * (bits - 1) / 8 + 1 for bits >= 9, 1 for 8 bits, 0 below. Inline: the
+ * task path asks for it several times per frame. */
+static inline uint8_t kb_decode_nbytes(uint16_t bits) {
+  if (bits < 9) return bits < 8 ? 0 : 1;
+  return (uint8_t)(bits > 2033u ? 255u : (bits - 1u) / 8u + 1u);
+}
 
 /* Length (complete bytes) a frame of this command has when a log gives up
  * to `max` values that may include padding: the longest length the notes

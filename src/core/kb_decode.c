@@ -4,15 +4,6 @@
 
 #include <string.h>
 
-uint8_t kb_decode_nbytes(uint16_t bits) {
-  if (bits < 8) return 0;
-  if (bits < 9) return 1;
-  {
-    uint16_t n = (uint16_t)((bits - 1u) / 8u + 1u);
-    return (uint8_t)(n > 255u ? 255u : n);
-  }
-}
-
 bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
   switch (cmd) {
     case 0x05: case 0x11: case 0x1B: case 0x1C: case 0x22: case 0x28: case 0x33:
