@@ -50,6 +50,14 @@ for s in tests/cli/*.sh; do
   tally "$s" "$rc" "$out"
 done
 
+# The reader's own tests once more with the ASan+UBSan build of the reader:
+# every capture, every malformed line and the garbage inputs under sanitizers.
+echo "== script tests, keybus-reader built with ASan+UBSan"
+for s in tests/cli/captures.sh tests/cli/noise.sh tests/cli/reader.sh tests/cli/vcd.sh; do
+  out=$(KEYBUS_READER=build/asan/bin/keybus-reader ASAN_OPTIONS=detect_leaks=1 bash "$s" 2>&1); rc=$?
+  tally "asan:$s" "$rc" "$out"
+done
+
 quirks=$(grep -rhoE '^static void (test_)?quirk_[a-z0-9_]+' tests | sort -u | wc -l)
 echo "deliberate differences from the reference (notes §10.2), each a named quirk_ test: $quirks"
 if [ ${#failed_names[@]} -gt 0 ]; then

@@ -466,7 +466,8 @@ int main(int argc, char **argv) {
     FILE *f = kb_input_open(files[i], &kind);
     if (!f) {
       fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
-      return 2;
+      rc = 2;
+      goto done;
     }
     if ((kind == KB_INPUT_VCD ? read_vcd(f, files[i], &items) : read_log(f, files[i], &items)) != 0) {
       fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
@@ -480,7 +481,8 @@ int main(int argc, char **argv) {
     o.vcd = fopen(vcd_out, "w");
     if (!o.vcd) {
       fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
-      return 2;
+      rc = 2;
+      goto done;
     }
     kb_vcd_writer_begin(&o.vw, o.vcd, NULL, 0, true, true);
     kb_wave_init(&o.wave, 0, kb_vcd_writer_cb, &o.vw);
@@ -500,6 +502,7 @@ int main(int argc, char **argv) {
       rc = 2;
     }
   }
+done:
   for (size_t i = 0; i < items.n; i++)
     if (items.v[i].r.kind == KB_CAP_SECTION) free((void *)items.v[i].r.name);
   free(items.v);
