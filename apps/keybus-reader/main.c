@@ -344,8 +344,24 @@ static void vcd_item(out_t *o, const item_t *x, const kb_decoded_t *d) {
   }
 }
 
+/* The bits as captured, grouped like the logs print them: the command byte,
+ * the stop bit alone, 8-bit groups, then any trailing bits. */
+static void format_bits(const item_t *x, const kb_decoded_t *d, char *buf, size_t n) {
+  size_t len = 0;
+  for (uint8_t i = 0; i < d->nbytes && len + 10 < n; i++) {
+    unsigned w = i == 1 ? 1u : 8u;
+    if (i) buf[len++] = ' ';
+    for (unsigned k = w; k-- > 0;) buf[len++] = (char)('0' + ((x->r.bytes[i] >> k) & 1u));
+  }
+  if (d->trailing && d->nbytes < KB_FRAME_BYTES && len + 10 < n) {
+    buf[len++] = ' ';
+    for (unsigned k = d->trailing; k-- > 0;) buf[len++] = (char)('0' + ((x->r.bytes[d->nbytes] >> k) & 1u));
+  }
+  buf[len] = '\0';
+}
+
 static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
-  char text[512], label[16], ts[64];
+  char text[512], label[16], ts[64], bits[200];
   kb_text_frame(d, x->r.bytes, text, sizeof text);
   if (o->mode == MODE_JSON) {
     cJSON *j = kb_json_frame(d, x->r.bytes, x->r.bits, o->eng.status.synced, text);
@@ -368,10 +384,12 @@ static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
   } else if (o->mode == MODE_TEXT) {
     fmt_time(x, ts, sizeof ts);
     kb_text_label(d, label, sizeof label);
+    format_bits(x, d, bits, sizeof bits);
     if (x->r.source == KB_CAP_MODULE)
-      printf("%s [%s/%s] %s\n", ts, d->alarm_key ? "Keypad" : "Module", x->r.has_under ? label : "?", text);
+      printf("%s %s [%s/%s] %s\n", ts, bits, d->alarm_key ? "Keypad" : "Module",
+             x->r.has_under ? label : "?", text);
     else
-      printf("%s [%s] %s%s\n", ts, label, text, x->dropped ? " (dropped as noise)" : "");
+      printf("%s %s [%s] %s%s\n", ts, bits, label, text, x->dropped ? " (dropped as noise)" : "");
   }
 }
 
