@@ -281,10 +281,10 @@ if [ -z "$tfail" ]; then
 else
   ko "default text mode: one line per frame on every capture (same count as --json)" "$tfail"
 fi
-if "$R" "$I12" 2>/dev/null | head -n 2 | grep -q '^7590\.19 \[0x05\] '; then
-  ok "default text mode: line starts with the frame's time and [command]"
+if "$R" "$I12" 2>/dev/null | head -n 2 | grep -q '^7590\.19 00000101 0 10000001 00000010 10000001 11000111 \[0x05\] '; then
+  ok "default text mode: line has the frame's time, its raw bits and [command]"
 else
-  ko "default text mode: line starts with the frame's time and [command]" "$("$R" "$I12" | head -n 3)"
+  ko "default text mode: line has the frame's time, its raw bits and [command]" "$("$R" "$I12" | head -n 3)"
 fi
 
 echo "kt: reader: $pass passed, $fail failed"
