@@ -77,7 +77,7 @@ $(B)/bin/%: $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
 
-$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h) $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
 

@@ -43,8 +43,8 @@ section_isr() {
   mkdir -p "$d" && rm -f "$d"/cg.* "$d"/*.out*
   if ! $CC $CFLAGS -c src/core/kb_link.c -o "$d/kb_link.o" ||
     ! $CC $CFLAGS -fsanitize-coverage=trace-pc -c src/core/kb_link.c -o "$d/kb_link_sig.o" ||
-    ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/isr_bench.c "$d/kb_link.o" -o "$d/isr_bench" ||
-    ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -DKB_BENCH_SIG bench/isr_bench.c "$d/kb_link_sig.o" \
+    ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/isr_bench.c bench/mix.c "$d/kb_link.o" -o "$d/isr_bench" ||
+    ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -DKB_BENCH_SIG bench/isr_bench.c bench/mix.c "$d/kb_link_sig.o" \
       -o "$d/isr_bench_sig"; then
     fail "isr: build"
     return
@@ -140,7 +140,7 @@ section_decode() {
       return
     fi
   done
-  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/decode_bench.c "${objs[@]}" -o "$d/decode_bench"; then
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/decode_bench.c bench/mix.c "${objs[@]}" -o "$d/decode_bench"; then
     fail "decode: build decode_bench"
     return
   fi

@@ -27,11 +27,10 @@
 #include <valgrind/callgrind.h>
 
 #include "keybus/kb_engine.h"
+#include "mix.h"
 
 #define MAX_FRAMES 2048
 #define MAX_BYTES 64
-#define MAX_TYPES 32
-#define MAX_CYCLE 256
 
 /* ------------------------------------------------------------ the corpus */
 
@@ -46,16 +45,8 @@ typedef struct {
 static gframe_t golden[MAX_FRAMES];
 static int ngolden;
 
-typedef struct {
-  char name[16];
-  kb_frame_t f;
-} mixmsg_t;
-
-static mixmsg_t types[MAX_TYPES];
-static int ntypes;
-static int cycle_idx[MAX_CYCLE];
-static int ncycle;
-static long nmessages;
+static mix_t mix;
+static kb_frame_t mix_frames[MIX_MAX_TYPES]; /* one per message type of the mix */
 
 static void die(const char *what, const char *path, int line) {
   fprintf(stderr, "decode_bench: %s:%d: %s\n", path, line, what);
@@ -115,67 +106,31 @@ static void load_golden(const char *path) {
   if (!ngolden) die("no frames", path, ln);
 }
 
-static int parse_hex(char *s, uint8_t *out) {
-  int n = 0;
-  for (char *tok = strtok(s, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-    if (n == KB_FRAME_BYTES) return -1;
-    out[n++] = (uint8_t)strtoul(tok, NULL, 16);
-  }
-  return n;
-}
-
-/* The mix file (format: bench/reference-mix.txt). Each message becomes the
- * kb_frame_t the link would publish: panel bytes, panel_bits = 8N-7 plus the
- * trailing bit, module bytes (released = 1s, stop bit 1), module_bits equal
- * to panel_bits (both streams are sampled in every clock cycle), module_seen
- * when any module bit of the message reads 0. */
+/* The mix file (format: bench/reference-mix.txt, read by mix.c). Each message
+ * type becomes the kb_frame_t the link would publish: panel bytes, panel_bits
+ * = 8N-7 plus the trailing bit, module bytes (released = 1s, stop bit 1),
+ * module_bits equal to panel_bits (both streams are sampled in every clock
+ * cycle), module_seen when any module bit of the message reads 0. */
 static void load_mix(const char *path) {
-  FILE *f = fopen(path, "r");
-  char line[1024];
-  int ln = 0;
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  while (fgets(line, sizeof line, f)) {
-    char *colon = strchr(line, ':');
-    ln++;
-    if (line[0] == '#' || !colon) continue;
-    *colon = '\0';
-    char *rest = colon + 1;
-    if (!strcmp(line, "messages")) {
-      nmessages = strtol(rest, NULL, 10);
-    } else if (!strcmp(line, "cycle")) {
-      for (char *tok = strtok(rest, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-        int i;
-        for (i = 0; i < ntypes && strcmp(types[i].name, tok); i++) {
-        }
-        if (i == ntypes || ncycle == MAX_CYCLE) die("unknown message in cycle", path, ln);
-        cycle_idx[ncycle++] = i;
-      }
-    } else {
-      mixmsg_t *m = &types[ntypes];
-      char *bar = strchr(rest, '|');
-      int n;
-      if (ntypes == MAX_TYPES || strlen(line) >= sizeof m->name) die("bad message", path, ln);
-      snprintf(m->name, sizeof m->name, "%s", line);
-      if (bar) *bar = '\0';
-      memset(&m->f, 0, sizeof m->f);
-      n = parse_hex(rest, m->f.panel);
-      if (n < 2) die("bad panel bytes", path, ln);
-      memset(m->f.module, 0xFF, sizeof m->f.module);
-      m->f.module[1] = 1;
-      if (bar && parse_hex(bar + 1, m->f.module) != n) die("module bytes must match panel bytes", path, ln);
-      m->f.panel_bits = (uint8_t)(8 * n - 7 + 1);
-      m->f.module_bits = m->f.panel_bits;
-      m->f.module_seen = (m->f.module[1] & 1u) == 0;
-      for (int i = 0; i < n; i++)
-        if (i != 1 && m->f.module[i] != 0xFF) m->f.module_seen = 1;
-      ntypes++;
+  mix_load(&mix, path, "decode_bench");
+  for (int t = 0; t < mix.ntypes; t++) {
+    const mix_msg_t *m = &mix.types[t];
+    kb_frame_t *f = &mix_frames[t];
+    int n = m->nbytes;
+    if (n > KB_FRAME_BYTES) {
+      fprintf(stderr, "decode_bench: %s: %s: more than %d bytes\n", path, m->name, KB_FRAME_BYTES);
+      exit(1);
     }
+    memset(f, 0, sizeof *f);
+    memcpy(f->panel, m->panel, (size_t)n);
+    memset(f->module, 0xFF, sizeof f->module);
+    memcpy(f->module, m->module, (size_t)n);
+    f->panel_bits = (uint8_t)(8 * n - 7 + 1);
+    f->module_bits = f->panel_bits;
+    f->module_seen = (f->module[1] & 1u) == 0;
+    for (int i = 0; i < n; i++)
+      if (i != 1 && f->module[i] != 0xFF) f->module_seen = 1;
   }
-  fclose(f);
-  if (!ncycle || nmessages <= 0) die("no cycle/messages", path, ln);
 }
 
 /* -------------------------------------------------------------- the runs */
@@ -238,10 +193,10 @@ static void run_golden(int dumping) {
 
 static void run_mix(int dumping) {
   uint32_t t = 100;
-  for (long i = 0; i < nmessages; i++, t += 5) {
-    const mixmsg_t *m = &types[cycle_idx[i % ncycle]];
-    kb_engine_frame(&eng, &m->f, t);
-    dump(dumping, i, "mix", m->f.module_seen ? "panel+module" : "panel", m->f.panel[0], 0, 0);
+  for (long i = 0; i < mix.nmessages; i++, t += 5) {
+    const kb_frame_t *f = &mix_frames[mix.cycle[i % mix.ncycle]];
+    kb_engine_frame(&eng, f, t);
+    dump(dumping, i, "mix", f->module_seen ? "panel+module" : "panel", f->panel[0], 0, 0);
   }
 }
 
@@ -265,7 +220,7 @@ static void speed(void) {
         frames += (unsigned long)ngolden;
       } else {
         run_mix(0);
-        frames += (unsigned long)nmessages;
+        frames += (unsigned long)mix.nmessages;
       }
       reps++;
       dt = now_s() - t0;
@@ -293,7 +248,7 @@ int main(int argc, char **argv) {
     load_mix(argv[2]);
     prime(on_event);
     run_mix(dumping);
-    printf("mix frames=%ld frames_ok=%lu\n", nmessages, (unsigned long)eng.health.frames_ok - 1ul);
+    printf("mix frames=%ld frames_ok=%lu\n", mix.nmessages, (unsigned long)eng.health.frames_ok - 1ul);
   } else if (!strcmp(argv[1], "speed") && argc > 3) {
     load_golden(argv[2]);
     load_mix(argv[3]);

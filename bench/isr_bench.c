@@ -32,23 +32,11 @@
 #include <valgrind/callgrind.h>
 
 #include "keybus/kb_link.h"
+#include "mix.h"
 
-#define MAX_TYPES 32
-#define MAX_CYCLE 256
-#define MAX_BYTES 64
 #define MAX_SIGS 512
 
-typedef struct {
-  char name[16];
-  uint8_t panel[MAX_BYTES], module[MAX_BYTES];
-  int nbytes;
-} msg_t;
-
-static msg_t types[MAX_TYPES];
-static int ntypes;
-static int cycle_idx[MAX_CYCLE];
-static int ncycle;
-static long nmessages;
+static mix_t mix;
 
 static kb_link_t link_state;
 static uint32_t now_us;
@@ -165,8 +153,8 @@ static int to_bits(const uint8_t *bytes, int nbytes, uint8_t *bits) {
   return n;
 }
 
-static void send_msg(const msg_t *m, uint32_t gap_us) {
-  uint8_t pb[8 * MAX_BYTES], mb[8 * MAX_BYTES];
+static void send_msg(const mix_msg_t *m, uint32_t gap_us) {
+  uint8_t pb[8 * MIX_MAX_BYTES], mb[8 * MIX_MAX_BYTES];
   int n = to_bits(m->panel, m->nbytes, pb);
   to_bits(m->module, m->nbytes, mb);
   send_bits(pb, mb, n, gap_us);
@@ -176,70 +164,10 @@ static void drain(void) {
   while (kb_link_peek(&link_state)) kb_link_pop(&link_state);
 }
 
-/* ------------------------------------------------------------ the mix file */
-
-static int parse_hex(char *s, uint8_t *out) {
-  int n = 0;
-  for (char *tok = strtok(s, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-    if (n == MAX_BYTES) return -1;
-    out[n++] = (uint8_t)strtoul(tok, NULL, 16);
-  }
-  return n;
-}
-
-static void load_mix(const char *path) {
-  FILE *f = fopen(path, "r");
-  char line[1024];
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  while (fgets(line, sizeof line, f)) {
-    char *colon = strchr(line, ':');
-    if (line[0] == '#' || !colon) continue;
-    *colon = '\0';
-    char *rest = colon + 1;
-    if (!strcmp(line, "messages")) {
-      nmessages = strtol(rest, NULL, 10);
-    } else if (!strcmp(line, "cycle")) {
-      for (char *tok = strtok(rest, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-        int i;
-        for (i = 0; i < ntypes && strcmp(types[i].name, tok); i++) {
-        }
-        if (i == ntypes || ncycle == MAX_CYCLE) {
-          fprintf(stderr, "%s: unknown message %s in cycle\n", path, tok);
-          exit(1);
-        }
-        cycle_idx[ncycle++] = i;
-      }
-    } else {
-      msg_t *m = &types[ntypes];
-      char *bar = strchr(rest, '|');
-      if (ntypes == MAX_TYPES || strlen(line) >= sizeof m->name) exit(1);
-      snprintf(m->name, sizeof m->name, "%s", line);
-      if (bar) *bar = '\0';
-      m->nbytes = parse_hex(rest, m->panel);
-      memset(m->module, 0xFF, sizeof m->module);
-      m->module[1] = 1;
-      if (bar && parse_hex(bar + 1, m->module) != m->nbytes) {
-        fprintf(stderr, "%s: %s: module bytes must match panel bytes\n", path, m->name);
-        exit(1);
-      }
-      if (m->nbytes < 2) exit(1);
-      ntypes++;
-    }
-  }
-  fclose(f);
-  if (!ncycle || nmessages <= 0) {
-    fprintf(stderr, "%s: no cycle/messages\n", path);
-    exit(1);
-  }
-}
-
 static void run_mix(void) {
   now_us = 1000000u;
-  for (long i = 0; i < nmessages; i++) {
-    send_msg(&types[cycle_idx[i % ncycle]], 2000u + (uint32_t)((i * 613) % 2001));
+  for (long i = 0; i < mix.nmessages; i++) {
+    send_msg(mix_message(&mix, i), 2000u + (uint32_t)((i * 613) % 2001));
     drain();
   }
   edge(false, now_us); /* the boundary that publishes the last message */
@@ -250,10 +178,10 @@ static void run_mix(void) {
  * a runt, the microsecond counter wrapping inside a message and across a gap. */
 static void run_forced(void) {
   static uint8_t pb[2048], mb[2048];
-  const msg_t *m = &types[cycle_idx[0]];
+  const mix_msg_t *m = mix_message(&mix, 0);
   phase = 1;
   /* ring full: no pops */
-  for (int i = 0; i < KB_FRAME_RING + 4; i++) send_msg(&types[cycle_idx[i % ncycle]], 3000u);
+  for (int i = 0; i < KB_FRAME_RING + 4; i++) send_msg(mix_message(&mix, i), 3000u);
   drain();
   /* long messages past the cap, zeros in both streams */
   for (int i = 0; i < 2048; i++) pb[i] = (uint8_t)(i % 3 == 0), mb[i] = (uint8_t)(i % 7 != 0);
@@ -290,7 +218,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 #endif
-  load_mix(argv[2]);
+  mix_load(&mix, argv[2], "isr_bench");
   nsel = argc - 3;
   sel = calloc((size_t)nsel + 1, sizeof *sel);
   for (int i = 0; i < nsel; i++) sel[i] = strtoul(argv[3 + i], NULL, 10);
@@ -300,10 +228,10 @@ int main(int argc, char **argv) {
   run_mix();
   kb_link_stats_t s;
   kb_link_stats(&link_state, &s);
-  printf("mix messages=%ld edges=%lu samples=%lu frames=%lu overflows=%lu runts=%lu\n", nmessages,
+  printf("mix messages=%ld edges=%lu samples=%lu frames=%lu overflows=%lu runts=%lu\n", mix.nmessages,
          n_edges, n_samples, (unsigned long)s.frames, (unsigned long)s.overflows,
          (unsigned long)s.runts);
-  if (s.frames != (uint32_t)nmessages || s.overflows || s.runts) {
+  if (s.frames != (uint32_t)mix.nmessages || s.overflows || s.runts) {
     fprintf(stderr, "isr_bench: the mix did not come through whole\n");
     return 1;
   }

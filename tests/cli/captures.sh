@@ -5,23 +5,11 @@
 # per capture file: every record of that file must match the object with the
 # same file and line). Needs build/bin/keybus-reader (make V=rel apps).
 set -u
-cd "$(dirname "$0")/../.."
-R=${KEYBUS_READER:-build/bin/keybus-reader}
+. "$(dirname "$0")/lib.sh"
 D=tests/data/captures
 EXP=tests/data/captures.expected.jsonl
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-
-if [ ! -x "$R" ]; then
-  ko "keybus-reader binary present ($R; run make V=rel apps)"
-  echo "kt: captures: $pass passed, $fail failed"
-  exit 1
-fi
+kt_tmpdir
+kt_need_reader captures
 
 names=()
 for f in "$D"/*.txt; do
@@ -64,5 +52,4 @@ for n in "${names[@]}"; do
   fi
 done
 
-echo "kt: captures: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kt_done captures

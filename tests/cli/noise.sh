@@ -5,20 +5,11 @@
 # log for the log-input lookahead rule (a flip undone by the next status
 # frame < 1 s later is noise). Needs build/bin/keybus-reader.
 set -u
-cd "$(dirname "$0")/../.."
-R=${KEYBUS_READER:-build/bin/keybus-reader}
+. "$(dirname "$0")/lib.sh"
 D=tests/data/captures
 I3=$D/Dilbert66-esphome-dsckeybus-issue-3.txt
 I12=$D/taligentx-dscKeybusInterface-issue-12.txt
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/    /' | head -n 30; return 0; }
-# check NAME COMMAND...: passes when the command succeeds
-check() { local n=$1; shift; if "$@"; then ok "$n"; else ko "$n"; fi; }
+kt_tmpdir
 
 # state FILE PYEXPR: evaluates PYEXPR with s = keybus-reader --state FILE
 state_is() {
@@ -42,11 +33,7 @@ if not ok: print("object was:", json.dumps(o), file=sys.stderr)
 sys.exit(0 if ok else 1)' "$2" "$3"
 }
 
-if [ ! -x "$R" ]; then
-  ko "keybus-reader binary present ($R; run make V=rel apps)"
-  echo "kt: noise: $pass passed, $fail failed"
-  exit 1
-fi
+kt_need_reader noise
 
 # ---------------------------------------------------------------- sections
 # Split issue-3 at its "# capture" headers: sec0 = capture A (before the first
@@ -187,5 +174,4 @@ f=$tmp/syn-cap.txt
 { printf ' 1.00: %s\n' "$N"; printf ' 2.00: %s\n' "$T"; echo '# capture second'; printf ' 2.10: %s\n' "$N"; } >"$f"
 check "synthetic: a # capture header ends the lookahead (flip before it has no successor: applied)" trouble_at "$f" '2\.00'
 
-echo "kt: noise: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kt_done noise

@@ -4,27 +4,17 @@
 # several files as one input, malformed lines, garbage input, --json/--state
 # shape, default text mode. Needs build/bin/keybus-reader (make V=rel apps).
 set -u
-cd "$(dirname "$0")/../.."
-R=${KEYBUS_READER:-build/bin/keybus-reader}
+. "$(dirname "$0")/lib.sh"
 D=tests/data/captures
 I12=$D/taligentx-dscKeybusInterface-issue-12.txt
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+kt_tmpdir
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/    /' | head -n 30; return 0; }
 # run ARGS...: runs the reader, sets rc, out ($tmp/out), err ($tmp/err)
 run() { "$R" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 # a signal shows as rc >= 128
 sig() { [ "$rc" -ge 128 ]; }
 
-if [ ! -x "$R" ]; then
-  ko "keybus-reader binary present ($R; run make V=rel apps)"
-  echo "kt: reader: $pass passed, $fail failed"
-  exit 1
-fi
+kt_need_reader reader
 
 # ------------------------------------------------------------ usage
 run
@@ -287,5 +277,4 @@ else
   ko "default text mode: line has the frame's time, its raw bits and [command]" "$("$R" "$I12" | head -n 3)"
 fi
 
-echo "kt: reader: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kt_done reader

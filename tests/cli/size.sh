@@ -3,7 +3,7 @@
 # it prints is one test case (unit compiles for Cortex-M4 and RV32IMC, no
 # .data/.bss, no __atomic_* imports, RAM probe within budget).
 set -u
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/lib.sh"
 out=$(bash bench/size.sh 2>&1)
 rc=$?
 printf '%s\n' "$out" | grep -E '^(size|ram) '
@@ -18,5 +18,4 @@ if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then
   echo "  FAIL size.sh ran no check"
   fail=1
 fi
-echo "kt: tests/cli/size.sh: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kt_done tests/cli/size.sh

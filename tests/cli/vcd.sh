@@ -6,22 +6,12 @@
 # Also a VCD with the wires declared the other way round and a 1 ns timescale.
 # Needs build/bin/keybus-reader (make V=rel apps).
 set -u
-cd "$(dirname "$0")/../.."
-R=${KEYBUS_READER:-build/bin/keybus-reader}
+. "$(dirname "$0")/lib.sh"
 D=tests/data/captures
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+kt_tmpdir
+KT_DETAIL_LINES=40
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/    /' | head -n 40; return 0; }
-
-if [ ! -x "$R" ]; then
-  ko "keybus-reader binary present ($R; run make V=rel apps)"
-  echo "kt: vcd: $pass passed, $fail failed"
-  exit 1
-fi
+kt_need_reader vcd
 
 # state without health counters and keybus_connected, as sorted JSON
 # (--state prints "health" last; cut from there, drop the keybus_connected line)
@@ -224,5 +214,4 @@ else
   ko "swapped wires + 1 ns timescale: frame times identical ($t1 s for the last frame)" "original $t1, converted $t2"
 fi
 
-echo "kt: vcd: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kt_done vcd

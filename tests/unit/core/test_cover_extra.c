@@ -5,74 +5,18 @@
  * early returns of kb_filter_log_judge(), and 0xE6 partition 2 (sub 0x21). */
 #include <stdlib.h>
 
+#include "engine_rig.h"
 #include "harness.h"
 #include "keybus/kb_decode.h"
 #include "keybus/kb_engine.h"
 
 /* ---------------------------------------------------------------- rig */
 
-#define MAX_EV 256
-static kb_event_t evs[MAX_EV];
-static int nev;
-
-static void cb(void *ctx, const kb_event_t *ev) {
-  (void)ctx;
-  if (nev < MAX_EV) evs[nev++] = *ev;
-}
-
-static kb_engine_t eng;
-
-static uint8_t hex(const char *s, uint8_t *b) {
-  uint8_t n = 0;
-  while (*s && n < 16) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 16);
-    if (end == s) break;
-    b[n++] = (uint8_t)v;
-    s = end;
-  }
-  return n;
-}
-
-/* Feeds a panel frame as given (bits = 8N-7). */
-static kb_check_t feed(const char *s) {
-  uint8_t b[16] = {0};
-  uint8_t n = hex(s, b);
-  return kb_engine_panel(&eng, b, n, (uint16_t)(8u * n - 7u), 0, 0, NULL);
-}
-
-/* Feeds a checksummed panel frame: the checksum byte is appended here. */
-static kb_check_t feedc(const char *s) {
-  uint8_t b[16] = {0};
-  uint8_t n = hex(s, b), sum = b[0];
-  for (uint8_t i = 2; i < n; i++) sum = (uint8_t)(sum + b[i]);
-  b[n++] = sum;
-  return kb_engine_panel(&eng, b, n, (uint16_t)(8u * n - 7u), 0, 0, NULL);
-}
-
-#define SYNC "05 00 81 01 10 C7 10 C7 10 C7"
-
 static void start_synced(void) {
-  kb_engine_init(&eng, KB_INPUT_LOG, cb, NULL);
+  start(KB_INPUT_LOG);
   KT_EQ(feed(SYNC), KB_CHECK_OK);
   nev = 0;
 }
-
-static int count_ev(uint8_t type) {
-  int c = 0;
-  for (int i = 0; i < nev; i++) c += evs[i].type == type;
-  return c;
-}
-
-static const kb_event_t *find_ev(uint8_t type) {
-  for (int i = nev; i-- > 0;)
-    if (evs[i].type == type) return &evs[i];
-  return NULL;
-}
-
-static kb_partition_t *P(int p) { return &eng.status.part[p - 1]; }
-
-static int zone(const uint8_t *map, int z) { return (map[(z - 1) / 8] >> ((z - 1) % 8)) & 1; }
 
 /* 0xA5 for partition 1 (byte 3 b7..6 = 01), same date/time each time:
  * set 0 / 1 / 2 in byte 5 b1..0, code in byte 6. */
