@@ -33,8 +33,10 @@ LDLIBS   := -lcjson -lm
 
 CORE_SRC := $(sort $(wildcard src/core/*.c))
 HOST_SRC := $(sort $(wildcard src/host/*.c))
+SIM_SRC  := src/sim/kb_sim_panel.c
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 HOST_OBJ := $(HOST_SRC:%.c=$(B)/obj/%.o)
+SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
 APPS     := $(notdir $(wildcard apps/*))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -65,6 +67,14 @@ $(B)/obj/src/host/%.o: src/host/%.c $(wildcard include/keybus/*.h src/host/*.h) 
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
+$(B)/obj/src/sim/%.o: src/sim/%.c $(wildcard include/keybus/*.h src/host/*.h src/sim/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/lib/libkbsim.a: $(SIM_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(B)/lib/libkbcore.a: $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -73,13 +83,17 @@ $(B)/lib/libkbhost.a: $(HOST_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/%: $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
+# Apps and tests link the simulator library too (src/sim: the simulated panel
+# and the virtual wire); it is empty until src/sim has sources.
+LIBS     = $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 
-$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h) $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+$(B)/bin/%: $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $(LDLIBS) $(SAN)
+	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(LIBS) $(LDLIBS) $(SAN)
+
+$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h) $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(LIBS) $(LDLIBS) $(SAN)
 
 tests: apps $(UNIT_BIN)
 

@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_sim_panel.c - behavioural model of a DSC PowerSeries panel (see
+ * kb_sim_panel.h and docs/simulator-panel.md). Protocol facts: notes §2-§5
+ * (docs/protocol/powerseries.md); scheduling after the panel emulator's
+ * description (classic-and-keypad.md B4). Our own code.
+ */
+#include "sim/kb_sim_panel.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------ constants */
+
+#define US 1000000ull
+
+enum { MODE_DISARMED = 0, MODE_EXIT, MODE_ARMED };
+
+/* what a 0x9F prompt is for: 1..3 = kb_sim_arm_t */
+enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */ };
+
+/* messages built when they are sent (bits of kb_sim_panel_t.pend) */
+#define PEND_VERSION 0x0001u
+#define PEND_SUPERV 0x0002u
+#define PEND_TIMESTAMP 0x0004u
+#define PEND_PGM 0x0008u
+#define PEND_E61A 0x0010u
+#define PEND_BELL 0x0020u
+#define PEND_ZG(g) ((uint16_t)(0x0100u << (g))) /* zone group g = 0..7 (zones 8g+1..) */
+
+/* key codes (notes §4.2) */
+#define K_STAR 0x28
+#define K_HASH 0x2D
+#define K_STAY 0xAF
+#define K_AWAY 0xB1
+#define K_NIGHT 0xB6
+#define K_CHIME 0xBB
+#define AK_FIRE 0xBB
+#define AK_AUX 0xDD
+#define AK_PANIC 0xEE
+
+static const uint8_t digit_code[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+
+static int key_digit(uint8_t k) {
+  for (int i = 0; i < 10; i++)
+    if (digit_code[i] == k) return i;
+  return -1;
+}
+
+static int out_key(uint8_t k) { /* command output keys 1-4, else 0 */
+  switch (k) {
+    case 0xD5: return 1;
+    case 0xDA: return 2;
+    case 0x70: return 3;
+    case 0xEC: return 4;
+    default: return 0;
+  }
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static bool bit_get(const uint8_t *m, unsigned z) { return (m[(z - 1u) / 8u] >> ((z - 1u) % 8u)) & 1u; }
+
+static void bit_set(uint8_t *m, unsigned z, bool on) {
+  uint8_t b = (uint8_t)(1u << ((z - 1u) % 8u));
+  if (on)
+    m[(z - 1u) / 8u] |= b;
+  else
+    m[(z - 1u) / 8u] &= (uint8_t)~b;
+}
+
+static bool later(const kb_sim_panel_t *p) { return p->cfg.later_gen != 0; }
+
+static unsigned max_parts(const kb_sim_panel_t *p) { return later(p) ? 8u : 2u; }
+static unsigned max_zones(const kb_sim_panel_t *p) { return later(p) ? 64u : 32u; }
+
+static bool part_on(const kb_sim_panel_t *p, unsigned part) {
+  return part >= 1 && part <= max_parts(p) && ((p->cfg.partitions >> (part - 1u)) & 1u);
+}
+
+/* partition of zone z when the zone is in use, else 0 */
+static unsigned zone_part(const kb_sim_panel_t *p, unsigned z) {
+  const kb_sim_zone_cfg_t *zc;
+  if (z < 1 || z > max_zones(p)) return 0;
+  zc = &p->cfg.zone[z - 1];
+  if (zc->type == KB_SIM_ZONE_UNUSED || !part_on(p, zc->partition)) return 0;
+  return zc->partition;
+}
+
+static uint8_t zone_type(const kb_sim_panel_t *p, unsigned z) { return p->cfg.zone[z - 1].type; }
+
+static uint32_t rnd(kb_sim_panel_t *p) { /* xorshift32 */
+  uint32_t x = p->rng ? p->rng : 0x9E3779B9u;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  p->rng = x;
+  return x;
+}
+
+static unsigned days_in(unsigned year, unsigned month) {
+  static const uint8_t d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12) return 31;
+  if (month == 2 && (year % 4u) == 0 && ((year % 100u) != 0 || (year % 400u) == 0)) return 29;
+  return d[month - 1];
+}
+
+static void minute_tick(kb_sim_time_t *t) {
+  if (++t->minute < 60) return;
+  t->minute = 0;
+  if (++t->hour < 24) return;
+  t->hour = 0;
+  if (++t->day <= days_in(t->year, t->month)) return;
+  t->day = 1;
+  if (++t->month <= 12) return;
+  t->month = 1;
+  t->year = (uint16_t)(t->year >= 2099 ? 2000 : t->year + 1u);
+}
+
+/* ------------------------------------------------------------ queue */
+
+static uint8_t csum(const uint8_t *b, unsigned n) { /* over b[0], b[2..n-1] */
+  unsigned s = b[0];
+  for (unsigned i = 2; i < n; i++) s += b[i];
+  return (uint8_t)s;
+}
+
+static void finish(kb_sim_msg_t *m, unsigned n, bool with_sum) {
+  if (with_sum) {
+    m->b[n - 1] = csum(m->b, n - 1);
+  }
+  m->n = (uint8_t)n;
+}
+
+static void push(kb_sim_panel_t *p, const kb_sim_msg_t *m) {
+  if (p->q_len >= KB_SIM_QUEUE) {
+    p->truth.queue_drops++;
+    return;
+  }
+  p->q[(p->q_head + p->q_len) % KB_SIM_QUEUE] = *m;
+  p->q_len++;
+}
+
+static void time_bytes(const kb_sim_panel_t *p, uint8_t *t, unsigned part, unsigned set) {
+  const kb_sim_time_t *c = &p->truth.time;
+  unsigned yy = c->year % 100u;
+  t[0] = (uint8_t)(((yy / 10u) << 4) | (yy % 10u));
+  t[1] = (uint8_t)(((part & 3u) << 6) | ((c->month & 0x0Fu) << 2) | ((c->day >> 3) & 3u));
+  t[2] = (uint8_t)(((c->day & 7u) << 5) | (c->hour & 0x1Fu));
+  t[3] = (uint8_t)(((c->minute & 0x3Fu) << 2) | (set & 3u));
+}
+
+static void build_a5(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part, unsigned set,
+                     uint8_t code, uint8_t b7) {
+  memset(m, 0, sizeof *m);
+  m->b[0] = 0xA5;
+  time_bytes(p, &m->b[2], part, set);
+  m->b[6] = code;
+  m->b[7] = b7;
+  finish(m, 9, true);
+}
+
+/* A panel event: 0xA5 (partitions 0-2, sets 0-3) and, on later panels,
+ * 0xEB right after it (the engine folds the repeat). part 0 = system. */
+static void event(kb_sim_panel_t *p, unsigned part, unsigned set, uint8_t code) {
+  kb_sim_msg_t m;
+  bool a5 = set <= 3 && part <= 2;
+  if (a5) {
+    build_a5(p, &m, part, set, code, set == 0 ? 0xFF : 0x00);
+    push(p, &m);
+  }
+  if (later(p)) {
+    memset(&m, 0, sizeof m);
+    m.b[0] = 0xEB;
+    m.b[2] = (uint8_t)(part ? 1u << (part - 1u) : 0u);
+    time_bytes(p, &m.b[3], 0, 0);
+    m.b[7] = (uint8_t)set;
+    m.b[8] = code;
+    m.b[9] = 0x00;
+    finish(&m, 11, true);
+    push(p, &m);
+  }
+  if (a5 || later(p)) p->truth.events++;
+}
+
+static void zone_event(kb_sim_panel_t *p, unsigned part, unsigned z, bool alarm) {
+  if (z <= 32)
+    event(p, part, 0, (uint8_t)(alarm ? 8u + z : 40u + z));
+  else if (later(p))
+    event(p, part, 4, (uint8_t)(alarm ? z - 33u : z - 1u));
+}
+
+/* access code number -> scheme A index (§3.9): 1-34 -> 1-34, 40-42 -> 35-37 */
+static unsigned code_index(unsigned n) { return n >= 40 ? n - 5u : n; }
+
+static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
+  kb_sim_msg_t m;
+  if (!p->cfg.send_beeps) return;
+  memset(&m, 0, sizeof m);
+  if (part <= 2) {
+    m.b[0] = part == 2 ? 0x69 : 0x64;
+    m.b[2] = (uint8_t)(2u * count);
+    finish(&m, 4, true);
+  } else {
+    if (!later(p)) return;
+    m.b[0] = 0xE6;
+    m.b[2] = 0x19;
+    m.b[3] = (uint8_t)(1u << (part - 1u));
+    m.b[4] = (uint8_t)(2u * count);
+    finish(&m, 6, true);
+  }
+  push(p, &m);
+}
+
+/* ------------------------------------------------------------ state rules */
+
+static void flash(kb_sim_panel_t *p, kb_sim_part_t *pt, uint8_t status) {
+  pt->flash = status;
+  pt->flash_until = p->now + (uint64_t)p->cfg.flash_ms * 1000u;
+}
+
+static bool part_ready(const kb_sim_panel_t *p, unsigned part) {
+  for (unsigned z = 1; z <= max_zones(p); z++)
+    if (zone_part(p, z) == part && bit_get(p->truth.zones_open, z) &&
+        !bit_get(p->truth.zones_bypass, z))
+      return false;
+  return true;
+}
+
+static void bell_update(kb_sim_panel_t *p) {
+  p->pend |= PEND_BELL;
+  if (later(p) && p->cfg.send_e6) p->pend |= PEND_E61A; /* partitions-in-alarm mask */
+}
+
+static bool any_alarm(const kb_sim_panel_t *p) {
+  for (unsigned i = 0; i < KB_SIM_PARTITIONS; i++)
+    if (p->part[i].alarm) return true;
+  return false;
+}
+
+static void zone_alarm(kb_sim_panel_t *p, unsigned z) {
+  unsigned part = zone_part(p, z);
+  kb_sim_part_t *pt;
+  bool was;
+  if (!part || bit_get(p->truth.zones_alarm, z)) return;
+  if (p->zone_swings[z - 1] >= 3) return; /* swinger shutdown */
+  p->zone_swings[z - 1]++;
+  pt = &p->part[part - 1];
+  was = any_alarm(p);
+  bit_set(p->truth.zones_alarm, z, true);
+  bit_set(p->truth.zones_memory, z, true);
+  pt->alarm = 1;
+  pt->memory = 1;
+  pt->entry = 0;
+  pt->menu = KB_SIM_MENU_NONE;
+  pt->nbuf = 0;
+  pt->flash = 0;
+  if (zone_type(p, z) == KB_SIM_ZONE_FIRE) pt->fire = 1;
+  zone_event(p, part, z, true);
+  if (!was) bell_update(p);
+}
+
+/* A zone of an armed (or any, for fire/24 h) partition opened. */
+static void zone_violated(kb_sim_panel_t *p, unsigned z) {
+  unsigned part = zone_part(p, z);
+  kb_sim_part_t *pt;
+  uint8_t type;
+  if (!part) return;
+  pt = &p->part[part - 1];
+  type = zone_type(p, z);
+  if (type == KB_SIM_ZONE_FIRE || type == KB_SIM_ZONE_24H) {
+    zone_alarm(p, z);
+    return;
+  }
+  if (bit_get(p->truth.zones_bypass, z)) return;
+  if (pt->mode == MODE_DISARMED) {
+    if (pt->chime && type == KB_SIM_ZONE_DELAY) beep(p, part, 3);
+    return;
+  }
+  if (pt->mode != MODE_ARMED) return; /* exit delay: judged when it ends */
+  switch (type) {
+    case KB_SIM_ZONE_INTERIOR:
+      if (pt->arm == KB_SIM_ARM_STAY || pt->arm == KB_SIM_ARM_NIGHT || pt->entry) return;
+      zone_alarm(p, z);
+      break;
+    case KB_SIM_ZONE_DELAY:
+      if (pt->arm == KB_SIM_ARM_NIGHT) {
+        zone_alarm(p, z);
+      } else if (!pt->entry && !pt->alarm) {
+        pt->entry = 1;
+        pt->entry_zone = (uint8_t)z;
+        pt->t_entry_end = p->now + (uint64_t)p->cfg.entry_delay_s * US;
+      }
+      break;
+    default: /* instant */
+      zone_alarm(p, z);
+      break;
+  }
+}
+
+static void finish_arming(kb_sim_panel_t *p, unsigned part) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  pt->mode = MODE_ARMED;
+  pt->flash = 0;
+  event(p, part, 2, pt->arm == KB_SIM_ARM_AWAY ? 0x9B : 0x9A);
+  if (pt->arm == KB_SIM_ARM_NIGHT) event(p, part, 2, 0x9C);
+  if (pt->by_code) {
+    pt->access_code = pt->by_code;
+    event(p, part, 0, (uint8_t)(0x98u + code_index(pt->by_code)));
+  }
+  else
+    event(p, part, 0, 0xBF);
+  /* zones left open at the end of the exit delay: delay zones first (entry
+   * delay), then the others as if they had just opened */
+  for (int pass = 0; pass < 2; pass++)
+    for (unsigned z = 1; z <= max_zones(p); z++)
+      if (zone_part(p, z) == part && bit_get(p->truth.zones_open, z) &&
+          (zone_type(p, z) == KB_SIM_ZONE_DELAY) == (pass == 0))
+        zone_violated(p, z);
+}
+
+static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned code) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  if (pt->mode != MODE_DISARMED || pt->alarm) return;
+  if (!part_ready(p, part)) {
+    flash(p, pt, 0x07);
+    return;
+  }
+  pt->memory = 0;
+  for (unsigned z = 1; z <= max_zones(p); z++)
+    if (zone_part(p, z) == part) {
+      bit_set(p->truth.zones_memory, z, false);
+      p->zone_swings[z - 1] = 0;
+    }
+  pt->mode = MODE_EXIT;
+  pt->arm = arm;
+  pt->by_code = (uint8_t)code;
+  pt->entry = 0;
+  pt->flash = 0;
+  pt->t_exit_end = p->now + (uint64_t)p->cfg.exit_delay_s * US;
+  if (arm == KB_SIM_ARM_NIGHT) flash(p, pt, 0x09);
+  if (p->cfg.exit_delay_s == 0) finish_arming(p, part);
+}
+
+static void disarm(kb_sim_panel_t *p, unsigned part, unsigned code) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  bool was_alarm = any_alarm(p);
+  pt->mode = MODE_DISARMED;
+  pt->arm = KB_SIM_ARM_NONE;
+  pt->entry = 0;
+  pt->alarm = 0;
+  pt->fire = 0;
+  pt->access_code = (uint8_t)code;
+  for (unsigned z = 1; z <= max_zones(p); z++)
+    if (zone_part(p, z) == part) bit_set(p->truth.zones_bypass, z, false);
+  event(p, part, 0, (uint8_t)(0xBFu + code_index(code)));
+  /* zones in alarm that are closed again restore now */
+  for (unsigned z = 1; z <= max_zones(p); z++)
+    if (zone_part(p, z) == part && bit_get(p->truth.zones_alarm, z) &&
+        !bit_get(p->truth.zones_open, z)) {
+      bit_set(p->truth.zones_alarm, z, false);
+      zone_event(p, part, z, false);
+    }
+  flash(p, pt, pt->memory ? 0x3D : 0x3E);
+  if (was_alarm && !any_alarm(p)) bell_update(p);
+}
+
+static void cmd_output(kb_sim_panel_t *p, unsigned part, unsigned n) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  unsigned pgm = p->cfg.cmd_output_pgm[n - 1];
+  if (pgm >= 1 && pgm <= 14) {
+    uint16_t m = (uint16_t)(1u << (pgm - 1u));
+    if (p->cfg.cmd_output_pulse_s) {
+      p->truth.pgm |= m;
+      p->pgm_off_at[pgm - 1] = p->now + (uint64_t)p->cfg.cmd_output_pulse_s * US;
+    } else {
+      p->truth.pgm ^= m;
+    }
+    p->pend |= PEND_PGM;
+  }
+  if (n <= 3)
+    event(p, part, 2, (uint8_t)(0x66u + n));
+  else
+    event(p, part, 1, 0xD0);
+  flash(p, pt, 0x33);
+}
+
+static unsigned find_code(const kb_sim_panel_t *p, const char *buf, unsigned n) {
+  for (unsigned i = 1; i < KB_SIM_CODES; i++) {
+    if (i >= 35 && i <= 39) continue;
+    if (strlen(p->cfg.code[i]) == n && memcmp(p->cfg.code[i], buf, n) == 0) return i;
+  }
+  return 0;
+}
+
+static void toggle_chime(kb_sim_panel_t *p, kb_sim_part_t *pt) {
+  pt->chime = !pt->chime;
+  flash(p, pt, pt->chime ? 0xA3 : 0xA4);
+}
+
+static void set_time_digits(kb_sim_panel_t *p, const char *d) {
+  unsigned hh = (unsigned)(d[0] - '0') * 10u + (unsigned)(d[1] - '0');
+  unsigned mi = (unsigned)(d[2] - '0') * 10u + (unsigned)(d[3] - '0');
+  unsigned mo = (unsigned)(d[4] - '0') * 10u + (unsigned)(d[5] - '0');
+  unsigned dd = (unsigned)(d[6] - '0') * 10u + (unsigned)(d[7] - '0');
+  unsigned yy = (unsigned)(d[8] - '0') * 10u + (unsigned)(d[9] - '0');
+  kb_sim_time_t *t = &p->truth.time;
+  if (hh > 23 || mi > 59 || mo < 1 || mo > 12 || dd < 1 || dd > days_in(2000u + yy, mo)) return;
+  t->year = (uint16_t)(2000u + yy);
+  t->month = (uint8_t)mo;
+  t->day = (uint8_t)dd;
+  t->hour = (uint8_t)hh;
+  t->minute = (uint8_t)mi;
+  /* seconds are not reset (notes §6.2); show the new time at once */
+  p->pend |= PEND_TIMESTAMP;
+}
+
+/* One key from partition part's slot (notes §4.3), acted on as a panel. */
+static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  int d = key_digit(k);
+  p->truth.keys++;
+  pt->t_key = p->now;
+  if (k == K_HASH) { /* leaves any menu, drops a half-typed code */
+    pt->menu = KB_SIM_MENU_NONE;
+    pt->nbuf = 0;
+    return;
+  }
+  switch (pt->menu) {
+    case KB_SIM_MENU_NONE:
+    case KB_SIM_MENU_CODE:
+      if (d >= 0) {
+        pt->buf[pt->nbuf++] = (char)('0' + d);
+        pt->menu = KB_SIM_MENU_CODE;
+        if (pt->nbuf >= p->cfg.code_digits) {
+          unsigned c = find_code(p, pt->buf, pt->nbuf);
+          pt->nbuf = 0;
+          pt->menu = KB_SIM_MENU_NONE;
+          if (!c)
+            flash(p, pt, 0x8F);
+          else if (pt->mode != MODE_DISARMED || pt->alarm)
+            disarm(p, part, c);
+          else
+            arm_start(p, part, KB_SIM_ARM_AWAY, c);
+        }
+        return;
+      }
+      pt->nbuf = 0;
+      pt->menu = KB_SIM_MENU_NONE;
+      if (k == K_STAR) {
+        if (!pt->alarm) pt->menu = KB_SIM_MENU_STAR;
+      } else if (k == K_STAY || k == K_AWAY || k == K_NIGHT) {
+        uint8_t arm = k == K_STAY ? KB_SIM_ARM_STAY : k == K_AWAY ? KB_SIM_ARM_AWAY : KB_SIM_ARM_NIGHT;
+        if (pt->mode != MODE_DISARMED || pt->alarm) return;
+        if (p->cfg.quick_arm) {
+          arm_start(p, part, arm, 0);
+        } else if (!part_ready(p, part)) {
+          flash(p, pt, 0x07);
+        } else {
+          pt->menu = KB_SIM_MENU_PROMPT;
+          pt->purpose = arm;
+        }
+      } else if (k == K_CHIME) {
+        toggle_chime(p, pt);
+      } else if (out_key(k)) {
+        pt->menu = KB_SIM_MENU_PROMPT;
+        pt->purpose = (uint8_t)(PUR_OUT1 + out_key(k) - 1);
+      }
+      return;
+    case KB_SIM_MENU_PROMPT:
+      if (d < 0) return;
+      pt->buf[pt->nbuf++] = (char)('0' + d);
+      if (pt->nbuf >= p->cfg.code_digits) {
+        unsigned c = find_code(p, pt->buf, pt->nbuf);
+        uint8_t pur = pt->purpose;
+        pt->nbuf = 0;
+        pt->menu = KB_SIM_MENU_NONE;
+        if (!c) {
+          flash(p, pt, 0x8F);
+        } else if (pur >= KB_SIM_ARM_STAY && pur <= KB_SIM_ARM_NIGHT) {
+          arm_start(p, part, pur, c);
+        } else if (pur == PUR_STAR6) {
+          pt->menu = KB_SIM_MENU_USER;
+        } else if (pur == PUR_STAR7) {
+          pt->menu = KB_SIM_MENU_CMD_OUTPUT;
+        } else {
+          cmd_output(p, part, (unsigned)(pur - PUR_OUT1 + 1));
+        }
+      }
+      return;
+    case KB_SIM_MENU_STAR:
+      pt->menu = KB_SIM_MENU_NONE;
+      if (d == 1 && pt->mode == MODE_DISARMED) {
+        pt->menu = KB_SIM_MENU_BYPASS;
+      } else if (d == 4) {
+        toggle_chime(p, pt);
+      } else if (d == 6 || d == 7) {
+        pt->menu = KB_SIM_MENU_PROMPT;
+        pt->purpose = d == 6 ? PUR_STAR6 : PUR_STAR7;
+      } else if (d >= 0) {
+        flash(p, pt, 0x8E); /* function not available */
+      }
+      return;
+    case KB_SIM_MENU_BYPASS:
+      if (d < 0) return;
+      pt->buf[pt->nbuf++] = (char)('0' + d);
+      if (pt->nbuf >= 2) {
+        unsigned z = (unsigned)(pt->buf[0] - '0') * 10u + (unsigned)(pt->buf[1] - '0');
+        pt->nbuf = 0;
+        if (zone_part(p, z) == part && zone_type(p, z) != KB_SIM_ZONE_FIRE) {
+          bool on = !bit_get(p->truth.zones_bypass, z);
+          bit_set(p->truth.zones_bypass, z, on);
+          if (on && z <= 32) event(p, part, 1, (uint8_t)(0xAFu + z));
+        }
+      }
+      return;
+    case KB_SIM_MENU_USER:
+      if (d == 1) {
+        pt->menu = KB_SIM_MENU_TIME;
+        pt->nbuf = 0;
+      }
+      return;
+    case KB_SIM_MENU_TIME:
+      if (d < 0) return;
+      pt->buf[pt->nbuf++] = (char)('0' + d);
+      if (pt->nbuf >= 10) {
+        set_time_digits(p, pt->buf);
+        pt->nbuf = 0;
+        pt->menu = KB_SIM_MENU_USER;
+      }
+      return;
+    case KB_SIM_MENU_CMD_OUTPUT:
+      if (d >= 1 && d <= 4) {
+        pt->menu = KB_SIM_MENU_NONE;
+        cmd_output(p, part, (unsigned)d);
+      }
+      return;
+    default:
+      pt->menu = KB_SIM_MENU_NONE;
+      return;
+  }
+}
+
+static void keypad_alarm(kb_sim_panel_t *p, uint8_t ak) {
+  unsigned i = ak == AK_FIRE ? 0 : ak == AK_AUX ? 1 : 2;
+  p->truth.keypad_alarm[i] = 1;
+  beep(p, 1, 3); /* captured order: 0x1C, 0x64 3 beeps, 0xA5 */
+  event(p, 0, 0, (uint8_t)(0x4Eu + i));
+}
+
+/* ------------------------------------------------------------ lights, status */
+
+static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
+  const kb_sim_part_t *pt = &p->part[part - 1];
+  if (!part_on(p, part)) return 0xC7;
+  switch (pt->menu) {
+    case KB_SIM_MENU_PROMPT: return 0x9F;
+    case KB_SIM_MENU_STAR: return pt->mode == MODE_DISARMED ? 0x9E : 0xB8;
+    case KB_SIM_MENU_BYPASS: return 0xA0;
+    case KB_SIM_MENU_USER: return 0xA9;
+    case KB_SIM_MENU_TIME: return 0xAA;
+    case KB_SIM_MENU_CMD_OUTPUT: return 0xB2;
+    default: break;
+  }
+  if (pt->flash) return pt->flash;
+  if (pt->alarm) return 0x11;
+  if (pt->mode == MODE_ARMED) {
+    if (pt->entry) return 0x0C;
+    return pt->arm == KB_SIM_ARM_STAY ? 0x04 : pt->arm == KB_SIM_ARM_AWAY ? 0x05 : 0x06;
+  }
+  if (pt->mode == MODE_EXIT) return 0x08;
+  return part_ready(p, part) ? 0x01 : 0x03;
+}
+
+static bool trouble(const kb_sim_panel_t *p) { return !p->truth.ac_ok || !p->truth.battery_ok; }
+
+static uint8_t part_lights(const kb_sim_panel_t *p, unsigned part) {
+  const kb_sim_part_t *pt = &p->part[part - 1];
+  uint8_t l;
+  bool byp = false;
+  if (!part_on(p, part)) return trouble(p) ? 0x10 : 0x00;
+  l = 0x80; /* backlight */
+  if (pt->mode != MODE_ARMED && !pt->alarm && part_ready(p, part)) l |= 0x01;
+  if (pt->mode != MODE_DISARMED) l |= 0x02;
+  if (pt->memory) l |= 0x04;
+  for (unsigned z = 1; z <= max_zones(p); z++)
+    if (zone_part(p, z) == part && bit_get(p->truth.zones_bypass, z)) byp = true;
+  if (pt->mode != MODE_DISARMED && pt->arm != KB_SIM_ARM_AWAY) byp = true; /* interior bypassed */
+  if (byp) l |= 0x08;
+  if (trouble(p)) l |= 0x10;
+  if (pt->menu >= KB_SIM_MENU_STAR) l |= 0x20; /* Program light in * menus */
+  if (pt->fire) l |= 0x40;
+  return l;
+}
+
+static void refresh(kb_sim_panel_t *p) {
+  kb_sim_truth_t *t = &p->truth;
+  t->trouble = trouble(p);
+  for (unsigned i = 0; i < KB_SIM_PARTITIONS; i++) {
+    const kb_sim_part_t *pt = &p->part[i];
+    kb_sim_part_truth_t *tp = &t->part[i];
+    unsigned part = i + 1;
+    memset(tp, 0, sizeof *tp);
+    tp->enabled = part_on(p, part);
+    tp->status = part_status(p, part);
+    tp->lights = part_lights(p, part);
+    if (!tp->enabled) continue;
+    tp->ready = tp->lights & 0x01u;
+    tp->armed = pt->mode == MODE_ARMED ? pt->arm : KB_SIM_ARM_NONE;
+    tp->exit_delay = pt->mode == MODE_EXIT;
+    tp->exit_target = pt->mode == MODE_EXIT ? pt->arm : KB_SIM_ARM_NONE;
+    tp->entry_delay = pt->entry;
+    tp->alarm = pt->alarm;
+    tp->fire = pt->fire;
+    tp->memory = pt->memory;
+    tp->bypass = (tp->lights >> 3) & 1u;
+    tp->chime = pt->chime;
+    tp->menu = pt->menu;
+    tp->access_code = pt->access_code;
+  }
+}
+
+/* ------------------------------------------------------------ time */
+
+static void periodic(uint64_t now, uint64_t *t, uint16_t period_s, kb_sim_panel_t *p, uint16_t what) {
+  if (!period_s || now < *t) return;
+  p->pend |= what;
+  while (*t <= now) *t += (uint64_t)period_s * US;
+}
+
+static uint16_t zone_groups(const kb_sim_panel_t *p) {
+  uint16_t m = PEND_ZG(0);
+  unsigned groups = later(p) && p->cfg.send_e6 ? 8u : 4u;
+  for (unsigned z = 1; z <= 8u * groups && z <= max_zones(p); z++)
+    if (zone_part(p, z)) m |= PEND_ZG((z - 1u) / 8u);
+  if (later(p) && p->cfg.send_e6) m |= PEND_E61A;
+  return m;
+}
+
+static void advance(kb_sim_panel_t *p, uint64_t now) {
+  uint64_t dt;
+  if (now < p->now) now = p->now;
+  dt = now - p->now;
+  p->now = now;
+  p->clock_us += dt;
+  while (p->clock_us >= 60u * US) {
+    p->clock_us -= 60u * US;
+    minute_tick(&p->truth.time);
+  }
+  for (int round = 0; round < 4; round++) {
+    bool fired = false;
+    for (unsigned part = 1; part <= KB_SIM_PARTITIONS; part++) {
+      kb_sim_part_t *pt = &p->part[part - 1];
+      if (!part_on(p, part)) continue;
+      if (pt->mode == MODE_EXIT && now >= pt->t_exit_end) {
+        finish_arming(p, part);
+        fired = true;
+      }
+      if (pt->mode == MODE_ARMED && pt->entry && now >= pt->t_entry_end) {
+        pt->entry = 0;
+        zone_alarm(p, pt->entry_zone);
+        if (!pt->alarm) { /* the zone had used up its swinger allowance */
+          pt->alarm = 1;
+          pt->memory = 1;
+          bell_update(p);
+        }
+        fired = true;
+      }
+      if (pt->flash && now >= pt->flash_until) pt->flash = 0;
+      if (pt->menu != KB_SIM_MENU_NONE && p->cfg.key_timeout_s &&
+          now - pt->t_key >= (uint64_t)p->cfg.key_timeout_s * US) {
+        pt->menu = KB_SIM_MENU_NONE;
+        pt->nbuf = 0;
+      }
+    }
+    if (!fired) break;
+  }
+  for (unsigned i = 0; i < 14; i++)
+    if (p->pgm_off_at[i] && now >= p->pgm_off_at[i]) {
+      p->pgm_off_at[i] = 0;
+      p->truth.pgm &= (uint16_t)~(1u << i);
+      p->pend |= PEND_PGM;
+    }
+  if (p->started) {
+    periodic(now, &p->t_supervision, p->cfg.supervision_s, p, PEND_SUPERV);
+    periodic(now, &p->t_version, p->cfg.version_s, p, PEND_VERSION);
+    periodic(now, &p->t_zones, p->cfg.zones_s, p, zone_groups(p));
+    periodic(now, &p->t_timestamp, p->cfg.timestamp_s, p, PEND_TIMESTAMP);
+  }
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void build_status(const kb_sim_panel_t *p, kb_sim_msg_t *m, uint8_t cmd) {
+  unsigned first = cmd == 0x1B ? 5 : 1, n = later(p) ? 4 : 2;
+  memset(m, 0, sizeof *m);
+  m->b[0] = cmd;
+  for (unsigned i = 0; i < n; i++) {
+    m->b[2 + 2 * i] = p->truth.part[first + i - 1].lights;
+    m->b[3 + 2 * i] = p->truth.part[first + i - 1].status;
+  }
+  m->n = (uint8_t)(2 + 2 * n);
+}
+
+static void build_zone_group(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned g) {
+  static const uint8_t cmds[4] = {0x27, 0x2D, 0x34, 0x3E};
+  memset(m, 0, sizeof *m);
+  if (g < 4) {
+    m->b[0] = cmds[g];
+    for (unsigned i = 0; i < 2; i++) {
+      const kb_sim_part_truth_t *tp = &p->truth.part[i];
+      bool early_off = !later(p) && !tp->enabled;
+      m->b[2 + 2 * i] = early_off ? 0xFF : tp->lights;
+      m->b[3 + 2 * i] = early_off ? 0xFF : tp->status;
+    }
+    m->b[6] = p->truth.zones_open[g];
+    finish(m, 8, true);
+  } else {
+    m->b[0] = 0xE6;
+    m->b[2] = (uint8_t)(0x09u + 2u * (g - 4u));
+    m->b[3] = p->truth.zones_open[g];
+    finish(m, 5, true);
+  }
+}
+
+static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
+  uint16_t pd = p->pend;
+  memset(m, 0, sizeof *m);
+  for (unsigned g = 0; g < 8; g++)
+    if (pd & PEND_ZG(g)) {
+      p->pend &= (uint16_t)~PEND_ZG(g);
+      if (g >= 4 && !(later(p) && p->cfg.send_e6)) continue;
+      build_zone_group(p, m, g);
+      return true;
+    }
+  if (pd & PEND_PGM) {
+    p->pend &= (uint16_t)~PEND_PGM;
+    m->b[0] = 0x87;
+    m->b[2] = (uint8_t)(p->truth.pgm >> 2);
+    m->b[3] = (uint8_t)((p->truth.pgm & 0x03u) | ((p->truth.pgm >> 6) & 0xF0u));
+    finish(m, 5, true);
+    return true;
+  }
+  if (p->q_len) {
+    *m = p->q[p->q_head];
+    p->q_head = (uint8_t)((p->q_head + 1u) % KB_SIM_QUEUE);
+    p->q_len--;
+    return true;
+  }
+  if (pd & PEND_BELL) {
+    p->pend &= (uint16_t)~PEND_BELL;
+    m->b[0] = 0xBB;
+    m->b[2] = any_alarm(p) ? 0x20 : 0x00;
+    finish(m, 5, true);
+    return true;
+  }
+  if (pd & PEND_E61A) {
+    uint8_t mask = 0;
+    bool fire = false;
+    p->pend &= (uint16_t)~PEND_E61A;
+    if (!later(p)) return take_pending(p, m);
+    for (unsigned i = 0; i < KB_SIM_PARTITIONS; i++) {
+      if (p->part[i].alarm) mask |= (uint8_t)(1u << i);
+      if (p->part[i].fire) fire = true;
+    }
+    m->b[0] = 0xE6;
+    m->b[2] = 0x1A;
+    m->b[4] = mask;
+    m->b[6] = (uint8_t)((p->truth.ac_ok ? 0 : 0x10) | (fire ? 0x80 : 0));
+    finish(m, 11, true);
+    return true;
+  }
+  if (pd & PEND_TIMESTAMP) {
+    p->pend &= (uint16_t)~PEND_TIMESTAMP;
+    build_a5(p, m, 0, 0, 0x00, 0x00);
+    return true;
+  }
+  if (pd & PEND_VERSION) {
+    p->pend &= (uint16_t)~PEND_VERSION;
+    m->b[0] = 0x16;
+    m->b[2] = 0x0E;
+    m->b[3] = p->cfg.version;
+    m->b[4] = (uint8_t)(0xF1u | (p->cfg.code_digits == 6 ? 0x08u : 0u));
+    finish(m, 6, true);
+    return true;
+  }
+  if (pd & PEND_SUPERV) {
+    unsigned n = later(p) ? 9 : 7;
+    p->pend &= (uint16_t)~PEND_SUPERV;
+    m->b[0] = 0x11;
+    for (unsigned i = 2; i < n; i++) m->b[i] = 0xAA;
+    m->n = (uint8_t)n;
+    return true;
+  }
+  return false;
+}
+
+/* ------------------------------------------------------------ API */
+
+void kb_sim_cfg_default(kb_sim_cfg_t *c, int later_gen) {
+  static const uint8_t types[6] = {KB_SIM_ZONE_DELAY, KB_SIM_ZONE_INSTANT, KB_SIM_ZONE_INTERIOR,
+                                   KB_SIM_ZONE_FIRE,  KB_SIM_ZONE_24H,     KB_SIM_ZONE_INSTANT};
+  memset(c, 0, sizeof *c);
+  c->later_gen = later_gen ? 1 : 0;
+  c->partitions = 0x01;
+  for (unsigned z = 0; z < 6; z++) {
+    c->zone[z].partition = 1;
+    c->zone[z].type = types[z];
+  }
+  c->code_digits = 4;
+  memcpy(c->code[1], "1234", 5);
+  memcpy(c->code[KB_SIM_MASTER], "5555", 5);
+  c->exit_delay_s = 10;
+  c->entry_delay_s = 10;
+  c->version = later_gen ? 0x41 : 0x23;
+  c->start.year = 2024;
+  c->start.month = 1;
+  c->start.day = 15;
+  c->start.hour = 12;
+  c->start.minute = 0;
+  for (unsigned i = 0; i < KB_SIM_CMD_OUTPUTS; i++) c->cmd_output_pgm[i] = (uint8_t)(i + 1);
+  c->cmd_output_pulse_s = 5;
+  c->send_1b = 1;
+  c->send_e6 = 1;
+  c->send_beeps = 1;
+  c->flash_ms = 1000;
+  c->key_timeout_s = 30;
+  c->supervision_s = 30;
+  c->version_s = 240;
+  c->zones_s = 240;
+  c->timestamp_s = 60;
+  c->gap_us = 5000;
+  c->gap_jitter_us = 400;
+  c->seed = 1;
+}
+
+void kb_sim_panel_init(kb_sim_panel_t *p, const kb_sim_cfg_t *c, uint64_t now_us) {
+  memset(p, 0, sizeof *p);
+  p->cfg = *c;
+  if (p->cfg.code_digits != 6) p->cfg.code_digits = 4;
+  if (p->cfg.trailing_bits > 7) p->cfg.trailing_bits = 7;
+  if (!later(p)) {
+    p->cfg.partitions &= 0x03;
+    p->cfg.send_1b = 0;
+    p->cfg.send_e6 = 0;
+  }
+  p->now = p->t0 = now_us;
+  p->truth.time = p->cfg.start;
+  if (p->truth.time.month < 1 || p->truth.time.month > 12) p->truth.time.month = 1;
+  if (p->truth.time.day < 1) p->truth.time.day = 1;
+  p->truth.ac_ok = 1;
+  p->truth.battery_ok = 1;
+  p->truth.version = p->cfg.version;
+  p->rng = p->cfg.seed ? p->cfg.seed : 1;
+  p->t_supervision = now_us + (uint64_t)p->cfg.supervision_s * US;
+  p->t_version = now_us + (uint64_t)p->cfg.version_s * US;
+  p->t_zones = now_us + (uint64_t)p->cfg.zones_s * US;
+  p->t_timestamp = now_us + (uint64_t)p->cfg.timestamp_s * US;
+  refresh(p);
+}
+
+void kb_sim_panel_advance(kb_sim_panel_t *p, uint64_t now_us) {
+  advance(p, now_us);
+  refresh(p);
+}
+
+void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint16_t *bits,
+                       uint32_t *gap_us) {
+  kb_sim_msg_t *m = &p->last;
+  uint32_t gap = p->cfg.gap_us, j = p->cfg.gap_jitter_us;
+  advance(p, now_us);
+  refresh(p);
+  if (!p->started) {
+    p->started = 1;
+    memset(m, 0, sizeof *m);
+    m->b[0] = 0x16;
+    m->b[2] = 0x0E;
+    m->b[3] = p->cfg.version;
+    m->b[4] = (uint8_t)(0xF1u | (p->cfg.code_digits == 6 ? 0x08u : 0u));
+    finish(m, 6, true);
+    p->pend |= (uint16_t)(PEND_TIMESTAMP | PEND_SUPERV | zone_groups(p));
+  } else if (p->alarm_key) {
+    p->verify_key = p->alarm_key;
+    p->alarm_key = 0;
+    memset(m, 0, sizeof *m);
+    m->b[0] = 0x1C;
+    m->n = 2;
+  } else {
+    bool done = false;
+    if (p->round == 2) {
+      p->round = 0;
+      done = take_pending(p, m);
+    }
+    if (!done) {
+      if (p->round == 0) {
+        build_status(p, m, 0x05);
+        p->round = p->cfg.send_1b ? 1 : 2;
+      } else {
+        build_status(p, m, 0x1B);
+        p->round = 2;
+      }
+    }
+  }
+  p->truth.messages++;
+  memset(bytes, 0, KB_SIM_FRAME);
+  memcpy(bytes, m->b, m->n);
+  *bits = (uint16_t)(8u * m->n - 7u + p->cfg.trailing_bits);
+  if (j) gap = gap - j + rnd(p) % (2u * j + 1u);
+  if (gap < 1100) gap = 1100;
+  *gap_us = gap;
+}
+
+void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *module,
+                         uint16_t bits) {
+  unsigned n = bits >= 9 ? (bits - 1u) / 8u + 1u : bits >= 8 ? 1u : 0u;
+  uint8_t cmd = p->last.b[0], b0;
+#define MB(i) ((unsigned)(i) < n && (unsigned)(i) < p->last.n ? module[i] : 0xFF)
+  advance(p, now_us);
+  b0 = (uint8_t)MB(0);
+  if (cmd == 0x1C) {
+    if (p->verify_key && b0 == p->verify_key) keypad_alarm(p, b0);
+    p->verify_key = 0;
+  } else if (b0 == AK_FIRE || b0 == AK_AUX || b0 == AK_PANIC) {
+    p->alarm_key = b0;
+  }
+  if (cmd == 0x05 || cmd == 0x1B) {
+    static const uint8_t slot[4] = {2, 3, 8, 9};
+    unsigned base = cmd == 0x1B ? 5 : 1;
+    for (unsigned i = 0; i < 4; i++) {
+      uint8_t k = (uint8_t)MB(slot[i]);
+      if (k != 0xFF && part_on(p, base + i)) key(p, base + i, k);
+    }
+  }
+#undef MB
+  refresh(p);
+}
+
+void kb_sim_panel_zone(kb_sim_panel_t *p, unsigned zone, bool open, uint64_t now_us) {
+  unsigned part;
+  advance(p, now_us);
+  part = zone_part(p, zone);
+  if (part && bit_get(p->truth.zones_open, zone) != open) {
+    bit_set(p->truth.zones_open, zone, open);
+    p->pend |= PEND_ZG((zone - 1u) / 8u);
+    if (open) {
+      zone_violated(p, zone);
+    } else if (bit_get(p->truth.zones_alarm, zone)) {
+      bit_set(p->truth.zones_alarm, zone, false);
+      zone_event(p, part, zone, false);
+    }
+  }
+  refresh(p);
+}
+
+void kb_sim_panel_ac(kb_sim_panel_t *p, bool ok, uint64_t now_us) {
+  advance(p, now_us);
+  if ((p->truth.ac_ok != 0) != ok) {
+    p->truth.ac_ok = ok;
+    event(p, 0, 0, ok ? 0xF0 : 0xE8);
+    if (later(p) && p->cfg.send_e6) p->pend |= PEND_E61A;
+  }
+  refresh(p);
+}
+
+void kb_sim_panel_battery(kb_sim_panel_t *p, bool ok, uint64_t now_us) {
+  advance(p, now_us);
+  if ((p->truth.battery_ok != 0) != ok) {
+    p->truth.battery_ok = ok;
+    event(p, 0, 0, ok ? 0xEF : 0xE7);
+  }
+  refresh(p);
+}
+
+const kb_sim_truth_t *kb_sim_panel_truth(const kb_sim_panel_t *p) { return &p->truth; }

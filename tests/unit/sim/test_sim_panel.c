@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_sim_panel.c - the simulated panel, driven message by message in
+ * virtual time with a tiny fake keypad that writes key bytes into the module
+ * stream. Every frame the panel emits must pass kb_decode_panel(); the
+ * engine (live input) is fed the same frames and must come to the model's
+ * truth.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "keybus/kb_decode.h"
+#include "keybus/kb_engine.h"
+#include "sim/kb_sim_panel.h"
+
+/* ------------------------------------------------------------ rig */
+
+#define LOG_N 32768
+#define MAX_PEV 512
+
+typedef struct {
+  uint8_t b[16];
+  uint8_t n;
+  uint64_t t;
+} frame_t;
+
+static struct {
+  kb_sim_panel_t p;
+  kb_engine_t eng;
+  uint64_t t;
+  frame_t log[LOG_N];
+  unsigned nlog;
+  unsigned bad;   /* frames that failed a check */
+  unsigned count[256];
+  kb_event_t pev[MAX_PEV];
+  unsigned npev;
+  /* fake keypad: one queue of (partition, key) */
+  uint8_t kq_part[256], kq_key[256];
+  unsigned kq_head, kq_len;
+  uint8_t alarm_key;
+  int alarm_sends; /* messages still to carry alarm_key in byte 0 */
+} R;
+
+static void on_event(void *ctx, const kb_event_t *ev) {
+  (void)ctx;
+  if (ev->type == KB_EV_PANEL_EVENT && R.npev < MAX_PEV) R.pev[R.npev++] = *ev;
+}
+
+static void rig(const kb_sim_cfg_t *c) {
+  memset(&R, 0, sizeof R);
+  R.t = 1000000;
+  kb_sim_panel_init(&R.p, c, R.t);
+  kb_engine_init(&R.eng, KB_INPUT_LIVE, on_event, NULL);
+}
+
+static void rig_default(int later_gen) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, later_gen);
+  rig(&c);
+}
+
+static void step(void) {
+  uint8_t b[16], mod[16];
+  uint16_t bits;
+  uint32_t gap;
+  kb_decoded_t d;
+  uint8_t n;
+  kb_sim_panel_next(&R.p, R.t, b, &bits, &gap);
+  R.t += gap;
+  n = kb_decode_nbytes(bits);
+  kb_decode_panel(b, n, bits, &d);
+  if (d.check != KB_CHECK_OK) {
+    if (R.bad < 5)
+      fprintf(stderr, "  bad frame %02X (%u bytes): check %u\n", b[0], n, (unsigned)d.check);
+    R.bad++;
+  }
+  R.count[b[0]]++;
+  if (R.nlog < LOG_N) {
+    memcpy(R.log[R.nlog].b, b, 16);
+    R.log[R.nlog].n = n;
+    R.log[R.nlog].t = R.t;
+    R.nlog++;
+  }
+  (void)kb_engine_panel(&R.eng, b, n, bits, 0, (uint32_t)(R.t / 1000u), NULL);
+  /* the fake keypad answers */
+  memset(mod, 0xFF, sizeof mod);
+  if (R.alarm_sends > 0) {
+    mod[0] = R.alarm_key;
+    R.alarm_sends--;
+  }
+  if ((b[0] == 0x05 || b[0] == 0x1B) && R.kq_len) {
+    static const uint8_t slot[4] = {2, 3, 8, 9};
+    unsigned part = R.kq_part[R.kq_head % 256];
+    unsigned base = b[0] == 0x1B ? 5 : 1;
+    if (part >= base && part < base + 4 && slot[part - base] < n) {
+      mod[slot[part - base]] = R.kq_key[R.kq_head % 256];
+      R.kq_head++;
+      R.kq_len--;
+    }
+  }
+  R.t += (uint64_t)bits * 1000u;
+  kb_sim_panel_module(&R.p, R.t, mod, bits);
+}
+
+static void run_s(double s) {
+  uint64_t end = R.t + (uint64_t)(s * 1e6);
+  while (R.t < end) step();
+}
+
+static uint8_t keycode(char ch) {
+  static const uint8_t dig[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+  if (ch >= '0' && ch <= '9') return dig[ch - '0'];
+  switch (ch) {
+    case '*': return 0x28;
+    case '#': return 0x2D;
+    case 's': return 0xAF;
+    case 'w': return 0xB1;
+    case 'n': return 0xB6;
+    case 'c': return 0xBB;
+    case '[': return 0xD5;
+    case ']': return 0xDA;
+    case '{': return 0x70;
+    case '}': return 0xEC;
+    default: return 0xFF;
+  }
+}
+
+/* Queues keys for a partition and runs until the keypad has sent them. */
+static void type(unsigned part, const char *s) {
+  for (; *s; s++) {
+    R.kq_part[(R.kq_head + R.kq_len) % 256] = (uint8_t)part;
+    R.kq_key[(R.kq_head + R.kq_len) % 256] = keycode(*s);
+    R.kq_len++;
+  }
+  while (R.kq_len) step();
+}
+
+static void zone(unsigned z, bool open) { kb_sim_panel_zone(&R.p, z, open, R.t); }
+
+static const kb_sim_truth_t *T(void) { return kb_sim_panel_truth(&R.p); }
+static const kb_sim_part_truth_t *TP(unsigned part) { return &T()->part[part - 1]; }
+static const kb_partition_t *EP(unsigned part) { return &R.eng.status.part[part - 1]; }
+
+/* A status frame (0x05/0x1B) logged from index `from` on that carries status
+ * st for partition part. */
+static bool saw_status(unsigned from, unsigned part, uint8_t st) {
+  uint8_t cmd = part <= 4 ? 0x05 : 0x1B;
+  unsigned i = (part - 1u) % 4u;
+  for (unsigned k = from; k < R.nlog; k++)
+    if (R.log[k].b[0] == cmd && 3u + 2u * i < R.log[k].n && R.log[k].b[3 + 2 * i] == st)
+      return true;
+  return false;
+}
+
+static unsigned count_cmd(unsigned from, uint8_t cmd) {
+  unsigned c = 0;
+  for (unsigned k = from; k < R.nlog; k++) c += R.log[k].b[0] == cmd;
+  return c;
+}
+
+static const kb_event_t *find_pev(unsigned kind, unsigned number) {
+  for (unsigned i = 0; i < R.npev; i++)
+    if (R.pev[i].pev.kind == kind && R.pev[i].pev.number == number) return &R.pev[i];
+  return NULL;
+}
+
+static bool zbit(const uint8_t *m, unsigned z) { return (m[(z - 1) / 8] >> ((z - 1) % 8)) & 1u; }
+
+/* The engine's view agrees with the model's truth (at a stable moment). */
+static void agree(void) {
+  const kb_sim_truth_t *t = T();
+  for (unsigned part = 1; part <= 8; part++) {
+    const kb_sim_part_truth_t *tp = &t->part[part - 1];
+    const kb_partition_t *ep = EP(part);
+    if (!tp->enabled) {
+      if (ep->known) KT_EQ(ep->disabled, 1);
+      continue;
+    }
+    KT_EQ(ep->status, tp->status);
+    KT_EQ(ep->lights, tp->lights);
+    KT_EQ(ep->ready, tp->ready);
+    KT_EQ(ep->armed, tp->armed == KB_SIM_ARM_NIGHT ? KB_ARMED_STAY : tp->armed);
+    KT_EQ(ep->no_entry_delay, tp->armed == KB_SIM_ARM_NIGHT);
+    KT_EQ(ep->exit_delay, tp->exit_delay);
+    KT_EQ(ep->entry_delay, tp->entry_delay);
+    KT_EQ(ep->alarm, tp->alarm);
+    KT_EQ(ep->fire, tp->fire);
+    if (tp->access_code) KT_EQ(ep->access_code, tp->access_code);
+  }
+  for (unsigned z = 1; z <= 64; z++) {
+    KT_EQ(zbit(R.eng.status.zones_open, z), zbit(t->zones_open, z));
+    KT_EQ(zbit(R.eng.status.zones_alarm, z), zbit(t->zones_alarm, z));
+  }
+  KT_EQ(R.eng.status.trouble, t->trouble);
+  KT_EQ(R.eng.status.ac_power, t->ac_ok);
+  KT_EQ(R.eng.status.battery_ok, t->battery_ok);
+  KT_EQ(R.eng.status.pgm, t->pgm);
+  KT_EQ(R.eng.status.time.year, t->time.year);
+  KT_EQ(R.eng.status.time.month, t->time.month);
+  KT_EQ(R.eng.status.time.day, t->time.day);
+  KT_EQ(R.eng.status.time.hour, t->time.hour);
+  KT_EQ(R.eng.status.time.minute, t->time.minute);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void frames_decode_later_gen(void) {
+  rig_default(1);
+  run_s(2);
+  type(1, "1234");
+  run_s(12);
+  zone(1, true);
+  run_s(12);
+  type(1, "1234");
+  zone(1, false);
+  kb_sim_panel_ac(&R.p, false, R.t);
+  run_s(10 * 60);
+  KT_EQ(R.bad, 0);
+  KT_EQ(R.log[0].b[0], 0x16); /* version first */
+  KT_CHECK(R.count[0x05] > 1000);
+  KT_CHECK(R.count[0x1B] > 1000);
+  KT_CHECK(R.count[0x16] >= 3); /* start, 4 and 8 min */
+  KT_CHECK(R.count[0x11] >= 20 && R.count[0x11] <= 23);
+  KT_CHECK(R.count[0x27] >= 3);
+  KT_CHECK(R.count[0xEB] >= 5);
+  KT_CHECK(R.count[0xE6] >= 3);
+  KT_CHECK(R.count[0xA5] >= 10);
+  for (unsigned k = 0; k < R.nlog; k++) {
+    if (R.log[k].b[0] == 0x05 || R.log[k].b[0] == 0x1B) KT_EQ(R.log[k].n, 10);
+    if (R.log[k].b[0] == 0x11) KT_EQ(R.log[k].n, 9);
+  }
+  KT_EQ(R.eng.health.frames, R.eng.health.frames_ok);
+  KT_EQ(R.eng.status.version, 0x41);
+  KT_EQ(R.eng.status.early, 0);
+  agree();
+}
+
+static void frames_decode_early_gen(void) {
+  rig_default(0);
+  run_s(2);
+  type(1, "1234");
+  run_s(12);
+  zone(2, true);
+  run_s(3);
+  type(1, "1234");
+  zone(2, false);
+  run_s(5 * 60);
+  KT_EQ(R.bad, 0);
+  KT_EQ(R.count[0x1B], 0);
+  KT_EQ(R.count[0xEB], 0);
+  KT_EQ(R.count[0xE6], 0);
+  KT_CHECK(R.count[0x05] > 1000);
+  for (unsigned k = 0; k < R.nlog; k++) {
+    if (R.log[k].b[0] == 0x05) KT_EQ(R.log[k].n, 6);
+    if (R.log[k].b[0] == 0x11) KT_EQ(R.log[k].n, 7);
+    if (R.log[k].b[0] == 0x27) { /* unused partition 2 reads FF FF */
+      KT_EQ(R.log[k].b[4], 0xFF);
+      KT_EQ(R.log[k].b[5], 0xFF);
+    }
+  }
+  KT_EQ(R.eng.status.early, 1);
+  KT_EQ(R.eng.status.version, 0x23);
+  KT_EQ(EP(2)->disabled, 1);
+  agree();
+}
+
+static void arm_away_by_code(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  agree();
+  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->lights, 0x81);
+  from = R.nlog;
+  type(1, "1234");
+  run_s(1);
+  KT_EQ(TP(1)->exit_delay, 1);
+  KT_EQ(EP(1)->exit_delay, 1);
+  KT_EQ(EP(1)->exit_target, KB_EXIT_AWAY);
+  KT_CHECK(saw_status(from, 1, 0x08));
+  agree();
+  run_s(10);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+  KT_EQ(EP(1)->armed, KB_ARMED_AWAY);
+  KT_EQ(EP(1)->status, 0x05);
+  KT_CHECK(find_pev(KB_PEV_ARMED_AWAY, 0) != NULL);
+  KT_CHECK(find_pev(KB_PEV_ARMED_BY_CODE, 1) != NULL);
+  KT_EQ(EP(1)->access_code, 1);
+  agree();
+  /* disarm by the master code */
+  from = R.nlog;
+  type(1, "5555");
+  run_s(0.5);
+  KT_CHECK(saw_status(from, 1, 0x3E));
+  KT_CHECK(find_pev(KB_PEV_DISARMED_BY_CODE, 40) != NULL);
+  run_s(2);
+  KT_EQ(EP(1)->armed, KB_ARMED_NONE);
+  KT_EQ(EP(1)->access_code, 40);
+  agree();
+}
+
+static void wrong_code(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  from = R.nlog;
+  type(1, "9999");
+  run_s(0.4);
+  KT_EQ(TP(1)->status, 0x8F);
+  KT_EQ(EP(1)->status, 0x8F);
+  run_s(2);
+  KT_CHECK(saw_status(from, 1, 0x8F));
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_EQ(TP(1)->exit_delay, 0);
+  KT_EQ(EP(1)->status, 0x01);
+  agree();
+}
+
+static void arm_not_ready(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  zone(6, true);
+  run_s(1);
+  KT_EQ(EP(1)->status, 0x03);
+  KT_EQ(EP(1)->ready, 0);
+  KT_CHECK(zbit(R.eng.status.zones_open, 6));
+  from = R.nlog;
+  type(1, "1234");
+  run_s(0.5);
+  KT_EQ(TP(1)->status, 0x07);
+  run_s(2);
+  KT_CHECK(saw_status(from, 1, 0x07));
+  KT_EQ(TP(1)->exit_delay, 0);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  /* stay key while not ready: same */
+  from = R.nlog;
+  type(1, "s");
+  run_s(2);
+  KT_CHECK(saw_status(from, 1, 0x07));
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  agree();
+}
+
+static void arm_away_then(void) {
+  rig_default(1);
+  run_s(2);
+  type(1, "1234");
+  run_s(11);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+}
+
+static void entry_delay_disarm_in_time(void) {
+  arm_away_then();
+  zone(1, true);
+  run_s(2);
+  KT_EQ(TP(1)->entry_delay, 1);
+  KT_EQ(EP(1)->entry_delay, 1);
+  KT_EQ(EP(1)->status, 0x0C);
+  agree();
+  type(1, "1234");
+  run_s(2);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_EQ(TP(1)->alarm, 0);
+  KT_CHECK(find_pev(KB_PEV_DISARMED_BY_CODE, 1) != NULL);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 1) == NULL);
+  zone(1, false);
+  run_s(2);
+  agree();
+}
+
+static void entry_delay_late_alarm(void) {
+  unsigned from;
+  arm_away_then();
+  zone(1, true);
+  run_s(11);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(EP(1)->alarm, 1);
+  KT_EQ(EP(1)->status, 0x11);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 1) != NULL);
+  KT_CHECK(zbit(R.eng.status.zones_alarm, 1));
+  KT_CHECK(count_cmd(0, 0xBB) >= 1); /* bell */
+  agree();
+  from = R.nlog;
+  type(1, "1234");
+  run_s(0.5);
+  KT_CHECK(saw_status(from, 1, 0x3D)); /* disarmed, alarm memory */
+  run_s(2);
+  KT_EQ(TP(1)->memory, 1);
+  KT_EQ(EP(1)->lights & 0x04, 0x04);
+  KT_EQ(EP(1)->alarm, 0);
+  zone(1, false); /* the zone restores */
+  run_s(2);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM_RESTORED, 1) != NULL);
+  KT_EQ(zbit(R.eng.status.zones_alarm, 1), 0);
+  KT_EQ(EP(1)->status, 0x01);
+  agree();
+  /* arming clears the memory */
+  type(1, "1234");
+  run_s(1);
+  KT_EQ(TP(1)->memory, 0);
+  agree();
+}
+
+static void instant_zone_alarm(void) {
+  arm_away_then();
+  zone(2, true);
+  run_s(1.5);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 2) != NULL);
+  agree();
+  /* interior zones alarm at once in away */
+  zone(3, true);
+  run_s(1.5);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 3) != NULL);
+  agree();
+}
+
+static void fire_zone(void) {
+  rig_default(1);
+  run_s(2);
+  zone(4, true);
+  run_s(1.5);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(TP(1)->fire, 1);
+  KT_EQ(EP(1)->fire, 1);
+  KT_EQ(EP(1)->lights & 0x40, 0x40);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 4) != NULL);
+  agree();
+  type(1, "1234"); /* silence */
+  zone(4, false);
+  run_s(2);
+  KT_EQ(TP(1)->fire, 0);
+  KT_EQ(TP(1)->alarm, 0);
+  agree();
+}
+
+static void zone_24h(void) {
+  rig_default(1);
+  run_s(2);
+  zone(5, true);
+  run_s(1.5);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(TP(1)->fire, 0);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 5) != NULL);
+  agree();
+}
+
+static void panic_key_handshake(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  /* pressed once, not repeated during the 0x1C: no alarm */
+  from = R.nlog;
+  R.alarm_key = 0xEE;
+  R.alarm_sends = 1;
+  run_s(1);
+  KT_EQ(count_cmd(from, 0x1C), 1);
+  KT_EQ(T()->keypad_alarm[2], 0);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) == NULL);
+  /* repeated: 0x1C, then a beep and the event */
+  from = R.nlog;
+  R.alarm_sends = 2;
+  run_s(1);
+  KT_EQ(count_cmd(from, 0x1C), 1);
+  for (unsigned k = from; k < R.nlog; k++)
+    if (R.log[k].b[0] == 0x1C) {
+      KT_EQ(R.log[k].n, 2);
+      KT_EQ(R.log[k - 1].b[0] != 0x1C, 1);
+      break;
+    }
+  KT_EQ(count_cmd(from, 0x64), 1);
+  KT_EQ(T()->keypad_alarm[2], 1);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) != NULL);
+  KT_EQ(R.eng.status.keypad_alarm[2], 1);
+  /* fire key */
+  R.alarm_key = 0xBB;
+  R.alarm_sends = 2;
+  run_s(1);
+  KT_EQ(R.eng.status.keypad_alarm[0], 1);
+  agree();
+}
+
+static void chime_toggle(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  from = R.nlog;
+  type(1, "c");
+  run_s(0.3);
+  KT_EQ(TP(1)->chime, 1);
+  KT_CHECK(saw_status(from, 1, 0xA3));
+  run_s(2);
+  KT_EQ(EP(1)->status, 0x01);
+  /* a delay zone opening beeps */
+  from = R.nlog;
+  zone(1, true);
+  run_s(1);
+  KT_CHECK(count_cmd(from, 0x64) >= 1);
+  zone(1, false);
+  from = R.nlog;
+  type(1, "*4");
+  run_s(0.3);
+  KT_EQ(TP(1)->chime, 0);
+  KT_CHECK(saw_status(from, 1, 0x9E));
+  KT_CHECK(saw_status(from, 1, 0xA4));
+  run_s(2);
+  agree();
+}
+
+static void bypass_star1(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  zone(6, true);
+  run_s(1);
+  from = R.nlog;
+  type(1, "*106");
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_BYPASS);
+  KT_CHECK(saw_status(from, 1, 0xA0));
+  type(1, "#");
+  run_s(2);
+  KT_CHECK(zbit(T()->zones_bypass, 6));
+  KT_CHECK(find_pev(KB_PEV_ZONE_BYPASSED, 6) != NULL);
+  KT_CHECK(zbit(R.eng.status.zones_bypass, 6));
+  KT_EQ(TP(1)->ready, 1);
+  KT_EQ(TP(1)->lights & 0x08, 0x08);
+  agree();
+  /* armed with the zone open: bypassed, no alarm */
+  type(1, "1234");
+  run_s(11);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+  KT_EQ(TP(1)->alarm, 0);
+  agree();
+  type(1, "1234");
+  run_s(2);
+  KT_EQ(zbit(T()->zones_bypass, 6), 0); /* disarming ends the bypass */
+  KT_EQ(zbit(R.eng.status.zones_bypass, 6), 0);
+  zone(6, false);
+  run_s(2);
+  agree();
+}
+
+static void command_output_star7(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  from = R.nlog;
+  type(1, "*7");
+  KT_EQ(TP(1)->status, 0x9F);
+  type(1, "1234");
+  KT_EQ(TP(1)->status, 0xB2);
+  type(1, "1");
+  run_s(0.5);
+  KT_CHECK(saw_status(from, 1, 0x33));
+  KT_EQ(T()->pgm, 0x0001);
+  KT_EQ(R.eng.status.pgm, 0x0001);
+  KT_CHECK(count_cmd(from, 0x87) >= 1);
+  KT_CHECK(find_pev(KB_PEV_COMMAND_OUTPUT, 1) != NULL);
+  run_s(6); /* 5 s pulse */
+  KT_EQ(T()->pgm, 0);
+  KT_EQ(R.eng.status.pgm, 0);
+  /* the command output 4 key, then the code */
+  type(1, "}1234");
+  run_s(0.5);
+  KT_EQ(T()->pgm, 0x0008);
+  KT_EQ(R.eng.status.pgm, 0x0008);
+  KT_CHECK(find_pev(KB_PEV_COMMAND_OUTPUT, 4) != NULL);
+  run_s(2);
+  agree();
+}
+
+static void ac_loss_trouble(void) {
+  rig_default(1);
+  run_s(2);
+  kb_sim_panel_ac(&R.p, false, R.t);
+  run_s(2);
+  KT_EQ(T()->trouble, 1);
+  KT_EQ(TP(1)->lights & 0x10, 0x10);
+  KT_EQ(R.eng.status.trouble, 1);
+  KT_EQ(R.eng.status.ac_power, 0);
+  KT_CHECK(find_pev(KB_PEV_AC_TROUBLE, 0) != NULL);
+  agree();
+  kb_sim_panel_battery(&R.p, false, R.t);
+  run_s(2);
+  KT_EQ(R.eng.status.battery_ok, 0);
+  agree();
+  kb_sim_panel_ac(&R.p, true, R.t);
+  kb_sim_panel_battery(&R.p, true, R.t);
+  run_s(2);
+  KT_EQ(R.eng.status.trouble, 0);
+  KT_CHECK(find_pev(KB_PEV_AC_RESTORED, 0) != NULL);
+  KT_CHECK(find_pev(KB_PEV_BATTERY_RESTORED, 0) != NULL);
+  agree();
+}
+
+static void partitions_later_gen(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 1);
+  c.partitions = 0xF3; /* 1, 2, 5-8 */
+  c.zone[9].partition = 2;
+  c.zone[9].type = KB_SIM_ZONE_DELAY; /* zone 10 */
+  c.zone[16].partition = 5;
+  c.zone[16].type = KB_SIM_ZONE_INSTANT; /* zone 17 */
+  c.zone[39].partition = 8;
+  c.zone[39].type = KB_SIM_ZONE_INSTANT; /* zone 40 */
+  rig(&c);
+  run_s(3);
+  KT_EQ(EP(3)->disabled, 1);
+  KT_EQ(EP(4)->disabled, 1);
+  KT_EQ(EP(5)->status, 0x01);
+  KT_EQ(EP(8)->status, 0x01);
+  agree();
+  /* partition 2 arms stay via its slot of 0x05 */
+  type(2, "s1234");
+  run_s(11);
+  KT_EQ(TP(2)->armed, KB_SIM_ARM_STAY);
+  KT_EQ(EP(2)->armed, KB_ARMED_STAY);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_CHECK(find_pev(KB_PEV_ARMED_STAY, 0) != NULL);
+  agree();
+  /* partition 5 arms away via 0x1B; its events are 0xEB only */
+  type(5, "1234");
+  run_s(11);
+  KT_EQ(TP(5)->armed, KB_SIM_ARM_AWAY);
+  KT_EQ(EP(5)->armed, KB_ARMED_AWAY);
+  KT_EQ(EP(5)->access_code, 1);
+  agree();
+  zone(17, true);
+  run_s(2);
+  KT_EQ(TP(5)->alarm, 1);
+  KT_EQ(EP(5)->alarm, 1);
+  agree();
+  /* partition 8: zone 40 (0xE6.0B) alarms through 0xEB set 4 */
+  type(8, "w1234");
+  run_s(11);
+  zone(40, true);
+  run_s(2);
+  KT_CHECK(zbit(R.eng.status.zones_open, 40));
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 40) != NULL);
+  KT_EQ(EP(8)->alarm, 1);
+  agree();
+  type(8, "1234");
+  type(5, "1234");
+  type(2, "1234");
+  zone(40, false);
+  zone(17, false);
+  run_s(3);
+  KT_EQ(R.bad, 0);
+  agree();
+}
+
+static void early_gen_two_partitions(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 0);
+  c.partitions = 0x03;
+  c.zone[9].partition = 2;
+  c.zone[9].type = KB_SIM_ZONE_DELAY;
+  c.zone[40].partition = 1; /* zone 41: not on an early panel */
+  c.zone[40].type = KB_SIM_ZONE_INSTANT;
+  rig(&c);
+  run_s(3);
+  KT_EQ(EP(2)->status, 0x01);
+  type(2, "s1234");
+  run_s(11);
+  KT_EQ(TP(2)->armed, KB_SIM_ARM_STAY);
+  KT_EQ(EP(2)->armed, KB_ARMED_STAY);
+  zone(41, true); /* ignored */
+  zone(10, true);
+  run_s(11);
+  KT_EQ(TP(2)->alarm, 1);
+  KT_CHECK(find_pev(KB_PEV_ZONE_ALARM, 10) != NULL);
+  type(2, "1234");
+  zone(10, false);
+  run_s(3);
+  KT_EQ(R.count[0x1B], 0);
+  KT_EQ(R.count[0xEB], 0);
+  KT_EQ(R.bad, 0);
+  agree();
+}
+
+static void set_time_star6(void) {
+  unsigned from;
+  rig_default(1);
+  run_s(2);
+  KT_EQ(R.eng.status.time.year, 2024);
+  from = R.nlog;
+  type(1, "*6");
+  KT_EQ(TP(1)->status, 0x9F);
+  type(1, "5555");
+  KT_EQ(TP(1)->status, 0xA9);
+  type(1, "1");
+  KT_EQ(TP(1)->status, 0xAA);
+  type(1, "0930021525");
+  KT_EQ(TP(1)->status, 0xA9);
+  type(1, "#");
+  run_s(1);
+  KT_CHECK(saw_status(from, 1, 0x9E));
+  KT_CHECK(saw_status(from, 1, 0xAA));
+  KT_EQ(T()->time.year, 2025);
+  KT_EQ(T()->time.month, 2);
+  KT_EQ(T()->time.day, 15);
+  KT_EQ(T()->time.hour, 9);
+  KT_EQ(T()->time.minute, 30);
+  KT_EQ(EP(1)->status, 0x01);
+  agree();
+  /* the clock runs on (the seconds were not reset) */
+  run_s(125);
+  KT_CHECK(T()->time.minute == 32 || T()->time.minute == 33);
+  agree();
+}
+
+static void periodic_and_clock(void) {
+  rig_default(1);
+  run_s(1.5);
+  KT_EQ(count_cmd(0, 0x16), 1);
+  KT_EQ(count_cmd(0, 0x27), 1);
+  KT_EQ(count_cmd(0, 0x11), 1);
+  run_s(30 * 60);
+  /* every 4 min: 0x16 and 0x27; 0x11 every 30 s; 0xA5 timestamp every 60 s */
+  KT_CHECK(count_cmd(0, 0x16) >= 8 && count_cmd(0, 0x16) <= 9);
+  KT_CHECK(count_cmd(0, 0x27) >= 8 && count_cmd(0, 0x27) <= 9);
+  KT_CHECK(count_cmd(0, 0x11) >= 60 && count_cmd(0, 0x11) <= 62);
+  KT_CHECK(count_cmd(0, 0xA5) >= 30 && count_cmd(0, 0xA5) <= 32);
+  KT_EQ(T()->time.hour, 12);
+  KT_EQ(T()->time.minute, 30);
+  agree();
+  /* a day later the date rolls over */
+  run_s(24 * 3600 - 30 * 60 + 90);
+  KT_EQ(T()->time.day, 16);
+  KT_EQ(T()->time.hour, 12);
+  KT_EQ(R.bad, 0);
+  agree();
+}
+
+static void night_and_stay(void) {
+  rig_default(1);
+  run_s(2);
+  type(1, "n1234");
+  run_s(0.6);
+  KT_EQ(EP(1)->exit_target, KB_EXIT_NO_ENTRY_DELAY);
+  run_s(11);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NIGHT);
+  KT_EQ(EP(1)->armed, KB_ARMED_STAY);
+  KT_EQ(EP(1)->no_entry_delay, 1);
+  KT_EQ(EP(1)->status, 0x06);
+  agree();
+  zone(3, true); /* interior: bypassed at night */
+  run_s(1);
+  KT_EQ(TP(1)->alarm, 0);
+  zone(1, true); /* delay zone: instant at night */
+  run_s(1.5);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(TP(1)->entry_delay, 0);
+  agree();
+  type(1, "1234");
+  zone(1, false);
+  zone(3, false);
+  run_s(2);
+  agree();
+  /* stay: interior ignored, Bypass light */
+  type(1, "s1234");
+  run_s(1);
+  KT_EQ(EP(1)->exit_target, KB_EXIT_STAY);
+  run_s(11);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_STAY);
+  KT_EQ(TP(1)->lights & 0x08, 0x08);
+  zone(3, true);
+  run_s(1);
+  KT_EQ(TP(1)->alarm, 0);
+  agree();
+}
+
+static void quick_arm(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 1);
+  c.quick_arm = 1;
+  c.exit_delay_s = 3;
+  rig(&c);
+  run_s(2);
+  type(1, "w");
+  run_s(4);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+  KT_CHECK(find_pev(KB_PEV_ARMED_SPECIAL, 0) != NULL);
+  agree();
+  /* cancel during the exit delay */
+  type(1, "1234");
+  run_s(2);
+  type(1, "s");
+  run_s(1);
+  KT_EQ(TP(1)->exit_delay, 1);
+  type(1, "1234");
+  run_s(2);
+  KT_EQ(TP(1)->exit_delay, 0);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_EQ(EP(1)->exit_delay, 0);
+  agree();
+}
+
+static void six_digit_codes_and_menu_exit(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 1);
+  c.code_digits = 6;
+  memcpy(c.code[1], "123456", 7);
+  memcpy(c.code[KB_SIM_MASTER], "555555", 7);
+  c.code[2][0] = 0;
+  rig(&c);
+  run_s(2);
+  type(1, "*");
+  KT_EQ(TP(1)->status, 0x9E);
+  type(1, "#");
+  KT_EQ(TP(1)->status, 0x01);
+  type(1, "1234");
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
+  type(1, "56");
+  run_s(1);
+  KT_EQ(TP(1)->exit_delay, 1);
+  type(1, "555555");
+  run_s(2);
+  KT_EQ(TP(1)->access_code, 40);
+  /* 0x16 says 6-digit codes */
+  for (unsigned k = 0; k < R.nlog; k++)
+    if (R.log[k].b[0] == 0x16) KT_EQ(R.log[k].b[4] & 0x08, 0x08);
+  agree();
+}
+
+static void deterministic(void) {
+  static uint8_t a[4000][16];
+  static uint32_t ga[4000];
+  kb_sim_cfg_t c;
+  kb_sim_panel_t *p = malloc(sizeof *p);
+  uint64_t t = 0;
+  uint16_t bits;
+  uint32_t gap;
+  unsigned diff_gap = 0;
+  uint8_t mod[16];
+  memset(mod, 0xFF, sizeof mod);
+  kb_sim_cfg_default(&c, 1);
+  for (int run = 0; run < 3; run++) {
+    c.seed = run == 2 ? 7 : 1;
+    kb_sim_panel_init(p, &c, 0);
+    t = 0;
+    for (unsigned i = 0; i < 4000; i++) {
+      uint8_t b[16];
+      kb_sim_panel_next(p, t, b, &bits, &gap);
+      if (i == 100) kb_sim_panel_zone(p, 2, true, t);
+      t += gap + (uint64_t)bits * 1000u;
+      kb_sim_panel_module(p, t, mod, bits);
+      KT_CHECK(gap >= 1100);
+      if (run == 0) {
+        memcpy(a[i], b, 16);
+        ga[i] = gap;
+      } else if (run == 1) {
+        if (memcmp(a[i], b, 16) != 0 || ga[i] != gap) {
+          KT_CHECK(!"same seed, different output");
+          break;
+        }
+      } else {
+        diff_gap += ga[i] != gap;
+      }
+    }
+  }
+  KT_CHECK(diff_gap > 1000);
+  free(p);
+}
+
+static void status_lights_rules(void) {
+  rig_default(1);
+  run_s(2);
+  /* disabled partitions: 0xC7 with lights 0x00 (0x10 with a trouble) */
+  KT_EQ(TP(2)->status, 0xC7);
+  KT_EQ(TP(2)->lights, 0x00);
+  KT_EQ(TP(6)->status, 0xC7);
+  kb_sim_panel_ac(&R.p, false, R.t);
+  KT_EQ(TP(2)->lights, 0x10);
+  kb_sim_panel_ac(&R.p, true, R.t);
+  /* exit delay away: Ready + Armed, no Bypass */
+  type(1, "1234");
+  KT_EQ(TP(1)->status, 0x08);
+  KT_EQ(TP(1)->lights, 0x83);
+  run_s(11);
+  KT_EQ(TP(1)->lights, 0x82);
+  type(1, "1234");
+  run_s(2);
+  KT_EQ(TP(1)->lights, 0x81);
+  /* keys on a disabled partition are not read */
+  type(2, "1234");
+  run_s(1);
+  KT_EQ(TP(2)->status, 0xC7);
+  KT_EQ(T()->keys, 8);
+}
+
+static void trailing_bits(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 1);
+  c.trailing_bits = 2;
+  rig(&c);
+  run_s(2);
+  type(1, "1234");
+  run_s(12);
+  KT_EQ(R.bad, 0);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+  agree();
+}
+
+KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
+        KT_CASE(arm_away_by_code), KT_CASE(wrong_code), KT_CASE(arm_not_ready),
+        KT_CASE(entry_delay_disarm_in_time), KT_CASE(entry_delay_late_alarm),
+        KT_CASE(instant_zone_alarm), KT_CASE(fire_zone), KT_CASE(zone_24h),
+        KT_CASE(panic_key_handshake), KT_CASE(chime_toggle), KT_CASE(bypass_star1),
+        KT_CASE(command_output_star7), KT_CASE(ac_loss_trouble), KT_CASE(partitions_later_gen),
+        KT_CASE(early_gen_two_partitions), KT_CASE(set_time_star6), KT_CASE(periodic_and_clock),
+        KT_CASE(night_and_stay), KT_CASE(quick_arm), KT_CASE(six_digit_codes_and_menu_exit),
+        KT_CASE(deterministic), KT_CASE(status_lights_rules), KT_CASE(trailing_bits))
