@@ -49,9 +49,22 @@ section_isr() {
     fail "isr: build"
     return
   fi
-  if ! "$d/isr_bench_sig" sig "$MIX" >"$d/sigs.txt"; then
-    fail "isr: path discovery"
-    return
+  isr_pass "" "" || return
+  # The same with a key written continuously (KB_BENCH_WRITE=1, see
+  # bench/isr_bench.c): figures with the suffix _writing.
+  isr_pass _writing 1
+}
+
+# One measurement pass of the isr section. $1: suffix of the figure names,
+# $2: value of KB_BENCH_WRITE. Files go to $d/pass$1.
+isr_pass() {
+  local sfx=$1 d=$OUT/isr/pass$1
+  local bin=$OUT/isr
+  mkdir -p "$d" && rm -f "$d"/cg.* "$d"/*.out*
+  export KB_BENCH_WRITE=$2
+  if ! "$bin/isr_bench_sig" sig "$MIX" >"$d/sigs.txt"; then
+    fail "isr$sfx: path discovery"
+    return 1
   fi
   local edges samples
   edges=$(sed -n 's/^mix .* edges=\([0-9]*\).*/\1/p' "$d/sigs.txt")
@@ -59,20 +72,20 @@ section_isr() {
 
   local vg="valgrind --tool=callgrind --collect-atstart=no"
   if ! $vg --toggle-collect=kb_link_edge --callgrind-out-file="$d/edge.out" \
-    "$d/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-edge.log" ||
+    "$bin/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-edge.log" ||
     ! $vg --toggle-collect=kb_link_sample --callgrind-out-file="$d/sample.out" \
-      "$d/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-sample.log"; then
-    fail "isr: callgrind (mean runs), see $d/vg-*.log"
-    return
+      "$bin/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-sample.log"; then
+    fail "isr$sfx: callgrind (mean runs), see $d/vg-*.log"
+    return 1
   fi
   local calls
   calls=$(awk '/^sig /{print $4}' "$d/sigs.txt" | tr '\n' ' ')
   # shellcheck disable=SC2086
   if ! $vg --toggle-collect=kb_link_edge --toggle-collect=kb_link_sample \
-    --callgrind-out-file="$d/cg.out" "$d/isr_bench" measure "$MIX" $calls >/dev/null \
+    --callgrind-out-file="$d/cg.out" "$bin/isr_bench" measure "$MIX" $calls >/dev/null \
     2>"$d/vg-measure.log"; then
-    fail "isr: callgrind (per-call run), see $d/vg-measure.log"
-    return
+    fail "isr$sfx: callgrind (per-call run), see $d/vg-measure.log"
+    return 1
   fi
   # per-call costs: "call N" dumps
   for f in "$d"/cg.out.*; do
@@ -81,14 +94,14 @@ section_isr() {
     [ -n "$label" ] && echo "$label $(cg_total "$f")"
   done >"$d/costs.txt"
 
-  awk -v edges="$edges" -v samples="$samples" -v etot="$(cg_total "$d/edge.out")" \
+  awk -v sfx="$sfx" -v edges="$edges" -v samples="$samples" -v etot="$(cg_total "$d/edge.out")" \
     -v stot="$(cg_total "$d/sample.out")" '
     FNR == NR { cost[$1] = $2; next }
     /^sig / {
       h = $2; first = $4; nmix = $5; nforced = $6
-      if (!(first in cost)) { printf "bench: FAIL isr: no cost for call %s\n", first; bad = 1; next }
+      if (!(first in cost)) { printf "bench: FAIL isr%s: no cost for call %s\n", sfx, first; bad = 1; next }
       c = cost[first]
-      printf "info isr path %-6s %3d instr  mix %7d  forced %5d  (first call %d)\n", h, c, nmix, nforced, first
+      printf "info isr%s path %-6s %3d instr  mix %7d  forced %5d  (first call %d)\n", sfx, h, c, nmix, nforced, first
       sum[h] += c * nmix
       if (c > worst[h]) worst[h] = c
       if (nmix && c > worstmix) worstmix = c
@@ -97,23 +110,24 @@ section_isr() {
     }
     END {
       if (sum["edge"] != etot || sum["sample"] != stot) {
-        printf "bench: FAIL isr: per-path costs add up to %d/%d, callgrind totals are %d/%d\n", \
+        printf "bench: FAIL isr%s: per-path costs add up to %d/%d, callgrind totals are %d/%d\n", sfx, \
           sum["edge"], sum["sample"], etot, stot
         bad = 1
       }
-      printf "bench isr_clock_edges %d edges\n", edges
-      printf "bench isr_edge_mean %.1f instr\n", etot / edges
-      printf "bench isr_sample_mean %.1f instr\n", stot / samples
-      printf "bench isr_instructions_per_edge_mean %.1f instr\n", (etot + stot) / edges
-      printf "bench isr_edge_worst %d instr\n", worst["edge"]
-      printf "bench isr_sample_worst %d instr\n", worst["sample"]
-      printf "bench isr_worst_call_mix %d instr\n", worstmix
-      printf "bench isr_worst_call_forced %d instr\n", worstforced
-      printf "bench isr_worst_call %d instr\n", (worst["edge"] > worst["sample"] ? worst["edge"] : worst["sample"])
-      printf "bench isr_paths %d paths\n", paths
-      print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
+      printf "bench isr_clock_edges%s %d edges\n", sfx, edges
+      printf "bench isr_edge_mean%s %.1f instr\n", sfx, etot / edges
+      printf "bench isr_sample_mean%s %.1f instr\n", sfx, stot / samples
+      printf "bench isr_instructions_per_edge_mean%s %.1f instr\n", sfx, (etot + stot) / edges
+      printf "bench isr_edge_worst%s %d instr\n", sfx, worst["edge"]
+      printf "bench isr_sample_worst%s %d instr\n", sfx, worst["sample"]
+      printf "bench isr_worst_call_mix%s %d instr\n", sfx, worstmix
+      printf "bench isr_worst_call_forced%s %d instr\n", sfx, worstforced
+      printf "bench isr_worst_call%s %d instr\n", sfx, (worst["edge"] > worst["sample"] ? worst["edge"] : worst["sample"])
+      printf "bench isr_paths%s %d paths\n", sfx, paths
+      if (sfx == "") print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
       exit bad
-    }' "$d/costs.txt" "$d/sigs.txt" || status=1
+    }' "$d/costs.txt" "$d/sigs.txt" || { status=1; return 1; }
+  [ -z "$sfx" ] || sed -n 's/^write /info isr_writing /p' "$d/sigs.txt"
 }
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,13 @@
  *                                  dumps callgrind stats ("pre", then "call N")
  *                                  so that the dump holds that call alone.
  *
+ * With KB_BENCH_WRITE=1 in the environment a key is written continuously:
+ * whenever the write path is idle after a message, the "task" (between
+ * messages, not counted) arms the next key of a rotation (partition 1 and 2
+ * slots of 0x05/0x0A, partition 3 and 4 slots (0x0A only in this mix), an
+ * alarm key in byte 0 of two messages), so the interrupt handlers run with
+ * a key armed, being driven or waiting for its slot nearly all the time.
+ *
  * Timing (from the mix file's header): bit k of message i is a falling edge,
  * module sample 250 us later (clock low), rising edge 500 us after the falling
  * edge, panel sample 250 us after that; then one trailing cycle with both
@@ -160,8 +167,23 @@ static void send_msg(const mix_msg_t *m, uint32_t gap_us) {
   send_bits(pb, mb, n, gap_us);
 }
 
+static int write_mode;
+static unsigned long keys_armed, keys_written;
+static unsigned rot;
+
 static void drain(void) {
-  while (kb_link_peek(&link_state)) kb_link_pop(&link_state);
+  const kb_frame_t *f;
+  while ((f = kb_link_peek(&link_state)) != NULL) {
+    if (f->wrote) keys_written++;
+    kb_link_pop(&link_state);
+  }
+  if (write_mode && kb_link_write_idle(&link_state)) {
+    static const uint8_t slot[10] = {2, 3, 0, 2, 3, 8, 2, 3, 0, 9};
+    uint8_t b = slot[rot % 10u], key = (rot & 1u) ? 0x16 : 0x00;
+    if (b == 0) key = 0xBB;
+    if (kb_link_write_arm(&link_state, key, b, 0x05, 0x0A, b == 0 ? 2 : 1)) keys_armed++;
+    rot++;
+  }
 }
 
 static void run_mix(void) {
@@ -218,6 +240,7 @@ int main(int argc, char **argv) {
     return 2;
   }
 #endif
+  write_mode = getenv("KB_BENCH_WRITE") && !strcmp(getenv("KB_BENCH_WRITE"), "1");
   mix_load(&mix, argv[2], "isr_bench");
   nsel = argc - 3;
   sel = calloc((size_t)nsel + 1, sizeof *sel);
@@ -234,6 +257,13 @@ int main(int argc, char **argv) {
   if (s.frames != (uint32_t)mix.nmessages || s.overflows || s.runts) {
     fprintf(stderr, "isr_bench: the mix did not come through whole\n");
     return 1;
+  }
+  if (write_mode) {
+    printf("write keys_armed=%lu frames_written=%lu\n", keys_armed, keys_written);
+    if (keys_written < (unsigned long)mix.nmessages / 4) {
+      fprintf(stderr, "isr_bench: write mode wrote too few keys\n");
+      return 1;
+    }
   }
   if (mode != MODE_MIX) {
     run_forced();

@@ -6,7 +6,10 @@
 # picolibc headers; the ESP32-C3 instruction set).
 # Prints `size <unit> <target> text=N data=N bss=N` per unit and target and
 # `ram engine cortex-m4 bytes=N` for bench/ram_probe.c (all engine state
-# declared statically, linked with the engine objects; N = .data + .bss).
+# declared statically, linked with the engine objects; N = .data + .bss),
+# then `ram keys_queue cortex-m4 bytes=N`: what the virtual keypad's state
+# (kb_keys_t: request queue and result history) adds, from a second link of
+# the probe with -DKB_PROBE_KEYS=1 (not counted against RAM_LIMIT).
 # Each check prints `ok <case>` or `FAIL <case>: why`:
 #   build/<unit>/<target>    the unit compiles with -Wall -Wextra -Werror -pedantic
 #   nostate/<unit>/<target>  data=0 and bss=0 (the engine keeps no globals)
@@ -78,6 +81,17 @@ if err=$(${CC[$t]} ${ARCH[$t]} $FLAGS $probe_def -nostartfiles -nostdlib bench/r
     case $ty in [bBdD]) echo "info ram $sym bytes=$((16#$sz))" ;; esac
   done
   if [ "$ram" -le "$RAM_LIMIT" ]; then ok "ram/$t"; else bad "ram/$t" "$ram bytes > $RAM_LIMIT"; fi
+  # the virtual keypad's queue, on its own line
+  kelf="$OUT/ram_probe_keys.elf"
+  # shellcheck disable=SC2086
+  if [ -e include/keybus/kb_keys.h ] && err=$(${CC[$t]} ${ARCH[$t]} $FLAGS $probe_def -DKB_PROBE_KEYS=1 \
+    -nostartfiles -nostdlib bench/ram_probe.c "$OUT/$t"/*.o -lc -lgcc -o "$kelf" 2>&1); then
+    read -r _ kdata kbss _ < <(${BINPFX[$t]}size "$kelf" | tail -n 1)
+    echo "ram keys_queue $t bytes=$((kdata + kbss - ram))"
+    ok "ram_keys/$t"
+  elif [ -e include/keybus/kb_keys.h ]; then
+    bad "ram_keys/$t" "probe with keys does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+  fi
 else
   bad "ram/$t" "probe does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
 fi

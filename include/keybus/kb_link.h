@@ -23,6 +23,8 @@
  *   kb_link_finish()          task, only when no interrupt can run (end of a
  *                             replayed capture): publishes the last message.
  *   kb_link_stats()           task.
+ *   kb_link_write_*()         task: the virtual keypad's write path (one key
+ *                             at a time, see below; kb_keys.h drives it).
  *
  * Timestamps are the port's 32-bit microsecond counter; it may wrap (all
  * arithmetic is modulo 2^32).
@@ -51,9 +53,15 @@ typedef struct kb_frame_s {
   uint8_t panel_bits;  /* panel bits sampled, trailing bits included (saturates at 255) */
   uint8_t module_bits; /* module bits sampled */
   uint8_t module_seen; /* nonzero when any module bit read 0 (a module spoke) */
-  uint8_t reserved;
+  uint8_t wrote;       /* virtual keypad: 0 = no key driven in this message, else
+                        * KB_FRAME_WROTE | module byte index of the slot whose
+                        * first bit the link drove (set by the interrupt) */
   uint32_t t_start_us; /* falling edge that began the message */
 } kb_frame_t;
+
+/* kb_frame_t.wrote: flag and the slot's module byte (0 = alarm key slot). */
+#define KB_FRAME_WROTE 0x80u
+#define KB_FRAME_WROTE_BYTE(w) ((uint8_t)((w) & 0x1Fu))
 
 /* What the port must do with the write (virtual keypad) line after an edge. */
 typedef enum {
@@ -93,11 +101,27 @@ typedef struct kb_link_s {
   kb_frame_t *cur;    /* &slot[head] */
   uint32_t t_rise_us; /* last rising clock edge */
   uint32_t messages, frames, overflows, runts;
+  /* virtual-keypad write path. wr_armed: set by the task (kb_link_write_arm,
+   * only while 0), cleared by the interrupt when the key has been driven in
+   * every message asked for (or when a cancel is seen at a message start).
+   * The configuration below is written by the task only while wr_armed = 0;
+   * the interrupt reads it only while wr_armed = 1. */
+  volatile uint8_t wr_armed;
+  volatile uint8_t wr_cancel; /* task only: drop the armed key at the next message start */
+  uint8_t wr_key;    /* byte driven, MSB first */
+  uint8_t wr_cycle;  /* first low phase of the slot (0 = module byte 0) */
+  uint8_t wr_byte;   /* module byte index of the slot */
+  uint8_t wr_cmd_a;  /* commands whose slot qualifies (cycle > 0) */
+  uint8_t wr_cmd_b;
+  uint8_t wr_bfirst; /* alarm slot: drive value of the key's bit 7 */
+  /* interrupt-owned while armed (reset by kb_link_write_arm) */
+  uint8_t wr_reps;   /* messages still to write the key in */
+  uint8_t wr_go;     /* this message's slot is being written */
+  uint8_t wr_primed; /* a panel sample saw the armed key (wr_bnext valid) */
+  uint8_t wr_next;  /* drive value for the next falling edge in a message */
+  uint8_t wr_bnext; /* drive value if the next falling edge starts a message */
   /* task-side connection tracking */
   uint8_t connected;
-  /* virtual-keypad write path (idle unless armed by the keys module) */
-  volatile uint8_t wr_armed;
-  uint8_t wr_state[6];
   uint32_t tick_messages;
   uint32_t tick_last_us;
 } kb_link_t;
@@ -129,19 +153,65 @@ kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us);
 /* True while the bus counts as connected (as of the last tick). */
 bool kb_link_connected(const kb_link_t *l);
 
+/* Microseconds from the last message boundary kb_link_tick() noticed to
+ * now_us (0 before any). */
+uint32_t kb_link_quiet_us(const kb_link_t *l, uint32_t now_us);
+
 /* Publishes the message in progress (if it has >= 8 panel bits) as if a
  * boundary had been seen. Only when no interrupt can run: end of a replay. */
 void kb_link_finish(kb_link_t *l);
 
 void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out);
 
+/* ------------------------------------------- Write path (task side)
+ *
+ * One key at a time; the keys module (kb_keys.h) is the only caller. The
+ * task arms a key only while the write path is idle; the interrupt drives it
+ * in the named slot of the next qualifying message(s) and disarms itself.
+ * Hand-over: plain single-writer fields and KB_BARRIER, no atomics.
+ *
+ * Slots: module byte n >= 2 is low phases 8n-7 .. 8n (byte 2 = 9..16), in
+ * messages whose command byte is cmd_a or cmd_b (e.g. 0x05 and 0x0A for
+ * partitions 1-4, 0x1B twice for 5-8). Module byte 0 (slot_byte = 0, the
+ * alarm keys) is low phases 0..7 of any message, starting with the first
+ * message that begins after the interrupt has seen the armed key; cmd_a/cmd_b
+ * are then ignored. `messages`: in how many qualifying messages the key is
+ * written (1 for a key, 2 for an alarm key: next message and the following
+ * one, which should be the panel's 0x1C).
+ *
+ * For every message in which the link drove the first bit of the slot,
+ * the published frame carries wrote = KB_FRAME_WROTE | slot_byte; its module
+ * bytes are the echo (what the bus read in those low phases). A message that
+ * ends inside the slot does not count: the key is driven again in the next
+ * qualifying message. */
+
+/* True while no key is armed: kb_link_write_arm() may be called. */
+bool kb_link_write_idle(const kb_link_t *l);
+
+/* Arms one key. Refused (false) when a key is armed, slot_byte is 1 or
+ * >= KB_FRAME_BYTES, or messages is 0. */
+KB_MUST_CHECK bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
+                                     uint8_t cmd_b, uint8_t messages);
+
+/* Asks the interrupt to drop the armed key at the start of the next message
+ * (a key already being driven is finished first). The path is idle again
+ * once kb_link_write_idle() says so; with no clock that is never: the next
+ * arm simply waits. No effect when idle. */
+void kb_link_write_cancel(kb_link_t *l);
+
+/* Clears the key byte left in the write configuration (it may be a digit of
+ * an access code). No effect while a key is armed. */
+void kb_link_write_wipe(kb_link_t *l);
+
 /* ------------------------------------------------------- Interrupt API */
 
 /* A clock edge at now_us; clock_high is the clock level after the edge.
  * Falling edge after > KB_GAP_US of clock high: publishes the previous message
- * and starts a new one. Returns what the port must do with the write line
- * (always KB_LINK_WRITE_RELEASE on a rising edge and while no key is being
- * written). O(1). */
+ * and starts a new one. Returns what the port must do with the write line:
+ * KB_LINK_WRITE_PULL_LOW only on a falling edge whose module bit of an armed
+ * key is 0 (the decision was made by the preceding kb_link_sample()); always
+ * KB_LINK_WRITE_RELEASE on a rising edge and while no key is being written.
+ * O(1). */
 KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us);
 
 /* The data line sampled 250 us after the last edge. clock_high is the clock

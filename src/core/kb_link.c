@@ -81,29 +81,13 @@ LINK_INLINE void link_publish(kb_link_t *l) {
   l->cur = &l->slot[next];
 }
 
-/* Virtual-keypad write path: a later issue. The branch that reaches it is
- * kept so that the idle cost (one load and a branch) is in the figures. */
-LINK_INLINE kb_link_write_t link_write(kb_link_t *l) {
-  (void)l;
-  return KB_LINK_WRITE_RELEASE;
-}
-
-/* What every falling edge does after the boundary test. */
-LINK_INLINE kb_link_write_t link_low_phase(kb_link_t *l) {
-  if (l->wr_armed) {
-    KB_BARRIER(); /* the armed flag before the write state it guards */
-    return link_write(l);
-  }
-  return KB_LINK_WRITE_RELEASE;
-}
-
 /* Falling edge after more than KB_GAP_US of clock high. Out of line (and
  * reached by a tail call) so that the common edge needs no register saves. */
 LINK_NOINLINE KB_ISR_FN kb_link_write_t link_boundary(kb_link_t *l, uint32_t now_us) {
   l->messages++;
   if (l->in_msg) link_publish(l);
   link_start(l, now_us, 1);
-  return link_low_phase(l);
+  return (kb_link_write_t)l->wr_bnext; /* planned by the last panel sample */
 }
 
 KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us) {
@@ -112,7 +96,57 @@ KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t n
     return KB_LINK_WRITE_RELEASE;
   }
   if ((uint32_t)(now_us - l->t_rise_us) > KB_GAP_US) return link_boundary(l, now_us);
-  return link_low_phase(l);
+  return (kb_link_write_t)l->wr_next; /* planned by the last panel sample */
+}
+
+/* Virtual-keypad write plan, run by each panel sample while a key is armed:
+ * decides what the next falling edge drives, both if it is the next low
+ * phase of this message (wr_next) and if it starts a new message (wr_bnext),
+ * so that the edge itself only returns a byte. c = panel bits read = index of
+ * the next low phase; acc's low byte is the command byte when c == 8. */
+LINK_INLINE void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
+  uint32_t k;
+  uint8_t go;
+  if (c == 1u) { /* a message began at the last boundary */
+    if (l->wr_cancel) {
+      l->wr_next = 0;
+      l->wr_bnext = 0;
+      KB_BARRIER(); /* the plan cleared before the path is handed back */
+      l->wr_armed = 0;
+      return;
+    }
+    /* alarm slot: its first bit went out at that boundary if a sample
+     * before it had seen the key */
+    go = (uint8_t)(l->wr_primed & (l->wr_cycle == 0u));
+    l->wr_go = go;
+    l->cur->wrote = (uint8_t)(go << 7);
+  } else if (c == 8u && l->wr_cycle != 0u) { /* the command byte is complete */
+    uint8_t cmd = (uint8_t)acc;
+    l->wr_go = (uint8_t)(cmd == l->wr_cmd_a || cmd == l->wr_cmd_b);
+  }
+  k = c - l->wr_cycle; /* offset of the next low phase in the slot */
+  if (!l->wr_go) {
+    /* outside a slot being written: the plan for a boundary (alarm slot
+     * only) is valid from here on; inside one it already is, or not needed */
+    l->wr_primed = 1;
+    l->wr_bnext = l->wr_bfirst;
+    l->wr_next = 0;
+    return;
+  }
+  if (k < 8u) {
+    l->wr_next = (uint8_t)(((uint32_t)l->wr_key << k & 0x80u) == 0u);
+    if (k == 0u) l->cur->wrote = (uint8_t)(KB_FRAME_WROTE | l->wr_byte);
+    return;
+  }
+  l->wr_next = 0;
+  if (k == 8u) { /* the slot's last bit has been driven */
+    l->wr_go = 0;
+    if (--l->wr_reps == 0u) {
+      l->wr_bnext = 0;
+      KB_BARRIER(); /* the plan cleared before the path is handed back */
+      l->wr_armed = 0;
+    }
+  }
 }
 
 /* A byte of a stream is complete: move to the next one (or to the sink). */
@@ -142,6 +176,10 @@ KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high) {
       next_byte(l, &l->p_idx, &l->p_acc, &l->p_ptr, l->cur->panel, &l->p_count);
     else
       l->p_acc = acc;
+    if (l->wr_armed) {
+      KB_BARRIER(); /* the armed flag before the configuration it guards */
+      link_write_plan(l, l->p_count, acc);
+    }
   } else {
     if (!data_high) l->cur->module_seen = 1;
     acc = (l->m_acc << 1) | (uint32_t)data_high;
@@ -180,6 +218,7 @@ void kb_link_pop(kb_link_t *l) {
   KB_ASSERT(l != NULL);
   tail = l->tail;
   if (tail == l->head) return;
+  l->slot[tail].wrote = 0; /* the interrupt sets it only in messages it writes in */
   tail++;
   if (tail == RING_SLOTS) tail = 0;
   KB_BARRIER(); /* done reading the frame before handing the slot back */
@@ -211,10 +250,57 @@ bool kb_link_connected(const kb_link_t *l) {
   return l->connected != 0;
 }
 
+uint32_t kb_link_quiet_us(const kb_link_t *l, uint32_t now_us) {
+  KB_ASSERT(l != NULL);
+  if (!l->tick_messages) return 0;
+  return (uint32_t)(now_us - l->tick_last_us);
+}
+
 void kb_link_finish(kb_link_t *l) {
   KB_ASSERT(l != NULL);
   if (l->in_msg) link_publish(l);
   link_start(l, 0, 0);
+}
+
+/* ------------------------------------------------------ Task: write path */
+
+bool kb_link_write_idle(const kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  return l->wr_armed == 0;
+}
+
+bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a, uint8_t cmd_b,
+                       uint8_t messages) {
+  KB_ASSERT(l != NULL);
+  if (l->wr_armed || slot_byte == 1u || slot_byte >= KB_FRAME_BYTES || messages == 0u) return false;
+  KB_BARRIER(); /* the interrupt's last stores before ours (it has disarmed) */
+  l->wr_cancel = 0;
+  l->wr_key = key;
+  l->wr_byte = slot_byte;
+  l->wr_cycle = (uint8_t)(slot_byte == 0u ? 0u : 8u * slot_byte - 7u);
+  l->wr_cmd_a = cmd_a;
+  l->wr_cmd_b = cmd_b;
+  l->wr_bfirst = (uint8_t)(slot_byte == 0u && (key & 0x80u) == 0u);
+  l->wr_reps = messages;
+  l->wr_go = 0;
+  l->wr_primed = 0;
+  l->wr_next = 0;
+  l->wr_bnext = 0;
+  KB_BARRIER(); /* the configuration before the flag that hands it over */
+  l->wr_armed = 1;
+  return true;
+}
+
+void kb_link_write_cancel(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (l->wr_armed) l->wr_cancel = 1;
+}
+
+void kb_link_write_wipe(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (l->wr_armed) return;
+  KB_BARRIER();
+  *(volatile uint8_t *)&l->wr_key = 0;
 }
 
 void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out) {

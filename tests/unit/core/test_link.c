@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "keybus/kb_link.h"
@@ -477,12 +478,203 @@ static void test_finish_publishes_last(void) {
 
 static void test_write_path_idle_and_armed(void) {
   bus_init(0u, 2000u);
-  bus.l.wr_armed = 1; /* keys module not there yet: still releases */
+  KT_CHECK(kb_link_write_idle(&bus.l));
   KT_EQ(kb_link_edge(&bus.l, false, bus.t), KB_LINK_WRITE_RELEASE); /* boundary */
   KT_EQ(kb_link_edge(&bus.l, true, bus.t + 500u), KB_LINK_WRITE_RELEASE);
   KT_EQ(kb_link_edge(&bus.l, false, bus.t + 1000u), KB_LINK_WRITE_RELEASE); /* in a message */
-  bus.l.wr_armed = 0;
   KT_EQ(stats().messages, 1);
+}
+
+/* ---------------------------------------------------- write path (keys) */
+
+/* Clocks a message like send_msg(), but the module bit of each low phase is
+ * what the link drives (0 when the falling edge said pull low) AND'ed with
+ * `other` (another keypad's bits, NULL = none). pulls[c] = 1 where the link
+ * pulled. Returns the bit count. */
+static int wsend(const uint8_t *panel, int nbytes, const uint8_t *other, uint8_t *pulls) {
+  uint8_t pb[MAX_BITS], ob[MAX_BITS];
+  int n = to_bits(panel, nbytes, pb);
+  if (other) to_bits(other, nbytes, ob);
+  for (int c = 0; c <= n; c++) { /* one trailing cycle */
+    bool pull = kb_link_edge(&bus.l, false, bus.t) == KB_LINK_WRITE_PULL_LOW;
+    if (pulls) pulls[c] = pull;
+    kb_link_sample(&bus.l, false, !pull && (!other || c >= n || ob[c]));
+    KT_EQ(kb_link_edge(&bus.l, true, bus.t + 500u), KB_LINK_WRITE_RELEASE);
+    kb_link_sample(&bus.l, true, c < n ? pb[c] : 1);
+    bus.t += c == n ? 5500u : 1000u;
+  }
+  return n;
+}
+
+static const uint8_t st05[10] = {0x05, 0, 0x81, 0x01, 0x81, 0x01, 0x81, 0x01, 0x81, 0x01};
+static const uint8_t st1b[10] = {0x1B, 0, 0x81, 0x01, 0x81, 0x01, 0x81, 0x01, 0x81, 0x01};
+static const uint8_t st27[8] = {0x27, 0, 0x81, 0x01, 0x81, 0x01, 0x00, 0x2B};
+
+static const kb_frame_t *next_frame(void) {
+  boundary();
+  return kb_link_peek(&bus.l);
+}
+
+static void test_write_arm_refusals(void) {
+  bus_init(0u, 2000u);
+  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, 1, 0x05, 0x0A, 1));
+  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, KB_FRAME_BYTES, 0x05, 0x0A, 1));
+  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 0));
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1));
+  KT_CHECK(!kb_link_write_idle(&bus.l));
+  KT_CHECK(!kb_link_write_arm(&bus.l, 0x0A, 3, 0x05, 0x0A, 1)); /* one at a time */
+  kb_link_write_wipe(&bus.l); /* no effect while armed */
+  KT_EQ(bus.l.wr_key, 0x05);
+}
+
+/* Key 0x16 for partition 2 (module byte 3, low phases 17..24 of 0x05/0x0A):
+ * not driven in 0x27 nor 0x1B, driven bit for bit in the next 0x05. */
+static void test_write_slot_bits(void) {
+  uint8_t pulls[MAX_BITS];
+  const kb_frame_t *f;
+  bus_init(0u, 2000u);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x16, 3, 0x05, 0x0A, 1));
+  for (int m = 0; m < 2; m++) {
+    int n = m ? wsend(st1b, 10, NULL, pulls) : wsend(st27, 8, NULL, pulls);
+    for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+    f = next_frame();
+    KT_CHECK(f != NULL);
+    KT_EQ(f->wrote, 0);
+    KT_EQ(f->module_seen, 0);
+    kb_link_pop(&bus.l);
+    KT_CHECK(!kb_link_write_idle(&bus.l));
+  }
+  int n = wsend(st05, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) {
+    bool want = c >= 17 && c <= 24 && !((0x16u >> (7 - (c - 17))) & 1u);
+    KT_EQ(pulls[c], want);
+  }
+  KT_CHECK(kb_link_write_idle(&bus.l)); /* disarmed by the interrupt */
+  f = next_frame();
+  KT_EQ(f->wrote, KB_FRAME_WROTE | 3);
+  KT_EQ(KB_FRAME_WROTE_BYTE(f->wrote), 3);
+  KT_EQ(f->module[3], 0x16);
+  KT_EQ(f->module[2], 0xFF);
+  KT_EQ(f->module[4], 0xFF);
+  kb_link_pop(&bus.l);
+  /* the next 0x05 is left alone; the slot's wrote flag was cleared by the pop */
+  wsend(st05, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  f = next_frame();
+  KT_EQ(f->wrote, 0);
+  KT_EQ(f->module[3], 0xFF);
+  kb_link_pop(&bus.l);
+  kb_link_write_wipe(&bus.l);
+  KT_EQ(bus.l.wr_key, 0);
+}
+
+/* Every slot: partitions 5..8 in 0x1B bytes 2/3/8/9; the echo reads
+ * another keypad's bits too. */
+static void test_write_every_slot_and_echo(void) {
+  static const uint8_t bytes[4] = {2, 3, 8, 9};
+  for (int i = 0; i < 4; i++) {
+    uint8_t other[10];
+    bus_init(0u, 2000u);
+    KT_CHECK(kb_link_write_arm(&bus.l, 0xAF, bytes[i], 0x1B, 0x1B, 1));
+    memset(other, 0xFF, sizeof other);
+    other[bytes[i]] = 0xBF; /* another keypad pulls bit 6, a 1 of 0xAF */
+    wsend(st1b, 10, other, NULL);
+    const kb_frame_t *f = next_frame();
+    KT_EQ(f->wrote, KB_FRAME_WROTE | bytes[i]);
+    KT_EQ(f->module[bytes[i]], 0xAF & 0xBF); /* the echo differs: a collision */
+    kb_link_pop(&bus.l);
+    KT_CHECK(kb_link_write_idle(&bus.l));
+  }
+}
+
+/* Alarm key: low phases 0..7 of the first message that begins after a panel
+ * sample saw the key, and of the next message whatever its command. */
+static void test_write_alarm_two_messages(void) {
+  uint8_t pulls[MAX_BITS];
+  static const uint8_t v1c[2] = {0x1C, 0};
+  bus_init(0u, 2000u);
+  wsend(st05, 10, NULL, NULL);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0xBB, 0, 0, 0, 2)); /* in the gap: no sample yet */
+  int n = wsend(st05, 10, NULL, pulls); /* not primed at its boundary: skipped */
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  for (int m = 0; m < 2; m++) {
+    n = m ? wsend(v1c, 2, NULL, pulls) : wsend(st27, 8, NULL, pulls);
+    for (int c = 0; c <= n; c++) KT_EQ(pulls[c], c < 8 && !((0xBBu >> (7 - c)) & 1u));
+  }
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  boundary();
+  const kb_frame_t *f;
+  int seen = 0;
+  while ((f = kb_link_peek(&bus.l)) != NULL) {
+    if (f->panel[0] == 0x27 || f->panel[0] == 0x1C) {
+      KT_EQ(f->wrote, KB_FRAME_WROTE);
+      KT_EQ(f->module[0], 0xBB);
+      seen++;
+    } else {
+      KT_EQ(f->wrote, 0);
+    }
+    kb_link_pop(&bus.l);
+  }
+  KT_EQ(seen, 2);
+}
+
+/* A key whose bit 7 is 0 in the alarm slot is driven by the boundary edge
+ * itself (the value the last panel sample planned). */
+static void test_write_boundary_bit(void) {
+  bus_init(0u, 2000u);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1));
+  wsend(st27, 8, NULL, NULL); /* primes */
+  KT_EQ(kb_link_edge(&bus.l, false, bus.t), KB_LINK_WRITE_PULL_LOW); /* boundary: bit 7 */
+  kb_link_sample(&bus.l, false, 0);
+  KT_EQ(kb_link_edge(&bus.l, true, bus.t + 500u), KB_LINK_WRITE_RELEASE);
+  kb_link_sample(&bus.l, true, 0);
+  KT_EQ(kb_link_edge(&bus.l, false, bus.t + 1000u), KB_LINK_WRITE_PULL_LOW); /* bit 6 */
+}
+
+/* A message that ends inside the slot: the key goes out again, whole, in
+ * the next qualifying message. */
+static void test_write_cut_short_retried(void) {
+  uint8_t pulls[MAX_BITS];
+  bus_init(0u, 2000u);
+  int n;
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1));
+  uint8_t six[6] = {0x05, 0, 0x81, 0x01, 0x81, 0x01}; /* ends before byte 8 */
+  wsend(six, 6, NULL, pulls);
+  KT_CHECK(!kb_link_write_idle(&bus.l));
+  n = wsend(st05, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], c >= 57 && c <= 64);
+  KT_CHECK(kb_link_write_idle(&bus.l));
+}
+
+/* Cancel: taken at the next message start; nothing driven after it. */
+static void test_write_cancel(void) {
+  uint8_t pulls[MAX_BITS];
+  bus_init(0u, 2000u);
+  kb_link_write_cancel(&bus.l); /* idle: no effect */
+  KT_EQ(bus.l.wr_cancel, 0);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1));
+  wsend(st05, 10, NULL, NULL);
+  kb_link_write_cancel(&bus.l);
+  KT_CHECK(!kb_link_write_idle(&bus.l));
+  int n = wsend(st1b, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  kb_link_write_wipe(&bus.l);
+  KT_EQ(bus.l.wr_key, 0);
+  /* armed again: works */
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1));
+  n = wsend(st1b, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], c >= 9 && c <= 16);
+}
+
+/* kb_link_quiet_us(): time since the boundary the last tick noticed. */
+static void test_quiet_us(void) {
+  bus_init(0u, 2000u);
+  KT_EQ(kb_link_quiet_us(&bus.l, 5000u), 0);
+  wsend(st05, 10, NULL, NULL);
+  (void)kb_link_tick(&bus.l, 100000u);
+  KT_EQ(kb_link_quiet_us(&bus.l, 350000u), 250000u);
 }
 
 /* finish() on a full ring, and with the ring index wrapping. */
@@ -518,4 +710,7 @@ KT_MAIN(KT_CASE(test_bytes_6), KT_CASE(test_bytes_10), KT_CASE(test_bytes_15),
         KT_CASE(test_timestamp_wrap), KT_CASE(test_short_high_does_not_split),
         KT_CASE(test_start_of_capture), KT_CASE(test_tick_connected_rule),
         KT_CASE(test_finish_publishes_last), KT_CASE(test_write_path_idle_and_armed),
-        KT_CASE(test_finish_ring_edges))
+        KT_CASE(test_finish_ring_edges), KT_CASE(test_write_arm_refusals),
+        KT_CASE(test_write_slot_bits), KT_CASE(test_write_every_slot_and_echo),
+        KT_CASE(test_write_alarm_two_messages), KT_CASE(test_write_boundary_bit),
+        KT_CASE(test_write_cut_short_retried), KT_CASE(test_write_cancel), KT_CASE(test_quiet_us))

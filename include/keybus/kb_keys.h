@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_keys.h - the virtual keypad: a bounded queue of key requests and the
+ * state machine that types them through the link's write path.
+ *
+ * What it promises
+ *   A request is a string of keys (alphabet below) for one partition 1-8,
+ *   with an optional access code. kb_keys_submit() checks it whole (one bad
+ *   character refuses it all), copies it into the module's own queue and
+ *   returns an id at once; a full queue is refused at once, nothing blocks.
+ *   Requests are typed one after the other, one key per qualifying status
+ *   message (partitions 1-4: slot of 0x05 or 0x0A, module byte 2/3/8/9;
+ *   partitions 5-8: 0x1B, bytes 2/3/8/9; alarm keys: module byte 0 of the
+ *   next message and of the following one, which should be the panel's 0x1C).
+ *   Each key is read back from the published frame (echo check). Nothing is
+ *   written before the engine is synced (start-up gate).
+ *   Every request ends with one result (kb_keys_result_t), visible by
+ *   kb_keys_result(id) (the last KB_KEYS_HISTORY results are kept) and
+ *   through the callback, which also reports every accepted key with its
+ *   times (for the closed-loop bench: request to acceptance, in bus time).
+ *
+ * Who calls what, from where: everything here is task side (the same
+ * thread that feeds the engine). kb_keys_step() is called after each frame
+ * from the link ring has been fed to kb_engine_frame() (f = that frame,
+ * before kb_link_pop()), and periodically with f = NULL (timeouts, the
+ * disconnected rule) after kb_link_tick(). The interrupt side is the link's
+ * (kb_link_edge/kb_link_sample); this module only arms one key at a time
+ * with kb_link_write_arm().
+ *
+ * Key alphabet (characters of a request; letters in either case):
+ *   0-9       digits                       *  star (waits for the panel, below)
+ *   #         pound                        s  arm stay      (0xAF)
+ *   w         arm away        (0xB1)       n  arm no entry delay (0xB6)
+ *   c         door chime      (0xBB)       r  reset (fire reset, 0xDA)
+ *   x         quick exit      (0xE1)       b  enter (0x82)
+ *   <  >      left / right arrow (0x88 / 0x87)
+ *   [ ] { }   command output 1 / 2 / 3 / 4 (0xD5 / 0xDA / 0x70 / 0xEC)
+ *   f a p     keypad fire / auxiliary / panic alarm (0xBB / 0xDD / 0xEE in
+ *             module byte 0); an alarm key must be the whole request
+ *   @         the request's access code goes here, typed only if the panel
+ *             prompts for it (below)
+ *
+ * Rules
+ *   `*`: when the partition's committed status was below 0x9E (not in a
+ *   menu) before the `*` was typed, the next key waits until that status is
+ *   0x9E or 0xB8 ("enter * function key"), at most KB_KEYS_STAR_MS, else the
+ *   request ends timed out.
+ *   Access code: never typed on the module's own. It is typed only at an `@`
+ *   of a request that was given a code, and only once the partition's
+ *   committed status is 0x9F ("enter access code"), waited for at most
+ *   KB_KEYS_PROMPT_MS; without the prompt the code is skipped (not typed) and
+ *   the request goes on. A code given without an `@` gets an implicit `@`
+ *   after the request's first arm or command-output key (s w n [ ] { });
+ *   a code with nowhere to go, or an `@` without a code, is refused. The code
+ *   (4 or 6 digits) is copied into the request, never logged nor compared
+ *   (only each digit's echo on the bus is checked, like any key), left out
+ *   of the key notes (key = 0), and zeroed when the request ends (also the
+ *   link's copy of the last digit typed).
+ *   Rejected: after its first key is accepted and until KB_KEYS_SETTLE_MS
+ *   after its last one, a request ends rejected when the partition's
+ *   committed status changes to 0x8F (invalid access code), 0x07 (failed to
+ *   arm), 0x0E / 0x8E (function not available) or 0x10 (keypad lockout);
+ *   `status` says which. Otherwise it ends done when that window closes.
+ *   Timed out: a key not accepted within KB_KEYS_KEY_MS of being due (also
+ *   while waiting for sync), or a `*` wait that expired. Timeouts do not
+ *   fire while the bus is quiet (no message boundary for 0.5 s, per
+ *   kb_link_quiet_us): the silence ends or becomes a disconnection.
+ *   Collided: a key's echo in the published frame differs from the key (a
+ *   real keypad spoke at the same time); the request ends there.
+ *   Disconnected: the link turns disconnected (kb_link_connected) while a
+ *   request is pending: every pending request ends so.
+ *   Invalid: checked again when the request starts: partition 3/4 on an
+ *   early-generation panel (its 0x05 has no slot for them).
+ *   Not verified: an alarm key was written twice but the second message was
+ *   not the panel's 0x1C.
+ *
+ * Memory: static, kb_keys_t holds the queue (KB_KEYS_QUEUE requests of
+ * KB_KEYS_MAX keys) and the result history. The defaults below are #ifndef
+ * (kb_config.h does not list them; override with -D or KB_CONFIG_FILE).
+ */
+#ifndef KB_KEYS_H_
+#define KB_KEYS_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keybus/kb_config.h"
+#include "keybus/kb_engine.h"
+#include "keybus/kb_link.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Requests waiting or being typed (the queue). */
+#ifndef KB_KEYS_QUEUE
+#define KB_KEYS_QUEUE 4
+#endif
+/* Characters per request (the set-time request needs 21 with a 6-digit code). */
+#ifndef KB_KEYS_MAX
+#define KB_KEYS_MAX 24
+#endif
+/* Results kept for kb_keys_result(). */
+#ifndef KB_KEYS_HISTORY
+#define KB_KEYS_HISTORY 8
+#endif
+/* A key not accepted this long after it became due: timed out (ms). */
+#ifndef KB_KEYS_KEY_MS
+#define KB_KEYS_KEY_MS 2000u
+#endif
+/* `*` wait for status 0x9E / 0xB8 (ms). */
+#ifndef KB_KEYS_STAR_MS
+#define KB_KEYS_STAR_MS 3000u
+#endif
+/* `@` wait for the access-code prompt 0x9F (ms). */
+#ifndef KB_KEYS_PROMPT_MS
+#define KB_KEYS_PROMPT_MS 3000u
+#endif
+/* Window after the last key in which a rejection status is looked for (ms). */
+#ifndef KB_KEYS_SETTLE_MS
+#define KB_KEYS_SETTLE_MS 1500u
+#endif
+
+#if KB_KEYS_QUEUE < 1 || KB_KEYS_QUEUE > 32
+#error "KB_KEYS_QUEUE must be 1..32"
+#endif
+#if KB_KEYS_MAX < 8 || KB_KEYS_MAX > 200
+#error "KB_KEYS_MAX must be 8..200"
+#endif
+#if KB_KEYS_HISTORY < 1 || KB_KEYS_HISTORY > 64
+#error "KB_KEYS_HISTORY must be 1..64"
+#endif
+
+/* Access code length limit (4 or 6 digits are accepted). */
+#define KB_KEYS_CODE_MAX 6
+
+/* Why kb_keys_submit() / kb_keys_set_time() refused a request. */
+typedef enum {
+  KB_KEYS_OK = 0,
+  KB_KEYS_ERR_FULL,      /* the queue is full */
+  KB_KEYS_ERR_KEY,       /* empty, too long, a character outside the alphabet,
+                            or an alarm key that is not the whole request */
+  KB_KEYS_ERR_PARTITION, /* not 1..8 (or above KB_MAX_PARTITIONS), or 3/4 on an
+                            early-generation panel */
+  KB_KEYS_ERR_CODE,      /* code not 4 or 6 digits, `@` without a code, or a
+                            code with nowhere to go */
+  KB_KEYS_ERR_RANGE,     /* set time: a value out of range */
+  KB_KEYS_ERR_NOT_READY  /* set time: the partition is not ready (or not synced) */
+} kb_keys_err_t;
+
+/* Outcome of a request. */
+typedef enum {
+  KB_KEYS_PENDING = 0,  /* queued or being typed */
+  KB_KEYS_DONE,         /* every key accepted, no rejection in the window */
+  KB_KEYS_REJECTED,     /* the panel refused: status in kb_keys_info_t */
+  KB_KEYS_COLLIDED,     /* a key's echo differed (another keypad spoke) */
+  KB_KEYS_TIMED_OUT,    /* a key or the `*` wait ran out of time */
+  KB_KEYS_DISCONNECTED, /* the bus went away while pending */
+  KB_KEYS_INVALID,      /* refused at start (partition 3/4, early generation) */
+  KB_KEYS_NOT_VERIFIED, /* alarm key written twice, the panel did not answer 0x1C */
+  KB_KEYS_UNKNOWN       /* no such id (never submitted, or forgotten) */
+} kb_keys_result_t;
+
+typedef struct {
+  uint8_t result;   /* kb_keys_result_t */
+  uint8_t status;   /* REJECTED: the partition status that refused, else 0 */
+  uint8_t accepted; /* keys accepted by the panel (echo matched) */
+  uint8_t code_typed; /* the access code was typed (the panel prompted) */
+} kb_keys_info_t;
+
+/* What the callback reports. */
+typedef enum {
+  KB_KEYS_NOTE_KEY = 0, /* a key was accepted (echo matched) */
+  KB_KEYS_NOTE_END      /* a request ended: result, status */
+} kb_keys_note_type_t;
+
+typedef struct {
+  uint8_t type;      /* kb_keys_note_type_t */
+  uint8_t partition; /* of the request */
+  uint16_t id;
+  /* KB_KEYS_NOTE_KEY */
+  uint8_t index;       /* key number within the typed sequence (0 = first) */
+  uint8_t key;         /* key code written (0 for a digit of the access code:
+                          the secret is not reported) */
+  uint8_t slot_byte;   /* module byte of the slot (0 = alarm key) */
+  uint8_t slot_cycle;  /* its first low phase: the key went out from
+                          t_frame_us + slot_cycle clock periods */
+  uint32_t t_due_us;   /* task time (now_us of kb_keys_step) at which the key
+                          was handed to the link */
+  uint32_t t_frame_us; /* t_start_us of the frame that carried it */
+  /* KB_KEYS_NOTE_END */
+  uint8_t result;    /* kb_keys_result_t */
+  uint8_t status;    /* REJECTED: the status byte */
+} kb_keys_note_t;
+
+typedef void (*kb_keys_cb)(void *ctx, const kb_keys_note_t *n);
+
+/* One request (internal). */
+typedef struct {
+  uint16_t id;
+  uint8_t partition;
+  uint8_t n;         /* characters in keys[] */
+  uint8_t pos;       /* next character */
+  uint8_t state;     /* internal */
+  uint8_t code_len;
+  uint8_t code_pos;  /* digits of the code typed so far */
+  uint8_t accepted;
+  uint8_t typed;     /* keys handed to the link (index of the next note) */
+  uint8_t flags;     /* internal */
+  uint8_t key;       /* code of the key in flight */
+  uint8_t reps;      /* alarm key: messages written so far */
+  uint32_t t_us;     /* start of the current wait */
+  uint32_t t_due_us; /* when the key in flight was armed */
+  char keys[KB_KEYS_MAX];
+  char code[KB_KEYS_CODE_MAX]; /* secret: zeroed when the request ends */
+} kb_keys_req_t;
+
+typedef struct {
+  uint16_t id;
+  kb_keys_info_t info;
+} kb_keys_hist_t;
+
+/* Virtual keypad state: public so firmware can place it statically; fields
+ * are internal. */
+typedef struct kb_keys_s {
+  kb_keys_req_t q[KB_KEYS_QUEUE];
+  kb_keys_hist_t hist[KB_KEYS_HISTORY];
+  uint8_t head;      /* active (oldest) request */
+  uint8_t count;
+  uint8_t hist_next;
+  uint8_t prev_status; /* committed status of the active partition at the last step */
+  uint8_t was_connected;
+  uint8_t wipe_link; /* the link's copy of the last key is to be wiped once idle */
+  uint16_t next_id;
+  kb_keys_cb cb;
+  void *cb_ctx;
+} kb_keys_t;
+
+/* ------------------------------------------------------------ Task API */
+
+/* Empties the queue; cb (may be NULL) receives key and end notes. */
+void kb_keys_init(kb_keys_t *k, kb_keys_cb cb, void *ctx);
+
+/* Queues a request: `keys` (NUL-terminated, alphabet above) for partition
+ * 1..8; code: NULL or the access code (4 or 6 digits, NUL-terminated), typed
+ * only at a prompt (see Rules). e may be NULL; when given and synced, an
+ * early-generation panel refuses partitions 3/4 here already. now_us: task
+ * time (the link's microsecond clock). On KB_KEYS_OK *id (may be NULL)
+ * receives the request's id (never 0). Nothing is queued on an error. */
+KB_MUST_CHECK kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                           const char *keys, const char *code, uint32_t now_us,
+                                           uint16_t *id);
+
+/* Queues the panel date/time request (notes §6.1): `*6` + code + `1` + HHMM
+ * + MMDDYY + `#`, on `partition`, which must be ready now (e synced, the
+ * partition's committed status ready). year: 2000..2099 or 0..99; month
+ * 1..12; day 1..31; hour 0..23; minute 0..59; code 4 or 6 digits. */
+KB_MUST_CHECK kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                             uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
+                                             uint8_t minute, const char *code, uint32_t now_us,
+                                             uint16_t *id);
+
+/* Advances the active request. f: the frame just fed to the engine (before
+ * kb_link_pop), or NULL for a periodic call. now_us: task time (same clock
+ * as the link's edges). */
+void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_frame_t *f,
+                  uint32_t now_us);
+
+/* Result of request `id`; out (may be NULL) receives the details. */
+kb_keys_result_t kb_keys_result(const kb_keys_t *k, uint16_t id, kb_keys_info_t *out);
+
+/* Requests queued or being typed. */
+uint8_t kb_keys_pending(const kb_keys_t *k);
+
+/* Key code of an alphabet character, 0xFF when it is not one ('@' and the
+ * alarm keys included: 0xBB / 0xDD / 0xEE for f / a / p). */
+uint8_t kb_keys_code(char c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KB_KEYS_H_ */

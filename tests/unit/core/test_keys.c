@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * test_keys.c - the virtual keypad (kb_keys) typing through the link layer
+ * into a fake panel. The rig clocks messages edge by edge the way a port's
+ * interrupts would (falling edge, module sample at +250, rising edge at +500,
+ * panel sample at +750); the module bit of a low phase reads 0 when the link
+ * asked to pull the line low or when the rig's "other keypad" pulls it. The
+ * task (engine + keys) runs right after the boundary of each message, as a
+ * port's task would: it sees the message just published while the next one
+ * is being clocked. The fake panel reads the keys of each published status
+ * frame (module slots) and answers through its partition status bytes.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "keybus/kb_engine.h"
+#include "keybus/kb_keys.h"
+#include "keybus/kb_link.h"
+
+/* ------------------------------------------------------------------ rig */
+
+#define MAX_MSGS 4000
+#define MAX_LOG 256
+
+static kb_link_t L;
+static kb_engine_t E;
+static kb_keys_t K;
+static uint32_t T; /* bus time of the next falling edge (us) */
+
+/* fake panel */
+static uint8_t st[8];        /* status byte per partition */
+static int early;            /* 6-byte 0x05, no 0x1B */
+static int send_1b = 1;      /* later generation: 0x1B after each 0x05 */
+static int answer_1c = 1;    /* answer an alarm key with 0x1C */
+static int star_reply = 0x9E; /* status after `*` (0 = ignore it) */
+static int prompt = 1;       /* arm keys ask for the code (0x9F) */
+static int fail_arm;         /* arm keys answer 0x07 */
+static int six_menu;         /* *6 menu state: 1 = after *6 code, 2 = time entry */
+static char code_buf[8];
+static int code_n;
+static int only_other; /* send only 0x11 (no status) */
+static int stopped;    /* the clock stops */
+
+/* what the panel read: key codes per partition, in order */
+static uint8_t keylog[9][MAX_LOG];
+static int nkeylog[9];
+static uint8_t alarm_log[MAX_LOG];
+static int nalarm;
+
+/* per message sent: command and the cycles the link pulled low */
+typedef struct {
+  uint8_t cmd;
+  uint8_t pulls; /* count */
+  uint8_t first, last;
+  uint8_t bits[16]; /* module bytes as pulled by the link alone */
+} sent_t;
+static sent_t sent[MAX_MSGS];
+static int nsent;
+
+/* another keypad: pulls cycle `other_cycle` of the next message with command other_cmd */
+static int other_cycle = -1;
+static uint8_t other_cmd;
+
+/* notes */
+static kb_keys_note_t notes[64];
+static int nnotes;
+
+static void on_note(void *ctx, const kb_keys_note_t *n) {
+  (void)ctx;
+  if (nnotes < 64) notes[nnotes++] = *n;
+}
+
+static void rig_init(void) {
+  kb_link_init(&L);
+  kb_engine_init(&E, KB_INPUT_LIVE, NULL, NULL);
+  kb_keys_init(&K, on_note, NULL);
+  T = 1000000u;
+  (void)kb_link_edge(&L, true, T - 6000u);
+  for (int i = 0; i < 8; i++) st[i] = 0x01;
+  early = 0;
+  send_1b = 1;
+  answer_1c = 1;
+  star_reply = 0x9E;
+  prompt = 1;
+  fail_arm = 0;
+  six_menu = 0;
+  code_n = 0;
+  only_other = 0;
+  stopped = 0;
+  memset(keylog, 0, sizeof keylog);
+  memset(nkeylog, 0, sizeof nkeylog);
+  nalarm = 0;
+  nsent = 0;
+  other_cycle = -1;
+  nnotes = 0;
+}
+
+static uint8_t lights(uint8_t s) { return s == 0x01 ? 0x81 : 0x80; }
+
+/* The fake panel's reaction to a key of partition p. */
+static void panel_key(int p, uint8_t key) {
+  uint8_t *s = &st[p - 1];
+  if (nkeylog[p] < MAX_LOG) keylog[p][nkeylog[p]++] = key;
+  if (key == 0x28) { /* * */
+    if (star_reply) *s = (uint8_t)star_reply;
+    return;
+  }
+  if (*s == 0x9E && key == 0x1B) { /* *6: asks for the code */
+    *s = 0x9F;
+    six_menu = 1;
+    code_n = 0;
+    return;
+  }
+  if (key == 0xB1 || key == 0xAF || key == 0xB6) {
+    if (fail_arm) *s = 0x07;
+    else if (prompt) *s = 0x9F, code_n = 0, six_menu = 0;
+    else *s = 0x08;
+    return;
+  }
+  if (*s == 0x9F) {
+    static const char digit_of[] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+    for (int d = 0; d < 10; d++)
+      if (digit_of[d] == key && code_n < 6) code_buf[code_n++] = (char)('0' + d);
+    if (code_n == 4) {
+      int ok = !memcmp(code_buf, "1234", 4);
+      *s = ok ? (six_menu ? 0xA9 : 0x08) : 0x8F;
+      if (six_menu && ok) six_menu = 2;
+    }
+    return;
+  }
+  if (*s == 0xA9 && key == 0x05) {
+    *s = 0xAA;
+    return;
+  }
+  if (key == 0x2D) *s = 0x01; /* # leaves menus */
+}
+
+static void panel_read(const kb_frame_t *f) {
+  static const uint8_t slot[4] = {2, 3, 8, 9};
+  uint8_t cmd = f->panel[0];
+  if (cmd != 0x05 && cmd != 0x1B) return;
+  for (int i = 0; i < 4; i++) {
+    int byte = slot[i];
+    if (f->module_bits < 8u * byte + 1u) continue;
+    if (f->module[byte] != 0xFF) panel_key(cmd == 0x05 ? i + 1 : i + 5, f->module[byte]);
+  }
+}
+
+/* Task side: everything published so far. */
+static void task(void) {
+  const kb_frame_t *f;
+  (void)kb_link_tick(&L, T);
+  while ((f = kb_link_peek(&L)) != NULL) {
+    kb_engine_frame(&E, f, T / 1000u);
+    panel_read(f);
+    kb_keys_step(&K, &L, &E, f, T);
+    kb_link_pop(&L);
+  }
+  kb_keys_step(&K, &L, &E, NULL, T);
+}
+
+static int to_bits(const uint8_t *bytes, int nbytes, uint8_t *bits) {
+  int n = 0;
+  for (int b = 0; b < nbytes; b++) {
+    if (b == 1) {
+      bits[n++] = bytes[1] & 1u;
+      continue;
+    }
+    for (int k = 7; k >= 0; k--) bits[n++] = (bytes[b] >> k) & 1u;
+  }
+  return n;
+}
+
+/* Clocks one message; the task runs after its first cycle (the boundary has
+ * just published the previous message). */
+static void clock_msg(const uint8_t *b, int nbytes) {
+  uint8_t pb[256];
+  int n = to_bits(b, nbytes, pb);
+  sent_t *s = nsent < MAX_MSGS ? &sent[nsent++] : &sent[MAX_MSGS - 1];
+  memset(s, 0, sizeof *s);
+  memset(s->bits, 0xFF, sizeof s->bits);
+  s->cmd = b[0];
+  uint8_t byte0 = 0;
+  for (int c = 0; c <= n; c++) { /* bit n: one trailing cycle */
+    kb_link_write_t w = kb_link_edge(&L, false, T);
+    bool pull = w == KB_LINK_WRITE_PULL_LOW;
+    bool other = c == other_cycle && b[0] == other_cmd;
+    if (pull) {
+      if (!s->pulls) s->first = (uint8_t)c;
+      s->last = (uint8_t)c;
+      s->pulls++;
+      if (c != 8 && c < 8 * 16 - 7) {
+        int byte = c < 8 ? 0 : (c + 7) / 8, bit = c < 8 ? 7 - c : 7 - (c - 9) % 8;
+        s->bits[byte] &= (uint8_t)~(1u << bit);
+      }
+    }
+    if (other) other_cycle = -1;
+    kb_link_sample(&L, false, !(pull || other));
+    if (c < 8) byte0 = (uint8_t)(byte0 << 1 | !(pull || other));
+    KT_EQ(kb_link_edge(&L, true, T + 500u), KB_LINK_WRITE_RELEASE);
+    kb_link_sample(&L, true, c < n ? pb[c] : 1);
+    T += 1000u;
+    if (c == 0) task();
+  }
+  T += 5000u; /* idle gap */
+  /* the panel reads byte 0 live: an alarm key is answered with 0x1C next */
+  if (byte0 == 0xBB || byte0 == 0xDD || byte0 == 0xEE) {
+    if (nalarm < MAX_LOG) alarm_log[nalarm++] = byte0;
+    if (b[0] != 0x1C && answer_1c) {
+      static const uint8_t v[2] = {0x1C, 0};
+      clock_msg(v, 2);
+    }
+  }
+}
+
+static void status_msgs(void) {
+  uint8_t m[10];
+  m[0] = 0x05;
+  m[1] = 0;
+  for (int i = 0; i < 4; i++) m[2 + 2 * i] = lights(st[i]), m[3 + 2 * i] = st[i];
+  if (early) {
+    m[5] = st[1];
+    m[4] = lights(st[1]);
+    clock_msg(m, 6);
+    return;
+  }
+  clock_msg(m, 10);
+  if (send_1b) {
+    m[0] = 0x1B;
+    for (int i = 0; i < 4; i++) m[2 + 2 * i] = lights(st[4 + i]), m[3 + 2 * i] = st[4 + i];
+    clock_msg(m, 10);
+  }
+}
+
+/* One round of panel traffic: a 0x11 query then the status command(s). */
+static void round_(void) {
+  static const uint8_t q[7] = {0x11, 0, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA};
+  if (stopped) {
+    T += 100000u;
+    task();
+    return;
+  }
+  clock_msg(q, 7);
+  if (!only_other) status_msgs();
+}
+
+static void run_rounds(int n) {
+  for (int i = 0; i < n; i++) round_();
+}
+
+/* Runs until request id ends (or max rounds); returns its result. */
+static kb_keys_result_t run_until_end(uint16_t id, int max) {
+  for (int i = 0; i < max; i++) {
+    kb_keys_result_t r = kb_keys_result(&K, id, NULL);
+    if (r != KB_KEYS_PENDING) return r;
+    round_();
+  }
+  return kb_keys_result(&K, id, NULL);
+}
+
+static void sync_(void) { run_rounds(5); }
+
+static bool all_zero(const void *p, size_t n) {
+  const uint8_t *b = p;
+  for (size_t i = 0; i < n; i++)
+    if (b[i]) return false;
+  return true;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_alphabet(void) {
+  KT_EQ(kb_keys_code('0'), 0x00);
+  KT_EQ(kb_keys_code('9'), 0x27);
+  KT_EQ(kb_keys_code('*'), 0x28);
+  KT_EQ(kb_keys_code('#'), 0x2D);
+  KT_EQ(kb_keys_code('s'), 0xAF);
+  KT_EQ(kb_keys_code('W'), 0xB1);
+  KT_EQ(kb_keys_code('n'), 0xB6);
+  KT_EQ(kb_keys_code('c'), 0xBB);
+  KT_EQ(kb_keys_code('r'), 0xDA);
+  KT_EQ(kb_keys_code('x'), 0xE1);
+  KT_EQ(kb_keys_code('b'), 0x82);
+  KT_EQ(kb_keys_code('<'), 0x88);
+  KT_EQ(kb_keys_code('>'), 0x87);
+  KT_EQ(kb_keys_code('['), 0xD5);
+  KT_EQ(kb_keys_code(']'), 0xDA);
+  KT_EQ(kb_keys_code('{'), 0x70);
+  KT_EQ(kb_keys_code('}'), 0xEC);
+  KT_EQ(kb_keys_code('f'), 0xBB);
+  KT_EQ(kb_keys_code('a'), 0xDD);
+  KT_EQ(kb_keys_code('p'), 0xEE);
+  KT_EQ(kb_keys_code('@'), 0xFF);
+  KT_EQ(kb_keys_code('z'), 0xFF);
+  /* every regular key satisfies the check-bit structure of notes §4.2 */
+  const char *all = "0123456789*#swncrxb<>[]{}";
+  for (const char *c = all; *c; c++) {
+    uint8_t k = kb_keys_code(*c), key = k >> 2;
+    KT_EQ(k & 3u, ((key >> 4) + ((key >> 2) & 3u) + (key & 3u)) & 3u);
+  }
+}
+
+static void test_key_slot_every_partition(void) {
+  static const uint8_t slot_cycle[4] = {9, 17, 57, 65};
+  for (int p = 1; p <= 8; p++) {
+    uint16_t id = 0;
+    rig_init();
+    sync_();
+    int from = nsent;
+    KT_EQ(kb_keys_submit(&K, &E, (uint8_t)p, "5", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
+    KT_EQ(nkeylog[p], 1);
+    KT_EQ(keylog[p][0], 0x16);
+    for (int q = 1; q <= 8; q++)
+      if (q != p) KT_EQ(nkeylog[q], 0);
+    /* pulled in exactly one message: the right command, inside the slot */
+    int msgs = 0;
+    uint8_t want_cmd = p <= 4 ? 0x05 : 0x1B;
+    for (int i = from; i < nsent; i++) {
+      if (!sent[i].pulls) continue;
+      msgs++;
+      KT_EQ(sent[i].cmd, want_cmd);
+      KT_CHECK(sent[i].first >= slot_cycle[(p - 1) & 3]);
+      KT_CHECK(sent[i].last <= slot_cycle[(p - 1) & 3] + 7);
+      KT_EQ(sent[i].bits[(p - 1) % 4 < 2 ? 2 + (p - 1) % 4 : 6 + (p - 1) % 4], 0x16);
+    }
+    KT_EQ(msgs, 1);
+    kb_keys_info_t info;
+    KT_EQ(kb_keys_result(&K, id, &info), KB_KEYS_DONE);
+    KT_EQ(info.accepted, 1);
+    KT_EQ(nnotes, 2);
+    KT_EQ(notes[0].type, KB_KEYS_NOTE_KEY);
+    KT_EQ(notes[0].key, 0x16);
+    KT_EQ(notes[0].slot_cycle, slot_cycle[(p - 1) & 3]);
+    /* the slot began after the key was handed over, within a round */
+    int32_t lag = (int32_t)(notes[0].t_frame_us + 1000u * notes[0].slot_cycle - notes[0].t_due_us);
+    KT_CHECK(lag > 0 && lag < 300000);
+    KT_EQ(notes[1].type, KB_KEYS_NOTE_END);
+    KT_EQ(notes[1].result, KB_KEYS_DONE);
+    KT_CHECK(kb_link_write_idle(&L));
+  }
+}
+
+static void test_not_before_sync(void) {
+  uint16_t id;
+  rig_init();
+  only_other = 1;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  run_rounds(20); /* ~ 0.3 s of 0x11 only */
+  for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
+  KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_PENDING);
+  KT_CHECK(kb_link_write_idle(&L));
+  only_other = 0;
+  KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 1);
+}
+
+static void test_not_before_sync_times_out(void) {
+  uint16_t id;
+  rig_init();
+  only_other = 1;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
+  for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
+}
+
+static void star_case(int reply) {
+  uint16_t id;
+  rig_init();
+  star_reply = reply;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 2, "*1", NULL, T, &id), KB_KEYS_OK);
+  /* the `1` goes out only once the engine has committed the reply */
+  int star_msg = -1, one_msg = -1;
+  for (int i = 0; i < 200 && kb_keys_result(&K, id, NULL) == KB_KEYS_PENDING; i++) round_();
+  for (int i = 0; i < nsent; i++) {
+    if (!sent[i].pulls) continue;
+    if (sent[i].bits[3] == 0x28) star_msg = i;
+    if (sent[i].bits[3] == 0x05) one_msg = i;
+  }
+  KT_CHECK(star_msg >= 0);
+  KT_CHECK(one_msg > star_msg + 2 * KB_FILTER_K); /* K status frames of 0x05 at least */
+  KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_DONE);
+  KT_EQ(nkeylog[2], 2);
+}
+
+static void test_star_waits_for_9e(void) { star_case(0x9E); }
+static void test_star_waits_for_b8(void) { star_case(0xB8); }
+
+static void test_star_wait_times_out(void) {
+  uint16_t id;
+  rig_init();
+  star_reply = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
+  KT_EQ(nkeylog[1], 1); /* the `*` only */
+  KT_EQ(keylog[1][0], 0x28);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.accepted, 1);
+}
+
+static void test_star_in_menu_does_not_wait(void) {
+  uint16_t id;
+  rig_init();
+  st[0] = 0xA1; /* already in a menu (>= 0x9E) */
+  star_reply = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 100), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 2);
+}
+
+static void test_code_typed_when_prompted(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 5);
+  KT_EQ(keylog[1][0], 0xB1);
+  KT_EQ(keylog[1][1], 0x05);
+  KT_EQ(keylog[1][4], 0x11);
+  KT_EQ(st[0], 0x08);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.code_typed, 1);
+  KT_EQ(info.accepted, 5);
+  /* the secret is gone: the queue, and the link's copy of the last digit */
+  run_rounds(1);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+  KT_EQ(L.wr_key, 0);
+  /* notes never carry a code digit */
+  for (int i = 0; i < nnotes; i++)
+    if (notes[i].type == KB_KEYS_NOTE_KEY && notes[i].index > 0) KT_EQ(notes[i].key, 0);
+}
+
+static void test_code_with_explicit_at(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 3, "s@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(nkeylog[3], 5);
+  KT_EQ(keylog[3][0], 0xAF);
+}
+
+static void test_code_not_typed_without_prompt(void) {
+  uint16_t id;
+  rig_init();
+  prompt = 0; /* quick arm: no 0x9F */
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 1);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.code_typed, 0);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+static void test_code_not_typed_when_not_supplied(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 1); /* prompted (0x9F), but nothing typed */
+  KT_EQ(st[0], 0x9F);
+  /* a later request without a code does not type it either */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 2);
+}
+
+static void test_code_refusals(void) {
+  rig_init();
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w@", NULL, 0, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12a4", 0, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12345", 0, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123", 0, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "1234567", 0, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12", "1234", 0, NULL), KB_KEYS_ERR_CODE); /* nowhere to go */
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123456", 0, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_pending(&K), 1);
+}
+
+static void test_rejected_invalid_code(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.status, 0x8F);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+static void test_rejected_failed_to_arm(void) {
+  uint16_t id;
+  rig_init();
+  fail_arm = 1;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 6, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.status, 0x07);
+}
+
+static void test_old_rejection_status_is_not_blamed(void) {
+  uint16_t id;
+  rig_init();
+  st[0] = 0x8F; /* showing before the request */
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+}
+
+static void test_collided(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  other_cycle = 14; /* another keypad pulls a 1 bit of the key (0x05 = 0000 0101) */
+  other_cmd = 0x05;
+  KT_EQ(run_until_end(id, 40), KB_KEYS_COLLIDED);
+  KT_CHECK(kb_link_write_idle(&L));
+  /* the queue goes on */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
+}
+
+static void alarm_case(int answer, char c, uint8_t code, kb_keys_result_t want) {
+  uint16_t id;
+  rig_init();
+  answer_1c = answer;
+  sync_();
+  int from = nsent;
+  char s[2] = {c, 0};
+  KT_EQ(kb_keys_submit(&K, &E, 1, s, NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 40), want);
+  int first = -1, n = 0;
+  for (int i = from; i < nsent; i++) {
+    if (!sent[i].pulls) continue;
+    if (first < 0) first = i;
+    n++;
+    KT_CHECK(sent[i].last <= 7);
+    KT_EQ(sent[i].bits[0], code);
+  }
+  KT_EQ(n, 2);
+  KT_CHECK(first >= 0 && sent[first + 1].pulls); /* consecutive messages */
+  if (answer) KT_EQ(sent[first + 1].cmd, 0x1C);
+  KT_EQ(nalarm, 2);
+  KT_CHECK(kb_link_write_idle(&L));
+}
+
+static void test_alarm_fire_verified(void) { alarm_case(1, 'f', 0xBB, KB_KEYS_DONE); }
+static void test_alarm_aux_verified(void) { alarm_case(1, 'a', 0xDD, KB_KEYS_DONE); }
+static void test_alarm_panic_not_verified(void) { alarm_case(0, 'p', 0xEE, KB_KEYS_NOT_VERIFIED); }
+
+static void test_queue_full_and_copied(void) {
+  char buf[8] = "12";
+  uint16_t ids[KB_KEYS_QUEUE];
+  rig_init();
+  for (int i = 0; i < KB_KEYS_QUEUE; i++) {
+    KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &ids[i]), KB_KEYS_OK);
+    KT_CHECK(ids[i] != 0);
+    if (i) KT_CHECK(ids[i] != ids[i - 1]);
+  }
+  uint16_t none = 0;
+  KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &none), KB_KEYS_ERR_FULL);
+  KT_EQ(none, 0);
+  buf[0] = '9'; /* the caller's buffer was copied */
+  sync_();
+  for (int i = 0; i < KB_KEYS_QUEUE; i++) KT_EQ(run_until_end(ids[i], 200), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 2 * KB_KEYS_QUEUE);
+  KT_EQ(keylog[1][0], 0x05);
+  KT_EQ(keylog[1][1], 0x0A);
+}
+
+static void test_invalid_refused(void) {
+  char longs[KB_KEYS_MAX + 2];
+  rig_init();
+  memset(longs, '1', sizeof longs - 1);
+  longs[sizeof longs - 1] = 0;
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12z3", NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "", NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, NULL, NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "f1", NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "1p", NULL, 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 0, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, NULL, 9, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_pending(&K), 0);
+  longs[KB_KEYS_MAX] = 0;
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_OK);
+  /* the implicit `@` needs room */
+  longs[KB_KEYS_MAX - 1] = 'w';
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, "1234", 0, NULL), KB_KEYS_ERR_KEY);
+}
+
+static void test_early_generation_partitions_3_4(void) {
+  uint16_t id3, id1;
+  rig_init();
+  early = 1;
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, &id3), KB_KEYS_OK); /* not synced yet */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id1), KB_KEYS_OK);
+  KT_EQ(run_until_end(id3, 40), KB_KEYS_INVALID);
+  KT_EQ(run_until_end(id1, 40), KB_KEYS_DONE);
+  KT_CHECK(E.status.early);
+  KT_EQ(kb_keys_submit(&K, &E, 4, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(nkeylog[3], 0);
+}
+
+static void test_disconnected(void) {
+  uint16_t a, b;
+  rig_init();
+  star_reply = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &b), KB_KEYS_OK);
+  run_rounds(2);
+  stopped = 1;
+  run_rounds(40); /* 4 s without a boundary */
+  KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
+  KT_EQ(kb_keys_result(&K, b, NULL), KB_KEYS_DISCONNECTED);
+  KT_EQ(kb_keys_pending(&K), 0);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+static void test_disconnected_while_writing(void) {
+  uint16_t a;
+  rig_init();
+  send_1b = 0; /* partition 5 never gets its slot: the key stays armed */
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &a), KB_KEYS_OK);
+  run_rounds(2);
+  KT_CHECK(!kb_link_write_idle(&L));
+  stopped = 1;
+  run_rounds(40);
+  KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
+  KT_CHECK(!kb_link_write_idle(&L)); /* no clock: the cancel waits */
+  stopped = 0;
+  run_rounds(2);
+  KT_CHECK(kb_link_write_idle(&L));
+  KT_EQ(L.wr_key, 0);
+  for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
+}
+
+static void test_key_times_out_without_slot(void) {
+  uint16_t a, b;
+  rig_init();
+  send_1b = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 7, "1", NULL, T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(run_until_end(a, 400), KB_KEYS_TIMED_OUT);
+  KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
+  KT_EQ(nkeylog[7], 0);
+  KT_EQ(nkeylog[1], 1);
+}
+
+static void test_consecutive_status_messages(void) {
+  uint16_t id;
+  rig_init();
+  send_1b = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 2, "123#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(nkeylog[2], 4);
+  /* one key per 0x05, in consecutive 0x05 messages (a 0x11 in between) */
+  int prev = -1;
+  for (int i = 0; i < nsent; i++) {
+    if (!sent[i].pulls) continue;
+    KT_EQ(sent[i].cmd, 0x05);
+    if (prev >= 0) KT_EQ(i - prev, 2);
+    prev = i;
+  }
+  /* the notes give each key's due time and frame time */
+  int nk = 0;
+  for (int i = 0; i < nnotes; i++) {
+    if (notes[i].type != KB_KEYS_NOTE_KEY) continue;
+    KT_EQ(notes[i].index, nk);
+    KT_EQ(notes[i].slot_byte, 3);
+    KT_EQ(notes[i].slot_cycle, 17);
+    int32_t lag = (int32_t)(notes[i].t_frame_us + 1000u * notes[i].slot_cycle - notes[i].t_due_us);
+    KT_CHECK(lag > 0 && lag < 200000);
+    nk++;
+  }
+  KT_EQ(nk, 4);
+}
+
+static void test_set_time_sequence(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
+  static const uint8_t want[] = {0x28, 0x1B, 0x05, 0x0A, 0x0F, 0x11, 0x05, 0x05, 0x11, 0x00,
+                                 0x1C, 0x00, 0x0F, 0x00, 0x16, 0x0A, 0x11, 0x2D};
+  KT_EQ(nkeylog[2], (int)sizeof want);
+  for (int i = 0; i < nkeylog[2] && i < (int)sizeof want; i++) KT_EQ(keylog[2][i], want[i]);
+  kb_keys_info_t info;
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.code_typed, 1);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+static void test_set_time_guards(void) {
+  rig_init();
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  sync_();
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 13, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 0, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 32, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 0, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 24, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 60, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2100, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 1999, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123", T, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, NULL, T, NULL), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 9, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_pending(&K), 0);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 24, 12, 31, 23, 59, "123456", T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_pending(&K), 1);
+}
+
+/* The reference checks partition 1's readiness whatever partition it types
+ * on (notes §6.1, §10.2); here the partition used is the one checked. */
+static void quirk_set_time_checks_its_own_partition(void) {
+  rig_init();
+  st[0] = 0x03; /* partition 1 not ready */
+  st[1] = 0x01;
+  st[2] = 0x04; /* partition 3 armed */
+  sync_();
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 3, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+}
+
+static void test_results_and_history(void) {
+  uint16_t id = 0;
+  rig_init();
+  KT_EQ(kb_keys_result(&K, 0, NULL), KB_KEYS_UNKNOWN);
+  KT_EQ(kb_keys_result(&K, 77, NULL), KB_KEYS_UNKNOWN);
+  sync_();
+  for (int i = 0; i < KB_KEYS_HISTORY + 2; i++) {
+    KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(run_until_end(id, 100), KB_KEYS_DONE);
+  }
+  KT_EQ(kb_keys_result(&K, 1, NULL), KB_KEYS_UNKNOWN); /* forgotten */
+  KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_DONE);
+  kb_keys_info_t info;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "12", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_result(&K, id, &info), KB_KEYS_PENDING);
+  KT_EQ(info.accepted, 0);
+}
+
+KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(test_not_before_sync),
+        KT_CASE(test_not_before_sync_times_out), KT_CASE(test_star_waits_for_9e),
+        KT_CASE(test_star_waits_for_b8), KT_CASE(test_star_wait_times_out),
+        KT_CASE(test_star_in_menu_does_not_wait), KT_CASE(test_code_typed_when_prompted),
+        KT_CASE(test_code_with_explicit_at), KT_CASE(test_code_not_typed_without_prompt),
+        KT_CASE(test_code_not_typed_when_not_supplied), KT_CASE(test_code_refusals),
+        KT_CASE(test_rejected_invalid_code), KT_CASE(test_rejected_failed_to_arm),
+        KT_CASE(test_old_rejection_status_is_not_blamed), KT_CASE(test_collided),
+        KT_CASE(test_alarm_fire_verified), KT_CASE(test_alarm_aux_verified),
+        KT_CASE(test_alarm_panic_not_verified), KT_CASE(test_queue_full_and_copied),
+        KT_CASE(test_invalid_refused), KT_CASE(test_early_generation_partitions_3_4),
+        KT_CASE(test_disconnected), KT_CASE(test_disconnected_while_writing),
+        KT_CASE(test_key_times_out_without_slot), KT_CASE(test_consecutive_status_messages),
+        KT_CASE(test_set_time_sequence), KT_CASE(test_set_time_guards),
+        KT_CASE(quirk_set_time_checks_its_own_partition), KT_CASE(test_results_and_history))
