@@ -53,7 +53,10 @@
  *                         message (0xA5/0xEB/0xCE live, 0xAA/0xEC buffer);
  *                         an 0xEB repeating the 0xA5 just before it is not
  *                         reported twice
- *   KB_EV_KEY             partition, value = key code (a keypad's key press)
+ *   KB_EV_KEY             partition, value = key code (a keypad's key press;
+ *                         digits come as KB_KEY_DIGIT: they may be part of an
+ *                         access code, a secret; the keys the link wrote itself
+ *                         (kb_frame_t.wrote) are not reported)
  *   KB_EV_FRAME_ERROR     value = kb_check_t, number = command
  *   KB_EV_NOISE           partition, value = 0 lights / 1 status: a status
  *                         byte change was rejected as noise
@@ -76,6 +79,9 @@ extern "C" {
 /* ---------------------------------------------------------------- Types */
 
 typedef enum { KB_INPUT_LIVE = 0, KB_INPUT_LOG = 1 } kb_input_t;
+
+/* KB_EV_KEY value for any digit key 0-9 (the digit itself is not reported). */
+#define KB_KEY_DIGIT 0xFEu
 
 typedef enum { KB_ARMED_NONE = 0, KB_ARMED_STAY, KB_ARMED_AWAY } kb_armed_t;
 typedef enum { KB_EXIT_NONE = 0, KB_EXIT_STAY, KB_EXIT_AWAY, KB_EXIT_NO_ENTRY_DELAY } kb_exit_t;

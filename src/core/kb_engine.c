@@ -574,6 +574,17 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
   return KB_CHECK_OK;
 }
 
+/* Key codes of the digits 0-9 (notes §4.2). */
+static bool is_digit(uint8_t code) {
+  switch (code) {
+    case 0x00: case 0x05: case 0x0A: case 0x0F: case 0x11:
+    case 0x16: case 0x1B: case 0x1C: case 0x22: case 0x27:
+      return true;
+    default:
+      return false;
+  }
+}
+
 kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, const uint8_t *b,
                             uint8_t avail, uint16_t bits, uint32_t t_ms, kb_decoded_t *out) {
   kb_decoded_t local;
@@ -587,7 +598,8 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   e->health.frames_ok++;
   if (!e->status.synced) return KB_CHECK_OK;
   for (uint8_t i = 0; i < d->nkeys; i++)
-    emit_simple(e, KB_EV_KEY, d->key[i].partition, 1, d->key[i].code, under, t_ms);
+    emit_simple(e, KB_EV_KEY, d->key[i].partition, 1,
+                is_digit(d->key[i].code) ? (uint8_t)KB_KEY_DIGIT : d->key[i].code, under, t_ms);
   return KB_CHECK_OK;
 }
 
@@ -597,8 +609,15 @@ void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
   (void)kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL);
   if (f->module_seen) {
     uint8_t mavail = kb_decode_nbytes(f->module_bits);
+    const uint8_t *m = f->module;
+    uint8_t own[KB_FRAME_BYTES];
     if (mavail > KB_FRAME_BYTES) mavail = KB_FRAME_BYTES;
-    (void)kb_engine_module(e, f->panel[0], avail > 2 ? f->panel[2] : 0, f->module, mavail,
+    if (f->wrote) { /* the key the link wrote itself is not a keypad's */
+      memcpy(own, f->module, sizeof own);
+      own[KB_FRAME_WROTE_BYTE(f->wrote) % KB_FRAME_BYTES] = 0xFF;
+      m = own;
+    }
+    (void)kb_engine_module(e, f->panel[0], avail > 2 ? f->panel[2] : 0, m, mavail,
                            f->module_bits, t_ms, NULL);
   }
 }

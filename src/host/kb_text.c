@@ -618,7 +618,7 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
       break;
     }
     case KB_EV_KEY: {
-      const char *k = kb_text_key(ev->value);
+      const char *k = ev->value == KB_KEY_DIGIT ? "a digit" : kb_text_key(ev->value);
       sb_add(&s, "partition %u key pressed: ", p);
       if (k)
         sb_add(&s, "%s", k);

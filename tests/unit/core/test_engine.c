@@ -523,9 +523,34 @@ static void frame_from_link_with_module_key(void) {
   for (int i = 0; i < KB_FILTER_K; i++) kb_engine_frame(&eng, &f, 1000u + (uint32_t)i);
   KT_EQ(P(1)->ready, 1);
   KT_EQ(count_ev(KB_EV_KEY), KB_FILTER_K);
-  KT_EQ(find_ev(KB_EV_KEY)->value, 0x05);
+  KT_EQ(find_ev(KB_EV_KEY)->value, KB_KEY_DIGIT); /* key 1: a digit, not reported */
   KT_EQ(find_ev(KB_EV_KEY)->partition, 1);
   KT_EQ(eng.health.last_frame_ms, 1000u + KB_FILTER_K - 1);
+}
+
+/* Digits may be part of an access code: reported as KB_KEY_DIGIT; the keys
+ * the link wrote itself are not reported at all. */
+static void keys_digits_masked_own_writes_silent(void) {
+  kb_frame_t f;
+  memset(&f, 0, sizeof f);
+  start(KB_INPUT_LIVE);
+  hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
+  hex("FF 01 05 AF FF FF FF FF FF FF", f.module); /* P1 digit 1, P2 arm stay */
+  f.panel_bits = 74;
+  f.module_bits = 74;
+  f.module_seen = 1;
+  for (int i = 0; i < KB_FILTER_K; i++) kb_engine_frame(&eng, &f, 0);
+  nev = 0;
+  kb_engine_frame(&eng, &f, 1);
+  KT_EQ(count_ev(KB_EV_KEY), 2);
+  KT_EQ(evs[0].value, KB_KEY_DIGIT);
+  KT_EQ(evs[0].partition, 1);
+  KT_EQ(evs[1].value, 0xAF);
+  nev = 0;
+  f.wrote = (uint8_t)(KB_FRAME_WROTE | 2); /* the link drove partition 1's slot */
+  kb_engine_frame(&eng, &f, 2);
+  KT_EQ(count_ev(KB_EV_KEY), 1);
+  KT_EQ(evs[0].value, 0xAF);
 }
 
 static void health_and_connection(void) {
@@ -580,5 +605,6 @@ KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_gen
         KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
         KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
         KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends),
-        KT_CASE(frame_from_link_with_module_key), KT_CASE(health_and_connection),
+        KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent),
+        KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored))
