@@ -1,7 +1,7 @@
 # keybus - build, test, benchmark. See README.md.
 #
 #   make            build/bin/keybus-reader (and every app)
-#   make run        the demo (decodes the bundled sample capture with --status)
+#   make run        the demo: a simulated panel in real time, decoded live (about a minute)
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
 #   make size       cross builds of the engine: size per unit, RAM probe
@@ -33,7 +33,7 @@ LDLIBS   := -lcjson -lm
 
 CORE_SRC := $(sort $(wildcard src/core/*.c))
 HOST_SRC := $(sort $(wildcard src/host/*.c))
-SIM_SRC  := src/sim/kb_sim_panel.c
+SIM_SRC  := $(sort $(wildcard src/sim/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/obj/%.o)
 HOST_OBJ := $(HOST_SRC:%.c=$(B)/obj/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
@@ -99,7 +99,7 @@ tests: apps $(UNIT_BIN)
 
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null
-	./build/bin/keybus-reader --status tests/data/captures/Dilbert66-esphome-dsckeybus-issue-3.txt
+	./build/bin/keybus-sim --realtime examples/scenarios/demo.kbs
 
 test: $(DEPS_OK)
 	@bash tests/run.sh

@@ -53,9 +53,10 @@ done
 
 # The reader's own tests once more with the ASan+UBSan build of the reader:
 # every capture, every malformed line and the garbage inputs under sanitizers.
-echo "== script tests, keybus-reader built with ASan+UBSan"
-for s in tests/cli/captures.sh tests/cli/noise.sh tests/cli/reader.sh tests/cli/vcd.sh; do
-  out=$(KEYBUS_READER=build/asan/bin/keybus-reader ASAN_OPTIONS=detect_leaks=1 bash "$s" 2>&1); rc=$?
+echo "== script tests, keybus-reader and keybus-sim built with ASan+UBSan"
+for s in tests/cli/captures.sh tests/cli/noise.sh tests/cli/reader.sh tests/cli/vcd.sh tests/cli/sim.sh; do
+  out=$(KEYBUS_READER=build/asan/bin/keybus-reader KEYBUS_SIM=build/asan/bin/keybus-sim \
+        ASAN_OPTIONS=detect_leaks=1 bash "$s" 2>&1); rc=$?
   tally "asan:$s" "$rc" "$out"
 done
 
