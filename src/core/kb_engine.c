@@ -134,7 +134,10 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uin
       break;
     case 0x3D:
     case 0x3E:
-      if (st == 0x3E) n.ready = 1;
+      /* "Disarmed" shows briefly even with zones open: the Ready light says
+       * whether the partition is ready (the reference sets ready here, and
+       * reports a false ready/not-ready flip) */
+      if (st == 0x3E) n.ready = li & 1u;
       n.exit_delay = 0;
       n.exit_target = KB_EXIT_NONE;
       n.entry_delay = 0;
@@ -142,8 +145,8 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uin
       n.no_entry_delay = 0;
       n.alarm = 0;
       break;
-    case 0x8F:
-      if (n.armed == KB_ARMED_NONE) n.ready = 1;
+    case 0x8F: /* wrong code: shown briefly; the Ready light tells readiness */
+      if (n.armed == KB_ARMED_NONE) n.ready = li & 1u;
       break;
     default:
       n.ready = 0;

@@ -207,7 +207,7 @@ static void status_rules_table(void) {
       {"05 00 80 3D 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
       {"05 00 81 3E 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
       {"05 00 80 9E 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
-      {"05 00 80 8F 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
+      {"05 00 81 8F 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0}, /* Ready light: see quirk_ready_follows_light_after_disarm */
       {"05 00 80 9F 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
       {"05 00 81 15 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
       {"05 00 80 B8 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
@@ -509,6 +509,25 @@ static void quirk_cancelled_exit_delay_ends(void) {
   KT_EQ(P(1)->armed, KB_ARMED_NONE);
 }
 
+/* Our finding with the simulated panel (not in the notes' §10.2 list): the
+ * reference sets ready for "disarmed" (0x3E) and "invalid access code"
+ * (0x8F) whatever the Ready light says, so disarming with a zone open
+ * reports ready, then not ready a moment later. */
+static void quirk_ready_follows_light_after_disarm(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 82 05 10 C7 10 C7 10 C7");
+  nev = 0;
+  feed("05 00 80 3E 10 C7 10 C7 10 C7"); /* disarmed, Ready light off */
+  KT_EQ(P(1)->ready, 0);
+  KT_EQ(count_ev(KB_EV_READY), 0);
+  feed("05 00 80 03 10 C7 10 C7 10 C7");
+  KT_EQ(count_ev(KB_EV_READY), 0);
+  feed("05 00 80 8F 10 C7 10 C7 10 C7"); /* wrong code, zones open */
+  KT_EQ(P(1)->ready, 0);
+  feed("05 00 81 8F 10 C7 10 C7 10 C7"); /* wrong code, ready */
+  KT_EQ(P(1)->ready, 1);
+}
+
 /* ------------------------------------------------- frames, health */
 
 static void frame_from_link_with_module_key(void) {
@@ -604,7 +623,7 @@ KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_gen
         KT_CASE(event_buffer_entries_are_history), KT_CASE(sequence_table_section9),
         KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
         KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
-        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends),
+        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_ready_follows_light_after_disarm),
         KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent),
         KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored))
