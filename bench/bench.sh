@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr decode)
+SECTIONS=(isr decode keys)
 status=0
 
 fail() {
@@ -223,6 +223,31 @@ section_decode() {
   else
     fail "decode: native speed run"
   fi
+}
+
+# ---------------------------------------------------------------------------
+# keys: key latency of the virtual keypad (kb_keys) in bus time, closed loop:
+# simulated panel + virtual wire (no noise, 1 ms clock) + link + engine +
+# kb_keys, native (no callgrind: bus time is virtual and deterministic).
+#   per key: key out (t_frame_us + slot_cycle ms) - t_due_us, and its excess
+#   over the start of the first eligible slot at or after t_due_us;
+#   per request: submission -> last key out, excess over the n-th eligible
+#   slot (includes the waits for the panel's `*` menu and code prompt).
+# See bench/keys_bench.c and docs/noise.md ("Key latency").
+section_keys() {
+  local d=$OUT/keys
+  mkdir -p "$d"
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -Isrc -I/usr/include/cjson bench/keys_bench.c \
+    src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c -lcjson -lm -o "$d/keys_bench"; then
+    fail "keys: build"
+    return
+  fi
+  if ! "$d/keys_bench" >"$d/out.txt" 2>"$d/err.txt"; then
+    cat "$d/out.txt" "$d/err.txt"
+    fail "keys: run, see $d/err.txt"
+    return
+  fi
+  cat "$d/out.txt"
 }
 
 want=("$@")
