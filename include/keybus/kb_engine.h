@@ -18,8 +18,11 @@
  *   byte (each partition's lights byte and status byte on its own):
  *   - KB_INPUT_LIVE (edges: VCD, simulator, ports): the panel repeats status
  *     frames continuously, so a changed byte is accepted once KB_FILTER_K
- *     consecutive status frames carry it, or at once when a checksummed
- *     0x27/0x2D/0x34/0x3E received after the change first appeared agrees.
+ *     status frames carry it, or at once when a checksummed 0x27/0x2D/
+ *     0x34/0x3E received after the change first appeared agrees. A copy
+ *     that differs (a corrupted one) neither counts nor resets the count;
+ *     the change is dropped as noise when the committed value comes back
+ *     twice in a row, and a third value replaces it once it repeats.
  *     Unconfirmed changes are never committed.
  *   - KB_INPUT_LOG (printed logs, which already dropped repeated status
  *     frames): the caller judges each status frame with one frame of
@@ -176,6 +179,13 @@ typedef struct {
 
 typedef void (*kb_event_cb)(void *ctx, const kb_event_t *ev);
 
+/* Live noise filter state of one status byte (internal). */
+typedef struct {
+  uint8_t cand, n;    /* candidate value, clean copies seen (0 = none) */
+  uint8_t alt, alt_n; /* a third value seen while the candidate waits */
+  uint8_t back;       /* copies of the committed value seen while it waits */
+} kb_filter_byte_t;
+
 /* Engine state: public so firmware can place it statically; fields below
  * `status` and `health` are internal. */
 typedef struct kb_engine_s {
@@ -184,13 +194,14 @@ typedef struct kb_engine_s {
   kb_event_cb cb;
   void *cb_ctx;
   uint8_t input; /* kb_input_t */
-  /* live filter: per partition, [0] lights, [1] status */
-  uint8_t cand[KB_MAX_PARTITIONS][2];
-  uint8_t cand_n[KB_MAX_PARTITIONS][2]; /* 0 = no candidate */
+  /* live filter: per partition, [0] lights byte, [1] status byte */
+  kb_filter_byte_t filt[KB_MAX_PARTITIONS][2];
   /* last applied 0x05 [0] and 0x1B [1] (live input): a repeat with nothing
    * pending changes nothing and skips the decode */
   uint8_t last_status[2][10];
   uint8_t last_status_n[2];
+  uint8_t repeats[2]; /* quick repeats not yet counted into filt[].n */
+  uint8_t room[2];    /* quick repeats allowed before one could commit */
   /* last panel event, to fold an 0xEB that repeats the 0xA5 before it */
   kb_pev_t last_pev;
   kb_time_t last_pev_time;

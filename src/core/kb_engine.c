@@ -208,7 +208,9 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
     pt->status = v;
     pt->known = 1;
   }
-  e->cand_n[p - 1][k] = 0;
+  e->filt[p - 1][k].n = 0;
+  e->filt[p - 1][k].alt_n = 0;
+  e->filt[p - 1][k].back = 0;
 }
 
 /* Committed bytes of partition p changed: report them and re-derive the
@@ -228,6 +230,54 @@ static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, u
   apply_partition(e, p, first_of_cmd, cmd, t_ms);
 }
 
+static void noise(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t cmd, uint32_t t_ms) {
+  e->health.filter_rejections++;
+  emit_simple(e, KB_EV_NOISE, p, 0, k, cmd, t_ms);
+}
+
+/* Live filter of one status byte: true when v is to be committed now. A
+ * real change is confirmed by K copies; copies that differ are skipped, so
+ * a change is late by K-1 frames plus the corrupted ones, never more. */
+static bool filter_live(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v, bool have, uint8_t cur,
+                        uint8_t cmd, uint32_t t_ms) {
+  kb_filter_byte_t *f = &e->filt[p - 1][k];
+  if (f->n == 0) {
+    if (have && v == cur) return false;
+    f->cand = v;
+    f->n = 1;
+    f->alt_n = 0;
+    f->back = 0;
+    return f->n >= KB_FILTER_K;
+  }
+  if (v == f->cand) {
+    f->n++;
+    f->back = 0;
+    f->alt_n = 0; /* a replacement must repeat in consecutive frames */
+    return f->n >= KB_FILTER_K;
+  }
+  if (have && v == cur) { /* the committed value again: twice means no change */
+    if (++f->back >= 2) {
+      f->n = 0;
+      noise(e, p, k, cmd, t_ms);
+    }
+    return false;
+  }
+  /* a third value: a corrupted copy, or the start of yet another change */
+  if (f->alt_n && v == f->alt) {
+    f->alt_n++;
+  } else {
+    f->alt = v;
+    f->alt_n = 1;
+  }
+  if (f->alt_n < 2) return false;
+  noise(e, p, k, cmd, t_ms); /* the candidate never settled */
+  f->cand = v;
+  f->n = f->alt_n;
+  f->alt_n = 0;
+  f->back = 0;
+  return f->n >= KB_FILTER_K;
+}
+
 static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_mask,
                          uint32_t t_ms) {
   for (uint8_t i = 0; i < d->nparts; i++) {
@@ -242,32 +292,14 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
     for (uint8_t k = 0; k < 2; k++) {
       uint8_t cur = k ? pt->status : pt->lights;
       bool have = pt->known != 0;
-      if (noise_mask & (1u << (2u * (p - 1u) + k))) {
-        e->health.filter_rejections++;
-        emit_simple(e, KB_EV_NOISE, p, 0, k, d->cmd, t_ms);
-        continue;
-      }
-      if (have && v[k] == cur) {
-        if (e->cand_n[p - 1][k]) { /* a change that did not repeat: noise */
-          e->cand_n[p - 1][k] = 0;
-          e->health.filter_rejections++;
-          emit_simple(e, KB_EV_NOISE, p, 0, k, d->cmd, t_ms);
-        }
-        continue;
-      }
       if (e->input == KB_INPUT_LOG) {
-        commit_byte(e, p, k, v[k]);
-        changed = 1;
-        continue;
-      }
-      if (e->cand_n[p - 1][k] && e->cand[p - 1][k] == v[k]) {
-        e->cand_n[p - 1][k]++;
-      } else {
-        if (e->cand_n[p - 1][k]) e->health.filter_rejections++;
-        e->cand[p - 1][k] = v[k];
-        e->cand_n[p - 1][k] = 1;
-      }
-      if (e->cand_n[p - 1][k] >= KB_FILTER_K) {
+        if (noise_mask & (1u << (2u * (p - 1u) + k))) {
+          noise(e, p, k, d->cmd, t_ms);
+        } else if (!have || v[k] != cur) {
+          commit_byte(e, p, k, v[k]);
+          changed = 1;
+        }
+      } else if (filter_live(e, p, k, v[k], have, cur, d->cmd, t_ms)) {
         commit_byte(e, p, k, v[k]);
         changed = 1;
       }
@@ -286,7 +318,7 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     v[0] = d->part[i].lights;
     v[1] = d->part[i].status;
     for (uint8_t k = 0; k < 2; k++) {
-      if (e->cand_n[p - 1][k] && e->cand[p - 1][k] == v[k]) {
+      if (e->filt[p - 1][k].n && e->filt[p - 1][k].cand == v[k]) {
         commit_byte(e, p, k, v[k]);
         changed = 1;
       }
@@ -485,10 +517,9 @@ static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
 }
 
 /* The panel repeats 0x05/0x1B continuously. On live input a frame equal to
- * the last one applied, with no change pending for its partitions, can
- * change nothing: count it and skip the work. */
-static bool would_commit(uint8_t n) { return n != 0 && n + 1u >= KB_FILTER_K; }
-
+ * the last one applied changes nothing but the count of the pending changes
+ * it repeats (as long as none would complete): the quick path only counts
+ * it, and the next full frame adds the count in. */
 static bool status_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits) {
   uint8_t k, n = kb_decode_nbytes(bits);
   if (b[0] == 0x05)
@@ -497,25 +528,43 @@ static bool status_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint1
     k = 1;
   else
     return false;
-  if (n != e->last_status_n[k] || n > avail) return false;
+  if (n != e->last_status_n[k] || n > avail || e->repeats[k] >= e->room[k]) return false;
   for (uint8_t i = 1; i < n; i++)
     if (b[i] != e->last_status[k][i]) return false;
-  /* Every byte of the last frame was either committed or the pending
-   * candidate; the repeat counts once more for each pending one. A commit
-   * takes the full path. */
-  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++)
-    if (would_commit(e->cand_n[p][0]) || would_commit(e->cand_n[p][1])) return false;
-  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++) {
-    e->cand_n[p][0] = (uint8_t)(e->cand_n[p][0] + (e->cand_n[p][0] != 0));
-    e->cand_n[p][1] = (uint8_t)(e->cand_n[p][1] + (e->cand_n[p][1] != 0));
-  }
+  e->repeats[k]++; /* counted into the pending bytes at the next full frame */
   return true;
 }
 
+/* Partitions 4k+1 .. 4k+4 are those of 0x05 (k = 0) and 0x1B (k = 1). */
+static void count_repeats(kb_engine_t *e, uint8_t k) {
+  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++)
+    for (uint8_t j = 0; j < 2; j++)
+      if (e->filt[p][j].n) e->filt[p][j].n = (uint8_t)(e->filt[p][j].n + e->repeats[k]);
+  e->repeats[k] = 0;
+}
+
+/* After a full status frame: how many identical frames may follow on the
+ * quick path. A byte with no change pending equals the committed value; a
+ * pending one must be a clean copy of its candidate (the repeat just counts
+ * once more) and must not reach K on the quick path. */
 static void remember_status(kb_engine_t *e, const uint8_t *b, const kb_decoded_t *d) {
-  uint8_t k = d->cmd == 0x1B;
+  uint8_t k = d->cmd == 0x1B, room = 255;
   memcpy(e->last_status[k], b, d->nbytes);
   e->last_status_n[k] = d->nbytes;
+  for (uint8_t i = 0; i < d->nparts; i++) {
+    uint8_t p = d->part[i].partition;
+    if (p > KB_MAX_PARTITIONS) continue;
+    for (uint8_t j = 0; j < 2; j++) {
+      const kb_filter_byte_t *f = &e->filt[p - 1][j];
+      uint8_t v = j ? d->part[i].status : d->part[i].lights;
+      if (!f->n) continue;
+      if (v != f->cand || f->back || f->alt_n || f->n + 1u >= KB_FILTER_K)
+        room = 0;
+      else if (KB_FILTER_K - 1u - f->n < room)
+        room = (uint8_t)(KB_FILTER_K - 1u - f->n);
+    }
+  }
+  e->room[k] = room;
 }
 
 kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
@@ -543,6 +592,7 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
   }
 
   if (d->parts_kind == KB_PARTS_STATUS) {
+    count_repeats(e, d->cmd == 0x1B);
     status_frame(e, d, e->input == KB_INPUT_LOG ? noise_mask : 0, t_ms);
     remember_status(e, b, d);
   } else if (d->parts_kind == KB_PARTS_ZONE_STATUS) {
@@ -593,11 +643,11 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   kb_decoded_t local;
   kb_decoded_t *d = out ? out : &local;
   kb_decode_module(under, under_sub, b, avail, bits, d);
-  e->health.frames++;
   if (d->check != KB_CHECK_OK) {
-    e->health.runts++;
+    count_check(e, (kb_check_t)d->check, under, t_ms);
     return (kb_check_t)d->check;
   }
+  e->health.frames++;
   e->health.frames_ok++;
   if (!e->status.synced) return KB_CHECK_OK;
   for (uint8_t i = 0; i < d->nkeys; i++)

@@ -78,18 +78,54 @@ static void live_flip_rejected(void) {
   feed_k(SYNC, KB_FILTER_K);
   nev = 0;
   for (int i = 0; i < KB_FILTER_K - 1; i++) feed("05 00 91 01 10 C7 10 C7 10 C7"); /* trouble bit flip */
-  feed(SYNC);
+  feed(SYNC); /* one copy of the committed value may itself be a corrupted one ... */
+  KT_EQ(count_ev(KB_EV_NOISE), 0);
+  feed(SYNC); /* ... two in a row end the candidate */
   KT_EQ(eng.status.trouble, 0);
   KT_EQ(count_ev(KB_EV_TROUBLE), 0);
   KT_EQ(count_ev(KB_EV_NOISE), 1);
   KT_EQ(eng.health.filter_rejections, 1);
 }
 
-static void live_alternating_flips_never_commit(void) {
+/* Flips between copies of the committed value never add up to a change. */
+static void live_scattered_flips_never_commit(void) {
+  static const char *const seq[] = {"05 00 81 41 10 C7 10 C7 10 C7", SYNC, "05 00 81 21 10 C7 10 C7 10 C7",
+                                    SYNC, "05 00 81 41 10 C7 10 C7 10 C7", SYNC, SYNC};
   start(KB_INPUT_LIVE);
   feed_k(SYNC, KB_FILTER_K);
-  for (int i = 0; i < 20; i++) feed(i % 2 ? "05 00 81 21 10 C7 10 C7 10 C7" : "05 00 81 41 10 C7 10 C7 10 C7");
+  nev = 0;
+  for (int r = 0; r < 10; r++)
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) feed(seq[i]);
   KT_EQ(P(1)->status, 0x01);
+  KT_EQ(count_ev(KB_EV_PARTITION), 0);
+  KT_EQ(count_ev(KB_EV_NOISE), 20); /* per round: F1 and F2 end together, then F1 */
+}
+
+/* The issue's bound: a change is reported no later than K-1 status frames
+ * after it first appeared, not counting frames in which that byte was
+ * corrupted (a corrupted copy neither counts nor restarts the count). */
+static void live_corrupted_copy_does_not_restart_count(void) {
+  static const char *const corrupt[] = {"05 00 81 0B 10 C7 10 C7 10 C7", /* a third value */
+                                        SYNC};                            /* the old value */
+  for (size_t c = 0; c < 2; c++) {
+    start(KB_INPUT_LIVE);
+    feed_k(SYNC, KB_FILTER_K);
+    feed("05 00 83 08 10 C7 10 C7 10 C7"); /* exit delay appears */
+    feed(corrupt[c]);                         /* one corrupted copy */
+    for (int i = 1; i < KB_FILTER_K - 1; i++) feed("05 00 83 08 10 C7 10 C7 10 C7");
+    KT_EQ(P(1)->exit_delay, 0);
+    feed("05 00 83 08 10 C7 10 C7 10 C7"); /* K-1 clean frames after the first */
+    KT_EQ(P(1)->exit_delay, 1);
+  }
+}
+
+/* A newer change replaces one that never settled, once it repeats. */
+static void live_newer_change_replaces_candidate(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  feed("05 00 80 9E 10 C7 10 C7 10 C7"); /* a brief status, one frame */
+  feed_k("05 00 80 A1 10 C7 10 C7 10 C7", KB_FILTER_K);
+  KT_EQ(P(1)->status, 0xA1);
 }
 
 static void live_bytes_judged_independently(void) {
@@ -607,7 +643,8 @@ static void module_before_sync_ignored(void) {
 
 KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_generation_from_6_byte_status),
         KT_CASE(gate_bad_frames_never_sync), KT_CASE(live_change_needs_k_frames), KT_CASE(live_flip_rejected),
-        KT_CASE(live_alternating_flips_never_commit), KT_CASE(live_bytes_judged_independently),
+        KT_CASE(live_scattered_flips_never_commit), KT_CASE(live_corrupted_copy_does_not_restart_count),
+        KT_CASE(live_newer_change_replaces_candidate), KT_CASE(live_bytes_judged_independently),
         KT_CASE(live_checksummed_0x27_confirms_at_once), KT_CASE(live_0x27_before_change_does_not_confirm),
         KT_CASE(live_unconfirmed_change_not_committed), KT_CASE(log_applies_at_once),
         KT_CASE(log_noise_mask_drops_byte), KT_CASE(judge_flip_undone_soon), KT_CASE(judge_real_change_kept),
