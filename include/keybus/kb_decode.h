@@ -146,6 +146,10 @@ static inline uint8_t kb_decode_nbytes(uint16_t bits) {
  * no allowed length fits. */
 uint8_t kb_decode_frame_len(uint8_t cmd, uint8_t sub, uint8_t max);
 
+/* True if `code` is the key code of a digit 0-9 (notes §4.2). Digits may be
+ * part of an access code: whoever reports keys masks them. */
+bool kb_decode_key_is_digit(uint8_t code);
+
 /* True if cmd (and sub for 0xE6) carries a checksum (notes §2.2). */
 bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub);
 

@@ -4,6 +4,16 @@
 
 #include <string.h>
 
+bool kb_decode_key_is_digit(uint8_t code) {
+  switch (code) {
+    case 0x00: case 0x05: case 0x0A: case 0x0F: case 0x11:
+    case 0x16: case 0x1B: case 0x1C: case 0x22: case 0x27:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
   switch (cmd) {
     case 0x05: case 0x11: case 0x1B: case 0x1C: case 0x22: case 0x28: case 0x33:

@@ -627,17 +627,6 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
   return KB_CHECK_OK;
 }
 
-/* Key codes of the digits 0-9 (notes §4.2). */
-static bool is_digit(uint8_t code) {
-  switch (code) {
-    case 0x00: case 0x05: case 0x0A: case 0x0F: case 0x11:
-    case 0x16: case 0x1B: case 0x1C: case 0x22: case 0x27:
-      return true;
-    default:
-      return false;
-  }
-}
-
 kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, const uint8_t *b,
                             uint8_t avail, uint16_t bits, uint32_t t_ms, kb_decoded_t *out) {
   kb_decoded_t local;
@@ -652,7 +641,7 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   if (!e->status.synced) return KB_CHECK_OK;
   for (uint8_t i = 0; i < d->nkeys; i++)
     emit_simple(e, KB_EV_KEY, d->key[i].partition, 1,
-                is_digit(d->key[i].code) ? (uint8_t)KB_KEY_DIGIT : d->key[i].code, under, t_ms);
+                kb_decode_key_is_digit(d->key[i].code) ? (uint8_t)KB_KEY_DIGIT : d->key[i].code, under, t_ms);
   return KB_CHECK_OK;
 }
 
