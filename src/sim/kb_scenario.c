@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,11 +161,12 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
   unsigned long v = 0;
   if (!*s) return -1;
   for (; *s; s++) {
+    unsigned long d = (unsigned long)(*s - '0');
     if (*s < '0' || *s > '9') return -1;
-    if (v > (hi - (unsigned long)(*s - '0')) / 10u) return -1;
-    v = v * 10u + (unsigned long)(*s - '0');
+    if (v > (ULONG_MAX - d) / 10u) return -1; /* would overflow */
+    v = v * 10u + d;
   }
-  if (v < lo) return -1;
+  if (v < lo || v > hi) return -1;
   *out = v;
   return 0;
 }

@@ -58,6 +58,14 @@ mal() {
 }
 mal unknown_line 2 $'# x\nfrobnicate 3'
 mal bad_time 1 'at 2x open zone 3'
+# numbers one digit above their limit (a wrapped bound check let them through)
+mal result_above_requests 2 $'panel later\nexpect result 9 done by 1s'
+mal output_above_4 2 $'panel later\noutput 7 pgm 3'
+mal keypad_partition_9 2 $'panel later\nat 1s keypad 9 "1"'
+mal partition_9 2 $'panel later\nexpect partition 9 ready by 1s'
+mal trailing_bits_9 2 $'panel later\ntrailing_bits 9'
+mal code_digits_8 2 $'panel later\ncode_digits 8'
+mal huge_number 2 $'panel later\nexit_delay 99999999999999999999999s'
 mal no_unit 1 'at 2 open zone 3'
 mal bad_zone 1 'at 2s open zone 65'
 mal unterminated 2 $'exit_delay 5s\nat 1s keys 1 "1234'
