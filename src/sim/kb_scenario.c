@@ -157,6 +157,15 @@ static int perr(perr_t *p, const char *fmt, ...) {
 }
 
 /* Unsigned decimal in [lo, hi]. */
+/* Digits typed on a keypad may be an access code, a secret: shown as '.'
+ * (as KeybusReader's hidden digits). */
+static const char *mask_digits(const char *in, char *out, size_t n) {
+  size_t i = 0;
+  for (; in[i] && i + 1 < n; i++) out[i] = (in[i] >= '0' && in[i] <= '9') ? '.' : in[i];
+  out[i] = '\0';
+  return out;
+}
+
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
   unsigned long v = 0;
   if (!*s) return -1;
@@ -921,7 +930,8 @@ static void apply(rt_t *r, const act_t *a) {
       break;
     case A_KEYPAD: {
       int *kp = &r->kp_of[a->part];
-      say(r, false, "> keypad on partition %u types \"%s\"", a->part, a->s);
+      char shown[sizeof a->s];
+      say(r, false, "> keypad on partition %u types \"%s\"", a->part, mask_digits(a->s, shown, sizeof shown));
       if (*kp < 0) *kp = kb_wire_keypad_add(&r->wire, a->part, r->s->keypad_lag);
       for (const char *c = a->s; *c; c++) {
         uint8_t code = kb_keys_code(*c);
@@ -936,8 +946,9 @@ static void apply(rt_t *r, const act_t *a) {
       uint16_t id = 0;
       kb_keys_err_t err;
       if (a->kind == A_KEYS) {
-        say(r, false, "> key request %d: partition %u \"%s\"%s", a->req + 1, a->part, a->s,
-            a->code[0] ? " with a code" : "");
+        char shown[sizeof a->s];
+        say(r, false, "> key request %d: partition %u \"%s\"%s", a->req + 1, a->part,
+            mask_digits(a->s, shown, sizeof shown), a->code[0] ? " with a code" : "");
         err = kb_keys_submit(&r->keys, r->o->ignore_frames ? NULL : &r->eng, a->part, a->s,
                              a->code[0] ? a->code : NULL, (uint32_t)now, &id);
       } else {
