@@ -648,8 +648,10 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
 void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
   uint8_t avail = kb_decode_nbytes(f->panel_bits);
   if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
-  (void)kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL);
-  if (f->module_seen) {
+  /* module data is read under the panel's command: a frame whose command
+   * failed its checks says nothing trustworthy about which slot is which */
+  if (kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL) == KB_CHECK_OK &&
+      f->module_seen) {
     uint8_t mavail = kb_decode_nbytes(f->module_bits);
     const uint8_t *m = f->module;
     uint8_t own[KB_FRAME_BYTES];

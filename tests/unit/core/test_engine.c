@@ -608,6 +608,25 @@ static void keys_digits_masked_own_writes_silent(void) {
   KT_EQ(evs[0].value, 0xAF);
 }
 
+/* Review finding: module data of a frame that failed its checks was still
+ * decoded under the (corrupted) command, reporting keys for wrong slots. */
+static void module_data_of_bad_frame_ignored(void) {
+  kb_frame_t f;
+  memset(&f, 0, sizeof f);
+  start(KB_INPUT_LIVE);
+  hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
+  hex("FF 01 AF FF FF FF FF FF FF FF", f.module);
+  f.panel_bits = 74;
+  f.module_bits = 74;
+  f.module_seen = 1;
+  for (int i = 0; i < KB_FILTER_K; i++) kb_engine_frame(&eng, &f, 0);
+  nev = 0;
+  f.panel[1] = 1; /* framing error */
+  kb_engine_frame(&eng, &f, 1);
+  KT_EQ(count_ev(KB_EV_KEY), 0);
+  KT_EQ(count_ev(KB_EV_FRAME_ERROR), 1);
+}
+
 static void health_and_connection(void) {
   kb_link_stats_t ls = {0};
   start(KB_INPUT_LOG);
@@ -661,6 +680,6 @@ KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_gen
         KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
         KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
         KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_ready_follows_light_after_disarm),
-        KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent),
+        KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent), KT_CASE(module_data_of_bad_frame_ignored),
         KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored))
