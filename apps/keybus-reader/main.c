@@ -63,6 +63,8 @@ typedef struct {
   kb_link_t link;
   kb_edges_t adapt;
   uint64_t now_us;
+  uint64_t t_rise; /* last rising clock edge */
+  int clock_high;
   int oom;
 } vcd_ctx_t;
 
@@ -70,7 +72,11 @@ static void drain_link(vcd_ctx_t *c) {
   const kb_frame_t *f;
   while ((f = kb_link_peek(&c->link)) != NULL) {
     item_t x;
-    uint64_t t = c->now_us - (uint32_t)((uint32_t)c->now_us - f->t_start_us);
+    /* A frame's time is when the link published it (the next message's
+     * first edge, or the end of a long gap): monotonic, like a firmware
+     * task's clock. Its start (f->t_start_us) can be long before that when
+     * the clock stopped in the middle of it. */
+    uint64_t t = c->now_us;
     memset(&x, 0, sizeof x);
     x.file = c->file;
     x.live = 1;
@@ -113,12 +119,26 @@ static void tick(vcd_ctx_t *c) {
 
 static void vcd_edge(void *ctx, const kb_edge_t *e) {
   vcd_ctx_t *c = ctx;
-  /* one tick per 100 ms of bus time is plenty for a 3 s rule */
+  /* Time passes in the gaps too, as it does for a firmware task: every
+   * 100 ms of bus time without an edge, publish a message the clock has
+   * ended (held high past the gap; a replay has no interrupt that could race
+   * kb_link_finish) and apply the 3 s disconnected rule. */
+  while (e->t_us > c->now_us + 100000u) {
+    c->now_us += 100000u;
+    kb_edges_advance(&c->adapt, c->now_us);
+    if (c->clock_high && c->now_us - c->t_rise > KB_GAP_US) kb_link_finish(&c->link);
+    drain_link(c);
+    tick(c);
+  }
   if (e->t_us / 100000u != c->now_us / 100000u) {
     c->now_us = e->t_us;
     tick(c);
   }
   c->now_us = e->t_us;
+  if (e->wire == KB_WIRE_CLOCK && (e->level != 0) != c->clock_high) {
+    c->clock_high = e->level != 0;
+    if (c->clock_high) c->t_rise = e->t_us;
+  }
   kb_edges_feed(&c->adapt, e);
   drain_link(c);
 }
@@ -133,6 +153,7 @@ static int read_vcd(FILE *f, const char *name, items_t *items) {
   c.file = name;
   kb_link_init(&c.link);
   kb_edges_init(&c.adapt, &c.link);
+  c.clock_high = 1; /* both wires idle high until the file says otherwise */
   if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
     for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
     kb_errs_free(&errs);
@@ -304,8 +325,7 @@ static uint32_t t_ms(const item_t *x) {
 /* VCD out: one message per frame; log status frames K times so that the
  * replay (live filter) reaches the same states; module lines ride on their
  * panel frame, or on the last panel frame of that command. */
-static void vcd_flush(out_t *o, const uint8_t *module, uint16_t mbits) {
-  (void)mbits;
+static void vcd_flush(out_t *o, const uint8_t *module) {
   if (!o->pending_panel) return;
   for (int i = 0; i < o->pp_reps; i++) {
     kb_wave_message(&o->wave, o->pp, i == 0 ? module : NULL, o->pp_bits);
@@ -318,7 +338,7 @@ static void vcd_item(out_t *o, const item_t *x, const kb_decoded_t *d) {
   if (!o->vcd || x->r.kind != KB_CAP_FRAME) return;
   if (x->r.source == KB_CAP_PANEL) {
     uint16_t bits;
-    vcd_flush(o, NULL, 0);
+    vcd_flush(o, NULL);
     if (d->check != KB_CHECK_OK) return; /* garbage is not replayed */
     bits = (uint16_t)(8u * d->nbytes - 7u);
     memcpy(o->pp, x->r.bytes, KB_FRAME_BYTES);
@@ -331,16 +351,16 @@ static void vcd_item(out_t *o, const item_t *x, const kb_decoded_t *d) {
     uint8_t under = x->r.under;
     if (!x->r.has_under) return;
     if (o->pending_panel && o->pp[0] == under) {
-      vcd_flush(o, x->r.bytes, x->r.bits);
+      vcd_flush(o, x->r.bytes);
       return;
     }
-    vcd_flush(o, NULL, 0);
+    vcd_flush(o, NULL);
     if (!o->last_bits[under]) return;
     memcpy(o->pp, o->last_panel[under], KB_FRAME_BYTES);
     o->pp_bits = o->last_bits[under];
     o->pp_reps = 1;
     o->pending_panel = 1;
-    vcd_flush(o, x->r.bytes, x->r.bits);
+    vcd_flush(o, x->r.bytes);
   }
 }
 
@@ -403,7 +423,7 @@ static void run(out_t *o, items_t *it) {
     o->cur = x;
     switch (x->r.kind) {
       case KB_CAP_SECTION:
-        vcd_flush(o, NULL, 0);
+        vcd_flush(o, NULL);
         new_capture(o);
         if (o->mode == MODE_STATUS || o->mode == MODE_TEXT) printf("# %s\n", x->r.name ? x->r.name : "capture");
         continue;
@@ -426,7 +446,7 @@ static void run(out_t *o, items_t *it) {
     print_frame(o, x, &d);
     vcd_item(o, x, &d);
   }
-  vcd_flush(o, NULL, 0);
+  vcd_flush(o, NULL);
 }
 
 static void usage(FILE *f) {

@@ -214,4 +214,29 @@ else
   ko "swapped wires + 1 ns timescale: frame times identical ($t1 s for the last frame)" "original $t1, converted $t2"
 fi
 
+# A bus cut in a VCD: the replay applies the 3 s rule while no edge comes
+# (review finding: it used to notice the cut only when the bus came back),
+# and the times of --status lines never go backwards.
+S=${KEYBUS_SIM:-build/bin/keybus-sim}
+if "$S" --quiet --vcd-out "$tmp/cut.vcd" examples/scenarios/bus_cut.kbs >/dev/null 2>&1; then
+  "$R" --status "$tmp/cut.vcd" >"$tmp/cut.status" 2>/dev/null
+  if python3 - "$tmp/cut.status" <<'PY'
+import sys
+lines = [l.split(None, 1) for l in open(sys.argv[1]) if l.strip()]
+times = [float(t) for t, _ in lines]
+assert times == sorted(times), "times go backwards"
+disc = [float(t) for t, w in lines if w.strip() == "keybus disconnected"]
+assert len(disc) == 2, disc
+# the cut starts at the first message boundary after 10 s (see bus_cut.kbs)
+assert 10.0 + 3.0 <= disc[0] <= 10.2 + 3.5, disc
+PY
+  then
+    ok "VCD with a bus cut: disconnected within 3.5 s of the cut, times in order"
+  else
+    ko "VCD with a bus cut: disconnected within 3.5 s of the cut, times in order" "$(cat "$tmp/cut.status")"
+  fi
+else
+  ko "keybus-sim wrote the bus_cut VCD"
+fi
+
 kt_done vcd
