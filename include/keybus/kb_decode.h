@@ -140,6 +140,11 @@ static inline uint8_t kb_decode_nbytes(uint16_t bits) {
   return (uint8_t)(bits > 2033u ? 255u : (bits - 1u) / 8u + 1u);
 }
 
+/* The frame lengths (complete bytes, notes §2.4) of cmd (and sub for 0xE6):
+ * the shortest in *a and the longest in *b (the same when only one is known).
+ * False for commands the notes do not describe. */
+bool kb_decode_lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b);
+
 /* Length (complete bytes) a frame of this command has when a log gives up
  * to `max` values that may include padding: the longest length the notes
  * allow for cmd (and sub) that fits in max; 0 when the command is unknown or
@@ -155,9 +160,8 @@ bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub);
 
 /* Checks and decodes a panel frame. b: the captured bytes (b[1] = stop bit),
  * avail: how many of them are present, bits: the bit count as captured
- * (trailing bits included). early: the generation flag of the status model
- * (only changes how a 6-byte 0x05 is read; a 6-byte 0x05 always decodes as
- * early). */
+ * (trailing bits included). A 6-byte 0x05 decodes as an early-generation
+ * frame (partitions 1-2), a 10-byte one as later (1-4). */
 void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_t *out);
 
 /* Decodes module data captured under panel command `under` (and `under_sub`

@@ -229,7 +229,7 @@ typedef struct {
   kb_time_t time;         /* zero unless KB_PEV_F_TIME */
   uint16_t event_number;  /* 0xAA: byte 7; 0xEC: byte 9 + 256 * (byte 4 >> 6) */
   uint8_t partition;      /* 1-8 when the event names exactly one partition,
-                             else 0 (0xA5/0xAA: byte 3 b7..b6, 3 kept as is;
+                             else 0 (0xA5/0xAA: byte 3 b7..b6, 3 = none;
                              0xEB/0xEC: the single bit of the mask) */
   uint8_t partition_mask; /* b0 = partition 1; 0 = not partition specific */
   uint8_t command;        /* 0xA5, 0xAA, 0xCE, 0xEB or 0xEC */

@@ -27,9 +27,7 @@ bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
   }
 }
 
-/* Allowed frame lengths (notes §2.4). Returns false for commands the notes
- * do not describe. Two variants at most (early / later generation). */
-static bool lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
+bool kb_decode_lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
   uint8_t x = 0, y = 0;
   switch (cmd) {
     case 0x05: x = 6; y = 10; break;
@@ -66,9 +64,14 @@ static bool lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
 
 uint8_t kb_decode_frame_len(uint8_t cmd, uint8_t sub, uint8_t max) {
   uint8_t a, b;
-  if (!lengths(cmd, sub, &a, &b)) return 0;
+  if (!kb_decode_lengths(cmd, sub, &a, &b)) return 0;
   if (b <= max) return b;
   return a <= max ? a : 0;
+}
+
+/* Partition of an 0xE6 programming sub-command (0x01-0x06 = 3-8, 0x20/0x21 = 1/2). */
+static uint8_t e6_partition(uint8_t sub) {
+  return sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
 }
 
 static void add_part(kb_decoded_t *d, uint8_t partition, uint8_t lights, uint8_t status) {
@@ -98,8 +101,7 @@ static void decode_event(const uint8_t *b, kb_decoded_t *d) {
   }
   if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
   d->event = m.ev;
-  /* 0xA5/0xAA carry partitions 1-2 only: the value 3 names no partition */
-  d->event_parts = ((b[0] == 0xA5 || b[0] == 0xAA) && m.partition > 2) ? 0 : m.partition_mask;
+  d->event_parts = m.partition_mask;
   d->event_number = (m.flags & KB_PEV_F_EVENT_NUMBER) ? m.event_number : 0xFFFF;
   d->has |= KB_HAS_EVENT;
 }
@@ -107,8 +109,7 @@ static void decode_event(const uint8_t *b, kb_decoded_t *d) {
 static void decode_e6(const uint8_t *b, kb_decoded_t *d) {
   uint8_t sub = b[2];
   if ((sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21) {
-    uint8_t p = sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
-    add_part(d, p, b[3], b[4]);
+    add_part(d, e6_partition(sub), b[3], b[4]);
     d->parts_kind = KB_PARTS_PROGRAMMING;
   } else if (sub == 0x09 || sub == 0x0B || sub == 0x0D || sub == 0x0F) {
     d->zone_first = (uint8_t)(33u + 8u * (uint8_t)((sub - 0x09u) / 2u));
@@ -210,7 +211,7 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
     return;
   }
   d->sub = (d->cmd == 0xE6 && d->nbytes > 2) ? b[2] : 0;
-  known = lengths(d->cmd, d->sub, &la, &lb);
+  known = kb_decode_lengths(d->cmd, d->sub, &la, &lb);
   if (d->cmd == 0xE6 && d->nbytes < 3) { /* too short to name its sub-command */
     known = true;
     la = lb = 3;
@@ -255,17 +256,16 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
   bool e6 = under == 0xE6;
   uint8_t base = under == 0x1B ? 5 : 1;
   if (e6) {
-    uint8_t p = sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
-    if (n > 3) add_key(d, p, b[3]);
+    if (n > 3) add_key(d, e6_partition(sub), b[3]);
     return;
   }
   /* 0x0F (partition 2 in programming) is read like its twin 0x0A */
   if (n > 2) add_key(d, base, b[2]);
   if (n > 3) add_key(d, (uint8_t)(base + 1u), b[3]);
-  if (under == 0x05 || under == 0x0A || under == 0x0F || under == 0x1B) {
-    if (n > 8) add_key(d, (uint8_t)(base + 2u), b[8]);
-    if (n > 9) add_key(d, (uint8_t)(base + 3u), b[9]);
-  }
+  /* bytes 8/9: only the 10-byte status commands are that long (the length
+   * check rejects longer frames of the others) */
+  if (n > 8) add_key(d, (uint8_t)(base + 2u), b[8]);
+  if (n > 9) add_key(d, (uint8_t)(base + 3u), b[9]);
   if (n > 4 && b[4] != 0xFF) {
     uint8_t v = (uint8_t)~b[4];
     if (under == 0x1B) {
@@ -321,7 +321,7 @@ void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
   }
   if (under != 0) { /* 0 = the command it came with is not known */
     uint8_t la, lb;
-    if (!lengths(under, d->sub, &la, &lb)) {
+    if (!kb_decode_lengths(under, d->sub, &la, &lb)) {
       d->check = KB_CHECK_UNKNOWN;
       return;
     }

@@ -5,27 +5,11 @@
  */
 #include "keybus/kb_module.h"
 
+#include "keybus/kb_decode.h"
+
 #include <stdbool.h>
 #include <string.h>
 
-/* No byte at or beyond this index is ever read. */
-#define MOD_MAX_BYTES 16u
-
-/* Shortest frame (document convention) of each reply kind, notes §2.4. */
-static const uint8_t k_min_len[KB_MOD_KIND_COUNT] = {
-    [KB_MOD_NONE] = 0u,
-    [KB_MOD_SUPERVISION] = 7u,       /* 7 early, 9 later */
-    [KB_MOD_EXPANDER] = 7u,          /* 0x22..: 7; 0xE6.08..: 9 (checked apart) */
-    [KB_MOD_WIRELESS_BATTERY] = 11u,
-    [KB_MOD_TAMPER] = 13u,           /* 13 early, 15 later */
-    [KB_MOD_WIRELESS_KEY] = 11u,
-    [KB_MOD_MODULE_STATUS] = 6u,     /* 6 early, 14 later */
-    [KB_MOD_LCD_DATA] = 7u,
-    [KB_MOD_KEYPAD_ZONE] = 10u,
-    [KB_MOD_PROGRAMMING] = 11u,
-};
-
-#define E6_EXPANDER_LEN 9u
 
 /* Zone expander number for an expander query, or -1. */
 static int expander_of(uint8_t under, uint8_t under_sub) {
@@ -232,7 +216,7 @@ void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
   KB_ASSERT(out != NULL);
   if (out == NULL) return;
   memset(out, 0, sizeof *out);
-  uint8_t n = nbytes > MOD_MAX_BYTES ? (uint8_t)MOD_MAX_BYTES : nbytes;
+  uint8_t n = nbytes > KB_FRAME_BYTES ? (uint8_t)KB_FRAME_BYTES : nbytes; /* never read past */
   if (b == NULL) n = 0;
 
   uint8_t kind = kb_module_kind(under, under_sub);
@@ -244,8 +228,8 @@ void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
     if (b[i] != 0xFFu) silent = 0;
   out->silent = silent;
 
-  uint8_t need = k_min_len[kind];
-  if (under == 0xE6) need = E6_EXPANDER_LEN;
+  uint8_t need = 0, longest;
+  (void)kb_decode_lengths(under, under_sub, &need, &longest); /* the query's shortest frame */
   if (n < need) {
     out->truncated = 1;
     return;

@@ -244,8 +244,9 @@ bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
       uint8_t part = (uint8_t)(p[3] >> 6);
       kb_pev_time(&p[2], &out->time);
       out->flags = KB_PEV_F_TIME;
-      out->partition = part;
-      out->partition_mask = (uint8_t)(part ? 1u << (part - 1u) : 0u);
+      /* partitions 1-2 only: the value 3 names no partition */
+      out->partition = part <= 2u ? part : 0u;
+      out->partition_mask = (uint8_t)(out->partition ? 1u << (out->partition - 1u) : 0u);
       out->ev = kb_pev_decode((uint8_t)(p[5] & 0x03u), p[6]);
       if (p[0] == 0xAA) {
         out->event_number = p[7];
