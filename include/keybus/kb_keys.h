@@ -43,8 +43,8 @@
  * Rules
  *   `*`: when the partition's committed status was below 0x9E (not in a
  *   menu) before the `*` was typed, the next key waits until that status is
- *   0x9E or 0xB8 ("enter * function key"), at most KB_KEYS_STAR_MS, else the
- *   request ends timed out.
+ *   0x9E or 0xB8 ("enter * function key"), at most KB_KEYS_STAR_MS from the
+ *   `*`'s acceptance (its echo seen), else the request ends timed out.
  *   Access code: never typed on the module's own. It is typed only at an `@`
  *   of a request that was given a code, and only once the partition's
  *   committed status is 0x9F ("enter access code"), waited for at most
@@ -55,7 +55,9 @@
  *   (4 or 6 digits) is copied into the request, never logged nor compared
  *   (only each digit's echo on the bus is checked, like any key), left out
  *   of the key notes (key = 0), and zeroed when the request ends (also the
- *   link's copy of the last digit typed).
+ *   link's copy of the last digit typed: a digit still armed is aborted, see
+ *   kb_link_write_abort(); the echo in the link's ring is overwritten by
+ *   kb_link_pop()).
  *   Rejected: after its first key is accepted and until KB_KEYS_SETTLE_MS
  *   after its last one, a request ends rejected when the partition's
  *   committed status changes to 0x8F (invalid access code), 0x07 (failed to
@@ -69,8 +71,9 @@
  *   real keypad spoke at the same time); the request ends there.
  *   Disconnected: the link turns disconnected (kb_link_connected) while a
  *   request is pending: every pending request ends so.
- *   Invalid: checked again when the request starts: partition 3/4 on an
- *   early-generation panel (its 0x05 has no slot for them).
+ *   Invalid: checked again when the request starts: partition 3..8 on an
+ *   early-generation panel (its 6-byte 0x05 has no slot for 3/4, and it
+ *   sends no 0x1B for 5-8).
  *   Not verified: an alarm key was written twice but the second message was
  *   not the panel's 0x1C.
  *
@@ -96,7 +99,8 @@ extern "C" {
 #ifndef KB_KEYS_QUEUE
 #define KB_KEYS_QUEUE 4
 #endif
-/* Characters per request (the set-time request needs 21 with a 6-digit code). */
+/* Characters per request (the set-time request needs 15: `*6@1HHMMMMDDYY#`;
+ * the access code is kept apart and sits behind the `@`). */
 #ifndef KB_KEYS_MAX
 #define KB_KEYS_MAX 24
 #endif
@@ -124,8 +128,8 @@ extern "C" {
 #if KB_KEYS_QUEUE < 1 || KB_KEYS_QUEUE > 32
 #error "KB_KEYS_QUEUE must be 1..32"
 #endif
-#if KB_KEYS_MAX < 8 || KB_KEYS_MAX > 200
-#error "KB_KEYS_MAX must be 8..200"
+#if KB_KEYS_MAX < 15 || KB_KEYS_MAX > 200
+#error "KB_KEYS_MAX must be 15..200 (kb_keys_set_time needs 15)"
 #endif
 #if KB_KEYS_HISTORY < 1 || KB_KEYS_HISTORY > 64
 #error "KB_KEYS_HISTORY must be 1..64"
@@ -140,8 +144,8 @@ typedef enum {
   KB_KEYS_ERR_FULL,      /* the queue is full */
   KB_KEYS_ERR_KEY,       /* empty, too long, a character outside the alphabet,
                             or an alarm key that is not the whole request */
-  KB_KEYS_ERR_PARTITION, /* not 1..8 (or above KB_MAX_PARTITIONS), or 3/4 on an
-                            early-generation panel */
+  KB_KEYS_ERR_PARTITION, /* not 1..8 (or above KB_MAX_PARTITIONS), or above 2
+                            on an early-generation panel */
   KB_KEYS_ERR_CODE,      /* code not 4 or 6 digits, `@` without a code, or a
                             code with nowhere to go */
   KB_KEYS_ERR_RANGE,     /* set time: a value out of range */
@@ -156,7 +160,7 @@ typedef enum {
   KB_KEYS_COLLIDED,     /* a key's echo differed (another keypad spoke) */
   KB_KEYS_TIMED_OUT,    /* a key or the `*` wait ran out of time */
   KB_KEYS_DISCONNECTED, /* the bus went away while pending */
-  KB_KEYS_INVALID,      /* refused at start (partition 3/4, early generation) */
+  KB_KEYS_INVALID,      /* refused at start (partition 3..8, early generation) */
   KB_KEYS_NOT_VERIFIED, /* alarm key written twice, the panel did not answer 0x1C */
   KB_KEYS_UNKNOWN       /* no such id (never submitted, or forgotten) */
 } kb_keys_result_t;
@@ -209,6 +213,7 @@ typedef struct {
   uint8_t flags;     /* internal */
   uint8_t key;       /* code of the key in flight */
   uint8_t reps;      /* alarm key: messages written so far */
+  uint8_t tag;       /* kb_link_write_tag() of the key in flight's arm */
   uint32_t t_us;     /* start of the current wait */
   uint32_t t_due_us; /* when the key in flight was armed */
   char keys[KB_KEYS_MAX];
@@ -244,7 +249,7 @@ void kb_keys_init(kb_keys_t *k, kb_keys_cb cb, void *ctx);
 /* Queues a request: `keys` (NUL-terminated, alphabet above) for partition
  * 1..8; code: NULL or the access code (4 or 6 digits, NUL-terminated), typed
  * only at a prompt (see Rules). e may be NULL; when given and synced, an
- * early-generation panel refuses partitions 3/4 here already. now_us: task
+ * early-generation panel refuses partitions 3..8 here already. now_us: task
  * time (the link's microsecond clock). On KB_KEYS_OK *id (may be NULL)
  * receives the request's id (never 0). Nothing is queued on an error. */
 KB_MUST_CHECK kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,

@@ -54,14 +54,18 @@ typedef struct kb_frame_s {
   uint8_t module_bits; /* module bits sampled */
   uint8_t module_seen; /* nonzero when any module bit read 0 (a module spoke) */
   uint8_t wrote;       /* virtual keypad: 0 = no key driven in this message, else
-                        * KB_FRAME_WROTE | module byte index of the slot whose
-                        * first bit the link drove (set by the interrupt) */
+                        * KB_FRAME_WROTE | arm generation << 5 | module byte
+                        * index of the slot whose first bit the link drove (set
+                        * by the interrupt; see kb_link_write_tag()) */
   uint32_t t_start_us; /* falling edge that began the message */
 } kb_frame_t;
 
-/* kb_frame_t.wrote: flag and the slot's module byte (0 = alarm key slot). */
+/* kb_frame_t.wrote: flag, the generation (0..3) of the arm whose key was
+ * driven, and the slot's module byte (0 = alarm key slot; KB_FRAME_BYTES <= 32
+ * keeps it in bits 0-4). */
 #define KB_FRAME_WROTE 0x80u
 #define KB_FRAME_WROTE_BYTE(w) ((uint8_t)((w) & 0x1Fu))
+#define KB_FRAME_WROTE_GEN(w) ((uint8_t)(((w) >> 5) & 0x03u))
 
 /* What the port must do with the write (virtual keypad) line after an edge. */
 typedef enum {
@@ -104,13 +108,15 @@ typedef struct kb_link_s {
   /* virtual-keypad write path. wr_armed: set by the task (kb_link_write_arm,
    * only while 0), cleared by the interrupt when the key has been driven in
    * every message asked for (or when a cancel is seen at a message start).
-   * The configuration below is written by the task only while wr_armed = 0;
-   * the interrupt reads it only while wr_armed = 1. */
+   * The configuration below is written by the task only while wr_armed = 0
+   * (one exception: kb_link_write_abort() stores 0xFF into wr_key and 0 into
+   * wr_bfirst, wr_next and wr_bnext while armed, values that can only release
+   * the line); the interrupt reads it only while wr_armed = 1. */
   volatile uint8_t wr_armed;
   volatile uint8_t wr_cancel; /* task only: drop the armed key at the next message start */
   uint8_t wr_key;    /* byte driven, MSB first */
   uint8_t wr_cycle;  /* first low phase of the slot (0 = module byte 0) */
-  uint8_t wr_byte;   /* module byte index of the slot */
+  uint8_t wr_wrote;  /* frame.wrote for this arm: KB_FRAME_WROTE | gen << 5 | slot byte */
   uint8_t wr_cmd_a;  /* commands whose slot qualifies (cycle > 0) */
   uint8_t wr_cmd_b;
   uint8_t wr_bfirst; /* alarm slot: drive value of the key's bit 7 */
@@ -120,6 +126,7 @@ typedef struct kb_link_s {
   uint8_t wr_primed; /* a panel sample saw the armed key (wr_bnext valid) */
   uint8_t wr_next;  /* drive value for the next falling edge in a message */
   uint8_t wr_bnext; /* drive value if the next falling edge starts a message */
+  uint8_t wr_gen;   /* task only: generation of the next arm (0..3) */
   /* task-side connection tracking */
   uint8_t connected;
   uint32_t tick_messages;
@@ -142,7 +149,10 @@ void kb_link_init(kb_link_t *l);
  * valid (and its contents untouched) until kb_link_pop(). */
 const kb_frame_t *kb_link_peek(kb_link_t *l);
 
-/* Releases the frame returned by kb_link_peek(). */
+/* Releases the frame returned by kb_link_peek(). A frame whose `wrote` is set
+ * has its slot's module byte (the echo of the key the link wrote, possibly a
+ * digit of an access code) overwritten with 0xFF here: whoever needs the echo
+ * reads it before the pop. */
 void kb_link_pop(kb_link_t *l);
 
 /* Applies the disconnected rule at task time now_us (same clock as the
@@ -170,7 +180,8 @@ void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out);
  * in the named slot of the next qualifying message(s) and disarms itself.
  * Hand-over: plain single-writer fields and KB_BARRIER, no atomics.
  *
- * Slots: module byte n >= 2 is low phases 8n-7 .. 8n (byte 2 = 9..16), in
+ * Slots: module byte n >= 2 is low phases 8n-7 .. 8n (byte 2 = 9..16, see
+ * kb_link_slot_cycle()), in
  * messages whose command byte is cmd_a or cmd_b (e.g. 0x05 and 0x0A for
  * partitions 1-4, 0x1B twice for 5-8). Module byte 0 (slot_byte = 0, the
  * alarm keys) is low phases 0..7 of any message, starting with the first
@@ -180,18 +191,34 @@ void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out);
  * one, which should be the panel's 0x1C).
  *
  * For every message in which the link drove the first bit of the slot,
- * the published frame carries wrote = KB_FRAME_WROTE | slot_byte; its module
- * bytes are the echo (what the bus read in those low phases). A message that
- * ends inside the slot does not count: the key is driven again in the next
- * qualifying message. */
+ * the published frame carries wrote = kb_link_write_tag() of that arm
+ * (KB_FRAME_WROTE | gen << 5 | slot_byte, gen counting arms modulo 4); its
+ * module bytes are the echo (what the bus read in those low phases). A
+ * consumer matches the whole tag, not just the flag: a key of an earlier arm
+ * can still be finishing (a cancel does not stop a slot being driven), and
+ * its frame must not be taken for the next key's. A message that ends inside
+ * the slot does not count: the key is driven again in the next qualifying
+ * message. */
+
+/* First low phase (clock cycle) of module byte slot_byte's slot: 0 for the
+ * alarm slot (byte 0), else 8 * slot_byte - 7 (byte 2 = cycle 9). The slot
+ * is complete once the frame has slot cycle + 8 module bits. */
+static inline uint8_t kb_link_slot_cycle(uint8_t slot_byte) {
+  return (uint8_t)(slot_byte == 0u ? 0u : 8u * slot_byte - 7u);
+}
 
 /* True while no key is armed: kb_link_write_arm() may be called. */
 bool kb_link_write_idle(const kb_link_t *l);
 
 /* Arms one key. Refused (false) when a key is armed, slot_byte is 1 or
- * >= KB_FRAME_BYTES, or messages is 0. */
+ * >= KB_FRAME_BYTES, or messages is 0. Each accepted arm starts a new
+ * generation (modulo 4; the first arm after kb_link_init() is generation 0). */
 KB_MUST_CHECK bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
                                      uint8_t cmd_b, uint8_t messages);
+
+/* The `wrote` value that frames carrying the key of the last accepted arm
+ * have: KB_FRAME_WROTE | generation << 5 | slot_byte. 0 before any arm. */
+uint8_t kb_link_write_tag(const kb_link_t *l);
 
 /* Asks the interrupt to drop the armed key at the start of the next message
  * (a key already being driven is finished first). The path is idle again
@@ -202,6 +229,19 @@ void kb_link_write_cancel(kb_link_t *l);
 /* Clears the key byte left in the write configuration (it may be a digit of
  * an access code). No effect while a key is armed. */
 void kb_link_write_wipe(kb_link_t *l);
+
+/* Cancel for a key that must not stay in the link (a digit of an access
+ * code, or a bus that went away: with no clock a cancel is never taken and
+ * the path stays armed). While armed: replaces the key byte with 0xFF (all
+ * bits released: an interrupt racing with it can only release the line,
+ * never pull it low), clears the drive values already planned for the next
+ * edge, and asks for the cancel as kb_link_write_cancel() does. No edge after
+ * the call pulls the line low (the rest of a slot being driven reads 1s, so
+ * the panel may read another key there: use it for secrets, not for every
+ * cancel). The path stays armed until the interrupt takes the cancel (or
+ * finishes the slot), then kb_link_write_wipe() clears the 0xFF. While idle:
+ * as kb_link_write_wipe(). */
+void kb_link_write_abort(kb_link_t *l);
 
 /* ------------------------------------------------------- Interrupt API */
 

@@ -6,11 +6,12 @@
  * The queue is a ring of KB_KEYS_QUEUE requests; q[head] is the active one.
  * Its states:
  *   START   just became active: remember the partition's status
- *   SYNC    wait for the engine's start-up gate; early generation + 3/4: invalid
+ *   SYNC    wait for the engine's start-up gate; early generation + 3..8: invalid
  *   NEXT    choose what the next character needs (key, `@`, end)
  *   PROMPT  `@`: wait for status 0x9F, then type the code; else skip it
  *   ARM     hand the key to the link once its write path is idle
- *   WRITE   wait for the frame that carries the key (frame.wrote), echo check
+ *   WRITE   wait for the frame that carries the key (frame.wrote equal to the
+ *           arm's tag: generation and slot), echo check
  *   STAR    after `*`: wait for status 0x9E / 0xB8
  *   SETTLE  after the last key: watch for a rejection status, then done
  * All times are differences of the caller's 32-bit microsecond clock.
@@ -37,8 +38,10 @@ enum { ST_START = 0, ST_SYNC, ST_NEXT, ST_PROMPT, ST_ARM, ST_WRITE, ST_STAR, ST_
 /* ------------------------------------------------------------ alphabet */
 
 uint8_t kb_keys_code(char c) {
-  static const uint8_t digits[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
-  if (c >= '0' && c <= '9') return digits[c - '0'];
+  if (c >= '0' && c <= '9') { /* notes §4.2: key number in bits 7-2, 2-bit check below */
+    unsigned d = (unsigned)(c - '0');
+    return (uint8_t)((d << 2) | (((d >> 2) + (d & 3u)) & 3u));
+  }
   if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
   switch (c) {
     case '*': return 0x28;
@@ -108,7 +111,11 @@ static void note_end(kb_keys_t *k, const kb_keys_req_t *r, uint8_t result, uint8
 
 /* Ends request q[head]: history, note, secret wiped, slot freed. The link's
  * key in flight (if any) is cancelled and its copy of the key wiped once it
- * is idle. */
+ * is idle. A code digit in flight, or any key when the bus went away (no
+ * clock: the cancel would wait, armed, with the key in the link), is aborted
+ * instead: the link's key becomes 0xFF at once. Other keys are only
+ * cancelled: a slot the interrupt is already driving is finished whole
+ * (released bits would read 1 and turn the key into another one). */
 static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status) {
   kb_keys_req_t *r = &k->q[k->head];
   kb_keys_hist_t *h = &k->hist[k->hist_next];
@@ -120,7 +127,10 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status) 
   k->hist_next = (uint8_t)((k->hist_next + 1u) % KB_KEYS_HISTORY);
   note_end(k, r, result, status);
   if (l) {
-    kb_link_write_cancel(l);
+    if (result == KB_KEYS_DISCONNECTED || (r->state == ST_WRITE && (r->flags & F_CODE)))
+      kb_link_write_abort(l);
+    else
+      kb_link_write_cancel(l);
     k->wipe_link = 1;
   }
   wipe(r, sizeof *r);
@@ -139,13 +149,18 @@ static uint8_t slot_byte(uint8_t partition) {
   return bytes[(partition - 1u) & 3u];
 }
 
-/* A frame that carries the key in flight (WRITE state). Returns true when
- * the request moved on. */
-static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_frame_t *f) {
-  uint8_t byte = KB_FRAME_WROTE_BYTE(f->wrote);
-  uint8_t need = (uint8_t)(byte == 0u ? 8u : 8u * byte + 1u); /* module bits covering the slot */
+/* A frame in the WRITE state. Only a frame that carries the key of this
+ * request's own arm counts (wrote = the arm's tag: same generation and slot):
+ * the previous request's key may still have been finishing in the message
+ * during which this one was armed, and a stale `wrote` (ring overflow) may
+ * name an earlier arm. Returns true when the request moved on. */
+static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_frame_t *f,
+                       uint32_t now_us) {
+  uint8_t byte = KB_FRAME_WROTE_BYTE(r->tag);
+  uint8_t cycle = kb_link_slot_cycle(byte);
   kb_keys_note_t n;
-  if (f->module_bits < need) return false; /* cut short: the link writes it again */
+  if (f->wrote != r->tag) return false; /* not this arm's key */
+  if (f->module_bits < cycle + 8u) return false; /* cut short: the link writes it again */
   if (f->module[byte] != r->key) {
     end_req(k, l, KB_KEYS_COLLIDED, 0);
     return true;
@@ -164,7 +179,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_fr
     n.index = r->typed;
     n.key = (r->flags & F_CODE) ? 0u : r->key;
     n.slot_byte = byte;
-    n.slot_cycle = (uint8_t)(byte == 0u ? 0u : 8u * byte - 7u);
+    n.slot_cycle = cycle;
     n.t_due_us = r->t_due_us;
     n.t_frame_us = f->t_start_us;
     k->cb(k->cb_ctx, &n);
@@ -179,7 +194,12 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_fr
   } else {
     r->pos++;
   }
-  r->state = (r->flags & F_STAR) ? ST_STAR : ST_NEXT;
+  if (r->flags & F_STAR) {
+    r->t_us = now_us; /* the `*` wait counts from the panel's acceptance */
+    r->state = ST_STAR;
+  } else {
+    r->state = ST_NEXT;
+  }
   return true;
 }
 
@@ -207,7 +227,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         }
         return false;
       }
-      if (e->status.early && (r->partition == 3u || r->partition == 4u)) {
+      if (e->status.early && r->partition > 2u) { /* no slot (3/4) nor 0x1B (5-8) */
         end_req(k, l, KB_KEYS_INVALID, 0);
         return true;
       }
@@ -251,6 +271,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
           ok = kb_link_write_arm(l, key, slot_byte(r->partition), a, b, 1);
         }
         if (ok) {
+          r->tag = kb_link_write_tag(l);
           if (key == KEY_STAR && !(r->flags & F_CODE) && st < 0x9Eu) r->flags |= F_STAR;
           r->key = key;
           r->t_due_us = now_us;
@@ -266,7 +287,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       return false;
     }
     case ST_WRITE:
-      if (f && f->wrote && on_written(k, r, l, f)) return true;
+      if (f && f->wrote && on_written(k, r, l, f, now_us)) return true;
       if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
         end_req(k, l, fail, 0);
         return true;
@@ -321,8 +342,7 @@ kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partiti
   kb_keys_err_t err;
   KB_ASSERT(k != NULL);
   if (partition < 1u || partition > KB_MAX_PARTITIONS) return KB_KEYS_ERR_PARTITION;
-  if (e && e->status.synced && e->status.early && (partition == 3u || partition == 4u))
-    return KB_KEYS_ERR_PARTITION;
+  if (e && e->status.synced && e->status.early && partition > 2u) return KB_KEYS_ERR_PARTITION;
   if (!keys) return KB_KEYS_ERR_KEY;
   for (n = 0; keys[n]; n++) {
     if (n == KB_KEYS_MAX) return KB_KEYS_ERR_KEY;
@@ -391,7 +411,7 @@ kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t parti
   if (err != KB_KEYS_OK) return err;
   if (!code_len) return KB_KEYS_ERR_CODE;
   if (!e || !e->status.synced) return KB_KEYS_ERR_NOT_READY;
-  if (e->status.early && (partition == 3u || partition == 4u)) return KB_KEYS_ERR_PARTITION;
+  if (e->status.early && partition > 2u) return KB_KEYS_ERR_PARTITION;
   if (!e->status.part[partition - 1u].ready) return KB_KEYS_ERR_NOT_READY;
   memcpy(s, "*6@1", 4);
   put2(s + 4, hour);

@@ -26,7 +26,10 @@
 #define RING_SLOTS (KB_FRAME_RING + 1)
 
 /* The boundary path is the worst interrupt call: keep it free of call
- * overhead even though kb_link_finish() shares it. */
+ * overhead even though kb_link_finish() shares it. The inline helpers of the
+ * interrupt side are KB_ISR_FN as well, so that a compiler that does not
+ * inline them still places them where the interrupt can run them (IRAM on
+ * ESP-IDF). */
 #if defined(__GNUC__) || defined(__clang__)
 #define LINK_INLINE static inline __attribute__((always_inline))
 #define LINK_NOINLINE static __attribute__((noinline))
@@ -39,7 +42,7 @@
 
 /* Starts capturing a message into l->cur (= slot[head]); in_msg = 0 for the
  * unpublished capture before the first boundary. */
-LINK_INLINE void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_msg) {
+LINK_INLINE KB_ISR_FN void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_msg) {
   kb_frame_t *f = l->cur;
   f->t_start_us = now_us;
   f->module_seen = 0;
@@ -55,7 +58,7 @@ LINK_INLINE void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_msg) {
 }
 
 /* Ends the message in slot[head]: runt, overflow or published frame. */
-LINK_INLINE void link_publish(kb_link_t *l) {
+LINK_INLINE KB_ISR_FN void link_publish(kb_link_t *l) {
   kb_frame_t *f = l->cur;
   uint8_t next, tail;
   int waiting;
@@ -104,7 +107,7 @@ KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t n
  * phase of this message (wr_next) and if it starts a new message (wr_bnext),
  * so that the edge itself only returns a byte. c = panel bits read = index of
  * the next low phase; acc's low byte is the command byte when c == 8. */
-LINK_INLINE void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
+LINK_INLINE KB_ISR_FN void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
   uint32_t k;
   uint8_t go;
   if (c == 1u) { /* a message began at the last boundary */
@@ -119,7 +122,7 @@ LINK_INLINE void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
      * before it had seen the key */
     go = (uint8_t)(l->wr_primed & (l->wr_cycle == 0u));
     l->wr_go = go;
-    l->cur->wrote = (uint8_t)(go << 7);
+    l->cur->wrote = (uint8_t)(l->wr_wrote & (uint8_t)(0u - go));
   } else if (c == 8u && l->wr_cycle != 0u) { /* the command byte is complete */
     uint8_t cmd = (uint8_t)acc;
     l->wr_go = (uint8_t)(cmd == l->wr_cmd_a || cmd == l->wr_cmd_b);
@@ -135,7 +138,7 @@ LINK_INLINE void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
   }
   if (k < 8u) {
     l->wr_next = (uint8_t)(((uint32_t)l->wr_key << k & 0x80u) == 0u);
-    if (k == 0u) l->cur->wrote = (uint8_t)(KB_FRAME_WROTE | l->wr_byte);
+    if (k == 0u) l->cur->wrote = l->wr_wrote; /* flag, generation, slot byte */
     return;
   }
   l->wr_next = 0;
@@ -214,11 +217,21 @@ const kb_frame_t *kb_link_peek(kb_link_t *l) {
 }
 
 void kb_link_pop(kb_link_t *l) {
-  uint8_t tail;
+  kb_frame_t *f;
+  uint8_t tail, w;
   KB_ASSERT(l != NULL);
   tail = l->tail;
   if (tail == l->head) return;
-  l->slot[tail].wrote = 0; /* the interrupt sets it only in messages it writes in */
+  f = &l->slot[tail];
+  w = f->wrote;
+  if (w) {
+    /* the echo of the link's own key may be a digit of an access code: it
+     * does not stay in the ring until the slot is reused (the consumer has
+     * read it before the pop) */
+    uint8_t b = KB_FRAME_WROTE_BYTE(w);
+    if (b < KB_FRAME_BYTES) f->module[b] = 0xFF;
+    f->wrote = 0; /* the interrupt sets it only in messages it writes in */
+  }
   tail++;
   if (tail == RING_SLOTS) tail = 0;
   KB_BARRIER(); /* done reading the frame before handing the slot back */
@@ -276,8 +289,9 @@ bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd
   KB_BARRIER(); /* the interrupt's last stores before ours (it has disarmed) */
   l->wr_cancel = 0;
   l->wr_key = key;
-  l->wr_byte = slot_byte;
-  l->wr_cycle = (uint8_t)(slot_byte == 0u ? 0u : 8u * slot_byte - 7u);
+  l->wr_wrote = (uint8_t)(KB_FRAME_WROTE | (uint32_t)l->wr_gen << 5 | slot_byte);
+  l->wr_gen = (uint8_t)((l->wr_gen + 1u) & 3u);
+  l->wr_cycle = kb_link_slot_cycle(slot_byte);
   l->wr_cmd_a = cmd_a;
   l->wr_cmd_b = cmd_b;
   l->wr_bfirst = (uint8_t)(slot_byte == 0u && (key & 0x80u) == 0u);
@@ -291,6 +305,11 @@ bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd
   return true;
 }
 
+uint8_t kb_link_write_tag(const kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  return l->wr_wrote;
+}
+
 void kb_link_write_cancel(kb_link_t *l) {
   KB_ASSERT(l != NULL);
   if (l->wr_armed) l->wr_cancel = 1;
@@ -301,6 +320,27 @@ void kb_link_write_wipe(kb_link_t *l) {
   if (l->wr_armed) return;
   KB_BARRIER();
   *(volatile uint8_t *)&l->wr_key = 0;
+}
+
+void kb_link_write_abort(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (!l->wr_armed) {
+    kb_link_write_wipe(l);
+    return;
+  }
+  /* The interrupt may be driving the slot right now: each byte store is
+   * single-copy, and 0xFF / 0 only ever release the line. Key and boundary
+   * value first: a plan made after them drives nothing; then the plans
+   * already made for the next edge (in-message and boundary) are cleared, so
+   * that no edge after this call pulls the line low. If the interrupt
+   * disarms meanwhile, the next arm rewrites all of them and the cancel. */
+  *(volatile uint8_t *)&l->wr_key = 0xFF;
+  *(volatile uint8_t *)&l->wr_bfirst = 0;
+  KB_BARRIER();
+  *(volatile uint8_t *)&l->wr_next = 0;
+  *(volatile uint8_t *)&l->wr_bnext = 0;
+  KB_BARRIER();
+  l->wr_cancel = 1;
 }
 
 void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out) {

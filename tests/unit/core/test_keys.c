@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "keybus/kb_decode.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
@@ -64,13 +65,18 @@ static int nsent;
 static int other_cycle = -1;
 static uint8_t other_cmd;
 
-/* notes */
+/* the task also runs at these cycles of every message (-1 = none): a port's
+ * periodic step can fall anywhere in a message */
+static int task_at[2] = {-1, -1};
+
+/* notes, and the bus time at which each was reported */
 static kb_keys_note_t notes[64];
+static uint32_t note_t[64];
 static int nnotes;
 
 static void on_note(void *ctx, const kb_keys_note_t *n) {
   (void)ctx;
-  if (nnotes < 64) notes[nnotes++] = *n;
+  if (nnotes < 64) note_t[nnotes] = T, notes[nnotes++] = *n;
 }
 
 static void rig_init(void) {
@@ -95,6 +101,7 @@ static void rig_init(void) {
   nalarm = 0;
   nsent = 0;
   other_cycle = -1;
+  task_at[0] = task_at[1] = -1;
   nnotes = 0;
 }
 
@@ -121,9 +128,8 @@ static void panel_key(int p, uint8_t key) {
     return;
   }
   if (*s == 0x9F) {
-    static const char digit_of[] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
     for (int d = 0; d < 10; d++)
-      if (digit_of[d] == key && code_n < 6) code_buf[code_n++] = (char)('0' + d);
+      if (kb_keys_code((char)('0' + d)) == key && code_n < 6) code_buf[code_n++] = (char)('0' + d);
     if (code_n == 4) {
       int ok = !memcmp(code_buf, "1234", 4);
       *s = ok ? (six_menu ? 0xA9 : 0x08) : 0x8F;
@@ -203,7 +209,7 @@ static void clock_msg(const uint8_t *b, int nbytes) {
     KT_EQ(kb_link_edge(&L, true, T + 500u), KB_LINK_WRITE_RELEASE);
     kb_link_sample(&L, true, c < n ? pb[c] : 1);
     T += 1000u;
-    if (c == 0) task();
+    if (c == 0 || c == task_at[0] || c == task_at[1]) task();
   }
   T += 5000u; /* idle gap */
   /* the panel reads byte 0 live: an alarm key is answered with 0x1C next */
@@ -765,6 +771,183 @@ static void test_results_and_history(void) {
   KT_EQ(info.accepted, 0);
 }
 
+
+/* ------------------------------------------- regressions (code review) */
+
+/* Defect: the next request could take the previous request's echo as its
+ * own. A ("1", partition 1) times out at cycle 12 of the 0x05 whose slot
+ * (cycles 9..16) the interrupt is driving: the cancel does not stop it, the
+ * slot is finished and the path disarmed; a task step at cycle 30 arms B; the
+ * published 0x05 carries A's `wrote`. B must wait for its own key's frame. */
+static void stale_echo_case(const char *b_keys, uint8_t b_code) {
+  uint16_t a, b;
+  rig_init();
+  send_1b = 0;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, b_keys, NULL, T, &b), KB_KEYS_OK);
+  only_other = 1; /* 0x11 only: A stays armed, waiting for a 0x05 */
+  round_();
+  KT_CHECK(!kb_link_write_idle(&L));
+  uint32_t deadline = K.q[K.head].t_us + 1000u * KB_KEYS_KEY_MS;
+  while (T + 60000u + 13000u < deadline) round_();
+  KT_CHECK(T + 13000u <= deadline);
+  T = deadline - 13000u; /* the task step at cycle 12 of the next message sees the deadline */
+  task_at[0] = 12;
+  task_at[1] = 30;
+  int from = nsent;
+  status_msgs(); /* one 0x05 */
+  task_at[0] = task_at[1] = -1;
+  KT_EQ(nsent, from + 1);
+  KT_EQ(sent[from].bits[2], 0x05); /* A's key went out whole */
+  KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_TIMED_OUT);
+  KT_EQ(kb_keys_result(&K, b, NULL), KB_KEYS_PENDING);
+  KT_CHECK(!kb_link_write_idle(&L)); /* B armed during that message */
+  only_other = 0;
+  KT_EQ(run_until_end(b, 40), KB_KEYS_DONE);
+  kb_keys_info_t info;
+  kb_keys_result(&K, b, &info);
+  KT_EQ(info.accepted, 1);
+  /* B's key reached the panel in a 0x05 of its own */
+  KT_EQ(nkeylog[1], 2);
+  KT_EQ(keylog[1][0], 0x05);
+  KT_EQ(keylog[1][1], b_code);
+  int written = 0;
+  for (int i = from; i < nsent; i++) written += sent[i].pulls != 0;
+  KT_EQ(written, 2);
+}
+
+static void test_next_request_takes_previous_echo(void) {
+  stale_echo_case("2", 0x0A); /* was COLLIDED */
+  stale_echo_case("1", 0x05); /* was DONE on A's echo, B never typed */
+}
+
+/* Defect: an access-code digit stayed in the link after DISCONNECTED (no
+ * clock: the cancel is never taken, the path stays armed, the wipe refuses). */
+static void test_code_digit_left_in_link_after_disconnect(void) {
+  uint16_t a;
+  rig_init();
+  st[0] = 0x9F; /* the panel asks for the code */
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "7391", T, &a), KB_KEYS_OK);
+  task(); /* the first digit is armed */
+  KT_CHECK(!kb_link_write_idle(&L));
+  KT_EQ(L.wr_key, 0x1C);
+  stopped = 1; /* the bus goes away */
+  run_rounds(40);
+  KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
+  KT_CHECK(!kb_link_write_idle(&L)); /* no clock: still armed */
+  KT_EQ(L.wr_key, 0xFF);             /* but the digit is gone: all bits released */
+  KT_EQ(L.wr_bfirst, 0);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+  stopped = 0;
+  int from = nsent;
+  run_rounds(2);
+  KT_CHECK(kb_link_write_idle(&L));
+  KT_EQ(L.wr_key, 0);
+  for (int i = from; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
+  KT_EQ(nkeylog[1], 0);
+}
+
+/* Defect: the echo of every typed code digit stayed in the frame ring
+ * (slot[].module[slot byte]) until that ring slot was reused. */
+static void test_code_echo_left_in_ring(void) {
+  static const uint8_t digit[4] = {0x05, 0x0A, 0x0F, 0x11}; /* "1234" */
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  for (int i = 0; i < 200; i++) {
+    kb_keys_result(&K, id, &info);
+    if (info.code_typed) break;
+    round_();
+  }
+  KT_EQ(info.code_typed, 1);
+  KT_EQ(nkeylog[1], 5);
+  for (int s = 0; s < KB_FRAME_RING + 1; s++) {
+    if (s == L.head) continue; /* the message being captured */
+    KT_EQ(L.slot[s].wrote, 0);
+    for (int d = 0; d < 4; d++) KT_CHECK(L.slot[s].module[2] != digit[d]);
+  }
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+}
+
+/* Defect: the `*` wait counted from when the `*` became due, not from its
+ * acceptance: a `*` that waited for its slot got less than KB_KEYS_STAR_MS. */
+static void test_star_wait_shorter_than_documented(void) {
+  uint16_t id;
+  rig_init();
+  star_reply = 0; /* the panel never shows 0x9E */
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  only_other = 1; /* no status message for ~1.1 s: the `*` waits for its slot */
+  run_rounds(20);
+  only_other = 0;
+  KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
+  int key = -1, end = -1;
+  for (int i = 0; i < nnotes; i++) {
+    if (notes[i].type == KB_KEYS_NOTE_KEY && key < 0) key = i;
+    if (notes[i].type == KB_KEYS_NOTE_END) end = i;
+  }
+  KT_CHECK(key >= 0 && end > key);
+  if (key < 0 || end < 0) return;
+  KT_EQ(notes[key].key, 0x28);
+  KT_CHECK(notes[key].t_frame_us - notes[key].t_due_us > 1000000u); /* it did wait */
+  uint32_t waited = note_t[end] - note_t[key];
+  KT_CHECK(waited >= 1000u * KB_KEYS_STAR_MS);
+  KT_CHECK(waited < 1000u * KB_KEYS_STAR_MS + 500000u);
+}
+
+/* Defect: partitions 5-8 were not refused on an early-generation panel (no
+ * 0x1B): they could never get a slot and ended TIMED_OUT. */
+static void test_early_generation_partitions_5_8(void) {
+  uint16_t id5;
+  rig_init();
+  early = 1;
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &id5), KB_KEYS_OK); /* not synced yet */
+  KT_EQ(run_until_end(id5, 40), KB_KEYS_INVALID);
+  KT_CHECK(E.status.early);
+  for (uint8_t p = 3; p <= 8; p++) {
+    KT_EQ(kb_keys_submit(&K, &E, p, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
+    KT_EQ(kb_keys_set_time(&K, &E, p, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+  }
+  KT_EQ(kb_keys_pending(&K), 0);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, NULL), KB_KEYS_OK);
+  for (int p = 3; p <= 8; p++) KT_EQ(nkeylog[p], 0);
+}
+
+/* Defect: KB_KEYS_MAX said set time needs 21 characters with a 6-digit code
+ * and allowed 8: the request is 15 characters whatever the code (the code is
+ * kept apart, behind the `@`), and the minimum is now 15. */
+static void test_keys_max_set_time_length(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_CHECK(KB_KEYS_MAX >= 15);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(K.q[K.head].n, 15);
+  KT_EQ(K.q[K.head].code_len, 6);
+}
+
+/* Defect: the digit key codes were a second table next to
+ * kb_decode_key_is_digit(); kb_keys_code() derives them (notes §4.2) and both
+ * agree on exactly the ten digits. */
+static void test_digit_codes_duplicated(void) {
+  static const uint8_t notes42[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+  for (int d = 0; d < 10; d++) {
+    uint8_t c = kb_keys_code((char)('0' + d));
+    KT_EQ(c, notes42[d]);
+    KT_CHECK(kb_decode_key_is_digit(c));
+  }
+  for (const char *c = "*#swncrxb<>[]{}fap"; *c; c++)
+    KT_CHECK(!kb_decode_key_is_digit(kb_keys_code(*c)));
+  int n = 0;
+  for (unsigned v = 0; v < 256; v++) n += kb_decode_key_is_digit((uint8_t)v);
+  KT_EQ(n, 10);
+}
+
 KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(test_not_before_sync),
         KT_CASE(test_not_before_sync_times_out), KT_CASE(test_star_waits_for_9e),
         KT_CASE(test_star_waits_for_b8), KT_CASE(test_star_wait_times_out),
@@ -779,4 +962,10 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_disconnected), KT_CASE(test_disconnected_while_writing),
         KT_CASE(test_key_times_out_without_slot), KT_CASE(test_consecutive_status_messages),
         KT_CASE(test_set_time_sequence), KT_CASE(test_set_time_guards),
-        KT_CASE(quirk_set_time_checks_its_own_partition), KT_CASE(test_results_and_history))
+        KT_CASE(quirk_set_time_checks_its_own_partition), KT_CASE(test_results_and_history),
+        KT_CASE(test_next_request_takes_previous_echo),
+        KT_CASE(test_code_digit_left_in_link_after_disconnect),
+        KT_CASE(test_code_echo_left_in_ring),
+        KT_CASE(test_star_wait_shorter_than_documented),
+        KT_CASE(test_early_generation_partitions_5_8), KT_CASE(test_keys_max_set_time_length),
+        KT_CASE(test_digit_codes_duplicated))

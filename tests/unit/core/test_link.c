@@ -21,10 +21,12 @@ typedef struct {
 } bus_t;
 
 static bus_t bus; /* kb_link_t is large for a test stack frame; one at a time */
+static int abort_at = -1; /* wsend(): kb_link_write_abort() after this cycle's panel sample */
 
 /* Clock idles high from t0; the first message starts gap_us later. */
 static void bus_init(uint32_t t0, uint32_t gap_us) {
   kb_link_init(&bus.l);
+  abort_at = -1;
   KT_EQ(kb_link_edge(&bus.l, true, t0), KB_LINK_WRITE_RELEASE);
   bus.t = t0 + gap_us;
 }
@@ -501,6 +503,7 @@ static int wsend(const uint8_t *panel, int nbytes, const uint8_t *other, uint8_t
     kb_link_sample(&bus.l, false, !pull && (!other || c >= n || ob[c]));
     KT_EQ(kb_link_edge(&bus.l, true, bus.t + 500u), KB_LINK_WRITE_RELEASE);
     kb_link_sample(&bus.l, true, c < n ? pb[c] : 1);
+    if (c == abort_at) kb_link_write_abort(&bus.l);
     bus.t += c == n ? 5500u : 1000u;
   }
   return n;
@@ -702,6 +705,106 @@ static void test_finish_ring_edges(void) {
   KT_EQ(stats().high_water, KB_FRAME_RING);
 }
 
+
+/* ------------------------------------------- regressions (code review) */
+
+/* Defect (next request took the previous request's echo): every arm has a
+ * generation (modulo 4) that the interrupt puts into frame.wrote next to the
+ * slot byte; the byte keeps its meaning for the engine. */
+static void test_write_previous_echo_generation(void) {
+  static const uint8_t bytes[5] = {2, 3, 8, 9, 2};
+  bus_init(0u, 2000u);
+  KT_EQ(kb_link_write_tag(&bus.l), 0);
+  for (int i = 0; i < 6; i++) {
+    uint8_t b = i < 5 ? bytes[i] : 0;
+    KT_CHECK(kb_link_write_arm(&bus.l, 0x16, b, 0x05, 0x0A, 1));
+    uint8_t tag = kb_link_write_tag(&bus.l);
+    KT_EQ(tag, KB_FRAME_WROTE | (i & 3) << 5 | b);
+    wsend(st27, 8, NULL, NULL); /* primes the alarm slot (i = 5) */
+    wsend(st05, 10, NULL, NULL);
+    KT_CHECK(kb_link_write_idle(&bus.l));
+    const kb_frame_t *f;
+    int seen = 0;
+    boundary();
+    while ((f = kb_link_peek(&bus.l)) != NULL) {
+      if (f->wrote) {
+        seen++;
+        KT_EQ(f->wrote, tag);
+        KT_EQ(KB_FRAME_WROTE_GEN(f->wrote), i & 3);
+        KT_EQ(KB_FRAME_WROTE_BYTE(f->wrote), b);
+        KT_EQ(f->module[b], 0x16);
+      }
+      kb_link_pop(&bus.l);
+    }
+    KT_EQ(seen, 1);
+  }
+}
+
+/* Defect (code digit left in the link): kb_link_write_abort() replaces the
+ * key with 0xFF at once, so that nothing can pull the line low any more,
+ * and asks for the cancel; while idle it wipes. */
+static void test_write_code_digit_left_armed(void) {
+  uint8_t pulls[MAX_BITS];
+  bus_init(0u, 2000u);
+  /* no clock: the path stays armed, but the key is gone */
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x1C, 2, 0x05, 0x0A, 1));
+  kb_link_write_abort(&bus.l);
+  KT_CHECK(!kb_link_write_idle(&bus.l));
+  KT_EQ(bus.l.wr_key, 0xFF);
+  KT_EQ(bus.l.wr_cancel, 1);
+  int n = wsend(st05, 10, NULL, pulls); /* the clock comes back: cancel taken */
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  kb_link_write_wipe(&bus.l);
+  KT_EQ(bus.l.wr_key, 0);
+  /* inside the slot being driven: the rest of it is released */
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x05, 0x0A, 1));
+  abort_at = 11; /* after the plan for cycle 12: that plan is cleared too */
+  n = wsend(st05, 10, NULL, pulls);
+  abort_at = -1;
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], c >= 9 && c <= 11);
+  KT_CHECK(kb_link_write_idle(&bus.l)); /* the slot ended the write */
+  KT_EQ(bus.l.wr_key, 0xFF);
+  /* alarm slot: a key whose bit 7 is 0 is driven by a boundary; not once aborted */
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1));
+  wsend(st27, 8, NULL, NULL); /* primes */
+  kb_link_write_abort(&bus.l);
+  n = wsend(st27, 8, NULL, pulls); /* its boundary bit was planned: cleared */
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  /* idle: the abort wipes */
+  kb_link_write_abort(&bus.l);
+  KT_EQ(bus.l.wr_key, 0);
+}
+
+/* Defect (code echo left in the ring): pop overwrites the written slot's
+ * module byte with 0xFF (after the consumer has read the echo). */
+static void test_write_echo_left_in_ring(void) {
+  bus_init(0u, 2000u);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x11, 3, 0x05, 0x0A, 1));
+  wsend(st05, 10, NULL, NULL);
+  uint8_t idx = bus.l.tail;
+  const kb_frame_t *f = next_frame();
+  KT_CHECK(f == &bus.l.slot[idx]);
+  KT_EQ(f->module[3], 0x11); /* readable until the pop */
+  KT_EQ(f->module[2], 0xFF);
+  kb_link_pop(&bus.l);
+  KT_EQ(bus.l.slot[idx].module[3], 0xFF);
+  KT_EQ(bus.l.slot[idx].wrote, 0);
+  for (int i = 0; i < KB_FRAME_RING + 1; i++)
+    for (int b = 0; b < KB_FRAME_BYTES; b++) KT_CHECK(bus.l.slot[i].module[b] != 0x11);
+}
+
+/* Defect (8n-7 in two places): one helper gives a slot's first cycle. */
+static void test_slot_cycle_duplicated(void) {
+  KT_EQ(kb_link_slot_cycle(0), 0);
+  KT_EQ(kb_link_slot_cycle(2), 9);
+  KT_EQ(kb_link_slot_cycle(3), 17);
+  KT_EQ(kb_link_slot_cycle(8), 57);
+  KT_EQ(kb_link_slot_cycle(9), 65);
+  KT_EQ(kb_link_slot_cycle(KB_FRAME_BYTES - 1), 8 * (KB_FRAME_BYTES - 1) - 7);
+}
+
 KT_MAIN(KT_CASE(test_bytes_6), KT_CASE(test_bytes_10), KT_CASE(test_bytes_15),
         KT_CASE(test_stop_bit_alone_in_byte_1), KT_CASE(test_trailing_bits_counted),
         KT_CASE(test_0x11_not_byte_aligned), KT_CASE(test_cap_16_bytes),
@@ -713,4 +816,6 @@ KT_MAIN(KT_CASE(test_bytes_6), KT_CASE(test_bytes_10), KT_CASE(test_bytes_15),
         KT_CASE(test_finish_ring_edges), KT_CASE(test_write_arm_refusals),
         KT_CASE(test_write_slot_bits), KT_CASE(test_write_every_slot_and_echo),
         KT_CASE(test_write_alarm_two_messages), KT_CASE(test_write_boundary_bit),
-        KT_CASE(test_write_cut_short_retried), KT_CASE(test_write_cancel), KT_CASE(test_quiet_us))
+        KT_CASE(test_write_cut_short_retried), KT_CASE(test_write_cancel), KT_CASE(test_quiet_us),
+        KT_CASE(test_write_previous_echo_generation), KT_CASE(test_write_code_digit_left_armed),
+        KT_CASE(test_write_echo_left_in_ring), KT_CASE(test_slot_cycle_duplicated))
