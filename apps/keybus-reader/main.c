@@ -312,7 +312,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   out_t *o = ctx;
   char ts[64], text[256];
   if (o->mode != MODE_STATUS) return;
-  if (ev->type == KB_EV_FRAME_ERROR || ev->type == KB_EV_NOISE || ev->type == KB_EV_KEY) return;
+  if (!kb_text_event_is_change(ev)) return;
   fmt_time(o->cur, ts, sizeof ts);
   kb_text_event(ev, text, sizeof text);
   printf("%s %s\n", ts, text);

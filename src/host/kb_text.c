@@ -540,6 +540,19 @@ size_t kb_text_frame(const kb_decoded_t *d, const uint8_t *b, char *buf, size_t 
 static const char *const armed_names[] = {"disarmed", "armed stay", "armed away"};
 static const char *const exit_names[] = {"", "stay", "away", "no entry delay"};
 
+int kb_text_event_is_change(const kb_event_t *ev) {
+  switch (ev->type) {
+    case KB_EV_FRAME_ERROR:
+    case KB_EV_NOISE:
+    case KB_EV_KEY:
+      return 0;
+    case KB_EV_PARTITION:
+      return !kb_text_part_disabled(ev->status);
+    default:
+      return 1;
+  }
+}
+
 size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
   sb_t s = sb_make(buf, n);
   unsigned p = ev->partition;

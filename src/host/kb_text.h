@@ -42,6 +42,11 @@ size_t kb_text_label(const kb_decoded_t *d, char *buf, size_t n);
  * leaves to the host (beeps, tones, flashing lights, enabled zones...). */
 size_t kb_text_frame(const kb_decoded_t *d, const uint8_t *b, char *buf, size_t n);
 
+/* True for the events that are changes of the panel's state worth a status
+ * line: not frame errors, noise rejections or key presses, and not the raw
+ * bytes of a partition that is not in use (its "disabled" event says it). */
+int kb_text_event_is_change(const kb_event_t *ev);
+
 /* One line for a status change (keybus-reader --status). */
 size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n);
 

@@ -878,7 +878,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
     x->number = ev->number;
     x->t = r->now;
   }
-  if (ev->type == KB_EV_FRAME_ERROR || ev->type == KB_EV_NOISE || ev->type == KB_EV_KEY) return;
+  if (!kb_text_event_is_change(ev)) return;
   kb_text_event(ev, text, sizeof text);
   say(r, false, "%s", text);
 }
