@@ -233,6 +233,10 @@ void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms);
 /* Keybus connected/disconnected (from kb_link_tick() or a log's own lines). */
 void kb_engine_connected(kb_engine_t *e, bool connected, uint32_t t_ms);
 
+/* Age of the last valid frame at caller time now_ms (health: "last frame
+ * age"); UINT32_MAX when no valid frame has been seen. */
+uint32_t kb_engine_frame_age_ms(const kb_engine_t *e, uint32_t now_ms);
+
 /* Copies the link's overflow count and high-water mark into the health. */
 void kb_engine_link_stats(kb_engine_t *e, const kb_link_stats_t *s);
 

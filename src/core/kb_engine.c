@@ -672,6 +672,11 @@ void kb_engine_connected(kb_engine_t *e, bool connected, uint32_t t_ms) {
   emit_simple(e, KB_EV_CONNECTED, 0, connected, 0, 0, t_ms);
 }
 
+uint32_t kb_engine_frame_age_ms(const kb_engine_t *e, uint32_t now_ms) {
+  if (!e->health.has_frame) return UINT32_MAX;
+  return now_ms - e->health.last_frame_ms; /* modulo 2^32, like the caller's clock */
+}
+
 void kb_engine_link_stats(kb_engine_t *e, const kb_link_stats_t *s) {
   e->health.ring_overflows = s->overflows;
   e->health.ring_high_water = s->high_water;

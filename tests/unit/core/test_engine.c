@@ -642,6 +642,7 @@ static void health_and_connection(void) {
   KT_EQ(eng.status.connected, 0); /* a bad frame proves nothing */
   feed("64 00 06 6A");
   KT_EQ(eng.status.connected, 1);
+  KT_EQ(kb_engine_frame_age_ms(&eng, 1000), 1000); /* last valid frame at t = 0 */
   ls.overflows = 3;
   ls.high_water = 16;
   kb_engine_link_stats(&eng, &ls);
@@ -649,6 +650,13 @@ static void health_and_connection(void) {
   KT_EQ(eng.health.ring_high_water, 16);
   KT_EQ(eng.health.frames, 3);
   KT_EQ(eng.health.frames_ok, 2);
+}
+
+static void frame_age(void) {
+  start(KB_INPUT_LOG);
+  KT_EQ(kb_engine_frame_age_ms(&eng, 5), UINT32_MAX); /* nothing seen yet */
+  (void)kb_engine_panel(&eng, (const uint8_t *)"\x64\x00\x06\x6A", 4, 25, 0, 0xFFFFFF00u, NULL);
+  KT_EQ(kb_engine_frame_age_ms(&eng, 0x100u), 0x200u); /* across the wrap */
 }
 
 static void module_before_sync_ignored(void) {
@@ -682,4 +690,4 @@ KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_gen
         KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_ready_follows_light_after_disarm),
         KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent), KT_CASE(module_data_of_bad_frame_ignored),
         KT_CASE(health_and_connection),
-        KT_CASE(module_before_sync_ignored))
+        KT_CASE(module_before_sync_ignored), KT_CASE(frame_age))
