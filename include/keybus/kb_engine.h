@@ -20,10 +20,17 @@
  *     frames continuously, so a changed byte is accepted once KB_FILTER_K
  *     status frames carry it, or at once when a checksummed 0x27/0x2D/
  *     0x34/0x3E received after the change first appeared agrees. A copy
- *     that differs (a corrupted one) neither counts nor resets the count;
- *     the change is dropped as noise when the committed value comes back
- *     twice in a row, and a third value replaces it once it repeats.
- *     Unconfirmed changes are never committed.
+ *     that differs (a corrupted one) neither counts nor resets the count:
+ *     up to three candidate values are counted side by side (a fourth
+ *     pushes out the one seen least recently), and all are dropped as noise
+ *     when the
+ *     committed value comes back twice in a row. Unconfirmed changes are
+ *     never committed.
+ *     Zones of 0x27/0x2D/0x34/0x3E (checksummed, but an additive checksum
+ *     misses a few multi-bit errors) are applied when the frame's partition
+ *     1-2 bytes agree with the 0x05 stream (committed or pending values);
+ *     otherwise they wait, a few status frames at most, for the 0x05 that
+ *     shows those bytes.
  *   - KB_INPUT_LOG (printed logs, which already dropped repeated status
  *     frames): the caller judges each status frame with one frame of
  *     lookahead (kb_filter_log_judge()) and passes the bytes to drop as noise
@@ -179,11 +186,14 @@ typedef struct {
 
 typedef void (*kb_event_cb)(void *ctx, const kb_event_t *ev);
 
-/* Live noise filter state of one status byte (internal). */
+/* Live noise filter state of one status byte (internal): up to three
+ * candidate values with their clean copies, most recently seen first, so
+ * that neither a value the panel has moved on from nor a corrupted copy can
+ * push a real change out. */
+#define KB_FILTER_SLOTS 3
 typedef struct {
-  uint8_t cand, n;    /* candidate value, clean copies seen (0 = none) */
-  uint8_t alt, alt_n; /* a third value seen while the candidate waits */
-  uint8_t back;       /* copies of the committed value seen while it waits */
+  uint8_t val[KB_FILTER_SLOTS], n[KB_FILTER_SLOTS]; /* n = 0: slot free */
+  uint8_t back; /* copies of the committed value while one waits */
 } kb_filter_byte_t;
 
 /* Engine state: public so firmware can place it statically; fields below
@@ -200,6 +210,14 @@ typedef struct kb_engine_s {
    * pending changes nothing and skips the decode */
   uint8_t last_status[2][10];
   uint8_t last_status_n[2];
+  /* live input: zones of 0x27/0x2D/0x34/0x3E (groups 0-3) whose partition
+   * bytes the 0x05 stream has not shown yet, held until it does */
+  struct {
+    uint8_t left;     /* 0 = none, else full 0x05 frames left to wait */
+    uint8_t zones;
+    uint8_t parts[4]; /* P1 lights, status, P2 lights, status */
+    uint8_t seen;     /* bit i: parts[i] shown by the 0x05 stream */
+  } zhold[4];
   uint8_t repeats[2]; /* quick repeats not yet counted into filt[].n */
   uint8_t room[2];    /* quick repeats allowed before one could commit */
   /* last panel event, to fold an 0xEB that repeats the 0xA5 before it */

@@ -14,6 +14,35 @@ bool kb_decode_key_is_digit(uint8_t code) {
   }
 }
 
+/* Frame lengths and checksums of the notes (§2.2, §2.4) as one table, read
+ * for every frame: an entry is the shortest length in the high nibble, the
+ * longest in the low one (0x00 = a command the notes do not describe); the
+ * commands without a checksum are listed in NO_CSUM. */
+#define L(a, b) (uint8_t)(((a) << 4) | (b))
+static const uint8_t cmd_len[256] = {
+    [0x05] = L(6, 10), [0x0A] = L(10, 10), [0x0F] = L(10, 10), [0x11] = L(7, 9),
+    [0x16] = L(6, 6),  [0x1B] = L(10, 10), [0x1C] = L(2, 2),   [0x22] = L(7, 7),
+    [0x27] = L(8, 8),  [0x28] = L(7, 7),   [0x2D] = L(8, 8),   [0x33] = L(7, 7),
+    [0x34] = L(8, 8),  [0x39] = L(7, 7),   [0x3E] = L(8, 8),   [0x41] = L(11, 11),
+    [0x4C] = L(13, 15), [0x57] = L(11, 11), [0x58] = L(6, 14), [0x5D] = L(8, 8),
+    [0x63] = L(8, 8),  [0x64] = L(4, 4),   [0x69] = L(4, 4),   [0x6E] = L(7, 7),
+    [0x70] = L(7, 7),  [0x75] = L(4, 4),   [0x7A] = L(4, 4),   [0x7F] = L(4, 4),
+    [0x82] = L(4, 4),  [0x87] = L(5, 5),   [0x8D] = L(10, 10), [0x94] = L(11, 11),
+    [0x9E] = L(7, 7),  [0xA5] = L(9, 9),   [0xAA] = L(9, 9),   [0xB1] = L(11, 11),
+    [0xBB] = L(5, 5),  [0xC3] = L(5, 5),   [0xCE] = L(8, 8),   [0xD5] = L(10, 10),
+    [0xEB] = L(11, 11), [0xEC] = L(11, 11),
+};
+/* 0xE6 sub-commands 0x00-0x2F (0x25, 0x41 and others: structure unknown). */
+static const uint8_t e6_len[0x30] = {
+    [0x01] = L(11, 11), [0x02] = L(11, 11), [0x03] = L(11, 11), [0x04] = L(11, 11),
+    [0x05] = L(11, 11), [0x06] = L(11, 11), [0x08] = L(9, 9),   [0x09] = L(5, 5),
+    [0x0A] = L(9, 9),   [0x0B] = L(5, 5),   [0x0C] = L(9, 9),   [0x0D] = L(5, 5),
+    [0x0E] = L(9, 9),   [0x0F] = L(5, 5),   [0x17] = L(10, 10), [0x18] = L(10, 10),
+    [0x19] = L(6, 6),   [0x1A] = L(11, 11), [0x1D] = L(6, 6),   [0x1F] = L(6, 6),
+    [0x20] = L(11, 11), [0x21] = L(11, 11), [0x2B] = L(9, 9),   [0x2C] = L(9, 9),
+};
+#undef L
+
 bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
   switch (cmd) {
     case 0x05: case 0x11: case 0x1B: case 0x1C: case 0x22: case 0x28: case 0x33:
@@ -28,37 +57,10 @@ bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
 }
 
 bool kb_decode_lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
-  uint8_t x = 0, y = 0;
-  switch (cmd) {
-    case 0x05: x = 6; y = 10; break;
-    case 0x0A: case 0x0F: case 0x1B: case 0x8D: case 0xD5: x = 10; break;
-    case 0x11: x = 7; y = 9; break;
-    case 0x16: x = 6; break;
-    case 0x1C: x = 2; break;
-    case 0x22: case 0x28: case 0x33: case 0x39: case 0x6E: case 0x70: case 0x9E: x = 7; break;
-    case 0x27: case 0x2D: case 0x34: case 0x3E: case 0x5D: case 0x63: case 0xCE: x = 8; break;
-    case 0x41: case 0x57: case 0x94: case 0xB1: case 0xEB: case 0xEC: x = 11; break;
-    case 0x4C: x = 13; y = 15; break;
-    case 0x58: x = 6; y = 14; break;
-    case 0x64: case 0x69: case 0x75: case 0x7A: case 0x7F: case 0x82: x = 4; break;
-    case 0x87: case 0xBB: case 0xC3: x = 5; break;
-    case 0xA5: case 0xAA: x = 9; break;
-    case 0xE6:
-      switch (sub) {
-        case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06:
-        case 0x20: case 0x21: case 0x1A: x = 11; break;
-        case 0x08: case 0x0A: case 0x0C: case 0x0E: case 0x2B: case 0x2C: x = 9; break;
-        case 0x09: case 0x0B: case 0x0D: case 0x0F: x = 5; break;
-        case 0x17: case 0x18: x = 10; break;
-        case 0x19: case 0x1D: case 0x1F: x = 6; break;
-        default: return false; /* 0x25, 0x41 and others: structure unknown */
-      }
-      break;
-    default:
-      return false;
-  }
-  *a = x;
-  *b = y ? y : x;
+  uint8_t e = cmd != 0xE6 ? cmd_len[cmd] : sub < sizeof e6_len ? e6_len[sub] : 0;
+  if (!e) return false;
+  *a = (uint8_t)(e >> 4);
+  *b = (uint8_t)(e & 0x0Fu);
   return true;
 }
 

@@ -208,9 +208,7 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
     pt->status = v;
     pt->known = 1;
   }
-  e->filt[p - 1][k].n = 0;
-  e->filt[p - 1][k].alt_n = 0;
-  e->filt[p - 1][k].back = 0;
+  memset(&e->filt[p - 1][k], 0, sizeof e->filt[p - 1][k]);
 }
 
 /* Committed bytes of partition p changed: report them and re-derive the
@@ -235,47 +233,47 @@ static void noise(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t cmd, uint32_t t_
   emit_simple(e, KB_EV_NOISE, p, 0, k, cmd, t_ms);
 }
 
+/* Index of the candidate slot holding v, or -1. */
+static int filt_slot(const kb_filter_byte_t *f, uint8_t v) {
+  if (!f->n[0]) return -1; /* slots fill from the front: nothing pending */
+  for (int s = 0; s < KB_FILTER_SLOTS; s++)
+    if (f->n[s] && f->val[s] == v) return s;
+  return -1;
+}
+
 /* Live filter of one status byte: true when v is to be committed now. A
- * real change is confirmed by K copies; copies that differ are skipped, so
- * a change is late by K-1 frames plus the corrupted ones, never more. */
+ * change is confirmed by K copies; copies that differ (corrupted ones, or a
+ * status the panel showed briefly) are counted apart in other slots and
+ * never push it out, so a change is late by K-1 frames plus the corrupted
+ * ones, never more. Slots are kept most recently seen first. */
 static bool filter_live(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v, bool have, uint8_t cur,
                         uint8_t cmd, uint32_t t_ms) {
   kb_filter_byte_t *f = &e->filt[p - 1][k];
-  if (f->n == 0) {
-    if (have && v == cur) return false;
-    f->cand = v;
-    f->n = 1;
-    f->alt_n = 0;
-    f->back = 0;
-    return f->n >= KB_FILTER_K;
-  }
-  if (v == f->cand) {
-    f->n++;
-    f->back = 0;
-    f->alt_n = 0; /* a replacement must repeat in consecutive frames */
-    return f->n >= KB_FILTER_K;
-  }
-  if (have && v == cur) { /* the committed value again: twice means no change */
-    if (++f->back >= 2) {
-      f->n = 0;
+  uint8_t n;
+  int s;
+  if (have && v == cur) { /* the committed value: twice in a row means no change */
+    if (f->n[0] && ++f->back >= 2) {
+      memset(f, 0, sizeof *f);
       noise(e, p, k, cmd, t_ms);
     }
     return false;
   }
-  /* a third value: a corrupted copy, or the start of yet another change */
-  if (f->alt_n && v == f->alt) {
-    f->alt_n++;
+  s = filt_slot(f, v);
+  if (s >= 0) {
+    f->back = 0; /* a candidate repeats; a new value does not vouch for one */
+    n = f->n[s];
   } else {
-    f->alt = v;
-    f->alt_n = 1;
+    s = KB_FILTER_SLOTS - 1;   /* a new value: the least recent slot goes */
+    if (f->n[s]) noise(e, p, k, cmd, t_ms); /* it never settled */
+    n = 0;
   }
-  if (f->alt_n < 2) return false;
-  noise(e, p, k, cmd, t_ms); /* the candidate never settled */
-  f->cand = v;
-  f->n = f->alt_n;
-  f->alt_n = 0;
-  f->back = 0;
-  return f->n >= KB_FILTER_K;
+  for (; s > 0; s--) { /* move to the front */
+    f->val[s] = f->val[s - 1];
+    f->n[s] = f->n[s - 1];
+  }
+  f->val[0] = v;
+  f->n[0] = (uint8_t)(n + 1u);
+  return f->n[0] >= KB_FILTER_K;
 }
 
 static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_mask,
@@ -318,7 +316,7 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     v[0] = d->part[i].lights;
     v[1] = d->part[i].status;
     for (uint8_t k = 0; k < 2; k++) {
-      if (e->filt[p - 1][k].n && e->filt[p - 1][k].cand == v[k]) {
+      if (filt_slot(&e->filt[p - 1][k], v[k]) >= 0) {
         commit_byte(e, p, k, v[k]);
         changed = 1;
       }
@@ -516,6 +514,77 @@ static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
              KB_EV_ZONE_OPEN, t_ms);
 }
 
+/* Does value v of partition p's byte k agree with the 0x05 stream: the
+ * committed value, a pending candidate, or a partition not known yet? */
+static bool agrees(const kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
+  const kb_partition_t *pt = &e->status.part[p - 1];
+  if (!pt->known) return true;
+  if (v == (k ? pt->status : pt->lights)) return true;
+  return filt_slot(&e->filt[p - 1][k], v) >= 0;
+}
+
+/* Marks the held partition bytes of group g that the 0x05 stream shows:
+ * committed, counted as a candidate, or in the last full 0x05 frame (a
+ * status shown for a frame or two, such as a prompt, counts too). */
+static void zone_hold_mark(kb_engine_t *e, uint8_t g) {
+  for (uint8_t i = 0; i < 4; i++) {
+    uint8_t p = (uint8_t)(i / 2u + 1u), k = i % 2u, v = e->zhold[g].parts[i];
+    uint8_t st = e->zhold[g].parts[2u * (i / 2u) + 1u];
+    bool shown = st == 0x00 || st == 0xC7 || st == 0xFF || p > KB_MAX_PARTITIONS || agrees(e, p, k, v) ||
+                 (e->last_status_n[0] > 2u + i && e->last_status[0][2 + i] == v);
+    if (shown) e->zhold[g].seen = (uint8_t)(e->zhold[g].seen | (1u << i));
+  }
+}
+
+static void zone_hold_apply(kb_engine_t *e, uint8_t g, uint32_t t_ms) {
+  kb_decoded_t z;
+  z.zone_first = (uint8_t)(8u * g + 1u);
+  z.zone_count = 8;
+  z.zones = e->zhold[g].zones;
+  e->zhold[g].left = 0;
+  zone_bits(e, &z, t_ms);
+}
+
+/* Zones of a checksummed zone-status frame (live input): applied when its
+ * partition 1-2 bytes agree with what the 0x05 stream shows, else held for
+ * a few status frames until it does (a 0x27 can come before the 0x05 that
+ * shows a new status), and dropped if it never does. A partition the frame
+ * shows as not in use (0x27 sends FF FF for partition 2 of early panels) is
+ * not compared. */
+static void zone_status_zones(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  uint8_t g = (uint8_t)((d->zone_first - 1u) / 8u);
+  if (g >= 4) return;
+  if (e->status.zones_open[g] == d->zones) { /* no change: nothing to vouch for */
+    e->zhold[g].left = 0;
+    return;
+  }
+  e->zhold[g].left = 4;
+  e->zhold[g].zones = d->zones;
+  e->zhold[g].seen = 0;
+  for (uint8_t i = 0; i < 2; i++) {
+    e->zhold[g].parts[2 * i] = d->part[i].lights;
+    e->zhold[g].parts[2 * i + 1] = d->part[i].status;
+  }
+  zone_hold_mark(e, g);
+  if (e->zhold[g].seen == 0x0F) zone_hold_apply(e, g, t_ms);
+}
+
+static bool zone_holding(const kb_engine_t *e) {
+  return e->zhold[0].left | e->zhold[1].left | e->zhold[2].left | e->zhold[3].left;
+}
+
+/* After a full 0x05 frame, for the zones on hold. */
+static void zone_hold_check(kb_engine_t *e, uint32_t t_ms) {
+  for (uint8_t g = 0; g < 4; g++) {
+    if (!e->zhold[g].left) continue;
+    zone_hold_mark(e, g);
+    if (e->zhold[g].seen == 0x0F)
+      zone_hold_apply(e, g, t_ms);
+    else if (--e->zhold[g].left == 0)
+      e->health.filter_rejections++; /* never shown by the 0x05 stream: dropped */
+  }
+}
+
 /* The panel repeats 0x05/0x1B continuously. On live input a frame equal to
  * the last one applied changes nothing but the count of the pending changes
  * it repeats (as long as none would complete): the quick path only counts
@@ -529,17 +598,29 @@ static bool status_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint1
   else
     return false;
   if (n != e->last_status_n[k] || n > avail || e->repeats[k] >= e->room[k]) return false;
-  for (uint8_t i = 1; i < n; i++)
-    if (b[i] != e->last_status[k][i]) return false;
+  if (k == 0 && zone_holding(e)) return false; /* held zones wait for a full 0x05 */
+  /* the two lengths a status frame has, compared with constant sizes */
+  if (n == 10 ? memcmp(b + 1, &e->last_status[k][1], 9) != 0
+              : n != 6 || memcmp(b + 1, &e->last_status[k][1], 5) != 0)
+    return false;
   e->repeats[k]++; /* counted into the pending bytes at the next full frame */
   return true;
 }
 
-/* Partitions 4k+1 .. 4k+4 are those of 0x05 (k = 0) and 0x1B (k = 1). */
+/* Partitions 4k+1 .. 4k+4 are those of 0x05 (k = 0) and 0x1B (k = 1): the
+ * quick repeats of the last frame count for the candidate each of its bytes
+ * matched (remember_status() allowed them only for such bytes). */
 static void count_repeats(kb_engine_t *e, uint8_t k) {
-  for (uint8_t p = (uint8_t)(4u * k); p < 4u * k + 4u && p < KB_MAX_PARTITIONS; p++)
-    for (uint8_t j = 0; j < 2; j++)
-      if (e->filt[p][j].n) e->filt[p][j].n = (uint8_t)(e->filt[p][j].n + e->repeats[k]);
+  if (!e->repeats[k]) return;
+  for (uint8_t i = 0; 2u * i + 3u < e->last_status_n[k]; i++) {
+    uint8_t p = (uint8_t)(4u * k + i);
+    if (p >= KB_MAX_PARTITIONS) break;
+    for (uint8_t j = 0; j < 2; j++) {
+      kb_filter_byte_t *f = &e->filt[p][j];
+      int s = filt_slot(f, e->last_status[k][2 + 2 * i + j]);
+      if (s >= 0) f->n[s] = (uint8_t)(f->n[s] + e->repeats[k]);
+    }
+  }
   e->repeats[k] = 0;
 }
 
@@ -557,11 +638,13 @@ static void remember_status(kb_engine_t *e, const uint8_t *b, const kb_decoded_t
     for (uint8_t j = 0; j < 2; j++) {
       const kb_filter_byte_t *f = &e->filt[p - 1][j];
       uint8_t v = j ? d->part[i].status : d->part[i].lights;
-      if (!f->n) continue;
-      if (v != f->cand || f->back || f->alt_n || f->n + 1u >= KB_FILTER_K)
+      int s;
+      if (!f->n[0]) continue; /* nothing pending */
+      s = filt_slot(f, v);
+      if (s < 0 || f->n[s] + 1u >= KB_FILTER_K)
         room = 0;
-      else if (KB_FILTER_K - 1u - f->n < room)
-        room = (uint8_t)(KB_FILTER_K - 1u - f->n);
+      else if (KB_FILTER_K - 1u - f->n[s] < room)
+        room = (uint8_t)(KB_FILTER_K - 1u - f->n[s]);
     }
   }
   e->room[k] = room;
@@ -595,11 +678,17 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     count_repeats(e, d->cmd == 0x1B);
     status_frame(e, d, e->input == KB_INPUT_LOG ? noise_mask : 0, t_ms);
     remember_status(e, b, d);
+    if (d->cmd == 0x05 && zone_holding(e)) zone_hold_check(e, t_ms);
   } else if (d->parts_kind == KB_PARTS_ZONE_STATUS) {
     if (e->input == KB_INPUT_LIVE) corroborate(e, d, t_ms);
     if (d->cmd == 0x27) apply_zone_status_parts(e, d, t_ms);
   }
-  if (d->has & KB_HAS_ZONES) zone_bits(e, d, t_ms);
+  if (d->has & KB_HAS_ZONES) {
+    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->input == KB_INPUT_LIVE)
+      zone_status_zones(e, d, t_ms);
+    else
+      zone_bits(e, d, t_ms);
+  }
   if (d->has & KB_HAS_VERSION && s->version != d->version) {
     s->version = d->version;
     emit_simple(e, KB_EV_VERSION, 0, 1, d->version, 0, t_ms);

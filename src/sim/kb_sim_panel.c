@@ -722,6 +722,31 @@ static void build_zone_group(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned 
   }
 }
 
+/* Partition part is in a keypad menu or prompt (status >= 0x9E: 0x9F, 0x9E/
+ * 0xB8, 0xA0, 0xA9, 0xAA, 0xB2), not merely typing a code from the plain
+ * display. */
+static bool in_menu(const kb_sim_panel_t *p, unsigned part) {
+  return part_on(p, part) && p->part[part - 1].menu >= KB_SIM_MENU_PROMPT &&
+         p->truth.part[part - 1].status >= 0x9E;
+}
+
+/* 0x0A / 0x0F (notes §3.10): partition 1 / 2 lights and status as the 0x05
+ * shows them, the zone lights of zones 1-32 as the menu shows them (the
+ * bypassed zones in *1, else the open ones) of that partition, byte 8 =
+ * 0x00 (no *5 access-code lights), checksum. */
+static void build_programming(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part) {
+  bool byp = p->part[part - 1].menu == KB_SIM_MENU_BYPASS;
+  memset(m, 0, sizeof *m);
+  m->b[0] = part == 2 ? 0x0F : 0x0A;
+  m->b[2] = p->truth.part[part - 1].lights;
+  m->b[3] = p->truth.part[part - 1].status;
+  for (unsigned z = 1; z <= 32; z++)
+    if (zone_part(p, z) == part && bit_get(byp ? p->truth.zones_bypass : p->truth.zones_open, z))
+      m->b[4 + (z - 1u) / 8u] |= (uint8_t)(1u << ((z - 1u) % 8u));
+  m->b[8] = 0x00;
+  finish(m, 10, true);
+}
+
 static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   uint16_t pd = p->pend;
   memset(m, 0, sizeof *m);
@@ -885,19 +910,35 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
     m->b[0] = 0x1C;
     m->n = 2;
   } else {
-    bool done = false;
-    if (p->round == 2) {
-      p->round = 0;
-      done = take_pending(p, m);
-    }
-    if (!done) {
+    /* the round: 0x05, 0x1B (later panels), 0x0A while partition 1 is in a
+     * menu, 0x0F while partition 2 is, then at most one one-shot message */
+    for (;;) {
       if (p->round == 0) {
         build_status(p, m, 0x05);
         p->round = p->cfg.send_1b ? 1 : 2;
-      } else {
+        break;
+      }
+      if (p->round == 1) {
         build_status(p, m, 0x1B);
         p->round = 2;
+        break;
       }
+      if (p->round == 2) {
+        p->round = 3;
+        if (in_menu(p, 1)) {
+          build_programming(p, m, 1);
+          break;
+        }
+      }
+      if (p->round == 3) {
+        p->round = 4;
+        if (in_menu(p, 2)) {
+          build_programming(p, m, 2);
+          break;
+        }
+      }
+      p->round = 0;
+      if (take_pending(p, m)) break;
     }
   }
   p->truth.messages++;
@@ -922,7 +963,9 @@ void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *modu
   } else if (b0 == AK_FIRE || b0 == AK_AUX || b0 == AK_PANIC) {
     p->alarm_key = b0;
   }
-  if (cmd == 0x05 || cmd == 0x1B) {
+  /* key slots (notes §4.3): 0x05 and 0x0A carry partitions 1-4, 0x1B 5-8;
+   * a keypad types into whichever comes first */
+  if (cmd == 0x05 || cmd == 0x0A || cmd == 0x1B) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
     unsigned base = cmd == 0x1B ? 5 : 1;
     for (unsigned i = 0; i < 4; i++) {

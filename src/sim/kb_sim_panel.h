@@ -26,8 +26,8 @@
  * alone (the panel sends 0), [2..] data, MSB first; a frame of N bytes is
  * 8N-7 bits (plus cfg.trailing_bits). The module stream uses the same
  * layout: module[0] = the 8 low phases of the command byte (alarm keys),
- * module[2], [3], [8], [9] = the key slots of 0x05 (partitions 1-4) and
- * 0x1B (5-8); 0xFF = released / no key.
+ * module[2], [3], [8], [9] = the key slots of 0x05 and 0x0A (partitions
+ * 1-4) and 0x1B (5-8); 0xFF = released / no key.
  *
  * Determinism: the model has no globals, no clock and no allocation; given
  * the same cfg (seed included) and the same calls it produces the same
@@ -232,7 +232,7 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
 /* The module stream the panel read back during the message last returned by
  * kb_sim_panel_next() (bits it clocked; 1 = released; module[1] is ignored).
  * now_us: the end of the message. The panel acts on alarm keys in byte 0 and
- * on the key slots of 0x05/0x1B. Bits past `bits` count as released. */
+ * on the key slots of 0x05/0x0A/0x1B. Bits past `bits` count as released. */
 void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *module,
                          uint16_t bits);
 

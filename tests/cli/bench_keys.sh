@@ -5,11 +5,13 @@
 # every key goes out in the first eligible slot after it is due (excess 0),
 # no key waits longer than one status round plus its slot (250 ms), and a
 # request is never later than its n-th eligible slot by more than the two
-# prompt waits of the set-time request through the noise filter (1100 ms).
+# prompt waits of the set-time request through the noise filter: K status
+# frames each, in rounds one message longer while a menu is open (the
+# panel's 0x0A), about 1.3 s; budget 1500 ms.
 set -u
 . "$(dirname "$0")/lib.sh"
 LAT_MAX=250
-REQ_OVER_MAX=1100
+REQ_OVER_MAX=1500
 
 bench_run keys '^bench'
 over=$(figure key_latency_over_min_max_ms)

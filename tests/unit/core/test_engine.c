@@ -119,6 +119,41 @@ static void live_corrupted_copy_does_not_restart_count(void) {
   }
 }
 
+/* Noise-run finding: a status shown briefly, the real change after it and a
+ * corrupted copy of that change: the change must still be confirmed by its
+ * K-th clean copy (three candidates are counted side by side). */
+static void live_change_survives_brief_status_and_corruption(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  feed("05 00 81 9F 10 C7 10 C7 10 C7"); /* brief prompt */
+  feed("05 00 81 9F 10 C7 10 C7 10 C7");
+  feed("05 00 81 33 10 C7 10 C7 10 C7"); /* the real change */
+  feed("05 00 81 B3 10 C7 10 C7 10 C7"); /* a corrupted copy */
+  for (int i = 1; i < KB_FILTER_K - 1; i++) feed("05 00 81 33 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x01);
+  feed("05 00 81 33 10 C7 10 C7 10 C7"); /* its K-th clean copy */
+  KT_EQ(P(1)->status, 0x33);
+}
+
+/* Zones of a 0x27 are applied when its partition bytes agree with the 0x05
+ * stream, held until the 0x05 shows them, dropped when it never does (an
+ * additive checksum misses some multi-bit errors). */
+static void live_zone_status_cross_checked(void) {
+  start(KB_INPUT_LIVE);
+  feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
+  feed("27 00 81 01 91 C7 04 05"); /* agrees: zone 3 open at once */
+  KT_EQ(zone(eng.status.zones_open, 3), 1);
+  feed("27 00 80 03 91 C7 06 08"); /* status not shown yet: held */
+  KT_EQ(zone(eng.status.zones_open, 2), 0);
+  feed("05 00 80 03 91 C7 10 C7 10 C7"); /* the 0x05 shows it: applied */
+  KT_EQ(zone(eng.status.zones_open, 2), 1);
+  feed("27 00 80 0B 91 C7 00 0A"); /* a status the 0x05 never shows */
+  for (int i = 0; i < 6; i++) feed("05 00 80 03 91 C7 10 C7 10 C7");
+  KT_EQ(eng.status.zones_open[0], 0x06); /* dropped */
+  feed("E6 00 09 01 F0"); /* zones 33-40: no partition bytes, applied */
+  KT_EQ(zone(eng.status.zones_open, 33), 1);
+}
+
 /* A newer change replaces one that never settled, once it repeats. */
 static void live_newer_change_replaces_candidate(void) {
   start(KB_INPUT_LIVE);
@@ -671,7 +706,8 @@ static void module_before_sync_ignored(void) {
 KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_generation_from_6_byte_status),
         KT_CASE(gate_bad_frames_never_sync), KT_CASE(live_change_needs_k_frames), KT_CASE(live_flip_rejected),
         KT_CASE(live_scattered_flips_never_commit), KT_CASE(live_corrupted_copy_does_not_restart_count),
-        KT_CASE(live_newer_change_replaces_candidate), KT_CASE(live_bytes_judged_independently),
+        KT_CASE(live_newer_change_replaces_candidate),
+        KT_CASE(live_change_survives_brief_status_and_corruption), KT_CASE(live_zone_status_cross_checked), KT_CASE(live_bytes_judged_independently),
         KT_CASE(live_checksummed_0x27_confirms_at_once), KT_CASE(live_0x27_before_change_does_not_confirm),
         KT_CASE(live_unconfirmed_change_not_committed), KT_CASE(log_applies_at_once),
         KT_CASE(log_noise_mask_drops_byte), KT_CASE(judge_flip_undone_soon), KT_CASE(judge_real_change_kept),

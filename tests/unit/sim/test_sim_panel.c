@@ -41,6 +41,8 @@ static struct {
   unsigned kq_head, kq_len;
   uint8_t alarm_key;
   int alarm_sends; /* messages still to carry alarm_key in byte 0 */
+  int kslot;       /* partitions 1-4 type into: 0 = 0x05, 1 = 0x0A only, 2 = either */
+  unsigned keys_0a; /* keys the fake keypad put into a 0x0A */
 } R;
 
 static void on_event(void *ctx, const kb_event_t *ev) {
@@ -90,7 +92,8 @@ static void step(void) {
     mod[0] = R.alarm_key;
     R.alarm_sends--;
   }
-  if ((b[0] == 0x05 || b[0] == 0x1B) && R.kq_len) {
+  if ((b[0] == 0x1B || (b[0] == 0x05 && R.kslot != 1) || (b[0] == 0x0A && R.kslot != 0)) &&
+      R.kq_len) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
     unsigned part = R.kq_part[R.kq_head % 256];
     unsigned base = b[0] == 0x1B ? 5 : 1;
@@ -98,6 +101,7 @@ static void step(void) {
       mod[slot[part - base]] = R.kq_key[R.kq_head % 256];
       R.kq_head++;
       R.kq_len--;
+      R.keys_0a += b[0] == 0x0A;
     }
   }
   R.t += (uint64_t)bits * 1000u;
@@ -227,6 +231,8 @@ static void frames_decode_later_gen(void) {
   KT_CHECK(R.count[0xEB] >= 5);
   KT_CHECK(R.count[0xE6] >= 3);
   KT_CHECK(R.count[0xA5] >= 10);
+  KT_EQ(R.count[0x0A], 0); /* no menu, no programming status */
+  KT_EQ(R.count[0x0F], 0);
   for (unsigned k = 0; k < R.nlog; k++) {
     if (R.log[k].b[0] == 0x05 || R.log[k].b[0] == 0x1B) KT_EQ(R.log[k].n, 10);
     if (R.log[k].b[0] == 0x11) KT_EQ(R.log[k].n, 9);
@@ -905,6 +911,161 @@ static void trailing_bits(void) {
   agree();
 }
 
+
+/* The 0x0A (0x0F) logged from index `from` on are well formed: 10 bytes,
+ * checksum OK, partition 1 (2) in programming with the lights and status of
+ * the 0x05 sent just before (no key typed in the window), zone lights zl
+ * (bit z-1 = zone z, zones 1-32), byte 8
+ * 0x00. Returns how many there were. */
+static unsigned check_programming(unsigned from, uint8_t cmd, uint32_t zl) {
+  unsigned part = cmd == 0x0F ? 2 : 1, c = 0, last05 = 0;
+  for (unsigned k = from; k < R.nlog; k++) {
+    const frame_t *f = &R.log[k];
+    kb_decoded_t d;
+    if (f->b[0] == 0x05) last05 = k;
+    if (f->b[0] != cmd) continue;
+    c++;
+    KT_EQ(f->n, 10);
+    kb_decode_panel(f->b, f->n, (uint16_t)(8u * f->n - 7u), &d);
+    KT_EQ(d.check, KB_CHECK_OK);
+    KT_EQ(d.parts_kind, KB_PARTS_PROGRAMMING);
+    KT_EQ(d.nparts, 1);
+    KT_EQ(d.part[0].partition, part);
+    if (last05) { /* (the first of the window may follow the 0x05 that took a key) */
+      KT_EQ(d.part[0].lights, R.log[last05].b[2 * part]);
+      KT_EQ(d.part[0].status, R.log[last05].b[2 * part + 1]);
+    }
+    KT_CHECK(f->b[3] >= 0x9E);
+    KT_EQ(f->b[2] & 0x20, 0x20); /* Program light */
+    KT_EQ((uint32_t)f->b[4] | (uint32_t)f->b[5] << 8 | (uint32_t)f->b[6] << 16 |
+              (uint32_t)f->b[7] << 24,
+          zl);
+    KT_EQ(f->b[8], 0x00);
+  }
+  return c;
+}
+
+/* One 0x05 per round as before: between two 0x05 at most one each of 0x1B,
+ * 0x0A, 0x0F and one other message (0x1C aside). */
+static void rounds_keep_05(unsigned from) {
+  unsigned n1b = 0, n0a = 0, n0f = 0, other = 0;
+  for (unsigned k = from; k < R.nlog; k++) {
+    uint8_t c = R.log[k].b[0];
+    if (c == 0x05) {
+      n1b = n0a = n0f = other = 0;
+      continue;
+    }
+    if (c == 0x1B) n1b++;
+    else if (c == 0x0A) n0a++;
+    else if (c == 0x0F) n0f++;
+    else if (c != 0x1C) other++;
+    KT_CHECK(n1b <= 1 && n0a <= 1 && n0f <= 1 && other <= 1);
+  }
+}
+
+static void menu_sends_0a(void) {
+  unsigned from, n05, n0a;
+  rig_default(1);
+  run_s(2);
+  zone(2, true);
+  run_s(1);
+  /* typing a code from the plain display is no menu */
+  type(1, "12");
+  run_s(1);
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
+  KT_EQ(count_cmd(0, 0x0A), 0);
+  type(1, "#");
+  /* '*' through 0x05: the panel shows 0x9E and sends 0x0A every round */
+  type(1, "*");
+  from = R.nlog;
+  run_s(2);
+  KT_EQ(TP(1)->status, 0x9E);
+  n0a = check_programming(from, 0x0A, 0x02); /* open zone 2 */
+  n05 = count_cmd(from, 0x05);
+  KT_CHECK(n0a >= 5);
+  KT_CHECK(n05 + 1 >= n0a && n05 <= n0a + 1); /* one of each per round */
+  KT_EQ(count_cmd(from, 0x0F), 0);
+  rounds_keep_05(0);
+  KT_EQ(EP(1)->status, 0x9E); /* the engine reads 0x05; 0x0A does not disturb it */
+  /* keys typed into the 0x0A slot only are acted on: *1, bypass zone 6 */
+  R.kslot = 1;
+  type(1, "1");
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_BYPASS);
+  KT_EQ(R.keys_0a, 1);
+  from = R.nlog;
+  run_s(1);
+  KT_EQ(check_programming(from, 0x0A, 0x00) > 0, 1); /* *1: bypassed zones (none yet) */
+  type(1, "06");
+  KT_EQ(R.keys_0a, 3);
+  KT_CHECK(zbit(T()->zones_bypass, 6));
+  from = R.nlog;
+  run_s(1);
+  KT_EQ(TP(1)->status, 0xA0);
+  KT_EQ(check_programming(from, 0x0A, 0x20) > 0, 1); /* zone 6 bypassed, open zone 2 not shown */
+  /* '#' through 0x0A leaves the menu: no 0x0A any more */
+  type(1, "#");
+  KT_EQ(R.keys_0a, 4);
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
+  from = R.nlog;
+  run_s(3);
+  KT_EQ(count_cmd(from, 0x0A), 0);
+  KT_CHECK(find_pev(KB_PEV_ZONE_BYPASSED, 6) != NULL);
+  /* either slot (as the engine's keypad): *6, code, 1, time */
+  R.kslot = 2;
+  type(1, "*65555");
+  KT_EQ(TP(1)->status, 0xA9);
+  type(1, "10930021525#");
+  run_s(2);
+  KT_EQ(T()->time.year, 2025);
+  KT_EQ(T()->time.hour, 9);
+  KT_CHECK(R.keys_0a > 4);
+  KT_EQ(R.bad, 0);
+  rounds_keep_05(0);
+  zone(2, false);
+  run_s(2);
+  agree();
+}
+
+static void menu_sends_0f_partition2(void) {
+  kb_sim_cfg_t c;
+  unsigned from;
+  for (int gen = 0; gen < 2; gen++) {
+    kb_sim_cfg_default(&c, gen);
+    c.partitions = 0x03;
+    c.zone[9].partition = 2;
+    c.zone[9].type = KB_SIM_ZONE_DELAY; /* zone 10 */
+    rig(&c);
+    run_s(2);
+    zone(10, true);
+    type(2, "*");
+    from = R.nlog;
+    run_s(2);
+    KT_EQ(TP(2)->status, 0x9E);
+    KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5); /* zone 10 */
+    KT_EQ(count_cmd(from, 0x0A), 0);
+    /* both partitions in menus: 0x0A and 0x0F in each round */
+    type(1, "*");
+    from = R.nlog;
+    run_s(2);
+    KT_CHECK(check_programming(from, 0x0A, 0x00) >= 5);
+    KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5);
+    rounds_keep_05(0);
+    /* a key of partition 2 in 0x0A's slot (byte 3) */
+    R.kslot = 1;
+    type(2, "#");
+    KT_EQ(R.keys_0a, 1);
+    KT_EQ(TP(2)->menu, KB_SIM_MENU_NONE);
+    type(1, "#");
+    from = R.nlog;
+    run_s(2);
+    KT_EQ(count_cmd(from, 0x0A) + count_cmd(from, 0x0F), 0);
+    KT_EQ(R.bad, 0);
+    zone(10, false);
+    run_s(2);
+    agree();
+  }
+}
+
 KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(arm_away_by_code), KT_CASE(wrong_code), KT_CASE(arm_not_ready),
         KT_CASE(entry_delay_disarm_in_time), KT_CASE(entry_delay_late_alarm),
@@ -913,4 +1074,5 @@ KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(command_output_star7), KT_CASE(ac_loss_trouble), KT_CASE(partitions_later_gen),
         KT_CASE(early_gen_two_partitions), KT_CASE(set_time_star6), KT_CASE(periodic_and_clock),
         KT_CASE(night_and_stay), KT_CASE(quick_arm), KT_CASE(six_digit_codes_and_menu_exit),
-        KT_CASE(deterministic), KT_CASE(status_lights_rules), KT_CASE(trailing_bits))
+        KT_CASE(deterministic), KT_CASE(status_lights_rules), KT_CASE(trailing_bits),
+        KT_CASE(menu_sends_0a), KT_CASE(menu_sends_0f_partition2))
