@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "host/kb_wave.h"
 #include "keybus/kb_link.h"
 
 #define MAX_BITS 2048
@@ -49,16 +50,11 @@ static void send_bits(const uint8_t *pbits, const uint8_t *mbits, int n, int tra
   for (int i = 0; i < trailing; i++) cycle(1, 1, i == trailing - 1 ? gap_us : 500u);
 }
 
-/* Bytes in document convention (index 1 = stop bit alone) to a bit string. */
+/* Bytes in document convention (index 1 = stop bit alone) to a bit string,
+ * through the waveform generator's own bit order (src/host/kb_wave.h). */
 static int to_bits(const uint8_t *bytes, int nbytes, uint8_t *bits) {
-  int n = 0;
-  for (int b = 0; b < nbytes; b++) {
-    if (b == 1) {
-      bits[n++] = bytes[1] & 1u;
-      continue;
-    }
-    for (int k = 7; k >= 0; k--) bits[n++] = (bytes[b] >> k) & 1u;
-  }
+  int n = nbytes < 2 ? 8 * nbytes : 8 * nbytes - 7;
+  for (int k = 0; k < n; k++) bits[k] = (uint8_t)kb_wave_bit(bytes, (unsigned)n, (unsigned)k);
   return n;
 }
 
