@@ -166,6 +166,7 @@ typedef struct {
   uint8_t version;     /* BCD, 0 = not seen */
   uint8_t synced;      /* a valid 0x05/0x1B has been seen */
   uint8_t early;       /* early-generation panel (6-byte 0x05) */
+  uint8_t code_digits; /* access code length from 0x16 byte 4 b3: 4 or 6, 0 = not seen */
   uint8_t connected;
 } kb_status_t;
 

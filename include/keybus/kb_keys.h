@@ -162,20 +162,38 @@ typedef enum {
   KB_KEYS_DISCONNECTED, /* the bus went away while pending */
   KB_KEYS_INVALID,      /* refused at start (partition 3..8, early generation) */
   KB_KEYS_NOT_VERIFIED, /* alarm key written twice, the panel did not answer 0x1C */
+  KB_KEYS_UNCERTAIN,    /* a key's echo could not be confirmed and the retries ran
+                           out: the panel may or may not have acted (never hidden
+                           as done or failed) */
   KB_KEYS_UNKNOWN       /* no such id (never submitted, or forgotten) */
 } kb_keys_result_t;
+
+/* Why a request ended INVALID (kb_keys_info_t.reason); NONE otherwise. */
+typedef enum {
+  KB_KEYS_REASON_NONE = 0,
+  KB_KEYS_REASON_EARLY,       /* partition 3..8 on an early-generation panel */
+  KB_KEYS_REASON_DISABLED,    /* the partition is disabled on the panel (status 0xC7) */
+  KB_KEYS_REASON_CODE_LENGTH  /* the code's length is not the panel's (0x16 byte 4 b3) */
+} kb_keys_reason_t;
 
 typedef struct {
   uint8_t result;   /* kb_keys_result_t */
   uint8_t status;   /* REJECTED: the partition status that refused, else 0 */
   uint8_t accepted; /* keys accepted by the panel (echo matched) */
   uint8_t code_typed; /* the access code was typed (the panel prompted) */
+  uint8_t reason;   /* INVALID: kb_keys_reason_t, else 0 */
+  uint8_t attempts; /* attempts made (1 + retries after an unconfirmed echo) */
 } kb_keys_info_t;
 
 /* What the callback reports. */
 typedef enum {
   KB_KEYS_NOTE_KEY = 0, /* a key was accepted (echo matched) */
-  KB_KEYS_NOTE_END      /* a request ended: result, status */
+  KB_KEYS_NOTE_END,     /* a request ended: result, status */
+  KB_KEYS_NOTE_CLEAR,   /* the keypad typed `#` on its own to clear an entry it
+                           left unfinished (id = the request that left it; the
+                           one key typed without being asked: log it) */
+  KB_KEYS_NOTE_RETRY    /* request id starts attempt number `index` (2, 3, ...)
+                           after an echo it could not confirm */
 } kb_keys_note_type_t;
 
 typedef struct {
@@ -195,6 +213,7 @@ typedef struct {
   /* KB_KEYS_NOTE_END */
   uint8_t result;    /* kb_keys_result_t */
   uint8_t status;    /* REJECTED: the status byte */
+  uint8_t reason;    /* INVALID: kb_keys_reason_t */
 } kb_keys_note_t;
 
 typedef void (*kb_keys_cb)(void *ctx, const kb_keys_note_t *n);
