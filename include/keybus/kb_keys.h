@@ -124,12 +124,35 @@ extern "C" {
 #ifndef KB_KEYS_SETTLE_MS
 #define KB_KEYS_SETTLE_MS 1500u
 #endif
+/* A request whose goal the engine can see (arm, disarm) waits this long
+ * after its last key for it (ms): done only when seen. */
+#ifndef KB_KEYS_GOAL_MS
+#define KB_KEYS_GOAL_MS 4000u
+#endif
+/* A request starts only once its partition shows its normal status (no
+ * menu, prompt or brief rejection), waited for at most this long (ms); the
+ * `#` clear waits as long for it. */
+#ifndef KB_KEYS_IDLE_MS
+#define KB_KEYS_IDLE_MS 5000u
+#endif
+/* Attempts of a request whose key echo could not be confirmed (1 = no retry). */
+#ifndef KB_KEYS_ATTEMPTS
+#define KB_KEYS_ATTEMPTS 3
+#endif
+/* No message boundary for this long: the bus is quiet, timeouts wait for it
+ * to come back or to count as disconnected (ms). */
+#ifndef KB_KEYS_QUIET_MS
+#define KB_KEYS_QUIET_MS 500u
+#endif
 
 #if KB_KEYS_QUEUE < 1 || KB_KEYS_QUEUE > 32
 #error "KB_KEYS_QUEUE must be 1..32"
 #endif
 #if KB_KEYS_MAX < 15 || KB_KEYS_MAX > 200
 #error "KB_KEYS_MAX must be 15..200 (kb_keys_set_time needs 15)"
+#endif
+#if KB_KEYS_ATTEMPTS < 1 || KB_KEYS_ATTEMPTS > 9
+#error "KB_KEYS_ATTEMPTS must be 1..9"
 #endif
 #if KB_KEYS_HISTORY < 1 || KB_KEYS_HISTORY > 64
 #error "KB_KEYS_HISTORY must be 1..64"
@@ -233,7 +256,12 @@ typedef struct {
   uint8_t key;       /* code of the key in flight */
   uint8_t reps;      /* alarm key: messages written so far */
   uint8_t tag;       /* kb_link_write_tag() of the key in flight's arm */
+  uint8_t goal;      /* what the attempt is for (internal) */
+  uint8_t expect;    /* status the last key must bring (internal) */
+  uint8_t base;      /* committed status when the last key was accepted */
+  uint8_t attempts;  /* attempts started */
   uint32_t t_us;     /* start of the current wait */
+  uint32_t t_idle;   /* WRITE: when the link's write path was seen idle */
   uint32_t t_due_us; /* when the key in flight was armed */
   char keys[KB_KEYS_MAX];
   char code[KB_KEYS_CODE_MAX]; /* secret: zeroed when the request ends */
@@ -255,6 +283,11 @@ typedef struct kb_keys_s {
   uint8_t prev_status; /* committed status of the active partition at the last step */
   uint8_t was_connected;
   uint8_t wipe_link; /* the link's copy of the last key is to be wiped once idle */
+  struct {           /* the `#` clear (internal) */
+    uint8_t state, partition, tries, tag, noted, idle;
+    uint16_t id;     /* the request that left the entry */
+    uint32_t t_us, t_idle;
+  } clr;
   uint16_t next_id;
   kb_keys_cb cb;
   void *cb_ctx;

@@ -97,7 +97,8 @@ typedef struct kb_link_s {
   uint8_t p_idx;      /* panel byte receiving bits (stays at the cap) */
   uint8_t m_idx;      /* module byte receiving bits */
   uint8_t in_msg;     /* a boundary started the message in slot[head] */
-  uint8_t spare;
+  uint8_t wr_started; /* interrupt, while armed: the slot's first bit is planned
+                         in this message (a message cut inside it spends the key) */
   uint32_t p_acc;     /* bits of the current panel byte below a sentinel bit */
   uint32_t m_acc;     /* same for the module byte */
   uint8_t *p_ptr;     /* where the panel accumulator is stored (sink past the cap) */
@@ -196,9 +197,11 @@ void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out);
  * module bytes are the echo (what the bus read in those low phases). A
  * consumer matches the whole tag, not just the flag: a key of an earlier arm
  * can still be finishing (a cancel does not stop a slot being driven), and
- * its frame must not be taken for the next key's. A message that ends inside
- * the slot does not count: the key is driven again in the next qualifying
- * message. */
+ * its frame must not be taken for the next key's. A key is driven at most
+ * once per message asked for: a message that ends inside the slot (as the
+ * link saw it) counts as written, since the panel may have read the whole
+ * key; its frame carries the tag with too few module bits, and the consumer
+ * treats the echo as unconfirmed (kb_keys.h) rather than typing it again. */
 
 /* First low phase (clock cycle) of module byte slot_byte's slot: 0 for the
  * alarm slot (byte 0), else 8 * slot_byte - 7 (byte 2 = cycle 9). The slot

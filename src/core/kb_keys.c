@@ -5,15 +5,31 @@
  *
  * The queue is a ring of KB_KEYS_QUEUE requests; q[head] is the active one.
  * Its states:
- *   START   just became active: remember the partition's status
- *   SYNC    wait for the engine's start-up gate; early generation + 3..8: invalid
+ *   START   just became active
+ *   SYNC    wait for the engine's start-up gate; then the refusals that need
+ *           the panel (early generation + 3..8, disabled, code length)
+ *   IDLE    wait for the keypad's own `#` clear (if one is due) and for the
+ *           partition's normal status (no menu, prompt or brief rejection
+ *           showing): the request then starts an attempt from its first key
  *   NEXT    choose what the next character needs (key, `@`, end)
- *   PROMPT  `@`: wait for status 0x9F, then type the code; else skip it
+ *   PROMPT  `@`: wait for status 0x9F appearing after the command key, then
+ *           type the code; else skip it
  *   ARM     hand the key to the link once its write path is idle
  *   WRITE   wait for the frame that carries the key (frame.wrote equal to the
  *           arm's tag: generation and slot), echo check
- *   STAR    after `*`: wait for status 0x9E / 0xB8
- *   SETTLE  after the last key: watch for a rejection status, then done
+ *   EXPECT  after a key that must move the panel (`*`, `*`+digit, the code
+ *           when more keys follow, `1` in the *6 menu): wait for that status
+ *   SETTLE  after the last key: watch for the goal or a rejection
+ *   JUDGE   a key's echo could not be confirmed: the `#` clear runs, then
+ *           the panel's state says done, retry or uncertain
+ *
+ * The `#` clear (kb_keys_t.clr) is a small machine of its own: it types `#`
+ * in the partition's slot (the one key typed without being asked; reported
+ * as KB_KEYS_NOTE_CLEAR) and waits for the partition's normal status. It is
+ * due after a request that put keys on the bus ended unfinished (rejected,
+ * timed out, collided, disconnected, uncertain) and when an echo could not
+ * be confirmed; it runs before the next key of any request.
+ *
  * All times are differences of the caller's 32-bit microsecond clock.
  */
 #include "keybus/kb_keys.h"
@@ -21,27 +37,58 @@
 #include <stddef.h>
 #include <string.h>
 
-enum { ST_START = 0, ST_SYNC, ST_NEXT, ST_PROMPT, ST_ARM, ST_WRITE, ST_STAR, ST_SETTLE };
+#include "keybus/kb_decode.h"
 
+enum {
+  ST_START = 0,
+  ST_SYNC,
+  ST_IDLE,
+  ST_NEXT,
+  ST_PROMPT,
+  ST_ARM,
+  ST_WRITE,
+  ST_EXPECT,
+  ST_SETTLE,
+  ST_JUDGE
+};
+
+/* r->flags */
 #define F_CODE 0x01u  /* typing the access code (at the `@` at pos) */
-#define F_STAR 0x02u  /* the key in flight is a `*` that must wait for the panel */
 #define F_ALARM 0x04u /* the request is one alarm key */
 #define F_TYPED 0x08u /* the code was typed */
+#define F_WENT 0x10u  /* a key of this request went on the bus (this or an
+                         earlier attempt): an unfinished end needs a clear */
+#define F_IDLE 0x20u  /* WRITE: the link's write path was seen idle at t_idle */
+#define F_JCLR 0x40u  /* JUDGE: the `#` clear has been asked for */
+
+/* What the request is for, decided when an attempt starts from the
+ * partition's state: only a goal the engine can see lets a request whose
+ * echo was lost be judged (and retried). */
+enum { GOAL_NONE = 0, GOAL_ARM, GOAL_DISARM, GOAL_REPEAT };
+
+/* r->expect: the status a key must bring before the next key */
+enum { EX_NONE = 0, EX_STAR, EX_MENU, EX_MENU_STRICT, EX_TIME };
+
+/* Echo check verdicts. */
+enum { ECHO_OK = 0, ECHO_DIFF, ECHO_UNCONFIRMED };
+
+/* kb_keys_t.clr.state */
+enum { CL_NONE = 0, CL_ARM, CL_WRITE, CL_WAIT };
 
 #define KEY_STAR 0x28u
+#define KEY_POUND 0x2Du
 #define CMD_VERIFY 0x1Cu
+#define ST_PROMPT_CODE 0x9Fu /* "enter access code" */
+#define ST_DISABLED 0xC7u
 #define MS(x) ((uint32_t)(x) * 1000u)
-/* No message boundary for this long: the bus is quiet, timeouts wait for it
- * to come back or to count as disconnected (ms). */
-#define QUIET_MS 500u
+/* `#` written at most this many times for one clear (its echo unconfirmed). */
+#define CLEAR_TRIES 3u
 
-/* ------------------------------------------------------------ alphabet */
+/* ------------------------------------------------------------ tables */
 
 uint8_t kb_keys_code(char c) {
-  if (c >= '0' && c <= '9') { /* notes §4.2: key number in bits 7-2, 2-bit check below */
-    unsigned d = (unsigned)(c - '0');
-    return (uint8_t)((d << 2) | (((d >> 2) + (d & 3u)) & 3u));
-  }
+  static const uint8_t digit[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+  if (c >= '0' && c <= '9') return digit[c - '0'];
   if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
   switch (c) {
     case '*': return 0x28;
@@ -66,19 +113,38 @@ uint8_t kb_keys_code(char c) {
   }
 }
 
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
 static bool is_alarm_char(char c) {
-  return c == 'f' || c == 'a' || c == 'p' || c == 'F' || c == 'A' || c == 'P';
+  c = lower(c);
+  return c == 'f' || c == 'a' || c == 'p';
+}
+
+static bool is_arm_char(char c) {
+  c = lower(c);
+  return c == 's' || c == 'w' || c == 'n';
 }
 
 /* Keys after which a panel may prompt for the access code. */
 static bool expects_code(char c) {
-  return c == 's' || c == 'w' || c == 'n' || c == 'S' || c == 'W' || c == 'N' || c == '[' ||
-         c == ']' || c == '{' || c == '}';
+  return is_arm_char(c) || c == '[' || c == ']' || c == '{' || c == '}';
 }
 
 static bool is_reject(uint8_t st) {
   return st == 0x8F || st == 0x07 || st == 0x0E || st == 0x8E || st == 0x10;
 }
+
+/* A status in which keys would land in an entry that is not ours: a prompt
+ * or menu (0x9E and above, but 0xC7 "disabled"), a brief rejection or
+ * activity notice still showing (0x8F, 0x8E, 0x0E, 0x07, 0x8A, 0x8B). A
+ * request starts only from another status (0 = not known counts as normal). */
+static bool is_busy(uint8_t st) {
+  if (st >= 0x9Eu) return st != ST_DISABLED;
+  return st == 0x8F || st == 0x8E || st == 0x0E || st == 0x07 || st == 0x8A || st == 0x8B;
+}
+
+/* A menu opened by a function key or a code (not the code prompt itself). */
+static bool is_menu(uint8_t st) { return st >= 0xA0u && st != ST_DISABLED; }
 
 /* Zeroes memory the compiler may not elide (secrets). */
 static void wipe(void *p, size_t n) {
@@ -93,20 +159,66 @@ static uint8_t part_status(const kb_engine_t *e, uint8_t p) {
   return e->status.part[p - 1].status;
 }
 
+static bool part_armed(const kb_engine_t *e, uint8_t p) {
+  const kb_partition_t *pt = &e->status.part[p - 1];
+  return pt->armed != KB_ARMED_NONE || pt->exit_delay || pt->entry_delay || pt->alarm;
+}
+
+static bool goal_reached(const kb_engine_t *e, const kb_keys_req_t *r) {
+  const kb_partition_t *pt;
+  if (!e || !e->status.synced) return false;
+  pt = &e->status.part[r->partition - 1];
+  if (r->goal == GOAL_ARM) return pt->armed != KB_ARMED_NONE || pt->exit_delay;
+  if (r->goal == GOAL_DISARM)
+    return pt->armed == KB_ARMED_NONE && !pt->exit_delay && !pt->entry_delay;
+  return false;
+}
+
 static bool timed_out(uint32_t now_us, uint32_t since_us, uint32_t ms) {
   return (uint32_t)(now_us - since_us) >= MS(ms);
 }
 
-static void note_end(kb_keys_t *k, const kb_keys_req_t *r, uint8_t result, uint8_t status) {
+static void note(kb_keys_t *k, uint8_t type, uint8_t partition, uint16_t id, uint8_t index) {
   kb_keys_note_t n;
   if (!k->cb) return;
   memset(&n, 0, sizeof n);
-  n.type = KB_KEYS_NOTE_END;
-  n.partition = r->partition;
-  n.id = r->id;
-  n.result = result;
-  n.status = status;
+  n.type = type;
+  n.partition = partition;
+  n.id = id;
+  n.index = index;
   k->cb(k->cb_ctx, &n);
+}
+
+static uint8_t slot_byte(uint8_t partition) {
+  static const uint8_t bytes[4] = {2, 3, 8, 9};
+  return bytes[(partition - 1u) & 3u];
+}
+
+/* Arms `key` in the partition's slot (not for alarm keys). */
+static bool arm_slot(kb_link_t *l, uint8_t partition, uint8_t key) {
+  uint8_t a = partition <= 4u ? 0x05 : 0x1B, b = partition <= 4u ? 0x0A : 0x1B;
+  return kb_link_write_arm(l, key, slot_byte(partition), a, b, 1);
+}
+
+/* The echo check of a frame that carries the key of arm `tag`: confirmed
+ * only when the slot is complete, the frame passed its checks (a length or
+ * framing error means bits went missing or were added: the panel may have
+ * read the key where we did not, or not at all) and the echo equals the key. */
+static uint8_t echo_check(const kb_frame_t *f, uint8_t tag, uint8_t key) {
+  uint8_t byte = KB_FRAME_WROTE_BYTE(tag);
+  kb_decoded_t d;
+  if (f->module_bits < kb_link_slot_cycle(byte) + 8u) return ECHO_UNCONFIRMED;
+  kb_decode_panel(f->panel, KB_FRAME_BYTES, f->panel_bits, &d);
+  if (d.check != KB_CHECK_OK) return ECHO_UNCONFIRMED;
+  return f->module[byte] == key ? ECHO_OK : ECHO_DIFF;
+}
+
+/* A frame that proves the key's own frame was lost: the link's write path
+ * went idle (the slot was driven, or the message carrying it was cut) before
+ * now_us = t_idle, and this frame began after that, so the key's frame, if
+ * it had been published, would have come first (the ring is in order). */
+static bool frame_after(const kb_frame_t *f, uint32_t t_idle) {
+  return (int32_t)(f->t_start_us - t_idle) > 0;
 }
 
 /* Ends request q[head]: history, note, secret wiped, slot freed. The link's
@@ -115,23 +227,48 @@ static void note_end(kb_keys_t *k, const kb_keys_req_t *r, uint8_t result, uint8
  * clock: the cancel would wait, armed, with the key in the link), is aborted
  * instead: the link's key becomes 0xFF at once. Other keys are only
  * cancelled: a slot the interrupt is already driving is finished whole
- * (released bits would read 1 and turn the key into another one). */
-static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status) {
+ * (released bits would read 1 and turn the key into another one). A request
+ * that put keys on the bus and ends unfinished leaves a `#` clear due. */
+static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, uint8_t reason) {
   kb_keys_req_t *r = &k->q[k->head];
   kb_keys_hist_t *h = &k->hist[k->hist_next];
+  kb_keys_note_t n;
   h->id = r->id;
   h->info.result = result;
   h->info.status = status;
   h->info.accepted = r->accepted;
   h->info.code_typed = (uint8_t)((r->flags & F_TYPED) != 0);
+  h->info.reason = reason;
+  h->info.attempts = r->attempts ? r->attempts : 1u;
   k->hist_next = (uint8_t)((k->hist_next + 1u) % KB_KEYS_HISTORY);
-  note_end(k, r, result, status);
+  if (k->cb) {
+    memset(&n, 0, sizeof n);
+    n.type = KB_KEYS_NOTE_END;
+    n.partition = r->partition;
+    n.id = r->id;
+    n.result = result;
+    n.status = status;
+    n.reason = reason;
+    k->cb(k->cb_ctx, &n);
+  }
+  /* a key still armed on a running bus may yet go out (a cancel does not
+   * stop a slot being driven): count it as on the bus */
+  if (l && r->state == ST_WRITE && result != KB_KEYS_DISCONNECTED && !kb_link_write_idle(l))
+    r->flags |= F_WENT;
   if (l) {
     if (result == KB_KEYS_DISCONNECTED || (r->state == ST_WRITE && (r->flags & F_CODE)))
       kb_link_write_abort(l);
     else
       kb_link_write_cancel(l);
     k->wipe_link = 1;
+  }
+  if ((r->flags & F_WENT) && result != KB_KEYS_DONE && !(r->flags & F_ALARM) &&
+      k->clr.state == CL_NONE) {
+    k->clr.state = CL_ARM;
+    k->clr.partition = r->partition;
+    k->clr.id = r->id;
+    k->clr.tries = 0;
+    k->clr.noted = 0;
   }
   wipe(r, sizeof *r);
   k->head = (uint8_t)((k->head + 1u) % KB_KEYS_QUEUE);
@@ -144,30 +281,65 @@ static uint8_t due_key(const kb_keys_req_t *r) {
   return kb_keys_code(r->keys[r->pos]);
 }
 
-static uint8_t slot_byte(uint8_t partition) {
-  static const uint8_t bytes[4] = {2, 3, 8, 9};
-  return bytes[(partition - 1u) & 3u];
+/* What the key just accepted must bring before the next key goes out
+ * (notes §6: `*` opens 0x9E/0xB8, `*`+1..8 a menu or the code prompt, the
+ * code of a function a menu, `1` in the *6 menu the time entry). `prev` is
+ * the character before it, `base` the committed status at its acceptance. */
+static uint8_t expectation(const kb_keys_req_t *r, char c, char prev, uint8_t base, bool code_done) {
+  char next = r->pos < r->n ? r->keys[r->pos] : '\0';
+  if (code_done) /* a code followed by more keys opens a menu, or nothing may follow */
+    return next ? EX_MENU_STRICT : EX_NONE;
+  if (c == '*' && base < 0x9Eu) return EX_STAR;
+  if (prev == '*' && c >= '1' && c <= '8' && next && next != '@') return EX_MENU;
+  if (c == '1' && base == 0xA9u && next) return EX_TIME;
+  return EX_NONE;
+}
+
+/* Resets the active request to its first key for a new attempt. */
+static void restart(kb_keys_req_t *r) {
+  r->pos = 0;
+  r->code_pos = 0;
+  r->accepted = 0;
+  r->flags = (uint8_t)(r->flags & (F_ALARM | F_WENT));
+  r->goal = GOAL_NONE;
+  r->expect = EX_NONE;
 }
 
 /* A frame in the WRITE state. Only a frame that carries the key of this
  * request's own arm counts (wrote = the arm's tag: same generation and slot):
  * the previous request's key may still have been finishing in the message
- * during which this one was armed, and a stale `wrote` (ring overflow) may
- * name an earlier arm. Returns true when the request moved on. */
-static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_frame_t *f,
-                       uint32_t now_us) {
+ * during which this one was armed, and a stale `wrote` may name an earlier
+ * arm. Returns true when the request moved on. */
+static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_engine_t *e,
+                       const kb_frame_t *f, uint32_t now_us) {
   uint8_t byte = KB_FRAME_WROTE_BYTE(r->tag);
-  uint8_t cycle = kb_link_slot_cycle(byte);
+  uint8_t verdict;
+  char c, prev;
   kb_keys_note_t n;
-  if (f->wrote != r->tag) return false; /* not this arm's key */
-  if (f->module_bits < cycle + 8u) return false; /* cut short: the link writes it again */
-  if (f->module[byte] != r->key) {
-    end_req(k, l, KB_KEYS_COLLIDED, 0);
-    return true;
+  if (f->wrote == r->tag) r->flags |= F_WENT;
+  if (f->wrote != r->tag) {
+    if ((r->flags & F_IDLE) && frame_after(f, r->t_idle)) { /* the key's frame was lost */
+      r->state = ST_JUDGE;
+      return true;
+    }
+    return false;
   }
-  if ((r->flags & F_ALARM) && r->reps++ != 0u) { /* second message: should be 0x1C */
-    bool verified = f->panel_bits >= 8u && f->panel[0] == CMD_VERIFY;
-    end_req(k, l, verified ? KB_KEYS_DONE : KB_KEYS_NOT_VERIFIED, 0);
+  verdict = echo_check(f, r->tag, r->key);
+  if (r->flags & F_ALARM) { /* written twice by design; the panel answers 0x1C */
+    if (verdict == ECHO_DIFF) {
+      end_req(k, l, KB_KEYS_COLLIDED, 0, 0);
+      return true;
+    }
+    if (r->reps++ != 0u) { /* second message: should be 0x1C */
+      bool verified = f->panel_bits >= 8u && f->panel[0] == CMD_VERIFY;
+      end_req(k, l, verified ? KB_KEYS_DONE : KB_KEYS_NOT_VERIFIED, 0, 0);
+      return true;
+    }
+  } else if (verdict == ECHO_DIFF) { /* another keypad spoke: the panel read a mix */
+    end_req(k, l, KB_KEYS_COLLIDED, 0, 0);
+    return true;
+  } else if (verdict == ECHO_UNCONFIRMED) { /* never type it again: clear and judge */
+    r->state = ST_JUDGE;
     return true;
   }
   r->accepted++;
@@ -179,28 +351,47 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_fr
     n.index = r->typed;
     n.key = (r->flags & F_CODE) ? 0u : r->key;
     n.slot_byte = byte;
-    n.slot_cycle = cycle;
+    n.slot_cycle = kb_link_slot_cycle(byte);
     n.t_due_us = r->t_due_us;
     n.t_frame_us = f->t_start_us;
     k->cb(k->cb_ctx, &n);
   }
   r->typed++;
   if (r->flags & F_ALARM) return false; /* the link writes it once more */
+  r->base = part_status(e, r->partition);
+  r->t_us = now_us; /* waits count from the panel's acceptance */
   if (r->flags & F_CODE) {
-    if (++r->code_pos == r->code_len) {
-      r->flags = (uint8_t)((r->flags & ~F_CODE) | F_TYPED);
-      r->pos++;
+    if (++r->code_pos < r->code_len) {
+      r->state = ST_NEXT;
+      return true;
     }
-  } else {
+    r->flags = (uint8_t)((r->flags & ~F_CODE) | F_TYPED);
     r->pos++;
-  }
-  if (r->flags & F_STAR) {
-    r->t_us = now_us; /* the `*` wait counts from the panel's acceptance */
-    r->state = ST_STAR;
+    r->expect = expectation(r, '@', '\0', r->base, true);
   } else {
-    r->state = ST_NEXT;
+    c = lower(r->keys[r->pos]);
+    prev = r->pos ? r->keys[r->pos - 1u] : '\0';
+    r->pos++;
+    r->expect = expectation(r, c, prev, r->base, false);
   }
+  r->state = r->expect ? ST_EXPECT : ST_NEXT;
   return true;
+}
+
+/* Decides the goal of an attempt from the partition's state now. */
+static uint8_t decide_goal(const kb_keys_req_t *r, const kb_engine_t *e) {
+  bool armed = part_armed(e, r->partition), digits = true;
+  if (r->n >= 4u && r->keys[0] == '*' && r->keys[1] == '6' && r->keys[2] == '@' &&
+      r->keys[3] == '1')
+    return GOAL_REPEAT; /* set time: typing it again sets the same time */
+  for (uint8_t i = 0; i < r->n; i++) {
+    char c = r->keys[i];
+    if (!armed && (is_arm_char(c) || (c == '*' && i + 1u < r->n &&
+                                      (r->keys[i + 1u] == '9' || r->keys[i + 1u] == '0'))))
+      return GOAL_ARM;
+    if (!((c >= '0' && c <= '9') || c == '@')) digits = false;
+  }
+  return armed && digits ? GOAL_DISARM : GOAL_NONE;
 }
 
 /* One transition of the active request; true when another may follow at once. */
@@ -212,30 +403,54 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
    * the link calls it disconnected (then every request ends so). Never
    * connected at all: disconnected at once. */
   uint8_t fail = connected ? KB_KEYS_TIMED_OUT : KB_KEYS_DISCONNECTED;
-  bool hold = connected && kb_link_quiet_us(l, now_us) > MS(QUIET_MS);
+  bool hold = connected && kb_link_quiet_us(l, now_us) > MS(KB_KEYS_QUIET_MS);
   switch (r->state) {
     case ST_START:
-      k->prev_status = st;
       r->t_us = now_us;
       r->state = ST_SYNC;
       return true;
     case ST_SYNC:
       if (!e || !e->status.synced) {
         if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
-          end_req(k, l, fail, 0);
+          end_req(k, l, fail, 0, 0);
           return true;
         }
         return false;
       }
       if (e->status.early && r->partition > 2u) { /* no slot (3/4) nor 0x1B (5-8) */
-        end_req(k, l, KB_KEYS_INVALID, 0);
+        end_req(k, l, KB_KEYS_INVALID, 0, KB_KEYS_REASON_EARLY);
         return true;
       }
+      if (st == ST_DISABLED) {
+        end_req(k, l, KB_KEYS_INVALID, st, KB_KEYS_REASON_DISABLED);
+        return true;
+      }
+      if (r->code_len && e->status.code_digits && r->code_len != e->status.code_digits) {
+        end_req(k, l, KB_KEYS_INVALID, 0, KB_KEYS_REASON_CODE_LENGTH);
+        return true;
+      }
+      r->t_us = now_us;
+      r->state = ST_IDLE;
+      return true;
+    case ST_IDLE:
+      if (k->clr.state != CL_NONE) { /* the clear runs first (kb_keys_step) */
+        r->t_us = now_us;
+        return false;
+      }
+      if (is_busy(st) && !(r->flags & F_ALARM)) {
+        if (!hold && timed_out(now_us, r->t_us, KB_KEYS_IDLE_MS)) {
+          end_req(k, l, fail, st, 0);
+          return true;
+        }
+        return false;
+      }
+      if (r->attempts == 0u) r->attempts = 1;
+      r->goal = decide_goal(r, e);
+      k->prev_status = st;
       r->state = ST_NEXT;
       return true;
     case ST_NEXT:
       r->t_us = now_us;
-      r->flags &= (uint8_t)~F_STAR;
       if (r->flags & F_CODE) { /* the next digit of the code */
         r->state = ST_ARM;
       } else if (r->pos >= r->n) {
@@ -247,14 +462,19 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       }
       return true;
     case ST_PROMPT:
-      if (st == 0x9Fu) {
+      /* a prompt counts only if it appeared after this request's command key
+       * (base: the status when that key was accepted) */
+      if (st == ST_PROMPT_CODE && r->base != ST_PROMPT_CODE && r->accepted) {
         r->flags |= F_CODE;
         r->code_pos = 0;
         r->t_us = now_us;
         r->state = ST_ARM;
         return true;
       }
-      if (!hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS)) { /* no prompt: the code stays untyped */
+      /* no prompt (quick arm reached the goal, a menu opened without one,
+       * or it never came): the code stays untyped */
+      if (goal_reached(e, r) || (is_menu(st) && st != r->base) ||
+          (!hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS))) {
         r->pos++;
         r->state = ST_NEXT;
         return true;
@@ -264,48 +484,175 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       uint8_t key = due_key(r);
       bool ok;
       if (e && e->status.synced && kb_link_write_idle(l)) {
-        if (r->flags & F_ALARM) {
+        if (r->flags & F_ALARM)
           ok = kb_link_write_arm(l, key, 0, 0, 0, 2);
-        } else {
-          uint8_t a = r->partition <= 4u ? 0x05 : 0x1B, b = r->partition <= 4u ? 0x0A : 0x1B;
-          ok = kb_link_write_arm(l, key, slot_byte(r->partition), a, b, 1);
-        }
+        else
+          ok = arm_slot(l, r->partition, key);
         if (ok) {
           r->tag = kb_link_write_tag(l);
-          if (key == KEY_STAR && !(r->flags & F_CODE) && st < 0x9Eu) r->flags |= F_STAR;
           r->key = key;
           r->t_due_us = now_us;
+          r->flags &= (uint8_t)~F_IDLE;
           k->wipe_link = 0;
           r->state = ST_WRITE;
           return false;
         }
       }
       if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
-        end_req(k, l, fail, 0);
+        end_req(k, l, fail, 0, 0);
         return true;
       }
       return false;
     }
     case ST_WRITE:
-      if (f && f->wrote && on_written(k, r, l, f, now_us)) return true;
+      if (!(r->flags & F_IDLE) && kb_link_write_idle(l)) {
+        r->flags |= F_IDLE | F_WENT; /* the link drove the key and disarmed */
+        r->t_idle = now_us;
+      }
+      if (f && on_written(k, r, l, e, f, now_us)) return true;
       if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
-        end_req(k, l, fail, 0);
+        if (r->flags & F_IDLE) { /* driven, but no frame of it came: unconfirmed */
+          r->state = ST_JUDGE;
+          return true;
+        }
+        end_req(k, l, fail, 0, 0); /* never went out */
         return true;
       }
       return false;
-    case ST_STAR:
-      if (st == 0x9Eu || st == 0xB8u) {
+    case ST_EXPECT: {
+      bool match = false;
+      if (st != r->base) {
+        switch (r->expect) {
+          case EX_STAR: match = st == 0x9Eu || st == 0xB8u; break;
+          case EX_TIME: match = st == 0xAAu; break;
+          default: match = is_menu(st) || st == ST_PROMPT_CODE; break;
+        }
+        if (match && st == ST_PROMPT_CODE && r->keys[r->pos] != '@') {
+          /* the panel wants a code the request has no place for: typing on
+           * would enter its keys as a code */
+          end_req(k, l, KB_KEYS_REJECTED, st, 0);
+          return true;
+        }
+        if (r->expect == EX_MENU_STRICT && !match) { /* anything else ends it */
+          end_req(k, l, KB_KEYS_REJECTED, st, 0);
+          return true;
+        }
+      }
+      if (match) {
+        r->expect = EX_NONE;
         r->state = ST_NEXT;
         return true;
       }
       if (!hold && timed_out(now_us, r->t_us, KB_KEYS_STAR_MS)) {
-        end_req(k, l, fail, 0);
+        end_req(k, l, fail, st, 0);
         return true;
       }
       return false;
+    }
+    case ST_JUDGE:
+      if (!(r->flags & F_JCLR)) { /* stop typing: the `#` clear first, then look */
+        if (!kb_link_write_idle(l)) {
+          kb_link_write_cancel(l);
+          return false;
+        }
+        if (k->clr.state == CL_NONE) {
+          k->clr.state = CL_ARM;
+          k->clr.partition = r->partition;
+          k->clr.id = r->id;
+          k->clr.tries = 0;
+          k->clr.noted = 0;
+        }
+        r->flags |= F_JCLR;
+        return true;
+      }
+      if (k->clr.state != CL_NONE) return false;
+      r->flags &= (uint8_t)~F_JCLR;
+      if (goal_reached(e, r)) {
+        end_req(k, l, KB_KEYS_DONE, 0, 0);
+        return true;
+      }
+      if (r->goal != GOAL_NONE && r->attempts < KB_KEYS_ATTEMPTS) {
+        r->attempts++;
+        restart(r);
+        note(k, KB_KEYS_NOTE_RETRY, r->partition, r->id, r->attempts);
+        r->t_us = now_us;
+        r->state = ST_IDLE;
+        return true;
+      }
+      end_req(k, l, KB_KEYS_UNCERTAIN, 0, 0);
+      return true;
     default: /* ST_SETTLE */
-      if (!hold && timed_out(now_us, r->t_us, KB_KEYS_SETTLE_MS)) {
-        end_req(k, l, KB_KEYS_DONE, 0);
+      if (goal_reached(e, r)) {
+        end_req(k, l, KB_KEYS_DONE, 0, 0);
+        return true;
+      }
+      if (!hold && timed_out(now_us, r->t_us, r->goal == GOAL_ARM || r->goal == GOAL_DISARM
+                                                    ? KB_KEYS_GOAL_MS
+                                                    : KB_KEYS_SETTLE_MS)) {
+        /* a request whose goal the engine can see is done only when it saw it */
+        bool seen = r->goal != GOAL_ARM && r->goal != GOAL_DISARM;
+        end_req(k, l, seen ? KB_KEYS_DONE : KB_KEYS_TIMED_OUT, seen ? 0 : st, 0);
+        return true;
+      }
+      return false;
+  }
+}
+
+/* The `#` clear: one step. Returns true when it moved on. */
+static bool clear_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_frame_t *f,
+                       uint32_t now_us, bool connected) {
+  uint8_t st = part_status(e, k->clr.partition);
+  bool hold = !connected || kb_link_quiet_us(l, now_us) > MS(KB_KEYS_QUIET_MS);
+  switch (k->clr.state) {
+    case CL_ARM:
+      if (!connected || !e || !e->status.synced) return false; /* waits for the bus */
+      if (!kb_link_write_idle(l)) {
+        kb_link_write_cancel(l);
+        return false;
+      }
+      if (!arm_slot(l, k->clr.partition, KEY_POUND)) return false;
+      if (!k->clr.noted) {
+        note(k, KB_KEYS_NOTE_CLEAR, k->clr.partition, k->clr.id, 0);
+        k->clr.noted = 1;
+      }
+      k->clr.tag = kb_link_write_tag(l);
+      k->clr.idle = 0;
+      k->clr.t_us = now_us;
+      k->clr.state = CL_WRITE;
+      return false;
+    case CL_WRITE: {
+      bool again = false, on = false;
+      if (!k->clr.idle && kb_link_write_idle(l)) {
+        k->clr.idle = 1;
+        k->clr.t_idle = now_us;
+      }
+      if (f && f->wrote == k->clr.tag) {
+        on = true;
+        again = echo_check(f, k->clr.tag, KEY_POUND) != ECHO_OK;
+      } else if (f && k->clr.idle && frame_after(f, k->clr.t_idle)) {
+        on = again = true; /* its frame was lost */
+      } else if (!hold && timed_out(now_us, k->clr.t_us, KB_KEYS_KEY_MS)) {
+        on = again = true;
+      }
+      if (!on) return false;
+      /* `#` twice only clears twice: it may be typed again */
+      if (again && ++k->clr.tries < CLEAR_TRIES) {
+        k->clr.state = CL_ARM;
+      } else {
+        kb_link_write_cancel(l); /* a `#` that never found its slot goes */
+        k->wipe_link = 1;
+        k->clr.t_us = now_us;
+        k->clr.state = CL_WAIT;
+      }
+      return true;
+    }
+    default: /* CL_WAIT: the partition back at its normal status */
+      if (connected && e && e->status.synced && !is_busy(st)) {
+        k->clr.state = CL_NONE;
+        return true;
+      }
+      if (!hold && timed_out(now_us, k->clr.t_us, KB_KEYS_IDLE_MS)) {
+        k->clr.state = CL_NONE; /* the request's own start gate still waits for it */
         return true;
       }
       return false;
@@ -335,6 +682,11 @@ static kb_keys_err_t check_code(const char *code, uint8_t *len) {
   return KB_KEYS_OK;
 }
 
+/* The panel's code length, once the engine has seen it (0x16). */
+static bool code_length_wrong(const kb_engine_t *e, uint8_t code_len) {
+  return e && code_len && e->status.code_digits && code_len != e->status.code_digits;
+}
+
 kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
                              const char *keys, const char *code, uint32_t now_us, uint16_t *id) {
   kb_keys_req_t *r;
@@ -359,6 +711,7 @@ kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partiti
     if (is_alarm_char(keys[i]) && n != 1u) return KB_KEYS_ERR_KEY;
   err = check_code(code, &code_len);
   if (err != KB_KEYS_OK) return err;
+  if (code_length_wrong(e, code_len)) return KB_KEYS_ERR_CODE;
   if (at && !code_len) return KB_KEYS_ERR_CODE;
   if (code_len && !at) {
     if (insert == 0xFF) return KB_KEYS_ERR_CODE;
@@ -372,7 +725,7 @@ kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partiti
   wipe(r, sizeof *r);
   for (uint8_t i = 0, o = 0; i < n; i++) {
     if (i == insert) r->keys[o++] = '@';
-    r->keys[o++] = keys[i];
+    r->keys[o++] = lower(keys[i]);
   }
   if (insert == n) r->keys[n] = '@';
   r->n = (uint8_t)(n + (insert != 0xFF));
@@ -430,7 +783,13 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
   KB_ASSERT(k != NULL && l != NULL);
   connected = kb_link_connected(l);
   if (k->was_connected && !connected) { /* every pending request ends */
-    while (k->count) end_req(k, l, KB_KEYS_DISCONNECTED, 0);
+    while (k->count) end_req(k, l, KB_KEYS_DISCONNECTED, 0, 0);
+    if (k->clr.state != CL_NONE) { /* the clear starts over when the bus is back */
+      kb_link_write_abort(l);
+      k->wipe_link = 1;
+      k->clr.state = CL_ARM;
+      k->clr.tries = 0;
+    }
   }
   k->was_connected = connected;
   if (k->wipe_link && kb_link_write_idle(l)) {
@@ -438,21 +797,31 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
     k->wipe_link = 0;
   }
   /* each transition either waits (false) or moves on; a request has at most
-   * ~3 transitions per character, plus a few to start and end */
-  for (unsigned guard = 0; k->count && guard < 4u * KB_KEYS_MAX + 16u; guard++) {
-    kb_keys_req_t *r = &k->q[k->head];
-    if (r->state > ST_SYNC && !(r->flags & F_ALARM) && r->accepted) {
+   * ~4 transitions per character, plus a few to start, clear and end */
+  for (unsigned guard = 0; guard < 4u * KB_KEYS_MAX + 32u; guard++) {
+    kb_keys_req_t *r;
+    bool moved;
+    if (k->clr.state != CL_NONE) {
+      moved = clear_step(k, l, e, f, now_us, connected);
+      f = NULL; /* a frame is looked at once */
+      if (!moved || !k->count) break;
+      continue;
+    }
+    if (!k->count) break;
+    r = &k->q[k->head];
+    if (r->state > ST_IDLE && r->state != ST_JUDGE && !(r->flags & F_ALARM) && r->accepted) {
       uint8_t st = part_status(e, r->partition);
-      if (st != k->prev_status && is_reject(st)) {
+      if (st != k->prev_status && is_reject(st)) { /* judged by what shows after its keys */
         k->prev_status = st;
-        end_req(k, l, KB_KEYS_REJECTED, st);
+        end_req(k, l, KB_KEYS_REJECTED, st, 0);
         f = NULL;
         continue;
       }
       k->prev_status = st;
     }
-    if (!advance(k, l, e, f, now_us, connected)) break;
+    moved = advance(k, l, e, f, now_us, connected);
     f = NULL; /* a frame is looked at once */
+    if (!moved) break;
   }
   if (k->count) {
     kb_keys_req_t *r = &k->q[k->head];
@@ -470,6 +839,7 @@ kb_keys_result_t kb_keys_result(const kb_keys_t *k, uint16_t id, kb_keys_info_t 
       if (out) {
         out->accepted = r->accepted;
         out->code_typed = (uint8_t)((r->flags & F_TYPED) != 0);
+        out->attempts = r->attempts;
       }
       return KB_KEYS_PENDING;
     }

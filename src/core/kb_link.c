@@ -46,6 +46,9 @@ LINK_INLINE KB_ISR_FN void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_
   kb_frame_t *f = l->cur;
   f->t_start_us = now_us;
   f->module_seen = 0;
+  /* a slot reused after a runt or an overflow was never popped: its old
+   * write tag must not name this message */
+  f->wrote = 0;
   l->p_ptr = f->panel;
   l->m_ptr = f->module;
   l->p_acc = SENTINEL_BYTE;
@@ -111,6 +114,21 @@ LINK_INLINE KB_ISR_FN void link_write_plan(kb_link_t *l, uint32_t c, uint32_t ac
   uint32_t k;
   uint8_t go;
   if (c == 1u) { /* a message began at the last boundary */
+    if (l->wr_started) {
+      /* the last message ended inside the key's slot: its first bits went
+       * out, and the panel (whose view of the bus may differ from ours) may
+       * have read the whole key. A key goes on the bus at most once: this
+       * message counts as written; the task sees the short echo. */
+      l->wr_started = 0;
+      l->wr_go = 0;
+      if (--l->wr_reps == 0u) {
+        l->wr_next = 0;
+        l->wr_bnext = 0;
+        KB_BARRIER(); /* the plan cleared before the path is handed back */
+        l->wr_armed = 0;
+        return;
+      }
+    }
     if (l->wr_cancel) {
       l->wr_next = 0;
       l->wr_bnext = 0;
@@ -138,12 +156,16 @@ LINK_INLINE KB_ISR_FN void link_write_plan(kb_link_t *l, uint32_t c, uint32_t ac
   }
   if (k < 8u) {
     l->wr_next = (uint8_t)(((uint32_t)l->wr_key << k & 0x80u) == 0u);
-    if (k == 0u) l->cur->wrote = l->wr_wrote; /* flag, generation, slot byte */
+    if (k == 0u) {
+      l->cur->wrote = l->wr_wrote; /* flag, generation, slot byte */
+      l->wr_started = (uint8_t)(l->wr_cycle != 0u);
+    }
     return;
   }
   l->wr_next = 0;
   if (k == 8u) { /* the slot's last bit has been driven */
     l->wr_go = 0;
+    l->wr_started = 0;
     if (--l->wr_reps == 0u) {
       l->wr_bnext = 0;
       KB_BARRIER(); /* the plan cleared before the path is handed back */
@@ -297,6 +319,7 @@ bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd
   l->wr_bfirst = (uint8_t)(slot_byte == 0u && (key & 0x80u) == 0u);
   l->wr_reps = messages;
   l->wr_go = 0;
+  l->wr_started = 0;
   l->wr_primed = 0;
   l->wr_next = 0;
   l->wr_bnext = 0;

@@ -44,6 +44,8 @@ static int six_menu;         /* *6 menu state: 1 = after *6 code, 2 = time entry
 static char code_buf[8];
 static int code_n;
 static int only_other; /* send only 0x11 (no status) */
+static int flash[8];   /* rounds left of a brief status (0x8F, 0x07), then 0x01 */
+static int flash_rounds = 8; /* how long a brief status shows (0 = for ever) */
 static int stopped;    /* the clock stops */
 
 /* what the panel read: key codes per partition, in order */
@@ -97,6 +99,8 @@ static void rig_init(void) {
   code_n = 0;
   only_other = 0;
   stopped = 0;
+  memset(flash, 0, sizeof flash);
+  flash_rounds = 8;
   memset(keylog, 0, sizeof keylog);
   memset(nkeylog, 0, sizeof nkeylog);
   nalarm = 0;
@@ -123,9 +127,13 @@ static void panel_key(int p, uint8_t key) {
     return;
   }
   if (key == 0xB1 || key == 0xAF || key == 0xB6) {
-    if (fail_arm) *s = 0x07;
+    if (fail_arm) *s = 0x07, flash[p - 1] = flash_rounds;
     else if (prompt) *s = 0x9F, code_n = 0, six_menu = 0;
     else *s = 0x08;
+    return;
+  }
+  if (key == 0x2D) { /* # leaves menus and prompts */
+    *s = 0x01;
     return;
   }
   if (*s == 0x9F) {
@@ -134,6 +142,7 @@ static void panel_key(int p, uint8_t key) {
     if (code_n == 4) {
       int ok = !memcmp(code_buf, "1234", 4);
       *s = ok ? (six_menu ? 0xA9 : 0x08) : 0x8F;
+      if (!ok) flash[p - 1] = flash_rounds;
       if (six_menu && ok) six_menu = 2;
     }
     return;
@@ -248,6 +257,8 @@ static void round_(void) {
   }
   clock_msg(q, 7);
   if (!only_other) status_msgs();
+  for (int i = 0; i < 8; i++) /* brief statuses end */
+    if (flash[i] && --flash[i] == 0) st[i] = 0x01;
 }
 
 static void run_rounds(int n) {
@@ -400,21 +411,47 @@ static void test_star_wait_times_out(void) {
   sync_();
   KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
-  KT_EQ(nkeylog[1], 1); /* the `*` only */
-  KT_EQ(keylog[1][0], 0x28);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
   KT_EQ(info.accepted, 1);
+  run_rounds(10);
+  /* the `*` only, then the keypad's own `#` to clear the entry it left */
+  KT_EQ(nkeylog[1], 2);
+  KT_EQ(keylog[1][0], 0x28);
+  KT_EQ(keylog[1][1], 0x2D);
+  int clears = 0;
+  for (int i = 0; i < nnotes; i++)
+    if (notes[i].type == KB_KEYS_NOTE_CLEAR) {
+      clears++;
+      KT_EQ(notes[i].id, id);
+    }
+  KT_EQ(clears, 1);
 }
 
-static void test_star_in_menu_does_not_wait(void) {
+/* A partition already in a menu or at a prompt (someone else's entry, or a
+ * stale one) gets no key: the request waits for the normal status, and ends
+ * timed out without typing when it does not come. */
+static void test_request_waits_for_normal_status(void) {
   uint16_t id;
+  kb_keys_info_t info;
   rig_init();
   st[0] = 0xA1; /* already in a menu (>= 0x9E) */
   star_reply = 0;
   sync_();
   KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
-  KT_EQ(run_until_end(id, 100), KB_KEYS_DONE);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.status, 0xA1);
+  KT_EQ(nkeylog[1], 0);
+  /* the menu is left: the next request goes */
+  st[0] = 0x01;
+  star_reply = 0x9E;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  st[0] = 0x9F; /* a prompt showing when it starts: waits too */
+  run_rounds(10);
+  KT_EQ(nkeylog[1], 0);
+  st[0] = 0x01;
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 2);
 }
 
@@ -471,13 +508,16 @@ static void test_code_not_typed_when_not_supplied(void) {
   rig_init();
   sync_();
   KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_KEYS_OK);
-  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
-  KT_EQ(nkeylog[1], 1); /* prompted (0x9F), but nothing typed */
+  /* prompted (0x9F), nothing typed: the arm did not happen, so not done */
+  KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
+  KT_EQ(nkeylog[1], 1);
   KT_EQ(st[0], 0x9F);
-  /* a later request without a code does not type it either */
+  /* a later request without a code does not type it either: the prompt is
+   * cleared with `#` first */
   KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
-  KT_EQ(nkeylog[1], 2);
+  KT_EQ(nkeylog[1], 3);
+  KT_EQ(keylog[1][1], 0x2D);
 }
 
 static void test_code_refusals(void) {
@@ -520,9 +560,11 @@ static void test_old_rejection_status_is_not_blamed(void) {
   uint16_t id;
   rig_init();
   st[0] = 0x8F; /* showing before the request */
+  flash[0] = 12;
   sync_();
   KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(nkeylog[1], 1);
 }
 
 static void test_collided(void) {
@@ -533,7 +575,11 @@ static void test_collided(void) {
   other_cycle = 14; /* another keypad pulls a 1 bit of the key (0x05 = 0000 0101) */
   other_cmd = 0x05;
   KT_EQ(run_until_end(id, 40), KB_KEYS_COLLIDED);
+  /* the panel read a mix of two keys: the keypad clears it with `#` */
+  run_rounds(10);
   KT_CHECK(kb_link_write_idle(&L));
+  KT_EQ(nkeylog[1], 2);
+  KT_EQ(keylog[1][1], 0x2D);
   /* the queue goes on */
   KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_KEYS_OK);
   KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
@@ -799,19 +845,23 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   KT_EQ(sent[from].bits[2], 0x05); /* A's key went out whole */
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_TIMED_OUT);
   KT_EQ(kb_keys_result(&K, b, NULL), KB_KEYS_PENDING);
-  KT_CHECK(!kb_link_write_idle(&L)); /* B armed during that message */
+  /* A's key went out although A timed out: the `#` clear is armed during
+   * that message, before B */
+  KT_CHECK(!kb_link_write_idle(&L));
+  KT_EQ(L.wr_key, 0x2D);
   only_other = 0;
-  KT_EQ(run_until_end(b, 40), KB_KEYS_DONE);
+  KT_EQ(run_until_end(b, 80), KB_KEYS_DONE);
   kb_keys_info_t info;
   kb_keys_result(&K, b, &info);
   KT_EQ(info.accepted, 1);
   /* B's key reached the panel in a 0x05 of its own */
-  KT_EQ(nkeylog[1], 2);
+  KT_EQ(nkeylog[1], 3);
   KT_EQ(keylog[1][0], 0x05);
-  KT_EQ(keylog[1][1], b_code);
+  KT_EQ(keylog[1][1], 0x2D);
+  KT_EQ(keylog[1][2], b_code);
   int written = 0;
   for (int i = from; i < nsent; i++) written += sent[i].pulls != 0;
-  KT_EQ(written, 2);
+  KT_EQ(written, 3);
 }
 
 static void test_next_request_takes_previous_echo(void) {
@@ -824,12 +874,13 @@ static void test_next_request_takes_previous_echo(void) {
 static void test_code_digit_left_in_link_after_disconnect(void) {
   uint16_t a;
   rig_init();
-  st[0] = 0x9F; /* the panel asks for the code */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "7391", T, &a), KB_KEYS_OK);
-  task(); /* the first digit is armed */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "7391", T, &a), KB_KEYS_OK);
+  for (int i = 0; i < 100 && !(L.wr_key == 0x1C && !kb_link_write_idle(&L)); i++)
+    round_(); /* until the first digit is armed at the panel's prompt */
   KT_CHECK(!kb_link_write_idle(&L));
   KT_EQ(L.wr_key, 0x1C);
+  int before = nkeylog[1];
   stopped = 1; /* the bus goes away */
   run_rounds(40);
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
@@ -838,12 +889,13 @@ static void test_code_digit_left_in_link_after_disconnect(void) {
   KT_EQ(L.wr_bfirst, 0);
   KT_CHECK(all_zero(K.q, sizeof K.q));
   stopped = 0;
-  int from = nsent;
-  run_rounds(2);
+  run_rounds(12);
   KT_CHECK(kb_link_write_idle(&L));
   KT_EQ(L.wr_key, 0);
-  for (int i = from; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
-  KT_EQ(nkeylog[1], 0);
+  /* the digit never went out; the only key since is the `#` that clears the
+   * prompt the request left */
+  KT_EQ(nkeylog[1], before + 1);
+  KT_EQ(keylog[1][before], 0x2D);
 }
 
 /* Defect: the echo of every typed code digit stayed in the frame ring
@@ -948,7 +1000,7 @@ static void test_digit_codes_duplicated(void) {
 KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(test_not_before_sync),
         KT_CASE(test_not_before_sync_times_out), KT_CASE(test_star_waits_for_9e),
         KT_CASE(test_star_waits_for_b8), KT_CASE(test_star_wait_times_out),
-        KT_CASE(test_star_in_menu_does_not_wait), KT_CASE(test_code_typed_when_prompted),
+        KT_CASE(test_request_waits_for_normal_status), KT_CASE(test_code_typed_when_prompted),
         KT_CASE(test_code_with_explicit_at), KT_CASE(test_code_not_typed_without_prompt),
         KT_CASE(test_code_not_typed_when_not_supplied), KT_CASE(test_code_refusals),
         KT_CASE(test_rejected_invalid_code), KT_CASE(test_rejected_failed_to_arm),
