@@ -646,6 +646,56 @@ static void test_write_cut_short_retried(void) {
   KT_CHECK(kb_link_write_idle(&bus.l));
 }
 
+/* A message that ends inside the slot (as the link saw it): the key's first
+ * bits went out and the panel may have read it whole, so it is not driven
+ * again (a key goes on the bus at most once). The frame carries the tag with
+ * a short echo (the consumer calls it unconfirmed); the path is idle. */
+static void test_write_cut_inside_slot_not_repeated(void) {
+  uint8_t pulls[MAX_BITS];
+  bus_init(0u, 2000u);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1));
+  int n = wsend(st05, 8, NULL, pulls); /* 57 bits: the trailing cycle 57 is the slot's first */
+  KT_EQ(n, 57);
+  KT_EQ(pulls[57], 1);
+  n = wsend(st05, 10, NULL, pulls);
+  for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
+  KT_CHECK(kb_link_write_idle(&bus.l));
+  boundary();
+  const kb_frame_t *f = kb_link_peek(&bus.l);
+  KT_CHECK(f != NULL);
+  KT_EQ(f->wrote, KB_FRAME_WROTE | 8u);
+  KT_CHECK(f->module_bits < kb_link_slot_cycle(8) + 8u);
+  kb_link_pop(&bus.l);
+  f = kb_link_peek(&bus.l);
+  KT_CHECK(f != NULL);
+  KT_EQ(f->wrote, 0);
+  kb_link_pop(&bus.l);
+}
+
+/* Defect (issue 6, item 12): a message lost to a full ring reused its slot
+ * without a pop, and its write tag stayed: the next message captured there
+ * was published as if the link had written in it. */
+static void test_write_tag_not_left_by_overflow(void) {
+  bus_init(0u, 2000u);
+  for (int i = 0; i < KB_FRAME_RING; i++) wsend(st27, 8, NULL, NULL);
+  KT_CHECK(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1));
+  wsend(st05, 10, NULL, NULL); /* published at the next boundary? no: the ring is full */
+  wsend(st27, 8, NULL, NULL);
+  KT_CHECK(stats().overflows >= 1u);
+  KT_CHECK(kb_link_write_idle(&bus.l)); /* the key went out in the lost message */
+  while (kb_link_peek(&bus.l)) kb_link_pop(&bus.l);
+  wsend(st05, 10, NULL, NULL);
+  boundary();
+  const kb_frame_t *f;
+  int seen = 0;
+  while ((f = kb_link_peek(&bus.l)) != NULL) {
+    KT_EQ(f->wrote, 0);
+    seen++;
+    kb_link_pop(&bus.l);
+  }
+  KT_CHECK(seen >= 1);
+}
+
 /* Cancel: taken at the next message start; nothing driven after it. */
 static void test_write_cancel(void) {
   uint8_t pulls[MAX_BITS];
@@ -812,6 +862,7 @@ KT_MAIN(KT_CASE(test_bytes_6), KT_CASE(test_bytes_10), KT_CASE(test_bytes_15),
         KT_CASE(test_finish_ring_edges), KT_CASE(test_write_arm_refusals),
         KT_CASE(test_write_slot_bits), KT_CASE(test_write_every_slot_and_echo),
         KT_CASE(test_write_alarm_two_messages), KT_CASE(test_write_boundary_bit),
-        KT_CASE(test_write_cut_short_retried), KT_CASE(test_write_cancel), KT_CASE(test_quiet_us),
+        KT_CASE(test_write_cut_short_retried), KT_CASE(test_write_cut_inside_slot_not_repeated),
+        KT_CASE(test_write_tag_not_left_by_overflow), KT_CASE(test_write_cancel), KT_CASE(test_quiet_us),
         KT_CASE(test_write_previous_echo_generation), KT_CASE(test_write_code_digit_left_armed),
         KT_CASE(test_write_echo_left_in_ring), KT_CASE(test_slot_cycle_duplicated))
