@@ -47,6 +47,10 @@ static int only_other; /* send only 0x11 (no status) */
 static int flash[8];   /* rounds left of a brief status (0x8F, 0x07), then 0x01 */
 static int flash_rounds = 8; /* how long a brief status shows (0 = for ever) */
 static int stopped;    /* the clock stops */
+/* the n-th status message written in (counting from 1) reaches the link
+ * with its stop bit flipped (a framing error on our side; the panel still
+ * reads the key): 0 = none; corrupt_all: every one */
+static int corrupt_nth, corrupt_all, written_msgs;
 
 /* what the panel read: key codes per partition, in order */
 static uint8_t keylog[9][MAX_LOG];
@@ -101,6 +105,7 @@ static void rig_init(void) {
   stopped = 0;
   memset(flash, 0, sizeof flash);
   flash_rounds = 8;
+  corrupt_nth = corrupt_all = written_msgs = 0;
   memset(keylog, 0, sizeof keylog);
   memset(nkeylog, 0, sizeof nkeylog);
   nalarm = 0;
@@ -132,8 +137,8 @@ static void panel_key(int p, uint8_t key) {
     else *s = 0x08;
     return;
   }
-  if (key == 0x2D) { /* # leaves menus and prompts */
-    *s = 0x01;
+  if (key == 0x2D) { /* # leaves menus and prompts, nothing else */
+    if (*s >= 0x9E) *s = 0x01;
     return;
   }
   if (*s == 0x9F) {
@@ -196,6 +201,10 @@ static void clock_msg(const uint8_t *b, int nbytes) {
   memset(s->bits, 0xFF, sizeof s->bits);
   s->cmd = b[0];
   uint8_t byte0 = 0;
+  if ((b[0] == 0x05 || b[0] == 0x1B) && !kb_link_write_idle(&L)) {
+    written_msgs++;
+    if (corrupt_all || written_msgs == corrupt_nth) pb[8] ^= 1u; /* the stop bit */
+  }
   for (int c = 0; c <= n; c++) { /* bit n: one trailing cycle */
     kb_link_write_t w = kb_link_edge(&L, false, T);
     bool pull = w == KB_LINK_WRITE_PULL_LOW;
@@ -997,6 +1006,219 @@ static void test_digit_codes_duplicated(void) {
   KT_EQ(n, 10);
 }
 
+/* ------------------------------------------- issue 6: write-path safety */
+
+/* Keys the panel read on partition p, as a string of alphabet characters
+ * (digits, `w`, `s`, `#`, `*`; `?` for others). */
+static const char *panel_keys(int p) {
+  static char out[MAX_LOG + 1];
+  int n = 0;
+  for (int i = 0; i < nkeylog[p]; i++) {
+    char c = '?';
+    const char *all = "0123456789*#sw";
+    for (const char *a = all; *a; a++)
+      if (kb_keys_code(*a) == keylog[p][i]) c = *a;
+    out[n++] = c;
+  }
+  out[n] = '\0';
+  return out;
+}
+
+static int count_notes(uint8_t type) {
+  int c = 0;
+  for (int i = 0; i < nnotes; i++) c += notes[i].type == type;
+  return c;
+}
+
+/* Item 1: the frame that carried a code digit failed its checks. Before:
+ * the digit was typed again (1-2-3-3: "invalid code"). Now: stop, `#`, look,
+ * retry the whole request once, done on the second attempt. */
+static void test_unconfirmed_digit_not_typed_twice(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  corrupt_nth = 3; /* w, 1, [2] */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
+  KT_STREQ(panel_keys(1), "w12#w1234");
+  KT_EQ(st[0], 0x08);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.attempts, 2);
+  KT_EQ(count_notes(KB_KEYS_NOTE_CLEAR), 1);
+  KT_EQ(count_notes(KB_KEYS_NOTE_RETRY), 1);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+/* Item 1: the unconfirmed key was the last digit, and the panel did take
+ * it: after the `#` the partition shows the goal (exit delay): done, no
+ * second attempt. */
+static void test_unconfirmed_last_digit_goal_reached(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  corrupt_nth = 5;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
+  KT_STREQ(panel_keys(1), "w1234#");
+  KT_EQ(st[0], 0x08);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.attempts, 1);
+}
+
+/* Item 1: no echo can be confirmed: retries run out, the result says the
+ * outcome is uncertain; no key twice within an attempt. */
+static void test_unconfirmed_retries_run_out(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  corrupt_all = 1;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 1500), KB_KEYS_UNCERTAIN);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.attempts, KB_KEYS_ATTEMPTS);
+  /* each attempt: `w`, then `#` (typed up to three times while its own
+   * echo fails too) */
+  const char *got = panel_keys(1);
+  KT_EQ(got[0], 'w');
+  for (const char *c = got; *c; c++) KT_CHECK(*c == 'w' || *c == '#');
+  KT_EQ(count_notes(KB_KEYS_NOTE_RETRY), KB_KEYS_ATTEMPTS - 1);
+  KT_CHECK(all_zero(K.q, sizeof K.q));
+}
+
+/* Item 1: a request whose goal the engine cannot see is not retried (its
+ * keys may have acted): uncertain at once. */
+static void test_unconfirmed_unknown_goal_uncertain(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  corrupt_nth = 2;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "c5", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_UNCERTAIN);
+  KT_STREQ(panel_keys(1), "?5#");
+}
+
+/* Item 2: set time with a wrong code. The `*6` code is followed by more
+ * keys: nothing more is typed until the *6 menu (0xA9) shows. Whether the
+ * panel shows "invalid code" (seen late, or not at all because it was too
+ * brief for the filter) or goes straight back, no time digit reaches it. */
+static void set_time_wrong_code_case(int flash_len) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  flash_rounds = flash_len;
+  sync_();
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2025, 3, 4, 5, 6, "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
+  run_rounds(20);
+  kb_keys_result(&K, id, &info);
+  KT_STREQ(panel_keys(1), "*69999#");
+  KT_EQ(st[0], 0x01);
+}
+
+static void test_set_time_wrong_code_types_nothing_after(void) {
+  set_time_wrong_code_case(8); /* 0x8F showing ~1 s */
+  set_time_wrong_code_case(1); /* 0x8F shorter than the filter: never committed */
+}
+
+/* Item 3: four requests queued; the second with a wrong code ends rejected
+ * although the first's "invalid code" was still showing when it was next. */
+static void test_queued_rejection_judged_on_its_own_keys(void) {
+  uint16_t id[4];
+  rig_init();
+  flash_rounds = 12;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1111", T, &id[0]), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "2222", T, &id[1]), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id[2]), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1234", NULL, T, &id[3]), KB_KEYS_OK);
+  KT_EQ(run_until_end(id[0], 400), KB_KEYS_REJECTED);
+  KT_EQ(run_until_end(id[1], 400), KB_KEYS_REJECTED);
+  KT_EQ(run_until_end(id[2], 400), KB_KEYS_DONE);
+  KT_EQ(st[0], 0x08);
+}
+
+/* Item 4: the bus is cut after `w` was accepted; the panel stays at its
+ * code prompt. The next request, `s` + code, must not type its code into
+ * that stale prompt (which would arm away): `#` first, then `s`, then the
+ * code at the prompt `s` brought. */
+static void test_stale_prompt_not_taken(void) {
+  uint16_t a, b;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &a), KB_KEYS_OK);
+  for (int i = 0; i < 100 && nkeylog[1] < 1; i++) round_();
+  KT_EQ(nkeylog[1], 1);
+  run_rounds(1);
+  stopped = 1;
+  run_rounds(40);
+  KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
+  KT_EQ(st[0], 0x9F);
+  stopped = 0;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "s", "1234", T, &b), KB_KEYS_OK);
+  KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
+  KT_STREQ(panel_keys(1), "w#s1234");
+  KT_EQ(st[0], 0x08);
+}
+
+/* Item 5: the panel's code length (0x16 byte 4 b3) rules: a code of the
+ * other length is refused at submit once known, and a request queued before
+ * it was known ends invalid before any key. */
+static void test_code_length_from_panel(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  E.status.code_digits = 6;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_pending(&K), 0);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_pending(&K), 1);
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  E.status.code_digits = 6; /* learned after the submit */
+  KT_EQ(run_until_end(id, 400), KB_KEYS_INVALID);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.reason, KB_KEYS_REASON_CODE_LENGTH);
+  KT_EQ(nkeylog[1], 0);
+}
+
+/* Item 6: a request to a disabled partition (0xC7) ends invalid, with the
+ * reason; nothing typed. */
+static void test_disabled_partition_invalid(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  st[1] = 0xC7;
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 2, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 100), KB_KEYS_INVALID);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.reason, KB_KEYS_REASON_DISABLED);
+  KT_EQ(info.status, 0xC7);
+  KT_EQ(nkeylog[2], 0);
+}
+
+/* Rule 2, function keys: `*1` on a panel that asks for a code first, with
+ * no code in the request: its next keys (zone numbers) would be taken as a
+ * code. It stops at the prompt. */
+static void test_unexpected_code_prompt_stops(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  /* `*` then `6` (the fake panel prompts 0x9F after *6) then digits */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*612", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.status, 0x9F);
+  run_rounds(20);
+  KT_STREQ(panel_keys(1), "*6#");
+}
+
 KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(test_not_before_sync),
         KT_CASE(test_not_before_sync_times_out), KT_CASE(test_star_waits_for_9e),
         KT_CASE(test_star_waits_for_b8), KT_CASE(test_star_wait_times_out),
@@ -1017,4 +1239,10 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_code_echo_left_in_ring),
         KT_CASE(test_star_wait_shorter_than_documented),
         KT_CASE(test_early_generation_partitions_5_8), KT_CASE(test_keys_max_set_time_length),
-        KT_CASE(test_digit_codes_duplicated))
+        KT_CASE(test_digit_codes_duplicated), KT_CASE(test_unconfirmed_digit_not_typed_twice),
+        KT_CASE(test_unconfirmed_last_digit_goal_reached), KT_CASE(test_unconfirmed_retries_run_out),
+        KT_CASE(test_unconfirmed_unknown_goal_uncertain),
+        KT_CASE(test_set_time_wrong_code_types_nothing_after),
+        KT_CASE(test_queued_rejection_judged_on_its_own_keys), KT_CASE(test_stale_prompt_not_taken),
+        KT_CASE(test_code_length_from_panel), KT_CASE(test_disabled_partition_invalid),
+        KT_CASE(test_unexpected_code_prompt_stops))
