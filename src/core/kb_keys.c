@@ -60,6 +60,7 @@ enum {
                          earlier attempt): an unfinished end needs a clear */
 #define F_IDLE 0x20u  /* WRITE: the link's write path was seen idle at t_idle */
 #define F_JCLR 0x40u  /* JUDGE: the `#` clear has been asked for */
+#define F_DIFF 0x80u  /* JUDGE: the echo differed (another keypad, or noise) */
 
 /* What the request is for, decided when an attempt starts from the
  * partition's state: only a goal the engine can see lets a request whose
@@ -201,15 +202,20 @@ static bool arm_slot(kb_link_t *l, uint8_t partition, uint8_t key) {
 }
 
 /* The echo check of a frame that carries the key of arm `tag`: confirmed
- * only when the slot is complete, the frame passed its checks (a length or
- * framing error means bits went missing or were added: the panel may have
- * read the key where we did not, or not at all) and the echo equals the key. */
+ * only when the slot is complete, the frame's framing and length are right
+ * and the echo equals the key. A runt, framing or length error means clock
+ * cycles went missing or were added on our side: the module stream, and the
+ * slot in it, may be shifted, and the panel may have read the key where we
+ * did not, or not at all. A checksum error alone is a flipped panel data
+ * bit: the cycles are all there and the module bits of the same cycles (the
+ * echo) are as valid as in any frame. */
 static uint8_t echo_check(const kb_frame_t *f, uint8_t tag, uint8_t key) {
   uint8_t byte = KB_FRAME_WROTE_BYTE(tag);
   kb_decoded_t d;
   if (f->module_bits < kb_link_slot_cycle(byte) + 8u) return ECHO_UNCONFIRMED;
   kb_decode_panel(f->panel, KB_FRAME_BYTES, f->panel_bits, &d);
-  if (d.check != KB_CHECK_OK) return ECHO_UNCONFIRMED;
+  if (d.check == KB_CHECK_RUNT || d.check == KB_CHECK_FRAMING || d.check == KB_CHECK_LENGTH)
+    return ECHO_UNCONFIRMED;
   return f->module[byte] == key ? ECHO_OK : ECHO_DIFF;
 }
 
@@ -335,10 +341,11 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
       end_req(k, l, verified ? KB_KEYS_DONE : KB_KEYS_NOT_VERIFIED, 0, 0);
       return true;
     }
-  } else if (verdict == ECHO_DIFF) { /* another keypad spoke: the panel read a mix */
-    end_req(k, l, KB_KEYS_COLLIDED, 0, 0);
-    return true;
-  } else if (verdict == ECHO_UNCONFIRMED) { /* never type it again: clear and judge */
+  } else if (verdict != ECHO_OK) {
+    /* the echo differed (another keypad spoke in the slot, or noise) or
+     * cannot be confirmed: the panel may have read the key, another key or
+     * nothing. Never type it again: clear, then judge by the panel's state */
+    if (verdict == ECHO_DIFF) r->flags |= F_DIFF;
     r->state = ST_JUDGE;
     return true;
   }
@@ -565,21 +572,28 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         r->flags |= F_JCLR;
         return true;
       }
-      if (k->clr.state != CL_NONE) return false;
-      r->flags &= (uint8_t)~F_JCLR;
+      if (k->clr.state != CL_NONE) {
+        r->t_us = now_us; /* the goal wait counts from the end of the clear */
+        return false;
+      }
       if (goal_reached(e, r)) {
         end_req(k, l, KB_KEYS_DONE, 0, 0);
         return true;
       }
+      /* a goal the engine can see may still be on its way through the
+       * noise filter: give it the time a last key gets */
+      if ((r->goal == GOAL_ARM || r->goal == GOAL_DISARM) &&
+          (hold || !timed_out(now_us, r->t_us, KB_KEYS_GOAL_MS)))
+        return false;
       if (r->goal != GOAL_NONE && r->attempts < KB_KEYS_ATTEMPTS) {
         r->attempts++;
-        restart(r);
+        restart(r); /* F_JCLR and F_DIFF go with it */
         note(k, KB_KEYS_NOTE_RETRY, r->partition, r->id, r->attempts);
         r->t_us = now_us;
         r->state = ST_IDLE;
         return true;
       }
-      end_req(k, l, KB_KEYS_UNCERTAIN, 0, 0);
+      end_req(k, l, (r->flags & F_DIFF) ? KB_KEYS_COLLIDED : KB_KEYS_UNCERTAIN, 0, 0);
       return true;
     default: /* ST_SETTLE */
       if (goal_reached(e, r)) {
@@ -809,7 +823,10 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
     }
     if (!k->count) break;
     r = &k->q[k->head];
-    if (r->state > ST_IDLE && r->state != ST_JUDGE && !(r->flags & F_ALARM) && r->accepted) {
+    /* a rejection counts in every state after the first key went out, the
+     * judgement after an unconfirmed echo included: the panel's answer to a
+     * code is known, and a code is never typed again after one */
+    if (r->state > ST_IDLE && !(r->flags & F_ALARM) && (r->accepted || r->state == ST_JUDGE)) {
       uint8_t st = part_status(e, r->partition);
       if (st != k->prev_status && is_reject(st)) { /* judged by what shows after its keys */
         k->prev_status = st;
