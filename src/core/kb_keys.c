@@ -54,6 +54,7 @@ enum {
 
 /* r->flags */
 #define F_CODE 0x01u  /* typing the access code (at the `@` at pos) */
+#define F_CLEAN 0x02u /* the `#` clear ran after the last key went out */
 #define F_ALARM 0x04u /* the request is one alarm key */
 #define F_TYPED 0x08u /* the code was typed */
 #define F_WENT 0x10u  /* a key of this request went on the bus (this or an
@@ -268,7 +269,8 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, 
       kb_link_write_cancel(l);
     k->wipe_link = 1;
   }
-  if ((r->flags & F_WENT) && result != KB_KEYS_DONE && !(r->flags & F_ALARM) &&
+  if ((r->flags & F_WENT) && !(r->flags & F_CLEAN) && result != KB_KEYS_DONE &&
+      !(r->flags & F_ALARM) &&
       k->clr.state == CL_NONE) {
     k->clr.state = CL_ARM;
     k->clr.partition = r->partition;
@@ -499,7 +501,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
           r->tag = kb_link_write_tag(l);
           r->key = key;
           r->t_due_us = now_us;
-          r->flags &= (uint8_t)~F_IDLE;
+          r->flags &= (uint8_t)~(F_IDLE | F_CLEAN);
           k->wipe_link = 0;
           r->state = ST_WRITE;
           return false;
@@ -576,6 +578,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         r->t_us = now_us; /* the goal wait counts from the end of the clear */
         return false;
       }
+      r->flags |= F_CLEAN;
       if (goal_reached(e, r)) {
         end_req(k, l, KB_KEYS_DONE, 0, 0);
         return true;

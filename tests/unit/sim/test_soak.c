@@ -61,6 +61,8 @@ typedef struct {
   uint64_t messages;
   unsigned requests, could, done, uncertain, retried;
   unsigned twice, after_rej, unrequested, disagree;
+  unsigned garbled; /* the panel read another key than the one driven, whose
+                       echo was then not confirmed (followed by the clear) */
   unsigned skipped; /* a request whose precondition an earlier failure broke */
   unsigned results[KB_KEYS_UNKNOWN + 1];
   unsigned kind_could[R_KINDS], kind_done[R_KINDS];
@@ -143,6 +145,7 @@ static snap_t snap(void) {
 
 /* Is got (n keys) a prefix of want? */
 static bool prefix_of(const char *got, int n, const char *want) {
+  if (n <= 0) return true;
   return (int)strlen(want) >= n && memcmp(got, want, (size_t)n) == 0;
 }
 
@@ -234,8 +237,17 @@ static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
         uint64_t end_t = seg < nretry ? retry_t[seg] : UINT64_MAX;
         int b = a;
         while (b < nrx && rx_t[b] < end_t) b++;
-        int n = b - a;
-        while (n > 0 && rx[a + n - 1] == '#' && !prefix_of(rx + a, n, want)) n--;
+        int n = b - a, clears = 0;
+        while (n > 0 && rx[a + n - 1] == '#' && !prefix_of(rx + a, n, want)) n--, clears++;
+        /* noise may make the panel read another key than the one driven
+         * (clock glitches shift its cycles or ours): the keypad sees its
+         * echo fail and clears; that last key before the clear is garbled,
+         * not typed twice */
+        if (clears && n > 0 && !prefix_of(rx + a, n, want) && !prefix_of(rx + a, n, want_nocode) &&
+            (prefix_of(rx + a, n - 1, want) || prefix_of(rx + a, n - 1, want_nocode))) {
+          tl->garbled++;
+          n--;
+        }
         if (!prefix_of(rx + a, n, want) && !prefix_of(rx + a, n, want_nocode)) {
           tl->twice++;
           fprintf(stderr, "soak: seed %u request %zu (%s): received \"%.*s\", typed \"%s\"\n",
@@ -330,10 +342,10 @@ static void report(const char *name, const tally_t *t, unsigned seeds) {
   fprintf(stderr,
           "soak: %s: %u seeds, %u requests, %llu messages; keys received twice %u, keys after a "
           "rejection %u, unrequested changes %u, results disagreeing %u; done %u of %u that "
-          "could succeed (%.1f %%), uncertain %u, retried %u\n",
+          "could succeed (%.1f %%), uncertain %u, retried %u, garbled by noise %u\n",
           name, seeds, t->requests, (unsigned long long)t->messages, t->twice, t->after_rej,
           t->unrequested, t->disagree, t->done, t->could,
-          t->could ? 100.0 * t->done / t->could : 0.0, t->uncertain, t->retried);
+          t->could ? 100.0 * t->done / t->could : 0.0, t->uncertain, t->retried, t->garbled);
   fprintf(stderr, "soak: %s results: done %u rejected %u collided %u timed_out %u "
           "disconnected %u invalid %u uncertain %u\n", name, t->results[KB_KEYS_DONE],
           t->results[KB_KEYS_REJECTED], t->results[KB_KEYS_COLLIDED],
