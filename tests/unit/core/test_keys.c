@@ -51,6 +51,9 @@ static int stopped;    /* the clock stops */
  * with its stop bit flipped (a framing error on our side; the panel still
  * reads the key): 0 = none; corrupt_all: every one */
 static int corrupt_nth, corrupt_all, written_msgs;
+/* the n-th frame that carries a key of the link is lost before the task
+ * sees it (as in a ring overflow): 0 = none */
+static int drop_nth, dropped_seen;
 
 /* what the panel read: key codes per partition, in order */
 static uint8_t keylog[9][MAX_LOG];
@@ -106,6 +109,7 @@ static void rig_init(void) {
   memset(flash, 0, sizeof flash);
   flash_rounds = 8;
   corrupt_nth = corrupt_all = written_msgs = 0;
+  drop_nth = dropped_seen = 0;
   memset(keylog, 0, sizeof keylog);
   memset(nkeylog, 0, sizeof nkeylog);
   nalarm = 0;
@@ -175,6 +179,11 @@ static void task(void) {
   const kb_frame_t *f;
   (void)kb_link_tick(&L, T);
   while ((f = kb_link_peek(&L)) != NULL) {
+    if (f->wrote && drop_nth && ++dropped_seen == drop_nth) {
+      panel_read(f); /* the panel got the key; the task never sees the frame */
+      kb_link_pop(&L);
+      continue;
+    }
     kb_engine_frame(&E, f, T / 1000u);
     panel_read(f);
     kb_keys_step(&K, &L, &E, f, T);
@@ -1088,6 +1097,22 @@ static void test_unconfirmed_retries_run_out(void) {
   KT_CHECK(all_zero(K.q, sizeof K.q));
 }
 
+/* Item 1: the frame that carried a digit never reached the task (lost like
+ * a frame in a full ring): once a later frame shows up, the digit counts as
+ * unconfirmed: `#`, then a second attempt. */
+static void test_lost_echo_frame_not_typed_twice(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  sync_();
+  drop_nth = 3;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
+  KT_STREQ(panel_keys(1), "w12#w1234");
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.attempts, 2);
+}
+
 /* Item 1: a request whose goal the engine cannot see is not retried (its
  * keys may have acted): uncertain at once. */
 static void test_unconfirmed_unknown_goal_uncertain(void) {
@@ -1241,6 +1266,7 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_early_generation_partitions_5_8), KT_CASE(test_keys_max_set_time_length),
         KT_CASE(test_digit_codes_duplicated), KT_CASE(test_unconfirmed_digit_not_typed_twice),
         KT_CASE(test_unconfirmed_last_digit_goal_reached), KT_CASE(test_unconfirmed_retries_run_out),
+        KT_CASE(test_lost_echo_frame_not_typed_twice),
         KT_CASE(test_unconfirmed_unknown_goal_uncertain),
         KT_CASE(test_set_time_wrong_code_types_nothing_after),
         KT_CASE(test_queued_rejection_judged_on_its_own_keys), KT_CASE(test_stale_prompt_not_taken),
