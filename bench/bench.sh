@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr decode keys)
+SECTIONS=(isr decode keys soak)
 status=0
 
 fail() {
@@ -248,6 +248,49 @@ section_keys() {
     return
   fi
   cat "$d/out.txt"
+}
+
+# ---------------------------------------------------------------------------
+# soak: the write-safety soak (issue 6): 200 seeds at BER 1e-3 with glitches,
+# lost edges and jitter, 20 clean seeds, each a mix of arm, disarm, bypass,
+# set-time and wrong-code requests, checked against the panel's received keys
+# and state (tests/unit/sim/test_soak.c, which also asserts the figures).
+#   bench soak_keys_twice / soak_keys_after_rejection / soak_unrequested /
+#   soak_disagreeing: counts (all must be 0); soak_done_pct: requests that
+#   could succeed and did, noisy; soak_clean_done_pct: the same, clean bus;
+#   soak_uncertain: results that say the outcome is uncertain (noisy).
+section_soak() {
+  local d=$OUT/soak
+  mkdir -p "$d"
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -Isrc -Itests -I/usr/include/cjson \
+    '-DKB_ASSERT(c)=((c)?(void)0:abort())' -include stdlib.h tests/unit/sim/test_soak.c \
+    tests/harness.c src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c \
+    -lcjson -lm -o "$d/soak"; then
+    fail "soak: build"
+    return
+  fi
+  if ! "$d/soak" >"$d/out.txt" 2>"$d/err.txt"; then
+    cat "$d/out.txt" "$d/err.txt"
+    fail "soak: run, see $d/err.txt"
+    return
+  fi
+  grep '^soak: ' "$d/err.txt" | sed 's/^soak: /info soak /'
+  awk '
+    /^soak: ber 1e-3: [0-9]+ seeds/ {
+      match($0, /keys received twice [0-9]+/); t = substr($0, RSTART + 20, RLENGTH - 20)
+      match($0, /keys after a rejection [0-9]+/); a = substr($0, RSTART + 23, RLENGTH - 23)
+      match($0, /unrequested changes [0-9]+/); u = substr($0, RSTART + 20, RLENGTH - 20)
+      match($0, /results disagreeing [0-9]+/); g = substr($0, RSTART + 20, RLENGTH - 20)
+      match($0, /\([0-9.]+ %\)/); p = substr($0, RSTART + 1, RLENGTH - 4)
+      match($0, /uncertain [0-9]+/); c = substr($0, RSTART + 10, RLENGTH - 10)
+      printf "bench soak_keys_twice %s count\nbench soak_keys_after_rejection %s count\n", t, a
+      printf "bench soak_unrequested %s count\nbench soak_disagreeing %s count\n", u, g
+      printf "bench soak_done_pct %s %%\nbench soak_uncertain %s count\n", p, c
+    }
+    /^soak: clean: [0-9]+ seeds/ {
+      match($0, /\([0-9.]+ %\)/); p = substr($0, RSTART + 1, RLENGTH - 4)
+      printf "bench soak_clean_done_pct %s %%\n", p
+    }' "$d/err.txt"
 }
 
 want=("$@")
