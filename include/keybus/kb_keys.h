@@ -40,40 +40,56 @@
  *   @         the request's access code goes here, typed only if the panel
  *             prompts for it (below)
  *
- * Rules
- *   `*`: when the partition's committed status was below 0x9E (not in a
- *   menu) before the `*` was typed, the next key waits until that status is
- *   0x9E or 0xB8 ("enter * function key"), at most KB_KEYS_STAR_MS from the
- *   `*`'s acceptance (its echo seen), else the request ends timed out.
+ * Rules (docs/virtual-keypad.md, "Write safety", has them in full)
+ *   A key goes on the bus at most once per attempt. Each key is confirmed by
+ *   its echo in the frame that carried it; an echo that differs, or cannot
+ *   be confirmed (slot incomplete, runt/framing/length error, frame lost),
+ *   stops the request: the keypad types `#` to clear the panel's entry
+ *   (KB_KEYS_NOTE_CLEAR: the one key it types unasked), then judges by the
+ *   partition's state: goal reached -> DONE; a goal the engine can see
+ *   (arm, disarm) or a repeatable request (set time) -> the whole request
+ *   again (KB_KEYS_NOTE_RETRY, at most KB_KEYS_ATTEMPTS attempts); else, or
+ *   when the attempts run out, UNCERTAIN (COLLIDED after a differing echo).
+ *   A request starts typing only once its partition shows its normal status
+ *   (no menu, prompt or brief answer), within KB_KEYS_IDLE_MS, else
+ *   TIMED_OUT; it is judged only by what shows after its own keys.
+ *   `*`: the next key waits for 0x9E / 0xB8 (KB_KEYS_STAR_MS from the `*`'s
+ *   acceptance, else TIMED_OUT); `*` + a function digit waits for a menu or
+ *   the code prompt, the code of a function that more keys follow for a menu
+ *   (anything else: REJECTED with that status, and `#`), `1` in the *6 menu
+ *   for 0xAA. A code prompt the request has no code for ends it REJECTED.
  *   Access code: never typed on the module's own. It is typed only at an `@`
- *   of a request that was given a code, and only once the partition's
- *   committed status is 0x9F ("enter access code"), waited for at most
- *   KB_KEYS_PROMPT_MS; without the prompt the code is skipped (not typed) and
- *   the request goes on. A code given without an `@` gets an implicit `@`
- *   after the request's first arm or command-output key (s w n [ ] { });
- *   a code with nowhere to go, or an `@` without a code, is refused. The code
- *   (4 or 6 digits) is copied into the request, never logged nor compared
- *   (only each digit's echo on the bus is checked, like any key), left out
- *   of the key notes (key = 0), and zeroed when the request ends (also the
- *   link's copy of the last digit typed: a digit still armed is aborted, see
- *   kb_link_write_abort(); the echo in the link's ring is overwritten by
- *   kb_link_pop()).
- *   Rejected: after its first key is accepted and until KB_KEYS_SETTLE_MS
- *   after its last one, a request ends rejected when the partition's
- *   committed status changes to 0x8F (invalid access code), 0x07 (failed to
- *   arm), 0x0E / 0x8E (function not available) or 0x10 (keypad lockout);
- *   `status` says which. Otherwise it ends done when that window closes.
+ *   of a request that was given a code, and only at a 0x9F ("enter access
+ *   code") that appeared after the request's command key was accepted,
+ *   waited for at most KB_KEYS_PROMPT_MS; without the prompt (quick arm, a
+ *   menu opening without one) the code is skipped and the request goes on.
+ *   A code given without an `@` gets an implicit `@` after the request's
+ *   first arm or command-output key (s w n [ ] { }); a code with nowhere to
+ *   go, an `@` without a code, or (once the engine knows the panel's code
+ *   length, kb_status_t.code_digits) a code of the other length is refused.
+ *   The code (4 or 6 digits) is copied into the request, never logged nor
+ *   compared (only each digit's echo on the bus is checked, like any key),
+ *   left out of the key notes (key = 0), and zeroed when the request ends
+ *   (also the link's copy of the last digit typed: a digit still armed is
+ *   aborted, see kb_link_write_abort(); the echo in the link's ring is
+ *   overwritten by kb_link_pop()).
+ *   Done: arm/disarm requests when the engine shows the goal within
+ *   KB_KEYS_GOAL_MS of the last key (else TIMED_OUT); others when no
+ *   rejection shows within KB_KEYS_SETTLE_MS.
+ *   Rejected: after its first key the partition's committed status changed
+ *   to 0x8F (invalid access code), 0x07 (failed to arm), 0x0E / 0x8E
+ *   (function not available) or 0x10 (keypad lockout); `status` says which.
  *   Timed out: a key not accepted within KB_KEYS_KEY_MS of being due (also
- *   while waiting for sync), or a `*` wait that expired. Timeouts do not
- *   fire while the bus is quiet (no message boundary for 0.5 s, per
- *   kb_link_quiet_us): the silence ends or becomes a disconnection.
- *   Collided: a key's echo in the published frame differs from the key (a
- *   real keypad spoke at the same time); the request ends there.
+ *   while waiting for sync), a wait for the panel that expired. Timeouts do
+ *   not fire while the bus is quiet (no message boundary for
+ *   KB_KEYS_QUIET_MS): the silence ends or becomes a disconnection.
  *   Disconnected: the link turns disconnected (kb_link_connected) while a
  *   request is pending: every pending request ends so.
- *   Invalid: checked again when the request starts: partition 3..8 on an
- *   early-generation panel (its 6-byte 0x05 has no slot for 3/4, and it
- *   sends no 0x1B for 5-8).
+ *   Unfinished: a request that put keys on the bus and ended other than
+ *   DONE leaves a `#` clear due on its partition, typed (once the bus is
+ *   back) before any other key.
+ *   Invalid (reason in kb_keys_info_t): partition 3..8 on an early-generation
+ *   panel, a disabled partition (0xC7), a code of the wrong length.
  *   Not verified: an alarm key was written twice but the second message was
  *   not the panel's 0x1C.
  *
