@@ -481,8 +481,13 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         return true;
       }
       /* no prompt (quick arm reached the goal, a menu opened without one,
-       * or it never came): the code stays untyped */
-      if (goal_reached(e, r) || (is_menu(st) && st != r->base) ||
+       * or it never came): the code stays untyped. An `@` with no key before
+       * it has no command key a prompt could answer: it never counts. */
+      if (!r->accepted && !hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS)) {
+        end_req(k, l, KB_KEYS_TIMED_OUT, st, 0);
+        return true;
+      }
+      if ((r->accepted && (goal_reached(e, r) || (is_menu(st) && st != r->base))) ||
           (!hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS))) {
         r->pos++;
         r->state = ST_NEXT;

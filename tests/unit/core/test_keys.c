@@ -1188,6 +1188,18 @@ static void test_stale_prompt_not_taken(void) {
   KT_EQ(st[0], 0x08);
 }
 
+/* An `@` with no key before it: no command key of this request could have
+ * brought a prompt, so none counts (a prompt showing is someone else's);
+ * nothing is typed and the request says so. */
+static void test_code_alone_never_typed(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
+  KT_EQ(nkeylog[1], 0);
+}
+
 /* Item 5: the panel's code length (0x16 byte 4 b3) rules: a code of the
  * other length is refused at submit once known, and a request queued before
  * it was known ends invalid before any key. */
@@ -1270,5 +1282,5 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_unconfirmed_unknown_goal_uncertain),
         KT_CASE(test_set_time_wrong_code_types_nothing_after),
         KT_CASE(test_queued_rejection_judged_on_its_own_keys), KT_CASE(test_stale_prompt_not_taken),
-        KT_CASE(test_code_length_from_panel), KT_CASE(test_disabled_partition_invalid),
+        KT_CASE(test_code_length_from_panel), KT_CASE(test_code_alone_never_typed), KT_CASE(test_disabled_partition_invalid),
         KT_CASE(test_unexpected_code_prompt_stops))
