@@ -53,6 +53,7 @@ extern "C" {
 #define KB_SIM_CMD_OUTPUTS 4
 #define KB_SIM_QUEUE 48    /* one-shot messages waiting (events, beeps, ...) */
 #define KB_SIM_FRAME 16    /* bytes per message buffer */
+#define KB_SIM_EVLOG 32    /* event buffer entries kept */
 
 /* Zone types. */
 typedef enum {
@@ -65,7 +66,9 @@ typedef enum {
 } kb_sim_zone_type_t;
 
 /* Armed modes. The values of KB_SIM_ARM_STAY/AWAY equal kb_armed_t
- * (kb_engine.h); night = stay with no entry delay (status 0x06). */
+ * (kb_engine.h); night = stay with no entry delay (status 0x06, the `n`
+ * key). A `*9` arming is STAY or AWAY with truth no_entry_delay = 1 (status
+ * 0x16 for both; the Bypass light tells stay). */
 typedef enum {
   KB_SIM_ARM_NONE = 0,
   KB_SIM_ARM_STAY = 1,
@@ -82,7 +85,8 @@ typedef enum {
   KB_SIM_MENU_BYPASS,    /* 0xA0 *1 zone bypass */
   KB_SIM_MENU_USER,      /* 0xA9 *6 user functions */
   KB_SIM_MENU_TIME,      /* 0xAA *6 1: time and date, 10 digits */
-  KB_SIM_MENU_CMD_OUTPUT /* 0xB2 *7: command output 1-4 */
+  KB_SIM_MENU_CMD_OUTPUT, /* 0xB2 *7: command output 1-4 */
+  KB_SIM_MENU_EVENTS     /* 0xA9 still shown: browsing the event buffer (*6 code, Enter) */
 } kb_sim_menu_t;
 
 typedef struct {
@@ -119,6 +123,13 @@ typedef struct {
   uint16_t version_s;     /* 0x16 */
   uint16_t zones_s;       /* 0x27/0x2D/0x34/0x3E, 0xE6.09.., 0xE6.1A */
   uint16_t timestamp_s;   /* 0xA5 timestamp */
+  uint16_t flashing_s;    /* 0x5D / 0x63 flashing lights (+0xE6.18 later gen), default 30 */
+  uint16_t keypad_status_s; /* 0xC3 keypad/dialer status, later gen, default 30 */
+  uint16_t enabled_zones_s; /* 0xE6.2B/2C enabled zones per partition, later gen, default 60 */
+  uint16_t b1_s;          /* 0xB1 enabled zones partitions 1-2, default 240 */
+  uint8_t panic_audible;  /* keypad panic puts the keypad's partition in alarm (bell, 0x11) */
+  uint8_t status_zones;   /* resend the zone groups 1-32 (0x27..) when partition 1/2 status or
+                             lights change, as real panels do (default 1) */
   uint32_t gap_us;        /* nominal idle gap before a message (default 5000) */
   uint32_t gap_jitter_us; /* +/- jitter drawn from the seed (default 400) */
   uint32_t seed;
@@ -149,6 +160,7 @@ typedef struct {
   uint8_t chime;
   uint8_t menu;           /* kb_sim_menu_t */
   uint8_t access_code;    /* code number that last armed/disarmed, 0 = none */
+  uint8_t no_entry_delay; /* armed night or by *9 */
 } kb_sim_part_truth_t;
 
 typedef struct {
@@ -160,7 +172,7 @@ typedef struct {
   uint8_t zones_tamper[KB_SIM_ZONES / 8]; /* set by kb_sim_panel_zone_tamper() */
   uint8_t trouble;       /* Trouble light (AC, battery or a zone tamper) */
   uint8_t ac_ok, battery_ok;
-  uint8_t keypad_alarm[3]; /* fire, aux, panic raised (latched until the next arming) */
+  uint8_t keypad_alarm[3]; /* fire, aux, panic: raised until their restore (~0.2 s later) */
   uint16_t pgm;          /* bit n-1 = PGM n */
   kb_sim_time_t time;    /* panel clock */
   uint8_t version;
@@ -232,6 +244,11 @@ typedef struct {
   uint8_t entry_zone;  /* the delay zone that started it */
   uint8_t alarm, fire, memory, chime;
   uint8_t by_code;     /* code number of the current arming (0 = quick arm) */
+  uint8_t star9;       /* *9 arming: no entry delay, status 0x16 */
+  uint8_t left;        /* a delay zone opened during the exit delay (someone left) */
+  uint8_t key_alarm;   /* in alarm by a keypad panic only (the Ready light stays) */
+  uint8_t flashing;    /* flashing lights byte last sent in 0x5D/0x63 */
+  uint8_t ev_pos;      /* event buffer: entry being shown (0 = newest) */
   uint8_t access_code;
   uint8_t menu, purpose;
   uint8_t menu_code;   /* code number that opened the current *6 / *7 menu */
@@ -252,13 +269,20 @@ typedef struct kb_sim_panel_s {
   uint64_t pgm_off_at[14];
   /* schedule */
   uint64_t t_supervision, t_version, t_zones, t_timestamp;
-  uint16_t pend;        /* build-at-send-time messages pending (internal bits) */
+  uint32_t pend;        /* build-at-send-time messages pending (internal bits) */
   uint8_t round;        /* position in the status round */
   uint8_t started;
   kb_sim_msg_t q[KB_SIM_QUEUE];
   uint8_t q_head, q_len;
   kb_sim_msg_t last;    /* the message being clocked */
   uint8_t alarm_key;    /* alarm key seen: 0x1C goes next */
+  uint64_t kp_restore_at[3]; /* keypad fire/aux/panic restore due (0 = none) */
+  uint64_t t_flashing, t_keypad_status, t_enabled, t_b1;
+  uint8_t en_step;      /* next 0xE6.2B/2C: partition index * 2 + (0 = 2B, 1 = 2C) */
+  uint8_t last_st[2], last_li[2]; /* partition 1/2 status/lights last seen (zone resend) */
+  /* event buffer (newest last): what the panel logged, for 0xAA/0xEC */
+  struct { uint8_t part, set, code, t[4]; } evlog[KB_SIM_EVLOG];
+  uint8_t ev_head, ev_len;
   uint8_t verify_key;   /* key being verified during the 0x1C */
   uint32_t rng;
   kb_sim_act_cb act_cb;

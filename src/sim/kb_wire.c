@@ -130,6 +130,15 @@ static void keypad_plan(kb_wire_keypad_t *k, const uint8_t *panel, uint16_t bits
     k->alarm--;
     return;
   }
+  if (panel[0] == 0x11 && k->slot >= 1 && k->slot <= 8) {
+    /* supervision: the keypad answers in its slot's 2-bit field (notes
+     * §4.7; captured "Slots active: 1" = module byte 2 0x3F) */
+    unsigned f = (k->slot - 1u) % 4u;
+    k->cur_byte = (uint8_t)(2u + (k->slot - 1u) / 4u);
+    k->cur_val = (uint8_t)~(3u << (6u - 2u * f));
+    if (bits < 8u * k->cur_byte + 1u) k->cur_byte = 0xFF;
+    return;
+  }
   if (!k->q_len) return;
   if (k->pace_max && t < k->next_ok) return; /* the finger is not there yet */
   {
@@ -201,6 +210,7 @@ int kb_wire_keypad_add(kb_wire_t *w, uint8_t partition, uint8_t lag_us) {
   k->lag_us = lag_us > 200 ? 200 : lag_us;
   k->cur_byte = 0xFF;
   k->prng = w->cfg.seed ^ (0x6B65797061640000ull + w->nkp); /* "keypad" + index */
+  k->slot = (uint8_t)(w->nkp + 1u); /* keypad slots 1..8 in order of addition */
   return w->nkp++;
 }
 

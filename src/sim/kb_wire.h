@@ -103,6 +103,7 @@ typedef struct {
  * human speed (kb_wire_keypad_pace). */
 typedef struct {
   uint8_t partition;  /* 1..8 */
+  uint8_t slot;       /* keypad slot 1..8 (answers 0x11 there); 0 = does not answer */
   uint8_t lag_us;     /* its data appears this long after the falling edge (<= 200) */
   uint16_t q[KB_WIRE_KEYQ]; /* key code, | KB_WIRE_ALARM for an alarm key */
   uint8_t q_head, q_len;
@@ -167,7 +168,10 @@ void kb_wire_init(kb_wire_t *w, const kb_wire_cfg_t *c, kb_sim_panel_t *panel,
                   const kb_wire_port_t *port, kb_vcd_writer_t *vcd, uint64_t t0_us);
 
 /* Adds a simulated keypad on partition 1..8 with the given data lag;
- * returns its index or -1 (too many, bad partition). */
+ * returns its index or -1 (too many, bad partition). Keypad i sits in
+ * keypad slot i + 1 and answers the panel's 0x11 supervision query there
+ * (its 2-bit field pulled low, notes §4.7); set kp[i].slot = 0 to keep it
+ * silent. */
 int kb_wire_keypad_add(kb_wire_t *w, uint8_t partition, uint8_t lag_us);
 
 /* Queues one key on keypad i: code | KB_WIRE_ALARM for an alarm key
