@@ -419,7 +419,32 @@ static void test_keypad_pace(void) {
   for (unsigned k = 1; k < 6; k++) KT_CHECK(t[2][k] - t[2][k - 1] < 300000);
 }
 
+/* Keypads answer the panel's 0x11 supervision query in their slot's 2-bit
+ * field (taligentx #108: one keypad in slot 1 reads back 0x3F). */
+static void test_keypads_answer_0x11(void) {
+  for (int nk = 0; nk <= 2; nk++) {
+    kb_wire_cfg_t wc;
+    rig_t *r;
+    unsigned seen = 0;
+    kb_wire_cfg_default(&wc);
+    r = rig_new(&wc, 1, NULL);
+    for (int i = 0; i < nk; i++) KT_EQ(kb_wire_keypad_add(&r->w, 1, 20), i);
+    kb_wire_run_until(&r->w, 3000000);
+    kb_wire_finish(&r->w);
+    for (unsigned i = 0; i < r->nsent; i++) {
+      if (r->sent[i][0] != 0x11) continue;
+      seen++;
+      KT_EQ(r->read[i][2], nk == 0 ? 0xFF : nk == 1 ? 0x3F : 0x0F);
+      for (unsigned b = 3; b < nbytes_of(r->bits[i]); b++) KT_EQ(r->read[i][b], 0xFF);
+      KT_EQ(r->read[i][0], 0xFF);
+    }
+    KT_EQ(seen, 1);
+    free(r);
+  }
+}
+
 KT_MAIN(KT_CASE(test_message_through_link), KT_CASE(test_keypads_and), KT_CASE(test_keypad_pace),
+        KT_CASE(test_keypads_answer_0x11),
         KT_CASE(test_engine_writes_only_its_slot), KT_CASE(test_ber_zero_and_one_percent),
         KT_CASE(test_jitter_and_lag), KT_CASE(test_cut), KT_CASE(test_glitches_and_lost_edges),
         KT_CASE(test_vcd_matches_edges))
