@@ -896,9 +896,13 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
         fired = true;
       }
       if (pt->mode == MODE_ARMED && pt->entry && now >= pt->t_entry_end) {
-        pt->entry = 0;
-        zone_alarm(p, pt->entry_zone);
+        zone_alarm(p, pt->entry_zone); /* ends the entry delay and its tone */
+        if (pt->entry) {
+          pt->entry = 0;
+          tone(p, part, 0x00);
+        }
         if (!pt->alarm) { /* the zone had used up its swinger allowance */
+          act(p, KB_SIM_ACT_ALARM, part, 0, 0, 0, pt->entry_zone);
           pt->alarm = 1;
           pt->memory = 1;
           bell_update(p);

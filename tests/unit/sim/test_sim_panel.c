@@ -1566,6 +1566,20 @@ static void status_change_resends_zones_and_tone(void) {
   }
   zone(1, false);
   run_s(2);
+  /* the entry delay runs out: alarm, the tone goes off */
+  type(1, "1234");
+  run_s(11);
+  zone(1, true);
+  from = R.nlog;
+  run_s(11);
+  KT_EQ(TP(1)->alarm, 1);
+  {
+    static const uint8_t off[4] = {0x75, 0x00, 0x00, 0x75};
+    KT_CHECK(find_frame(from, off, 4) >= 0);
+  }
+  type(1, "1234");
+  zone(1, false);
+  run_s(2);
   KT_EQ(R.bad, 0);
   agree();
 }
