@@ -140,7 +140,10 @@ typedef struct {
  * delay, 2 instant, 3 interior, 4 fire, 5 24 h, 6 instant), code 1 "1234",
  * master "5555", 4 digits, exit 10 s, entry 10 s, version 4.1 later / 2.3
  * early, start 2024-01-15 12:00, command outputs 1-4 -> PGM 1-4 pulsed 5 s,
- * periods 30/240/240/60 s, gap 5 ms +/- 0.4 ms, seed 1. */
+ * periods 30/240/240/60 s (0x11/0x16/zones/timestamp), flashing 30 s, 0xC3
+ * 30 s, 0xB1 240 s, gap 5 ms +/- 0.4 ms, seed 1, panic silent. Two
+ * real-panel behaviours are off (status_zones = 0, enabled_zones_s = 0):
+ * docs/simulator-panel.md "Off by default" says why. */
 void kb_sim_cfg_default(kb_sim_cfg_t *c, int later_gen);
 
 /* ------------------------------------------------------------- truth */
