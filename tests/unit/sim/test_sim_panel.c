@@ -1252,10 +1252,13 @@ static void acts_ground_truth(void) {
   KT_EQ(R.acts[from].zone, 2);
   type(1, "1234");
   zone(2, false);
-  /* every KEY act is one key the panel counted */
+  /* every KEY act is one key the panel counted; acts come in time order */
   {
     unsigned keys = 0;
-    for (unsigned i = 0; i < R.nacts; i++) keys += R.acts[i].type == KB_SIM_ACT_KEY;
+    for (unsigned i = 0; i < R.nacts; i++) {
+      keys += R.acts[i].type == KB_SIM_ACT_KEY;
+      if (i) KT_CHECK(R.acts[i].t_us >= R.acts[i - 1].t_us);
+    }
     KT_EQ(keys, T()->keys);
   }
 }
