@@ -16,7 +16,7 @@
 enum { MODE_DISARMED = 0, MODE_EXIT, MODE_ARMED };
 
 /* what a 0x9F prompt is for: 1..3 = kb_sim_arm_t */
-enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */ };
+enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */, PUR_STAR9 = 10 };
 
 /* messages built when they are sent (bits of kb_sim_panel_t.pend) */
 #define PEND_VERSION 0x0001u
@@ -25,7 +25,14 @@ enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */ };
 #define PEND_PGM 0x0008u
 #define PEND_E61A 0x0010u
 #define PEND_BELL 0x0020u
-#define PEND_ZG(g) ((uint16_t)(0x0100u << (g))) /* zone group g = 0..7 (zones 8g+1..) */
+#define PEND_ZG(g) ((uint32_t)(0x0100u << (g))) /* zone group g = 0..7 (zones 8g+1..) */
+#define PEND_FLASH 0x00010000u   /* 0x5D (then 0x63, 0xE6.18) */
+#define PEND_FLASH63 0x00020000u
+#define PEND_E618 0x00040000u
+#define PEND_C3 0x00080000u
+#define PEND_ENABLED 0x00100000u /* 0xE6.2B/2C for each partition in use */
+#define PEND_B1 0x00200000u
+#define PEND_4C 0x00400000u
 
 /* key codes (notes §4.2) */
 #define K_STAR 0x28
@@ -34,6 +41,9 @@ enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */ };
 #define K_AWAY 0xB1
 #define K_NIGHT 0xB6
 #define K_CHIME 0xBB
+#define K_ENTER 0x82 /* event buffer */
+#define K_RIGHT 0x87
+#define K_LEFT 0x88
 #define AK_FIRE 0xBB
 #define AK_AUX 0xDD
 #define AK_PANIC 0xEE
@@ -164,8 +174,21 @@ static void build_a5(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part, un
 static void event(kb_sim_panel_t *p, unsigned part, unsigned set, uint8_t code) {
   kb_sim_msg_t m;
   bool a5 = set <= 3 && part <= 2;
+  { /* the event buffer keeps it (oldest dropped) */
+    unsigned i = (p->ev_head + p->ev_len) % KB_SIM_EVLOG;
+    if (p->ev_len == KB_SIM_EVLOG) p->ev_head = (uint8_t)((p->ev_head + 1u) % KB_SIM_EVLOG);
+    else p->ev_len++;
+    p->evlog[i].part = (uint8_t)part;
+    p->evlog[i].set = (uint8_t)set;
+    p->evlog[i].code = code;
+    time_bytes(p, p->evlog[i].t, 0, 0);
+  }
   if (a5) {
-    build_a5(p, &m, part, set, code, set == 0 ? 0xFF : 0x00);
+    /* byte 7: 0xFF for set 0 on later panels; the PC585/1565-like early
+     * panel sends the partition number (taligentx #108 C: keypad Aux alarm
+     * on partition 1, byte 7 = 0x01) */
+    uint8_t b7 = set != 0 ? 0x00 : (!later(p) && part) ? (uint8_t)part : 0xFF;
+    build_a5(p, &m, part, set, code, b7);
     push(p, &m);
   }
   if (later(p)) {
@@ -211,6 +234,53 @@ static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
   push(p, &m);
 }
 
+/* Keypad tone (notes §3.23): 0x75 / 0x7A for partition 1 / 2, 0xE6.1D for
+ * 3-8 (later panels). 0x80 = constant tone (entry delay), 0x00 = off. */
+static void tone(kb_sim_panel_t *p, unsigned part, uint8_t v) {
+  kb_sim_msg_t m;
+  if (!p->cfg.send_beeps) return;
+  memset(&m, 0, sizeof m);
+  if (part <= 2) {
+    m.b[0] = part == 2 ? 0x7A : 0x75;
+    m.b[2] = v;
+    finish(&m, 4, true);
+  } else {
+    if (!later(p) || !p->cfg.send_e6) return;
+    m.b[0] = 0xE6;
+    m.b[2] = 0x1D;
+    m.b[3] = (uint8_t)(1u << (part - 1u));
+    m.b[4] = v;
+    finish(&m, 6, true);
+  }
+  push(p, &m);
+}
+
+/* ------------------------------------------------------------ acts */
+
+static void act(kb_sim_panel_t *p, uint8_t type, unsigned part, uint8_t k, uint8_t value,
+                unsigned code, unsigned zone) {
+  kb_sim_act_t a;
+  if (!p->act_cb) return;
+  memset(&a, 0, sizeof a);
+  a.type = type;
+  a.partition = (uint8_t)part;
+  a.key = k;
+  a.value = value;
+  a.code = (uint8_t)code;
+  a.zone = (uint8_t)zone;
+  a.t_us = p->now;
+  p->act_cb(p->act_ctx, &a);
+}
+
+/* Every change of a partition's menu goes through here (reported as an act). */
+static void set_menu(kb_sim_panel_t *p, unsigned part, uint8_t menu, unsigned code) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  if (pt->menu == menu) return;
+  pt->menu = menu;
+  if (code) pt->menu_code = (uint8_t)code;
+  act(p, KB_SIM_ACT_MENU, part, 0, menu, code, 0);
+}
+
 /* ------------------------------------------------------------ state rules */
 
 static void flash(kb_sim_panel_t *p, kb_sim_part_t *pt, uint8_t status) {
@@ -248,12 +318,15 @@ static void zone_alarm(kb_sim_panel_t *p, unsigned z) {
   was = any_alarm(p);
   bit_set(p->truth.zones_alarm, z, true);
   bit_set(p->truth.zones_memory, z, true);
-  pt->alarm = 1;
-  pt->memory = 1;
+  if (pt->entry) tone(p, part, 0x00);
   pt->entry = 0;
-  pt->menu = KB_SIM_MENU_NONE;
+  pt->key_alarm = 0;
+  set_menu(p, part, KB_SIM_MENU_NONE, 0);
   pt->nbuf = 0;
   pt->flash = 0;
+  if (!pt->alarm) act(p, KB_SIM_ACT_ALARM, part, 0, 0, 0, z);
+  pt->alarm = 1;
+  pt->memory = 1;
   if (zone_type(p, z) == KB_SIM_ZONE_FIRE) pt->fire = 1;
   zone_event(p, part, z, true);
   if (!was) bell_update(p);
@@ -276,18 +349,23 @@ static void zone_violated(kb_sim_panel_t *p, unsigned z) {
     if (pt->chime && type == KB_SIM_ZONE_DELAY) beep(p, part, 3);
     return;
   }
-  if (pt->mode != MODE_ARMED) return; /* exit delay: judged when it ends */
+  if (pt->mode != MODE_ARMED) { /* exit delay: judged when it ends */
+    if (type == KB_SIM_ZONE_DELAY) pt->left = 1; /* someone goes out */
+    return;
+  }
   switch (type) {
     case KB_SIM_ZONE_INTERIOR:
       if (pt->arm == KB_SIM_ARM_STAY || pt->arm == KB_SIM_ARM_NIGHT || pt->entry) return;
       zone_alarm(p, z);
       break;
     case KB_SIM_ZONE_DELAY:
-      if (pt->arm == KB_SIM_ARM_NIGHT) {
+      if (pt->arm == KB_SIM_ARM_NIGHT || pt->star9) {
         zone_alarm(p, z);
       } else if (!pt->entry && !pt->alarm) {
         pt->entry = 1;
         pt->entry_zone = (uint8_t)z;
+        act(p, KB_SIM_ACT_ENTRY_START, part, 0, 0, 0, z);
+        tone(p, part, 0x80); /* the keypads sound during the entry delay */
         pt->t_entry_end = p->now + (uint64_t)p->cfg.entry_delay_s * US;
       }
       break;
@@ -301,8 +379,12 @@ static void finish_arming(kb_sim_panel_t *p, unsigned part) {
   kb_sim_part_t *pt = &p->part[part - 1];
   pt->mode = MODE_ARMED;
   pt->flash = 0;
+  /* *9: stay (interior zones bypassed) unless someone went out through a
+   * delay zone during the exit delay (the panel's stay/away rule) */
+  if (pt->star9) pt->arm = pt->left ? KB_SIM_ARM_AWAY : KB_SIM_ARM_STAY;
+  act(p, KB_SIM_ACT_ARM, part, 0, pt->arm, pt->by_code, 0);
   event(p, part, 2, pt->arm == KB_SIM_ARM_AWAY ? 0x9B : 0x9A);
-  if (pt->arm == KB_SIM_ARM_NIGHT) event(p, part, 2, 0x9C);
+  if (pt->arm == KB_SIM_ARM_NIGHT || pt->star9) event(p, part, 2, 0x9C);
   if (pt->by_code) {
     pt->access_code = pt->by_code;
     event(p, part, 0, (uint8_t)(0x98u + code_index(pt->by_code)));
@@ -318,11 +400,12 @@ static void finish_arming(kb_sim_panel_t *p, unsigned part) {
         zone_violated(p, z);
 }
 
-static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned code) {
+static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned code, bool star9) {
   kb_sim_part_t *pt = &p->part[part - 1];
   if (pt->mode != MODE_DISARMED || pt->alarm) return;
   if (!part_ready(p, part)) {
     flash(p, pt, 0x07);
+    act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, code, 0);
     return;
   }
   pt->memory = 0;
@@ -333,23 +416,31 @@ static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned co
     }
   pt->mode = MODE_EXIT;
   pt->arm = arm;
+  pt->star9 = star9;
+  pt->left = 0;
   pt->by_code = (uint8_t)code;
   pt->entry = 0;
   pt->flash = 0;
   pt->t_exit_end = p->now + (uint64_t)p->cfg.exit_delay_s * US;
-  if (arm == KB_SIM_ARM_NIGHT) flash(p, pt, 0x09);
+  act(p, KB_SIM_ACT_EXIT_START, part, 0, arm, code, 0);
+  tone(p, part, 0x00); /* captured: "beep pattern off" right after an arming starts */
+  if (arm == KB_SIM_ARM_NIGHT || star9) flash(p, pt, 0x09);
   if (p->cfg.exit_delay_s == 0) finish_arming(p, part);
 }
 
 static void disarm(kb_sim_panel_t *p, unsigned part, unsigned code) {
   kb_sim_part_t *pt = &p->part[part - 1];
   bool was_alarm = any_alarm(p);
+  if (pt->entry) tone(p, part, 0x00);
   pt->mode = MODE_DISARMED;
   pt->arm = KB_SIM_ARM_NONE;
+  pt->star9 = 0;
+  pt->key_alarm = 0;
   pt->entry = 0;
   pt->alarm = 0;
   pt->fire = 0;
   pt->access_code = (uint8_t)code;
+  act(p, KB_SIM_ACT_DISARM, part, 0, 0, code, 0);
   for (unsigned z = 1; z <= max_zones(p); z++)
     if (zone_part(p, z) == part) bit_set(p->truth.zones_bypass, z, false);
   event(p, part, 0, (uint8_t)(0xBFu + code_index(code)));
@@ -364,9 +455,10 @@ static void disarm(kb_sim_panel_t *p, unsigned part, unsigned code) {
   if (was_alarm && !any_alarm(p)) bell_update(p);
 }
 
-static void cmd_output(kb_sim_panel_t *p, unsigned part, unsigned n) {
+static void cmd_output(kb_sim_panel_t *p, unsigned part, unsigned n, unsigned code) {
   kb_sim_part_t *pt = &p->part[part - 1];
   unsigned pgm = p->cfg.cmd_output_pgm[n - 1];
+  act(p, KB_SIM_ACT_OUTPUT, part, 0, (uint8_t)n, code, 0);
   if (pgm >= 1 && pgm <= 14) {
     uint16_t m = (uint16_t)(1u << (pgm - 1u));
     if (p->cfg.cmd_output_pulse_s) {
@@ -392,12 +484,14 @@ static unsigned find_code(const kb_sim_panel_t *p, const char *buf, unsigned n) 
   return 0;
 }
 
-static void toggle_chime(kb_sim_panel_t *p, kb_sim_part_t *pt) {
+static void toggle_chime(kb_sim_panel_t *p, unsigned part) {
+  kb_sim_part_t *pt = &p->part[part - 1];
   pt->chime = !pt->chime;
   flash(p, pt, pt->chime ? 0xA3 : 0xA4);
+  act(p, KB_SIM_ACT_CHIME, part, 0, pt->chime, 0, 0);
 }
 
-static void set_time_digits(kb_sim_panel_t *p, const char *d) {
+static void set_time_digits(kb_sim_panel_t *p, unsigned part, const char *d) {
   unsigned hh = (unsigned)(d[0] - '0') * 10u + (unsigned)(d[1] - '0');
   unsigned mi = (unsigned)(d[2] - '0') * 10u + (unsigned)(d[3] - '0');
   unsigned mo = (unsigned)(d[4] - '0') * 10u + (unsigned)(d[5] - '0');
@@ -412,6 +506,55 @@ static void set_time_digits(kb_sim_panel_t *p, const char *d) {
   t->minute = (uint8_t)mi;
   /* seconds are not reset (notes §6.2); show the new time at once */
   p->pend |= PEND_TIMESTAMP;
+  act(p, KB_SIM_ACT_TIME_SET, part, 0, 0, 0, 0);
+}
+
+/* Event buffer browsing (*6 code, Enter, arrows): entry pt->ev_pos (0 =
+ * newest) of the events of this partition and the system ones, as 0xAA
+ * (partitions 1-2) and 0xEC (later panels) with the event number (notes
+ * §3.28, §3.8; captured as taligentx #175). Past the oldest: the oldest. */
+static void show_event(kb_sim_panel_t *p, unsigned part) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  unsigned n = 0, want, found = KB_SIM_EVLOG;
+  kb_sim_msg_t m;
+  for (unsigned k = p->ev_len; k-- > 0;) {
+    unsigned ep = p->evlog[(p->ev_head + k) % KB_SIM_EVLOG].part;
+    if (ep == part || ep == 0) n++;
+  }
+  if (!n) return;
+  if (pt->ev_pos >= n) pt->ev_pos = (uint8_t)(n - 1u);
+  want = pt->ev_pos;
+  for (unsigned k = p->ev_len, c = 0; k-- > 0;) {
+    unsigned i = (p->ev_head + k) % KB_SIM_EVLOG, ep = p->evlog[i].part;
+    if (ep != part && ep != 0) continue;
+    if (c++ == want) {
+      found = i;
+      break;
+    }
+  }
+  if (found >= KB_SIM_EVLOG) return;
+  if (part <= 2 && p->evlog[found].set <= 3) {
+    memset(&m, 0, sizeof m);
+    m.b[0] = 0xAA;
+    memcpy(&m.b[2], p->evlog[found].t, 4);
+    m.b[3] |= (uint8_t)((part & 3u) << 6);
+    m.b[5] |= (uint8_t)(p->evlog[found].set & 3u);
+    m.b[6] = p->evlog[found].code;
+    m.b[7] = (uint8_t)want;
+    finish(&m, 9, true);
+    push(p, &m);
+  }
+  if (later(p)) {
+    memset(&m, 0, sizeof m);
+    m.b[0] = 0xEC;
+    m.b[2] = (uint8_t)(1u << (part - 1u));
+    memcpy(&m.b[3], p->evlog[found].t, 4);
+    m.b[7] = p->evlog[found].set;
+    m.b[8] = p->evlog[found].code;
+    m.b[9] = (uint8_t)want;
+    finish(&m, 11, true);
+    push(p, &m);
+  }
 }
 
 /* One key from partition part's slot (notes §4.3), acted on as a panel. */
@@ -420,9 +563,11 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
   int d = key_digit(k);
   p->truth.keys++;
   pt->t_key = p->now;
-  if (k == K_HASH) { /* leaves any menu, drops a half-typed code */
-    pt->menu = KB_SIM_MENU_NONE;
+  act(p, KB_SIM_ACT_KEY, part, k, 0, 0, 0);
+  if (k == K_HASH) { /* leaves any menu, drops a half-typed code, ends a brief status */
+    set_menu(p, part, KB_SIM_MENU_NONE, 0);
     pt->nbuf = 0;
+    pt->flash = 0;
     return;
   }
   switch (pt->menu) {
@@ -430,40 +575,43 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
     case KB_SIM_MENU_CODE:
       if (d >= 0) {
         pt->buf[pt->nbuf++] = (char)('0' + d);
-        pt->menu = KB_SIM_MENU_CODE;
+        set_menu(p, part, KB_SIM_MENU_CODE, 0);
         if (pt->nbuf >= p->cfg.code_digits) {
           unsigned c = find_code(p, pt->buf, pt->nbuf);
           pt->nbuf = 0;
-          pt->menu = KB_SIM_MENU_NONE;
-          if (!c)
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          if (!c) {
             flash(p, pt, 0x8F);
-          else if (pt->mode != MODE_DISARMED || pt->alarm)
+            act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_CODE, 0, 0);
+          } else if (pt->mode != MODE_DISARMED || pt->alarm) {
             disarm(p, part, c);
-          else
-            arm_start(p, part, KB_SIM_ARM_AWAY, c);
+          } else {
+            arm_start(p, part, KB_SIM_ARM_AWAY, c, false);
+          }
         }
         return;
       }
       pt->nbuf = 0;
-      pt->menu = KB_SIM_MENU_NONE;
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
       if (k == K_STAR) {
-        if (!pt->alarm) pt->menu = KB_SIM_MENU_STAR;
+        if (!pt->alarm) set_menu(p, part, KB_SIM_MENU_STAR, 0);
       } else if (k == K_STAY || k == K_AWAY || k == K_NIGHT) {
         uint8_t arm = k == K_STAY ? KB_SIM_ARM_STAY : k == K_AWAY ? KB_SIM_ARM_AWAY : KB_SIM_ARM_NIGHT;
         if (pt->mode != MODE_DISARMED || pt->alarm) return;
         if (p->cfg.quick_arm) {
-          arm_start(p, part, arm, 0);
+          arm_start(p, part, arm, 0, false);
         } else if (!part_ready(p, part)) {
           flash(p, pt, 0x07);
+          act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, 0, 0);
         } else {
-          pt->menu = KB_SIM_MENU_PROMPT;
           pt->purpose = arm;
+          set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
         }
       } else if (k == K_CHIME) {
-        toggle_chime(p, pt);
+        toggle_chime(p, part);
       } else if (out_key(k)) {
-        pt->menu = KB_SIM_MENU_PROMPT;
         pt->purpose = (uint8_t)(PUR_OUT1 + out_key(k) - 1);
+        set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
       }
       return;
     case KB_SIM_MENU_PROMPT:
@@ -473,31 +621,48 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
         unsigned c = find_code(p, pt->buf, pt->nbuf);
         uint8_t pur = pt->purpose;
         pt->nbuf = 0;
-        pt->menu = KB_SIM_MENU_NONE;
         if (!c) {
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
           flash(p, pt, 0x8F);
+          act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_PROMPT, 0, 0);
         } else if (pur >= KB_SIM_ARM_STAY && pur <= KB_SIM_ARM_NIGHT) {
-          arm_start(p, part, pur, c);
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          arm_start(p, part, pur, c, false);
+        } else if (pur == PUR_STAR9) {
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          arm_start(p, part, KB_SIM_ARM_STAY, c, true);
         } else if (pur == PUR_STAR6) {
-          pt->menu = KB_SIM_MENU_USER;
+          set_menu(p, part, KB_SIM_MENU_USER, c);
+          /* logged "*6 by code" (set 2; captured as event 000 "Enter *6
+           * programming" when browsing the buffer right after) */
+          if (c <= 32)
+            event(p, part, 2, (uint8_t)(0xC5u + c));
+          else if (c >= 40)
+            event(p, part, 2, (uint8_t)(0xE6u + c - 40u));
         } else if (pur == PUR_STAR7) {
-          pt->menu = KB_SIM_MENU_CMD_OUTPUT;
+          set_menu(p, part, KB_SIM_MENU_CMD_OUTPUT, c);
         } else {
-          cmd_output(p, part, (unsigned)(pur - PUR_OUT1 + 1));
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          cmd_output(p, part, (unsigned)(pur - PUR_OUT1 + 1), c);
         }
       }
       return;
     case KB_SIM_MENU_STAR:
-      pt->menu = KB_SIM_MENU_NONE;
       if (d == 1 && pt->mode == MODE_DISARMED) {
-        pt->menu = KB_SIM_MENU_BYPASS;
-      } else if (d == 4) {
-        toggle_chime(p, pt);
-      } else if (d == 6 || d == 7) {
-        pt->menu = KB_SIM_MENU_PROMPT;
-        pt->purpose = d == 6 ? PUR_STAR6 : PUR_STAR7;
+        set_menu(p, part, KB_SIM_MENU_BYPASS, 0);
+        return;
+      }
+      if (d == 6 || d == 7 || (d == 9 && pt->mode == MODE_DISARMED)) {
+        pt->purpose = d == 6 ? PUR_STAR6 : d == 7 ? PUR_STAR7 : PUR_STAR9;
+        set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
+        return;
+      }
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
+      if (d == 4) {
+        toggle_chime(p, part);
       } else if (d >= 0) {
         flash(p, pt, 0x8E); /* function not available */
+        act(p, KB_SIM_ACT_REFUSED, part, 0, 0x8E, 0, 0);
       }
       return;
     case KB_SIM_MENU_BYPASS:
@@ -509,42 +674,85 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
         if (zone_part(p, z) == part && zone_type(p, z) != KB_SIM_ZONE_FIRE) {
           bool on = !bit_get(p->truth.zones_bypass, z);
           bit_set(p->truth.zones_bypass, z, on);
+          act(p, KB_SIM_ACT_BYPASS, part, 0, on, 0, z);
           if (on && z <= 32) event(p, part, 1, (uint8_t)(0xAFu + z));
         }
       }
       return;
     case KB_SIM_MENU_USER:
       if (d == 1) {
-        pt->menu = KB_SIM_MENU_TIME;
         pt->nbuf = 0;
+        set_menu(p, part, KB_SIM_MENU_TIME, 0);
+      } else if (k == K_ENTER) {
+        pt->ev_pos = 0;
+        set_menu(p, part, KB_SIM_MENU_EVENTS, 0);
+        show_event(p, part);
+      }
+      return;
+    case KB_SIM_MENU_EVENTS:
+      if (k == K_RIGHT || k == K_LEFT) {
+        if (k == K_RIGHT)
+          pt->ev_pos++;
+        else if (pt->ev_pos)
+          pt->ev_pos--;
+        show_event(p, part);
       }
       return;
     case KB_SIM_MENU_TIME:
       if (d < 0) return;
       pt->buf[pt->nbuf++] = (char)('0' + d);
       if (pt->nbuf >= 10) {
-        set_time_digits(p, pt->buf);
+        set_time_digits(p, part, pt->buf);
         pt->nbuf = 0;
-        pt->menu = KB_SIM_MENU_USER;
+        set_menu(p, part, KB_SIM_MENU_USER, 0);
       }
       return;
     case KB_SIM_MENU_CMD_OUTPUT:
       if (d >= 1 && d <= 4) {
-        pt->menu = KB_SIM_MENU_NONE;
-        cmd_output(p, part, (unsigned)d);
+        set_menu(p, part, KB_SIM_MENU_NONE, 0);
+        cmd_output(p, part, (unsigned)d, pt->menu_code);
       }
       return;
     default:
-      pt->menu = KB_SIM_MENU_NONE;
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
       return;
   }
 }
 
+/* The partition a keypad alarm is logged on: byte 0 names no keypad, so the
+ * first partition in use (captured on partition 1, taligentx #108 C). */
+static unsigned kp_part(const kb_sim_panel_t *p) {
+  for (unsigned part = 1; part <= max_parts(p); part++)
+    if (part_on(p, part)) return part;
+  return 1;
+}
+
 static void keypad_alarm(kb_sim_panel_t *p, uint8_t ak) {
-  unsigned i = ak == AK_FIRE ? 0 : ak == AK_AUX ? 1 : 2;
+  unsigned i = ak == AK_FIRE ? 0 : ak == AK_AUX ? 1 : 2, part = kp_part(p);
+  p->truth.keys++;
+  act(p, KB_SIM_ACT_KEY, 0, ak, 0, 0, 0);
+  act(p, KB_SIM_ACT_ALARM_KEY, 0, ak, (uint8_t)i, 0, 0);
   p->truth.keypad_alarm[i] = 1;
-  beep(p, 1, 3); /* captured order: 0x1C, 0x64 3 beeps, 0xA5 */
-  event(p, 0, 0, (uint8_t)(0x4Eu + i));
+  beep(p, part, 3); /* captured order: 0x1C, 0x64 3 beeps, 0xA5 alarm, 0xA5 restored */
+  event(p, part, 0, (uint8_t)(0x4Eu + i));
+  /* the restore follows ~0.2 s later (captured 60.43 -> 60.63 s) */
+  p->kp_restore_at[i] = p->now + 200000u;
+  if (i == 2 && p->cfg.panic_audible && part_on(p, part)) {
+    kb_sim_part_t *pt = &p->part[part - 1];
+    bool was = any_alarm(p);
+    if (!pt->alarm) {
+      act(p, KB_SIM_ACT_ALARM, part, 0, 0, 0, 0);
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
+      pt->nbuf = 0;
+      pt->flash = 0;
+      pt->alarm = 1;
+      pt->key_alarm = 1;
+      pt->memory = 1;
+      if (pt->entry) tone(p, part, 0x00);
+      pt->entry = 0;
+    }
+    if (!was) bell_update(p);
+  }
 }
 
 /* ------------------------------------------------------------ lights, status */
@@ -559,19 +767,26 @@ static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
     case KB_SIM_MENU_USER: return 0xA9;
     case KB_SIM_MENU_TIME: return 0xAA;
     case KB_SIM_MENU_CMD_OUTPUT: return 0xB2;
+    case KB_SIM_MENU_EVENTS: return 0xA9;
     default: break;
   }
   if (pt->flash) return pt->flash;
   if (pt->alarm) return 0x11;
   if (pt->mode == MODE_ARMED) {
     if (pt->entry) return 0x0C;
+    if (pt->star9) return 0x16; /* stay or away: taligentx #300 shows 0x16 + Bypass for stay */
     return pt->arm == KB_SIM_ARM_STAY ? 0x04 : pt->arm == KB_SIM_ARM_AWAY ? 0x05 : 0x06;
   }
   if (pt->mode == MODE_EXIT) return 0x08;
   return part_ready(p, part) ? 0x01 : 0x03;
 }
 
-static bool trouble(const kb_sim_panel_t *p) { return !p->truth.ac_ok || !p->truth.battery_ok; }
+static bool trouble(const kb_sim_panel_t *p) {
+  if (!p->truth.ac_ok || !p->truth.battery_ok) return true;
+  for (unsigned i = 0; i < KB_SIM_ZONES / 8; i++)
+    if (p->truth.zones_tamper[i]) return true;
+  return false;
+}
 
 static uint8_t part_lights(const kb_sim_panel_t *p, unsigned part) {
   const kb_sim_part_t *pt = &p->part[part - 1];
@@ -579,7 +794,9 @@ static uint8_t part_lights(const kb_sim_panel_t *p, unsigned part) {
   bool byp = false;
   if (!part_on(p, part)) return trouble(p) ? 0x10 : 0x00;
   l = 0x80; /* backlight */
-  if (pt->mode != MODE_ARMED && !pt->alarm && part_ready(p, part)) l |= 0x01;
+  /* Ready: not armed and ready; a keypad panic alarm leaves it on (captured
+   * "Ready Memory Trouble Backlight - Partition in alarm", taligentx #108 C) */
+  if (pt->mode != MODE_ARMED && (!pt->alarm || pt->key_alarm) && part_ready(p, part)) l |= 0x01;
   if (pt->mode != MODE_DISARMED) l |= 0x02;
   if (pt->memory) l |= 0x04;
   for (unsigned z = 1; z <= max_zones(p); z++)
@@ -591,6 +808,8 @@ static uint8_t part_lights(const kb_sim_panel_t *p, unsigned part) {
   if (pt->fire) l |= 0x40;
   return l;
 }
+
+static uint32_t zone_groups(const kb_sim_panel_t *p);
 
 static void refresh(kb_sim_panel_t *p) {
   kb_sim_truth_t *t = &p->truth;
@@ -616,19 +835,40 @@ static void refresh(kb_sim_panel_t *p) {
     tp->chime = pt->chime;
     tp->menu = pt->menu;
     tp->access_code = pt->access_code;
+    tp->no_entry_delay = pt->mode == MODE_ARMED && (pt->arm == KB_SIM_ARM_NIGHT || pt->star9);
+  }
+  /* flashing lights: the Armed light flashes while armed with no entry delay
+   * (DSC user manuals); sent on a change of partition 1/2's */
+  for (unsigned i = 0; i < 2; i++) {
+    uint8_t fl = t->part[i].no_entry_delay ? 0x02 : 0x00;
+    if (fl != p->part[i].flashing) {
+      p->part[i].flashing = fl;
+      if (p->started) p->pend |= PEND_FLASH;
+    }
+  }
+  /* real panels resend the zone groups (which carry partitions 1-2's lights
+   * and status) when those change: taligentx #168 (0x2D right after an
+   * "invalid access code"), #12, #108 C */
+  for (unsigned i = 0; i < 2; i++) {
+    uint8_t st = t->part[i].status, li = t->part[i].lights;
+    if (st != p->last_st[i] || li != p->last_li[i]) {
+      if (p->started && p->cfg.status_zones) p->pend |= zone_groups(p) & 0x0F00u;
+      p->last_st[i] = st;
+      p->last_li[i] = li;
+    }
   }
 }
 
 /* ------------------------------------------------------------ time */
 
-static void periodic(uint64_t now, uint64_t *t, uint16_t period_s, kb_sim_panel_t *p, uint16_t what) {
+static void periodic(uint64_t now, uint64_t *t, uint16_t period_s, kb_sim_panel_t *p, uint32_t what) {
   if (!period_s || now < *t) return;
   p->pend |= what;
   while (*t <= now) *t += (uint64_t)period_s * US;
 }
 
-static uint16_t zone_groups(const kb_sim_panel_t *p) {
-  uint16_t m = PEND_ZG(0);
+static uint32_t zone_groups(const kb_sim_panel_t *p) {
+  uint32_t m = PEND_ZG(0);
   unsigned groups = later(p) && p->cfg.send_e6 ? 8u : 4u;
   for (unsigned z = 1; z <= 8u * groups && z <= max_zones(p); z++)
     if (zone_part(p, z)) m |= PEND_ZG((z - 1u) / 8u);
@@ -656,9 +896,13 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
         fired = true;
       }
       if (pt->mode == MODE_ARMED && pt->entry && now >= pt->t_entry_end) {
-        pt->entry = 0;
-        zone_alarm(p, pt->entry_zone);
+        zone_alarm(p, pt->entry_zone); /* ends the entry delay and its tone */
+        if (pt->entry) {
+          pt->entry = 0;
+          tone(p, part, 0x00);
+        }
         if (!pt->alarm) { /* the zone had used up its swinger allowance */
+          act(p, KB_SIM_ACT_ALARM, part, 0, 0, 0, pt->entry_zone);
           pt->alarm = 1;
           pt->memory = 1;
           bell_update(p);
@@ -668,12 +912,18 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
       if (pt->flash && now >= pt->flash_until) pt->flash = 0;
       if (pt->menu != KB_SIM_MENU_NONE && p->cfg.key_timeout_s &&
           now - pt->t_key >= (uint64_t)p->cfg.key_timeout_s * US) {
-        pt->menu = KB_SIM_MENU_NONE;
+        set_menu(p, part, KB_SIM_MENU_NONE, 0);
         pt->nbuf = 0;
       }
     }
     if (!fired) break;
   }
+  for (unsigned i = 0; i < 3; i++)
+    if (p->kp_restore_at[i] && now >= p->kp_restore_at[i]) {
+      p->kp_restore_at[i] = 0;
+      p->truth.keypad_alarm[i] = 0;
+      event(p, kp_part(p), 0, (uint8_t)(0x52u + i));
+    }
   for (unsigned i = 0; i < 14; i++)
     if (p->pgm_off_at[i] && now >= p->pgm_off_at[i]) {
       p->pgm_off_at[i] = 0;
@@ -685,6 +935,12 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
     periodic(now, &p->t_version, p->cfg.version_s, p, PEND_VERSION);
     periodic(now, &p->t_zones, p->cfg.zones_s, p, zone_groups(p));
     periodic(now, &p->t_timestamp, p->cfg.timestamp_s, p, PEND_TIMESTAMP);
+    periodic(now, &p->t_flashing, p->cfg.flashing_s, p, PEND_FLASH);
+    periodic(now, &p->t_b1, p->cfg.b1_s, p, PEND_B1);
+    if (later(p)) {
+      periodic(now, &p->t_keypad_status, p->cfg.keypad_status_s, p, PEND_C3);
+      if (p->cfg.send_e6) periodic(now, &p->t_enabled, p->cfg.enabled_zones_s, p, PEND_ENABLED);
+    }
   }
 }
 
@@ -747,18 +1003,27 @@ static void build_programming(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned
   finish(m, 10, true);
 }
 
+/* 0x5D / 0x63 (notes §3.19): flashing lights of partition 1 / 2, no zones
+ * flashing (no *3 alarm-memory display in the model). */
+static void build_flashing(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part) {
+  memset(m, 0, sizeof *m);
+  m->b[0] = part == 2 ? 0x63 : 0x5D;
+  m->b[2] = p->part[part - 1].flashing;
+  finish(m, 8, true);
+}
+
 static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
-  uint16_t pd = p->pend;
+  uint32_t pd = p->pend;
   memset(m, 0, sizeof *m);
   for (unsigned g = 0; g < 8; g++)
     if (pd & PEND_ZG(g)) {
-      p->pend &= (uint16_t)~PEND_ZG(g);
+      p->pend &= ~PEND_ZG(g);
       if (g >= 4 && !(later(p) && p->cfg.send_e6)) continue;
       build_zone_group(p, m, g);
       return true;
     }
   if (pd & PEND_PGM) {
-    p->pend &= (uint16_t)~PEND_PGM;
+    p->pend &= ~PEND_PGM;
     m->b[0] = 0x87;
     m->b[2] = (uint8_t)(p->truth.pgm >> 2);
     m->b[3] = (uint8_t)((p->truth.pgm & 0x03u) | ((p->truth.pgm >> 6) & 0xF0u));
@@ -772,7 +1037,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
     return true;
   }
   if (pd & PEND_BELL) {
-    p->pend &= (uint16_t)~PEND_BELL;
+    p->pend &= ~PEND_BELL;
     m->b[0] = 0xBB;
     m->b[2] = any_alarm(p) ? 0x20 : 0x00;
     finish(m, 5, true);
@@ -781,7 +1046,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   if (pd & PEND_E61A) {
     uint8_t mask = 0;
     bool fire = false;
-    p->pend &= (uint16_t)~PEND_E61A;
+    p->pend &= ~PEND_E61A;
     if (!later(p)) return take_pending(p, m);
     for (unsigned i = 0; i < KB_SIM_PARTITIONS; i++) {
       if (p->part[i].alarm) mask |= (uint8_t)(1u << i);
@@ -795,12 +1060,12 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
     return true;
   }
   if (pd & PEND_TIMESTAMP) {
-    p->pend &= (uint16_t)~PEND_TIMESTAMP;
+    p->pend &= ~PEND_TIMESTAMP;
     build_a5(p, m, 0, 0, 0x00, 0x00);
     return true;
   }
   if (pd & PEND_VERSION) {
-    p->pend &= (uint16_t)~PEND_VERSION;
+    p->pend &= ~PEND_VERSION;
     m->b[0] = 0x16;
     m->b[2] = 0x0E;
     m->b[3] = p->cfg.version;
@@ -808,9 +1073,78 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
     finish(m, 6, true);
     return true;
   }
+  if (pd & PEND_FLASH) { /* 0x5D partition 1, then 0x63 (partition 2 in use), 0xE6.18 */
+    p->pend &= ~PEND_FLASH;
+    build_flashing(p, m, 1);
+    if (part_on(p, 2)) p->pend |= PEND_FLASH63;
+    if (later(p) && p->cfg.send_e6) p->pend |= PEND_E618;
+    return true;
+  }
+  if (pd & PEND_FLASH63) {
+    p->pend &= ~PEND_FLASH63;
+    build_flashing(p, m, 2);
+    return true;
+  }
+  if (pd & PEND_E618) { /* flashing zones 33-64, partition 1 (as captured) */
+    p->pend &= ~PEND_E618;
+    m->b[0] = 0xE6;
+    m->b[2] = 0x18;
+    m->b[3] = 0x01;
+    m->b[4] = p->part[0].flashing;
+    finish(m, 10, true);
+    return true;
+  }
+  if (pd & PEND_C3) { /* keypad/dialer status: no lockout, no TLM trouble */
+    p->pend &= ~PEND_C3;
+    m->b[0] = 0xC3;
+    m->b[2] = 0x00;
+    m->b[3] = 0xFF;
+    finish(m, 5, true);
+    return true;
+  }
+  if (pd & PEND_ENABLED) { /* 0xE6.2B then 0xE6.2C for each partition in use */
+    while (p->en_step < 2u * KB_SIM_PARTITIONS && !part_on(p, p->en_step / 2u + 1u)) p->en_step++;
+    if (p->en_step >= 2u * KB_SIM_PARTITIONS) {
+      p->en_step = 0;
+      p->pend &= ~PEND_ENABLED;
+    } else {
+      unsigned part = p->en_step / 2u + 1u, hi = p->en_step & 1u;
+      m->b[0] = 0xE6;
+      m->b[2] = hi ? 0x2C : 0x2B;
+      m->b[3] = (uint8_t)(1u << (part - 1u));
+      for (unsigned z = 1; z <= 32; z++)
+        if (zone_part(p, z + 32u * hi) == part)
+          m->b[4 + (z - 1u) / 8u] |= (uint8_t)(1u << ((z - 1u) % 8u));
+      finish(m, 9, true);
+      if (++p->en_step >= 2u * KB_SIM_PARTITIONS) {
+        p->en_step = 0;
+        p->pend &= ~PEND_ENABLED;
+      }
+      return true;
+    }
+  }
+  if (pd & PEND_B1) { /* enabled zones 1-32 of partitions 1 and 2 */
+    p->pend &= ~PEND_B1;
+    m->b[0] = 0xB1;
+    for (unsigned z = 1; z <= 32; z++) {
+      unsigned part = zone_part(p, z);
+      if (part == 1 || part == 2)
+        m->b[(part == 1 ? 2u : 6u) + (z - 1u) / 8u] |= (uint8_t)(1u << ((z - 1u) % 8u));
+    }
+    finish(m, 11, true);
+    return true;
+  }
+  if (pd & PEND_4C) { /* module tamper query (no module of ours is tampered) */
+    unsigned n = later(p) ? 15 : 13;
+    p->pend &= ~PEND_4C;
+    m->b[0] = 0x4C;
+    for (unsigned i = 2; i < n; i++) m->b[i] = 0xAA;
+    m->n = (uint8_t)n;
+    return true;
+  }
   if (pd & PEND_SUPERV) {
     unsigned n = later(p) ? 9 : 7;
-    p->pend &= (uint16_t)~PEND_SUPERV;
+    p->pend &= ~PEND_SUPERV;
     m->b[0] = 0x11;
     for (unsigned i = 2; i < n; i++) m->b[i] = 0xAA;
     m->n = (uint8_t)n;
@@ -853,6 +1187,12 @@ void kb_sim_cfg_default(kb_sim_cfg_t *c, int later_gen) {
   c->version_s = 240;
   c->zones_s = 240;
   c->timestamp_s = 60;
+  c->flashing_s = 30;
+  c->keypad_status_s = 30;
+  c->enabled_zones_s = 0; /* 60 as real panels; see docs/simulator-panel.md */
+  c->b1_s = 240;
+  c->panic_audible = 0;
+  c->status_zones = 0; /* 1 = as real panels; see docs/simulator-panel.md */
   c->gap_us = 5000;
   c->gap_jitter_us = 400;
   c->seed = 1;
@@ -880,6 +1220,10 @@ void kb_sim_panel_init(kb_sim_panel_t *p, const kb_sim_cfg_t *c, uint64_t now_us
   p->t_version = now_us + (uint64_t)p->cfg.version_s * US;
   p->t_zones = now_us + (uint64_t)p->cfg.zones_s * US;
   p->t_timestamp = now_us + (uint64_t)p->cfg.timestamp_s * US;
+  p->t_flashing = now_us + (uint64_t)p->cfg.flashing_s * US;
+  p->t_keypad_status = now_us + (uint64_t)p->cfg.keypad_status_s * US;
+  p->t_enabled = now_us + (uint64_t)p->cfg.enabled_zones_s * US;
+  p->t_b1 = now_us + (uint64_t)p->cfg.b1_s * US;
   refresh(p);
 }
 
@@ -902,7 +1246,10 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
     m->b[3] = p->cfg.version;
     m->b[4] = (uint8_t)(0xF1u | (p->cfg.code_digits == 6 ? 0x08u : 0u));
     finish(m, 6, true);
-    p->pend |= (uint16_t)(PEND_TIMESTAMP | PEND_SUPERV | zone_groups(p));
+    /* the flashing lights, 0xC3, 0xE6.2B/2C and 0xB1 first come after their
+     * period, so that the start-up burst stays short */
+    p->pend |= PEND_TIMESTAMP | PEND_SUPERV | zone_groups(p) | PEND_4C;
+    tone(p, 1, 0x00); /* captured at start-up: 0x16, 0xA5, 0x75 00 (Dilbert66 #120) */
   } else if (p->alarm_key) {
     p->verify_key = p->alarm_key;
     p->alarm_key = 0;
@@ -1014,3 +1361,23 @@ void kb_sim_panel_battery(kb_sim_panel_t *p, bool ok, uint64_t now_us) {
 }
 
 const kb_sim_truth_t *kb_sim_panel_truth(const kb_sim_panel_t *p) { return &p->truth; }
+
+void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uint64_t now_us) {
+  unsigned part;
+  advance(p, now_us);
+  part = zone_part(p, zone);
+  if (part && bit_get(p->truth.zones_tamper, zone) != tamper) {
+    bit_set(p->truth.zones_tamper, zone, tamper);
+    act(p, KB_SIM_ACT_TAMPER, part, 0, tamper, 0, zone);
+    if (zone <= 32)
+      event(p, part, 0, (uint8_t)((tamper ? 0x55u : 0x75u) + zone));
+    else if (later(p))
+      event(p, part, 4, (uint8_t)((tamper ? 0x40u : 0x60u) + zone - 33u));
+  }
+  refresh(p);
+}
+
+void kb_sim_panel_on_act(kb_sim_panel_t *p, kb_sim_act_cb cb, void *ctx) {
+  p->act_cb = cb;
+  p->act_ctx = ctx;
+}

@@ -19,6 +19,7 @@
 
 #define LOG_N 32768
 #define MAX_PEV 512
+#define MAX_ACTS 1024
 
 typedef struct {
   uint8_t b[16];
@@ -43,7 +44,14 @@ static struct {
   int alarm_sends; /* messages still to carry alarm_key in byte 0 */
   int kslot;       /* partitions 1-4 type into: 0 = 0x05, 1 = 0x0A only, 2 = either */
   unsigned keys_0a; /* keys the fake keypad put into a 0x0A */
+  kb_sim_act_t acts[MAX_ACTS]; /* the panel's ground truth, in order */
+  unsigned nacts;
 } R;
+
+static void on_act(void *ctx, const kb_sim_act_t *a) {
+  (void)ctx;
+  if (R.nacts < MAX_ACTS) R.acts[R.nacts++] = *a;
+}
 
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
@@ -54,6 +62,7 @@ static void rig(const kb_sim_cfg_t *c) {
   memset(&R, 0, sizeof R);
   R.t = 1000000;
   kb_sim_panel_init(&R.p, c, R.t);
+  kb_sim_panel_on_act(&R.p, on_act, NULL);
   kb_engine_init(&R.eng, KB_INPUT_LIVE, on_event, NULL);
 }
 
@@ -186,7 +195,7 @@ static void agree(void) {
     KT_EQ(ep->lights, tp->lights);
     KT_EQ(ep->ready, tp->ready);
     KT_EQ(ep->armed, tp->armed == KB_SIM_ARM_NIGHT ? KB_ARMED_STAY : tp->armed);
-    KT_EQ(ep->no_entry_delay, tp->armed == KB_SIM_ARM_NIGHT);
+    KT_EQ(ep->no_entry_delay, tp->no_entry_delay);
     KT_EQ(ep->exit_delay, tp->exit_delay);
     KT_EQ(ep->entry_delay, tp->entry_delay);
     KT_EQ(ep->alarm, tp->alarm);
@@ -478,14 +487,20 @@ static void panic_key_handshake(void) {
       break;
     }
   KT_EQ(count_cmd(from, 0x64), 1);
-  KT_EQ(T()->keypad_alarm[2], 1);
+  /* raised, then restored ~0.2 s later (captures): the engine saw both */
   KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) != NULL);
-  KT_EQ(R.eng.status.keypad_alarm[2], 1);
-  /* fire key */
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_RESTORED, 0) != NULL);
+  KT_EQ(T()->keypad_alarm[2], 0);
+  KT_EQ(R.eng.status.keypad_alarm[2], 0);
+  /* fire key: raised in the truth and the engine until its restore */
   R.alarm_key = 0xBB;
   R.alarm_sends = 2;
-  run_s(1);
+  while (!T()->keypad_alarm[0]) step();
+  while (!find_pev(KB_PEV_KEYPAD_FIRE_ALARM, 0)) step();
   KT_EQ(R.eng.status.keypad_alarm[0], 1);
+  run_s(1);
+  KT_EQ(R.eng.status.keypad_alarm[0], 0);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_FIRE_RESTORED, 0) != NULL);
   agree();
 }
 
@@ -1066,6 +1081,666 @@ static void menu_sends_0f_partition2(void) {
   }
 }
 
+/* ------------------------------------------------------------ issue 6 */
+
+/* Acts from index `from` on, as a compact string: one letter per act
+ * (K key, A arm, D disarm, I invalid code, B bypass, T time set, O output,
+ * F alarm key, M menu, L alarm, X exit start, R refused, C chime, E entry
+ * start, P tamper). */
+static const char *acts_str(unsigned from) {
+  static char buf[MAX_ACTS + 1];
+  static const char letters[] = "KADIBTOFMLXRCEP";
+  unsigned n = 0;
+  for (unsigned i = from; i < R.nacts; i++)
+    buf[n++] = R.acts[i].type < sizeof letters - 1 ? letters[R.acts[i].type] : '?';
+  buf[n] = 0;
+  return buf;
+}
+
+static const kb_sim_act_t *find_act(unsigned from, uint8_t type) {
+  for (unsigned i = from; i < R.nacts; i++)
+    if (R.acts[i].type == type) return &R.acts[i];
+  return NULL;
+}
+
+static void zone_tamper(void) {
+  unsigned from;
+  const kb_event_t *ev;
+  rig_default(1);
+  run_s(2);
+  KT_EQ(T()->trouble, 0);
+  from = R.nlog;
+  kb_sim_panel_zone_tamper(&R.p, 2, true, R.t);
+  KT_CHECK(zbit(T()->zones_tamper, 2));
+  KT_EQ(T()->trouble, 1);
+  KT_EQ(TP(1)->lights & 0x10, 0x10);
+  KT_EQ(R.acts[R.nacts - 1].type, KB_SIM_ACT_TAMPER);
+  KT_EQ(R.acts[R.nacts - 1].zone, 2);
+  KT_EQ(R.acts[R.nacts - 1].value, 1);
+  run_s(2);
+  KT_CHECK(zbit(R.eng.status.zones_tamper, 2));
+  KT_EQ(R.eng.status.trouble, 1);
+  ev = find_pev(KB_PEV_ZONE_TAMPER, 2);
+  KT_CHECK(ev != NULL);
+  /* the 0xEB carries set 0 code 0x57 for zone 2, partition 1 (as the capture
+   * in the notes §7 line 27 has it for partition 8) */
+  {
+    int seen = 0;
+    for (unsigned k = from; k < R.nlog; k++)
+      if (R.log[k].b[0] == 0xEB && R.log[k].b[8] == 0x57) {
+        KT_EQ(R.log[k].b[2], 0x01);
+        KT_EQ(R.log[k].b[7], 0x00);
+        seen = 1;
+      }
+    KT_CHECK(seen);
+  }
+  /* a repeat does nothing */
+  from = R.nacts;
+  kb_sim_panel_zone_tamper(&R.p, 2, true, R.t);
+  KT_EQ(R.nacts, from);
+  /* zone 40 on partition 1 (set 4 0x47) */
+  R.p.cfg.zone[39].partition = 1;
+  R.p.cfg.zone[39].type = KB_SIM_ZONE_INSTANT;
+  kb_sim_panel_zone_tamper(&R.p, 40, true, R.t);
+  run_s(2);
+  KT_CHECK(zbit(R.eng.status.zones_tamper, 40));
+  /* restore both: Trouble goes off */
+  kb_sim_panel_zone_tamper(&R.p, 2, false, R.t);
+  KT_EQ(T()->trouble, 1); /* zone 40 still tampered */
+  kb_sim_panel_zone_tamper(&R.p, 40, false, R.t);
+  KT_EQ(T()->trouble, 0);
+  run_s(2);
+  KT_CHECK(!zbit(R.eng.status.zones_tamper, 2));
+  KT_CHECK(!zbit(R.eng.status.zones_tamper, 40));
+  KT_CHECK(find_pev(KB_PEV_ZONE_TAMPER_RESTORED, 2) != NULL);
+  KT_CHECK(find_pev(KB_PEV_ZONE_TAMPER_RESTORED, 40) != NULL);
+  KT_EQ(R.eng.status.trouble, 0);
+  /* a zone not in use ignores it */
+  kb_sim_panel_zone_tamper(&R.p, 30, true, R.t);
+  KT_CHECK(!zbit(T()->zones_tamper, 30));
+  agree();
+}
+
+static void acts_ground_truth(void) {
+  unsigned from;
+  const kb_sim_act_t *a;
+  rig_default(1);
+  run_s(2);
+  KT_EQ(R.nacts, 0); /* nothing happened yet */
+  /* a code from the plain display: 4 keys, code entry, exit delay, armed */
+  from = R.nacts;
+  type(1, "1234");
+  KT_STREQ(acts_str(from), "KMKKKMX");
+  KT_EQ(R.acts[from].key, 0x05);
+  KT_EQ(R.acts[from].partition, 1);
+  KT_EQ(R.acts[from + 1].value, KB_SIM_MENU_CODE);
+  a = find_act(from, KB_SIM_ACT_EXIT_START);
+  KT_EQ(a->value, KB_SIM_ARM_AWAY);
+  KT_EQ(a->code, 1);
+  run_s(11);
+  KT_STREQ(acts_str(from), "KMKKKMXA");
+  a = find_act(from, KB_SIM_ACT_ARM);
+  KT_EQ(a->value, KB_SIM_ARM_AWAY);
+  KT_EQ(a->code, 1);
+  KT_CHECK(a->t_us >= R.acts[from].t_us + 10000000u);
+  /* wrong code while armed: invalid, nothing else */
+  from = R.nacts;
+  type(1, "9999");
+  KT_STREQ(acts_str(from), "KMKKKMI");
+  /* disarm by the master code */
+  from = R.nacts;
+  type(1, "5555");
+  KT_STREQ(acts_str(from), "KMKKKMD");
+  KT_EQ(find_act(from, KB_SIM_ACT_DISARM)->code, 40);
+  run_s(2);
+  /* *1 06 bypass on, 06 off, # */
+  from = R.nacts;
+  type(1, "*10606#");
+  KT_STREQ(acts_str(from), "KMKMKKBKKBKM");
+  KT_EQ(R.acts[from + 3].value, KB_SIM_MENU_BYPASS);
+  a = find_act(from, KB_SIM_ACT_BYPASS);
+  KT_EQ(a->zone, 6);
+  KT_EQ(a->value, 1);
+  KT_EQ(R.acts[from + 10].value, 0);
+  /* s + code: prompt, exit delay stay */
+  from = R.nacts;
+  type(1, "s1234");
+  KT_STREQ(acts_str(from), "KMKKKKMX");
+  KT_EQ(R.acts[from + 1].value, KB_SIM_MENU_PROMPT);
+  KT_EQ(find_act(from, KB_SIM_ACT_EXIT_START)->value, KB_SIM_ARM_STAY);
+  type(1, "1234");
+  run_s(2);
+  /* *7 code 2: output 2 by code 1 */
+  from = R.nacts;
+  type(1, "*712342");
+  a = find_act(from, KB_SIM_ACT_OUTPUT);
+  KT_CHECK(a != NULL);
+  KT_EQ(a->value, 2);
+  KT_EQ(a->code, 1);
+  run_s(2);
+  /* *6 code 1 time: time set */
+  from = R.nacts;
+  type(1, "*612341101501152425#");
+  KT_CHECK(find_act(from, KB_SIM_ACT_TIME_SET) != NULL);
+  /* chime */
+  from = R.nacts;
+  type(1, "c");
+  KT_STREQ(acts_str(from), "KC");
+  /* not ready: s refused */
+  zone(2, true);
+  from = R.nacts;
+  type(1, "s");
+  KT_STREQ(acts_str(from), "KR");
+  KT_EQ(R.acts[from + 1].value, 0x07);
+  zone(2, false);
+  run_s(2);
+  /* panic key: one KEY (partition 0) and the alarm key act */
+  from = R.nacts;
+  R.alarm_key = 0xEE;
+  R.alarm_sends = 2;
+  run_s(1);
+  KT_CHECK(strncmp(acts_str(from), "KF", 2) == 0);
+  KT_EQ(R.acts[from].key, 0xEE);
+  KT_EQ(R.acts[from].partition, 0);
+  KT_EQ(R.acts[from + 1].value, 2);
+  /* a zone alarm while armed away: exit start, armed, alarm by zone 2 */
+  type(1, "1234");
+  run_s(11);
+  from = R.nacts;
+  zone(2, true);
+  KT_STREQ(acts_str(from), "L");
+  KT_EQ(R.acts[from].zone, 2);
+  type(1, "1234");
+  zone(2, false);
+  /* every KEY act is one key the panel counted; acts come in time order */
+  {
+    unsigned keys = 0;
+    for (unsigned i = 0; i < R.nacts; i++) {
+      keys += R.acts[i].type == KB_SIM_ACT_KEY;
+      if (i) KT_CHECK(R.acts[i].t_us >= R.acts[i - 1].t_us);
+    }
+    KT_EQ(keys, T()->keys);
+  }
+}
+
+/* Index of the first frame from `from` on whose bytes start with pre (n
+ * bytes), or -1. */
+static int find_frame(unsigned from, const uint8_t *pre, unsigned n) {
+  for (unsigned k = from; k < R.nlog; k++)
+    if (memcmp(R.log[k].b, pre, n) == 0) return (int)k;
+  return -1;
+}
+
+/* The frame at index k is exactly the n bytes b. */
+static bool frame_is(int k, const uint8_t *b, unsigned n) {
+  return k >= 0 && R.log[k].n == n && memcmp(R.log[k].b, b, n) == 0;
+}
+
+/* taligentx #108 capture C (PC585/PC1565, firmware 2.3 = our early panel):
+ * Aux key -> 0x1C -> 0x64 3 beeps -> 0xA5 "Keypad Aux alarm" (partition 1,
+ * byte 7 = 0x01) -> 0xA5 "Keypad Aux alarm restored" 0.2 s later. */
+static void keypad_alarm_restores_like_capture(void) {
+  static const uint8_t beep3[4] = {0x64, 0x00, 0x06, 0x6A};
+  static const uint8_t a5[1] = {0xA5};
+  unsigned from;
+  int k1c, kb, ka, kr;
+  rig_default(0);
+  run_s(3);
+  from = R.nlog;
+  R.alarm_key = 0xDD;
+  R.alarm_sends = 2;
+  run_s(2);
+  k1c = find_frame(from, (const uint8_t *)"\x1C", 1);
+  kb = find_frame(from, beep3, 2);
+  KT_CHECK(k1c >= 0 && kb > k1c);
+  KT_CHECK(frame_is(kb, beep3, 4)); /* byte for byte as captured */
+  ka = find_frame((unsigned)kb, a5, 1);
+  KT_CHECK(ka > kb);
+  if (ka < 0) return;
+  KT_EQ(R.log[ka].b[3] >> 6, 1);  /* partition 1 */
+  KT_EQ(R.log[ka].b[5] & 3, 0);   /* set 0 */
+  KT_EQ(R.log[ka].b[6], 0x4F);    /* keypad Aux alarm */
+  KT_EQ(R.log[ka].b[7], 0x01);    /* as captured on this generation */
+  kr = find_frame((unsigned)ka + 1u, a5, 1);
+  KT_CHECK(kr > ka);
+  if (kr < 0) return;
+  KT_EQ(R.log[kr].b[6], 0x53);    /* restored */
+  KT_EQ(R.log[kr].b[3] >> 6, 1);
+  /* 0.2 s later as captured (60.43 -> 60.63 s), give or take one round */
+  KT_CHECK(R.log[kr].t - R.log[ka].t >= 150000);
+  KT_CHECK(R.log[kr].t - R.log[ka].t <= 450000);
+  KT_EQ(R.eng.status.keypad_alarm[1], 0);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_AUX_ALARM, 0) != NULL);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_AUX_RESTORED, 0) != NULL);
+  /* aux is silent: no partition alarm */
+  KT_EQ(TP(1)->alarm, 0);
+  KT_EQ(R.bad, 0);
+}
+
+/* Panic programmed audible: the partition goes into alarm (status 0x11, the
+ * Memory light, the bell) and the Ready light stays, as in taligentx #108 C
+ * ("Ready Memory Trouble Backlight - Partition in alarm" after a Panic). */
+static void panic_audible_alarm(void) {
+  kb_sim_cfg_t c;
+  unsigned from;
+  kb_sim_cfg_default(&c, 1);
+  c.panic_audible = 1;
+  rig(&c);
+  run_s(2);
+  from = R.nacts;
+  R.alarm_key = 0xEE;
+  R.alarm_sends = 2;
+  run_s(2);
+  KT_STREQ(acts_str(from), "KFL");
+  KT_EQ(R.acts[from + 2].zone, 0);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(TP(1)->status, 0x11);
+  KT_EQ(TP(1)->lights, 0x85); /* Ready Memory Backlight */
+  KT_EQ(EP(1)->alarm, 1);
+  KT_EQ(EP(1)->status, 0x11);
+  {
+    static const uint8_t bell_on[5] = {0xBB, 0x00, 0x20, 0x00, 0xDB};
+    KT_CHECK(find_frame(0, bell_on, 5) >= 0);
+  }
+  KT_EQ(R.eng.status.keypad_alarm[2], 0); /* the key's alarm restored */
+  /* a code silences it: disarmed with alarm memory */
+  from = R.nlog;
+  type(1, "1234");
+  run_s(0.5);
+  KT_CHECK(saw_status(from, 1, 0x3D));
+  run_s(2);
+  KT_EQ(TP(1)->alarm, 0);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_EQ(EP(1)->alarm, 0);
+  {
+    static const uint8_t bell_off[5] = {0xBB, 0x00, 0x00, 0x00, 0xBB}; /* as Dilbert66 logs */
+    KT_CHECK(find_frame(from, bell_off, 5) >= 0);
+  }
+  agree();
+  /* not audible (the default): no partition alarm */
+  rig_default(1);
+  run_s(2);
+  R.alarm_key = 0xEE;
+  R.alarm_sends = 2;
+  run_s(2);
+  KT_EQ(TP(1)->alarm, 0);
+  KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) != NULL);
+}
+
+/* *9 + code: arming with no entry delay. taligentx #300: after a *9 stay
+ * arming the panel sends 0x27 "8A 16": Armed Bypass Backlight, status 0x16.
+ * The model: stay unless a delay zone opened during the exit delay
+ * (someone left), then away (0x16 without the Bypass light). */
+static void star9_no_entry_delay(void) {
+  static const uint8_t cap300[8] = {0x27, 0x00, 0x8A, 0x16, 0x00, 0xC7, 0x00, 0x8E};
+  kb_sim_cfg_t c;
+  unsigned from, afrom;
+  const kb_sim_act_t *a;
+  kb_sim_cfg_default(&c, 1);
+  c.status_zones = 1;
+  rig(&c);
+  run_s(2);
+  from = R.nlog;
+  afrom = R.nacts;
+  type(1, "*9");
+  KT_EQ(TP(1)->status, 0x9F); /* no more "function not available" */
+  type(1, "1234");
+  KT_EQ(TP(1)->status, 0x09);  /* arming: no entry delay (brief) */
+  a = find_act(afrom, KB_SIM_ACT_EXIT_START);
+  KT_CHECK(a && a->value == KB_SIM_ARM_STAY && a->code == 1);
+  run_s(2);
+  KT_EQ(TP(1)->status, 0x08);
+  KT_EQ(TP(1)->lights, 0x8B); /* Ready Armed Bypass Backlight (as taligentx #12 for stay) */
+  run_s(10);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_STAY);
+  KT_EQ(TP(1)->no_entry_delay, 1);
+  KT_EQ(TP(1)->status, 0x16);
+  KT_EQ(TP(1)->lights, 0x8A);
+  KT_CHECK(saw_status(from, 1, 0x16));
+  /* the 0x27 the panel sends is the captured one, byte for byte */
+  KT_CHECK(find_frame(from, cap300, 8) >= 0);
+  KT_CHECK(find_pev(KB_PEV_ARMED_STAY, 0) != NULL);
+  KT_CHECK(find_pev(KB_PEV_ARMED_NO_ENTRY_DELAY, 0) != NULL);
+  KT_EQ(EP(1)->no_entry_delay, 1);
+  KT_EQ(EP(1)->status, 0x16);
+  KT_EQ(EP(1)->lights, 0x8A);
+  /* the Armed light flashes (0x5D byte 2 b1) */
+  {
+    static const uint8_t f5d[3] = {0x5D, 0x00, 0x02};
+    KT_CHECK(find_frame(from, f5d, 3) >= 0);
+  }
+  /* no entry delay: the delay zone is instant; interior (stay) ignored */
+  zone(3, true);
+  run_s(1);
+  KT_EQ(TP(1)->alarm, 0);
+  zone(3, false);
+  zone(1, true);
+  KT_EQ(TP(1)->alarm, 1);
+  KT_EQ(TP(1)->entry_delay, 0);
+  zone(1, false);
+  type(1, "1234");
+  run_s(3);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  KT_EQ(TP(1)->no_entry_delay, 0);
+  /* *9 and someone leaves through the delay zone: away, no Bypass light */
+  afrom = R.nacts;
+  type(1, "*91234");
+  run_s(2);
+  zone(1, true);
+  run_s(2);
+  zone(1, false);
+  run_s(10);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_AWAY);
+  KT_EQ(TP(1)->no_entry_delay, 1);
+  KT_EQ(TP(1)->status, 0x16);
+  KT_EQ(TP(1)->lights, 0x82);
+  a = find_act(afrom, KB_SIM_ACT_ARM);
+  KT_CHECK(a && a->value == KB_SIM_ARM_AWAY);
+  zone(3, true); /* interior active in away */
+  KT_EQ(TP(1)->alarm, 1);
+  zone(3, false);
+  type(1, "1234");
+  run_s(2);
+  /* *9 while armed: not available */
+  type(1, "1234");
+  run_s(12);
+  type(1, "*9");
+  KT_EQ(TP(1)->status, 0x8E);
+  KT_EQ(R.bad, 0);
+}
+
+/* The periodic and start-up traffic of real panels, byte for byte where a
+ * capture shows the frame. */
+static void periodic_real_panel_traffic(void) {
+  static const uint8_t c3[5] = {0xC3, 0x00, 0x00, 0xFF, 0xC2};             /* #190 */
+  static const uint8_t f5d[8] = {0x5D, 0, 0, 0, 0, 0, 0, 0x5D};             /* #108 */
+  static const uint8_t e618[10] = {0xE6, 0, 0x18, 0x01, 0, 0, 0, 0, 0, 0xFF}; /* #108 */
+  static const uint8_t t75[4] = {0x75, 0x00, 0x00, 0x75};                  /* Dilbert66 #120 */
+  static const uint8_t e62b[4] = {0xE6, 0x00, 0x2B, 0x01};
+  static const uint8_t e62c[9] = {0xE6, 0x00, 0x2C, 0x01, 0, 0, 0, 0, 0x13}; /* #2 C */
+  static const uint8_t b1[11] = {0xB1, 0x00, 0x3F, 0, 0, 0, 0x00, 0, 0, 0, 0xF0};
+  kb_sim_cfg_t c;
+  unsigned n5d = 0, n618 = 0, nc3 = 0, n2b = 0, n2c = 0, nb1 = 0, n4c = 0;
+  kb_sim_cfg_default(&c, 1);
+  c.enabled_zones_s = 60;
+  rig(&c);
+  run_s(5 * 60 + 1);
+  KT_EQ(R.bad, 0);
+  /* start-up: 0x16 first, the tone off and one 0x4C within the first seconds */
+  KT_EQ(R.log[0].b[0], 0x16);
+  KT_CHECK(find_frame(0, t75, 4) >= 0 && R.log[find_frame(0, t75, 4)].t < 3000000);
+  for (unsigned k = 0; k < R.nlog; k++) {
+    const frame_t *f = &R.log[k];
+    if (f->b[0] == 0x5D) {
+      n5d++;
+      KT_CHECK(frame_is((int)k, f5d, 8));
+    }
+    if (f->b[0] == 0xE6 && f->b[2] == 0x18) {
+      n618++;
+      KT_CHECK(frame_is((int)k, e618, 10));
+    }
+    if (f->b[0] == 0xC3) {
+      nc3++;
+      KT_CHECK(frame_is((int)k, c3, 5));
+    }
+    if (f->b[0] == 0xE6 && f->b[2] == 0x2B) {
+      n2b++;
+      KT_CHECK(memcmp(f->b, e62b, 4) == 0);
+      KT_EQ(f->b[4], 0x3F); /* zones 1-6 on partition 1 */
+    }
+    if (f->b[0] == 0xE6 && f->b[2] == 0x2C) {
+      n2c++;
+      KT_CHECK(frame_is((int)k, e62c, 9));
+    }
+    if (f->b[0] == 0xB1) {
+      nb1++;
+      KT_CHECK(frame_is((int)k, b1, 11));
+    }
+    if (f->b[0] == 0x4C) {
+      n4c++;
+      KT_EQ(f->n, 15);
+      KT_EQ(f->b[14], 0xAA);
+      KT_CHECK(f->t < 4000000);
+    }
+  }
+  KT_CHECK(n5d >= 10 && n5d <= 11); /* every 30 s */
+  KT_EQ(n618, n5d);                 /* 0xE6.18 follows each 0x5D */
+  KT_CHECK(nc3 >= 10 && nc3 <= 11); /* every 30 s */
+  KT_CHECK(n2b >= 5 && n2b <= 6);   /* every 60 s, one partition in use */
+  KT_CHECK(n2c == n2b || n2c + 1 == n2b); /* (the last 0x2C may be still to come) */
+  KT_EQ(nb1, 1);                    /* every 4 min */
+  KT_EQ(n4c, 1);
+  KT_EQ(count_cmd(0, 0x63), 0);     /* partition 2 not in use */
+  agree();
+  /* early panel: no 0xC3 / 0xE6, a 13-byte 0x4C */
+  rig_default(0);
+  run_s(65);
+  KT_EQ(R.bad, 0);
+  KT_EQ(count_cmd(0, 0xC3), 0);
+  KT_EQ(count_cmd(0, 0xE6), 0);
+  KT_EQ(count_cmd(0, 0x5D), 2);
+  KT_EQ(count_cmd(0, 0x4C), 1);
+  for (unsigned k = 0; k < R.nlog; k++)
+    if (R.log[k].b[0] == 0x4C) KT_EQ(R.log[k].n, 13);
+}
+
+/* Zone groups resent when partition 1/2's status or lights change
+ * (taligentx #168: 0x2D right after "invalid access code"), and the entry
+ * delay tone. */
+static void status_change_resends_zones_and_tone(void) {
+  kb_sim_cfg_t c;
+  unsigned from;
+  int k;
+  kb_sim_cfg_default(&c, 1);
+  c.status_zones = 1;
+  rig(&c);
+  run_s(3);
+  from = R.nlog;
+  type(1, "9999");
+  run_s(1);
+  {
+    static const uint8_t z8f[4] = {0x27, 0x00, 0x81, 0x8F};
+    static const uint8_t s8f[4] = {0x05, 0x00, 0x81, 0x8F};
+    int k5 = find_frame(from, s8f, 4);
+    k = find_frame(from, z8f, 4);
+    KT_CHECK(k5 >= 0 && k >= 0);
+    if (k5 >= 0 && k >= 0) /* in the same round as the 0x05 that shows it */
+      KT_CHECK((k > k5 ? R.log[k].t - R.log[k5].t : R.log[k5].t - R.log[k].t) < 300000);
+  }
+  /* nothing changes: no 0x27 for minutes but the 4-min one */
+  run_s(3);
+  from = R.nlog;
+  run_s(200);
+  KT_EQ(count_cmd(from, 0x27), 0);
+  /* entry delay: constant tone on 0x75, off at the disarm */
+  type(1, "1234");
+  run_s(11);
+  from = R.nlog;
+  zone(1, true);
+  run_s(1);
+  {
+    static const uint8_t on[4] = {0x75, 0x00, 0x80, 0xF5};
+    static const uint8_t off[4] = {0x75, 0x00, 0x00, 0x75};
+    k = find_frame(from, on, 4);
+    KT_CHECK(frame_is(k, on, 4));
+    type(1, "1234");
+    run_s(1);
+    KT_CHECK(find_frame((unsigned)(k < 0 ? 0 : k), off, 4) > k);
+  }
+  zone(1, false);
+  run_s(2);
+  /* the entry delay runs out: alarm, the tone goes off */
+  type(1, "1234");
+  run_s(11);
+  zone(1, true);
+  from = R.nlog;
+  run_s(11);
+  KT_EQ(TP(1)->alarm, 1);
+  {
+    static const uint8_t off[4] = {0x75, 0x00, 0x00, 0x75};
+    KT_CHECK(find_frame(from, off, 4) >= 0);
+  }
+  type(1, "1234");
+  zone(1, false);
+  run_s(2);
+  KT_EQ(R.bad, 0);
+  agree();
+}
+
+/* Event buffer: *6 code, Enter (0x82) -> 0xAA + 0xEC of event 000, arrows
+ * walk it (taligentx #175: event 000 "Enter *6 programming" = set 2 0xE6 by
+ * the master code). The engine takes them as history, not state. */
+static void event_buffer_browsing(void) {
+  unsigned from;
+  int ka, ke;
+  rig_default(1);
+  run_s(2);
+  type(1, "1234");
+  run_s(12);
+  type(1, "1234");
+  run_s(3);
+  type(1, "*65555");
+  KT_EQ(TP(1)->status, 0xA9);
+  from = R.nlog;
+  R.kq_part[(R.kq_head + R.kq_len) % 256] = 1;
+  R.kq_key[(R.kq_head + R.kq_len) % 256] = 0x82;
+  R.kq_len++;
+  run_s(1.5);
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_EVENTS);
+  KT_EQ(TP(1)->status, 0xA9);
+  ka = find_frame(from, (const uint8_t *)"\xAA", 1);
+  ke = find_frame(from, (const uint8_t *)"\xEC", 1);
+  KT_CHECK(ka >= 0 && ke > ka);
+  if (ka < 0 || ke < 0) return;
+  KT_EQ(R.log[ka].n, 9);
+  KT_EQ(R.log[ka].b[3] >> 6, 1);     /* partition 1 */
+  KT_EQ(R.log[ka].b[5] & 3, 2);      /* set 2 */
+  KT_EQ(R.log[ka].b[6], 0xE6);       /* *6 by master code, as captured */
+  KT_EQ(R.log[ka].b[7], 0x00);       /* event 000 */
+  KT_EQ(R.log[ke].b[2], 0x01);
+  KT_EQ(R.log[ke].b[7], 0x02);
+  KT_EQ(R.log[ke].b[8], 0xE6);
+  KT_EQ(R.log[ke].b[9], 0x00);
+  /* '>' : event 001 = the disarm by code 1 (set 0 0xC0) */
+  from = R.nlog;
+  R.kq_part[(R.kq_head + R.kq_len) % 256] = 1;
+  R.kq_key[(R.kq_head + R.kq_len) % 256] = 0x87;
+  R.kq_len++;
+  run_s(1.5);
+  ka = find_frame(from, (const uint8_t *)"\xAA", 1);
+  KT_CHECK(ka >= 0);
+  if (ka >= 0) {
+    KT_EQ(R.log[ka].b[7], 0x01);
+    KT_EQ(R.log[ka].b[5] & 3, 0);
+    KT_EQ(R.log[ka].b[6], 0xC0);
+  }
+  /* history is not state: still disarmed, the access code that disarmed */
+  KT_EQ(EP(1)->armed, KB_ARMED_NONE);
+  type(1, "#");
+  run_s(2);
+  KT_EQ(R.bad, 0);
+  agree();
+}
+
+/* Menus as the virtual keypad's safety tests need them. */
+static void menus_like_a_real_panel(void) {
+  kb_sim_cfg_t c;
+  unsigned from;
+  kb_sim_cfg_default(&c, 1);
+  c.key_timeout_s = 5;
+  rig(&c);
+  run_s(2);
+  /* at a 0x9F prompt a non-digit key is ignored */
+  type(1, "s");
+  KT_EQ(TP(1)->status, 0x9F);
+  from = R.nacts;
+  type(1, "*w[");
+  KT_EQ(TP(1)->status, 0x9F);
+  KT_STREQ(acts_str(from), "KKK");
+  /* a wrong code: 0x8F briefly, then the normal status */
+  type(1, "9999");
+  KT_EQ(TP(1)->status, 0x8F);
+  run_s(1.5);
+  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
+  /* digits from the plain display: a new code entry, which arms away */
+  type(1, "1234");
+  KT_EQ(TP(1)->exit_delay, 1);
+  KT_EQ(TP(1)->exit_target, KB_SIM_ARM_AWAY);
+  type(1, "1234");
+  run_s(2);
+  KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
+  /* '#' clears a partial entry, a prompt, a menu and a brief status */
+  type(1, "12#");
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
+  type(1, "34");
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE); /* 3, 4 start a new entry */
+  type(1, "#");
+  type(1, "w#");
+  KT_EQ(TP(1)->status, 0x01);
+  type(1, "*1#");
+  KT_EQ(TP(1)->status, 0x01);
+  type(1, "0000");
+  KT_EQ(TP(1)->status, 0x8F);
+  type(1, "#");
+  KT_EQ(TP(1)->status, 0x01);
+  /* a prompt left unanswered is dropped after key_timeout_s */
+  type(1, "s");
+  KT_EQ(TP(1)->status, 0x9F);
+  run_s(4);
+  KT_EQ(TP(1)->status, 0x9F);
+  run_s(1.5);
+  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(R.acts[R.nacts - 1].type, KB_SIM_ACT_MENU);
+  KT_EQ(R.acts[R.nacts - 1].value, KB_SIM_MENU_NONE);
+  /* *1: zone lights = bypassed zones; the Bypass light follows */
+  type(1, "*1");
+  type(1, "02");
+  from = R.nlog;
+  run_s(1);
+  KT_EQ(TP(1)->lights & 0x08, 0x08);
+  KT_EQ(check_programming(from, 0x0A, 0x02) > 0, 1);
+  type(1, "02");
+  from = R.nlog;
+  run_s(1);
+  KT_EQ(TP(1)->lights & 0x08, 0x00);
+  KT_EQ(check_programming(from, 0x0A, 0x00) > 0, 1);
+  type(1, "#");
+  run_s(2);
+  agree();
+}
+
+/* 6-digit codes: 0x16 byte 4 b3 (notes §3.12); a 4-digit code leaves the
+ * panel waiting for 2 more digits, at the plain display and at a prompt. */
+static void six_digit_panel_waits(void) {
+  kb_sim_cfg_t c;
+  kb_sim_cfg_default(&c, 1);
+  c.code_digits = 6;
+  memcpy(c.code[1], "123456", 7);
+  c.key_timeout_s = 10;
+  rig(&c);
+  run_s(2);
+  KT_EQ(R.log[0].b[0], 0x16);
+  KT_EQ(R.log[0].b[4], 0xF9); /* b3 set */
+  type(1, "1234");
+  run_s(3);
+  KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
+  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->exit_delay, 0);
+  type(1, "#");
+  type(1, "s1234");
+  run_s(3);
+  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->exit_delay, 0);
+  type(1, "56");
+  KT_EQ(TP(1)->exit_delay, 1);
+  KT_EQ(TP(1)->exit_target, KB_SIM_ARM_STAY);
+  /* 4-digit panel: b3 clear */
+  rig_default(1);
+  run_s(1);
+  KT_EQ(R.log[0].b[4], 0xF1);
+}
+
 KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(arm_away_by_code), KT_CASE(wrong_code), KT_CASE(arm_not_ready),
         KT_CASE(entry_delay_disarm_in_time), KT_CASE(entry_delay_late_alarm),
@@ -1075,4 +1750,9 @@ KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(early_gen_two_partitions), KT_CASE(set_time_star6), KT_CASE(periodic_and_clock),
         KT_CASE(night_and_stay), KT_CASE(quick_arm), KT_CASE(six_digit_codes_and_menu_exit),
         KT_CASE(deterministic), KT_CASE(status_lights_rules), KT_CASE(trailing_bits),
-        KT_CASE(menu_sends_0a), KT_CASE(menu_sends_0f_partition2))
+        KT_CASE(menu_sends_0a), KT_CASE(menu_sends_0f_partition2),
+        KT_CASE(zone_tamper), KT_CASE(acts_ground_truth),
+        KT_CASE(keypad_alarm_restores_like_capture), KT_CASE(panic_audible_alarm),
+        KT_CASE(star9_no_entry_delay), KT_CASE(periodic_real_panel_traffic),
+        KT_CASE(status_change_resends_zones_and_tone), KT_CASE(event_buffer_browsing),
+        KT_CASE(menus_like_a_real_panel), KT_CASE(six_digit_panel_waits))
