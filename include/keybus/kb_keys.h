@@ -276,6 +276,7 @@ typedef struct {
   uint8_t expect;    /* status the last key must bring (internal) */
   uint8_t base;      /* committed status when the last key was accepted */
   uint8_t attempts;  /* attempts started */
+  uint8_t final;     /* no retry: a code may have been completed (internal) */
   uint32_t t_us;     /* start of the current wait */
   uint32_t t_idle;   /* WRITE: when the link's write path was seen idle */
   uint32_t t_due_us; /* when the key in flight was armed */

@@ -311,6 +311,20 @@ static void restart(kb_keys_req_t *r) {
   r->flags = (uint8_t)(r->flags & (F_ALARM | F_WENT));
   r->goal = GOAL_NONE;
   r->expect = EX_NONE;
+  r->final = 0;
+}
+
+/* The key in flight could not be confirmed: stop typing and judge. The
+ * last digit of a code (or of a disarm typed as digits) may have completed
+ * it: the panel has judged that code, and typing it again could be a second
+ * wrong code (towards a keypad lockout) that nobody asked for, or keys after
+ * a rejection the filter did not show in time: no retry, only the goal can
+ * still say done. */
+static void to_judge(kb_keys_req_t *r) {
+  if (((r->flags & F_CODE) && r->code_pos + 1u >= r->code_len) ||
+      (r->goal == GOAL_DISARM && r->pos + 1u >= r->n))
+    r->final = 1;
+  r->state = ST_JUDGE;
 }
 
 /* A frame in the WRITE state. Only a frame that carries the key of this
@@ -327,7 +341,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
   if (f->wrote == r->tag) r->flags |= F_WENT;
   if (f->wrote != r->tag) {
     if ((r->flags & F_IDLE) && frame_after(f, r->t_idle)) { /* the key's frame was lost */
-      r->state = ST_JUDGE;
+      to_judge(r);
       return true;
     }
     return false;
@@ -348,7 +362,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
      * cannot be confirmed: the panel may have read the key, another key or
      * nothing. Never type it again: clear, then judge by the panel's state */
     if (verdict == ECHO_DIFF) r->flags |= F_DIFF;
-    r->state = ST_JUDGE;
+    to_judge(r);
     return true;
   }
   r->accepted++;
@@ -526,7 +540,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       if (f && on_written(k, r, l, e, f, now_us)) return true;
       if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
         if (r->flags & F_IDLE) { /* driven, but no frame of it came: unconfirmed */
-          r->state = ST_JUDGE;
+          to_judge(r);
           return true;
         }
         end_req(k, l, fail, 0, 0); /* never went out */
@@ -593,7 +607,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       if ((r->goal == GOAL_ARM || r->goal == GOAL_DISARM) &&
           (hold || !timed_out(now_us, r->t_us, KB_KEYS_GOAL_MS)))
         return false;
-      if (r->goal != GOAL_NONE && r->attempts < KB_KEYS_ATTEMPTS) {
+      if (r->goal != GOAL_NONE && !r->final && r->attempts < KB_KEYS_ATTEMPTS) {
         r->attempts++;
         restart(r); /* F_JCLR and F_DIFF go with it */
         note(k, KB_KEYS_NOTE_RETRY, r->partition, r->id, r->attempts);

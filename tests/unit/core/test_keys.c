@@ -1076,6 +1076,25 @@ static void test_unconfirmed_last_digit_goal_reached(void) {
   KT_EQ(info.attempts, 1);
 }
 
+/* Item 1: the last digit of a wrong code is unconfirmed and the panel's
+ * "invalid code" is too brief to pass the filter: the code may have been
+ * judged, so it is not typed again (a second wrong code, towards a keypad
+ * lockout, that nobody asked for): uncertain. */
+static void test_unconfirmed_last_digit_not_retried(void) {
+  uint16_t id;
+  kb_keys_info_t info;
+  rig_init();
+  flash_rounds = 1;
+  sync_();
+  corrupt_nth = 5;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 600), KB_KEYS_UNCERTAIN);
+  run_rounds(10);
+  KT_STREQ(panel_keys(1), "w9999#");
+  kb_keys_result(&K, id, &info);
+  KT_EQ(info.attempts, 1);
+}
+
 /* Item 1: no echo can be confirmed: retries run out, the result says the
  * outcome is uncertain; no key twice within an attempt. */
 static void test_unconfirmed_retries_run_out(void) {
@@ -1278,6 +1297,7 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_early_generation_partitions_5_8), KT_CASE(test_keys_max_set_time_length),
         KT_CASE(test_digit_codes_duplicated), KT_CASE(test_unconfirmed_digit_not_typed_twice),
         KT_CASE(test_unconfirmed_last_digit_goal_reached), KT_CASE(test_unconfirmed_retries_run_out),
+        KT_CASE(test_unconfirmed_last_digit_not_retried),
         KT_CASE(test_lost_echo_frame_not_typed_twice),
         KT_CASE(test_unconfirmed_unknown_goal_uncertain),
         KT_CASE(test_set_time_wrong_code_types_nothing_after),
