@@ -124,6 +124,7 @@ typedef enum {
   KB_EV_KEY,
   KB_EV_FRAME_ERROR,
   KB_EV_NOISE,
+  KB_EV_CODE_DIGITS, /* added after the others: their numbers stay */
   KB_EV_COUNT
 } kb_event_type_t;
 
@@ -221,11 +222,15 @@ typedef struct kb_engine_s {
   } zhold[4];
   uint8_t repeats[2]; /* quick repeats not yet counted into filt[].n */
   uint8_t room[2];    /* quick repeats allowed before one could commit */
-  /* last panel event, to fold an 0xEB that repeats the 0xA5 before it */
+  /* last live panel event message (command 0 = none), to report an event
+   * once: an 0xEB/0xCE repeating the 0xA5 before it, a message repeated */
   kb_pev_t last_pev;
   kb_time_t last_pev_time;
   uint8_t last_pev_parts;
-  uint8_t last_pev_valid;
+  uint8_t last_pev_cmd;
+  /* bypassed zones: the partition (1-8, 0 = none named) that showed zone z
+   * bypassed, in the nibble (z-1)%2 of byte (z-1)/2 */
+  uint8_t byp_owner[KB_MAX_ZONES / 2];
 } kb_engine_t;
 
 /* ------------------------------------------------------------ Task API */
