@@ -586,7 +586,9 @@ static void quirk_no_entry_delay_cleared_on_disarm(void) {
 }
 
 /* Notes §5.3/§10.2: for a partition found armed with no entry delay, 0x27
- * infers "stay" even for status 0x16 while 0x05 infers "away". */
+ * infers "stay" even for status 0x16 while 0x05 infers "away". Ours: one
+ * rule for both (mode requested, else the Bypass light; see
+ * issue300_star9_stay_is_stay): lights 0x82 (no Bypass light) read away. */
 static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
   start(KB_INPUT_LOG);
   feed("05 00 81 01 10 C7 10 C7 10 C7");
