@@ -120,7 +120,7 @@ typedef struct {
   uint8_t zone_first; /* first zone of zones[] (1, 9, 17, 25, 33, ...) */
   uint8_t zone_count; /* zones covered (8) */
   uint8_t zones;      /* open zones, b0 = zone_first */
-  kb_time_t time;
+  kb_time_t time;     /* KB_HAS_TIME; also set (zero) with KB_HAS_EVENT of 0xCE */
   kb_pev_t event;
   uint8_t event_parts;   /* partition bit mask of the event (b0 = partition 1), 0 = system */
   uint16_t event_number; /* 0xAA / 0xEC event-buffer entry number; 0xFFFF = live event */

@@ -104,10 +104,8 @@ static void zone_lights(kb_decoded_t *d, const uint8_t *z, uint8_t first) {
 static void decode_event(const uint8_t *b, kb_decoded_t *d) {
   kb_pev_msg_t m;
   if (!kb_pev_parse_frame(b, d->nbytes, &m)) return;
-  if (m.flags & KB_PEV_F_TIME) {
-    d->time = m.time;
-    d->has |= KB_HAS_TIME;
-  }
+  d->time = m.time; /* zero for 0xCE (no time): events compare it */
+  if (m.flags & KB_PEV_F_TIME) d->has |= KB_HAS_TIME;
   if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
   d->event = m.ev;
   d->event_parts = m.partition_mask;

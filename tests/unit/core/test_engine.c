@@ -792,6 +792,12 @@ static void access_code_every_event_once(void) {
   /* the event buffer is history: no user reported */
   feedc("AA 00 18 4F B3 98 99 05");
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 5);
+  /* 0xCE (no time, no partition): one report, a repeat of it none */
+  feedc("CE 00 20 00 9A 00 00");
+  feedc("CE 00 20 00 9A 00 00");
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 6);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->time.year, 0);
 }
 
 /* Item 7: bypass from the *1 menu's zone lights (0x0A, status 0xA0), both
