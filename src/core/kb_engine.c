@@ -85,10 +85,13 @@ static bool bypass_light_valid(const kb_partition_t *pt) {
   return pt->known && pt->status >= 0x01 && pt->status <= 0x16;
 }
 
-/* Partition p's committed lights changed. Its Bypass light off says none
- * of its zones is bypassed: the zones it showed bypassed end their bypass;
- * and when no partition in use shows the light, no zone at all is bypassed
- * (which also ends the bypasses no partition was named for). */
+/* Partition p's committed lights byte changed. Its Bypass light off says
+ * none of its zones is bypassed: the zones it showed bypassed end their
+ * bypass; and when no partition in use shows the light, no zone at all is
+ * bypassed (which also ends the bypasses no partition was named for). Only
+ * a lights byte committed in a normal status counts: one committed in a
+ * menu (where lights flash) is not re-read when the status alone changes
+ * back, so a flash caught "off" never ends a bypass. */
 static void bypass_light(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   const kb_partition_t *pt = &e->status.part[p - 1];
   if (!any_bypass(e) || !bypass_light_valid(pt) || (pt->lights & 0x08u)) return;
@@ -309,8 +312,8 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
 /* Committed bytes of partition p changed: report them and re-derive the
  * partition's state (a lights byte alone means nothing before the status
  * byte is known). */
-static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t cmd,
-                              uint32_t t_ms) {
+static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t lights,
+                              uint8_t cmd, uint32_t t_ms) {
   const kb_partition_t *pt = &e->status.part[p - 1];
   kb_event_t ev;
   if (!pt->known) return;
@@ -321,7 +324,7 @@ static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, u
   ev.status = pt->status;
   emit(e, &ev, t_ms);
   apply_partition(e, p, first_of_cmd, cmd, t_ms);
-  bypass_light(e, p, t_ms);
+  if (lights) bypass_light(e, p, t_ms);
 }
 
 static void noise(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t cmd, uint32_t t_ms) {
@@ -391,14 +394,14 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
           noise(e, p, k, d->cmd, t_ms);
         } else if (!have || v[k] != cur) {
           commit_byte(e, p, k, v[k]);
-          changed = 1;
+          changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
         }
       } else if (filter_live(e, p, k, v[k], have, cur, d->cmd, t_ms)) {
         commit_byte(e, p, k, v[k]);
-        changed = 1;
+        changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, i == 0, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, i == 0, changed & 1u, d->cmd, t_ms);
   }
 }
 
@@ -414,10 +417,10 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     for (uint8_t k = 0; k < 2; k++) {
       if (filt_slot(&e->filt[p - 1][k], v[k]) >= 0) {
         commit_byte(e, p, k, v[k]);
-        changed = 1;
+        changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, 0, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, 0, changed & 1u, d->cmd, t_ms);
   }
 }
 

@@ -850,6 +850,9 @@ static void bypass_per_partition(void) {
   feed("05 00 81 01 81 A1 10 C7 10 C7"); /* P2 in a menu: its light says nothing */
   KT_EQ(zone(eng.status.zones_bypass, 9), 1);
   KT_EQ(zone(eng.status.zones_bypass, 4), 1);
+  feed("05 00 81 01 81 01 10 C7 10 C7"); /* nor once the status alone is back */
+  KT_EQ(zone(eng.status.zones_bypass, 9), 1);
+  feed("05 00 81 01 89 01 10 C7 10 C7");
   feed("05 00 81 01 81 01 10 C7 10 C7"); /* no partition shows the light */
   KT_EQ(zone(eng.status.zones_bypass, 9), 0);
   KT_EQ(zone(eng.status.zones_bypass, 4), 0);
@@ -859,6 +862,25 @@ static void bypass_per_partition(void) {
   feedc("A5 00 18 4F B3 98 C0 FF");    /* P1 disarmed by code 1 */
   KT_EQ(zone(eng.status.zones_bypass, 2), 0);
   KT_EQ(zone(eng.status.zones_bypass, 10), 1);
+}
+
+/* Item 7, live input: the *1 menu while the 0x05 stream is filtered. A
+ * lights byte committed inside the menu with the Bypass light caught off (it
+ * may flash there) does not end the bypass when the status alone comes back;
+ * the light going off in a normal status does. */
+static void bypass_live_menu_flash(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  feed_k("05 00 81 A0 10 C7 10 C7 10 C7", KB_FILTER_K); /* *1 menu */
+  feedc("0A 00 81 A0 04 00 00 00 00");                  /* zone 3 lit */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 80 A0 10 C7 10 C7 10 C7", KB_FILTER_K); /* lights flash off in the menu */
+  feed_k("05 00 80 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* out: the status commits first */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 89 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* light on */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 81 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* light off: bypass over */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 0);
 }
 
 /* Item *9 (taligentx issue 300): a *9 stay arming shows 0x16 with the
@@ -925,4 +947,4 @@ KT_MAIN(KT_CASE(gate_checksummed_frames_apply_before_status), KT_CASE(gate_live_
         KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored), KT_CASE(frame_age), KT_CASE(code_digits_from_0x16),
         KT_CASE(access_code_every_event_once), KT_CASE(bypass_tracked_from_star1_menu),
-        KT_CASE(bypass_per_partition), KT_CASE(issue300_star9_stay_is_stay))
+        KT_CASE(bypass_per_partition), KT_CASE(bypass_live_menu_flash), KT_CASE(issue300_star9_stay_is_stay))
