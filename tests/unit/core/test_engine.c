@@ -597,6 +597,19 @@ static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
   KT_EQ(P(1)->no_entry_delay, 1);
 }
 
+/* Notes §5.2: the reference keeps noEntryDelay through a later 0x04/0x05
+ * ("armed stay/away", the entry delay back): taligentx issue 300 shows 0x16,
+ * then 0x04, and the partition is then armed stay with the entry delay. */
+static void quirk_no_entry_delay_ends_with_armed_status(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 1);
+  feed("05 00 8A 04 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 0);
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->on, 0);
+}
+
 /* Notes §5.2/§10.2 (and §5.6: "when exitDelay becomes false and armed is
  * false, the arming was cancelled"): the reference never ends the exit delay
  * when the panel goes back to a disarmed status, so a cancelled arming stays
@@ -942,7 +955,7 @@ KT_MAIN(KT_CASE(gate_checksummed_frames_apply_before_status), KT_CASE(gate_live_
         KT_CASE(event_buffer_entries_are_history), KT_CASE(sequence_table_section9),
         KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
         KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
-        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_ready_follows_light_after_disarm),
+        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_no_entry_delay_ends_with_armed_status), KT_CASE(quirk_ready_follows_light_after_disarm),
         KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent), KT_CASE(module_data_of_bad_frame_ignored),
         KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored), KT_CASE(frame_age), KT_CASE(code_digits_from_0x16),
