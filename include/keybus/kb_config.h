@@ -61,13 +61,42 @@
 #define KB_ISR_FN
 #endif
 
-/* Compiler barrier between the interrupt's stores of a frame and the store of
- * the ring index that publishes it (and the reverse on the task side). Plain
+/* Barrier between the interrupt's stores of a frame and the store of the
+ * ring index that publishes it (and the reverse on the task side). Plain
  * loads and stores only: the ESP32-C3 (RV32IMC) has no atomic read-modify-
- * write. A port on a multi-core chip whose interrupt and task run on different
- * cores may map this to a full memory fence. */
+ * write.
+ *
+ * The default is a COMPILER barrier: it is enough only when the interrupt
+ * (kb_link_edge/kb_link_sample) and the task (kb_engine/kb_keys, the ring's
+ * consumer) run on the SAME core - every single-core part (ESP32-C3,
+ * Cortex-M, RP2040 with both on one core), or a dual-core part with the
+ * interrupt pinned to the task's core.
+ *
+ * On a multi-core part where the interrupt and the task run on DIFFERENT
+ * cores (ESP32 or ESP32-S3 with the GPIO interrupt on one core and the task
+ * on the other, RP2040 with the task on core 1, a Linux host reading a GPIO
+ * from another thread), a compiler barrier does not order the stores as the
+ * other core sees them: the task can read a frame's index before its bytes.
+ * Such a port MUST use a real memory fence. Set KB_SMP to 1 to get one:
+ *   KB_BARRIER() = __sync_synchronize() (GCC/Clang: `dmb ish` on ARM,
+ *   `memw` on Xtensa, `fence rw,rw` on RISC-V; no atomic read-modify-write),
+ * or define KB_BARRIER yourself, e.g. C11
+ *   #include <stdatomic.h>
+ *   #define KB_BARRIER() atomic_thread_fence(memory_order_seq_cst)
+ * or the platform's own fence. The port chooses; the library cannot tell
+ * where its callers run. */
+#ifndef KB_SMP
+#define KB_SMP 0
+#endif
+
 #ifndef KB_BARRIER
+#if KB_SMP
 #if defined(__GNUC__) || defined(__clang__)
+#define KB_BARRIER() __sync_synchronize()
+#else
+#error "KB_SMP: define KB_BARRIER() as this compiler's full memory fence"
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
 #define KB_BARRIER() __asm__ __volatile__("" ::: "memory")
 #else
 #define KB_BARRIER() ((void)0)
@@ -97,6 +126,9 @@
 #endif
 #if KB_FRAME_BYTES < 15 || KB_FRAME_BYTES > 32
 #error "KB_FRAME_BYTES must be 15..32"
+#endif
+#if KB_SMP != 0 && KB_SMP != 1
+#error "KB_SMP must be 0 (interrupt and task on one core) or 1 (different cores)"
 #endif
 #if KB_FILTER_K < 1 || KB_FILTER_K > 15
 #error "KB_FILTER_K must be 1..15"

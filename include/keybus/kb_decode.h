@@ -7,8 +7,9 @@
  *   fill a kb_decoded_t: the verdict of the frame checks (length table with
  *   the known variants, panel stop bit, checksum for the commands that carry
  *   one) and, for a usable frame, the typed fields it carries (partition
- *   lights/status, open zones, date/time, panel event, keys, PGM outputs,
- *   panel version). They keep no state, never read past the bit count given
+ *   lights/status, open zones, zone lights of the programming statuses,
+ *   date/time, panel event, keys, PGM outputs, panel version and access-code
+ *   length). They keep no state, never read past the bit count given
  *   and never write past the struct. Unknown commands and bytes stay visible:
  *   the caller still has the raw bytes, and the verdict says "unknown".
  *   Text is not made here (see src/host).
@@ -65,6 +66,8 @@ typedef enum {
 #define KB_HAS_PGM 0x0080u       /* pgm: PGM outputs 1-14 */
 #define KB_HAS_NOTIFY 0x0100u    /* notify: module "please query me" bits */
 #define KB_HAS_AC 0x0200u        /* ac_trouble (0xE6.1A) */
+#define KB_HAS_ZONE_LIGHTS 0x0400u /* zone_lights[]: zone lights of a programming status
+                                      (0x0A/0x0F, 0xE6.01-06/20/21), part[0] says whose */
 
 /* Module notification bits (module data of status commands, notes §4.4). */
 #define KB_NOTIFY_EXPANDER(n) (1ul << (n)) /* zone expander n = 0..7 */
@@ -117,7 +120,7 @@ typedef struct {
   uint8_t zone_first; /* first zone of zones[] (1, 9, 17, 25, 33, ...) */
   uint8_t zone_count; /* zones covered (8) */
   uint8_t zones;      /* open zones, b0 = zone_first */
-  kb_time_t time;
+  kb_time_t time;     /* KB_HAS_TIME; also set (zero) with KB_HAS_EVENT of 0xCE */
   kb_pev_t event;
   uint8_t event_parts;   /* partition bit mask of the event (b0 = partition 1), 0 = system */
   uint16_t event_number; /* 0xAA / 0xEC event-buffer entry number; 0xFFFF = live event */
@@ -125,6 +128,9 @@ typedef struct {
   kb_dec_key_t key[4];
   uint8_t alarm_key; /* kb_alarm_key_t */
   uint8_t version;   /* 0x16 byte 3, BCD */
+  uint8_t code_digits; /* 0x16 byte 4 b3: 6 when set, else 4 (with KB_HAS_VERSION) */
+  uint8_t zone_lights_first; /* first zone of zone_lights[] (1 or 33) */
+  uint8_t zone_lights[4];    /* b0 of [0] = zone_lights_first, ..., b7 of [3] = first + 31 */
   uint16_t pgm;      /* bit n-1 = PGM n on (n = 1..14) */
   uint8_t ac_trouble;
   uint32_t notify;   /* KB_NOTIFY_* */

@@ -11,8 +11,13 @@
  *   given at init. It allocates nothing, logs nothing and knows no clock: the
  *   caller passes times in milliseconds.
  *
- *   Start-up gate: frames are checked and counted but do not touch the model
- *   until the first valid 0x05 or 0x1B (which also tells the panel generation).
+ *   Start-up gate: until the first valid 0x05 or 0x1B (which tells the panel
+ *   generation and sets status.synced: "the status stream has been seen"),
+ *   only the frames that carry a checksum and pass it (0x27/0x2D/0x34/0x3E,
+ *   0xA5, 0xEB, 0x87, 0x16, 0x0A, 0xE6...) update the model; frames without a
+ *   checksum (module data: keys) wait. Logs that print only changes may have
+ *   no 0x05 at all. None of the checksummed commands decodes differently by
+ *   generation.
  *
  *   Noise filter for the status bytes of 0x05/0x1B (no checksum), judged per
  *   byte (each partition's lights byte and status byte on its own):
@@ -48,9 +53,28 @@
  *                         partition, on
  *   KB_EV_ARMED           partition, on, value = kb_armed_t (mode)
  *   KB_EV_EXIT_DELAY      partition, on, value = kb_exit_t (target mode)
- *   KB_EV_ACCESS_CODE     partition, value = access code that armed/disarmed
+ *   KB_EV_ARMED mode of an arming with no entry delay (0x06/0x16): the mode
+ *                         already known, else the exit delay's target (the
+ *                         mode requested), else the Bypass light (on = stay:
+ *                         a *9 stay arming shows 0x16 with it, taligentx
+ *                         issue 300); see docs/architecture.md
+ *   KB_EV_ACCESS_CODE     partition (0 = the event names none), value = the
+ *                         user (access code number, 40 = master), pev = the
+ *                         panel event that names it (armed/disarmed by code,
+ *                         the *1, *2, *3, *5, *6 menus by code, access
+ *                         code): one per live panel event naming a user,
+ *                         the same user again included; an event seen twice (0xA5 then the
+ *                         0xEB/0xCE repeating it, or an identical message)
+ *                         counts once. kb_partition_t.access_code keeps the
+ *                         last user that armed or disarmed.
  *   KB_EV_ZONE_OPEN / KB_EV_ZONE_ALARM / KB_EV_ZONE_TAMPER / KB_EV_ZONE_BYPASS
- *                         number = zone 1-64, on
+ *                         number = zone 1-64, on. Bypass (both ways) comes
+ *                         from the "zone bypassed" events, the zone lights
+ *                         of a partition's *1 menu (0x0A/0x0F/0xE6.01-06/
+ *                         20/21 with status 0xA0: lit = bypassed), its
+ *                         Bypass light (off = none of the zones it showed
+ *                         bypassed is; off on every partition in use = no
+ *                         zone is) and disarming (its zones' bypass ends)
  *   KB_EV_TROUBLE         on = trouble light
  *   KB_EV_AC_POWER        on = AC present
  *   KB_EV_BATTERY         on = panel battery OK
@@ -70,6 +94,9 @@
  *   KB_EV_FRAME_ERROR     value = kb_check_t, number = command
  *   KB_EV_NOISE           partition, value = 0 lights / 1 status: a status
  *                         byte change was rejected as noise
+ *   KB_EV_CODE_DIGITS     value = access code length, 4 or 6 (0x16 byte 4
+ *                         b3, from every checksum-valid 0x16 whose byte 2
+ *                         is 0x0E, the only layout known): when it changes
  */
 #ifndef KB_ENGINE_H_
 #define KB_ENGINE_H_
@@ -124,6 +151,7 @@ typedef enum {
   KB_EV_KEY,
   KB_EV_FRAME_ERROR,
   KB_EV_NOISE,
+  KB_EV_CODE_DIGITS, /* added after the others: their numbers stay */
   KB_EV_COUNT
 } kb_event_type_t;
 
@@ -146,7 +174,7 @@ typedef struct {
   uint8_t ready, disabled, alarm, fire, entry_delay, exit_delay, no_entry_delay;
   uint8_t armed;       /* kb_armed_t */
   uint8_t exit_target; /* kb_exit_t while exit_delay */
-  uint8_t access_code; /* last code that armed/disarmed, 0 = none yet */
+  uint8_t access_code; /* last user (code number) that armed/disarmed, 0 = none yet */
 } kb_partition_t;
 
 #define KB_ZONE_BYTES (KB_MAX_ZONES / 8)
@@ -164,7 +192,8 @@ typedef struct {
   uint16_t pgm;        /* bit n-1 = PGM n */
   kb_time_t time;
   uint8_t version;     /* BCD, 0 = not seen */
-  uint8_t synced;      /* a valid 0x05/0x1B has been seen */
+  uint8_t synced;      /* a valid 0x05/0x1B has been seen (the status stream;
+                          checksummed frames update the model before it) */
   uint8_t early;       /* early-generation panel (6-byte 0x05) */
   uint8_t code_digits; /* access code length from 0x16 byte 4 b3: 4 or 6, 0 = not seen */
   uint8_t connected;
@@ -221,11 +250,15 @@ typedef struct kb_engine_s {
   } zhold[4];
   uint8_t repeats[2]; /* quick repeats not yet counted into filt[].n */
   uint8_t room[2];    /* quick repeats allowed before one could commit */
-  /* last panel event, to fold an 0xEB that repeats the 0xA5 before it */
+  /* last live panel event message (command 0 = none), to report an event
+   * once: an 0xEB/0xCE repeating the 0xA5 before it, a message repeated */
   kb_pev_t last_pev;
   kb_time_t last_pev_time;
   uint8_t last_pev_parts;
-  uint8_t last_pev_valid;
+  uint8_t last_pev_cmd;
+  /* bypassed zones: the partition (1-8, 0 = none named) that showed zone z
+   * bypassed, in the nibble (z-1)%2 of byte (z-1)/2 */
+  uint8_t byp_owner[KB_MAX_ZONES / 2];
 } kb_engine_t;
 
 /* ------------------------------------------------------------ Task API */

@@ -8,7 +8,9 @@
  *   replay of timestamped edges). Each call is O(1): no loop over a frame, no
  *   copy, no division, no atomic read-modify-write. Bits go straight into the
  *   slot of the frame ring that the task will read; a message is published by
- *   one store of the ring's head index after a compiler barrier.
+ *   one store of the ring's head index after KB_BARRIER() (a compiler barrier
+ *   by default: a port whose interrupt and task run on different cores must
+ *   make it a real memory fence, see KB_SMP in kb_config.h).
  *   A clock-high period longer than KB_GAP_US ends a message; the next falling
  *   edge is bit 0 of the new one. Messages with fewer than 8 panel bits are
  *   discarded (counted as runts). A full ring counts an overflow and the new
@@ -18,6 +20,11 @@
  *   kb_link_init()            task, before the port attaches its interrupts.
  *   kb_link_edge()            interrupt (KB_ISR_FN), both clock edges.
  *   kb_link_sample()          interrupt (KB_ISR_FN), 250 us after each edge.
+ *                             kb_link_edge() and kb_link_sample() share
+ *                             their state without any lock: they must never
+ *                             preempt each other (same interrupt priority,
+ *                             or one masks the other) and should run on the
+ *                             same core as each other.
  *   kb_link_peek/pop()        task: the single consumer of the ring.
  *   kb_link_tick()            task, periodically: the 3 s disconnected rule.
  *   kb_link_finish()          task, only when no interrupt can run (end of a

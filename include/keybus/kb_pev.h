@@ -197,6 +197,11 @@ typedef struct {
  * 0xEB/0xEC. The whole selector is compared (no masking). */
 kb_pev_t kb_pev_decode(uint8_t set, uint8_t code);
 
+/* True for the kinds whose number is an access code (a user): armed or
+ * disarmed by code, the *1, *2, *3, *5 and *6 menus by code, and "access
+ * code" of an undecoded function. */
+bool kb_pev_names_code(uint8_t kind);
+
 /* Access-code numbering: panel index -> user-visible code number.
  * Scheme A: 1-34 -> 1-34, 35/36/37 -> 40 (master)/41/42 (index >= 35: +5).
  * Scheme B: 1-39 -> 1-39, index >= 40 -> index + 3 (43-95).

@@ -93,14 +93,19 @@ static void add_key(kb_decoded_t *d, uint8_t partition, uint8_t code) {
   d->has |= KB_HAS_KEYS;
 }
 
+/* Zone lights of a programming status: 32 zones from `first` in 4 bytes. */
+static void zone_lights(kb_decoded_t *d, const uint8_t *z, uint8_t first) {
+  memcpy(d->zone_lights, z, 4);
+  d->zone_lights_first = first;
+  d->has |= KB_HAS_ZONE_LIGHTS;
+}
+
 /* 0xA5 / 0xAA / 0xEB / 0xEC / 0xCE: date/time and panel event (§3.6-§3.9). */
 static void decode_event(const uint8_t *b, kb_decoded_t *d) {
   kb_pev_msg_t m;
   if (!kb_pev_parse_frame(b, d->nbytes, &m)) return;
-  if (m.flags & KB_PEV_F_TIME) {
-    d->time = m.time;
-    d->has |= KB_HAS_TIME;
-  }
+  d->time = m.time; /* zero for 0xCE (no time): events compare it */
+  if (m.flags & KB_PEV_F_TIME) d->has |= KB_HAS_TIME;
   if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
   d->event = m.ev;
   d->event_parts = m.partition_mask;
@@ -113,6 +118,8 @@ static void decode_e6(const uint8_t *b, kb_decoded_t *d) {
   if ((sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21) {
     add_part(d, e6_partition(sub), b[3], b[4]);
     d->parts_kind = KB_PARTS_PROGRAMMING;
+    /* byte 9 b7: the zone lights are zones 33-64, else 1-32 (notes §3.34) */
+    zone_lights(d, b + 5, (b[9] & 0x80u) ? 33 : 1);
   } else if (sub == 0x09 || sub == 0x0B || sub == 0x0D || sub == 0x0F) {
     d->zone_first = (uint8_t)(33u + 8u * (uint8_t)((sub - 0x09u) / 2u));
     d->zone_count = 8;
@@ -141,6 +148,7 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
     case 0x0F:
       d->parts_kind = KB_PARTS_PROGRAMMING;
       add_part(d, b[0] == 0x0A ? 1 : 2, b[2], b[3]);
+      zone_lights(d, b + 4, 1); /* byte 8 (*5 code lights) is not a zone */
       break;
     case 0x27:
     case 0x2D:
@@ -155,8 +163,12 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
       d->has |= KB_HAS_ZONES;
       break;
     case 0x16:
+      /* Byte 2 is 0x0E on every panel seen; another value means a layout
+       * nobody has described, so none of its fields is trusted (the
+       * reference reads the version whatever byte 2 says). */
       if (b[2] == 0x0E) {
         d->version = b[3];
+        d->code_digits = (b[4] & 0x08u) ? 6 : 4;
         d->has |= KB_HAS_VERSION;
       }
       break;

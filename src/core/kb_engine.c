@@ -45,6 +45,81 @@ static void set_zone(kb_engine_t *e, uint8_t *map, uint8_t zone, uint8_t on, uin
   emit_simple(e, type, 0, on, 0, zone, t_ms);
 }
 
+/* ------------------------------------------------------- zone bypass */
+
+/* Which partition showed zone z (1-based) bypassed: 1-8, 0 = not known
+ * (a "zone bypassed" event that names no partition). One nibble per zone. */
+static uint8_t byp_owner(const kb_engine_t *e, uint8_t z) {
+  uint8_t b = e->byp_owner[(z - 1u) / 2u];
+  return ((z - 1u) & 1u) ? (uint8_t)(b >> 4) : (uint8_t)(b & 0x0Fu);
+}
+
+static void bypass_zone(kb_engine_t *e, uint8_t z, uint8_t on, uint8_t owner, uint32_t t_ms) {
+  if (z < 1 || z > KB_MAX_ZONES) return;
+  if (on) {
+    uint8_t *b = &e->byp_owner[(z - 1u) / 2u];
+    *b = ((z - 1u) & 1u) ? (uint8_t)((*b & 0x0Fu) | (owner << 4)) : (uint8_t)((*b & 0xF0u) | owner);
+  }
+  set_zone(e, e->status.zones_bypass, z, on, KB_EV_ZONE_BYPASS, t_ms);
+}
+
+/* Ends the bypass of the zones partition p showed (p = 0: of every zone);
+ * with unknown_too, also of the zones no partition was named for. */
+static void bypass_clear(kb_engine_t *e, uint8_t p, bool unknown_too, uint32_t t_ms) {
+  for (uint8_t g = 0; g < KB_ZONE_BYTES; g++)
+    for (uint8_t i = 0; e->status.zones_bypass[g] && i < 8; i++) {
+      uint8_t z = (uint8_t)(8u * g + i + 1u), o = byp_owner(e, z);
+      if (p == 0 || o == p || (unknown_too && o == 0)) bypass_zone(e, z, 0, 0, t_ms);
+    }
+}
+
+static bool any_bypass(const kb_engine_t *e) {
+  uint8_t a = 0;
+  for (uint8_t g = 0; g < KB_ZONE_BYTES; g++) a |= e->status.zones_bypass[g];
+  return a != 0;
+}
+
+/* The Bypass light means "zones bypassed" in the partition's normal
+ * statuses; in menus and programming it may flash or mean something else. */
+static bool bypass_light_valid(const kb_partition_t *pt) {
+  return pt->known && pt->status >= 0x01 && pt->status <= 0x16;
+}
+
+/* Partition p's committed lights byte changed. Its Bypass light off says
+ * none of its zones is bypassed: the zones it showed bypassed end their
+ * bypass; and when no partition in use shows the light, no zone at all is
+ * bypassed (which also ends the bypasses no partition was named for). Only
+ * a lights byte committed in a normal status counts: one committed in a
+ * menu (where lights flash) is not re-read when the status alone changes
+ * back, so a flash caught "off" never ends a bypass. */
+static void bypass_light(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
+  const kb_partition_t *pt = &e->status.part[p - 1];
+  if (!any_bypass(e) || !bypass_light_valid(pt) || (pt->lights & 0x08u)) return;
+  bypass_clear(e, p, false, t_ms);
+  for (uint8_t q = 0; q < KB_MAX_PARTITIONS; q++) {
+    const kb_partition_t *o = &e->status.part[q];
+    if (o->known && !o->disabled && (!bypass_light_valid(o) || (o->lights & 0x08u))) return;
+  }
+  bypass_clear(e, 0, true, t_ms);
+}
+
+/* Zone lights of partition p's *1 menu (status 0xA0, notes §3.10/§3.34):
+ * a lit zone is bypassed; an unlit one is not, if it is one partition p
+ * showed bypassed (a zone of another partition is never lit here, so an
+ * unlit zone says nothing about the others' zones). */
+static void bypass_menu(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  uint8_t p = d->part[0].partition;
+  if (d->part[0].status != 0xA0 || p < 1 || p > KB_MAX_PARTITIONS) return;
+  for (uint8_t i = 0; i < 32; i++) {
+    uint8_t z = (uint8_t)(d->zone_lights_first + i), on = (d->zone_lights[i / 8u] >> (i % 8u)) & 1u;
+    if (z > KB_MAX_ZONES) break;
+    if (on)
+      bypass_zone(e, z, 1, p, t_ms);
+    else if (byp_owner(e, z) == p)
+      bypass_zone(e, z, 0, 0, t_ms);
+  }
+}
+
 void kb_engine_init(kb_engine_t *e, kb_input_t input, kb_event_cb cb, void *ctx) {
   KB_ASSERT(e != NULL);
   memset(e, 0, sizeof *e);
@@ -57,6 +132,26 @@ void kb_engine_init(kb_engine_t *e, kb_input_t input, kb_event_cb cb, void *ctx)
 }
 
 /* ------------------------------------------------- partition rules §5.2 */
+
+/* Mode of a partition armed with no entry delay (status 0x06 or 0x16, lights
+ * li), from all the evidence, in this order:
+ * 1. a mode already known for this arming stays (0x04/0x05, the panel's
+ *    "armed stay/away" events, an earlier decision);
+ * 2. the mode requested, as the exit delay of this arming showed it (0x08
+ *    with the Bypass light = stay, without = away);
+ * 3. the Bypass light: a stay arming bypasses the stay/away zones, so the
+ *    light on means stay and off means away.
+ * The status code alone does not decide: the notes name 0x06 "stay" and
+ * 0x16 "away" with no entry delay, but a *9 stay arming shows 0x16 with
+ * the Bypass light (taligentx issue 300). An away arming with zones
+ * bypassed by hand also shows the light: it reads as stay until the panel
+ * says away (0x05 status, "armed away" event). */
+static uint8_t no_entry_delay_mode(const kb_partition_t *pt, uint8_t li) {
+  if (pt->armed != KB_ARMED_NONE) return pt->armed;
+  if (pt->exit_target == KB_EXIT_STAY) return KB_ARMED_STAY;
+  if (pt->exit_target == KB_EXIT_AWAY) return KB_ARMED_AWAY;
+  return (li & 0x08u) ? KB_ARMED_STAY : KB_ARMED_AWAY;
+}
 
 /* Re-derives partition p's state from its committed lights/status bytes and
  * reports what changed. */
@@ -94,7 +189,10 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uin
       break;
     case 0x04:
     case 0x05:
+      /* "armed stay/away" with the entry delay: after 0x06/0x16 the entry
+       * delay is back (taligentx issue 300: 0x16, later 0x04) */
       n.armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      n.no_entry_delay = 0;
       n.ready = 0;
       n.exit_delay = 0;
       n.exit_target = KB_EXIT_NONE;
@@ -102,9 +200,8 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uin
       break;
     case 0x06:
     case 0x16:
-      /* Started while armed with no entry delay: the code says the mode,
-       * the same way for 0x05 and 0x27 (quirk, notes §5.3). */
-      if (n.armed == KB_ARMED_NONE) n.armed = st == 0x06 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      /* the same rule for 0x05 and 0x27 (quirk, notes §5.3) */
+      n.armed = no_entry_delay_mode(pt, li);
       n.no_entry_delay = 1;
       n.ready = 0;
       n.exit_delay = 0;
@@ -181,9 +278,10 @@ static void apply_zone_status_parts(kb_engine_t *e, const kb_decoded_t *d, uint3
     old = *pt;
     if (st == 0x04 || st == 0x05) {
       pt->armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      pt->no_entry_delay = 0;
     } else if (st == 0x06 || st == 0x16) {
+      pt->armed = no_entry_delay_mode(pt, d->part[i].lights);
       pt->no_entry_delay = 1;
-      if (pt->armed == KB_ARMED_NONE) pt->armed = st == 0x06 ? KB_ARMED_STAY : KB_ARMED_AWAY;
     } else {
       continue;
     }
@@ -192,7 +290,7 @@ static void apply_zone_status_parts(kb_engine_t *e, const kb_decoded_t *d, uint3
     pt->exit_target = KB_EXIT_NONE;
     if (pt->armed != old.armed) emit_simple(e, KB_EV_ARMED, p, 1, pt->armed, 0, t_ms);
     if (pt->no_entry_delay != old.no_entry_delay)
-      emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, 1, 0, 0, t_ms);
+      emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, pt->no_entry_delay, 0, 0, t_ms);
     if (old.exit_delay) emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
     if (old.ready) emit_simple(e, KB_EV_READY, p, 0, 0, 0, t_ms);
   }
@@ -214,8 +312,8 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
 /* Committed bytes of partition p changed: report them and re-derive the
  * partition's state (a lights byte alone means nothing before the status
  * byte is known). */
-static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t cmd,
-                              uint32_t t_ms) {
+static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t lights,
+                              uint8_t cmd, uint32_t t_ms) {
   const kb_partition_t *pt = &e->status.part[p - 1];
   kb_event_t ev;
   if (!pt->known) return;
@@ -226,6 +324,7 @@ static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, u
   ev.status = pt->status;
   emit(e, &ev, t_ms);
   apply_partition(e, p, first_of_cmd, cmd, t_ms);
+  if (lights) bypass_light(e, p, t_ms);
 }
 
 static void noise(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t cmd, uint32_t t_ms) {
@@ -295,14 +394,14 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
           noise(e, p, k, d->cmd, t_ms);
         } else if (!have || v[k] != cur) {
           commit_byte(e, p, k, v[k]);
-          changed = 1;
+          changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
         }
       } else if (filter_live(e, p, k, v[k], have, cur, d->cmd, t_ms)) {
         commit_byte(e, p, k, v[k]);
-        changed = 1;
+        changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, i == 0, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, i == 0, changed & 1u, d->cmd, t_ms);
   }
 }
 
@@ -318,10 +417,10 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     for (uint8_t k = 0; k < 2; k++) {
       if (filt_slot(&e->filt[p - 1][k], v[k]) >= 0) {
         commit_byte(e, p, k, v[k]);
-        changed = 1;
+        changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, 0, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, 0, changed & 1u, d->cmd, t_ms);
   }
 }
 
@@ -341,17 +440,24 @@ static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   }
   set_flag(e, &pt->entry_delay, 0, KB_EV_ENTRY_DELAY, p, t_ms);
   set_flag(e, &pt->alarm, 0, KB_EV_ALARM, p, t_ms);
-  /* bypassing lasts one arming cycle */
-  for (uint8_t g = 0; g < KB_ZONE_BYTES; g++)
-    for (uint8_t i = 0; e->status.zones_bypass[g] && i < 8; i++)
-      set_zone(e, e->status.zones_bypass, (uint8_t)(8u * g + i + 1u), 0, KB_EV_ZONE_BYPASS, t_ms);
+  /* bypassing lasts one arming cycle: this partition's bypasses end (and
+   * those no partition was named for; another partition's stay) */
+  bypass_clear(e, p, true, t_ms);
 }
 
-static void set_code(kb_engine_t *e, uint8_t p, uint8_t code, uint32_t t_ms) {
-  kb_partition_t *pt = &e->status.part[p - 1];
-  if (!code || pt->access_code == code) return;
-  pt->access_code = code;
-  emit_simple(e, KB_EV_ACCESS_CODE, p, 1, code, 0, t_ms);
+/* The user a live panel event names, reported each time (the same user
+ * arming and disarming is two events), partition 0 when it names none. */
+static void access_code_event(kb_engine_t *e, const kb_decoded_t *d, uint8_t p, uint32_t t_ms) {
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ACCESS_CODE;
+  ev.partition = p;
+  ev.on = 1;
+  ev.value = d->event.number;
+  ev.pev = d->event;
+  ev.parts = d->event_parts;
+  ev.time = d->time;
+  emit(e, &ev, t_ms);
 }
 
 static void arm_mode(kb_engine_t *e, uint8_t p, uint8_t mode, uint32_t t_ms) {
@@ -373,7 +479,7 @@ static void event_partition(kb_engine_t *e, const kb_pev_t *v, uint8_t p, uint32
   kb_partition_t *pt = &e->status.part[p - 1];
   switch (v->kind) {
     case KB_PEV_DISARMED_BY_CODE:
-      set_code(e, p, v->number, t_ms);
+      pt->access_code = v->number;
       disarm(e, p, t_ms);
       break;
     case KB_PEV_DISARMED_ALARM_MEMORY:
@@ -392,7 +498,7 @@ static void event_partition(kb_engine_t *e, const kb_pev_t *v, uint8_t p, uint32
       set_zone(e, e->status.zones_alarm, (uint8_t)v->number, 0, KB_EV_ZONE_ALARM, t_ms);
       break;
     case KB_PEV_ARMED_BY_CODE:
-      set_code(e, p, v->number, t_ms);
+      pt->access_code = v->number;
       break;
     case KB_PEV_ARMED_ENTRY_DELAY:
       set_flag(e, &pt->no_entry_delay, 0, KB_EV_NO_ENTRY_DELAY, p, t_ms);
@@ -419,19 +525,36 @@ static void keypad_alarm(kb_engine_t *e, uint8_t which, uint8_t on, uint32_t t_m
   emit_simple(e, KB_EV_KEYPAD_ALARM, 0, on, which, 0, t_ms);
 }
 
+static bool same_time(const kb_time_t *a, const kb_time_t *b) {
+  return a->year == b->year && a->month == b->month && a->day == b->day && a->hour == b->hour &&
+         a->minute == b->minute;
+}
+
+/* Is this live event message one the panel already sent? 0xEB and 0xCE
+ * repeat the 0xA5 sent just before them (sets 0-3); and a message equal to
+ * the last one (command, partitions, time, set and code) is a repeat of it,
+ * not a second event. The last message is remembered only when it was new. */
+static bool pev_repeat(kb_engine_t *e, const kb_decoded_t *d) {
+  const kb_pev_t *v = &d->event;
+  bool dup = e->last_pev_cmd && e->last_pev.set == v->set && e->last_pev.code == v->code &&
+             ((e->last_pev_cmd == 0xA5 && (d->cmd == 0xEB || d->cmd == 0xCE) && v->set < 4) ||
+              (e->last_pev_cmd == d->cmd && e->last_pev_parts == d->event_parts &&
+               same_time(&e->last_pev_time, &d->time)));
+  if (!dup) {
+    e->last_pev = *v;
+    e->last_pev_cmd = d->cmd;
+    e->last_pev_parts = d->event_parts;
+    e->last_pev_time = d->time;
+  }
+  return dup;
+}
+
 static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   const kb_pev_t *v = &d->event;
   bool live = d->event_number == 0xFFFF;
-  bool dup = false;
+  bool dup = live && pev_repeat(e, d);
+  bool user = !dup && v->number && kb_pev_names_code(v->kind);
   kb_event_t ev;
-
-  if (live) {
-    /* 0xEB and 0xCE repeat the 0xA5 the panel sent just before. */
-    dup = (d->cmd == 0xEB || d->cmd == 0xCE) && e->last_pev_valid && v->set < 4 &&
-          e->last_pev.set == v->set && e->last_pev.code == v->code;
-    e->last_pev = *v;
-    e->last_pev_valid = d->cmd == 0xA5;
-  }
   if (!dup) {
     memset(&ev, 0, sizeof ev);
     ev.type = KB_EV_PANEL_EVENT;
@@ -469,17 +592,26 @@ static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
     case KB_PEV_ZONE_TAMPER_RESTORED:
       set_zone(e, e->status.zones_tamper, (uint8_t)v->number, 0, KB_EV_ZONE_TAMPER, t_ms);
       return;
-    case KB_PEV_ZONE_BYPASSED:
-      set_zone(e, e->status.zones_bypass, (uint8_t)v->number, 1, KB_EV_ZONE_BYPASS, t_ms);
+    case KB_PEV_ZONE_BYPASSED: {
+      /* the partition it names, if exactly one (for bypass_light()) */
+      uint8_t m = d->event_parts, owner = 0;
+      if (m && !(m & (m - 1u)))
+        while (!((m >> owner) & 1u)) owner++;
+      bypass_zone(e, (uint8_t)v->number, 1, m && !(m & (m - 1u)) ? (uint8_t)(owner + 1u) : 0, t_ms);
       return;
+    }
     default:
       break;
   }
   /* Partition-specific rules apply to each partition the event names; an
    * event naming none (0xEB mask 0, 0xA5 partition 0) touches no partition
    * (the reference indexes partition -1 there: quirk, notes §5.4). */
+  if (user && !(d->event_parts & ((1u << KB_MAX_PARTITIONS) - 1u))) access_code_event(e, d, 0, t_ms);
   for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
-    if (d->event_parts & (1u << (p - 1u))) event_partition(e, v, p, t_ms);
+    if (d->event_parts & (1u << (p - 1u))) {
+      if (user) access_code_event(e, d, p, t_ms);
+      event_partition(e, v, p, t_ms);
+    }
 }
 
 /* ------------------------------------------------------- frame dispatch */
@@ -668,10 +800,17 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
   alive(e, t_ms);
 
   if (!s->synced) {
-    if (d->parts_kind != KB_PARTS_STATUS) return KB_CHECK_OK; /* start-up gate */
-    s->synced = 1;
-    s->early = d->early;
-    emit_simple(e, KB_EV_SYNCED, 0, 1, d->early, 0, t_ms);
+    /* Start-up gate: a frame without a checksum waits for the status
+     * stream; a checksummed one (0x27.., 0xA5, 0xEB, 0x87, 0x16, ...) is
+     * trusted on its own, as logs that print only changes may have no
+     * 0x05 at all. */
+    if (d->parts_kind != KB_PARTS_STATUS) {
+      if (d->csum != KB_CSUM_OK) return KB_CHECK_OK;
+    } else {
+      s->synced = 1;
+      s->early = d->early;
+      emit_simple(e, KB_EV_SYNCED, 0, 1, d->early, 0, t_ms);
+    }
   }
 
   if (d->parts_kind == KB_PARTS_STATUS) {
@@ -689,10 +828,17 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     else
       zone_bits(e, d, t_ms);
   }
-  if (d->has & KB_HAS_VERSION && s->version != d->version) {
-    s->version = d->version;
-    emit_simple(e, KB_EV_VERSION, 0, 1, d->version, 0, t_ms);
+  if (d->has & KB_HAS_VERSION) {
+    if (s->version != d->version) {
+      s->version = d->version;
+      emit_simple(e, KB_EV_VERSION, 0, 1, d->version, 0, t_ms);
+    }
+    if (s->code_digits != d->code_digits) {
+      s->code_digits = d->code_digits;
+      emit_simple(e, KB_EV_CODE_DIGITS, 0, 1, d->code_digits, 0, t_ms);
+    }
   }
+  if (d->has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
   if (d->has & KB_HAS_PGM) {
     for (uint8_t n = 1; n <= 14; n++) {
       uint16_t m = (uint16_t)(1u << (n - 1u));

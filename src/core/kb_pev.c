@@ -187,6 +187,22 @@ static const kb_pev_row_t kb_pev_rows[] = {
 #undef A
 #undef B
 
+bool kb_pev_names_code(uint8_t kind) {
+  switch (kind) {
+    case KB_PEV_ARMED_BY_CODE:
+    case KB_PEV_DISARMED_BY_CODE:
+    case KB_PEV_ACCESS_CODE:
+    case KB_PEV_STAR1_BY_CODE:
+    case KB_PEV_STAR2_BY_CODE:
+    case KB_PEV_STAR3_BY_CODE:
+    case KB_PEV_STAR5_BY_CODE:
+    case KB_PEV_STAR6_BY_CODE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 uint8_t kb_pev_code_scheme_a(uint8_t index) {
   return (uint8_t)(index >= 35u ? index + 5u : index);
 }

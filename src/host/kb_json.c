@@ -94,6 +94,16 @@ cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
     char v[16];
     snprintf(v, sizeof v, "%u.%u", d->version >> 4, d->version & 0x0Fu);
     cJSON_AddStringToObject(f, "version", v);
+    cJSON_AddNumberToObject(f, "code_digits", d->code_digits);
+  }
+  if (d->has & KB_HAS_ZONE_LIGHTS) {
+    cJSON *r = cJSON_CreateArray();
+    uint32_t m = (uint32_t)d->zone_lights[0] | (uint32_t)d->zone_lights[1] << 8 |
+                 (uint32_t)d->zone_lights[2] << 16 | (uint32_t)d->zone_lights[3] << 24;
+    cJSON_AddItemToObject(f, "zone_lights", mask_list(m, 32, d->zone_lights_first));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(d->zone_lights_first));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(d->zone_lights_first + 31u));
+    cJSON_AddItemToObject(f, "zone_lights_range", r);
   }
   if (d->has & KB_HAS_PGM) cJSON_AddItemToObject(f, "pgm_outputs", mask_list(d->pgm, 14, 1));
   if (d->has & KB_HAS_AC) cJSON_AddBoolToObject(f, "ac_trouble", d->ac_trouble);
@@ -213,6 +223,10 @@ cJSON *kb_json_state(const kb_engine_t *e) {
   } else {
     cJSON_AddNullToObject(o, "panel_version");
   }
+  if (s->code_digits)
+    cJSON_AddNumberToObject(o, "code_digits", s->code_digits);
+  else
+    cJSON_AddNullToObject(o, "code_digits");
   cJSON_AddBoolToObject(o, "keybus_connected", s->connected);
   cJSON_AddBoolToObject(o, "synced", s->synced);
   cJSON_AddBoolToObject(o, "early_generation", s->early);

@@ -592,9 +592,23 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
     case KB_EV_ALARM: sb_add(&s, "partition %u %s", p, ev->on ? "ALARM" : "alarm over"); break;
     case KB_EV_FIRE: sb_add(&s, "partition %u %s", p, ev->on ? "FIRE" : "fire over"); break;
     case KB_EV_DISABLED: sb_add(&s, "partition %u %s", p, ev->on ? "disabled" : "in use"); break;
-    case KB_EV_ACCESS_CODE:
-      sb_add(&s, "partition %u access code %u%s used", p, ev->value, ev->value == 40 ? " (master)" : "");
+    case KB_EV_ACCESS_CODE: {
+      /* the user a panel event names (a number, not the code's digits) */
+      const char *what;
+      switch (ev->pev.kind) {
+        case KB_PEV_ARMED_BY_CODE: what = "armed"; break;
+        case KB_PEV_DISARMED_BY_CODE: what = "disarmed"; break;
+        case KB_PEV_STAR1_BY_CODE: what = "*1 zone bypass"; break;
+        case KB_PEV_STAR2_BY_CODE: what = "*2 trouble display"; break;
+        case KB_PEV_STAR3_BY_CODE: what = "*3 alarm memory"; break;
+        case KB_PEV_STAR5_BY_CODE: what = "*5 access code programming"; break;
+        case KB_PEV_STAR6_BY_CODE: what = "*6 user functions"; break;
+        default: what = "used"; break;
+      }
+      if (p) sb_add(&s, "partition %u ", p);
+      sb_add(&s, "access code %u%s: %s", ev->value, ev->value == 40 ? " (master)" : "", what);
       break;
+    }
     case KB_EV_ZONE_OPEN: sb_add(&s, "zone %u %s", ev->number, ev->on ? "open" : "closed"); break;
     case KB_EV_ZONE_ALARM: sb_add(&s, "zone %u %s", ev->number, ev->on ? "in alarm" : "alarm restored"); break;
     case KB_EV_ZONE_TAMPER: sb_add(&s, "zone %u %s", ev->number, ev->on ? "tampered" : "tamper restored"); break;
@@ -613,6 +627,7 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
       add_time(&s, &ev->time);
       break;
     case KB_EV_VERSION: sb_add(&s, "panel firmware v%u.%u", ev->value >> 4, ev->value & 0x0Fu); break;
+    case KB_EV_CODE_DIGITS: sb_add(&s, "panel uses %u-digit access codes", ev->value); break;
     case KB_EV_PANEL_EVENT: {
       char t[128];
       kb_pev_format(&ev->pev, t, sizeof t);

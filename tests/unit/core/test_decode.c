@@ -645,6 +645,8 @@ static void cmd_0A_0F_programming(void) {
   KT_EQ(d.nparts, 1);
   expect_part(&d, 0, 1, 0x81, 0xEE);
   KT_EQ(d.has & (KB_HAS_ZONES | KB_HAS_EVENT | KB_HAS_TIME), 0);
+  KT_EQ(d.has & KB_HAS_ZONE_LIGHTS, KB_HAS_ZONE_LIGHTS);
+  KT_EQ(d.zone_lights_first, 1);
   b[0] = 0x0F;
   set_csum(b, sizeof b);
   DEC(b, &d);
@@ -652,6 +654,35 @@ static void cmd_0A_0F_programming(void) {
   KT_EQ(d.parts_kind, KB_PARTS_PROGRAMMING);
   KT_EQ(d.nparts, 1);
   expect_part(&d, 0, 2, 0x81, 0xEE);
+}
+
+/* Issue 6 item 7: the zone lights of a programming status (bytes 4-7 of
+ * 0x0A/0x0F, 5-8 of 0xE6.01-06/20/21 with byte 9 b7 choosing 33-64) are
+ * decoded; byte 8 of 0x0A (*5 code lights) is not a zone. */
+static void zone_lights_of_programming_statuses(void) {
+  uint8_t a[] = {0x0A, 0x00, 0x89, 0xA0, 0x05, 0x80, 0x00, 0x01, 0x13, 0};
+  uint8_t e[] = {0xE6, 0x00, 0x20, 0x89, 0xA0, 0x02, 0x00, 0x00, 0x80, 0x80, 0};
+  kb_decoded_t d;
+  set_csum(a, sizeof a);
+  DEC(a, &d);
+  KT_EQ(d.check, KB_CHECK_OK);
+  KT_EQ(d.has, KB_HAS_PARTS | KB_HAS_ZONE_LIGHTS);
+  KT_EQ(d.zone_lights_first, 1);
+  KT_EQ(d.zone_lights[0], 0x05);
+  KT_EQ(d.zone_lights[1], 0x80);
+  KT_EQ(d.zone_lights[2], 0x00);
+  KT_EQ(d.zone_lights[3], 0x01);
+  set_csum(e, sizeof e);
+  DEC(e, &d);
+  KT_EQ(d.check, KB_CHECK_OK);
+  KT_EQ(d.zone_lights_first, 33);
+  KT_EQ(d.zone_lights[0], 0x02);
+  KT_EQ(d.zone_lights[3], 0x80);
+  expect_part(&d, 0, 1, 0x89, 0xA0);
+  e[9] = 0x00; /* flags b7 clear: zones 1-32 */
+  set_csum(e, sizeof e);
+  DEC(e, &d);
+  KT_EQ(d.zone_lights_first, 1);
 }
 
 static void cmd_27_2D_34_3E_zones(void) {
@@ -695,7 +726,8 @@ static void cmd_E6_programming_partitions(void) {
     KT_EQ(d.check, KB_CHECK_OK);
     KT_EQ(d.sub, subs[i]);
     KT_EQ(d.parts_kind, KB_PARTS_PROGRAMMING);
-    KT_EQ(d.has, KB_HAS_PARTS);
+    KT_EQ(d.has, KB_HAS_PARTS | KB_HAS_ZONE_LIGHTS);
+    KT_EQ(d.zone_lights_first, 33); /* byte 9 b7 */
     KT_EQ(d.nparts, 1);
     expect_part(&d, 0, parts[i], 0x82, 0xE4);
   }
@@ -789,6 +821,11 @@ static void cmd_16_version_only_with_0E(void) {
   KT_EQ(d.check, KB_CHECK_OK);
   KT_EQ(d.has, KB_HAS_VERSION);
   KT_EQ(d.version, 0x41);
+  KT_EQ(d.code_digits, 4); /* byte 4 = 0xF5: b3 clear */
+  b[4] = 0xFD;             /* b3 set: 6-digit codes (§3.12) */
+  set_csum(b, sizeof b);
+  DEC(b, &d);
+  KT_EQ(d.code_digits, 6);
   /* byte 2 not 0x0E: frame OK, version unknown (§3.12: decoder prints fields
    * only when byte 2 = 0x0E). */
   b[2] = 0x0D;
@@ -1757,7 +1794,7 @@ KT_MAIN(KT_CASE(nbytes_table), KT_CASE(has_checksum_table), KT_CASE(frame_len_ta
         KT_CASE(check_checksum), KT_CASE(check_unknown), KT_CASE(check_trailing_bits),
         KT_CASE(no_read_past_bit_count), KT_CASE(cmd_05_early_6_bytes),
         KT_CASE(cmd_05_later_10_bytes), KT_CASE(cmd_1B_partitions_5_8),
-        KT_CASE(cmd_0A_0F_programming), KT_CASE(cmd_27_2D_34_3E_zones),
+        KT_CASE(cmd_0A_0F_programming), KT_CASE(zone_lights_of_programming_statuses), KT_CASE(cmd_27_2D_34_3E_zones),
         KT_CASE(cmd_E6_programming_partitions), KT_CASE(cmd_E6_zones_33_64),
         KT_CASE(cmd_E6_1A_ac_trouble), KT_CASE(cmd_E6_other_subs_no_fields),
         KT_CASE(cmd_16_version_only_with_0E), KT_CASE(cmd_87_pgm_mapping),

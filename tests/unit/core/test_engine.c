@@ -11,21 +11,50 @@
 
 /* ------------------------------------------------------------- gate */
 
-static void gate_ignores_frames_before_first_status(void) {
+/* Issue 6 item 9: before the first 0x05/0x1B, frames that pass their
+ * checksum update the model (logs that print only changes may have no 0x05
+ * at all); the frames without one wait for the status stream, and synced
+ * keeps its meaning: the status stream has been seen. */
+static void gate_checksummed_frames_apply_before_status(void) {
   start(KB_INPUT_LOG);
   KT_EQ(feed("27 00 90 03 91 C7 3F 51"), KB_CHECK_OK);
-  KT_EQ(eng.status.zones_open[0], 0);
-  KT_EQ(feed("A5 00 18 4F B3 98 E8 FF 3E"), KB_CHECK_OK);
-  KT_EQ(eng.status.ac_power, 1);
+  KT_EQ(eng.status.zones_open[0], 0x3F);
+  KT_EQ(feed("A5 00 18 4F B3 98 E8 FF 3E"), KB_CHECK_OK); /* AC trouble */
+  KT_EQ(eng.status.ac_power, 0);
+  KT_EQ(feed("87 00 13 F3 8D"), KB_CHECK_OK); /* PGM outputs */
+  KT_EQ(eng.status.pgm, 0x3C4F);
+  KT_EQ(feed("16 00 0E 41 F5 5A"), KB_CHECK_OK);
+  KT_EQ(eng.status.version, 0x41);
+  KT_EQ(feed("64 00 06 6B"), KB_CHECK_CHECKSUM); /* a bad checksum still changes nothing */
   KT_EQ(eng.status.synced, 0);
   KT_EQ(count_ev(KB_EV_SYNCED), 0);
-  KT_EQ(eng.health.frames_ok, 2);
-  feed(SYNC);
+  KT_EQ(count_ev(KB_EV_ZONE_OPEN), 6);
+  KT_EQ(count_ev(KB_EV_PGM), 9);
+  KT_EQ(eng.health.frames_ok, 4);
+  feed("05 00 81 01 91 C7"); /* the status stream: synced, generation from its length */
   KT_EQ(eng.status.synced, 1);
-  KT_EQ(eng.status.early, 0);
+  KT_EQ(eng.status.early, 1);
   KT_EQ(count_ev(KB_EV_SYNCED), 1);
-  feed("27 00 90 03 91 C7 3F 51");
   KT_EQ(eng.status.zones_open[0], 0x3F);
+}
+
+/* Live input too: a checksummed 0x27 before any status frame applies (no
+ * 0x05 stream to cross-check it with yet), a keypad's key (module data, no
+ * checksum) waits for the status stream. */
+static void gate_live_checksummed_before_status(void) {
+  kb_frame_t f;
+  memset(&f, 0, sizeof f);
+  start(KB_INPUT_LIVE);
+  hex("27 00 8A 04 91 C7 04 11", f.panel);
+  hex("FF 01 AF FF FF FF FF FF", f.module);
+  f.panel_bits = 57;
+  f.module_bits = 57;
+  f.module_seen = 1;
+  kb_engine_frame(&eng, &f, 0);
+  KT_EQ(zone(eng.status.zones_open, 3), 1);
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(count_ev(KB_EV_KEY), 0);
+  KT_EQ(eng.status.synced, 0);
 }
 
 static void gate_early_generation_from_6_byte_status(void) {
@@ -557,13 +586,28 @@ static void quirk_no_entry_delay_cleared_on_disarm(void) {
 }
 
 /* Notes §5.3/§10.2: for a partition found armed with no entry delay, 0x27
- * infers "stay" even for status 0x16 while 0x05 infers "away". */
+ * infers "stay" even for status 0x16 while 0x05 infers "away". Ours: one
+ * rule for both (mode requested, else the Bypass light; see
+ * issue300_star9_stay_is_stay): lights 0x82 (no Bypass light) read away. */
 static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
   start(KB_INPUT_LOG);
   feed("05 00 81 01 10 C7 10 C7 10 C7");
   feed("27 00 82 16 91 C7 00 17");
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
   KT_EQ(P(1)->no_entry_delay, 1);
+}
+
+/* Notes §5.2: the reference keeps noEntryDelay through a later 0x04/0x05
+ * ("armed stay/away", the entry delay back): taligentx issue 300 shows 0x16,
+ * then 0x04, and the partition is then armed stay with the entry delay. */
+static void quirk_no_entry_delay_ends_with_armed_status(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 1);
+  feed("05 00 8A 04 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->no_entry_delay, 0);
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->on, 0);
 }
 
 /* Notes §5.2/§10.2 (and §5.6: "when exitDelay becomes false and armed is
@@ -703,7 +747,195 @@ static void module_before_sync_ignored(void) {
   KT_EQ(kb_engine_module(&eng, 0x05, 0, b, 0, 3, 0, NULL), KB_CHECK_RUNT);
 }
 
-KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_generation_from_6_byte_status),
+/* ------------------------------------------------------ issue 6 */
+
+/* Item 5: 0x16 byte 4 b3 gives the access-code length (notes §3.12), from
+ * every checksum-valid 0x16 whose byte 2 is 0x0E (the only layout known). */
+static void code_digits_from_0x16(void) {
+  start(KB_INPUT_LOG);
+  KT_EQ(eng.status.code_digits, 0); /* not seen */
+  feed("16 00 0E 41 F5 5A");          /* b3 clear: 4 digits (before any 0x05) */
+  KT_EQ(eng.status.code_digits, 4);
+  KT_EQ(count_ev(KB_EV_CODE_DIGITS), 1);
+  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->value, 4);
+  KT_EQ(feedc("16 00 0E 41 FD"), KB_CHECK_OK); /* b3 set: 6 digits */
+  KT_EQ(eng.status.code_digits, 6);
+  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->value, 6);
+  KT_EQ(feedc("16 00 0E 41 FD"), KB_CHECK_OK); /* no change, no event */
+  KT_EQ(count_ev(KB_EV_CODE_DIGITS), 2);
+  KT_EQ(feedc("16 00 0D 41 F5"), KB_CHECK_OK); /* unknown layout: not read */
+  KT_EQ(eng.status.code_digits, 6);
+  KT_EQ(feed("16 00 0E 41 F5 5B"), KB_CHECK_CHECKSUM);
+  KT_EQ(eng.status.code_digits, 6);
+}
+
+/* Item 8: the user of every arm/disarm is reported, the same user twice
+ * too; one event seen twice (0xA5 then the 0xEB repeating it, or the same
+ * message again) is reported once. */
+static void access_code_every_event_once(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  nev = 0;
+  feedc("A5 00 18 4F B3 98 99 FF"); /* armed by code 1 */
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 1);
+  feedc("A5 00 18 4F B3 98 C0 FF"); /* disarmed by code 1 */
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 1);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 1);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_DISARMED_BY_CODE);
+  KT_EQ(P(1)->access_code, 1);
+  feedc("EB 00 01 18 4F B3 98 00 C0 FF"); /* the 0xEB repeating it */
+  feedc("A5 00 18 4F B3 98 C0 FF");       /* the same message again */
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 2);
+  KT_EQ(count_ev(KB_EV_PANEL_EVENT), 2);
+  feedc("A5 00 18 4F B3 98 99 FF"); /* armed again by code 1, same minute */
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 3);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_ARMED_BY_CODE);
+  /* other functions by code name the user too: *6 by code 1 (set 0x18) */
+  feedc("EB 00 02 18 4F B3 98 18 96 FF");
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 4);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_STAR6_BY_CODE);
+  KT_EQ(P(1)->access_code, 1); /* the field: last code that armed/disarmed */
+  KT_EQ(P(2)->access_code, 0);
+  feedc("EB 00 00 18 4F B3 98 18 97 FF"); /* *6 by code 2, no partition */
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 5);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 0);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 2);
+  /* the event buffer is history: no user reported */
+  feedc("AA 00 18 4F B3 98 99 05");
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 5);
+  /* 0xCE (no time, no partition): one report, a repeat of it none */
+  feedc("CE 00 20 00 9A 00 00");
+  feedc("CE 00 20 00 9A 00 00");
+  KT_EQ(count_ev(KB_EV_ACCESS_CODE), 6);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->time.year, 0);
+}
+
+/* Item 7: bypass from the *1 menu's zone lights (0x0A, status 0xA0), both
+ * ways, and the Bypass light off ends the partition's bypasses. */
+static void bypass_tracked_from_star1_menu(void) {
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  nev = 0;
+  KT_EQ(feedc("0A 00 89 A0 14 00 00 00 00"), KB_CHECK_OK); /* zones 3 and 5 lit */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  KT_EQ(zone(eng.status.zones_bypass, 5), 1);
+  KT_EQ(count_ev(KB_EV_ZONE_BYPASS), 2);
+  feedc("0A 00 89 A0 04 00 00 00 00"); /* zone 5 toggled off */
+  KT_EQ(zone(eng.status.zones_bypass, 5), 0);
+  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->number, 5);
+  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->on, 0);
+  feedc("0A 00 89 A1 00 00 00 00 00"); /* another menu: its lights mean something else */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed("05 00 89 01 10 C7 10 C7 10 C7"); /* out of the menu, Bypass light on */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed("05 00 81 01 10 C7 10 C7 10 C7"); /* Bypass light off: none bypassed */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 0);
+  KT_EQ(count_ev(KB_EV_ZONE_BYPASS), 4);
+  /* zones 33-64 from 0xE6.20 (partition 1, byte 9 b7) */
+  feedc("E6 00 20 89 A0 02 00 00 00 80");
+  KT_EQ(zone(eng.status.zones_bypass, 34), 1);
+  KT_EQ(zone(eng.status.zones_bypass, 2), 0);
+}
+
+/* Item 7: the engine does not know which zones belong to which partition;
+ * a bypass belongs to the partition that showed it (its *1 menu, or the
+ * partition the "zone bypassed" event names). Partition 1's Bypass light
+ * off or menu never ends partition 2's bypasses; a bypass no partition was
+ * named for ends when no partition in use shows the light. */
+static void bypass_per_partition(void) {
+  start(KB_INPUT_LOG);
+  feed("05 00 81 01 81 01 10 C7 10 C7");
+  feedc("0A 00 89 A0 01 00 00 00 00"); /* P1: zone 1 */
+  feedc("0F 00 89 A0 00 01 00 00 00"); /* P2: zone 9 */
+  feedc("0A 00 89 A0 01 00 00 00 00"); /* P1's menu: zone 9 unlit, not P1's */
+  KT_EQ(zone(eng.status.zones_bypass, 1), 1);
+  KT_EQ(zone(eng.status.zones_bypass, 9), 1);
+  feedc("A5 00 18 0F B3 99 B3 FF"); /* zone 4 bypassed, no partition named */
+  KT_EQ(zone(eng.status.zones_bypass, 4), 1);
+  feed("05 00 89 01 89 01 10 C7 10 C7");
+  feed("05 00 81 01 89 01 10 C7 10 C7"); /* P1's light off */
+  KT_EQ(zone(eng.status.zones_bypass, 1), 0);
+  KT_EQ(zone(eng.status.zones_bypass, 9), 1);
+  KT_EQ(zone(eng.status.zones_bypass, 4), 1);
+  feed("05 00 81 01 81 A1 10 C7 10 C7"); /* P2 in a menu: its light says nothing */
+  KT_EQ(zone(eng.status.zones_bypass, 9), 1);
+  KT_EQ(zone(eng.status.zones_bypass, 4), 1);
+  feed("05 00 81 01 81 01 10 C7 10 C7"); /* nor once the status alone is back */
+  KT_EQ(zone(eng.status.zones_bypass, 9), 1);
+  feed("05 00 81 01 89 01 10 C7 10 C7");
+  feed("05 00 81 01 81 01 10 C7 10 C7"); /* no partition shows the light */
+  KT_EQ(zone(eng.status.zones_bypass, 9), 0);
+  KT_EQ(zone(eng.status.zones_bypass, 4), 0);
+  /* disarming partition 1 ends its bypasses, not partition 2's */
+  feedc("A5 00 18 4F B3 99 B1 FF"); /* zone 2 bypassed, partition 1 */
+  feedc("0F 00 89 A0 00 02 00 00 00"); /* P2: zone 10 */
+  feedc("A5 00 18 4F B3 98 C0 FF");    /* P1 disarmed by code 1 */
+  KT_EQ(zone(eng.status.zones_bypass, 2), 0);
+  KT_EQ(zone(eng.status.zones_bypass, 10), 1);
+}
+
+/* Item 7, live input: the *1 menu while the 0x05 stream is filtered. A
+ * lights byte committed inside the menu with the Bypass light caught off (it
+ * may flash there) does not end the bypass when the status alone comes back;
+ * the light going off in a normal status does. */
+static void bypass_live_menu_flash(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  feed_k("05 00 81 A0 10 C7 10 C7 10 C7", KB_FILTER_K); /* *1 menu */
+  feedc("0A 00 81 A0 04 00 00 00 00");                  /* zone 3 lit */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 80 A0 10 C7 10 C7 10 C7", KB_FILTER_K); /* lights flash off in the menu */
+  feed_k("05 00 80 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* out: the status commits first */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 89 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* light on */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 1);
+  feed_k("05 00 81 01 10 C7 10 C7 10 C7", KB_FILTER_K); /* light off: bypass over */
+  KT_EQ(zone(eng.status.zones_bypass, 3), 0);
+}
+
+/* Item *9 (taligentx issue 300): a *9 stay arming shows 0x16 with the
+ * Bypass light; the capture's own bytes must read as armed stay with no
+ * entry delay, then armed stay (0x04) with the entry delay back. */
+static void issue300_star9_stay_is_stay(void) {
+  start(KB_INPUT_LOG);
+  KT_EQ(feed("27 00 8A 16 00 C7 00 8E"), KB_CHECK_OK); /* line 3 */
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->no_entry_delay, 1);
+  KT_EQ(find_ev(KB_EV_ARMED)->value, KB_ARMED_STAY);
+  KT_EQ(feed("27 00 8A 04 00 C7 00 7C"), KB_CHECK_OK); /* line 4 */
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->no_entry_delay, 0);
+  KT_EQ(count_ev(KB_EV_ARMED), 1);
+  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->on, 0);
+  /* the same from the status stream */
+  start(KB_INPUT_LOG);
+  feed("05 00 8A 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  start(KB_INPUT_LOG);
+  feed("05 00 82 16 10 C7 10 C7 10 C7"); /* no Bypass light: away */
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+  start(KB_INPUT_LOG);
+  feed("05 00 82 06 10 C7 10 C7 10 C7"); /* 0x06 without the light: away too */
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+  /* the mode the exit delay showed (requested) comes before the light */
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 83 08 10 C7 10 C7 10 C7"); /* exit delay, away */
+  feed("05 00 8A 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_AWAY);
+  start(KB_INPUT_LOG);
+  feed(SYNC);
+  feed("05 00 83 09 10 C7 10 C7 10 C7"); /* *9: exit delay with no entry delay */
+  feed("05 00 8A 16 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->armed, KB_ARMED_STAY);
+  KT_EQ(P(1)->no_entry_delay, 1);
+}
+
+
+KT_MAIN(KT_CASE(gate_checksummed_frames_apply_before_status), KT_CASE(gate_live_checksummed_before_status), KT_CASE(gate_early_generation_from_6_byte_status),
         KT_CASE(gate_bad_frames_never_sync), KT_CASE(live_change_needs_k_frames), KT_CASE(live_flip_rejected),
         KT_CASE(live_scattered_flips_never_commit), KT_CASE(live_corrupted_copy_does_not_restart_count),
         KT_CASE(live_newer_change_replaces_candidate),
@@ -723,7 +955,9 @@ KT_MAIN(KT_CASE(gate_ignores_frames_before_first_status), KT_CASE(gate_early_gen
         KT_CASE(event_buffer_entries_are_history), KT_CASE(sequence_table_section9),
         KT_CASE(quirk_trouble_not_from_0x1b), KT_CASE(quirk_eb_partition0_ignored),
         KT_CASE(quirk_eb_selector_0x18_is_not_set0), KT_CASE(quirk_no_entry_delay_cleared_on_disarm),
-        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_ready_follows_light_after_disarm),
+        KT_CASE(quirk_0x16_mode_same_from_0x05_and_0x27), KT_CASE(quirk_cancelled_exit_delay_ends), KT_CASE(quirk_no_entry_delay_ends_with_armed_status), KT_CASE(quirk_ready_follows_light_after_disarm),
         KT_CASE(frame_from_link_with_module_key), KT_CASE(keys_digits_masked_own_writes_silent), KT_CASE(module_data_of_bad_frame_ignored),
         KT_CASE(health_and_connection),
-        KT_CASE(module_before_sync_ignored), KT_CASE(frame_age))
+        KT_CASE(module_before_sync_ignored), KT_CASE(frame_age), KT_CASE(code_digits_from_0x16),
+        KT_CASE(access_code_every_event_once), KT_CASE(bypass_tracked_from_star1_menu),
+        KT_CASE(bypass_per_partition), KT_CASE(bypass_live_menu_flash), KT_CASE(issue300_star9_stay_is_stay))

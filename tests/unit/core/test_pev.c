@@ -714,7 +714,30 @@ static void test_text_format_bounds(void) {
   }
 }
 
-KT_MAIN(KT_CASE(test_set00_boundaries), KT_CASE(test_set01_boundaries),
+/* Issue 6 item 8: which kinds name a user (their number is an access code):
+ * every code of the §3.9 tables that carries one, and no other kind. */
+static void test_names_code(void) {
+  static const uint8_t sets[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x16, 0x17, 0x18, 0x1B};
+  int named = 0;
+  for (size_t i = 0; i < sizeof sets; i++)
+    for (unsigned c = 0; c < 256; c++) {
+      kb_pev_t v = kb_pev_decode(sets[i], (uint8_t)c);
+      bool user = v.kind == KB_PEV_ARMED_BY_CODE || v.kind == KB_PEV_DISARMED_BY_CODE ||
+                  v.kind == KB_PEV_ACCESS_CODE || (v.kind >= KB_PEV_STAR1_BY_CODE && v.kind <= KB_PEV_STAR6_BY_CODE);
+      KT_EQ(kb_pev_names_code(v.kind), user);
+      if (user) {
+        KT_EQ(v.number >= 1 && v.number <= 95, 1);
+        named++;
+      }
+    }
+  /* 00: 37 + 37, 01: 5, 02: 37 + 3 + 32 + 3, 05: 58 + 58, 17: 37 + 37 + 58 + 58 + 58,
+   * 18: 58 + 92 + 92 */
+  KT_EQ(named, 37 + 37 + 5 + 37 + 3 + 32 + 3 + 58 + 58 + 37 + 37 + 58 + 58 + 58 + 58 + 92 + 92);
+  KT_EQ(kb_pev_names_code(KB_PEV_ZONE_BYPASSED), false);
+  KT_EQ(kb_pev_names_code(KB_PEV_COUNT), false);
+}
+
+KT_MAIN(KT_CASE(test_names_code), KT_CASE(test_set00_boundaries), KT_CASE(test_set01_boundaries),
         KT_CASE(test_set02_boundaries), KT_CASE(test_set03_boundaries),
         KT_CASE(test_set04_boundaries), KT_CASE(test_set05_boundaries),
         KT_CASE(test_set14_boundaries), KT_CASE(test_set16_boundaries),
