@@ -300,6 +300,9 @@ typedef struct kb_keys_s {
   uint8_t prev_status; /* committed status of the active partition at the last step */
   uint8_t was_connected;
   uint8_t wipe_link; /* the link's copy of the last key is to be wiped once idle */
+  uint8_t left_part;   /* partition the last request ended done on (0 = none) */
+  uint8_t left_status; /* and the status it showed then */
+  uint8_t last_status; /* status of the active request's partition at this step */
   struct {           /* the `#` clear (internal) */
     uint8_t state, partition, tries, tag, noted, idle;
     uint16_t id;     /* the request that left the entry */

@@ -248,6 +248,10 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, 
   h->info.reason = reason;
   h->info.attempts = r->attempts ? r->attempts : 1u;
   k->hist_next = (uint8_t)((k->hist_next + 1u) % KB_KEYS_HISTORY);
+  /* where a request that ended done left its partition: the next request
+   * may continue in that menu or prompt (ST_IDLE) */
+  k->left_part = result == KB_KEYS_DONE ? r->partition : 0;
+  k->left_status = k->last_status;
   if (k->cb) {
     memset(&n, 0, sizeof n);
     n.type = KB_KEYS_NOTE_END;
@@ -401,20 +405,27 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
   return true;
 }
 
-/* Decides the goal of an attempt from the partition's state now. */
+/* Decides the goal of an attempt from the partition's state now. Only a
+ * whole command has a goal: an arm key with the request's code, or a code's
+ * worth of digits on an armed partition. A lone key press (a web keypad's
+ * `w`, or one digit) is just that key: done once accepted, and what follows
+ * is the user's next press. */
 static uint8_t decide_goal(const kb_keys_req_t *r, const kb_engine_t *e) {
   bool armed = part_armed(e, r->partition), digits = true;
+  uint8_t len = e->status.code_digits;
   if (r->n >= 4u && r->keys[0] == '*' && r->keys[1] == '6' && r->keys[2] == '@' &&
       r->keys[3] == '1')
     return GOAL_REPEAT; /* set time: typing it again sets the same time */
   for (uint8_t i = 0; i < r->n; i++) {
     char c = r->keys[i];
-    if (!armed && (is_arm_char(c) || (c == '*' && i + 1u < r->n &&
-                                      (r->keys[i + 1u] == '9' || r->keys[i + 1u] == '0'))))
+    if (!armed && r->code_len &&
+        (is_arm_char(c) ||
+         (c == '*' && i + 1u < r->n && (r->keys[i + 1u] == '9' || r->keys[i + 1u] == '0'))))
       return GOAL_ARM;
-    if (!((c >= '0' && c <= '9') || c == '@')) digits = false;
+    if (c < '0' || c > '9') digits = false;
   }
-  return armed && digits ? GOAL_DISARM : GOAL_NONE;
+  if (armed && digits && (len ? r->n == len : (r->n == 4u || r->n == 6u))) return GOAL_DISARM;
+  return GOAL_NONE;
 }
 
 /* One transition of the active request; true when another may follow at once. */
@@ -460,7 +471,11 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         r->t_us = now_us;
         return false;
       }
-      if (is_busy(st) && !(r->flags & F_ALARM)) {
+      /* busy, unless it is the menu or prompt our own last request left
+       * on this partition and ended done in (a user typing through a menu
+       * one press at a time): then this request continues it */
+      if (is_busy(st) && !(r->flags & F_ALARM) &&
+          !(k->left_part == r->partition && st == k->left_status && st >= 0x9Eu)) {
         if (!hold && timed_out(now_us, r->t_us, KB_KEYS_IDLE_MS)) {
           end_req(k, l, fail, st, 0);
           return true;
@@ -819,6 +834,7 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
   KB_ASSERT(k != NULL && l != NULL);
   connected = kb_link_connected(l);
   if (k->was_connected && !connected) { /* every pending request ends */
+    k->left_part = 0; /* what the panel shows when the bus is back is not ours to continue */
     while (k->count) end_req(k, l, KB_KEYS_DISCONNECTED, 0, 0);
     if (k->clr.state != CL_NONE) { /* the clear starts over when the bus is back */
       kb_link_write_abort(l);
@@ -845,6 +861,7 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
     }
     if (!k->count) break;
     r = &k->q[k->head];
+    k->last_status = part_status(e, r->partition);
     /* a rejection counts in every state after the first key went out, the
      * judgement after an unconfirmed echo included: the panel's answer to a
      * code is known, and a code is never typed again after one */

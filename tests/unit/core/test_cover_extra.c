@@ -60,7 +60,7 @@ static void engine_0x27_armed_away(void) {
 
 /* Armed and disarmed by the same code: the user is reported with each
  * (issue 6 item 8: "who disarmed" must not be lost). */
-static void engine_same_access_code_reported_once(void) {
+static void engine_same_access_code_reported_each_time(void) {
   start_synced();
   KT_EQ(feedc(A5_SET0("99")), KB_CHECK_OK); /* armed by code 1 */
   KT_EQ(P(1)->access_code, 1);
@@ -274,7 +274,7 @@ static void decode_module_under_e6(void) {
 }
 
 KT_MAIN(KT_CASE(engine_null_callback), KT_CASE(engine_0x27_armed_away),
-        KT_CASE(engine_same_access_code_reported_once), KT_CASE(engine_keypad_alarms_repeat_once),
+        KT_CASE(engine_same_access_code_reported_each_time), KT_CASE(engine_keypad_alarms_repeat_once),
         KT_CASE(engine_partition_event_rules), KT_CASE(engine_zone_tamper_repeat_once),
         KT_CASE(engine_version_repeat_once), KT_CASE(engine_time_rules), KT_CASE(judge_early_returns),
         KT_CASE(decode_e6_partition_2), KT_CASE(decode_module_under_e6))

@@ -526,16 +526,17 @@ static void test_code_not_typed_when_not_supplied(void) {
   rig_init();
   sync_();
   KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_KEYS_OK);
-  /* prompted (0x9F), nothing typed: the arm did not happen, so not done */
-  KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
+  /* a lone key press: done once accepted; the panel prompts (0x9F) and the
+   * keypad types nothing of its own */
+  KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
   KT_EQ(st[0], 0x9F);
-  /* a later request without a code does not type it either: the prompt is
-   * cleared with `#` first */
+  /* the user's next press continues at that prompt (their own), and no
+   * code is typed with it */
   KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
-  KT_EQ(nkeylog[1], 3);
-  KT_EQ(keylog[1][1], 0x2D);
+  KT_EQ(nkeylog[1], 2);
+  KT_EQ(keylog[1][1], 0x05);
 }
 
 static void test_code_refusals(void) {
@@ -1219,6 +1220,31 @@ static void test_code_alone_never_typed(void) {
   KT_EQ(nkeylog[1], 0);
 }
 
+/* A user typing through a menu one press at a time (a web keypad): each
+ * press is a request; one that ended done in a menu lets the next continue
+ * there. A menu someone else opened, or one left before a disconnection,
+ * does not. */
+static void test_menu_typed_press_by_press(void) {
+  uint16_t id;
+  rig_init();
+  sync_();
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(st[0], 0x9E);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "6", NULL, T, &id), KB_KEYS_OK); /* continues */
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_EQ(st[0], 0x9F);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
+  KT_STREQ(panel_keys(1), "*6#");
+  /* a menu that another keypad opened: not continued */
+  st[0] = 0x9E;
+  run_rounds(6);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
+  KT_STREQ(panel_keys(1), "*6#");
+}
+
 /* Item 5: the panel's code length (0x16 byte 4 b3) rules: a code of the
  * other length is refused at submit once known, and a request queued before
  * it was known ends invalid before any key. */
@@ -1302,5 +1328,6 @@ KT_MAIN(KT_CASE(test_alphabet), KT_CASE(test_key_slot_every_partition), KT_CASE(
         KT_CASE(test_unconfirmed_unknown_goal_uncertain),
         KT_CASE(test_set_time_wrong_code_types_nothing_after),
         KT_CASE(test_queued_rejection_judged_on_its_own_keys), KT_CASE(test_stale_prompt_not_taken),
-        KT_CASE(test_code_length_from_panel), KT_CASE(test_code_alone_never_typed), KT_CASE(test_disabled_partition_invalid),
+        KT_CASE(test_code_length_from_panel), KT_CASE(test_code_alone_never_typed),
+        KT_CASE(test_menu_typed_press_by_press), KT_CASE(test_disabled_partition_invalid),
         KT_CASE(test_unexpected_code_prompt_stops))
