@@ -48,6 +48,8 @@ typedef struct {
   FILE *out;           /* progress and failures (NULL = nothing printed) */
   bool quiet;          /* only failures and the summary line */
   bool ignore_frames;  /* test hook: the engine side drops every frame */
+  bool show_keys;      /* debugging: print the digits of key requests (masked
+                          as '.' by default: they may be access codes) */
   FILE *vcd;           /* waveform output (NULL = none) */
   /* called after every message with the virtual time; return nonzero to
    * stop the run (realtime pacing and Ctrl-C live in the app) */
@@ -59,6 +61,7 @@ typedef struct {
   unsigned expects, passed, failed;
   bool stopped;        /* the pace hook stopped the run */
   unsigned unjudged;   /* expectations left unjudged by a stop (counted as failed) */
+  unsigned warnings;   /* warnings printed (e.g. a `by` condition that already held) */
   uint64_t end_us;     /* virtual time at the end */
   uint64_t messages;   /* messages on the wire */
   uint64_t flips, msgs_hit; /* noise */
