@@ -211,6 +211,32 @@ static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
   push(p, &m);
 }
 
+/* ------------------------------------------------------------ acts */
+
+static void act(kb_sim_panel_t *p, uint8_t type, unsigned part, uint8_t k, uint8_t value,
+                unsigned code, unsigned zone) {
+  kb_sim_act_t a;
+  if (!p->act_cb) return;
+  memset(&a, 0, sizeof a);
+  a.type = type;
+  a.partition = (uint8_t)part;
+  a.key = k;
+  a.value = value;
+  a.code = (uint8_t)code;
+  a.zone = (uint8_t)zone;
+  a.t_us = p->now;
+  p->act_cb(p->act_ctx, &a);
+}
+
+/* Every change of a partition's menu goes through here (reported as an act). */
+static void set_menu(kb_sim_panel_t *p, unsigned part, uint8_t menu, unsigned code) {
+  kb_sim_part_t *pt = &p->part[part - 1];
+  if (pt->menu == menu) return;
+  pt->menu = menu;
+  if (code) pt->menu_code = (uint8_t)code;
+  act(p, KB_SIM_ACT_MENU, part, 0, menu, code, 0);
+}
+
 /* ------------------------------------------------------------ state rules */
 
 static void flash(kb_sim_panel_t *p, kb_sim_part_t *pt, uint8_t status) {
@@ -248,12 +274,13 @@ static void zone_alarm(kb_sim_panel_t *p, unsigned z) {
   was = any_alarm(p);
   bit_set(p->truth.zones_alarm, z, true);
   bit_set(p->truth.zones_memory, z, true);
-  pt->alarm = 1;
-  pt->memory = 1;
   pt->entry = 0;
-  pt->menu = KB_SIM_MENU_NONE;
+  set_menu(p, part, KB_SIM_MENU_NONE, 0);
   pt->nbuf = 0;
   pt->flash = 0;
+  if (!pt->alarm) act(p, KB_SIM_ACT_ALARM, part, 0, 0, 0, z);
+  pt->alarm = 1;
+  pt->memory = 1;
   if (zone_type(p, z) == KB_SIM_ZONE_FIRE) pt->fire = 1;
   zone_event(p, part, z, true);
   if (!was) bell_update(p);
@@ -288,6 +315,7 @@ static void zone_violated(kb_sim_panel_t *p, unsigned z) {
       } else if (!pt->entry && !pt->alarm) {
         pt->entry = 1;
         pt->entry_zone = (uint8_t)z;
+        act(p, KB_SIM_ACT_ENTRY_START, part, 0, 0, 0, z);
         pt->t_entry_end = p->now + (uint64_t)p->cfg.entry_delay_s * US;
       }
       break;
@@ -301,6 +329,7 @@ static void finish_arming(kb_sim_panel_t *p, unsigned part) {
   kb_sim_part_t *pt = &p->part[part - 1];
   pt->mode = MODE_ARMED;
   pt->flash = 0;
+  act(p, KB_SIM_ACT_ARM, part, 0, pt->arm, pt->by_code, 0);
   event(p, part, 2, pt->arm == KB_SIM_ARM_AWAY ? 0x9B : 0x9A);
   if (pt->arm == KB_SIM_ARM_NIGHT) event(p, part, 2, 0x9C);
   if (pt->by_code) {
@@ -323,6 +352,7 @@ static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned co
   if (pt->mode != MODE_DISARMED || pt->alarm) return;
   if (!part_ready(p, part)) {
     flash(p, pt, 0x07);
+    act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, code, 0);
     return;
   }
   pt->memory = 0;
@@ -337,6 +367,7 @@ static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned co
   pt->entry = 0;
   pt->flash = 0;
   pt->t_exit_end = p->now + (uint64_t)p->cfg.exit_delay_s * US;
+  act(p, KB_SIM_ACT_EXIT_START, part, 0, arm, code, 0);
   if (arm == KB_SIM_ARM_NIGHT) flash(p, pt, 0x09);
   if (p->cfg.exit_delay_s == 0) finish_arming(p, part);
 }
@@ -350,6 +381,7 @@ static void disarm(kb_sim_panel_t *p, unsigned part, unsigned code) {
   pt->alarm = 0;
   pt->fire = 0;
   pt->access_code = (uint8_t)code;
+  act(p, KB_SIM_ACT_DISARM, part, 0, 0, code, 0);
   for (unsigned z = 1; z <= max_zones(p); z++)
     if (zone_part(p, z) == part) bit_set(p->truth.zones_bypass, z, false);
   event(p, part, 0, (uint8_t)(0xBFu + code_index(code)));
@@ -364,9 +396,10 @@ static void disarm(kb_sim_panel_t *p, unsigned part, unsigned code) {
   if (was_alarm && !any_alarm(p)) bell_update(p);
 }
 
-static void cmd_output(kb_sim_panel_t *p, unsigned part, unsigned n) {
+static void cmd_output(kb_sim_panel_t *p, unsigned part, unsigned n, unsigned code) {
   kb_sim_part_t *pt = &p->part[part - 1];
   unsigned pgm = p->cfg.cmd_output_pgm[n - 1];
+  act(p, KB_SIM_ACT_OUTPUT, part, 0, (uint8_t)n, code, 0);
   if (pgm >= 1 && pgm <= 14) {
     uint16_t m = (uint16_t)(1u << (pgm - 1u));
     if (p->cfg.cmd_output_pulse_s) {
@@ -392,12 +425,14 @@ static unsigned find_code(const kb_sim_panel_t *p, const char *buf, unsigned n) 
   return 0;
 }
 
-static void toggle_chime(kb_sim_panel_t *p, kb_sim_part_t *pt) {
+static void toggle_chime(kb_sim_panel_t *p, unsigned part) {
+  kb_sim_part_t *pt = &p->part[part - 1];
   pt->chime = !pt->chime;
   flash(p, pt, pt->chime ? 0xA3 : 0xA4);
+  act(p, KB_SIM_ACT_CHIME, part, 0, pt->chime, 0, 0);
 }
 
-static void set_time_digits(kb_sim_panel_t *p, const char *d) {
+static void set_time_digits(kb_sim_panel_t *p, unsigned part, const char *d) {
   unsigned hh = (unsigned)(d[0] - '0') * 10u + (unsigned)(d[1] - '0');
   unsigned mi = (unsigned)(d[2] - '0') * 10u + (unsigned)(d[3] - '0');
   unsigned mo = (unsigned)(d[4] - '0') * 10u + (unsigned)(d[5] - '0');
@@ -412,6 +447,7 @@ static void set_time_digits(kb_sim_panel_t *p, const char *d) {
   t->minute = (uint8_t)mi;
   /* seconds are not reset (notes §6.2); show the new time at once */
   p->pend |= PEND_TIMESTAMP;
+  act(p, KB_SIM_ACT_TIME_SET, part, 0, 0, 0, 0);
 }
 
 /* One key from partition part's slot (notes §4.3), acted on as a panel. */
@@ -420,8 +456,9 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
   int d = key_digit(k);
   p->truth.keys++;
   pt->t_key = p->now;
+  act(p, KB_SIM_ACT_KEY, part, k, 0, 0, 0);
   if (k == K_HASH) { /* leaves any menu, drops a half-typed code */
-    pt->menu = KB_SIM_MENU_NONE;
+    set_menu(p, part, KB_SIM_MENU_NONE, 0);
     pt->nbuf = 0;
     return;
   }
@@ -430,24 +467,26 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
     case KB_SIM_MENU_CODE:
       if (d >= 0) {
         pt->buf[pt->nbuf++] = (char)('0' + d);
-        pt->menu = KB_SIM_MENU_CODE;
+        set_menu(p, part, KB_SIM_MENU_CODE, 0);
         if (pt->nbuf >= p->cfg.code_digits) {
           unsigned c = find_code(p, pt->buf, pt->nbuf);
           pt->nbuf = 0;
-          pt->menu = KB_SIM_MENU_NONE;
-          if (!c)
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          if (!c) {
             flash(p, pt, 0x8F);
-          else if (pt->mode != MODE_DISARMED || pt->alarm)
+            act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_CODE, 0, 0);
+          } else if (pt->mode != MODE_DISARMED || pt->alarm) {
             disarm(p, part, c);
-          else
+          } else {
             arm_start(p, part, KB_SIM_ARM_AWAY, c);
+          }
         }
         return;
       }
       pt->nbuf = 0;
-      pt->menu = KB_SIM_MENU_NONE;
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
       if (k == K_STAR) {
-        if (!pt->alarm) pt->menu = KB_SIM_MENU_STAR;
+        if (!pt->alarm) set_menu(p, part, KB_SIM_MENU_STAR, 0);
       } else if (k == K_STAY || k == K_AWAY || k == K_NIGHT) {
         uint8_t arm = k == K_STAY ? KB_SIM_ARM_STAY : k == K_AWAY ? KB_SIM_ARM_AWAY : KB_SIM_ARM_NIGHT;
         if (pt->mode != MODE_DISARMED || pt->alarm) return;
@@ -455,15 +494,16 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
           arm_start(p, part, arm, 0);
         } else if (!part_ready(p, part)) {
           flash(p, pt, 0x07);
+          act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, 0, 0);
         } else {
-          pt->menu = KB_SIM_MENU_PROMPT;
           pt->purpose = arm;
+          set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
         }
       } else if (k == K_CHIME) {
-        toggle_chime(p, pt);
+        toggle_chime(p, part);
       } else if (out_key(k)) {
-        pt->menu = KB_SIM_MENU_PROMPT;
         pt->purpose = (uint8_t)(PUR_OUT1 + out_key(k) - 1);
+        set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
       }
       return;
     case KB_SIM_MENU_PROMPT:
@@ -473,31 +513,39 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
         unsigned c = find_code(p, pt->buf, pt->nbuf);
         uint8_t pur = pt->purpose;
         pt->nbuf = 0;
-        pt->menu = KB_SIM_MENU_NONE;
         if (!c) {
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
           flash(p, pt, 0x8F);
+          act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_PROMPT, 0, 0);
         } else if (pur >= KB_SIM_ARM_STAY && pur <= KB_SIM_ARM_NIGHT) {
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
           arm_start(p, part, pur, c);
         } else if (pur == PUR_STAR6) {
-          pt->menu = KB_SIM_MENU_USER;
+          set_menu(p, part, KB_SIM_MENU_USER, c);
         } else if (pur == PUR_STAR7) {
-          pt->menu = KB_SIM_MENU_CMD_OUTPUT;
+          set_menu(p, part, KB_SIM_MENU_CMD_OUTPUT, c);
         } else {
-          cmd_output(p, part, (unsigned)(pur - PUR_OUT1 + 1));
+          set_menu(p, part, KB_SIM_MENU_NONE, 0);
+          cmd_output(p, part, (unsigned)(pur - PUR_OUT1 + 1), c);
         }
       }
       return;
     case KB_SIM_MENU_STAR:
-      pt->menu = KB_SIM_MENU_NONE;
       if (d == 1 && pt->mode == MODE_DISARMED) {
-        pt->menu = KB_SIM_MENU_BYPASS;
-      } else if (d == 4) {
-        toggle_chime(p, pt);
-      } else if (d == 6 || d == 7) {
-        pt->menu = KB_SIM_MENU_PROMPT;
+        set_menu(p, part, KB_SIM_MENU_BYPASS, 0);
+        return;
+      }
+      if (d == 6 || d == 7) {
         pt->purpose = d == 6 ? PUR_STAR6 : PUR_STAR7;
+        set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
+        return;
+      }
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
+      if (d == 4) {
+        toggle_chime(p, part);
       } else if (d >= 0) {
         flash(p, pt, 0x8E); /* function not available */
+        act(p, KB_SIM_ACT_REFUSED, part, 0, 0x8E, 0, 0);
       }
       return;
     case KB_SIM_MENU_BYPASS:
@@ -509,39 +557,43 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
         if (zone_part(p, z) == part && zone_type(p, z) != KB_SIM_ZONE_FIRE) {
           bool on = !bit_get(p->truth.zones_bypass, z);
           bit_set(p->truth.zones_bypass, z, on);
+          act(p, KB_SIM_ACT_BYPASS, part, 0, on, 0, z);
           if (on && z <= 32) event(p, part, 1, (uint8_t)(0xAFu + z));
         }
       }
       return;
     case KB_SIM_MENU_USER:
       if (d == 1) {
-        pt->menu = KB_SIM_MENU_TIME;
         pt->nbuf = 0;
+        set_menu(p, part, KB_SIM_MENU_TIME, 0);
       }
       return;
     case KB_SIM_MENU_TIME:
       if (d < 0) return;
       pt->buf[pt->nbuf++] = (char)('0' + d);
       if (pt->nbuf >= 10) {
-        set_time_digits(p, pt->buf);
+        set_time_digits(p, part, pt->buf);
         pt->nbuf = 0;
-        pt->menu = KB_SIM_MENU_USER;
+        set_menu(p, part, KB_SIM_MENU_USER, 0);
       }
       return;
     case KB_SIM_MENU_CMD_OUTPUT:
       if (d >= 1 && d <= 4) {
-        pt->menu = KB_SIM_MENU_NONE;
-        cmd_output(p, part, (unsigned)d);
+        set_menu(p, part, KB_SIM_MENU_NONE, 0);
+        cmd_output(p, part, (unsigned)d, pt->menu_code);
       }
       return;
     default:
-      pt->menu = KB_SIM_MENU_NONE;
+      set_menu(p, part, KB_SIM_MENU_NONE, 0);
       return;
   }
 }
 
 static void keypad_alarm(kb_sim_panel_t *p, uint8_t ak) {
   unsigned i = ak == AK_FIRE ? 0 : ak == AK_AUX ? 1 : 2;
+  p->truth.keys++;
+  act(p, KB_SIM_ACT_KEY, 0, ak, 0, 0, 0);
+  act(p, KB_SIM_ACT_ALARM_KEY, 0, ak, (uint8_t)i, 0, 0);
   p->truth.keypad_alarm[i] = 1;
   beep(p, 1, 3); /* captured order: 0x1C, 0x64 3 beeps, 0xA5 */
   event(p, 0, 0, (uint8_t)(0x4Eu + i));
@@ -571,7 +623,12 @@ static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
   return part_ready(p, part) ? 0x01 : 0x03;
 }
 
-static bool trouble(const kb_sim_panel_t *p) { return !p->truth.ac_ok || !p->truth.battery_ok; }
+static bool trouble(const kb_sim_panel_t *p) {
+  if (!p->truth.ac_ok || !p->truth.battery_ok) return true;
+  for (unsigned i = 0; i < KB_SIM_ZONES / 8; i++)
+    if (p->truth.zones_tamper[i]) return true;
+  return false;
+}
 
 static uint8_t part_lights(const kb_sim_panel_t *p, unsigned part) {
   const kb_sim_part_t *pt = &p->part[part - 1];
@@ -668,7 +725,7 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
       if (pt->flash && now >= pt->flash_until) pt->flash = 0;
       if (pt->menu != KB_SIM_MENU_NONE && p->cfg.key_timeout_s &&
           now - pt->t_key >= (uint64_t)p->cfg.key_timeout_s * US) {
-        pt->menu = KB_SIM_MENU_NONE;
+        set_menu(p, part, KB_SIM_MENU_NONE, 0);
         pt->nbuf = 0;
       }
     }
@@ -1014,3 +1071,23 @@ void kb_sim_panel_battery(kb_sim_panel_t *p, bool ok, uint64_t now_us) {
 }
 
 const kb_sim_truth_t *kb_sim_panel_truth(const kb_sim_panel_t *p) { return &p->truth; }
+
+void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uint64_t now_us) {
+  unsigned part;
+  advance(p, now_us);
+  part = zone_part(p, zone);
+  if (part && bit_get(p->truth.zones_tamper, zone) != tamper) {
+    bit_set(p->truth.zones_tamper, zone, tamper);
+    act(p, KB_SIM_ACT_TAMPER, part, 0, tamper, 0, zone);
+    if (zone <= 32)
+      event(p, part, 0, (uint8_t)((tamper ? 0x55u : 0x75u) + zone));
+    else if (later(p))
+      event(p, part, 4, (uint8_t)((tamper ? 0x40u : 0x60u) + zone - 33u));
+  }
+  refresh(p);
+}
+
+void kb_sim_panel_on_act(kb_sim_panel_t *p, kb_sim_act_cb cb, void *ctx) {
+  p->act_cb = cb;
+  p->act_ctx = ctx;
+}

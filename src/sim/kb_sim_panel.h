@@ -157,9 +157,10 @@ typedef struct {
   uint8_t zones_alarm[KB_SIM_ZONES / 8];  /* set at the alarm, cleared by its restore event */
   uint8_t zones_bypass[KB_SIM_ZONES / 8];
   uint8_t zones_memory[KB_SIM_ZONES / 8]; /* alarm memory, cleared at the next arming */
-  uint8_t trouble;       /* Trouble light (AC or battery) */
+  uint8_t zones_tamper[KB_SIM_ZONES / 8]; /* set by kb_sim_panel_zone_tamper() */
+  uint8_t trouble;       /* Trouble light (AC, battery or a zone tamper) */
   uint8_t ac_ok, battery_ok;
-  uint8_t keypad_alarm[3]; /* fire, aux, panic raised (latched) */
+  uint8_t keypad_alarm[3]; /* fire, aux, panic raised (latched until the next arming) */
   uint16_t pgm;          /* bit n-1 = PGM n */
   kb_sim_time_t time;    /* panel clock */
   uint8_t version;
@@ -168,6 +169,54 @@ typedef struct {
   uint32_t events;       /* panel events queued (0xA5 and 0xEB count once) */
   uint32_t queue_drops;  /* one-shot messages lost because the queue was full */
 } kb_sim_truth_t;
+
+/* ------------------------------------------------------------- acts
+ *
+ * Ground truth of what the panel did, for checkers (e.g. a write-safety
+ * soak that compares a virtual keypad's results with what really happened).
+ * Every key the panel accepts from the module stream (any slot of 0x05/0x0A/
+ * 0x1B, any partition, and a confirmed alarm key) is reported as
+ * KB_SIM_ACT_KEY before anything that key causes; every state change is
+ * reported as its act, in the order the panel makes them. Acts come from
+ * inside kb_sim_panel_module() (keys and what they cause) and from any entry
+ * point that advances time (exit delay over, prompt timeout, ...) or changes
+ * the environment (zone alarms). The callback must not call back into p. */
+typedef enum {
+  KB_SIM_ACT_KEY = 0,      /* key: code as received; partition: its slot's partition
+                              (0 for an alarm key, whose byte 0 carries no partition) */
+  KB_SIM_ACT_ARM,          /* armed (exit delay over): value kb_sim_arm_t, code */
+  KB_SIM_ACT_DISARM,       /* disarmed (or an alarm silenced) by code */
+  KB_SIM_ACT_INVALID_CODE, /* a complete code matched none: 0x8F; value = menu it was typed in
+                              (KB_SIM_MENU_CODE from the plain display, KB_SIM_MENU_PROMPT) */
+  KB_SIM_ACT_BYPASS,       /* *1: zone, value 1 bypassed / 0 unbypassed */
+  KB_SIM_ACT_TIME_SET,     /* *6 1: the clock was set (truth.time holds the new time) */
+  KB_SIM_ACT_OUTPUT,       /* command output value = n (1..4), code */
+  KB_SIM_ACT_ALARM_KEY,    /* keypad alarm raised: key 0xBB/0xDD/0xEE, value 0 fire / 1 aux /
+                              2 panic */
+  KB_SIM_ACT_MENU,         /* the partition's menu changed: value = kb_sim_menu_t entered
+                              (KB_SIM_MENU_NONE = back to the normal status), code = the code
+                              that opened it (after a 0x9F prompt), else 0 */
+  KB_SIM_ACT_ALARM,        /* partition went into alarm: zone (0 = keypad panic/fire) */
+  KB_SIM_ACT_EXIT_START,   /* exit delay started: value = target kb_sim_arm_t, code */
+  KB_SIM_ACT_REFUSED,      /* a command refused: value = brief status shown (0x07 not ready,
+                              0x8E function not available) */
+  KB_SIM_ACT_CHIME,        /* chime toggled: value 1 on / 0 off */
+  KB_SIM_ACT_ENTRY_START,  /* entry delay started by zone */
+  KB_SIM_ACT_TAMPER        /* zone tamper: zone, value 1 tamper / 0 restored */
+} kb_sim_act_type_t;
+
+typedef struct {
+  uint8_t type;      /* kb_sim_act_type_t */
+  uint8_t partition; /* 1..8, 0 = system */
+  uint8_t key;       /* KEY / ALARM_KEY: key code as received on the bus */
+  uint8_t value;     /* see kb_sim_act_type_t */
+  uint8_t code;      /* ARM, DISARM, EXIT_START, OUTPUT, MENU: code number used
+                        (0 = none / quick arm) */
+  uint8_t zone;      /* BYPASS, ALARM, ENTRY_START, TAMPER */
+  uint64_t t_us;     /* virtual time of the act */
+} kb_sim_act_t;
+
+typedef void (*kb_sim_act_cb)(void *ctx, const kb_sim_act_t *a);
 
 /* ------------------------------------------------------------- state */
 
@@ -185,6 +234,7 @@ typedef struct {
   uint8_t by_code;     /* code number of the current arming (0 = quick arm) */
   uint8_t access_code;
   uint8_t menu, purpose;
+  uint8_t menu_code;   /* code number that opened the current *6 / *7 menu */
   uint8_t nbuf;
   char buf[12];
   uint8_t flash;       /* brief status shown until flash_until */
@@ -211,6 +261,8 @@ typedef struct kb_sim_panel_s {
   uint8_t alarm_key;    /* alarm key seen: 0x1C goes next */
   uint8_t verify_key;   /* key being verified during the 0x1C */
   uint32_t rng;
+  kb_sim_act_cb act_cb;
+  void *act_ctx;
 } kb_sim_panel_t;
 
 /* ------------------------------------------------------------- API */
@@ -240,6 +292,16 @@ void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *modu
 void kb_sim_panel_zone(kb_sim_panel_t *p, unsigned zone, bool open, uint64_t now_us);
 void kb_sim_panel_ac(kb_sim_panel_t *p, bool ok, uint64_t now_us);
 void kb_sim_panel_battery(kb_sim_panel_t *p, bool ok, uint64_t now_us);
+
+/* Zone tamper (zone 1..64 in use): set 0 0x56+ / restored 0x76+ (zones
+ * 1-32), set 4 0x40+ / 0x60+ (33-64, later panels) for the zone's partition,
+ * the Trouble light while any zone is tampered, truth.zones_tamper. A repeat
+ * of the current state does nothing. */
+void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uint64_t now_us);
+
+/* Registers the act callback (NULL = none); see kb_sim_act_t. May be called
+ * at any time after kb_sim_panel_init(). */
+void kb_sim_panel_on_act(kb_sim_panel_t *p, kb_sim_act_cb cb, void *ctx);
 
 /* Truth, for tests that compare a decoder's view with the model (never for
  * scenario expectations). Valid until the next call on p. */

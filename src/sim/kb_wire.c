@@ -113,8 +113,15 @@ static uint32_t phase_len(kb_wire_t *w) {
 
 static bool is_alarm_code(uint16_t c) { return (c & KB_WIRE_ALARM) != 0; }
 
-/* Chooses what keypad k sends in this message. */
-static void keypad_plan(kb_wire_keypad_t *k, const uint8_t *panel, uint16_t bits) {
+static uint64_t kp_rng(kb_wire_keypad_t *k) { /* splitmix64 */
+  uint64_t z = (k->prng += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Chooses what keypad k sends in the message starting at t. */
+static void keypad_plan(kb_wire_keypad_t *k, const uint8_t *panel, uint16_t bits, uint64_t t) {
   static const uint8_t slot[4] = {2, 3, 8, 9};
   k->cur_byte = 0xFF;
   if (k->alarm) {
@@ -124,6 +131,7 @@ static void keypad_plan(kb_wire_keypad_t *k, const uint8_t *panel, uint16_t bits
     return;
   }
   if (!k->q_len) return;
+  if (k->pace_max && t < k->next_ok) return; /* the finger is not there yet */
   {
     uint16_t c = k->q[k->q_head];
     if (is_alarm_code(c)) {
@@ -141,6 +149,10 @@ static void keypad_plan(kb_wire_keypad_t *k, const uint8_t *panel, uint16_t bits
     k->q_head = (uint8_t)((k->q_head + 1u) % KB_WIRE_KEYQ);
     k->q_len--;
     k->keys_sent++;
+    if (k->pace_max) {
+      uint32_t span = k->pace_max - k->pace_min;
+      k->next_ok = t + k->pace_min + (span ? kp_rng(k) % ((uint64_t)span + 1u) : 0u);
+    }
   }
 }
 
@@ -188,7 +200,18 @@ int kb_wire_keypad_add(kb_wire_t *w, uint8_t partition, uint8_t lag_us) {
   k->partition = partition;
   k->lag_us = lag_us > 200 ? 200 : lag_us;
   k->cur_byte = 0xFF;
+  k->prng = w->cfg.seed ^ (0x6B65797061640000ull + w->nkp); /* "keypad" + index */
   return w->nkp++;
+}
+
+void kb_wire_keypad_pace(kb_wire_t *w, int i, uint32_t min_us, uint32_t max_us) {
+  kb_wire_keypad_t *k;
+  if (i < 0 || i >= w->nkp) return;
+  k = &w->kp[i];
+  if (max_us < min_us) max_us = min_us;
+  k->pace_min = min_us;
+  k->pace_max = max_us;
+  if (!max_us) k->next_ok = 0;
 }
 
 bool kb_wire_keypad_key(kb_wire_t *w, int i, uint16_t code) {
@@ -261,7 +284,7 @@ static void message(kb_wire_t *w) {
   memset(m->module, 0xFF, sizeof m->module);
   m->bits = bits;
   m->t_start = w->t;
-  for (unsigned i = 0; i < w->nkp; i++) keypad_plan(&w->kp[i], panel, bits);
+  for (unsigned i = 0; i < w->nkp; i++) keypad_plan(&w->kp[i], panel, bits, w->t);
 
   for (unsigned k = 0; k <= bits; k++) { /* k == bits: the trailing bit */
     uint32_t low = phase_len(w), high = phase_len(w);

@@ -99,7 +99,8 @@ typedef struct {
   uint64_t seed;
 } kb_wire_cfg_t;
 
-/* A simulated physical keypad: keys typed one per qualifying message. */
+/* A simulated physical keypad: keys typed one per qualifying message, or at
+ * human speed (kb_wire_keypad_pace). */
 typedef struct {
   uint8_t partition;  /* 1..8 */
   uint8_t lag_us;     /* its data appears this long after the falling edge (<= 200) */
@@ -110,6 +111,10 @@ typedef struct {
   /* this message: module byte driven (0xFF = none) and its value */
   uint8_t cur_byte, cur_val;
   uint32_t keys_sent;
+  /* pace: a key goes out only in a message starting at or after next_ok */
+  uint32_t pace_min, pace_max; /* us; 0,0 = no pacing */
+  uint64_t next_ok;
+  uint64_t prng;      /* the keypad's own generator: pacing never shifts the noise */
 } kb_wire_keypad_t;
 
 typedef struct {
@@ -169,6 +174,15 @@ int kb_wire_keypad_add(kb_wire_t *w, uint8_t partition, uint8_t lag_us);
  * (0xBB/0xDD/0xEE, sent in module byte 0 of the next message and of the one
  * after, which should be the panel's 0x1C). false when the queue is full. */
 bool kb_wire_keypad_key(kb_wire_t *w, int i, uint16_t code);
+
+/* Human-speed typing on keypad i: each key (alarm keys included) goes out
+ * no sooner than a random interval in [min_us, max_us] after the start of
+ * the message that carried the previous one (e.g. 300000, 600000 as in
+ * users' captures). The interval is drawn from the keypad's own generator,
+ * seeded from the wire's seed and i, so runs are deterministic and the
+ * noise draws do not change. 0,0 = one key per qualifying message (the
+ * default); max < min is taken as max = min. */
+void kb_wire_keypad_pace(kb_wire_t *w, int i, uint32_t min_us, uint32_t max_us);
 
 /* Keys still waiting on keypad i (alarm key in progress included). */
 unsigned kb_wire_keypad_pending(const kb_wire_t *w, int i);

@@ -19,6 +19,7 @@
 
 #define LOG_N 32768
 #define MAX_PEV 512
+#define MAX_ACTS 1024
 
 typedef struct {
   uint8_t b[16];
@@ -43,7 +44,14 @@ static struct {
   int alarm_sends; /* messages still to carry alarm_key in byte 0 */
   int kslot;       /* partitions 1-4 type into: 0 = 0x05, 1 = 0x0A only, 2 = either */
   unsigned keys_0a; /* keys the fake keypad put into a 0x0A */
+  kb_sim_act_t acts[MAX_ACTS]; /* the panel's ground truth, in order */
+  unsigned nacts;
 } R;
+
+static void on_act(void *ctx, const kb_sim_act_t *a) {
+  (void)ctx;
+  if (R.nacts < MAX_ACTS) R.acts[R.nacts++] = *a;
+}
 
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
@@ -54,6 +62,7 @@ static void rig(const kb_sim_cfg_t *c) {
   memset(&R, 0, sizeof R);
   R.t = 1000000;
   kb_sim_panel_init(&R.p, c, R.t);
+  kb_sim_panel_on_act(&R.p, on_act, NULL);
   kb_engine_init(&R.eng, KB_INPUT_LIVE, on_event, NULL);
 }
 
@@ -1066,6 +1075,185 @@ static void menu_sends_0f_partition2(void) {
   }
 }
 
+/* ------------------------------------------------------------ issue 6 */
+
+/* Acts from index `from` on, as a compact string: one letter per act
+ * (K key, A arm, D disarm, I invalid code, B bypass, T time set, O output,
+ * F alarm key, M menu, L alarm, X exit start, R refused, C chime, E entry
+ * start, P tamper). */
+static const char *acts_str(unsigned from) {
+  static char buf[MAX_ACTS + 1];
+  static const char letters[] = "KADIBTOFMLXRCEP";
+  unsigned n = 0;
+  for (unsigned i = from; i < R.nacts; i++)
+    buf[n++] = R.acts[i].type < sizeof letters - 1 ? letters[R.acts[i].type] : '?';
+  buf[n] = 0;
+  return buf;
+}
+
+static const kb_sim_act_t *find_act(unsigned from, uint8_t type) {
+  for (unsigned i = from; i < R.nacts; i++)
+    if (R.acts[i].type == type) return &R.acts[i];
+  return NULL;
+}
+
+static void zone_tamper(void) {
+  unsigned from;
+  const kb_event_t *ev;
+  rig_default(1);
+  run_s(2);
+  KT_EQ(T()->trouble, 0);
+  from = R.nlog;
+  kb_sim_panel_zone_tamper(&R.p, 2, true, R.t);
+  KT_CHECK(zbit(T()->zones_tamper, 2));
+  KT_EQ(T()->trouble, 1);
+  KT_EQ(TP(1)->lights & 0x10, 0x10);
+  KT_EQ(R.acts[R.nacts - 1].type, KB_SIM_ACT_TAMPER);
+  KT_EQ(R.acts[R.nacts - 1].zone, 2);
+  KT_EQ(R.acts[R.nacts - 1].value, 1);
+  run_s(2);
+  KT_CHECK(zbit(R.eng.status.zones_tamper, 2));
+  KT_EQ(R.eng.status.trouble, 1);
+  ev = find_pev(KB_PEV_ZONE_TAMPER, 2);
+  KT_CHECK(ev != NULL);
+  /* the 0xEB carries set 0 code 0x57 for zone 2, partition 1 (as the capture
+   * in the notes §7 line 27 has it for partition 8) */
+  {
+    int seen = 0;
+    for (unsigned k = from; k < R.nlog; k++)
+      if (R.log[k].b[0] == 0xEB && R.log[k].b[8] == 0x57) {
+        KT_EQ(R.log[k].b[2], 0x01);
+        KT_EQ(R.log[k].b[7], 0x00);
+        seen = 1;
+      }
+    KT_CHECK(seen);
+  }
+  /* a repeat does nothing */
+  from = R.nacts;
+  kb_sim_panel_zone_tamper(&R.p, 2, true, R.t);
+  KT_EQ(R.nacts, from);
+  /* zone 40 on partition 1 (set 4 0x47) */
+  R.p.cfg.zone[39].partition = 1;
+  R.p.cfg.zone[39].type = KB_SIM_ZONE_INSTANT;
+  kb_sim_panel_zone_tamper(&R.p, 40, true, R.t);
+  run_s(2);
+  KT_CHECK(zbit(R.eng.status.zones_tamper, 40));
+  /* restore both: Trouble goes off */
+  kb_sim_panel_zone_tamper(&R.p, 2, false, R.t);
+  KT_EQ(T()->trouble, 1); /* zone 40 still tampered */
+  kb_sim_panel_zone_tamper(&R.p, 40, false, R.t);
+  KT_EQ(T()->trouble, 0);
+  run_s(2);
+  KT_CHECK(!zbit(R.eng.status.zones_tamper, 2));
+  KT_CHECK(!zbit(R.eng.status.zones_tamper, 40));
+  KT_CHECK(find_pev(KB_PEV_ZONE_TAMPER_RESTORED, 2) != NULL);
+  KT_CHECK(find_pev(KB_PEV_ZONE_TAMPER_RESTORED, 40) != NULL);
+  KT_EQ(R.eng.status.trouble, 0);
+  /* a zone not in use ignores it */
+  kb_sim_panel_zone_tamper(&R.p, 30, true, R.t);
+  KT_CHECK(!zbit(T()->zones_tamper, 30));
+  agree();
+}
+
+static void acts_ground_truth(void) {
+  unsigned from;
+  const kb_sim_act_t *a;
+  rig_default(1);
+  run_s(2);
+  KT_EQ(R.nacts, 0); /* nothing happened yet */
+  /* a code from the plain display: 4 keys, code entry, exit delay, armed */
+  from = R.nacts;
+  type(1, "1234");
+  KT_STREQ(acts_str(from), "KMKKKMX");
+  KT_EQ(R.acts[from].key, 0x05);
+  KT_EQ(R.acts[from].partition, 1);
+  KT_EQ(R.acts[from + 1].value, KB_SIM_MENU_CODE);
+  a = find_act(from, KB_SIM_ACT_EXIT_START);
+  KT_EQ(a->value, KB_SIM_ARM_AWAY);
+  KT_EQ(a->code, 1);
+  run_s(11);
+  KT_STREQ(acts_str(from), "KMKKKMXA");
+  a = find_act(from, KB_SIM_ACT_ARM);
+  KT_EQ(a->value, KB_SIM_ARM_AWAY);
+  KT_EQ(a->code, 1);
+  KT_CHECK(a->t_us >= R.acts[from].t_us + 10000000u);
+  /* wrong code while armed: invalid, nothing else */
+  from = R.nacts;
+  type(1, "9999");
+  KT_STREQ(acts_str(from), "KMKKKMI");
+  /* disarm by the master code */
+  from = R.nacts;
+  type(1, "5555");
+  KT_STREQ(acts_str(from), "KMKKKMD");
+  KT_EQ(find_act(from, KB_SIM_ACT_DISARM)->code, 40);
+  run_s(2);
+  /* *1 06 bypass on, 06 off, # */
+  from = R.nacts;
+  type(1, "*10606#");
+  KT_STREQ(acts_str(from), "KMKMKKBKKBKM");
+  KT_EQ(R.acts[from + 3].value, KB_SIM_MENU_BYPASS);
+  a = find_act(from, KB_SIM_ACT_BYPASS);
+  KT_EQ(a->zone, 6);
+  KT_EQ(a->value, 1);
+  KT_EQ(R.acts[from + 10].value, 0);
+  /* s + code: prompt, exit delay stay */
+  from = R.nacts;
+  type(1, "s1234");
+  KT_STREQ(acts_str(from), "KMKKKKMX");
+  KT_EQ(R.acts[from + 1].value, KB_SIM_MENU_PROMPT);
+  KT_EQ(find_act(from, KB_SIM_ACT_EXIT_START)->value, KB_SIM_ARM_STAY);
+  type(1, "1234");
+  run_s(2);
+  /* *7 code 2: output 2 by code 1 */
+  from = R.nacts;
+  type(1, "*712342");
+  a = find_act(from, KB_SIM_ACT_OUTPUT);
+  KT_CHECK(a != NULL);
+  KT_EQ(a->value, 2);
+  KT_EQ(a->code, 1);
+  run_s(2);
+  /* *6 code 1 time: time set */
+  from = R.nacts;
+  type(1, "*612341101501152425#");
+  KT_CHECK(find_act(from, KB_SIM_ACT_TIME_SET) != NULL);
+  /* chime */
+  from = R.nacts;
+  type(1, "c");
+  KT_STREQ(acts_str(from), "KC");
+  /* not ready: s refused */
+  zone(2, true);
+  from = R.nacts;
+  type(1, "s");
+  KT_STREQ(acts_str(from), "KR");
+  KT_EQ(R.acts[from + 1].value, 0x07);
+  zone(2, false);
+  run_s(2);
+  /* panic key: one KEY (partition 0) and the alarm key act */
+  from = R.nacts;
+  R.alarm_key = 0xEE;
+  R.alarm_sends = 2;
+  run_s(1);
+  KT_CHECK(strncmp(acts_str(from), "KF", 2) == 0);
+  KT_EQ(R.acts[from].key, 0xEE);
+  KT_EQ(R.acts[from].partition, 0);
+  KT_EQ(R.acts[from + 1].value, 2);
+  /* a zone alarm while armed away: exit start, armed, alarm by zone 2 */
+  type(1, "1234");
+  run_s(11);
+  from = R.nacts;
+  zone(2, true);
+  KT_STREQ(acts_str(from), "L");
+  KT_EQ(R.acts[from].zone, 2);
+  type(1, "1234");
+  zone(2, false);
+  /* every KEY act is one key the panel counted */
+  {
+    unsigned keys = 0;
+    for (unsigned i = 0; i < R.nacts; i++) keys += R.acts[i].type == KB_SIM_ACT_KEY;
+    KT_EQ(keys, T()->keys);
+  }
+}
+
 KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(arm_away_by_code), KT_CASE(wrong_code), KT_CASE(arm_not_ready),
         KT_CASE(entry_delay_disarm_in_time), KT_CASE(entry_delay_late_alarm),
@@ -1075,4 +1263,5 @@ KT_MAIN(KT_CASE(frames_decode_later_gen), KT_CASE(frames_decode_early_gen),
         KT_CASE(early_gen_two_partitions), KT_CASE(set_time_star6), KT_CASE(periodic_and_clock),
         KT_CASE(night_and_stay), KT_CASE(quick_arm), KT_CASE(six_digit_codes_and_menu_exit),
         KT_CASE(deterministic), KT_CASE(status_lights_rules), KT_CASE(trailing_bits),
-        KT_CASE(menu_sends_0a), KT_CASE(menu_sends_0f_partition2))
+        KT_CASE(menu_sends_0a), KT_CASE(menu_sends_0f_partition2),
+        KT_CASE(zone_tamper), KT_CASE(acts_ground_truth))

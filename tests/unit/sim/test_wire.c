@@ -26,6 +26,7 @@ typedef struct {
   uint8_t read[MAXMSG][KB_SIM_FRAME]; /* module stream the panel read */
   uint16_t bits[MAXMSG];
   uint16_t flips[MAXMSG];
+  uint64_t tstart[MAXMSG];
   unsigned nsent;
   /* what the link published */
   kb_frame_t got[MAXMSG];
@@ -42,6 +43,7 @@ static void on_msg(void *ctx, const kb_wire_msg_t *m) {
   memcpy(r->read[r->nsent], m->module, KB_SIM_FRAME);
   r->bits[r->nsent] = m->bits;
   r->flips[r->nsent] = m->flips;
+  r->tstart[r->nsent] = m->t_start;
   r->nsent++;
 }
 
@@ -373,7 +375,51 @@ static void test_vcd_matches_edges(void) {
   free(r);
 }
 
-KT_MAIN(KT_CASE(test_message_through_link), KT_CASE(test_keypads_and),
+/* Start times of the messages whose partition 1 slot (0x05 byte 2) carried a
+ * key; returns how many (at most n). */
+static unsigned key_times(const rig_t *r, uint64_t *t, unsigned n) {
+  unsigned c = 0;
+  for (unsigned i = 0; i < r->nsent && c < n; i++)
+    if (r->sent[i][0] == 0x05 && r->read[i][2] != 0xFF) t[c++] = r->tstart[i];
+  return c;
+}
+
+static void test_keypad_pace(void) {
+  static const uint16_t keys[6] = {0x05, 0x0A, 0x0F, 0x11, 0x2D, 0x2D}; /* 1234## */
+  uint64_t t[3][8];
+  unsigned n[3];
+  for (int run = 0; run < 3; run++) {
+    kb_wire_cfg_t wc;
+    rig_t *r;
+    int a;
+    kb_wire_cfg_default(&wc);
+    r = rig_new(&wc, 1, NULL);
+    a = kb_wire_keypad_add(&r->w, 1, 20);
+    if (run < 2) kb_wire_keypad_pace(&r->w, a, 300000, 600000);
+    for (unsigned k = 0; k < 6; k++) KT_CHECK(kb_wire_keypad_key(&r->w, a, keys[k]));
+    kb_wire_run_until(&r->w, 6000000);
+    kb_wire_finish(&r->w);
+    KT_EQ(kb_wire_keypad_pending(&r->w, a), 0);
+    n[run] = key_times(r, t[run], 8);
+    KT_EQ(n[run], 6);
+    KT_EQ(r->panel.truth.keys, 6);
+    free(r);
+  }
+  /* paced: each key 0.3-0.6 s after the previous one, plus at most one round
+   * (the next 0x05 after the finger is there) */
+  for (unsigned k = 1; k < 6; k++) {
+    uint64_t d = t[0][k] - t[0][k - 1];
+    KT_CHECK(d >= 300000);
+    KT_CHECK(d <= 600000 + 250000);
+    KT_EQ(t[1][k], t[0][k]); /* deterministic */
+  }
+  /* the intervals are not all the same (drawn, not fixed) */
+  KT_CHECK(t[0][2] - t[0][1] != t[0][1] - t[0][0] || t[0][3] - t[0][2] != t[0][2] - t[0][1]);
+  /* unpaced (0,0): one key per status round */
+  for (unsigned k = 1; k < 6; k++) KT_CHECK(t[2][k] - t[2][k - 1] < 300000);
+}
+
+KT_MAIN(KT_CASE(test_message_through_link), KT_CASE(test_keypads_and), KT_CASE(test_keypad_pace),
         KT_CASE(test_engine_writes_only_its_slot), KT_CASE(test_ber_zero_and_one_percent),
         KT_CASE(test_jitter_and_lag), KT_CASE(test_cut), KT_CASE(test_glitches_and_lost_edges),
         KT_CASE(test_vcd_matches_edges))
