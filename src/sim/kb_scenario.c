@@ -565,10 +565,21 @@ static int parse_action(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
       return perr(p, "expected: %s zone N (1-64)", t[0]);
     a.kind = t[0][0] == 'o' ? A_OPEN : A_CLOSE;
     a.n = (uint16_t)v;
+  } else if (!strcmp(t[0], "tamper")) {
+    int o = n == 4 ? parse_onoff(t[3], "on", "off") : -1;
+    if (o < 0 || strcmp(t[1], "zone") || parse_uint(t[2], 1, KB_SIM_ZONES, &v))
+      return perr(p, "expected: tamper zone N (1-64) on|off");
+    a.kind = A_TAMPER;
+    a.n = (uint16_t)v;
+    a.on = (uint8_t)o;
   } else if (!strcmp(t[0], "keys") || !strcmp(t[0], "keypad")) {
     int phys = !strcmp(t[0], "keypad");
+    if (phys && n == 4 && !q[3] && !strcmp(t[3], "human")) {
+      a.human = 1;
+      n = 3;
+    }
     if (!(n == 3 || (!phys && n == 5)) || !q[2] || parse_uint(t[1], 1, 8, &v))
-      return perr(p, phys ? "expected: keypad P \"KEYS\"" : "expected: keys P \"KEYS\" [code DIGITS]");
+      return perr(p, phys ? "expected: keypad P \"KEYS\" [human]" : "expected: keys P \"KEYS\" [code DIGITS]");
     if (check_keys(p, t[2], phys)) return -1;
     a.kind = phys ? A_KEYPAD : A_KEYS;
     a.part = (uint8_t)v;
@@ -1173,6 +1184,10 @@ static void apply(rt_t *r, const act_t *a) {
       say(r, false, "> %s zone %u", a->kind == A_OPEN ? "open" : "close", a->n);
       kb_sim_panel_zone(&r->panel, a->n, a->kind == A_OPEN, now);
       break;
+    case A_TAMPER:
+      say(r, false, "> tamper zone %u %s", a->n, a->on ? "on" : "off");
+      kb_sim_panel_zone_tamper(&r->panel, a->n, a->on, now);
+      break;
     case A_AC:
       say(r, false, "> AC power %s", a->on ? "on" : "off");
       kb_sim_panel_ac(&r->panel, a->on, now);
@@ -1187,8 +1202,15 @@ static void apply(rt_t *r, const act_t *a) {
       break;
     case A_KEYPAD: {
       int *kp = &r->kp_of[a->part];
-      say(r, false, "> keypad on partition %u types \"%s\"", a->part, shown_keys(r, a->s, shown, sizeof shown));
+      say(r, false, "> keypad on partition %u types \"%s\"%s", a->part, shown_keys(r, a->s, shown, sizeof shown),
+          a->human ? " at human speed" : "");
       if (*kp < 0) *kp = kb_wire_keypad_add(&r->wire, a->part, r->s->keypad_lag);
+      if (*kp < 0) {
+        say(r, true, "warning: no room for another keypad, keys ignored");
+        break;
+      }
+      /* users' captures: 0.3-0.6 s between key presses */
+      kb_wire_keypad_pace(&r->wire, *kp, a->human ? 300000u : 0u, a->human ? 600000u : 0u);
       for (const char *c = a->s; *c; c++) {
         uint8_t code = kb_keys_code(*c);
         int alarm = *c == 'f' || *c == 'F' || *c == 'a' || *c == 'A' || *c == 'p' || *c == 'P';

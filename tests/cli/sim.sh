@@ -336,6 +336,52 @@ else
   ko "results (exit $rc)" "$(cat "$tmp/results.out")"
 fi
 
+# tamper action (kb_sim_panel_zone_tamper): the engine sees the tamper, its
+# panel event, the Trouble light, and the restore
+scn tamper <<'EOF'
+zone 3 partition 1 type instant
+at 2s tamper zone 3 on
+expect zone 3 tamper by 4s
+expect event zone_tamper 3 on by 4s
+expect event panel_event zone_tamper 3 partition 1 by 4s
+expect trouble on by 4s
+expect partition 1 light trouble on by 4s
+at 6s tamper zone 3 off
+expect zone 3 not tamper by 8s
+expect event zone_tamper 3 off by 8s
+expect event panel_event zone_tamper_restored 3 by 8s
+expect partition 1 light trouble off by 8s
+end 9s
+EOF
+run tamper.out "$tmp/tamper.kbs"
+if [ "$rc" -eq 0 ] && grep -q '> tamper zone 3 on' "$tmp/tamper.out" && grep -q "tamper.kbs: passed, 9/9" "$tmp/tamper.out"; then
+  ok "at T tamper zone N on|off"
+else
+  ko "tamper action (exit $rc)" "$(cat "$tmp/tamper.out")"
+fi
+mal tamper_zone_65 1 'at 1s tamper zone 65 on'
+mal tamper_no_state 1 'at 1s tamper zone 3'
+mal early_tamper_zone_40 2 $'panel early\nat 1s tamper zone 40 on'
+mal keypad_bad_speed 1 'at 1s keypad 1 "1234" slow'
+
+# physical keypad at human speed (0.3-0.6 s between keys): four keys take
+# at least 0.9 s; at the default speed they go out in consecutive messages
+scn human <<'EOF'
+exit_delay 5s
+at 2s keypad 1 "1234" human
+expect no partition 1 exit_delay between 2s 2.9s
+expect partition 1 exit_delay by 6s
+at 10s keypad 1 "1234"
+expect partition 1 disarmed by 11.5s
+end 12s
+EOF
+run human.out "$tmp/human.kbs"
+if [ "$rc" -eq 0 ] && grep -q 'keypad on partition 1 types "...." at human speed' "$tmp/human.out"; then
+  ok "keypad P \"KEYS\" human"
+else
+  ko "keypad at human speed (exit $rc)" "$(cat "$tmp/human.out")"
+fi
+
 # item 14: the per-step cost follows the open windows, not every expectation
 python3 -c "
 print('end 10m')
