@@ -795,8 +795,33 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
   return 0;
 }
 
-static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, uint64_t since,
-                        int last_req, const char *text) {
+#define NO_BASE UINT64_MAX
+#define REPEAT_MAX_LINES 1000000u /* statements a file may expand to */
+
+/* Parser state across lines. Inside a `repeat` block (base != NO_BASE) the
+ * times are relative to the repetition's start: `+T`. */
+typedef struct {
+  kb_scenario_t *s;
+  perr_t *p;
+  uint64_t since, tmax, base;
+  int last_req, configured, have_end;
+  unsigned rep, nrep;        /* repetition being expanded (1-based), of nrep */
+  unsigned long rep_n;       /* `repeat` line just read: count, */
+  uint64_t rep_every, rep_from; /* period and start */
+} pstate_t;
+
+/* A time of an `at`/`expect` line: absolute outside a block, `+T` inside. */
+static int ptime(const pstate_t *st, const char *str, uint64_t *out) {
+  if (st->base == NO_BASE) return parse_time(str, out);
+  if (str[0] != '+' || parse_time(str + 1, out) || *out > MAX_TIME_US - st->base) return -1;
+  *out += st->base;
+  return 0;
+}
+
+static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, const pstate_t *st,
+                        const char *text) {
+  uint64_t since = st->since;
+  int last_req = st->last_req;
   expect_t e;
   int start = 0;
   memset(&e, 0, sizeof e);
@@ -806,13 +831,16 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, uint64_t s
     start = 1;
   }
   if (n >= 3 && !strcmp(t[n - 3], "between")) {
-    if (parse_time(t[n - 2], &e.t1) || parse_time(t[n - 1], &e.t2) || e.t2 < e.t1)
-      return perr(p, "expected: between T1 T2 (T1 <= T2, e.g. 10s 20s)");
+    if (ptime(st, t[n - 2], &e.t1) || ptime(st, t[n - 1], &e.t2) || e.t2 < e.t1)
+      return perr(p, st->base == NO_BASE ? "expected: between T1 T2 (T1 <= T2, e.g. 10s 20s)"
+                                         : "expected: between +T1 +T2 (times in 'repeat' are relative)");
     e.when = W_BETWEEN;
     n -= 3;
   } else if (n >= 2 && (!strcmp(t[n - 2], "by") || !strcmp(t[n - 2], "at"))) {
     uint64_t x;
-    if (parse_time(t[n - 1], &x)) return perr(p, "bad time '%s' (e.g. 2s, 1.5s, 500ms)", t[n - 1]);
+    if (ptime(st, t[n - 1], &x))
+      return perr(p, st->base == NO_BASE ? "bad time '%s' (e.g. 2s, 1.5s, 500ms)"
+                                         : "bad time '%s' (times in 'repeat' are relative: +2s)", t[n - 1]);
     if (t[n - 2][0] == 'b') {
       if (x < since) return perr(p, "'by' time is before the last action above it");
       e.when = W_BY;
@@ -886,13 +914,119 @@ void kb_scenario_free(kb_scenario_t *s) {
   free(s);
 }
 
+/* ------------------------------------------------------------ the file */
+
+enum { LINE_OK = 0, LINE_ERR = -1, LINE_REPEAT = 1, LINE_END_REPEAT = 2 };
+
+/* One line (modified in place). */
+static int parse_line(pstate_t *st, char *line) {
+  perr_t *p = st->p;
+  kb_scenario_t *s = st->s;
+  char *tok[MAX_TOK], copy[512];
+  uint8_t q[MAX_TOK];
+  int n;
+  bool inblock = st->base != NO_BASE;
+  { /* the line as echoed in messages: without its indentation and comment */
+    const char *w = line;
+    while (*w == ' ' || *w == '\t') w++;
+    snprintf(copy, sizeof copy, "%s", w);
+  }
+  {
+    size_t cl;
+    int inq = 0;
+    for (char *c = copy; *c; c++) {
+      if (*c == '"') inq = !inq;
+      if (*c == '#' && !inq) {
+        *c = '\0';
+        break;
+      }
+    }
+    cl = strlen(copy);
+    while (cl && (copy[cl - 1] == '\r' || copy[cl - 1] == ' ' || copy[cl - 1] == '\t')) copy[--cl] = '\0';
+    if (inblock && cl + 40 < sizeof copy)
+      snprintf(copy + cl, sizeof copy - cl, " [repeat %u of %u]", st->rep, st->nrep);
+  }
+  n = tokenize(p, line, tok, q);
+  if (n < 0) return LINE_ERR;
+  if (n == 0) return LINE_OK;
+  if (!strcmp(tok[0], "at")) {
+    uint64_t at;
+    if (n < 3 || ptime(st, tok[1], &at))
+      return perr(p, inblock ? "expected: at +TIME ACTION (times in 'repeat' are relative, e.g. at +2s open zone 3)"
+                             : "expected: at TIME ACTION (e.g. at 2s open zone 3)");
+    if (st->have_end && at > s->end) return perr(p, "action after 'end'");
+    if (parse_action(p, s, tok + 2, q + 2, n - 2, at)) return LINE_ERR;
+    st->since = at;
+    if (at > st->tmax) st->tmax = at;
+    if (s->act[s->nact - 1].req >= 0) st->last_req = s->act[s->nact - 1].req;
+    if (s->act[s->nact - 1].kind == A_CUT && at + s->act[s->nact - 1].dur > st->tmax)
+      st->tmax = at + s->act[s->nact - 1].dur;
+  } else if (!strcmp(tok[0], "expect")) {
+    if (parse_expect(p, s, tok + 1, n - 1, st, copy)) return LINE_ERR;
+    if (s->exp[s->nexp - 1].t2 > st->tmax) st->tmax = s->exp[s->nexp - 1].t2;
+  } else if (!strcmp(tok[0], "repeat")) {
+    /* repeat N every D from T */
+    if (inblock) return perr(p, "'repeat' inside 'repeat'");
+    if (n != 6 || strcmp(tok[2], "every") || strcmp(tok[4], "from") || parse_uint(tok[1], 1, 100000, &st->rep_n) ||
+        parse_time(tok[3], &st->rep_every) || !st->rep_every || parse_time(tok[5], &st->rep_from))
+      return perr(p, "expected: repeat N every PERIOD from TIME (N 1-100000, e.g. repeat 50 every 30s from 10s)");
+    if (st->rep_from + (st->rep_n - 1u) * st->rep_every > MAX_TIME_US)
+      return perr(p, "the last repetition would start after a day");
+    return LINE_REPEAT;
+  } else if (!strcmp(tok[0], "end") && n == 2 && !strcmp(tok[1], "repeat")) {
+    if (!inblock) return perr(p, "'end repeat' without 'repeat'");
+    return LINE_END_REPEAT;
+  } else if (inblock) {
+    return perr(p, "only 'at' and 'expect' lines go inside 'repeat'");
+  } else if (!strcmp(tok[0], "end")) {
+    if (n != 2 || parse_time(tok[1], &s->end) || !s->end) return perr(p, "expected: end TIME (e.g. end 60s)");
+    if (st->have_end) return perr(p, "a second 'end'");
+    st->have_end = 1;
+  } else {
+    if (parse_config(p, s, tok, q, n, &st->configured)) return LINE_ERR;
+  }
+  return LINE_OK;
+}
+
+typedef struct {
+  char *text;
+  int line;
+} bline_t;
+
+/* Expands a `repeat` block: its lines once per repetition, times relative
+ * to the repetition's start, `by` windows of a repetition's first lines
+ * opening at that start. Messages name the block's own lines. */
+static int expand(pstate_t *st, const bline_t *b, size_t nb, size_t *budget) {
+  int rc = 0;
+  if (nb && st->rep_n > *budget / nb) return perr(st->p, "'repeat' expands to too many lines");
+  *budget -= nb * st->rep_n;
+  st->nrep = (unsigned)st->rep_n;
+  for (unsigned long i = 0; i < st->rep_n && !rc; i++) {
+    st->rep = (unsigned)i + 1u;
+    st->base = st->rep_from + i * st->rep_every;
+    st->since = st->base;
+    for (size_t j = 0; j < nb && !rc; j++) {
+      char *dup = malloc(strlen(b[j].text) + 1);
+      if (!dup) return perr(st->p, "out of memory");
+      strcpy(dup, b[j].text);
+      st->p->line = b[j].line;
+      rc = parse_line(st, dup) == LINE_ERR ? -1 : 0;
+      free(dup);
+    }
+  }
+  st->base = NO_BASE;
+  return rc;
+}
+
 int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const char *name,
                       char *err, size_t errn) {
   kb_scenario_t *s;
   perr_t p;
+  pstate_t st;
   char *buf, *line, *next;
-  uint64_t since = 0, tmax = 0;
-  int last_req = -1, configured = 0, have_end = 0;
+  bline_t *blk = NULL;
+  size_t nblk = 0, capblk = 0, budget = REPEAT_MAX_LINES;
+  int inblock = 0, rep_line = 0;
   *out = NULL;
   if (errn) err[0] = '\0';
   memset(&p, 0, sizeof p);
@@ -924,66 +1058,81 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
   kb_sim_cfg_default(&s->cfg, 1);
   kb_wire_cfg_default(&s->wcfg);
   s->keypad_lag = 120;
+  memset(&st, 0, sizeof st);
+  st.s = s;
+  st.p = &p;
+  st.base = NO_BASE;
+  st.last_req = -1;
   for (line = buf; line && !p.failed; line = next) {
-    char *tok[MAX_TOK], copy[512];
-    uint8_t q[MAX_TOK];
-    int n;
+    int rc;
     next = strchr(line, '\n');
     if (next) *next++ = '\0';
     p.line++;
-    snprintf(copy, sizeof copy, "%s", line);
-    { /* the line as echoed in messages: without its comment */
-      size_t cl;
-      int inq = 0;
-      for (char *c = copy; *c; c++) {
-        if (*c == '"') inq = !inq;
-        if (*c == '#' && !inq) {
-          *c = '\0';
+    if (inblock) {
+      /* a block line is kept raw and parsed once per repetition; only its
+       * end is recognised now */
+      char tmp[32];
+      const char *w = line;
+      while (*w == ' ' || *w == '\t') w++;
+      snprintf(tmp, sizeof tmp, "%s", w);
+      if (!strncmp(tmp, "end", 3) && (tmp[3] == ' ' || tmp[3] == '\t')) {
+        char *dup = malloc(strlen(line) + 1);
+        if (!dup) {
+          perr(&p, "out of memory");
           break;
         }
+        strcpy(dup, line);
+        st.base = 0; /* parse as a block line */
+        rc = parse_line(&st, dup);
+        st.base = NO_BASE;
+        free(dup);
+        if (rc == LINE_ERR) break;
+        if (rc == LINE_END_REPEAT) {
+          int here = p.line;
+          inblock = 0;
+          if (expand(&st, blk, nblk, &budget)) break;
+          p.line = here;
+          for (size_t i = 0; i < nblk; i++) free(blk[i].text);
+          nblk = 0;
+          continue;
+        }
       }
-      cl = strlen(copy);
-      while (cl && (copy[cl - 1] == '\r' || copy[cl - 1] == ' ' || copy[cl - 1] == '\t')) copy[--cl] = '\0';
+      if (nblk == capblk) {
+        size_t cap = capblk ? capblk * 2 : 16;
+        bline_t *v = realloc(blk, cap * sizeof *v);
+        if (!v) {
+          perr(&p, "out of memory");
+          break;
+        }
+        blk = v;
+        capblk = cap;
+      }
+      blk[nblk].text = malloc(strlen(line) + 1);
+      if (!blk[nblk].text) {
+        perr(&p, "out of memory");
+        break;
+      }
+      strcpy(blk[nblk].text, line);
+      blk[nblk++].line = p.line;
+      continue;
     }
-    n = tokenize(&p, line, tok, q);
-    if (n <= 0) continue;
-    if (!strcmp(tok[0], "at")) {
-      uint64_t at;
-      if (n < 3 || parse_time(tok[1], &at)) {
-        perr(&p, "expected: at TIME ACTION (e.g. at 2s open zone 3)");
-        break;
-      }
-      if (have_end && at > s->end) {
-        perr(&p, "action after 'end'");
-        break;
-      }
-      if (parse_action(&p, s, tok + 2, q + 2, n - 2, at)) break;
-      since = at;
-      if (at > tmax) tmax = at;
-      if (s->act[s->nact - 1].req >= 0) last_req = s->act[s->nact - 1].req;
-      if (s->act[s->nact - 1].kind == A_CUT && at + s->act[s->nact - 1].dur > tmax)
-        tmax = at + s->act[s->nact - 1].dur;
-    } else if (!strcmp(tok[0], "expect")) {
-      if (parse_expect(&p, s, tok + 1, n - 1, since, last_req, copy)) break;
-      if (s->exp[s->nexp - 1].t2 > tmax) tmax = s->exp[s->nexp - 1].t2;
-    } else if (!strcmp(tok[0], "end")) {
-      if (n != 2 || parse_time(tok[1], &s->end) || !s->end) {
-        perr(&p, "expected: end TIME (e.g. end 60s)");
-        break;
-      }
-      if (have_end) {
-        perr(&p, "a second 'end'");
-        break;
-      }
-      have_end = 1;
-    } else {
-      if (parse_config(&p, s, tok, q, n, &configured)) break;
+    rc = parse_line(&st, line);
+    if (rc == LINE_ERR) break;
+    if (rc == LINE_REPEAT) {
+      inblock = 1;
+      rep_line = p.line;
     }
   }
+  for (size_t i = 0; i < nblk; i++) free(blk[i].text);
+  free(blk);
   free(buf);
+  if (!p.failed && inblock) {
+    p.line = rep_line;
+    perr(&p, "'repeat' without 'end repeat'");
+  }
   if (!p.failed) {
     /* every expectation must be judgeable within the run */
-    if (!have_end) s->end = tmax + 1000000u;
+    if (!st.have_end) s->end = st.tmax + 1000000u;
     for (size_t i = 0; i < s->nexp; i++)
       if (s->exp[i].t2 > s->end) {
         p.line = s->exp[i].line;

@@ -139,7 +139,8 @@ tmp, ex = sys.argv[1], sys.argv[2]
 rnd = random.Random(1234)
 files = sorted(f for f in os.listdir(ex) if f.endswith(".kbs") and f != "demo.kbs")
 words = ["at", "expect", "by", "between", "no", "not", "zone", "partition", "keys", "\"", "0x", "-1",
-         "99999999999999999999s", "1e400", "end", "0s", "", "\t", "#", "@", "result", "last", "event"]
+         "99999999999999999999s", "1e400", "end", "0s", "", "\t", "#", "@", "result", "last", "event",
+         "repeat", "+2s", "every", "from", "light", "user", "tamper", "human", "reason"]
 for i in range(40):
     lines = open(os.path.join(ex, files[i % len(files)])).read().split("\n")
     for _ in range(4):
@@ -148,15 +149,26 @@ for i in range(40):
         toks[rnd.randrange(len(toks))] = rnd.choice(words)
         lines[j] = " ".join(toks)
     open(os.path.join(tmp, "fz%02d.kbs" % i), "w").write("\n".join(lines))
+for i in range(10):  # repeat blocks and the newer conditions, mutated
+    lines = ["exit_delay 3s", "repeat 3 every 10s from 1s", "at +1s keys 1 \"w\" code 1234",
+             "expect partition 1 light armed on by +6s", "expect event access_code 1 user 1 by +7s",
+             "at +7s tamper zone 3 on", "expect no event panel_event zone_alarm 3 between +7s +9s",
+             "end repeat", "end 40s"]
+    for _ in range(3):
+        j = rnd.randrange(len(lines))
+        toks = lines[j].split(" ")
+        toks[rnd.randrange(len(toks))] = rnd.choice(words)
+        lines[j] = " ".join(toks)
+    open(os.path.join(tmp, "fr%02d.kbs" % i), "w").write("\n".join(lines))
 for i in range(10):
     open(os.path.join(tmp, "rb%02d.kbs" % i), "wb").write(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400))))
 EOF
 bad=""
-for f in "$tmp"/fz*.kbs "$tmp"/rb*.kbs; do
+for f in "$tmp"/fz*.kbs "$tmp"/fr*.kbs "$tmp"/rb*.kbs; do
   ASAN_OPTIONS=exitcode=99:detect_leaks=1 UBSAN_OPTIONS=exitcode=99:print_stacktrace=1 "$S" --quiet "$f" >/dev/null 2>&1; r=$?
   [ "$r" -le 2 ] || bad="$bad $(basename "$f"):$r"
 done
-if [ -z "$bad" ]; then ok "50 mutated/random scenarios: no crash (exit 0-2)"; else ko "mutated scenarios crashed:$bad"; fi
+if [ -z "$bad" ]; then ok "60 mutated/random scenarios: no crash (exit 0-2)"; else ko "mutated scenarios crashed:$bad"; fi
 
 # --------------------------------------------------------- failing expectation
 cat >"$tmp/fails.kbs" <<'EOF'
@@ -381,6 +393,49 @@ if [ "$rc" -eq 0 ] && grep -q 'keypad on partition 1 types "...." at human speed
 else
   ko "keypad at human speed (exit $rc)" "$(cat "$tmp/human.out")"
 fi
+
+# a long mix of requests, compactly: a `repeat` block with relative times
+scn repeat <<'EOF'
+exit_delay 3s
+repeat 5 every 30s from 2s
+  at +0s keys 1 "w" code 1234
+  expect partition 1 armed_away by +8s
+  expect result last done by +8s
+  at +10s keys 1 "1234"          # disarm
+  expect partition 1 disarmed by +14s
+  at +15s keys 1 "w" code 9999
+  expect result last rejected status 0x8F by +19s
+  expect no partition 1 armed between +15s +25s
+end repeat
+expect result 15 rejected by 160s
+end 160s
+EOF
+run repeat.out "$tmp/repeat.kbs"
+if [ "$rc" -eq 0 ] && grep -q "repeat.kbs: passed, 26/26" "$tmp/repeat.out" &&
+   grep -q 'key request 15 (partition 1 "w"): rejected' "$tmp/repeat.out" && grep -q '^ *134\.[0-9]*  key request 14 (partition 1 "...."): done' "$tmp/repeat.out"; then
+  ok "repeat N every D from T ... end repeat: 5 x arm, disarm, wrong code (15 requests)"
+else
+  ko "repeat block (exit $rc)" "$(tail -n 30 "$tmp/repeat.out")"
+fi
+sed 's/status 0x8F by +19s/status 0x8E by +19s/' "$tmp/repeat.kbs" >"$tmp/repeat_fail.kbs"
+run repeat_fail.out --quiet "$tmp/repeat_fail.kbs"
+if [ "$rc" -eq 1 ] && [ "$(grep -c 'repeat_fail.kbs:9: FAILED: expect result last rejected status 0x8E by +19s \[repeat [1-5] of 5\]' "$tmp/repeat_fail.out")" -eq 5 ]; then
+  ok "a failure inside repeat names the block's line and the repetition"
+else
+  ko "failure inside repeat (exit $rc)" "$(cat "$tmp/repeat_fail.out")"
+fi
+mal repeat_unterminated 2 $'exit_delay 3s\nrepeat 3 every 10s from 1s\nat +1s open zone 1'
+mal repeat_nested 3 $'repeat 3 every 10s from 1s\nat +1s open zone 1\nrepeat 2 every 1s from 0s\nend repeat\nend repeat'
+mal repeat_absolute_time 2 $'repeat 3 every 10s from 1s\nat 1s open zone 1\nend repeat'
+mal repeat_absolute_expect 3 $'repeat 3 every 10s from 1s\nat +1s open zone 1\nexpect zone 1 open by 5s\nend repeat'
+mal repeat_config 2 $'repeat 3 every 10s from 1s\nexit_delay 5s\nend repeat'
+mal repeat_end_inside 2 $'repeat 3 every 10s from 1s\nend 20s\nend repeat'
+mal end_repeat_alone 1 'end repeat'
+mal repeat_zero 1 $'repeat 0 every 10s from 1s\nend repeat'
+mal repeat_no_period 1 $'repeat 3 every 0s from 1s\nend repeat'
+mal repeat_bad_zone 2 $'repeat 3 every 10s from 1s\nat +1s open zone 65\nend repeat'
+mal repeat_after_end 3 $'end 20s\nrepeat 3 every 10s from 1s\nat +1s open zone 1\nend repeat'
+mal relative_outside 1 'at +1s open zone 1'
 
 # item 14: the per-step cost follows the open windows, not every expectation
 python3 -c "
