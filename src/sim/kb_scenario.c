@@ -137,6 +137,7 @@ typedef struct rt_s {
   size_t next_t1, next_t2, nopen, nevx; /* nevx: event conditions */
   uint64_t sync_t;    /* first task step at which the engine was synced (UINT64_MAX: never) */
   unsigned warnings;
+  uint64_t visits, formats; /* work counters (kb_scenario_result_t) */
   int oom;
   int stop;
 } rt_t;
@@ -1409,6 +1410,7 @@ static bool bit_of(const uint8_t *m, int z) { return (m[(z - 1) / 8] >> ((z - 1)
 static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
   const kb_status_t *st = &r->eng.status;
   bool v = false;
+  if (why) r->formats++;
   switch (e->kind) {
     case C_PART: {
       const kb_partition_t *pt = &st->part[e->a - 1];
@@ -1624,6 +1626,7 @@ static void pass_no(rt_t *r, expect_t *e) {
 
 static void judge_event(rt_t *r, expect_t *e) {
   const ev_rec_t *hit = find_event(r, e);
+  r->visits++;
   if (e->neg && hit)
     fail(r, e, "the engine reported it at %.3fs", (double)hit->t / 1e6);
   else if (!e->neg && !hit)
@@ -1640,6 +1643,7 @@ static void judge_state(rt_t *r, expect_t *e, bool final) {
   uint64_t now = r->now;
   char why[160];
   bool c;
+  r->visits++;
   if (e->when == W_AT) {
     c = cond_now(r, e, NULL, 0);
     if (c != (bool)e->neg) {
@@ -1854,6 +1858,8 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
     else res->failed++;
   }
   res->warnings = r->warnings;
+  res->visits = r->visits;
+  res->formats = r->formats;
   res->end_us = r->wire.t;
   res->messages = r->wire.st.messages;
   res->flips = r->wire.st.flips;

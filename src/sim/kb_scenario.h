@@ -62,6 +62,10 @@ typedef struct {
   bool stopped;        /* the pace hook stopped the run */
   unsigned unjudged;   /* expectations left unjudged by a stop (counted as failed) */
   unsigned warnings;   /* warnings printed (e.g. a `by` condition that already held) */
+  /* work done judging (the cost test): expectations visited at task steps
+   * (each visit of an open window, each event condition judged), and
+   * reasons formatted (only for printed lines) */
+  uint64_t visits, formats;
   uint64_t end_us;     /* virtual time at the end */
   uint64_t messages;   /* messages on the wire */
   uint64_t flips, msgs_hit; /* noise */

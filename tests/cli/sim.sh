@@ -437,19 +437,8 @@ mal repeat_bad_zone 2 $'repeat 3 every 10s from 1s\nat +1s open zone 65\nend rep
 mal repeat_after_end 3 $'end 20s\nrepeat 3 every 10s from 1s\nat +1s open zone 1\nend repeat'
 mal relative_outside 1 'at +1s open zone 1'
 
-# item 14: the per-step cost follows the open windows, not every expectation
-python3 -c "
-print('end 10m')
-for i in range(10000): print('expect no partition 1 alarm between 1s 10m')
-" >"$tmp/many.kbs"
-t0=$(date +%s%N)
-run many.out --quiet "$tmp/many.kbs"
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ "$rc" -eq 0 ] && [ "$ms" -lt 4000 ]; then
-  ok "10,000 x expect no ... between 1s 10m: ${ms} ms (was about 11 s)"
-else
-  ko "10,000 long expectations (exit $rc, ${ms} ms)" "$(tail -n 3 "$tmp/many.out")"
-fi
+# item 14 (the per-step cost follows the open windows) is measured by work
+# counters in tests/unit/sim/test_scenario.c: wall time depends on the build
 
 # several files: the worst exit wins
 run multi.out --quiet "$E/arm_away.kbs" "$tmp/fails.kbs"

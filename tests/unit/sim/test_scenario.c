@@ -176,5 +176,73 @@ static void test_result_words(void) {
   KT_STREQ(reason_name(KB_KEYS_REASON_CODE_LENGTH), "code_length");
 }
 
+/* Runs a generated scenario without output; returns the run's result. */
+static kb_scenario_result_t run_text(const char *txt, int *rc) {
+  kb_scenario_t *s = NULL;
+  kb_scenario_opts_t o;
+  kb_scenario_result_t res;
+  char err[256];
+  memset(&o, 0, sizeof o);
+  memset(&res, 0, sizeof res);
+  *rc = -1;
+  if (kb_scenario_parse(&s, txt, strlen(txt), "gen.kbs", err, sizeof err) != KB_SCN_OK) {
+    fprintf(stderr, "%s\n", err);
+    return res;
+  }
+  *rc = kb_scenario_run(s, &o, &res);
+  kb_scenario_free(s);
+  return res;
+}
+
+#define NCOST 1000
+
+/* Issue 6 item 14: a step costs the windows open at it, and reasons are
+ * formatted only for printed lines. The runner used to visit every
+ * expectation at every step and format each open one's reason. */
+static void test_cost_long_windows(void) {
+  size_t cap = NCOST * 64 + 64, k = 0;
+  char *txt = malloc(cap);
+  kb_scenario_result_t res;
+  int rc;
+  if (!txt) abort();
+  for (int i = 0; i < NCOST; i++) k += (size_t)snprintf(txt + k, cap - k, "expect no partition 1 alarm between 1s 10m\n");
+  snprintf(txt + k, cap - k, "end 10m\n");
+  res = run_text(txt, &rc);
+  KT_EQ(rc, 0);
+  KT_EQ(res.passed, NCOST);
+  KT_EQ(res.formats, 0); /* nothing printed: nothing formatted */
+  /* every window is open at every step: NCOST visits per step, no more */
+  KT_CHECK(res.visits <= (uint64_t)NCOST * (res.messages + 2u));
+  free(txt);
+}
+
+static void test_cost_disjoint_windows(void) {
+  size_t cap = NCOST * 128 + 64, k = 0;
+  char *txt = malloc(cap);
+  kb_scenario_result_t res;
+  int rc;
+  if (!txt) abort();
+  /* NCOST state windows of 0.2 s and NCOST event windows, one a second */
+  for (int i = 1; i <= NCOST; i++)
+    k += (size_t)snprintf(txt + k, cap - k,
+                          "expect no partition 1 alarm between %ds %d.2s\n"
+                          "expect no event zone_alarm 1 between %ds %d.2s\n",
+                          i, i, i, i);
+  snprintf(txt + k, cap - k, "end %ds\n", NCOST + 1);
+  res = run_text(txt, &rc);
+  KT_EQ(rc, 0);
+  KT_EQ(res.passed, 2 * NCOST);
+  KT_EQ(res.formats, 0);
+  /* a 0.2 s window sees a handful of steps (one per message, ~13 a second
+   * here); an event condition is judged once. Visiting every expectation at
+   * every step would be ~2 * NCOST * messages. */
+  fprintf(stderr, "cost: %d state + %d event windows, %llu messages: %llu visits, %llu formats\n", NCOST, NCOST,
+          (unsigned long long)res.messages, (unsigned long long)res.visits, (unsigned long long)res.formats);
+  KT_CHECK(res.messages > 10000u);
+  KT_CHECK(res.visits <= (uint64_t)NCOST * 10u + NCOST);
+  KT_CHECK(res.visits >= (uint64_t)NCOST * 2u);
+  free(txt);
+}
+
 KT_MAIN(KT_CASE(test_notes_printed), KT_CASE(test_show_keys), KT_CASE(test_results_matched),
-        KT_CASE(test_result_words))
+        KT_CASE(test_result_words), KT_CASE(test_cost_long_windows), KT_CASE(test_cost_disjoint_windows))
