@@ -773,7 +773,7 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
         case EN_BOOL: lo = 0, hi = 1, what = "value"; break;
       }
       if (nk == EN_KALARM && (i = word_index(t[at], ak, 3)) >= 0) e->b = i + 1;
-      else if (nk == EN_BUF && !strcmp(t[at], "live")) e->b = 0xFFFF;
+      else if (nk == EN_BUF && (!strcmp(t[at], "live") || !strcmp(t[at], "65535"))) e->b = 0xFFFF;
       else if (parse_uint(t[at], lo, hi, &v)) return perr(p, "bad %s '%s' (%lu-%lu)", what, t[at], lo, hi);
       else e->b = (int)v;
       at++;

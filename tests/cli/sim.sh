@@ -95,6 +95,7 @@ mal event_time_number 1 'expect no event time 7 between 1s 2s'
 mal event_synced_2 1 'expect event synced 2 by 1s'
 mal event_frame_error_256 1 'expect event frame_error 256 by 1s'
 mal event_buffer_1024 1 'expect event panel_event 1024 by 1s'
+mal event_buffer_65534 1 'expect event panel_event 65534 by 1s'
 mal event_access_code_on 1 'expect event access_code 1 on by 1s'
 mal event_key_off 1 'expect no event key 1 off between 1s 2s'
 mal access_code_user_96 1 'expect event access_code 1 user 96 by 1s'
@@ -245,6 +246,7 @@ expect event access_code user 1 by 10s
 expect no event access_code 1 user 40 between 2s 10s
 expect event panel_event armed_by_code 1 partition 1 by 10s
 expect event panel_event armed_away by 10s
+expect event panel_event live by 10s
 expect no event panel_event armed_stay between 2s 10s
 expect no event panel_event armed_by_code 2 between 2s 10s
 expect partition 1 light armed on by 10s
@@ -263,7 +265,7 @@ expect no partition 1 light fire on between 0s 21s
 end 22s
 EOF
 run codes.out --quiet "$tmp/codes.kbs"
-if [ "$rc" -eq 0 ] && grep -q "codes.kbs: passed, 17/17" "$tmp/codes.out"; then
+if [ "$rc" -eq 0 ] && grep -q "codes.kbs: passed, 18/18" "$tmp/codes.out"; then
   ok "event access_code P user N, event panel_event KIND [N] [partition P], partition P light NAME"
 else
   ko "access code / panel event / lights (exit $rc)" "$(cat "$tmp/codes.out")"
