@@ -797,7 +797,7 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
 }
 
 #define NO_BASE UINT64_MAX
-#define REPEAT_MAX_LINES 1000000u /* statements a file may expand to */
+#define REPEAT_MAX_LINES 200000u /* statements `repeat` blocks may expand to (memory) */
 
 /* Parser state across lines. Inside a `repeat` block (base != NO_BASE) the
  * times are relative to the repetition's start: `+T`. */

@@ -13,7 +13,14 @@
  *   kb_scenario_free(s);
  *
  * Everything runs in virtual time as fast as the machine goes, unless the
- * caller's pace hook sleeps.
+ * caller's pace hook sleeps. A step of the run costs the expectations whose
+ * window is open at it; reasons are formatted only for printed lines.
+ *
+ * Secrets: every digit of a key request or a physical keypad's keys is
+ * printed as '.' unless kb_scenario_opts_t.show_keys; a request's access
+ * code is never printed.
+ *
+ * Who may call: one thread per scenario object (it keeps the last run).
  */
 #ifndef KB_SIM_SCENARIO_H_
 #define KB_SIM_SCENARIO_H_

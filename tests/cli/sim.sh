@@ -438,6 +438,7 @@ mal repeat_no_period 1 $'repeat 3 every 0s from 1s\nend repeat'
 mal repeat_bad_zone 2 $'repeat 3 every 10s from 1s\nat +1s open zone 65\nend repeat'
 mal repeat_after_end 3 $'end 20s\nrepeat 3 every 10s from 1s\nat +1s open zone 1\nend repeat'
 mal relative_outside 1 'at +1s open zone 1'
+mal repeat_too_many 5 $'repeat 100000 every 1ms from 0s\nat +0s open zone 1\nat +0s close zone 1\nexpect zone 1 open by +1ms\nend repeat'
 
 # item 14 (the per-step cost follows the open windows) is measured by work
 # counters in tests/unit/sim/test_scenario.c: wall time depends on the build
