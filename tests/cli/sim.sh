@@ -414,7 +414,7 @@ end 160s
 EOF
 run repeat.out "$tmp/repeat.kbs"
 if [ "$rc" -eq 0 ] && grep -q "repeat.kbs: passed, 26/26" "$tmp/repeat.out" &&
-   grep -q 'key request 15 (partition 1 "w"): rejected' "$tmp/repeat.out" && grep -q '^ *134\.[0-9]*  key request 14 (partition 1 "...."): done' "$tmp/repeat.out"; then
+   grep -q 'key request 15 (partition 1 "w"): rejected' "$tmp/repeat.out" && grep -q 'key request 14 (partition 1 "...."): done' "$tmp/repeat.out"; then
   ok "repeat N every D from T ... end repeat: 5 x arm, disarm, wrong code (15 requests)"
 else
   ko "repeat block (exit $rc)" "$(tail -n 30 "$tmp/repeat.out")"
