@@ -5,7 +5,7 @@
  * same link layer a port uses, expectations checked against what the
  * engine decoded.
  *
- *   keybus-sim [--vcd-out OUT.vcd] [--state-out FILE] [--realtime] [--quiet] SCENARIO...
+ *   keybus-sim [--vcd-out OUT.vcd] [--state-out FILE] [--realtime] [--quiet] [--show-keys] SCENARIO...
  *
  * Exit 0 when every expectation passed, 1 when one failed, 2 for a malformed
  * scenario, an unreadable file or a usage error.
@@ -54,18 +54,21 @@ static int pace(void *ctx, uint64_t now_us) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: keybus-sim [--vcd-out OUT.vcd] [--state-out FILE] [--realtime] [--quiet] SCENARIO...\n"
+          "usage: keybus-sim [--vcd-out OUT.vcd] [--state-out FILE] [--realtime] [--quiet] [--show-keys]\n"
+          "                  SCENARIO...\n"
           "  Runs closed-loop scenarios (docs/scenarios.md) against the engine.\n"
           "  --vcd-out F    write the clock and data wires as VCD (with several scenarios: the last)\n"
           "  --state-out F  write the engine's state at the end as JSON ('-' = stdout)\n"
           "  --realtime     pace virtual time to the wall clock (Ctrl-C stops cleanly)\n"
-          "  --quiet        print only failed expectations and the summary\n"
+          "  --quiet        print only failed expectations, warnings and the summary\n"
+          "  --show-keys    debugging: print the digits of key requests (shown as '.' by default:\n"
+          "                 they may be access codes; request codes are never printed)\n"
           "  exit 0 all passed, 1 an expectation failed, 2 malformed scenario or unreadable file\n");
 }
 
 int main(int argc, char **argv) {
   const char *vcd_out = NULL, *state_out = NULL;
-  int quiet = 0, ignore = 0, rc = 0, nfiles = 0;
+  int quiet = 0, ignore = 0, show_keys = 0, rc = 0, nfiles = 0;
   pace_t pc;
   const char **files = calloc((size_t)argc + 1, sizeof *files);
   unsigned tot_pass = 0, tot_fail = 0;
@@ -87,6 +90,8 @@ int main(int argc, char **argv) {
       pc.realtime = 1;
     } else if (!strcmp(a, "--quiet")) {
       quiet = 1;
+    } else if (!strcmp(a, "--show-keys")) {
+      show_keys = 1;
     } else if (!strcmp(a, "--ignore-frames")) { /* test hook: an engine that ignores every frame */
       ignore = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -142,6 +147,7 @@ int main(int argc, char **argv) {
     o.out = stdout;
     o.quiet = quiet != 0;
     o.ignore_frames = ignore != 0;
+    o.show_keys = show_keys != 0;
     o.vcd = vcd;
     o.pace = pace;
     o.pace_ctx = &pc;
@@ -154,6 +160,7 @@ int main(int argc, char **argv) {
            res.stopped ? "STOPPED" : res.failed ? "FAILED" : "passed", res.passed, res.expects,
            (double)res.end_us / 1e6, (unsigned long long)res.messages);
     if (res.unjudged) printf(", %u not judged", res.unjudged);
+    if (res.warnings) printf(", %u warning%s", res.warnings, res.warnings == 1 ? "" : "s");
     printf("\n");
     if (res.flips)
       printf("%s: noise flipped %llu panel bits in %llu messages\n", files[i],

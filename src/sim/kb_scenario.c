@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/kb_pev_text.h"
 #include "host/kb_text.h"
 #include "host/kb_vcd.h"
 #include "keybus/kb_keys.h"
@@ -25,14 +26,15 @@
 
 /* ------------------------------------------------------------ model */
 
-typedef enum { A_OPEN, A_CLOSE, A_KEYS, A_KEYPAD, A_AC, A_BATTERY, A_CUT, A_SETTIME } act_kind_t;
+typedef enum { A_OPEN, A_CLOSE, A_KEYS, A_KEYPAD, A_AC, A_BATTERY, A_CUT, A_SETTIME, A_TAMPER } act_kind_t;
 
 typedef struct {
   uint64_t t;
   int line;
   uint8_t kind;
   uint8_t part;
-  uint8_t on;      /* ac/battery ok, cut low */
+  uint8_t on;      /* ac/battery ok, cut low, tamper on */
+  uint8_t human;   /* keypad: keys at human speed */
   uint16_t n;      /* zone */
   uint64_t dur;    /* cut */
   char s[STR_MAX + 1];
@@ -45,7 +47,7 @@ typedef enum { W_BY, W_AT, W_BETWEEN } when_t;
 
 typedef enum {
   C_PART, C_ZONE, C_TROUBLE, C_AC, C_BATTERY, C_PGM, C_KALARM, C_TIME, C_KEYBUS, C_SYNCED,
-  C_GEN, C_RESULT, C_EVENT
+  C_GEN, C_RESULT, C_EVENT, C_LIGHT
 } cond_kind_t;
 
 /* partition predicates */
@@ -69,9 +71,16 @@ typedef struct {
   uint8_t not_;  /* predicate negated ("not") */
   int a, b;      /* partition/zone/pgm/request/event type, predicate/number */
   int c;         /* status byte (-1 = any) / event on (-1 = any) */
+  /* -1 = any: */
+  int user;      /* event access_code: the code number */
+  int pev_kind;  /* event panel_event: kb_pev kind */
+  int pev_num;   /* its number (zone, code, ...) */
+  int pev_part;  /* its partition */
+  int reason;    /* result: kb_keys_reason_t */
+  int attempts;  /* result: attempts made */
   kb_time_t tm;
   uint8_t state; /* 0 pending, 1 passed, 2 failed */
-  char why[128];
+  char why[160];
 } expect_t;
 
 struct kb_scenario_s {
@@ -93,8 +102,15 @@ struct kb_scenario_s {
 typedef struct {
   uint8_t type, partition, on, value;
   uint16_t number;
+  uint8_t pev_kind, pev_num, parts; /* KB_EV_PANEL_EVENT */
   uint64_t t;
 } ev_rec_t;
+
+/* What the runner keeps of each request's end (kb_keys keeps only the last
+ * KB_KEYS_HISTORY results; a scenario may make many more requests). */
+typedef struct {
+  uint8_t made, ended, result, status, reason, attempts;
+} req_end_t;
 
 typedef struct rt_s {
   kb_scenario_t *s;
@@ -110,8 +126,18 @@ typedef struct rt_s {
   int kp_of[9];       /* wire keypad index per partition, -1 = none */
   uint16_t *req_id;   /* per request: kb_keys id (0 = refused) */
   int *req_act;       /* per request: its action */
+  req_end_t *req_end; /* per request: how it ended */
   ev_rec_t *ev;
   size_t nev, capev;
+  /* Expectations are visited only while their window is open (the cost of
+   * a step is the open ones, not all of them): state conditions in order
+   * of their start (by_t1), opened into `open`; event conditions are judged
+   * once their window has closed, in order of its end (by_t2). */
+  size_t *by_t1, *by_t2, *open;
+  size_t next_t1, next_t2, nopen, nevx; /* nevx: event conditions */
+  uint64_t sync_t;    /* first task step at which the engine was synced (UINT64_MAX: never) */
+  unsigned warnings;
+  uint64_t visits, formats; /* work counters (kb_scenario_result_t) */
   int oom;
   int stop;
 } rt_t;
@@ -122,13 +148,88 @@ static const char *const part_words[] = {"ready", "armed", "armed_stay", "armed_
                                          "armed_night", "disarmed", "exit_delay", "entry_delay",
                                          "alarm", "fire", "no_entry_delay", "disabled", "status"};
 static const char *const zone_words[] = {"open", "closed", "alarm", "tamper", "bypass"};
-static const char *const result_words[] = {"pending", "done", "rejected", "collided", "timed_out",
-                                           "disconnected", "invalid", "not_verified"};
+/* kb_keys_result_t, in order */
+static const char *const result_words[] = {"pending",      "done",         "rejected",
+                                           "collided",     "timed_out",    "disconnected",
+                                           "invalid",      "not_verified", "uncertain"};
+#define N_RESULT_WORDS ((int)(sizeof result_words / sizeof result_words[0]))
+/* kb_keys_reason_t, in order (NONE has no word) */
+static const char *const reason_words[] = {NULL, "early", "disabled", "code_length"};
+/* Bits of the keypad lights byte, b0 first (protocol notes §3.2). The engine
+ * has no named constants for them; it should own this table. */
+static const char *const light_words[] = {"ready",   "armed",   "memory", "bypass",
+                                          "trouble", "program", "fire",   "backlight"};
 static const char *const ev_words[KB_EV_COUNT] = {
     "synced", "connected", "partition", "ready", "armed", "no_entry_delay", "exit_delay",
     "entry_delay", "alarm", "fire", "disabled", "access_code", "zone_open", "zone_alarm",
     "zone_tamper", "zone_bypass", "trouble", "ac_power", "battery", "pgm", "keypad_alarm", "time",
     "version", "panel_event", "key", "frame_error", "noise"};
+
+_Static_assert(N_RESULT_WORDS == KB_KEYS_UNKNOWN, "a word per kb_keys_result_t");
+_Static_assert(sizeof reason_words / sizeof reason_words[0] == KB_KEYS_REASON_CODE_LENGTH + 1,
+               "a word per kb_keys_reason_t");
+
+/* What the number after `event TYPE` is, and its range. The partition and
+ * zone limits are the later generation's; an early panel is checked after
+ * the whole file is read (its `panel` line may come last). */
+typedef enum { EN_NONE, EN_PART, EN_ZONE, EN_PGM, EN_KALARM, EN_CMD, EN_BUF, EN_BYTE, EN_BOOL } ev_num_t;
+
+static ev_num_t ev_num_kind(int ty) {
+  switch (ty) {
+    case KB_EV_ZONE_OPEN:
+    case KB_EV_ZONE_ALARM:
+    case KB_EV_ZONE_TAMPER:
+    case KB_EV_ZONE_BYPASS: return EN_ZONE;
+    case KB_EV_PGM: return EN_PGM;
+    case KB_EV_KEYPAD_ALARM: return EN_KALARM;
+    case KB_EV_FRAME_ERROR: return EN_CMD;
+    case KB_EV_PANEL_EVENT: return EN_BUF;
+    case KB_EV_VERSION: return EN_BYTE;
+    case KB_EV_SYNCED: return EN_BOOL;
+    case KB_EV_TROUBLE:
+    case KB_EV_AC_POWER:
+    case KB_EV_BATTERY:
+    case KB_EV_CONNECTED:
+    case KB_EV_TIME: return EN_NONE;
+    default: return EN_PART;
+  }
+}
+
+/* Events whose `on` field carries a state (on|off means something). */
+static bool ev_has_on(int ty) {
+  switch (ty) {
+    case KB_EV_SYNCED:
+    case KB_EV_PARTITION:
+    case KB_EV_ACCESS_CODE:
+    case KB_EV_TIME:
+    case KB_EV_VERSION:
+    case KB_EV_PANEL_EVENT:
+    case KB_EV_KEY:
+    case KB_EV_FRAME_ERROR:
+    case KB_EV_NOISE: return false;
+    default: return true;
+  }
+}
+
+/* Panel event kind by its kb_pev_kind_name(), -1 if none. */
+static int pev_kind_index(const char *w) {
+  for (int k = 0; k < KB_PEV_COUNT; k++)
+    if (!strcmp(w, kb_pev_kind_name((kb_pev_kind_t)k))) return k;
+  return -1;
+}
+
+/* Largest number a panel event kind carries (kb_pev.h), 0 when it has none. */
+static unsigned long pev_num_max(int kind) {
+  const char *l = kb_pev_number_label((kb_pev_kind_t)kind);
+  if (!l) return 0;
+  if (!strcmp(l, "zone")) return 64;
+  if (!strcmp(l, "code")) return 95;
+  if (!strcmp(l, "keypad")) return 8;
+  if (!strcmp(l, "expander")) return 7;
+  if (!strcmp(l, "output")) return 4;
+  if (!strcmp(l, "phone")) return 2;
+  return 255;
+}
 
 static int word_index(const char *w, const char *const *list, int n) {
   for (int i = 0; i < n; i++)
@@ -370,6 +471,8 @@ static int parse_config(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
     if (parse_uint(t[1], 1, KB_SIM_ZONES, &v)) return perr(p, "bad zone '%s' (1-64)", t[1]);
     if (parse_uint(t[3], 1, 8, &v2)) return perr(p, "bad partition '%s' (1-8)", t[3]);
     if ((ty = word_index(t[5], types, 6)) <= 0) return perr(p, "bad zone type '%s'", t[5]);
+    if (!c->later_gen && (v > 32 || v2 > 2))
+      return perr(p, "an early panel has zones 1-32 on partitions 1-2");
     c->zone[v - 1].partition = (uint8_t)v2;
     c->zone[v - 1].type = (uint8_t)ty;
   } else if (!strcmp(k, "code_digits")) {
@@ -463,10 +566,21 @@ static int parse_action(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
       return perr(p, "expected: %s zone N (1-64)", t[0]);
     a.kind = t[0][0] == 'o' ? A_OPEN : A_CLOSE;
     a.n = (uint16_t)v;
+  } else if (!strcmp(t[0], "tamper")) {
+    int o = n == 4 ? parse_onoff(t[3], "on", "off") : -1;
+    if (o < 0 || strcmp(t[1], "zone") || parse_uint(t[2], 1, KB_SIM_ZONES, &v))
+      return perr(p, "expected: tamper zone N (1-64) on|off");
+    a.kind = A_TAMPER;
+    a.n = (uint16_t)v;
+    a.on = (uint8_t)o;
   } else if (!strcmp(t[0], "keys") || !strcmp(t[0], "keypad")) {
     int phys = !strcmp(t[0], "keypad");
+    if (phys && n == 4 && !q[3] && !strcmp(t[3], "human")) {
+      a.human = 1;
+      n = 3;
+    }
     if (!(n == 3 || (!phys && n == 5)) || !q[2] || parse_uint(t[1], 1, 8, &v))
-      return perr(p, phys ? "expected: keypad P \"KEYS\"" : "expected: keys P \"KEYS\" [code DIGITS]");
+      return perr(p, phys ? "expected: keypad P \"KEYS\" [human]" : "expected: keys P \"KEYS\" [code DIGITS]");
     if (check_keys(p, t[2], phys)) return -1;
     a.kind = phys ? A_KEYPAD : A_KEYS;
     a.part = (uint8_t)v;
@@ -514,7 +628,18 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
   int i;
   const char *k = n > 0 ? t[0] : "";
   e->c = -1;
-  if (!strcmp(k, "partition") || !strcmp(k, "zone")) {
+  e->user = e->pev_kind = e->pev_num = e->pev_part = e->reason = e->attempts = -1;
+  if (!strcmp(k, "partition") && n >= 3 && !strcmp(t[2], "light")) {
+    int o = 1;
+    if (n < 4 || n > 5 || parse_uint(t[1], 1, 8, &v) || (i = word_index(t[3], light_words, 8)) < 0 ||
+        (n == 5 && (o = parse_onoff(t[4], "on", "off")) < 0))
+      return perr(p, "expected: partition 1-8 light "
+                     "ready|armed|memory|bypass|trouble|program|fire|backlight [on|off]");
+    e->kind = C_LIGHT;
+    e->a = (int)v;
+    e->b = i;
+    e->c = o;
+  } else if (!strcmp(k, "partition") || !strcmp(k, "zone")) {
     int part = k[0] == 'p';
     int at = 2;
     if (n < 3 || parse_uint(t[1], 1, part ? 8 : 64, &v))
@@ -584,33 +709,84 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
       e->a = (int)v - 1;
     }
     if (!strcmp(t[2], "refused")) i = RES_REFUSED;
-    else if ((i = word_index(t[2], result_words, 8)) < 0)
+    else if ((i = word_index(t[2], result_words, N_RESULT_WORDS)) < 0)
       return perr(p, "unknown result '%s'", t[2]);
     e->b = i;
-    if (n == 5 && !strcmp(t[3], "status")) {
-      if (parse_hex_byte(t[4], &e->c)) return perr(p, "expected: status 0xNN");
-      at = 5;
+    while (at < n) { /* [status 0xNN] [reason R] [attempts K], any order */
+      if (at + 1 >= n) return perr(p, "'%s' needs a value", t[at]);
+      if (!strcmp(t[at], "status") && e->c < 0) {
+        if (i != KB_KEYS_REJECTED) return perr(p, "'status' goes with the result 'rejected'");
+        if (parse_hex_byte(t[at + 1], &e->c)) return perr(p, "expected: status 0xNN");
+      } else if (!strcmp(t[at], "reason") && e->reason < 0) {
+        if (i != KB_KEYS_INVALID) return perr(p, "'reason' goes with the result 'invalid'");
+        if ((e->reason = word_index(t[at + 1], reason_words, KB_KEYS_REASON_CODE_LENGTH + 1)) < 0)
+          return perr(p, "expected: reason early|disabled|code_length");
+      } else if (!strcmp(t[at], "attempts") && e->attempts < 0) {
+        if (parse_uint(t[at + 1], 1, 255, &v)) return perr(p, "bad attempts '%s' (1-255)", t[at + 1]);
+        e->attempts = (int)v;
+      } else {
+        return perr(p, "unexpected '%s'", t[at]);
+      }
+      at += 2;
     }
-    if (at != n) return perr(p, "unexpected '%s'", t[at]);
     e->kind = C_RESULT;
   } else if (!strcmp(k, "event")) {
     int ty, at = 2;
+    ev_num_t nk;
     if (n < 2 || (ty = word_index(t[1], ev_words, KB_EV_COUNT)) < 0)
       return perr(p, "expected: event TYPE [N] [on|off]");
     e->kind = C_EVENT;
     e->a = ty;
     e->b = -1;
-    if (at < n && strcmp(t[at], "on") && strcmp(t[at], "off")) {
+    nk = ev_num_kind(ty);
+    if (ty == KB_EV_PANEL_EVENT && at < n && (i = pev_kind_index(t[at])) >= 0) {
+      /* event panel_event KIND [N] [partition P] */
+      unsigned long hi = pev_num_max(i);
+      e->pev_kind = i;
+      at++;
+      if (at < n && isdigit((unsigned char)t[at][0])) {
+        if (!hi) return perr(p, "a %s event carries no number", t[at - 1]);
+        if (parse_uint(t[at], 1, hi, &v))
+          return perr(p, "bad %s number '%s' (1-%lu)", kb_pev_number_label((kb_pev_kind_t)i), t[at], hi);
+        e->pev_num = (int)v;
+        at++;
+      }
+      if (at < n && !strcmp(t[at], "partition")) {
+        if (at + 1 >= n || parse_uint(t[at + 1], 1, 8, &v))
+          return perr(p, "expected: partition 1-8");
+        e->pev_part = (int)v;
+        at += 2;
+      }
+    } else if (at < n && strcmp(t[at], "on") && strcmp(t[at], "off") && strcmp(t[at], "user")) {
       static const char *const ak[] = {"fire", "aux", "panic"};
-      if (ty == KB_EV_KEYPAD_ALARM && (i = word_index(t[at], ak, 3)) >= 0) e->b = i + 1;
-      else if (parse_uint(t[at], 0, 0xFFFF, &v)) return perr(p, "bad number '%s'", t[at]);
+      unsigned long lo = 0, hi = 0;
+      const char *what = "";
+      switch (nk) {
+        case EN_NONE: return perr(p, "a %s event carries no number", t[1]);
+        case EN_PART: lo = 1, hi = 8, what = "partition"; break;
+        case EN_ZONE: lo = 1, hi = KB_SIM_ZONES, what = "zone"; break;
+        case EN_PGM: lo = 1, hi = 14, what = "PGM"; break;
+        case EN_KALARM: lo = 1, hi = 3, what = "keypad alarm (fire|aux|panic or 1-3)"; break;
+        case EN_CMD: lo = 0, hi = 255, what = "command"; break;
+        case EN_BUF: lo = 0, hi = 1023, what = "event-buffer entry (or 'live'; or a panel event kind)"; break;
+        case EN_BYTE: lo = 0, hi = 255, what = "value"; break;
+        case EN_BOOL: lo = 0, hi = 1, what = "value"; break;
+      }
+      if (nk == EN_KALARM && (i = word_index(t[at], ak, 3)) >= 0) e->b = i + 1;
+      else if (nk == EN_BUF && (!strcmp(t[at], "live") || !strcmp(t[at], "65535"))) e->b = 0xFFFF;
+      else if (parse_uint(t[at], lo, hi, &v)) return perr(p, "bad %s '%s' (%lu-%lu)", what, t[at], lo, hi);
       else e->b = (int)v;
       at++;
     }
-    if (at < n) {
-      int o = parse_onoff(t[at], "on", "off");
-      if (o < 0) return perr(p, "expected on|off, got '%s'", t[at]);
-      e->c = o;
+    if (ty == KB_EV_ACCESS_CODE && at < n && !strcmp(t[at], "user")) {
+      /* event access_code [P] user N: the code number (kb_pev.h numbering) */
+      if (at + 1 >= n || parse_uint(t[at + 1], 1, 95, &v)) return perr(p, "expected: user 1-95");
+      e->user = (int)v;
+      at += 2;
+    }
+    if (at < n && (!strcmp(t[at], "on") || !strcmp(t[at], "off"))) {
+      if (!ev_has_on(ty)) return perr(p, "a %s event has no on|off", t[1]);
+      e->c = t[at][1] == 'n';
       at++;
     }
     if (at != n) return perr(p, "unexpected '%s'", t[at]);
@@ -620,8 +796,33 @@ static int parse_cond(perr_t *p, kb_scenario_t *s, char **t, int n, expect_t *e,
   return 0;
 }
 
-static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, uint64_t since,
-                        int last_req, const char *text) {
+#define NO_BASE UINT64_MAX
+#define REPEAT_MAX_LINES 200000u /* statements `repeat` blocks may expand to (memory) */
+
+/* Parser state across lines. Inside a `repeat` block (base != NO_BASE) the
+ * times are relative to the repetition's start: `+T`. */
+typedef struct {
+  kb_scenario_t *s;
+  perr_t *p;
+  uint64_t since, tmax, base;
+  int last_req, configured, have_end;
+  unsigned rep, nrep;        /* repetition being expanded (1-based), of nrep */
+  unsigned long rep_n;       /* `repeat` line just read: count, */
+  uint64_t rep_every, rep_from; /* period and start */
+} pstate_t;
+
+/* A time of an `at`/`expect` line: absolute outside a block, `+T` inside. */
+static int ptime(const pstate_t *st, const char *str, uint64_t *out) {
+  if (st->base == NO_BASE) return parse_time(str, out);
+  if (str[0] != '+' || parse_time(str + 1, out) || *out > MAX_TIME_US - st->base) return -1;
+  *out += st->base;
+  return 0;
+}
+
+static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, const pstate_t *st,
+                        const char *text) {
+  uint64_t since = st->since;
+  int last_req = st->last_req;
   expect_t e;
   int start = 0;
   memset(&e, 0, sizeof e);
@@ -631,13 +832,16 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, uint64_t s
     start = 1;
   }
   if (n >= 3 && !strcmp(t[n - 3], "between")) {
-    if (parse_time(t[n - 2], &e.t1) || parse_time(t[n - 1], &e.t2) || e.t2 < e.t1)
-      return perr(p, "expected: between T1 T2 (T1 <= T2, e.g. 10s 20s)");
+    if (ptime(st, t[n - 2], &e.t1) || ptime(st, t[n - 1], &e.t2) || e.t2 < e.t1)
+      return perr(p, st->base == NO_BASE ? "expected: between T1 T2 (T1 <= T2, e.g. 10s 20s)"
+                                         : "expected: between +T1 +T2 (times in 'repeat' are relative)");
     e.when = W_BETWEEN;
     n -= 3;
   } else if (n >= 2 && (!strcmp(t[n - 2], "by") || !strcmp(t[n - 2], "at"))) {
     uint64_t x;
-    if (parse_time(t[n - 1], &x)) return perr(p, "bad time '%s' (e.g. 2s, 1.5s, 500ms)", t[n - 1]);
+    if (ptime(st, t[n - 1], &x))
+      return perr(p, st->base == NO_BASE ? "bad time '%s' (e.g. 2s, 1.5s, 500ms)"
+                                         : "bad time '%s' (times in 'repeat' are relative: +2s)", t[n - 1]);
     if (t[n - 2][0] == 'b') {
       if (x < since) return perr(p, "'by' time is before the last action above it");
       e.when = W_BY;
@@ -663,28 +867,167 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, uint64_t s
   return 0;
 }
 
+/* An early-generation panel has partitions 1-2 and zones 1-32: a condition
+ * or a zone/keypad action beyond them could never hold or act (key requests
+ * are left alone: the engine refusing them is a case worth testing). */
+static void early_limits(perr_t *p, const kb_scenario_t *s) {
+  static const char msg_p[] = "an early panel has partitions 1-2", msg_z[] = "an early panel has zones 1-32";
+  for (size_t i = 0; i < s->nact && !p->failed; i++) {
+    const act_t *a = &s->act[i];
+    p->line = a->line;
+    if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER) && a->n > 32) perr(p, "%s", msg_z);
+    if (a->kind == A_KEYPAD && a->part > 2) perr(p, "%s", msg_p);
+  }
+  for (size_t i = 0; i < s->nexp && !p->failed; i++) {
+    const expect_t *e = &s->exp[i];
+    p->line = e->line;
+    if ((e->kind == C_PART || e->kind == C_LIGHT) && e->a > 2) perr(p, "%s", msg_p);
+    if (e->kind == C_ZONE && e->a > 32) perr(p, "%s", msg_z);
+    if (e->kind == C_EVENT) {
+      ev_num_t nk = ev_num_kind(e->a);
+      if (nk == EN_PART && e->b > 2) perr(p, "%s", msg_p);
+      if (nk == EN_ZONE && e->b > 32) perr(p, "%s", msg_z);
+      if (e->pev_part > 2) perr(p, "%s", msg_p);
+      if (e->pev_num > 32 && !strcmp(kb_pev_number_label((kb_pev_kind_t)e->pev_kind), "zone")) perr(p, "%s", msg_z);
+    }
+  }
+}
+
+static void rt_free(rt_t *r) {
+  if (!r) return;
+  free(r->req_id);
+  free(r->req_act);
+  free(r->req_end);
+  free(r->ev);
+  free(r->by_t1);
+  free(r->by_t2);
+  free(r->open);
+  free(r);
+}
+
 void kb_scenario_free(kb_scenario_t *s) {
   if (!s) return;
   for (size_t i = 0; i < s->nexp; i++) free(s->exp[i].text);
   free(s->exp);
   free(s->act);
   free(s->name);
-  if (s->rt) {
-    free(s->rt->req_id);
-    free(s->rt->req_act);
-    free(s->rt->ev);
-    free(s->rt);
-  }
+  rt_free(s->rt);
   free(s);
+}
+
+/* ------------------------------------------------------------ the file */
+
+enum { LINE_OK = 0, LINE_ERR = -1, LINE_REPEAT = 1, LINE_END_REPEAT = 2 };
+
+/* One line (modified in place). */
+static int parse_line(pstate_t *st, char *line) {
+  perr_t *p = st->p;
+  kb_scenario_t *s = st->s;
+  char *tok[MAX_TOK], copy[512];
+  uint8_t q[MAX_TOK];
+  int n;
+  bool inblock = st->base != NO_BASE;
+  { /* the line as echoed in messages: without its indentation and comment */
+    const char *w = line;
+    while (*w == ' ' || *w == '\t') w++;
+    snprintf(copy, sizeof copy, "%s", w);
+  }
+  {
+    size_t cl;
+    int inq = 0;
+    for (char *c = copy; *c; c++) {
+      if (*c == '"') inq = !inq;
+      if (*c == '#' && !inq) {
+        *c = '\0';
+        break;
+      }
+    }
+    cl = strlen(copy);
+    while (cl && (copy[cl - 1] == '\r' || copy[cl - 1] == ' ' || copy[cl - 1] == '\t')) copy[--cl] = '\0';
+    if (inblock && cl + 40 < sizeof copy)
+      snprintf(copy + cl, sizeof copy - cl, " [repeat %u of %u]", st->rep, st->nrep);
+  }
+  n = tokenize(p, line, tok, q);
+  if (n < 0) return LINE_ERR;
+  if (n == 0) return LINE_OK;
+  if (!strcmp(tok[0], "at")) {
+    uint64_t at;
+    if (n < 3 || ptime(st, tok[1], &at))
+      return perr(p, inblock ? "expected: at +TIME ACTION (times in 'repeat' are relative, e.g. at +2s open zone 3)"
+                             : "expected: at TIME ACTION (e.g. at 2s open zone 3)");
+    if (st->have_end && at > s->end) return perr(p, "action after 'end'");
+    if (parse_action(p, s, tok + 2, q + 2, n - 2, at)) return LINE_ERR;
+    st->since = at;
+    if (at > st->tmax) st->tmax = at;
+    if (s->act[s->nact - 1].req >= 0) st->last_req = s->act[s->nact - 1].req;
+    if (s->act[s->nact - 1].kind == A_CUT && at + s->act[s->nact - 1].dur > st->tmax)
+      st->tmax = at + s->act[s->nact - 1].dur;
+  } else if (!strcmp(tok[0], "expect")) {
+    if (parse_expect(p, s, tok + 1, n - 1, st, copy)) return LINE_ERR;
+    if (s->exp[s->nexp - 1].t2 > st->tmax) st->tmax = s->exp[s->nexp - 1].t2;
+  } else if (!strcmp(tok[0], "repeat")) {
+    /* repeat N every D from T */
+    if (inblock) return perr(p, "'repeat' inside 'repeat'");
+    if (n != 6 || strcmp(tok[2], "every") || strcmp(tok[4], "from") || parse_uint(tok[1], 1, 100000, &st->rep_n) ||
+        parse_time(tok[3], &st->rep_every) || !st->rep_every || parse_time(tok[5], &st->rep_from))
+      return perr(p, "expected: repeat N every PERIOD from TIME (N 1-100000, e.g. repeat 50 every 30s from 10s)");
+    if (st->rep_from + (st->rep_n - 1u) * st->rep_every > MAX_TIME_US)
+      return perr(p, "the last repetition would start after a day");
+    return LINE_REPEAT;
+  } else if (!strcmp(tok[0], "end") && n == 2 && !strcmp(tok[1], "repeat")) {
+    if (!inblock) return perr(p, "'end repeat' without 'repeat'");
+    return LINE_END_REPEAT;
+  } else if (inblock) {
+    return perr(p, "only 'at' and 'expect' lines go inside 'repeat'");
+  } else if (!strcmp(tok[0], "end")) {
+    if (n != 2 || parse_time(tok[1], &s->end) || !s->end) return perr(p, "expected: end TIME (e.g. end 60s)");
+    if (st->have_end) return perr(p, "a second 'end'");
+    st->have_end = 1;
+  } else {
+    if (parse_config(p, s, tok, q, n, &st->configured)) return LINE_ERR;
+  }
+  return LINE_OK;
+}
+
+typedef struct {
+  char *text;
+  int line;
+} bline_t;
+
+/* Expands a `repeat` block: its lines once per repetition, times relative
+ * to the repetition's start, `by` windows of a repetition's first lines
+ * opening at that start. Messages name the block's own lines. */
+static int expand(pstate_t *st, const bline_t *b, size_t nb, size_t *budget) {
+  int rc = 0;
+  if (nb && st->rep_n > *budget / nb) return perr(st->p, "'repeat' expands to too many lines");
+  *budget -= nb * st->rep_n;
+  st->nrep = (unsigned)st->rep_n;
+  for (unsigned long i = 0; i < st->rep_n && !rc; i++) {
+    st->rep = (unsigned)i + 1u;
+    st->base = st->rep_from + i * st->rep_every;
+    st->since = st->base;
+    for (size_t j = 0; j < nb && !rc; j++) {
+      char *dup = malloc(strlen(b[j].text) + 1);
+      if (!dup) return perr(st->p, "out of memory");
+      strcpy(dup, b[j].text);
+      st->p->line = b[j].line;
+      rc = parse_line(st, dup) == LINE_ERR ? -1 : 0;
+      free(dup);
+    }
+  }
+  st->base = NO_BASE;
+  return rc;
 }
 
 int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const char *name,
                       char *err, size_t errn) {
   kb_scenario_t *s;
   perr_t p;
+  pstate_t st;
   char *buf, *line, *next;
-  uint64_t since = 0, tmax = 0;
-  int last_req = -1, configured = 0, have_end = 0;
+  bline_t *blk = NULL;
+  size_t nblk = 0, capblk = 0, budget = REPEAT_MAX_LINES;
+  int inblock = 0, rep_line = 0;
   *out = NULL;
   if (errn) err[0] = '\0';
   memset(&p, 0, sizeof p);
@@ -716,66 +1059,81 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
   kb_sim_cfg_default(&s->cfg, 1);
   kb_wire_cfg_default(&s->wcfg);
   s->keypad_lag = 120;
+  memset(&st, 0, sizeof st);
+  st.s = s;
+  st.p = &p;
+  st.base = NO_BASE;
+  st.last_req = -1;
   for (line = buf; line && !p.failed; line = next) {
-    char *tok[MAX_TOK], copy[512];
-    uint8_t q[MAX_TOK];
-    int n;
+    int rc;
     next = strchr(line, '\n');
     if (next) *next++ = '\0';
     p.line++;
-    snprintf(copy, sizeof copy, "%s", line);
-    { /* the line as echoed in messages: without its comment */
-      size_t cl;
-      int inq = 0;
-      for (char *c = copy; *c; c++) {
-        if (*c == '"') inq = !inq;
-        if (*c == '#' && !inq) {
-          *c = '\0';
+    if (inblock) {
+      /* a block line is kept raw and parsed once per repetition; only its
+       * end is recognised now */
+      char tmp[32];
+      const char *w = line;
+      while (*w == ' ' || *w == '\t') w++;
+      snprintf(tmp, sizeof tmp, "%s", w);
+      if (!strncmp(tmp, "end", 3) && (tmp[3] == ' ' || tmp[3] == '\t')) {
+        char *dup = malloc(strlen(line) + 1);
+        if (!dup) {
+          perr(&p, "out of memory");
           break;
         }
+        strcpy(dup, line);
+        st.base = 0; /* parse as a block line */
+        rc = parse_line(&st, dup);
+        st.base = NO_BASE;
+        free(dup);
+        if (rc == LINE_ERR) break;
+        if (rc == LINE_END_REPEAT) {
+          int here = p.line;
+          inblock = 0;
+          if (expand(&st, blk, nblk, &budget)) break;
+          p.line = here;
+          for (size_t i = 0; i < nblk; i++) free(blk[i].text);
+          nblk = 0;
+          continue;
+        }
       }
-      cl = strlen(copy);
-      while (cl && (copy[cl - 1] == '\r' || copy[cl - 1] == ' ' || copy[cl - 1] == '\t')) copy[--cl] = '\0';
+      if (nblk == capblk) {
+        size_t cap = capblk ? capblk * 2 : 16;
+        bline_t *v = realloc(blk, cap * sizeof *v);
+        if (!v) {
+          perr(&p, "out of memory");
+          break;
+        }
+        blk = v;
+        capblk = cap;
+      }
+      blk[nblk].text = malloc(strlen(line) + 1);
+      if (!blk[nblk].text) {
+        perr(&p, "out of memory");
+        break;
+      }
+      strcpy(blk[nblk].text, line);
+      blk[nblk++].line = p.line;
+      continue;
     }
-    n = tokenize(&p, line, tok, q);
-    if (n <= 0) continue;
-    if (!strcmp(tok[0], "at")) {
-      uint64_t at;
-      if (n < 3 || parse_time(tok[1], &at)) {
-        perr(&p, "expected: at TIME ACTION (e.g. at 2s open zone 3)");
-        break;
-      }
-      if (have_end && at > s->end) {
-        perr(&p, "action after 'end'");
-        break;
-      }
-      if (parse_action(&p, s, tok + 2, q + 2, n - 2, at)) break;
-      since = at;
-      if (at > tmax) tmax = at;
-      if (s->act[s->nact - 1].req >= 0) last_req = s->act[s->nact - 1].req;
-      if (s->act[s->nact - 1].kind == A_CUT && at + s->act[s->nact - 1].dur > tmax)
-        tmax = at + s->act[s->nact - 1].dur;
-    } else if (!strcmp(tok[0], "expect")) {
-      if (parse_expect(&p, s, tok + 1, n - 1, since, last_req, copy)) break;
-      if (s->exp[s->nexp - 1].t2 > tmax) tmax = s->exp[s->nexp - 1].t2;
-    } else if (!strcmp(tok[0], "end")) {
-      if (n != 2 || parse_time(tok[1], &s->end) || !s->end) {
-        perr(&p, "expected: end TIME (e.g. end 60s)");
-        break;
-      }
-      if (have_end) {
-        perr(&p, "a second 'end'");
-        break;
-      }
-      have_end = 1;
-    } else {
-      if (parse_config(&p, s, tok, q, n, &configured)) break;
+    rc = parse_line(&st, line);
+    if (rc == LINE_ERR) break;
+    if (rc == LINE_REPEAT) {
+      inblock = 1;
+      rep_line = p.line;
     }
   }
+  for (size_t i = 0; i < nblk; i++) free(blk[i].text);
+  free(blk);
   free(buf);
+  if (!p.failed && inblock) {
+    p.line = rep_line;
+    perr(&p, "'repeat' without 'end repeat'");
+  }
   if (!p.failed) {
     /* every expectation must be judgeable within the run */
-    if (!have_end) s->end = tmax + 1000000u;
+    if (!st.have_end) s->end = st.tmax + 1000000u;
     for (size_t i = 0; i < s->nexp; i++)
       if (s->exp[i].t2 > s->end) {
         p.line = s->exp[i].line;
@@ -787,6 +1145,7 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
         p.line = s->act[i].line;
         perr(&p, "action after 'end'");
       }
+    if (!p.failed && !s->cfg.later_gen) early_limits(&p, s);
   }
   if (p.failed) {
     kb_scenario_free(s);
@@ -856,6 +1215,16 @@ static void say(rt_t *r, bool always, const char *fmt, ...) {
   fflush(f);
 }
 
+/* A request's keys as printed: digits masked unless the caller asked to see
+ * them (a disarm is digits whichever way it was sent). */
+static const char *shown_keys(const rt_t *r, const char *in, char *out, size_t n) {
+  if (r->o->show_keys) {
+    snprintf(out, n, "%s", in);
+    return out;
+  }
+  return mask_digits(in, out, n);
+}
+
 static void on_event(void *ctx, const kb_event_t *ev) {
   rt_t *r = ctx;
   char text[256];
@@ -876,6 +1245,9 @@ static void on_event(void *ctx, const kb_event_t *ev) {
     x->on = ev->on;
     x->value = ev->value;
     x->number = ev->number;
+    x->pev_kind = ev->pev.kind;
+    x->pev_num = ev->pev.number;
+    x->parts = ev->parts;
     x->t = r->now;
   }
   if (!kb_text_event_is_change(ev)) return;
@@ -885,36 +1257,86 @@ static void on_event(void *ctx, const kb_event_t *ev) {
 
 static const char *result_name(int res) {
   if (res == RES_REFUSED) return "refused";
-  if (res >= 0 && res < 8) return result_words[res];
+  if (res >= 0 && res < N_RESULT_WORDS) return result_words[res];
   return "unknown";
+}
+
+static const char *reason_name(int reason) {
+  return reason > 0 && reason <= KB_KEYS_REASON_CODE_LENGTH ? reason_words[reason] : "none";
+}
+
+/* The request (0-based) that kb_keys numbered id, -1 if none. Searched from
+ * the last one made: the requests being typed are the recent ones. */
+static int req_of_id(const rt_t *r, uint16_t id) {
+  if (!id) return -1;
+  for (int i = r->s->nreq - 1; i >= 0; i--)
+    if (r->req_id[i] == id) return i;
+  return -1;
 }
 
 static void on_keys(void *ctx, const kb_keys_note_t *nt) {
   rt_t *r = ctx;
-  int req = -1;
+  int req = req_of_id(r, nt->id);
   const act_t *a;
-  if (nt->type != KB_KEYS_NOTE_END) return;
-  for (int i = 0; i < r->s->nreq; i++)
-    if (r->req_id[i] == nt->id) req = i;
+  req_end_t *x;
+  char lab[STR_MAX + 64], shown[STR_MAX + 1], more[64];
+  switch (nt->type) {
+    case KB_KEYS_NOTE_CLEAR:
+      if (req >= 0)
+        say(r, false, "key request %d: typed # to clear the unfinished entry on partition %u", req + 1,
+            nt->partition);
+      else
+        say(r, false, "virtual keypad: typed # to clear an unfinished entry on partition %u", nt->partition);
+      return;
+    case KB_KEYS_NOTE_RETRY:
+      if (req >= 0) say(r, false, "key request %d: attempt %u", req + 1, nt->index);
+      return;
+    case KB_KEYS_NOTE_END:
+      break;
+    default:
+      return;
+  }
   if (req < 0) return;
+  x = &r->req_end[req];
+  x->ended = 1;
+  x->result = nt->result;
+  x->status = nt->status;
+  x->reason = nt->reason;
+  {
+    kb_keys_info_t info;
+    memset(&info, 0, sizeof info);
+    /* kb_keys records the result before it sends the note */
+    x->attempts = kb_keys_result(&r->keys, nt->id, &info) == nt->result ? info.attempts : 0;
+  }
   a = &r->s->act[r->req_act[req]];
-  if (nt->result == KB_KEYS_REJECTED)
-    say(r, false, "key request %d (partition %u%s%s%s): rejected, status 0x%02X %s", req + 1, a->part,
-        a->kind == A_KEYS ? " \"" : ", set time", a->kind == A_KEYS ? a->s : "", a->kind == A_KEYS ? "\"" : "",
-        nt->status, kb_text_status(nt->status) ? kb_text_status(nt->status) : "");
+  if (a->kind == A_KEYS)
+    snprintf(lab, sizeof lab, "key request %d (partition %u \"%s\")", req + 1, a->part,
+             shown_keys(r, a->s, shown, sizeof shown));
   else
-    say(r, false, "key request %d (partition %u%s%s%s): %s", req + 1, a->part,
-        a->kind == A_KEYS ? " \"" : ", set time", a->kind == A_KEYS ? a->s : "",
-        a->kind == A_KEYS ? "\"" : "", result_name(nt->result));
+    snprintf(lab, sizeof lab, "key request %d (partition %u, set time)", req + 1, a->part);
+  more[0] = '\0';
+  if (x->attempts > 1) snprintf(more, sizeof more, ", after %u attempts", x->attempts);
+  if (nt->result == KB_KEYS_REJECTED)
+    say(r, false, "%s: rejected, status 0x%02X %s%s", lab, nt->status,
+        kb_text_status(nt->status) ? kb_text_status(nt->status) : "", more);
+  else if (nt->result == KB_KEYS_INVALID && nt->reason)
+    say(r, false, "%s: invalid, reason %s%s", lab, reason_name(nt->reason), more);
+  else
+    say(r, false, "%s: %s%s", lab, result_name(nt->result), more);
 }
 
 static void apply(rt_t *r, const act_t *a) {
   uint64_t now = r->now;
+  char shown[STR_MAX + 1];
   switch (a->kind) {
     case A_OPEN:
     case A_CLOSE:
       say(r, false, "> %s zone %u", a->kind == A_OPEN ? "open" : "close", a->n);
       kb_sim_panel_zone(&r->panel, a->n, a->kind == A_OPEN, now);
+      break;
+    case A_TAMPER:
+      say(r, false, "> tamper zone %u %s", a->n, a->on ? "on" : "off");
+      kb_sim_panel_zone_tamper(&r->panel, a->n, a->on, now);
       break;
     case A_AC:
       say(r, false, "> AC power %s", a->on ? "on" : "off");
@@ -930,9 +1352,15 @@ static void apply(rt_t *r, const act_t *a) {
       break;
     case A_KEYPAD: {
       int *kp = &r->kp_of[a->part];
-      char shown[sizeof a->s];
-      say(r, false, "> keypad on partition %u types \"%s\"", a->part, mask_digits(a->s, shown, sizeof shown));
+      say(r, false, "> keypad on partition %u types \"%s\"%s", a->part, shown_keys(r, a->s, shown, sizeof shown),
+          a->human ? " at human speed" : "");
       if (*kp < 0) *kp = kb_wire_keypad_add(&r->wire, a->part, r->s->keypad_lag);
+      if (*kp < 0) {
+        say(r, true, "warning: no room for another keypad, keys ignored");
+        break;
+      }
+      /* users' captures: 0.3-0.6 s between key presses */
+      kb_wire_keypad_pace(&r->wire, *kp, a->human ? 300000u : 0u, a->human ? 600000u : 0u);
       for (const char *c = a->s; *c; c++) {
         uint8_t code = kb_keys_code(*c);
         int alarm = *c == 'f' || *c == 'F' || *c == 'a' || *c == 'A' || *c == 'p' || *c == 'P';
@@ -946,9 +1374,8 @@ static void apply(rt_t *r, const act_t *a) {
       uint16_t id = 0;
       kb_keys_err_t err;
       if (a->kind == A_KEYS) {
-        char shown[sizeof a->s];
         say(r, false, "> key request %d: partition %u \"%s\"%s", a->req + 1, a->part,
-            mask_digits(a->s, shown, sizeof shown), a->code[0] ? " with a code" : "");
+            shown_keys(r, a->s, shown, sizeof shown), a->code[0] ? " with a code" : "");
         err = kb_keys_submit(&r->keys, r->o->ignore_frames ? NULL : &r->eng, a->part, a->s,
                              a->code[0] ? a->code : NULL, (uint32_t)now, &id);
       } else {
@@ -962,6 +1389,7 @@ static void apply(rt_t *r, const act_t *a) {
         say(r, false, "key request %d refused (error %d)", a->req + 1, (int)err);
       }
       r->req_id[a->req] = id;
+      r->req_end[a->req].made = 1;
       break;
     }
     default:
@@ -971,15 +1399,23 @@ static void apply(rt_t *r, const act_t *a) {
 
 static bool bit_of(const uint8_t *m, int z) { return (m[(z - 1) / 8] >> ((z - 1) % 8)) & 1u; }
 
+/* Formats the reason only when asked (why != NULL): the runner asks only
+ * when it prints a result. */
+#define WHY(...)                              \
+  do {                                        \
+    if (why) snprintf(why, n, __VA_ARGS__);   \
+  } while (0)
+
 /* The condition, read from the engine (never the panel model). */
 static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
   const kb_status_t *st = &r->eng.status;
   bool v = false;
+  if (why) r->formats++;
   switch (e->kind) {
     case C_PART: {
       const kb_partition_t *pt = &st->part[e->a - 1];
       if (!st->synced || !pt->known) {
-        snprintf(why, n, "partition %d: nothing decoded", e->a);
+        WHY("partition %d: nothing decoded", e->a);
         return false;
       }
       switch (e->b) {
@@ -998,15 +1434,29 @@ static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
         case P_STATUS: v = pt->status == e->c; break;
         default: break;
       }
-      snprintf(why, n, "partition %d: status 0x%02X%s%s, armed %s%s%s%s", e->a, pt->status,
-               pt->ready ? ", ready" : ", not ready", pt->exit_delay ? ", exit delay" : "",
-               pt->armed == KB_ARMED_AWAY ? "away" : pt->armed == KB_ARMED_STAY ? "stay" : "no",
-               pt->entry_delay ? ", entry delay" : "", pt->alarm ? ", alarm" : "", pt->fire ? ", fire" : "");
+      WHY("partition %d: status 0x%02X%s%s, armed %s%s%s%s", e->a, pt->status,
+          pt->ready ? ", ready" : ", not ready", pt->exit_delay ? ", exit delay" : "",
+          pt->armed == KB_ARMED_AWAY ? "away" : pt->armed == KB_ARMED_STAY ? "stay" : "no",
+          pt->entry_delay ? ", entry delay" : "", pt->alarm ? ", alarm" : "", pt->fire ? ", fire" : "");
       return (e->not_ ? !v : v);
+    }
+    case C_LIGHT: {
+      const kb_partition_t *pt = &st->part[e->a - 1];
+      if (!st->synced || !pt->known) {
+        WHY("partition %d: nothing decoded", e->a);
+        return false;
+      }
+      v = (pt->lights >> e->b) & 1u;
+      if (why) {
+        size_t k = (size_t)snprintf(why, n, "partition %d: lights 0x%02X", e->a, pt->lights);
+        for (int i = 0; i < 8 && k < n; i++)
+          if ((pt->lights >> i) & 1u) k += (size_t)snprintf(why + k, n - k, " %s", light_words[i]);
+      }
+      return v == (e->c != 0);
     }
     case C_ZONE:
       if (!st->synced) {
-        snprintf(why, n, "nothing decoded");
+        WHY("nothing decoded");
         return false;
       }
       switch (e->b) {
@@ -1017,53 +1467,68 @@ static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
         case Z_BYPASS: v = bit_of(st->zones_bypass, e->a); break;
         default: break;
       }
-      snprintf(why, n, "zone %d: %s%s%s", e->a, bit_of(st->zones_open, e->a) ? "open" : "closed",
-               bit_of(st->zones_alarm, e->a) ? ", alarm" : "", bit_of(st->zones_bypass, e->a) ? ", bypassed" : "");
+      WHY("zone %d: %s%s%s%s", e->a, bit_of(st->zones_open, e->a) ? "open" : "closed",
+          bit_of(st->zones_alarm, e->a) ? ", alarm" : "", bit_of(st->zones_tamper, e->a) ? ", tamper" : "",
+          bit_of(st->zones_bypass, e->a) ? ", bypassed" : "");
       return e->not_ ? !v : v;
     case C_TROUBLE:
     case C_AC:
     case C_BATTERY: {
       uint8_t x = e->kind == C_TROUBLE ? st->trouble : e->kind == C_AC ? st->ac_power : st->battery_ok;
-      snprintf(why, n, "%s", st->synced ? (x ? "on/ok" : "off/low") : "nothing decoded");
+      WHY("%s", st->synced ? (x ? "on/ok" : "off/low") : "nothing decoded");
       return st->synced && (x != 0) == (e->a != 0);
     }
     case C_PGM: {
       bool on = (st->pgm >> (e->a - 1)) & 1u;
-      snprintf(why, n, "pgm %d %s", e->a, st->synced ? (on ? "on" : "off") : "(nothing decoded)");
+      WHY("pgm %d %s", e->a, st->synced ? (on ? "on" : "off") : "(nothing decoded)");
       return st->synced && on == (e->b != 0);
     }
     case C_KALARM:
-      snprintf(why, n, "keypad alarm %s", st->keypad_alarm[e->a] ? "raised" : "not raised");
+      WHY("keypad alarm %s", st->keypad_alarm[e->a] ? "raised" : "not raised");
       return st->synced && (st->keypad_alarm[e->a] != 0) == (e->b != 0);
     case C_TIME:
-      snprintf(why, n, "panel time %04u-%02u-%02u %02u:%02u%s", st->time.year, st->time.month, st->time.day,
-               st->time.hour, st->time.minute, st->time.valid ? "" : " (not valid)");
+      WHY("panel time %04u-%02u-%02u %02u:%02u%s", st->time.year, st->time.month, st->time.day,
+          st->time.hour, st->time.minute, st->time.valid ? "" : " (not valid)");
       return st->synced && st->time.valid && st->time.year == e->tm.year && st->time.month == e->tm.month &&
              st->time.day == e->tm.day && st->time.hour == e->tm.hour && st->time.minute == e->tm.minute;
     case C_KEYBUS:
-      snprintf(why, n, "keybus %s", st->connected ? "connected" : "disconnected");
+      WHY("keybus %s", st->connected ? "connected" : "disconnected");
       return (st->connected != 0) == (e->a != 0);
     case C_SYNCED:
-      snprintf(why, n, "%s", st->synced ? "synced" : "not synced");
+      WHY("%s", st->synced ? "synced" : "not synced");
       return st->synced != 0;
     case C_GEN:
-      snprintf(why, n, "%s", !st->synced ? "not synced" : st->early ? "early generation" : "later generation");
+      WHY("%s", !st->synced ? "not synced" : st->early ? "early generation" : "later generation");
       return st->synced && (st->early != 0) == (e->a != 0);
     case C_RESULT: {
       uint16_t id = r->req_id[e->a];
-      kb_keys_info_t info;
-      int res;
-      memset(&info, 0, sizeof info);
-      if (r->req_act[e->a] >= 0 && r->s->act[r->req_act[e->a]].t > r->now) {
-        snprintf(why, n, "request %d not made yet", e->a + 1);
+      const req_end_t *x = &r->req_end[e->a];
+      int res, status = 0, reason = 0, attempts = 0;
+      if (!x->made) {
+        WHY("request %d not made yet", e->a + 1);
         return false;
       }
-      res = id ? (int)kb_keys_result(&r->keys, id, &info) : RES_REFUSED;
-      if (res == KB_KEYS_REJECTED)
-        snprintf(why, n, "request %d: %s, status 0x%02X", e->a + 1, result_name(res), info.status);
-      else
-        snprintf(why, n, "request %d: %s", e->a + 1, result_name(res));
-      return res == e->b && (e->c < 0 || info.status == e->c);
+      if (!id) {
+        res = RES_REFUSED;
+      } else if (x->ended) {
+        res = x->result;
+        status = x->status;
+        reason = x->reason;
+        attempts = x->attempts;
+      } else {
+        kb_keys_info_t info;
+        memset(&info, 0, sizeof info);
+        res = (int)kb_keys_result(&r->keys, id, &info);
+        attempts = info.attempts;
+      }
+      if (why) {
+        size_t k = (size_t)snprintf(why, n, "request %d: %s", e->a + 1, result_name(res));
+        if (res == KB_KEYS_REJECTED && k < n) k += (size_t)snprintf(why + k, n - k, ", status 0x%02X", status);
+        if (res == KB_KEYS_INVALID && k < n) k += (size_t)snprintf(why + k, n - k, ", reason %s", reason_name(reason));
+        if (attempts && k < n) snprintf(why + k, n - k, ", %d attempt%s", attempts, attempts == 1 ? "" : "s");
+      }
+      return res == e->b && (e->c < 0 || status == e->c) && (e->reason < 0 || reason == e->reason) &&
+             (e->attempts < 0 || attempts == e->attempts);
     }
     default:
       return false;
@@ -1074,6 +1539,12 @@ static bool ev_match(const expect_t *e, const ev_rec_t *x) {
   int num;
   if (x->type != e->a) return false;
   if (e->c >= 0 && x->on != e->c) return false;
+  if (e->user >= 0 && x->value != e->user) return false;
+  if (e->pev_kind >= 0) {
+    if (x->pev_kind != e->pev_kind) return false;
+    if (e->pev_num >= 0 && x->pev_num != e->pev_num) return false;
+    if (e->pev_part >= 0 && !((x->parts >> (e->pev_part - 1)) & 1u)) return false;
+  }
   if (e->b < 0) return true;
   switch (x->type) {
     case KB_EV_ZONE_OPEN:
@@ -1096,6 +1567,29 @@ static bool ev_match(const expect_t *e, const ev_rec_t *x) {
   return num == e->b;
 }
 
+/* The first event the engine reported in [t1, t2] that matches, or NULL.
+ * Events are recorded in time order: a binary search finds the window. */
+static const ev_rec_t *find_event(const rt_t *r, const expect_t *e) {
+  size_t lo = 0, hi = r->nev;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r->ev[mid].t < e->t1) lo = mid + 1;
+    else hi = mid;
+  }
+  for (; lo < r->nev && r->ev[lo].t <= e->t2; lo++)
+    if (ev_match(e, &r->ev[lo])) return &r->ev[lo];
+  return NULL;
+}
+
+/* `expect no ...` passes only when the engine had decoded something to
+ * judge by: it must have synced. Conditions about the link, the start-up
+ * gate itself and key requests do not need it. */
+static bool needs_sync(const expect_t *e) {
+  if (e->kind == C_KEYBUS || e->kind == C_SYNCED || e->kind == C_RESULT) return false;
+  if (e->kind == C_EVENT && (e->a == KB_EV_SYNCED || e->a == KB_EV_CONNECTED)) return false;
+  return true;
+}
+
 static void fail(rt_t *r, expect_t *e, const char *fmt, ...) {
   va_list ap;
   e->state = 2;
@@ -1108,55 +1602,128 @@ static void fail(rt_t *r, expect_t *e, const char *fmt, ...) {
   }
 }
 
-static void check(rt_t *r, bool final) {
+static void warn(rt_t *r, const expect_t *e, const char *fmt, ...) {
+  va_list ap;
+  r->warnings++;
+  if (!r->o->out) return;
+  fprintf(r->o->out, "%s:%d: warning: %s (", r->s->name, e->line, e->text);
+  va_start(ap, fmt);
+  vfprintf(r->o->out, fmt, ap);
+  va_end(ap);
+  fprintf(r->o->out, ")\n");
+  fflush(r->o->out);
+}
+
+/* `no` passes at the end of its window [t1, t2] (clipped to the run) only
+ * when the engine synced by then. */
+static void pass_no(rt_t *r, expect_t *e) {
+  uint64_t end = e->t2 < r->now ? e->t2 : r->now;
+  if (needs_sync(e) && r->sync_t > end)
+    fail(r, e, "the engine never synced by %.3fs: nothing decoded to judge by", (double)end / 1e6);
+  else
+    e->state = 1;
+}
+
+static void judge_event(rt_t *r, expect_t *e) {
+  const ev_rec_t *hit = find_event(r, e);
+  r->visits++;
+  if (e->neg && hit)
+    fail(r, e, "the engine reported it at %.3fs", (double)hit->t / 1e6);
+  else if (!e->neg && !hit)
+    fail(r, e, "the engine reported no such event between %.3fs and %.3fs", (double)e->t1 / 1e6,
+         (double)e->t2 / 1e6);
+  else if (e->neg)
+    pass_no(r, e);
+  else
+    e->state = 1;
+}
+
+/* A state condition whose window is open (now >= t1). */
+static void judge_state(rt_t *r, expect_t *e, bool final) {
   uint64_t now = r->now;
-  for (size_t i = 0; i < r->s->nexp; i++) {
-    expect_t *e = &r->s->exp[i];
-    char why[128];
-    bool c;
-    if (e->state) continue;
-    if (e->kind == C_EVENT) {
-      if (now <= e->t2 && !final) continue;
-      {
-        const ev_rec_t *hit = NULL;
-        for (size_t j = 0; j < r->nev && !hit; j++)
-          if (r->ev[j].t >= e->t1 && r->ev[j].t <= e->t2 && ev_match(e, &r->ev[j])) hit = &r->ev[j];
-        if (e->neg && hit)
-          fail(r, e, "the engine reported it at %.3fs", (double)hit->t / 1e6);
-        else if (!e->neg && !hit)
-          fail(r, e, "the engine reported no such event between %.3fs and %.3fs", (double)e->t1 / 1e6,
-               (double)e->t2 / 1e6);
-        else
-          e->state = 1;
-      }
-      continue;
+  char why[160];
+  bool c;
+  r->visits++;
+  if (e->when == W_AT) {
+    c = cond_now(r, e, NULL, 0);
+    if (c != (bool)e->neg) {
+      if (e->neg && needs_sync(e) && !r->eng.status.synced)
+        fail(r, e, "at %.3fs the engine was not synced: nothing decoded to judge by", (double)now / 1e6);
+      else
+        e->state = 1;
+    } else {
+      (void)cond_now(r, e, why, sizeof why);
+      fail(r, e, "at %.3fs: %s", (double)now / 1e6, why);
     }
-    if (now < e->t1) {
-      if (final) {
-        fail(r, e, "the run ended at %.3fs before the time came", (double)now / 1e6);
-      }
-      continue;
-    }
-    if (e->when == W_AT) {
-      c = cond_now(r, e, why, sizeof why);
-      if (c != (bool)e->neg) e->state = 1;
-      else fail(r, e, "at %.3fs: %s", (double)now / 1e6, why);
-      continue;
-    }
-    if (now > e->t2) {
-      if (e->neg) e->state = 1;
-      else {
-        (void)cond_now(r, e, why, sizeof why);
-        fail(r, e, "not seen by %.3fs; at %.3fs: %s", (double)e->t2 / 1e6, (double)now / 1e6, why);
-      }
-      continue;
-    }
-    c = cond_now(r, e, why, sizeof why);
-    if (c && !e->neg) e->state = 1;
-    else if (c && e->neg) fail(r, e, "seen at %.3fs: %s", (double)now / 1e6, why);
-    else if (final && !e->neg) fail(r, e, "not seen; the run ended at %.3fs: %s", (double)now / 1e6, why);
-    else if (final) e->state = 1;
+    return;
   }
+  if (now > e->t2) {
+    if (e->neg) {
+      pass_no(r, e);
+    } else {
+      (void)cond_now(r, e, why, sizeof why);
+      fail(r, e, "not seen by %.3fs; at %.3fs: %s", (double)e->t2 / 1e6, (double)now / 1e6, why);
+    }
+    return;
+  }
+  c = cond_now(r, e, NULL, 0);
+  if (c && !e->neg) {
+    e->state = 1;
+  } else if (c && e->neg) {
+    (void)cond_now(r, e, why, sizeof why);
+    fail(r, e, "seen at %.3fs: %s", (double)now / 1e6, why);
+  } else if (final && !e->neg) {
+    (void)cond_now(r, e, why, sizeof why);
+    fail(r, e, "not seen; the run ended at %.3fs: %s", (double)now / 1e6, why);
+  } else if (final) {
+    pass_no(r, e);
+  }
+}
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Opens the state conditions whose window starts at this step, before the
+ * step's actions are applied: a `by` condition that holds already then
+ * cannot show the action's effect (a warning, not a failure). */
+static void open_due(rt_t *r) {
+  expect_t *x = r->s->exp;
+  size_t nstate = r->s->nexp - r->nevx;
+  bool added = false;
+  while (r->next_t1 < nstate && x[r->by_t1[r->next_t1]].t1 <= r->now) {
+    expect_t *e = &x[r->by_t1[r->next_t1]];
+    char why[160];
+    if (e->when == W_BY && !e->neg && cond_now(r, e, NULL, 0)) {
+      (void)cond_now(r, e, why, sizeof why);
+      warn(r, e, "it already holds when its window opens at %.3fs: %s", (double)r->now / 1e6, why);
+    }
+    r->open[r->nopen++] = r->by_t1[r->next_t1++];
+    added = true;
+  }
+  if (added && r->nopen > 1) qsort(r->open, r->nopen, sizeof *r->open, cmp_size); /* file order */
+}
+
+/* Judges what can be judged at this step: the cost is the expectations
+ * whose window is open, plus those opening or closing now. */
+static void check(rt_t *r, bool final) {
+  expect_t *x = r->s->exp;
+  size_t m = 0, nstate = r->s->nexp - r->nevx;
+  while (r->next_t2 < r->nevx && (final || x[r->by_t2[r->next_t2]].t2 < r->now))
+    judge_event(r, &x[r->by_t2[r->next_t2++]]);
+  open_due(r);
+  for (size_t k = 0; k < r->nopen; k++) {
+    expect_t *e = &x[r->open[k]];
+    judge_state(r, e, final);
+    if (!e->state) r->open[m++] = r->open[k];
+  }
+  r->nopen = m;
+  if (final)
+    for (size_t i = r->next_t1; i < nstate; i++) {
+      expect_t *e = &x[r->by_t1[i]];
+      if (!e->state) fail(r, e, "the run ended at %.3fs before the time came", (double)r->now / 1e6);
+    }
 }
 
 static void task(void *ctx, uint64_t now) {
@@ -1177,6 +1744,8 @@ static void task(void *ctx, uint64_t now) {
     if (ch != KB_LINK_NO_CHANGE) kb_engine_connected(&r->eng, ch == KB_LINK_CONNECTED, ms);
     kb_keys_step(&r->keys, &r->link, &r->eng, NULL, (uint32_t)now);
   }
+  if (r->sync_t == UINT64_MAX && r->eng.status.synced) r->sync_t = now;
+  open_due(r);
   while (r->next_act < r->s->nact && r->s->act[r->next_act].t <= now) apply(r, &r->s->act[r->next_act++]);
   check(r, false);
   if (r->o->pace && r->o->pace(r->o->pace_ctx, now)) r->stop = 1;
@@ -1188,6 +1757,50 @@ static int act_cmp(const void *a, const void *b) {
   return x->line < y->line ? -1 : x->line > y->line;
 }
 
+typedef struct {
+  uint64_t t;
+  size_t i;
+} key_t_;
+
+static int key_cmp(const void *a, const void *b) {
+  const key_t_ *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Fills the two visiting orders (state conditions by start, event
+ * conditions by end of window). */
+static int plan(rt_t *r) {
+  const kb_scenario_t *s = r->s;
+  key_t_ *k1 = malloc((s->nexp + 1) * sizeof *k1), *k2 = malloc((s->nexp + 1) * sizeof *k2);
+  size_t n1 = 0, n2 = 0;
+  r->by_t1 = malloc((s->nexp + 1) * sizeof *r->by_t1);
+  r->by_t2 = malloc((s->nexp + 1) * sizeof *r->by_t2);
+  r->open = malloc((s->nexp + 1) * sizeof *r->open);
+  if (!k1 || !k2 || !r->by_t1 || !r->by_t2 || !r->open) {
+    free(k1);
+    free(k2);
+    return -1;
+  }
+  for (size_t i = 0; i < s->nexp; i++) {
+    if (s->exp[i].kind == C_EVENT) {
+      k2[n2].t = s->exp[i].t2;
+      k2[n2++].i = i;
+    } else {
+      k1[n1].t = s->exp[i].t1;
+      k1[n1++].i = i;
+    }
+  }
+  qsort(k1, n1, sizeof *k1, key_cmp);
+  qsort(k2, n2, sizeof *k2, key_cmp);
+  for (size_t i = 0; i < n1; i++) r->by_t1[i] = k1[i].i;
+  for (size_t i = 0; i < n2; i++) r->by_t2[i] = k2[i].i;
+  r->nevx = n2;
+  free(k1);
+  free(k2);
+  return 0;
+}
+
 const kb_engine_t *kb_scenario_engine(const kb_scenario_t *s) { return s && s->rt ? &s->rt->eng : NULL; }
 
 int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_result_t *res) {
@@ -1195,13 +1808,8 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
   kb_wire_port_t port;
   int rc = 0;
   memset(res, 0, sizeof *res);
-  if (s->rt) {
-    free(s->rt->req_id);
-    free(s->rt->req_act);
-    free(s->rt->ev);
-    free(s->rt);
-    s->rt = NULL;
-  }
+  rt_free(s->rt);
+  s->rt = NULL;
   for (size_t i = 0; i < s->nexp; i++) {
     s->exp[i].state = 0;
     s->exp[i].why[0] = '\0';
@@ -1211,9 +1819,11 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
   s->rt = r;
   r->s = s;
   r->o = o;
+  r->sync_t = UINT64_MAX;
   r->req_id = calloc((size_t)s->nreq + 1, sizeof *r->req_id);
   r->req_act = calloc((size_t)s->nreq + 1, sizeof *r->req_act);
-  if (!r->req_id || !r->req_act) return 2;
+  r->req_end = calloc((size_t)s->nreq + 1, sizeof *r->req_end);
+  if (!r->req_id || !r->req_act || !r->req_end || plan(r)) return 2;
   if (s->nact > 1) qsort(s->act, s->nact, sizeof *s->act, act_cmp);
   for (int i = 0; i < s->nreq; i++) r->req_act[i] = -1;
   for (size_t i = 0; i < s->nact; i++)
@@ -1247,6 +1857,9 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
     if (s->exp[i].state == 1) res->passed++;
     else res->failed++;
   }
+  res->warnings = r->warnings;
+  res->visits = r->visits;
+  res->formats = r->formats;
   res->end_us = r->wire.t;
   res->messages = r->wire.st.messages;
   res->flips = r->wire.st.flips;

@@ -13,7 +13,14 @@
  *   kb_scenario_free(s);
  *
  * Everything runs in virtual time as fast as the machine goes, unless the
- * caller's pace hook sleeps.
+ * caller's pace hook sleeps. A step of the run costs the expectations whose
+ * window is open at it; reasons are formatted only for printed lines.
+ *
+ * Secrets: every digit of a key request or a physical keypad's keys is
+ * printed as '.' unless kb_scenario_opts_t.show_keys; a request's access
+ * code is never printed.
+ *
+ * Who may call: one thread per scenario object (it keeps the last run).
  */
 #ifndef KB_SIM_SCENARIO_H_
 #define KB_SIM_SCENARIO_H_
@@ -48,6 +55,8 @@ typedef struct {
   FILE *out;           /* progress and failures (NULL = nothing printed) */
   bool quiet;          /* only failures and the summary line */
   bool ignore_frames;  /* test hook: the engine side drops every frame */
+  bool show_keys;      /* debugging: print the digits of key requests (masked
+                          as '.' by default: they may be access codes) */
   FILE *vcd;           /* waveform output (NULL = none) */
   /* called after every message with the virtual time; return nonzero to
    * stop the run (realtime pacing and Ctrl-C live in the app) */
@@ -59,6 +68,11 @@ typedef struct {
   unsigned expects, passed, failed;
   bool stopped;        /* the pace hook stopped the run */
   unsigned unjudged;   /* expectations left unjudged by a stop (counted as failed) */
+  unsigned warnings;   /* warnings printed (e.g. a `by` condition that already held) */
+  /* work done judging (the cost test): expectations visited at task steps
+   * (each visit of an open window, each event condition judged), and
+   * reasons formatted (only for printed lines) */
+  uint64_t visits, formats;
   uint64_t end_us;     /* virtual time at the end */
   uint64_t messages;   /* messages on the wire */
   uint64_t flips, msgs_hit; /* noise */
