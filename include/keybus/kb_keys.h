@@ -343,7 +343,9 @@ KB_MUST_CHECK kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e,
 void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_frame_t *f,
                   uint32_t now_us);
 
-/* Result of request `id`; out (may be NULL) receives the details. */
+/* Result of request `id`; out (may be NULL) receives the details. A request's
+ * result is recorded before its KB_KEYS_NOTE_END is sent: called from the
+ * callback, this already answers it. */
 kb_keys_result_t kb_keys_result(const kb_keys_t *k, uint16_t id, kb_keys_info_t *out);
 
 /* Requests queued or being typed. */

@@ -252,16 +252,13 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, 
    * may continue in that menu or prompt (ST_IDLE) */
   k->left_part = result == KB_KEYS_DONE ? r->partition : 0;
   k->left_status = k->last_status;
-  if (k->cb) {
-    memset(&n, 0, sizeof n);
-    n.type = KB_KEYS_NOTE_END;
-    n.partition = r->partition;
-    n.id = r->id;
-    n.result = result;
-    n.status = status;
-    n.reason = reason;
-    k->cb(k->cb_ctx, &n);
-  }
+  memset(&n, 0, sizeof n);
+  n.type = KB_KEYS_NOTE_END;
+  n.partition = r->partition;
+  n.id = r->id;
+  n.result = result;
+  n.status = status;
+  n.reason = reason;
   /* a key still armed on a running bus may yet go out (a cancel does not
    * stop a slot being driven): count it as on the bus */
   if (l && r->state == ST_WRITE && result != KB_KEYS_DISCONNECTED && !kb_link_write_idle(l))
@@ -285,6 +282,9 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, 
   wipe(r, sizeof *r);
   k->head = (uint8_t)((k->head + 1u) % KB_KEYS_QUEUE);
   k->count--;
+  /* last: the request is out of the queue and its result in the history,
+   * so kb_keys_result() called from the callback already answers it */
+  if (k->cb) k->cb(k->cb_ctx, &n);
 }
 
 /* The key code of the key due (the character at pos, or a code digit). */

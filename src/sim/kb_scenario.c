@@ -159,11 +159,26 @@ static const char *const reason_words[] = {NULL, "early", "disabled", "code_leng
  * has no named constants for them; it should own this table. */
 static const char *const light_words[] = {"ready",   "armed",   "memory", "bypass",
                                           "trouble", "program", "fire",   "backlight"};
-static const char *const ev_words[KB_EV_COUNT] = {
+/* Why kb_keys_submit() / kb_keys_set_time() refused a request. */
+static const char *keys_err_text(kb_keys_err_t err) {
+  switch (err) {
+    case KB_KEYS_OK: return "ok";
+    case KB_KEYS_ERR_FULL: return "the queue is full";
+    case KB_KEYS_ERR_KEY: return "a key outside the alphabet, or too many";
+    case KB_KEYS_ERR_PARTITION: return "no such partition on this panel";
+    case KB_KEYS_ERR_CODE: return "the code is not 4 or 6 digits, not the panel's length, or has no place";
+    case KB_KEYS_ERR_RANGE: return "a value out of range";
+    case KB_KEYS_ERR_NOT_READY: return "the partition is not ready";
+  }
+  return "unknown error";
+}
+
+static const char *const ev_words[] = {
     "synced", "connected", "partition", "ready", "armed", "no_entry_delay", "exit_delay",
     "entry_delay", "alarm", "fire", "disabled", "access_code", "zone_open", "zone_alarm",
     "zone_tamper", "zone_bypass", "trouble", "ac_power", "battery", "pgm", "keypad_alarm", "time",
-    "version", "panel_event", "key", "frame_error", "noise"};
+    "version", "panel_event", "key", "frame_error", "noise", "code_digits"};
+_Static_assert(sizeof ev_words / sizeof ev_words[0] == KB_EV_COUNT, "a word per kb_event_type_t");
 
 _Static_assert(N_RESULT_WORDS == KB_KEYS_UNKNOWN, "a word per kb_keys_result_t");
 _Static_assert(sizeof reason_words / sizeof reason_words[0] == KB_KEYS_REASON_CODE_LENGTH + 1,
@@ -1386,7 +1401,7 @@ static void apply(rt_t *r, const act_t *a) {
       }
       if (err != KB_KEYS_OK) {
         id = 0;
-        say(r, false, "key request %d refused (error %d)", a->req + 1, (int)err);
+        say(r, false, "key request %d refused: %s", a->req + 1, keys_err_text(err));
       }
       r->req_id[a->req] = id;
       r->req_end[a->req].made = 1;

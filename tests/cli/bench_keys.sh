@@ -10,11 +10,11 @@
 # *6 menu before the panel shows the status that key must bring). Each wait
 # is K status frames through the noise filter, in rounds one message longer
 # while a menu is open (the panel's 0x0A), about 0.7 s; set time has four
-# of them: budget 3000 ms.
+# of them (3.06 s measured with the panel model of issue 6): budget 3500 ms.
 set -u
 . "$(dirname "$0")/lib.sh"
 LAT_MAX=250
-REQ_OVER_MAX=3000
+REQ_OVER_MAX=3500
 
 bench_run keys '^bench'
 over=$(figure key_latency_over_min_max_ms)
