@@ -155,18 +155,18 @@ static uint8_t no_entry_delay_mode(const kb_partition_t *pt, uint8_t li) {
 
 /* Re-derives partition p's state from its committed lights/status bytes and
  * reports what changed. */
-static void apply_partition(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t cmd,
-                            uint32_t t_ms) {
+static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   kb_partition_t *pt = &e->status.part[p - 1];
   kb_partition_t n = *pt;
   uint8_t st = n.status, li = n.lights;
 
   n.disabled = st == 0xC7;
   if (st < 0x12) n.fire = (li >> 6) & 1u;
-  /* Trouble is a system light; it is read from partition 1 of 0x05 only, and
-   * only in plain states (menus make the light flash). 0x1B's partition 5
-   * would otherwise overwrite it (quirk, notes §5.2/§10.2). */
-  if (cmd == 0x05 && first_of_cmd && st <= 0x06)
+  /* Trouble is a system light; it is read from partition 1's lights only
+   * (0x05, or a 0x27 that confirmed them), and only in plain states (menus
+   * make the light flash). 0x1B's partition 5 would otherwise overwrite it
+   * (quirk, notes §5.2/§10.2). */
+  if (p == 1u && st <= 0x06)
     set_flag(e, &e->status.trouble, (li >> 4) & 1u, KB_EV_TROUBLE, 0, t_ms);
 
   switch (st) {
@@ -312,8 +312,7 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
 /* Committed bytes of partition p changed: report them and re-derive the
  * partition's state (a lights byte alone means nothing before the status
  * byte is known). */
-static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, uint8_t lights,
-                              uint8_t cmd, uint32_t t_ms) {
+static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t lights, uint32_t t_ms) {
   const kb_partition_t *pt = &e->status.part[p - 1];
   kb_event_t ev;
   if (!pt->known) return;
@@ -323,7 +322,7 @@ static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t first_of_cmd, u
   ev.lights = pt->lights;
   ev.status = pt->status;
   emit(e, &ev, t_ms);
-  apply_partition(e, p, first_of_cmd, cmd, t_ms);
+  apply_partition(e, p, t_ms);
   if (lights) bypass_light(e, p, t_ms);
 }
 
@@ -401,7 +400,7 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
         changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, i == 0, changed & 1u, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, changed & 1u, t_ms);
   }
 }
 
@@ -420,7 +419,7 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
         changed |= (uint8_t)(1u << k); /* bit 0 lights, bit 1 status */
       }
     }
-    if (changed) partition_changed(e, p, 0, changed & 1u, d->cmd, t_ms);
+    if (changed) partition_changed(e, p, changed & 1u, t_ms);
   }
 }
 

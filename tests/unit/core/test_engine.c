@@ -116,6 +116,23 @@ static void live_flip_rejected(void) {
   KT_EQ(eng.health.filter_rejections, 1);
 }
 
+/* Defect (found by the simulated panel helper): a Trouble light change that a
+ * checksummed 0x27 confirmed before K copies of the 0x05 did was committed
+ * without the Trouble rule (it ran for 0x05 only); later 0x05 frames matched
+ * the committed lights, so the trouble was never reported. */
+static void live_trouble_confirmed_by_0x27(void) {
+  start(KB_INPUT_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  nev = 0;
+  feed("05 00 91 01 10 C7 10 C7 10 C7"); /* the Trouble light comes on */
+  KT_EQ(feedc("27 00 91 01 10 C7 00"), KB_CHECK_OK); /* and a 0x27 agrees at once */
+  KT_EQ(P(1)->lights, 0x91);
+  KT_EQ(eng.status.trouble, 1);
+  KT_EQ(count_ev(KB_EV_TROUBLE), 1);
+  feed_k("05 00 91 01 10 C7 10 C7 10 C7", KB_FILTER_K);
+  KT_EQ(count_ev(KB_EV_TROUBLE), 1);
+}
+
 /* Flips between copies of the committed value never add up to a change. */
 static void live_scattered_flips_never_commit(void) {
   static const char *const seq[] = {"05 00 81 41 10 C7 10 C7 10 C7", SYNC, "05 00 81 21 10 C7 10 C7 10 C7",
@@ -935,7 +952,7 @@ static void issue300_star9_stay_is_stay(void) {
 }
 
 
-KT_MAIN(KT_CASE(gate_checksummed_frames_apply_before_status), KT_CASE(gate_live_checksummed_before_status), KT_CASE(gate_early_generation_from_6_byte_status),
+KT_MAIN(KT_CASE(live_trouble_confirmed_by_0x27), KT_CASE(gate_checksummed_frames_apply_before_status), KT_CASE(gate_live_checksummed_before_status), KT_CASE(gate_early_generation_from_6_byte_status),
         KT_CASE(gate_bad_frames_never_sync), KT_CASE(live_change_needs_k_frames), KT_CASE(live_flip_rejected),
         KT_CASE(live_scattered_flips_never_commit), KT_CASE(live_corrupted_copy_does_not_restart_count),
         KT_CASE(live_newer_change_replaces_candidate),
