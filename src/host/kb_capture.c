@@ -265,13 +265,15 @@ static void finish_frame(line_ctx_t *c, kb_cap_rec_t *r, int under, int under_su
   }
 }
 
-/* Parses "0xNN" or "0xNN.SS" at p (after "[" / "[Module/"). */
+/* Parses "0xNN" or "0xNN.SS" at p (after "[" / "[Module/"). p may end
+ * anywhere (the line can be cut at the buffer's end): each character is read
+ * only after the one before it was checked, so the scan never passes the
+ * terminating NUL. */
 static bool parse_label_cmd(const char *p, int *cmd, int *sub) {
   int a, b;
   if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return false;
-  a = hexval((unsigned char)p[2]);
-  b = hexval((unsigned char)p[3]);
-  if (a < 0 || b < 0) return false;
+  if ((a = hexval((unsigned char)p[2])) < 0) return false;
+  if ((b = hexval((unsigned char)p[3])) < 0) return false;
   *cmd = a * 16 + b;
   *sub = -1;
   if (p[4] == '.' && hexval((unsigned char)p[5]) >= 0 && hexval((unsigned char)p[6]) >= 0)

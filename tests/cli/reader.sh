@@ -152,6 +152,23 @@ else
   ko "malformed line in the second of two files reported as that file:line" "rc=$rc stderr: $(cat "$tmp/err")"
 fi
 
+# ------------------------------------------------------------ long lines (issue 6 item 10)
+# 4,095-byte lines (the parser's buffer) ending in "[0x" / "[Module/0x": the
+# label parser read one byte past the buffer (ASan: stack-buffer-overflow;
+# tests/run.sh runs this script with the ASan build too)
+python3 -c 'import sys
+for tail in ("[0x", "[Module/0x"):
+    head = "00000101 0"
+    sys.stdout.write(head + " " * (4095 - len(head) - len(tail)) + tail + "\n")
+' >"$tmp/long.txt"
+run --json "$tmp/long.txt"
+n=$(wc -l <"$tmp/out")
+if [ $rc -eq 0 ] && [ "$n" -eq 2 ] && ! grep -q 'Sanitizer' "$tmp/err"; then
+  ok "4,095-byte lines ending in [0x / [Module/0x: exit 0, both decoded"
+else
+  ko "4,095-byte lines ending in [0x / [Module/0x: exit 0, both decoded" "rc=$rc frames=$n $(head -c 600 "$tmp/err")"
+fi
+
 # ------------------------------------------------------------ empty / garbage
 : >"$tmp/empty.txt"
 for mode in "" --json --status --state; do

@@ -480,8 +480,48 @@ static void test_fuzz(void) {
   kb_cap_free(&log);
 }
 
+/* Issue 6 item 10: a line of exactly 4,095 bytes (the parse buffer holds
+ * 4,095 + NUL) ending in "[0x" or "[Module/0x": the label parser used to read
+ * the byte after the terminating NUL (one past the buffer; ASan reports a
+ * stack-buffer-overflow). The frame must still be parsed, with no label. */
+static void test_label_at_line_end(void) {
+  static const char *const tails[] = {"[0x", "[Module/0x", "[0x0", "[Module/0x0", "[0x05.", "[0x05.1"};
+  char *line = malloc(5000);
+  KT_CHECK(line != NULL);
+  if (!line) return;
+  for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+    kb_cap_log_t log;
+    const char *head = "00000101 0";
+    size_t tl = strlen(tails[t]), hl = strlen(head), len = 4095;
+    memcpy(line, head, hl);
+    memset(line + hl, ' ', len - hl - tl);
+    memcpy(line + len - tl, tails[t], tl + 1);
+    KT_EQ(strlen(line), 4095);
+    kb_cap_init(&log);
+    kb_cap_parse_line(&log, line, 1, "long.txt");
+    KT_EQ(log.errs.n, 0);
+    KT_EQ(log.n, 1);
+    if (log.n == 1) {
+      KT_EQ(log.rec[0].kind, KB_CAP_FRAME);
+      KT_EQ(log.rec[0].bytes[0], 0x05);
+      KT_EQ(log.rec[0].bits, 9);
+      /* "[Module/0x" without digits names no command: only the source */
+      KT_EQ(log.rec[0].source, strncmp(tails[t], "[Module", 7) == 0 ? KB_CAP_MODULE : KB_CAP_PANEL);
+    }
+    kb_cap_free(&log);
+    /* the same line with a newline: longer than the buffer, cut to 4,095 */
+    line[len] = '\n';
+    line[len + 1] = 0;
+    kb_cap_init(&log);
+    kb_cap_parse_line(&log, line, 1, "long.txt");
+    KT_EQ(log.n, 1);
+    kb_cap_free(&log);
+  }
+  free(line);
+}
+
 KT_MAIN(KT_CASE(test_all_captures_parse), KT_CASE(test_frame_counts), KT_CASE(test_sections),
         KT_CASE(test_binary_lines), KT_CASE(test_under), KT_CASE(test_hex_lines),
         KT_CASE(test_list_lines), KT_CASE(test_timestamps), KT_CASE(test_errors),
         KT_CASE(test_skip_and_ignore), KT_CASE(test_nbytes), KT_CASE(test_input_detect),
-        KT_CASE(test_fuzz))
+        KT_CASE(test_fuzz), KT_CASE(test_label_at_line_end))
