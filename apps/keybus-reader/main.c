@@ -60,87 +60,51 @@ static int push(items_t *it, const item_t *x) {
 typedef struct {
   items_t *items;
   const char *file;
-  kb_link_t link;
-  kb_edges_t adapt;
-  uint64_t now_us;
-  uint64_t t_rise; /* last rising clock edge */
-  int clock_high;
+  kb_replay_t rp;
   int oom;
 } vcd_ctx_t;
 
-static void drain_link(vcd_ctx_t *c) {
-  const kb_frame_t *f;
-  while ((f = kb_link_peek(&c->link)) != NULL) {
-    item_t x;
-    /* A frame's time is when the link published it (the next message's
-     * first edge, or the end of a long gap): monotonic, like a firmware
-     * task's clock. Its start (f->t_start_us) can be long before that when
-     * the clock stopped in the middle of it. */
-    uint64_t t = c->now_us;
-    memset(&x, 0, sizeof x);
-    x.file = c->file;
-    x.live = 1;
-    x.r.kind = KB_CAP_FRAME;
-    x.r.source = KB_CAP_PANEL;
-    memcpy(x.r.bytes, f->panel, KB_FRAME_BYTES);
-    x.r.bits = f->panel_bits;
-    x.r.nbytes = (uint8_t)kb_cap_nbytes(f->panel_bits);
-    x.r.has_time = true;
-    x.r.t = (double)t / 1e6;
-    x.r.t_res_ms = 0;
-    if (push(c->items, &x)) c->oom = 1;
-    if (f->module_seen) {
-      x.r.source = KB_CAP_MODULE;
-      memcpy(x.r.bytes, f->module, KB_FRAME_BYTES);
-      x.r.bits = f->module_bits;
-      x.r.nbytes = (uint8_t)kb_cap_nbytes(f->module_bits);
-      x.r.has_under = true;
-      x.r.under = f->panel[0];
-      x.r.under_sub = f->panel_bits > 16 ? f->panel[2] : 0;
-      if (push(c->items, &x)) c->oom = 1;
-    }
-    kb_link_pop(&c->link);
-  }
-}
-
-static void tick(vcd_ctx_t *c) {
-  kb_link_change_t ch = kb_link_tick(&c->link, (uint32_t)c->now_us);
-  if (ch != KB_LINK_NO_CHANGE) {
-    item_t x;
-    memset(&x, 0, sizeof x);
-    x.file = c->file;
-    x.live = 1;
-    x.r.kind = ch == KB_LINK_CONNECTED ? KB_CAP_CONNECTED : KB_CAP_DISCONNECTED;
-    x.r.has_time = true;
-    x.r.t = (double)c->now_us / 1e6;
-    if (push(c->items, &x)) c->oom = 1;
-  }
-}
-
-static void vcd_edge(void *ctx, const kb_edge_t *e) {
+/* A frame's time is when the task took it from the link (the next message's
+ * first edge, or the end of a long gap): monotonic, like a firmware task's
+ * clock. Its start (f->t_start_us) can be long before that when the clock
+ * stopped in the middle of it. */
+static void vcd_frame(void *ctx, const kb_frame_t *f, uint64_t t) {
   vcd_ctx_t *c = ctx;
-  /* Time passes in the gaps too, as it does for a firmware task: every
-   * 100 ms of bus time without an edge, publish a message the clock has
-   * ended (held high past the gap; a replay has no interrupt that could race
-   * kb_link_finish) and apply the 3 s disconnected rule. */
-  while (e->t_us > c->now_us + 100000u) {
-    c->now_us += 100000u;
-    kb_edges_advance(&c->adapt, c->now_us);
-    if (c->clock_high && c->now_us - c->t_rise > KB_GAP_US) kb_link_finish(&c->link);
-    drain_link(c);
-    tick(c);
+  item_t x;
+  memset(&x, 0, sizeof x);
+  x.file = c->file;
+  x.live = 1;
+  x.r.kind = KB_CAP_FRAME;
+  x.r.source = KB_CAP_PANEL;
+  memcpy(x.r.bytes, f->panel, KB_FRAME_BYTES);
+  x.r.bits = f->panel_bits;
+  x.r.nbytes = (uint8_t)kb_cap_nbytes(f->panel_bits);
+  x.r.has_time = true;
+  x.r.t = (double)t / 1e6;
+  x.r.t_res_ms = 0;
+  if (push(c->items, &x)) c->oom = 1;
+  if (f->module_seen) {
+    x.r.source = KB_CAP_MODULE;
+    memcpy(x.r.bytes, f->module, KB_FRAME_BYTES);
+    x.r.bits = f->module_bits;
+    x.r.nbytes = (uint8_t)kb_cap_nbytes(f->module_bits);
+    x.r.has_under = true;
+    x.r.under = f->panel[0];
+    x.r.under_sub = f->panel_bits > 16 ? f->panel[2] : 0;
+    if (push(c->items, &x)) c->oom = 1;
   }
-  if (e->t_us / 100000u != c->now_us / 100000u) {
-    c->now_us = e->t_us;
-    tick(c);
-  }
-  c->now_us = e->t_us;
-  if (e->wire == KB_WIRE_CLOCK && (e->level != 0) != c->clock_high) {
-    c->clock_high = e->level != 0;
-    if (c->clock_high) c->t_rise = e->t_us;
-  }
-  kb_edges_feed(&c->adapt, e);
-  drain_link(c);
+}
+
+static void vcd_change(void *ctx, kb_link_change_t ch, uint64_t t) {
+  vcd_ctx_t *c = ctx;
+  item_t x;
+  memset(&x, 0, sizeof x);
+  x.file = c->file;
+  x.live = 1;
+  x.r.kind = ch == KB_LINK_CONNECTED ? KB_CAP_CONNECTED : KB_CAP_DISCONNECTED;
+  x.r.has_time = true;
+  x.r.t = (double)t / 1e6;
+  if (push(c->items, &x)) c->oom = 1;
 }
 
 static int read_vcd(FILE *f, const char *name, items_t *items) {
@@ -151,19 +115,14 @@ static int read_vcd(FILE *f, const char *name, items_t *items) {
   memset(&c, 0, sizeof c);
   c.items = items;
   c.file = name;
-  kb_link_init(&c.link);
-  kb_edges_init(&c.adapt, &c.link);
-  c.clock_high = 1; /* both wires idle high until the file says otherwise */
+  kb_replay_init(&c.rp, vcd_frame, vcd_change, &c);
   if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
     for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
     kb_errs_free(&errs);
     return -1;
   }
-  n = kb_vcd_read_all(&r, vcd_edge, &c);
-  kb_edges_finish(&c.adapt);
-  drain_link(&c);
-  c.now_us = r.t_us > c.now_us ? r.t_us : c.now_us;
-  tick(&c);
+  n = kb_vcd_read_all(&r, kb_replay_cb, &c.rp);
+  kb_replay_end(&c.rp, r.t_us);
   for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
   kb_errs_free(&errs);
   if (c.oom) return -1;

@@ -538,7 +538,124 @@ static void test_edges_adaptor(void) {
   KT_CHECK(kb_link_peek(&link_) == NULL);
 }
 
+/* ------------------------------------------------------------- replay */
+
+typedef struct {
+  unsigned frames, conn, disc;
+  uint64_t t_frame[16], t_conn[4], t_disc[4];
+} replay_log_t;
+
+static void on_replay_frame(void *ctx, const kb_frame_t *f, uint64_t t) {
+  replay_log_t *l = ctx;
+  (void)f;
+  if (l->frames < 16) l->t_frame[l->frames] = t;
+  l->frames++;
+}
+
+static void on_replay_change(void *ctx, kb_link_change_t ch, uint64_t t) {
+  replay_log_t *l = ctx;
+  if (ch == KB_LINK_CONNECTED) {
+    if (l->conn < 4) l->t_conn[l->conn] = t;
+    l->conn++;
+  } else {
+    if (l->disc < 4) l->t_disc[l->disc] = t;
+    l->disc++;
+  }
+}
+
+static kb_replay_t replay_; /* large: static */
+
+/* Issue 6 item 11: three messages, a gap of `gap` us (from the end of the
+ * third message), three more, starting at t0. Each gap ends with the three
+ * messages after it published and, when longer than the 3 s rule (plus a
+ * step), exactly one disconnection ~3 s in, then one connection. The message
+ * the gap ended is published at the first task step (100 ms after its last
+ * edge), not only when the bus comes back. Gaps of 1e15 us and close to
+ * UINT64_MAX end at once (they used to be walked in 100 ms steps). */
+static void test_replay_gaps(void) {
+  static const struct {
+    uint64_t t0, gap;
+    unsigned disc;
+  } cases[] = {
+      {0, 500000, 0},
+      {0, 2900000, 0},
+      {0, 3500000, 1},
+      {0, 10000000, 1},
+      {0, 1000000000000000ull, 1},
+      {1700000000000000ull, 1000000000000000ull, 1}, /* absolute times */
+      {0, 0x100000000ull, 1},                         /* 2^32 us: the link would see no gap */
+      {0, UINT64_MAX - 10000000u, 1},                 /* ends close to UINT64_MAX */
+  };
+  msg_t m[8];
+  size_t n = make_messages(m);
+  KT_CHECK(n >= 6);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    kb_edge_vec_t v = {0};
+    kb_wave_t w;
+    replay_log_t log;
+    uint64_t t_end1, t_start2;
+    memset(&log, 0, sizeof log);
+    kb_wave_init(&w, cases[c].t0, kb_edge_vec_push, &v);
+    wave_all(&w, m, 3);
+    t_end1 = kb_wave_now(&w);
+    kb_wave_idle(&w, cases[c].gap);
+    t_start2 = kb_wave_now(&w);
+    wave_all(&w, m + 3, 3);
+    kb_wave_idle(&w, 20000);
+    KT_CHECK(!v.oom);
+    kb_replay_init(&replay_, on_replay_frame, on_replay_change, &log);
+    for (size_t i = 0; i < v.n; i++) kb_replay_edge(&replay_, &v.v[i]);
+    kb_replay_end(&replay_, kb_wave_now(&w));
+    if (log.frames != 6 || log.disc != cases[c].disc || log.conn != 1 + cases[c].disc)
+      kt_fail(__FILE__, __LINE__, "case %zu: %u frames, %u disconnections, %u connections", c,
+              log.frames, log.disc, log.conn);
+    /* the third message: ended by the gap, published at the first step */
+    KT_EQ(log.t_frame[2] - t_end1, KB_REPLAY_STEP_US);
+    if (cases[c].disc == 1) {
+      KT_CHECK(log.t_disc[0] > t_end1 + 3000000u && log.t_disc[0] <= t_end1 + 3300000u);
+      KT_CHECK(log.t_conn[1] >= t_start2 && log.t_conn[1] < t_start2 + 200000u);
+    }
+    for (unsigned i = 3; i < 6 && i < log.frames; i++) KT_CHECK(log.t_frame[i] > t_start2);
+    kb_edge_vec_free(&v);
+  }
+}
+
+/* Jumping over a gap gives what walking it would: a gap just short of the
+ * jump and one far beyond it differ only in the times after the gap. */
+static void test_replay_jump_same(void) {
+  msg_t m[8];
+  size_t n = make_messages(m);
+  replay_log_t a, b;
+  uint64_t gaps[2] = {3250000u, 53250000u}; /* 50 s apart: same 100 ms grid */
+  replay_log_t *logs[2] = {&a, &b};
+  uint64_t starts[2];
+  KT_CHECK(n >= 6);
+  for (int g = 0; g < 2; g++) {
+    kb_edge_vec_t v = {0};
+    kb_wave_t w;
+    memset(logs[g], 0, sizeof *logs[g]);
+    kb_wave_init(&w, 0, kb_edge_vec_push, &v);
+    wave_all(&w, m, 3);
+    kb_wave_idle(&w, gaps[g]);
+    starts[g] = kb_wave_now(&w);
+    wave_all(&w, m + 3, 3);
+    kb_replay_init(&replay_, on_replay_frame, on_replay_change, logs[g]);
+    for (size_t i = 0; i < v.n; i++) kb_replay_edge(&replay_, &v.v[i]);
+    kb_replay_end(&replay_, kb_wave_now(&w));
+    KT_EQ(replay_.jumps, g == 0 ? 0 : 1);
+    kb_edge_vec_free(&v);
+  }
+  KT_EQ(a.frames, b.frames);
+  KT_EQ(a.disc, 1);
+  KT_EQ(b.disc, 1);
+  KT_EQ(a.t_disc[0], b.t_disc[0]);
+  for (unsigned i = 0; i < 3; i++) KT_EQ(a.t_frame[i], b.t_frame[i]);
+  for (unsigned i = 3; i < 6; i++) KT_EQ(a.t_frame[i] - starts[0], b.t_frame[i] - starts[1]);
+  KT_EQ(a.t_conn[1] - starts[0], b.t_conn[1] - starts[1]);
+}
+
 KT_MAIN(KT_CASE(test_wave_timing), KT_CASE(test_wave_bit), KT_CASE(test_wave_to_link),
         KT_CASE(test_wave_lags), KT_CASE(test_vcd_roundtrip), KT_CASE(test_vcd_writer_format),
         KT_CASE(test_vcd_fixture_1ns), KT_CASE(test_vcd_timescales), KT_CASE(test_vcd_selection),
-        KT_CASE(test_vcd_errors), KT_CASE(test_vcd_fuzz), KT_CASE(test_edges_adaptor))
+        KT_CASE(test_vcd_errors), KT_CASE(test_vcd_fuzz), KT_CASE(test_edges_adaptor),
+        KT_CASE(test_replay_gaps), KT_CASE(test_replay_jump_same))
