@@ -52,8 +52,12 @@ void kb_errs_free(kb_errs_t *e) {
 
 /* --------------------------------------------------- input detection */
 
+/* UTF-8 byte order mark: editors on Windows put one before the first line. */
+static const char BOM[] = "\xEF\xBB\xBF";
+
 kb_input_kind_t kb_input_detect(const char *buf, size_t n) {
   size_t i = 0;
+  if (n >= 3 && memcmp(buf, BOM, 3) == 0) i = 3;
   while (i < n && isspace((unsigned char)buf[i])) i++;
   if (i + 1 < n && buf[i] == '$' && isalpha((unsigned char)buf[i + 1])) return KB_INPUT_VCD;
   return KB_INPUT_TEXT;
@@ -560,7 +564,9 @@ void kb_cap_parse_line(kb_cap_log_t *log, const char *line, int lineno, const ch
   c.name = name;
   c.lineno = lineno;
 
-  p = (char *)skip_ws(buf);
+  /* a byte order mark is no part of the line (skipped on any line: files
+   * joined with cat keep theirs) */
+  p = (char *)skip_ws(strncmp(buf, BOM, 3) == 0 ? buf + 3 : buf);
   if (!*p) {
     log->blank++;
     return;

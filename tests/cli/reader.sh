@@ -169,6 +169,31 @@ else
   ko "4,095-byte lines ending in [0x / [Module/0x: exit 0, both decoded" "rc=$rc frames=$n $(head -c 600 "$tmp/err")"
 fi
 
+# ------------------------------------------------------------ byte order mark (issue 6 item 13)
+# a log saved with a UTF-8 BOM used to lose its first frame line
+printf '\357\273\277' >"$tmp/bom.txt"
+cat "$I12" >>"$tmp/bom.txt"
+"$R" --json "$I12" 2>/dev/null | python3 -c 'import json,sys
+for l in sys.stdin:
+    o=json.loads(l); o.pop("file",None); print(json.dumps(o,sort_keys=True))' >"$tmp/nobom.frames"
+run --json "$tmp/bom.txt"
+python3 -c 'import json,sys
+for l in sys.stdin:
+    o=json.loads(l); o.pop("file",None); print(json.dumps(o,sort_keys=True))' <"$tmp/out" >"$tmp/bom.frames"
+if [ $rc -eq 0 ] && [ -s "$tmp/nobom.frames" ] && cmp -s "$tmp/nobom.frames" "$tmp/bom.frames" && [ ! -s "$tmp/err" ]; then
+  ok "log with a UTF-8 BOM: same --json frames as without (first line kept)"
+else
+  ko "log with a UTF-8 BOM: same --json frames as without (first line kept)" "rc=$rc $(diff "$tmp/nobom.frames" "$tmp/bom.frames" | head -n 4) $(head -c 300 "$tmp/err")"
+fi
+# the first line of issue-12 is a comment: a BOM before a frame line too
+{ printf '\357\273\277'; sed -n 2,3p "$I12"; } >"$tmp/bom2.txt"
+run --json "$tmp/bom2.txt"
+if [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] && head -n 1 "$tmp/out" | grep -q '"line": *1[,}]'; then
+  ok "log with a UTF-8 BOM before a frame line: that frame decoded"
+else
+  ko "log with a UTF-8 BOM before a frame line: that frame decoded" "rc=$rc $(cat "$tmp/out" "$tmp/err" | head -c 400)"
+fi
+
 # ------------------------------------------------------------ empty / garbage
 : >"$tmp/empty.txt"
 for mode in "" --json --status --state; do

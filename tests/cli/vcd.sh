@@ -324,4 +324,38 @@ else
   ko "issue-12 VCD cut by a 1e15 us gap: disconnected once ~3 s into the gap, connected again after it" "rc=$rc $(cat "$tmp/gap.status")"
 fi
 
+# ------------------------------------------------------------ silent loss (issue 6 item 13)
+# clock and data declared after 300 other variables (a logic analyser with
+# many channels): used to give 0 frames and exit 0
+python3 - "$v" "$tmp/manyvars.vcd" "$tmp/undeclared.vcd" "$tmp/bom.vcd" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+i = src.index("$var wire 1 ! clock")
+extra = "".join("$var wire 1 p%d probe%d $end\n" % (k, k) for k in range(300))
+open(sys.argv[2], "w").write(src[:i] + extra + src[i:])
+# value changes of an identifier no $var declared, after the first timestamp
+j = src.index("#5000\n")
+open(sys.argv[3], "w").write(src[:j] + "#4000\n1%\n0%\n" + src[j:])
+open(sys.argv[4], "w").write("\ufeff" + src)
+PY
+for w in manyvars bom; do
+  rc=0; "$R" --json "$tmp/$w.vcd" 2>"$tmp/$w.err" | strip_all >"$tmp/$w.frames" || rc=$?
+  if [ -s "$tmp/orig.frames" ] && cmp -s "$tmp/orig.frames" "$tmp/$w.frames" && [ ! -s "$tmp/$w.err" ]; then
+    ok "issue-12 VCD ($w): same --json frames as the original, nothing on stderr"
+  else
+    ko "issue-12 VCD ($w): same --json frames as the original, nothing on stderr" "$(diff "$tmp/orig.frames" "$tmp/$w.frames" | head -n 5; head -c 300 "$tmp/$w.err")"
+  fi
+done
+rc=0; "$R" --json "$tmp/undeclared.vcd" >"$tmp/und.json" 2>"$tmp/und.err" || rc=$?
+strip_all <"$tmp/und.json" >"$tmp/und.frames"
+line=$(grep -n '^1%$' "$tmp/undeclared.vcd" | cut -d: -f1)
+if [ $rc -eq 0 ] && cmp -s "$tmp/orig.frames" "$tmp/und.frames" &&
+  grep -q "undeclared.vcd:$line: warning: value change of undeclared identifier \"%\"" "$tmp/und.err" &&
+  grep -q "undeclared.vcd: warning: 2 value changes of undeclared identifiers ignored" "$tmp/und.err" &&
+  [ "$(wc -l <"$tmp/und.err")" -eq 2 ]; then
+  ok "VCD with value changes of an undeclared identifier: one warning with file:line, a count, exit 0, frames unchanged"
+else
+  ko "VCD with value changes of an undeclared identifier: one warning with file:line, a count, exit 0, frames unchanged" "rc=$rc $(cat "$tmp/und.err")"
+fi
+
 kt_done vcd

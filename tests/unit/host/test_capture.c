@@ -520,8 +520,38 @@ static void test_label_at_line_end(void) {
   free(line);
 }
 
+/* Issue 6 item 13: a UTF-8 byte order mark (Windows editors) before the
+ * first line used to make it unparseable: the first frame was lost. */
+static void test_bom(void) {
+  kb_cap_log_t log;
+  const kb_cap_rec_t *r;
+  parse_text(&log,
+             "\xEF\xBB\xBF   12.19: 00000101 0 10000001 00000001 10010001 11000111 [0x05] x\n"
+             "   12.30: 01100100 0 00000110 01101010 [0x64] ok\n");
+  KT_EQ(log.errs.n, 0);
+  KT_EQ(log.panel_frames, 2);
+  r = nth_frame(&log, 0);
+  KT_CHECK(r && r->lineno == 1 && r->bytes[0] == 0x05 && r->has_time && r->t == 12.19);
+  kb_cap_free(&log);
+  /* a BOM alone, before a comment, before a hex line */
+  parse_text(&log, "\xEF\xBB\xBF\n");
+  KT_EQ(log.blank, 1);
+  kb_cap_free(&log);
+  parse_text(&log, "\xEF\xBB\xBF# capture A\n");
+  KT_EQ(log.comments, 1);
+  KT_CHECK(log.n == 1 && log.rec[0].kind == KB_CAP_SECTION);
+  kb_cap_free(&log);
+  parse_text(&log, "\xEF\xBB\xBF[12:00:00.100][I][Panel :1072]: 05: 05 00 81 01 90 C7 90 C7 90 C7 (74)\n");
+  KT_EQ(log.panel_frames, 1);
+  kb_cap_free(&log);
+  /* detection of the kind skips it as well */
+  KT_EQ(kb_input_detect("\xEF\xBB\xBF$date\n", 9), KB_INPUT_VCD);
+  KT_EQ(kb_input_detect("\xEF\xBB\xBF 1.00: 0101", 13), KB_INPUT_TEXT);
+}
+
 KT_MAIN(KT_CASE(test_all_captures_parse), KT_CASE(test_frame_counts), KT_CASE(test_sections),
         KT_CASE(test_binary_lines), KT_CASE(test_under), KT_CASE(test_hex_lines),
         KT_CASE(test_list_lines), KT_CASE(test_timestamps), KT_CASE(test_errors),
         KT_CASE(test_skip_and_ignore), KT_CASE(test_nbytes), KT_CASE(test_input_detect),
-        KT_CASE(test_fuzz), KT_CASE(test_label_at_line_end))
+        KT_CASE(test_fuzz), KT_CASE(test_label_at_line_end),
+        KT_CASE(test_bom))
