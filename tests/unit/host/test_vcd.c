@@ -140,6 +140,20 @@ static void test_wave_bit(void) {
   KT_EQ(kb_wave_bit(p, 67, 64), 0);
   KT_EQ(kb_wave_bit(p, 67, 65), 1); /* trailing "10", right-aligned 0x02 */
   KT_EQ(kb_wave_bit(p, 67, 66), 0);
+  /* the longest message: KB_FRAME_BYTES complete bytes + 7 trailing bits;
+   * those lie past the buffer and read 1 (they used to be read from one byte
+   * past it: ASan, found by tests/fuzz/fuzz_keys) */
+  {
+    uint8_t *b = malloc(KB_FRAME_BYTES);
+    KT_CHECK(b != NULL);
+    if (b) {
+      memset(b, 0, KB_FRAME_BYTES);
+      for (unsigned k = 8u * KB_FRAME_BYTES - 7u; k < KB_WAVE_MAX_BITS; k++)
+        KT_EQ(kb_wave_bit(b, KB_WAVE_MAX_BITS, k), 1);
+      KT_EQ(kb_wave_bit(b, KB_WAVE_MAX_BITS, 8u * KB_FRAME_BYTES - 8u), 0);
+      free(b);
+    }
+  }
 }
 
 /* generator -> adaptor -> link, also across the 32-bit wrap */
