@@ -680,24 +680,46 @@ void kb_cap_parse_line(kb_cap_log_t *log, const char *line, int lineno, const ch
   log->ignored++;
 }
 
-int kb_cap_parse_stream(kb_cap_log_t *log, FILE *f, const char *name) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t got;
-  int lineno = 0, rc = 0;
-  while ((got = getline(&line, &cap, f)) >= 0) {
-    lineno++;
-    if (memchr(line, 0, (size_t)got)) { /* NUL bytes: binary junk */
-      kb_errs_add(&log->errs, name, lineno, "NUL byte in line");
-      continue;
+void kb_cap_clear(kb_cap_log_t *log) {
+  for (size_t i = 0; i < log->n; i++) free((void *)log->rec[i].name);
+  log->n = 0;
+  kb_errs_free(&log->errs);
+  log->oom = false;
+}
+
+int kb_cap_read_line(kb_cap_log_t *log, FILE *f, const char *name, int *lineno) {
+  char buf[LINE_CAP];
+  size_t len = 0;
+  bool nul = false;
+  int ch = EOF;
+  /* getc keeps memory bounded whatever the line's length (getline would
+   * grow its buffer to a gigabyte line); the parser reads 4095 bytes */
+  while ((ch = getc(f)) != EOF) {
+    if (ch == 0) nul = true;
+    if (len < sizeof buf - 1) buf[len++] = (char)ch;
+    if (ch == '\n') break;
+  }
+  if (ch == EOF && len == 0 && !nul) {
+    if (ferror(f)) {
+      kb_errs_add(&log->errs, name, 0, "read error");
+      return -1;
     }
-    kb_cap_parse_line(log, line, lineno, name);
+    return 0;
   }
-  if (ferror(f)) {
-    kb_errs_add(&log->errs, name, 0, "read error");
-    rc = -1;
+  buf[len] = 0;
+  ++*lineno;
+  if (nul) /* NUL bytes: binary junk */
+    kb_errs_add(&log->errs, name, *lineno, "NUL byte in line");
+  else
+    kb_cap_parse_line(log, buf, *lineno, name);
+  return 1;
+}
+
+int kb_cap_parse_stream(kb_cap_log_t *log, FILE *f, const char *name) {
+  int lineno = 0, rc = 0, got;
+  while ((got = kb_cap_read_line(log, f, name, &lineno)) > 0) {
   }
-  free(line);
+  if (got < 0) rc = -1;
   if (log->oom) {
     kb_errs_add(&log->errs, name, 0, "out of memory");
     rc = -1;
