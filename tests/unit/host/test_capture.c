@@ -549,9 +549,91 @@ static void test_bom(void) {
   KT_EQ(kb_input_detect("\xEF\xBB\xBF 1.00: 0101", 13), KB_INPUT_TEXT);
 }
 
+/* Streaming (issue 6 item 14): kb_cap_read_line + kb_cap_clear after each
+ * line give the records of kb_cap_parse_stream, in order, for every capture
+ * and for lines longer than the buffer (one with a NUL byte past 4,095
+ * bytes is still an error). */
+static void test_read_line(void) {
+  DIR *d = opendir(kt_data_path(CAP_DIR));
+  struct dirent *de;
+  int files = 0;
+  KT_CHECK(d != NULL);
+  while (d && (de = readdir(d)) != NULL) {
+    size_t len = strlen(de->d_name), k = 0;
+    kb_cap_log_t whole, sl;
+    char rel[300];
+    FILE *f;
+    int lineno = 0, got;
+    if (len < 4 || strcmp(de->d_name + len - 4, ".txt") != 0) continue;
+    files++;
+    parse_capture(&whole, de->d_name);
+    snprintf(rel, sizeof rel, "%s/%s", CAP_DIR, de->d_name);
+    f = fopen(kt_data_path(rel), "r");
+    KT_CHECK(f != NULL);
+    if (!f) {
+      kb_cap_free(&whole);
+      continue;
+    }
+    kb_cap_init(&sl);
+    do {
+      got = kb_cap_read_line(&sl, f, "s", &lineno);
+      for (size_t i = 0; i < sl.n; i++, k++) {
+        if (k >= whole.n || sl.rec[i].lineno != whole.rec[k].lineno ||
+            memcmp(sl.rec[i].bytes, whole.rec[k].bytes, KB_FRAME_BYTES) != 0 ||
+            sl.rec[i].under != whole.rec[k].under || sl.rec[i].has_under != whole.rec[k].has_under) {
+          kt_fail(__FILE__, __LINE__, "%s: record %zu differs", de->d_name, k);
+          break;
+        }
+      }
+      kb_cap_clear(&sl);
+      KT_EQ(sl.n, 0);
+    } while (got > 0);
+    KT_EQ(k, whole.n);
+    KT_EQ(sl.lines, whole.lines);
+    KT_EQ(sl.panel_frames, whole.panel_frames);
+    kb_cap_free(&sl);
+    kb_cap_free(&whole);
+    fclose(f);
+  }
+  if (d) closedir(d);
+  KT_CHECK(files >= 25);
+  /* a 10,000-byte line; the same with a NUL at byte 6,000; then a frame */
+  {
+    static char text[20100];
+    kb_cap_log_t log;
+    size_t n = 0;
+    FILE *f;
+    int lineno = 0;
+    memcpy(text, " 1.00: 00000101 0", 17);
+    memset(text + 17, ' ', 10000 - 17);
+    text[10000] = '\n';
+    memcpy(text + 10001, text, 10001);
+    text[10001 + 6000] = 0;
+    n = 20002;
+    memcpy(text + n, " 2.00: 01100100 0 00000110 01101010\n", 36);
+    n += 36;
+    f = fmemopen(text, n, "r");
+    KT_CHECK(f != NULL);
+    if (!f) return;
+    kb_cap_init(&log);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.n, 1);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.errs.n, 1);
+    KT_CHECK(log.errs.n == 1 && strcmp(log.errs.msg[0], "long:2: NUL byte in line") == 0);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.n, 2);
+    KT_EQ(lineno, 3);
+    KT_CHECK(log.n == 2 && log.rec[1].bytes[0] == 0x64 && log.rec[1].lineno == 3);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 0);
+    kb_cap_free(&log);
+    fclose(f);
+  }
+}
+
 KT_MAIN(KT_CASE(test_all_captures_parse), KT_CASE(test_frame_counts), KT_CASE(test_sections),
         KT_CASE(test_binary_lines), KT_CASE(test_under), KT_CASE(test_hex_lines),
         KT_CASE(test_list_lines), KT_CASE(test_timestamps), KT_CASE(test_errors),
         KT_CASE(test_skip_and_ignore), KT_CASE(test_nbytes), KT_CASE(test_input_detect),
         KT_CASE(test_fuzz), KT_CASE(test_label_at_line_end),
-        KT_CASE(test_bom))
+        KT_CASE(test_bom), KT_CASE(test_read_line))
