@@ -6,6 +6,7 @@
 #   make coverage   branch coverage of src/core (fails below 90 %)
 #   make size       cross builds of the engine: size per unit, RAM probe
 #   make bench      instruction counts (callgrind) of the interrupt and decode paths
+#   make fuzz       every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (default 300)
 #
 # V selects a build variant (directory build/$(V)); the apps in build/bin come
 # from the default variant "rel".
@@ -22,6 +23,12 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 endif
 ifeq ($(V),cov)
 SAN      := --coverage
+endif
+# libFuzzer targets (tests/fuzz): clang, every object instrumented for
+# coverage and built with ASan+UBSan; the targets link the fuzzer's main.
+ifeq ($(V),fuzz)
+CC       := clang
+SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
 OPT      ?= $(if $(filter cov asan,$(V)),-O0 -g,-O2 -g)
@@ -40,10 +47,13 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(B)/obj/%.o)
 APPS     := $(notdir $(wildcard apps/*))
 UNIT_SRC := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 300
 
 
 .SECONDEXPANSION:
-.PHONY: all apps tests run test coverage size bench deps clean
+.PHONY: all apps tests run test coverage size bench deps clean fuzz fuzz-bins
 .SECONDARY:
 
 all: apps
@@ -97,6 +107,13 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 
 tests: apps $(UNIT_BIN)
 
+# V=fuzz only (clang, -fsanitize=fuzzer): `make V=fuzz fuzz-bins`
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests $< -o $@ $(LIBS) $(LDLIBS) $(SAN) -fsanitize=fuzzer
+
+fuzz-bins: $(FUZZ_BIN)
+
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null
 	./build/bin/keybus-sim --realtime examples/scenarios/demo.kbs
@@ -112,6 +129,11 @@ size: $(DEPS_OK)
 
 bench: $(DEPS_OK)
 	@bash bench/bench.sh
+
+# Builds the targets (build/fuzz), then runs each for FUZZ_SECONDS with the
+# seed corpus and the corpus kept in build/fuzz/corpus (see docs/fuzzing.md).
+fuzz: $(DEPS_OK)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP_CORPUS=1 bash tests/cli/fuzz.sh
 
 clean:
 	rm -rf build

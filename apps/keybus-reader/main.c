@@ -11,6 +11,11 @@
  * starts a new capture with a fresh status model. Exit 0 when every input was
  * read (bad lines are reported on stderr and skipped), 2 for usage errors or
  * unreadable files. See docs/keybus-reader.md.
+ *
+ * The input is streamed: each record goes through a small window (the log
+ * noise judgement needs the next status frame of the same command) and is
+ * decoded and printed as soon as nothing before it waits, so memory stays
+ * bounded whatever the input's size (WINDOW_MAX records at most).
  */
 #include <errno.h>
 #include <math.h>
@@ -38,135 +43,106 @@ typedef struct {
   int dropped;       /* log status frame whose every change is noise */
 } item_t;
 
+/* The records between the oldest status frame that waits for its
+ * lookahead and the newest one (a ring). Past WINDOW_MAX the oldest waiting
+ * frame is applied without judgement, as a frame with no successor is: a
+ * log with one 0x1B and no other for 16,384 records costs 1.5 MB, not the
+ * whole file. */
+#define WINDOW_MAX 16384u
+
+typedef struct out_s out_t;
+
 typedef struct {
   item_t *v;
-  size_t n, cap;
-} items_t;
+  size_t cap, head, n;
+  uint64_t seq_head;  /* sequence number of v[head] */
+  uint64_t seq_next;  /* of the next record pushed */
+  /* per status command (0 = 0x05, 1 = 0x1B), within the capture section */
+  int have_last[2];   /* a status frame of that command was seen */
+  uint8_t last[2][KB_FRAME_BYTES];
+  uint16_t last_bits[2];
+  int pend[2];        /* a frame waits for its successor */
+  uint64_t pend_seq[2];
+  uint8_t pend_prev[2][KB_FRAME_BYTES]; /* the status frame before it */
+  uint16_t pend_prev_bits[2];
+  size_t high;        /* most records ever in the window */
+  int oom;
+  out_t *o;
+} pipe_t;
 
-static int push(items_t *it, const item_t *x) {
-  if (it->n == it->cap) {
-    size_t cap = it->cap ? it->cap * 2 : 256;
-    item_t *v = realloc(it->v, cap * sizeof *v);
-    if (!v) return -1;
-    it->v = v;
-    it->cap = cap;
-  }
-  it->v[it->n++] = *x;
-  return 0;
-}
+static void run_item(out_t *o, const item_t *x);
+static void pipe_push(pipe_t *p, const item_t *x);
 
-/* ------------------------------------------------------------ VCD input */
+/* ------------------------------------------------------------ VCD input *//* ------------------------------------------------------------ VCD input */
 
 typedef struct {
-  items_t *items;
+  pipe_t *pipe;
   const char *file;
-  kb_link_t link;
-  kb_edges_t adapt;
-  uint64_t now_us;
-  uint64_t t_rise; /* last rising clock edge */
-  int clock_high;
-  int oom;
+  kb_replay_t rp;
 } vcd_ctx_t;
 
-static void drain_link(vcd_ctx_t *c) {
-  const kb_frame_t *f;
-  while ((f = kb_link_peek(&c->link)) != NULL) {
-    item_t x;
-    /* A frame's time is when the link published it (the next message's
-     * first edge, or the end of a long gap): monotonic, like a firmware
-     * task's clock. Its start (f->t_start_us) can be long before that when
-     * the clock stopped in the middle of it. */
-    uint64_t t = c->now_us;
-    memset(&x, 0, sizeof x);
-    x.file = c->file;
-    x.live = 1;
-    x.r.kind = KB_CAP_FRAME;
-    x.r.source = KB_CAP_PANEL;
-    memcpy(x.r.bytes, f->panel, KB_FRAME_BYTES);
-    x.r.bits = f->panel_bits;
-    x.r.nbytes = (uint8_t)kb_cap_nbytes(f->panel_bits);
-    x.r.has_time = true;
-    x.r.t = (double)t / 1e6;
-    x.r.t_res_ms = 0;
-    if (push(c->items, &x)) c->oom = 1;
-    if (f->module_seen) {
-      x.r.source = KB_CAP_MODULE;
-      memcpy(x.r.bytes, f->module, KB_FRAME_BYTES);
-      x.r.bits = f->module_bits;
-      x.r.nbytes = (uint8_t)kb_cap_nbytes(f->module_bits);
-      x.r.has_under = true;
-      x.r.under = f->panel[0];
-      x.r.under_sub = f->panel_bits > 16 ? f->panel[2] : 0;
-      if (push(c->items, &x)) c->oom = 1;
-    }
-    kb_link_pop(&c->link);
-  }
-}
-
-static void tick(vcd_ctx_t *c) {
-  kb_link_change_t ch = kb_link_tick(&c->link, (uint32_t)c->now_us);
-  if (ch != KB_LINK_NO_CHANGE) {
-    item_t x;
-    memset(&x, 0, sizeof x);
-    x.file = c->file;
-    x.live = 1;
-    x.r.kind = ch == KB_LINK_CONNECTED ? KB_CAP_CONNECTED : KB_CAP_DISCONNECTED;
-    x.r.has_time = true;
-    x.r.t = (double)c->now_us / 1e6;
-    if (push(c->items, &x)) c->oom = 1;
-  }
-}
-
-static void vcd_edge(void *ctx, const kb_edge_t *e) {
+/* A frame's time is when the task took it from the link (the next message's
+ * first edge, or the end of a long gap): monotonic, like a firmware task's
+ * clock. Its start (f->t_start_us) can be long before that when the clock
+ * stopped in the middle of it. */
+static void vcd_frame(void *ctx, const kb_frame_t *f, uint64_t t) {
   vcd_ctx_t *c = ctx;
-  /* Time passes in the gaps too, as it does for a firmware task: every
-   * 100 ms of bus time without an edge, publish a message the clock has
-   * ended (held high past the gap; a replay has no interrupt that could race
-   * kb_link_finish) and apply the 3 s disconnected rule. */
-  while (e->t_us > c->now_us + 100000u) {
-    c->now_us += 100000u;
-    kb_edges_advance(&c->adapt, c->now_us);
-    if (c->clock_high && c->now_us - c->t_rise > KB_GAP_US) kb_link_finish(&c->link);
-    drain_link(c);
-    tick(c);
+  item_t x;
+  memset(&x, 0, sizeof x);
+  x.file = c->file;
+  x.live = 1;
+  x.r.kind = KB_CAP_FRAME;
+  x.r.source = KB_CAP_PANEL;
+  memcpy(x.r.bytes, f->panel, KB_FRAME_BYTES);
+  x.r.bits = f->panel_bits;
+  x.r.nbytes = (uint8_t)kb_cap_nbytes(f->panel_bits);
+  x.r.has_time = true;
+  x.r.t = (double)t / 1e6;
+  x.r.t_res_ms = 0;
+  pipe_push(c->pipe, &x);
+  if (f->module_seen) {
+    x.r.source = KB_CAP_MODULE;
+    memcpy(x.r.bytes, f->module, KB_FRAME_BYTES);
+    x.r.bits = f->module_bits;
+    x.r.nbytes = (uint8_t)kb_cap_nbytes(f->module_bits);
+    x.r.has_under = true;
+    x.r.under = f->panel[0];
+    x.r.under_sub = f->panel_bits > 16 ? f->panel[2] : 0;
+    pipe_push(c->pipe, &x);
   }
-  if (e->t_us / 100000u != c->now_us / 100000u) {
-    c->now_us = e->t_us;
-    tick(c);
-  }
-  c->now_us = e->t_us;
-  if (e->wire == KB_WIRE_CLOCK && (e->level != 0) != c->clock_high) {
-    c->clock_high = e->level != 0;
-    if (c->clock_high) c->t_rise = e->t_us;
-  }
-  kb_edges_feed(&c->adapt, e);
-  drain_link(c);
 }
 
-static int read_vcd(FILE *f, const char *name, items_t *items) {
+static void vcd_change(void *ctx, kb_link_change_t ch, uint64_t t) {
+  vcd_ctx_t *c = ctx;
+  item_t x;
+  memset(&x, 0, sizeof x);
+  x.file = c->file;
+  x.live = 1;
+  x.r.kind = ch == KB_LINK_CONNECTED ? KB_CAP_CONNECTED : KB_CAP_DISCONNECTED;
+  x.r.has_time = true;
+  x.r.t = (double)t / 1e6;
+  pipe_push(c->pipe, &x);
+}
+
+static int read_vcd(FILE *f, const char *name, pipe_t *pipe) {
   static vcd_ctx_t c; /* the link is large; one VCD at a time */
   kb_vcd_reader_t r;
   kb_errs_t errs = {0};
   long n;
   memset(&c, 0, sizeof c);
-  c.items = items;
+  c.pipe = pipe;
   c.file = name;
-  kb_link_init(&c.link);
-  kb_edges_init(&c.adapt, &c.link);
-  c.clock_high = 1; /* both wires idle high until the file says otherwise */
+  kb_replay_init(&c.rp, vcd_frame, vcd_change, &c);
   if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
     for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
     kb_errs_free(&errs);
     return -1;
   }
-  n = kb_vcd_read_all(&r, vcd_edge, &c);
-  kb_edges_finish(&c.adapt);
-  drain_link(&c);
-  c.now_us = r.t_us > c.now_us ? r.t_us : c.now_us;
-  tick(&c);
+  n = kb_vcd_read_all(&r, kb_replay_cb, &c.rp);
+  kb_replay_end(&c.rp, r.t_us);
   for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
   kb_errs_free(&errs);
-  if (c.oom) return -1;
+  if (pipe->oom) return -1;
   return n < 0 ? -1 : 0;
 }
 
@@ -195,23 +171,34 @@ static void unpad(kb_cap_rec_t *r) {
   }
 }
 
-static int read_log(FILE *f, const char *name, items_t *items) {
+/* Line by line: each line's records go into the pipeline before the next
+ * line is read, its messages to stderr. */
+static int read_log(FILE *f, const char *name, pipe_t *pipe) {
   kb_cap_log_t log;
-  int rc;
+  int rc = 0, got, lineno = 0;
   kb_cap_init(&log);
-  rc = kb_cap_parse_stream(&log, f, name);
-  for (size_t i = 0; i < log.errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", log.errs.msg[i]);
-  for (size_t i = 0; i < log.n; i++) {
-    item_t x;
-    memset(&x, 0, sizeof x);
-    x.r = log.rec[i];
-    x.file = name;
-    if (x.r.kind == KB_CAP_SECTION) {
-      x.r.name = x.r.name ? strdup(x.r.name) : NULL;
+  do {
+    got = kb_cap_read_line(&log, f, name, &lineno);
+    for (size_t i = 0; i < log.errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", log.errs.msg[i]);
+    for (size_t i = 0; i < log.n; i++) {
+      item_t x;
+      memset(&x, 0, sizeof x);
+      x.r = log.rec[i];
+      x.file = name;
+      if (x.r.kind == KB_CAP_SECTION) {
+        x.r.name = x.r.name ? strdup(x.r.name) : NULL;
+        if (log.rec[i].name && !x.r.name) pipe->oom = 1;
+      }
+      if (x.r.kind == KB_CAP_FRAME) unpad(&x.r);
+      pipe_push(pipe, &x);
     }
-    if (x.r.kind == KB_CAP_FRAME) unpad(&x.r);
-    if (push(items, &x)) rc = -1;
-  }
+    if (log.oom) {
+      fprintf(stderr, "keybus-reader: %s: out of memory\n", name);
+      rc = -1;
+    }
+    kb_cap_clear(&log);
+  } while (got > 0);
+  if (got < 0 || pipe->oom) rc = -1;
   kb_cap_free(&log);
   return rc;
 }
@@ -232,48 +219,123 @@ static long long ms_at_res(const item_t *x) {
   return ms - ms % res;
 }
 
-/* One frame of lookahead per status command, within each capture. */
-static void judge(items_t *it) {
-  for (size_t i = 0; i < it->n; i++) {
-    item_t *cur = &it->v[i], *prev = NULL, *next = NULL;
-    int soon = 1;
-    if (!panel_status_ok(cur)) continue;
-    for (size_t j = i; j-- > 0;) {
-      if (it->v[j].r.kind == KB_CAP_SECTION) break;
-      if (panel_status_ok(&it->v[j]) && it->v[j].r.bytes[0] == cur->r.bytes[0]) {
-        prev = &it->v[j];
-        break;
-      }
-    }
-    for (size_t j = i + 1; j < it->n; j++) {
-      if (it->v[j].r.kind == KB_CAP_SECTION) break;
-      if (panel_status_ok(&it->v[j]) && it->v[j].r.bytes[0] == cur->r.bytes[0]) {
-        next = &it->v[j];
-        break;
-      }
-    }
-    if (!prev || !next) continue;
-    if (cur->r.has_time && next->r.has_time) {
-      long long dt = ms_at_res(next) - ms_at_res(cur);
-      soon = dt >= 0 && dt < 1000;
-    }
-    cur->noise = kb_filter_log_judge(prev->r.bytes, prev->r.bits, cur->r.bytes, cur->r.bits,
-                                     next->r.bytes, next->r.bits, soon != 0);
-    if (cur->noise) {
-      /* every changed byte is noise: the frame carries nothing new */
-      int all = 1;
-      for (uint8_t k = 2; k < cur->r.nbytes && k < 10; k++)
-        if (cur->r.bytes[k] != prev->r.bytes[k] &&
-            !(cur->noise & (1u << ((cur->r.bytes[0] == 0x1B ? 8u : 0u) + k - 2u))))
-          all = 0;
-      cur->dropped = all;
-    }
+/* One frame of lookahead per status command, within each capture: cur is
+ * judged against the status frame of the same command before it (prev) and
+ * the one after it (next). */
+static void judge(item_t *cur, const uint8_t *prev, uint16_t prev_bits, const item_t *next) {
+  int soon = 1;
+  if (cur->r.has_time && next->r.has_time) {
+    long long dt = ms_at_res(next) - ms_at_res(cur);
+    soon = dt >= 0 && dt < 1000;
   }
+  cur->noise = kb_filter_log_judge(prev, prev_bits, cur->r.bytes, cur->r.bits, next->r.bytes,
+                                   next->r.bits, soon != 0);
+  if (cur->noise) {
+    /* every changed byte is noise: the frame carries nothing new */
+    int all = 1;
+    for (uint8_t k = 2; k < cur->r.nbytes && k < 10; k++)
+      if (cur->r.bytes[k] != prev[k] &&
+          !(cur->noise & (1u << ((cur->r.bytes[0] == 0x1B ? 8u : 0u) + k - 2u))))
+        all = 0;
+    cur->dropped = all;
+  }
+}
+
+/* ----------------------------------------------------------- pipeline */
+
+static item_t *at_seq(pipe_t *p, uint64_t seq) {
+  return &p->v[(p->head + (size_t)(seq - p->seq_head)) % p->cap];
+}
+
+static int waiting(const pipe_t *p, uint64_t seq) {
+  return (p->pend[0] && p->pend_seq[0] == seq) || (p->pend[1] && p->pend_seq[1] == seq);
+}
+
+/* Decodes and prints the records at the front that nothing waits for. */
+static void flush(pipe_t *p) {
+  while (p->n && !waiting(p, p->seq_head)) {
+    item_t *x = &p->v[p->head];
+    run_item(p->o, x);
+    if (x->r.kind == KB_CAP_SECTION) free((void *)x->r.name);
+    p->head = (p->head + 1) % p->cap;
+    p->n--;
+    p->seq_head++;
+  }
+}
+
+static int grow(pipe_t *p) {
+  size_t cap = p->cap ? p->cap * 2 : 256;
+  item_t *v = malloc(cap * sizeof *v);
+  if (!v) return -1;
+  for (size_t i = 0; i < p->n; i++) v[i] = p->v[(p->head + i) % p->cap];
+  free(p->v);
+  p->v = v;
+  p->cap = cap;
+  p->head = 0;
+  return 0;
+}
+
+static void pipe_push(pipe_t *p, const item_t *x) {
+  item_t *slot;
+  int c = -1;
+  if (x->r.kind == KB_CAP_SECTION) {
+    /* a new capture: the frames waiting have no successor (applied as
+     * they are) and the next capture's frames no predecessor */
+    p->pend[0] = p->pend[1] = 0;
+    p->have_last[0] = p->have_last[1] = 0;
+  } else if (panel_status_ok(x)) {
+    c = x->r.bytes[0] == 0x1B;
+  }
+  while (p->n == p->cap) { /* (cap doubles from 256 up to WINDOW_MAX) */
+    if (p->cap < WINDOW_MAX && grow(p) == 0) break;
+    if (!p->pend[0] && !p->pend[1]) { /* nothing to release: out of memory */
+      p->oom = 1;
+      return;
+    }
+    /* the window is full: the oldest waiting frame goes without its
+     * lookahead (as one with no successor), and what follows it with it */
+    if (p->pend[0] && (!p->pend[1] || p->pend_seq[0] < p->pend_seq[1]))
+      p->pend[0] = 0;
+    else
+      p->pend[1] = 0;
+    flush(p);
+  }
+  slot = &p->v[(p->head + p->n) % p->cap];
+  *slot = *x;
+  p->n++;
+  if (p->n > p->high) p->high = p->n;
+  if (c >= 0) {
+    uint64_t seq = p->seq_next;
+    if (p->pend[c]) {
+      judge(at_seq(p, p->pend_seq[c]), p->pend_prev[c], p->pend_prev_bits[c], slot);
+      p->pend[c] = 0;
+    }
+    if (p->have_last[c]) {
+      p->pend[c] = 1;
+      p->pend_seq[c] = seq;
+      memcpy(p->pend_prev[c], p->last[c], KB_FRAME_BYTES);
+      p->pend_prev_bits[c] = p->last_bits[c];
+    }
+    memcpy(p->last[c], x->r.bytes, KB_FRAME_BYTES);
+    p->last_bits[c] = x->r.bits;
+    p->have_last[c] = 1;
+  }
+  p->seq_next++;
+  flush(p);
+}
+
+/* End of the input: what still waits has no successor. */
+static void pipe_end(pipe_t *p) {
+  p->pend[0] = p->pend[1] = 0;
+  flush(p);
+  free(p->v);
+  p->v = NULL;
+  p->cap = p->n = 0;
 }
 
 /* ------------------------------------------------------------- output */
 
-typedef struct {
+struct out_s {
   mode_t_ mode;
   kb_engine_t eng;
   const item_t *cur;
@@ -287,7 +349,7 @@ typedef struct {
   uint8_t pp[KB_FRAME_BYTES];
   uint16_t pp_bits;
   int pp_reps;
-} out_t;
+};
 
 static void fmt_time(const item_t *x, char *buf, size_t n) {
   if (!x->r.has_time) {
@@ -415,38 +477,33 @@ static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
 
 static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_INPUT_LOG, on_event, o); }
 
-static void run(out_t *o, items_t *it) {
-  new_capture(o);
-  for (size_t i = 0; i < it->n; i++) {
-    const item_t *x = &it->v[i];
-    kb_decoded_t d;
-    o->cur = x;
-    switch (x->r.kind) {
-      case KB_CAP_SECTION:
-        vcd_flush(o, NULL);
-        new_capture(o);
-        if (o->mode == MODE_STATUS || o->mode == MODE_TEXT) printf("# %s\n", x->r.name ? x->r.name : "capture");
-        continue;
-      case KB_CAP_CONNECTED:
-      case KB_CAP_DISCONNECTED:
-        kb_engine_connected(&o->eng, x->r.kind == KB_CAP_CONNECTED, t_ms(x));
-        continue;
-      case KB_CAP_OVERFLOW:
-        if (o->mode == MODE_TEXT) printf("%s:%d: the logging tool reported a buffer overflow\n", x->file, x->r.lineno);
-        continue;
-      default:
-        break;
-    }
-    o->eng.input = (uint8_t)(x->live ? KB_INPUT_LIVE : KB_INPUT_LOG);
-    if (x->r.source == KB_CAP_PANEL)
-      (void)kb_engine_panel(&o->eng, x->r.bytes, x->r.nbytes, x->r.bits, x->noise, t_ms(x), &d);
-    else
-      (void)kb_engine_module(&o->eng, x->r.has_under ? x->r.under : 0, x->r.under_sub, x->r.bytes,
-                             x->r.nbytes, x->r.bits, t_ms(x), &d);
-    print_frame(o, x, &d);
-    vcd_item(o, x, &d);
+static void run_item(out_t *o, const item_t *x) {
+  kb_decoded_t d;
+  o->cur = x;
+  switch (x->r.kind) {
+    case KB_CAP_SECTION:
+      vcd_flush(o, NULL);
+      new_capture(o);
+      if (o->mode == MODE_STATUS || o->mode == MODE_TEXT) printf("# %s\n", x->r.name ? x->r.name : "capture");
+      return;
+    case KB_CAP_CONNECTED:
+    case KB_CAP_DISCONNECTED:
+      kb_engine_connected(&o->eng, x->r.kind == KB_CAP_CONNECTED, t_ms(x));
+      return;
+    case KB_CAP_OVERFLOW:
+      if (o->mode == MODE_TEXT) printf("%s:%d: the logging tool reported a buffer overflow\n", x->file, x->r.lineno);
+      return;
+    default:
+      break;
   }
-  vcd_flush(o, NULL);
+  o->eng.input = (uint8_t)(x->live ? KB_INPUT_LIVE : KB_INPUT_LOG);
+  if (x->r.source == KB_CAP_PANEL)
+    (void)kb_engine_panel(&o->eng, x->r.bytes, x->r.nbytes, x->r.bits, x->noise, t_ms(x), &d);
+  else
+    (void)kb_engine_module(&o->eng, x->r.has_under ? x->r.under : 0, x->r.under_sub, x->r.bytes,
+                           x->r.nbytes, x->r.bits, t_ms(x), &d);
+  print_frame(o, x, &d);
+  vcd_item(o, x, &d);
 }
 
 static void usage(FILE *f) {
@@ -463,9 +520,11 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   static out_t o;
-  items_t items = {0};
+  static pipe_t pipe;
   const char *vcd_out = NULL;
   const char *files[256];
+  static FILE *in[256];
+  static kb_input_kind_t kinds[256];
   int nfiles = 0, rc = 0;
 
   for (int i = 1; i < argc; i++) {
@@ -499,33 +558,38 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  /* Every file is opened before anything is decoded: a missing one prints
+   * nothing but the error (as when the whole input was read first). */
   for (int i = 0; i < nfiles; i++) {
-    kb_input_kind_t kind;
-    FILE *f = kb_input_open(files[i], &kind);
-    if (!f) {
+    in[i] = kb_input_open(files[i], &kinds[i]);
+    if (!in[i]) {
       fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
-      rc = 2;
-      goto done;
+      while (i-- > 0) fclose(in[i]);
+      return 2;
     }
-    if ((kind == KB_INPUT_VCD ? read_vcd(f, files[i], &items) : read_log(f, files[i], &items)) != 0) {
-      fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
-      rc = 2;
-    }
-    fclose(f);
   }
-  judge(&items);
-
   if (vcd_out) {
     o.vcd = fopen(vcd_out, "w");
     if (!o.vcd) {
       fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
-      rc = 2;
-      goto done;
+      for (int i = 0; i < nfiles; i++) fclose(in[i]);
+      return 2;
     }
     kb_vcd_writer_begin(&o.vw, o.vcd, NULL, 0, true, true);
     kb_wave_init(&o.wave, 0, kb_vcd_writer_cb, &o.vw);
   }
-  run(&o, &items);
+  pipe.o = &o;
+  new_capture(&o);
+  for (int i = 0; i < nfiles; i++) {
+    if ((kinds[i] == KB_INPUT_VCD ? read_vcd(in[i], files[i], &pipe)
+                                  : read_log(in[i], files[i], &pipe)) != 0) {
+      fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
+      rc = 2;
+    }
+    fclose(in[i]);
+  }
+  pipe_end(&pipe);
+  vcd_flush(&o, NULL);
   if (o.mode == MODE_STATE) {
     cJSON *j = kb_json_state(&o.eng);
     char *s = j ? cJSON_Print(j) : NULL;
@@ -540,10 +604,8 @@ int main(int argc, char **argv) {
       rc = 2;
     }
   }
-done:
-  for (size_t i = 0; i < items.n; i++)
-    if (items.v[i].r.kind == KB_CAP_SECTION) free((void *)items.v[i].r.name);
-  free(items.v);
+  if (getenv("KEYBUS_READER_WINDOW"))
+    fprintf(stderr, "keybus-reader: window high-water mark %zu records\n", pipe.high);
   fflush(stdout);
   return rc;
 }

@@ -52,8 +52,12 @@ void kb_errs_free(kb_errs_t *e) {
 
 /* --------------------------------------------------- input detection */
 
+/* UTF-8 byte order mark: editors on Windows put one before the first line. */
+static const char BOM[] = "\xEF\xBB\xBF";
+
 kb_input_kind_t kb_input_detect(const char *buf, size_t n) {
   size_t i = 0;
+  if (n >= 3 && memcmp(buf, BOM, 3) == 0) i = 3;
   while (i < n && isspace((unsigned char)buf[i])) i++;
   if (i + 1 < n && buf[i] == '$' && isalpha((unsigned char)buf[i + 1])) return KB_INPUT_VCD;
   return KB_INPUT_TEXT;
@@ -265,13 +269,15 @@ static void finish_frame(line_ctx_t *c, kb_cap_rec_t *r, int under, int under_su
   }
 }
 
-/* Parses "0xNN" or "0xNN.SS" at p (after "[" / "[Module/"). */
+/* Parses "0xNN" or "0xNN.SS" at p (after "[" / "[Module/"). p may end
+ * anywhere (the line can be cut at the buffer's end): each character is read
+ * only after the one before it was checked, so the scan never passes the
+ * terminating NUL. */
 static bool parse_label_cmd(const char *p, int *cmd, int *sub) {
   int a, b;
   if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return false;
-  a = hexval((unsigned char)p[2]);
-  b = hexval((unsigned char)p[3]);
-  if (a < 0 || b < 0) return false;
+  if ((a = hexval((unsigned char)p[2])) < 0) return false;
+  if ((b = hexval((unsigned char)p[3])) < 0) return false;
   *cmd = a * 16 + b;
   *sub = -1;
   if (p[4] == '.' && hexval((unsigned char)p[5]) >= 0 && hexval((unsigned char)p[6]) >= 0)
@@ -558,7 +564,9 @@ void kb_cap_parse_line(kb_cap_log_t *log, const char *line, int lineno, const ch
   c.name = name;
   c.lineno = lineno;
 
-  p = (char *)skip_ws(buf);
+  /* a byte order mark is no part of the line (skipped on any line: files
+   * joined with cat keep theirs) */
+  p = (char *)skip_ws(strncmp(buf, BOM, 3) == 0 ? buf + 3 : buf);
   if (!*p) {
     log->blank++;
     return;
@@ -672,24 +680,46 @@ void kb_cap_parse_line(kb_cap_log_t *log, const char *line, int lineno, const ch
   log->ignored++;
 }
 
-int kb_cap_parse_stream(kb_cap_log_t *log, FILE *f, const char *name) {
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t got;
-  int lineno = 0, rc = 0;
-  while ((got = getline(&line, &cap, f)) >= 0) {
-    lineno++;
-    if (memchr(line, 0, (size_t)got)) { /* NUL bytes: binary junk */
-      kb_errs_add(&log->errs, name, lineno, "NUL byte in line");
-      continue;
+void kb_cap_clear(kb_cap_log_t *log) {
+  for (size_t i = 0; i < log->n; i++) free((void *)log->rec[i].name);
+  log->n = 0;
+  kb_errs_free(&log->errs);
+  log->oom = false;
+}
+
+int kb_cap_read_line(kb_cap_log_t *log, FILE *f, const char *name, int *lineno) {
+  char buf[LINE_CAP];
+  size_t len = 0;
+  bool nul = false;
+  int ch = EOF;
+  /* getc keeps memory bounded whatever the line's length (getline would
+   * grow its buffer to a gigabyte line); the parser reads 4095 bytes */
+  while ((ch = getc(f)) != EOF) {
+    if (ch == 0) nul = true;
+    if (len < sizeof buf - 1) buf[len++] = (char)ch;
+    if (ch == '\n') break;
+  }
+  if (ch == EOF && len == 0 && !nul) {
+    if (ferror(f)) {
+      kb_errs_add(&log->errs, name, 0, "read error");
+      return -1;
     }
-    kb_cap_parse_line(log, line, lineno, name);
+    return 0;
   }
-  if (ferror(f)) {
-    kb_errs_add(&log->errs, name, 0, "read error");
-    rc = -1;
+  buf[len] = 0;
+  ++*lineno;
+  if (nul) /* NUL bytes: binary junk */
+    kb_errs_add(&log->errs, name, *lineno, "NUL byte in line");
+  else
+    kb_cap_parse_line(log, buf, *lineno, name);
+  return 1;
+}
+
+int kb_cap_parse_stream(kb_cap_log_t *log, FILE *f, const char *name) {
+  int lineno = 0, rc = 0, got;
+  while ((got = kb_cap_read_line(log, f, name, &lineno)) > 0) {
   }
-  free(line);
+  if (got < 0) rc = -1;
   if (log->oom) {
     kb_errs_add(&log->errs, name, 0, "out of memory");
     rc = -1;

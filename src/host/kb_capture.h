@@ -24,7 +24,7 @@
  * are ignored (counted in `ignored`). Frame-looking lines that are malformed
  * give an error "name:line: message" and parsing continues. Lines longer than
  * 4095 bytes are parsed from their first 4095 bytes; a line with a NUL byte
- * is an error.
+ * is an error. A UTF-8 byte order mark at the start of a line is skipped.
  *
  * Frame bytes use the document convention (kb_link.h): [0] command, [1] the
  * stop bit alone (0/1), [2..] data. `bits` counts bits as captured;
@@ -150,6 +150,20 @@ void kb_cap_parse_line(kb_cap_log_t *log, const char *line, int lineno, const ch
 /* Parses a whole stream. Returns 0, or -1 on a read error / out of memory
  * (also recorded in errs). Line errors do not make it fail. */
 int kb_cap_parse_stream(kb_cap_log_t *log, FILE *f, const char *name);
+
+/* Streaming: reads the next line of f (line number ++*lineno) and parses it
+ * into log, as kb_cap_parse_stream() does for each line, in bounded memory
+ * whatever the line's length (only its first 4095 bytes are kept; a NUL
+ * byte anywhere in it makes it an error). Returns 1 when a line was read,
+ * 0 at the end of the input, -1 on a read error (recorded in errs). */
+int kb_cap_read_line(kb_cap_log_t *log, FILE *f, const char *name, int *lineno);
+
+/* Streaming: releases the records (and their names) and the messages
+ * collected so far but keeps the counters and the parser state (the last
+ * panel command that module lines refer to): a caller that takes the
+ * records line by line calls it after each line, so that memory stays
+ * bounded. Sets `oom` back to false. */
+void kb_cap_clear(kb_cap_log_t *log);
 
 /* Parses a file ("-" = stdin). -1 when it cannot be opened (error recorded). */
 int kb_cap_parse_file(kb_cap_log_t *log, const char *path);

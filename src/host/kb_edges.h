@@ -94,6 +94,64 @@ void kb_edges_advance(kb_edges_t *a, uint64_t t_us);
  * kb_link_finish() so the last message is published. */
 void kb_edges_finish(kb_edges_t *a);
 
+/* ------------------------------------------------------------- replay
+ *
+ * A whole capture replayed as a firmware would see it: the edges go through
+ * the adaptor above into a link, and a task side that runs between the edges
+ * publishes what the link has finished and applies the link's 3 s
+ * disconnected rule, exactly as a task woken every KB_REPLAY_STEP_US would.
+ * In a gap of the capture (no edge for more than one step) that task time
+ * advances in steps: the message the clock ended (held high for more than
+ * KB_GAP_US) is published at the first step, the disconnection is seen at
+ * the step that is more than KB_DISCONNECT_US after the last message
+ * boundary. Nothing can change after that until the next edge, so a longer
+ * gap is jumped over in O(1): the cost is O(1) per edge whatever the times
+ * (a VCD may hold absolute timestamps, or times close to UINT64_MAX).
+ * The link counts in 32-bit microseconds modulo 2^32; a gap longer than
+ * 2^32 us would look short to it, so the link sees each jumped gap
+ * shortened (the frames' and changes' times reported here are the
+ * capture's own). Input times must not go backwards (an earlier time is
+ * taken as the previous one).
+ *
+ * Callbacks (each may be NULL) run inside kb_replay_edge()/kb_replay_end():
+ *   frame: a published frame (valid during the call; popped afterwards) and
+ *          the capture time at which the task took it;
+ *   change: kb_link_tick() reported KB_LINK_CONNECTED or DISCONNECTED. */
+
+#define KB_REPLAY_STEP_US 100000u
+
+typedef void (*kb_replay_frame_fn)(void *ctx, const kb_frame_t *f, uint64_t t_us);
+typedef void (*kb_replay_change_fn)(void *ctx, kb_link_change_t change, uint64_t t_us);
+
+typedef struct {
+  kb_link_t link;       /* large (the frame ring): place the replay statically */
+  kb_edges_t adapt;
+  uint64_t now_us;      /* task time, capture clock */
+  uint64_t skipped_us;  /* time jumped over: the link's clock is now_us - skipped_us */
+  uint64_t t_rise;      /* last rising clock edge (capture clock) */
+  bool clock_high;
+  bool started;
+  uint64_t jumps;       /* gaps jumped over */
+  kb_replay_frame_fn frame;
+  kb_replay_change_fn change;
+  void *ctx;
+} kb_replay_t;
+
+/* Initialises the link and the adaptor; both wires idle high. */
+void kb_replay_init(kb_replay_t *r, kb_replay_frame_fn frame, kb_replay_change_fn change,
+                    void *ctx);
+
+/* One edge of the capture (time order). */
+void kb_replay_edge(kb_replay_t *r, const kb_edge_t *e);
+
+/* kb_edge_fn wrapper: ctx is the kb_replay_t. */
+void kb_replay_cb(void *ctx, const kb_edge_t *e);
+
+/* End of the capture at t_end_us (its last timestamp; earlier = now):
+ * publishes the message in progress and applies the disconnected rule once
+ * at that time. */
+void kb_replay_end(kb_replay_t *r, uint64_t t_end_us);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,6 @@
 #include <time.h>
 
 #define TOK_MAX 256
-#define MAX_VARS 256
 
 /* ------------------------------------------------------------ reader */
 
@@ -133,6 +132,60 @@ typedef struct {
   char name[KB_VCD_NAME_MAX];
 } var_t;
 
+/* Growable list of the 1-bit variables (candidates for the two wires). */
+typedef struct {
+  var_t *v;
+  size_t n, cap;
+} vars_t;
+
+static bool vars_add(vars_t *vs, const char *id, const char *name) {
+  if (vs->n == vs->cap) {
+    size_t cap = vs->cap ? vs->cap * 2 : 64;
+    var_t *nv = realloc(vs->v, cap * sizeof *nv);
+    if (!nv) return false;
+    vs->v = nv;
+    vs->cap = cap;
+  }
+  memcpy(vs->v[vs->n].id, id, strlen(id) + 1);
+  strncpy(vs->v[vs->n].name, name, sizeof vs->v[vs->n].name - 1);
+  vs->v[vs->n].name[sizeof vs->v[vs->n].name - 1] = 0;
+  vs->n++;
+  return true;
+}
+
+/* Every declared identifier (any width), to tell an undeclared one. */
+static bool ids_add(kb_vcd_reader_t *r, size_t *cap, const char *id) {
+  char *s;
+  if (r->nids == *cap) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    char **n = realloc(r->ids, nc * sizeof *n);
+    if (!n) return false;
+    r->ids = n;
+    *cap = nc;
+  }
+  s = malloc(strlen(id) + 1);
+  if (!s) return false;
+  strcpy(s, id);
+  r->ids[r->nids++] = s;
+  return true;
+}
+
+static int cmp_id(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool declared(const kb_vcd_reader_t *r, const char *id) {
+  const char *key = id;
+  return r->nids && bsearch(&key, r->ids, r->nids, sizeof *r->ids, cmp_id) != NULL;
+}
+
+void kb_vcd_close(kb_vcd_reader_t *r) {
+  for (size_t i = 0; i < r->nids; i++) free(r->ids[i]);
+  free(r->ids);
+  r->ids = NULL;
+  r->nids = 0;
+}
+
 static bool name_has(const char *name, const char *const *keys) {
   char low[KB_VCD_NAME_MAX];
   size_t i;
@@ -148,10 +201,11 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
   static const char *const clock_keys[] = {"clock", "clk", "yellow", NULL};
   static const char *const data_keys[] = {"data", "dat", "green", NULL};
   char tok[TOK_MAX];
-  var_t *vars = NULL;
-  size_t nvars = 0;
+  vars_t vs = {NULL, 0, 0};
+  var_t *vars;
+  size_t nvars, ids_cap = 0;
   int sel[2] = {-1, -1};
-  bool body = false;
+  bool body = false, first = true;
   memset(r, 0, sizeof *r);
   r->f = f;
   r->name = name ? name : "?";
@@ -159,13 +213,14 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
   r->mul = r->div = 1;
   r->level[0] = r->level[1] = -1;
   r->errs = errs;
-  vars = malloc(MAX_VARS * sizeof *vars);
-  if (!vars) {
-    kb_errs_add(errs, r->name, 0, "out of memory");
-    r->fatal = true;
-    return -1;
-  }
   while (!body && !r->fatal && next_tok(r, tok)) {
+    if (first) { /* a UTF-8 byte order mark before the first keyword */
+      first = false;
+      if (strncmp(tok, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(tok, tok + 3, strlen(tok + 3) + 1);
+        if (!*tok) continue;
+      }
+    }
     if (strcmp(tok, "$enddefinitions") == 0) {
       skip_to_end(r, tok);
       body = true;
@@ -188,23 +243,22 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
         verr(r, ended ? "short $var" : "missing $end after", "$var");
         continue;
       }
+      if (!ids_add(r, &ids_cap, f4[2])) goto oom;
       if (strcmp(f4[1], "1") != 0) continue; /* only 1-bit wires */
       if (strlen(f4[2]) >= KB_VCD_ID_MAX) {
         verr(r, "identifier too long", f4[2]);
         continue;
       }
-      if (nvars < MAX_VARS) {
-        memcpy(vars[nvars].id, f4[2], strlen(f4[2]) + 1);
-        strncpy(vars[nvars].name, f4[3], sizeof vars[nvars].name - 1);
-        vars[nvars].name[sizeof vars[nvars].name - 1] = 0;
-        nvars++;
-      }
+      if (!vars_add(&vs, f4[2], f4[3])) goto oom;
     } else if (tok[0] == '$') {
       skip_to_end(r, tok); /* $date $version $comment $scope $upscope ... */
     } else {
       verr(r, "unexpected token in header", tok);
     }
   }
+  vars = vs.v;
+  nvars = vs.n;
+  if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_id);
   if (r->fatal) goto fail;
   if (!body) {
     kb_errs_add(errs, r->name, r->line, "no $enddefinitions");
@@ -243,8 +297,11 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
   }
   free(vars);
   return 0;
+oom:
+  kb_errs_add(errs, r->name, 0, "out of memory");
 fail:
-  free(vars);
+  free(vs.v);
+  kb_vcd_close(r);
   r->fatal = true;
   return -1;
 }
@@ -257,6 +314,17 @@ static int apply(kb_vcd_reader_t *r, char v, const char *id, kb_edge_t *e) {
   else if (v == 'x' || v == 'X') return 0;
   else {
     verr(r, "bad value", id);
+    return 0;
+  }
+  if (strcmp(id, r->id[0]) != 0 && strcmp(id, r->id[1]) != 0) {
+    /* not ours; an identifier no $var declared is a broken file (or a
+     * broken converter): said once, counted, summed up at the end */
+    if (!declared(r, id) && r->undeclared++ == 0) {
+      r->undeclared_line = r->tok_line;
+      kb_errs_add(r->errs, r->name, r->tok_line,
+                  "warning: value change of undeclared identifier \"%.40s\" ignored (more are "
+                  "counted, not shown)", id);
+    }
     return 0;
   }
   for (int w = 0; w < 2; w++) {
@@ -273,10 +341,20 @@ static int apply(kb_vcd_reader_t *r, char v, const char *id, kb_edge_t *e) {
   return hit;
 }
 
+/* End of the body (EOF or fatal): the summary, the identifiers freed. */
+static int finish(kb_vcd_reader_t *r, int rc) {
+  if (r->undeclared && r->ids) /* once: ids is NULL after */
+    kb_errs_add(r->errs, r->name, 0,
+                "warning: %llu value change%s of undeclared identifiers ignored",
+                (unsigned long long)r->undeclared, r->undeclared == 1 ? "" : "s");
+  kb_vcd_close(r);
+  return rc;
+}
+
 int kb_vcd_next(kb_vcd_reader_t *r, kb_edge_t *e) {
   char tok[TOK_MAX], id[TOK_MAX];
   while (!r->fatal) {
-    if (!next_tok(r, tok)) return 0;
+    if (!next_tok(r, tok)) return finish(r, 0);
     switch (tok[0]) {
     case '#': {
       uint64_t t, us;
@@ -313,7 +391,7 @@ int kb_vcd_next(kb_vcd_reader_t *r, kb_edge_t *e) {
         if (!strchr("01xXzZ", tok[i])) ok = false;
       if (!next_tok(r, id)) {
         verr(r, "vector value without identifier", tok);
-        return 0;
+        return finish(r, 0);
       }
       if (!ok) {
         verr(r, "bad vector value", tok);
@@ -325,7 +403,7 @@ int kb_vcd_next(kb_vcd_reader_t *r, kb_edge_t *e) {
     case 'r': case 'R':
       if (!next_tok(r, id)) {
         verr(r, "real value without identifier", tok);
-        return 0;
+        return finish(r, 0);
       }
       break;
     case '$':
@@ -341,7 +419,7 @@ int kb_vcd_next(kb_vcd_reader_t *r, kb_edge_t *e) {
       break;
     }
   }
-  return -1;
+  return finish(r, -1);
 }
 
 long kb_vcd_read_all(kb_vcd_reader_t *r, kb_edge_fn fn, void *ctx) {

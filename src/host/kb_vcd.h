@@ -19,9 +19,17 @@
  *   Output: time-ordered edges (t_us = time * timescale, truncated to whole
  *   microseconds) of the two selected wires; the first value of each wire is
  *   reported, afterwards only changes.
+ *   Any number of variables may be declared (only 1-bit ones are wire
+ *   candidates); a UTF-8 byte order mark before the first keyword is skipped.
  *   Errors ("name:line: message") are collected and reading goes on; after
  *   KB_VCD_MAX_ERRORS, or when no two wires can be selected, reading stops
  *   (kb_vcd_next() returns -1). Any byte sequence is safe to feed.
+ *   Value changes of identifiers that no $var declared are ignored with a
+ *   warning, not an error (the selected wires are declared, so nothing
+ *   decoded is lost; the file is still broken and the user should know):
+ *   the first one "name:line: warning: ...", then a count in `undeclared`
+ *   and, at the end, "name: warning: N value changes of undeclared
+ *   identifiers ignored". Warnings do not count towards KB_VCD_MAX_ERRORS.
  *
  * Writer
  *   $date, $version keybus, $timescale 1us, module scope "keybus" with wires
@@ -68,6 +76,10 @@ typedef struct {
   kb_errs_t *errs;
   unsigned nerr;
   uint64_t changes; /* value changes seen on the selected wires */
+  uint64_t undeclared; /* value changes of identifiers no $var declared (ignored) */
+  int undeclared_line; /* line of the first one */
+  char **ids;       /* every declared identifier, sorted (internal) */
+  size_t nids;
 } kb_vcd_reader_t;
 
 /* Reads the header (through $enddefinitions) and selects the wires. errs
@@ -76,8 +88,14 @@ typedef struct {
 int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts_t *opts,
                 kb_errs_t *errs);
 
-/* Next edge: 1 = *e filled, 0 = end of file, -1 = stopped on errors. */
+/* Next edge: 1 = *e filled, 0 = end of file, -1 = stopped on errors. At the
+ * end (0 or -1) the reader releases what it allocated and adds the summary
+ * of undeclared identifiers (if any) to errs. */
 int kb_vcd_next(kb_vcd_reader_t *r, kb_edge_t *e);
+
+/* Releases what kb_vcd_open() allocated; for a caller that stops before
+ * kb_vcd_next() returned 0 or -1. Safe to call more than once. */
+void kb_vcd_close(kb_vcd_reader_t *r);
 
 /* Whole file to a sink. Returns the number of edges, or -1. r->t_us holds
  * the last time stamp afterwards (useful for kb_edges_advance()). */

@@ -22,6 +22,10 @@ int kb_wave_bit(const uint8_t *bytes, unsigned bits, unsigned k) {
   if (k < 8) return (bytes[0] >> (7 - k)) & 1;
   if (k == 8) return bytes[1] & 1;
   idx = 2 + (k - 9) / 8;
+  /* a frame buffer holds KB_FRAME_BYTES bytes: bits past it (the trailing
+   * bits of a message of KB_FRAME_BYTES complete bytes) read 1, a released
+   * line (found by tests/fuzz/fuzz_keys: it read one byte past the buffer) */
+  if (idx >= KB_FRAME_BYTES) return 1;
   /* complete bytes of the frame: bits = 8*full - 7 + t, 0 <= t < 8 */
   full = bits >= 9 ? (bits + 7) / 8 : 1;
   if (idx < full) return (bytes[idx] >> (7 - (k - 9) % 8)) & 1;

@@ -55,11 +55,14 @@ typedef struct {
 void kb_wave_init(kb_wave_t *w, uint64_t t0_us, kb_edge_fn fn, void *ctx);
 
 /* Value (0/1) of bit k of a frame of `bits` bits stored in document
- * convention (see above). */
+ * convention (see above) in a buffer of KB_FRAME_BYTES bytes; bits that
+ * would lie past the buffer read 1. */
 int kb_wave_bit(const uint8_t *bytes, unsigned bits, unsigned k);
 
 /* Clocks one message: `bits` cells (1..KB_WAVE_MAX_BITS; for N bytes 8*N-7,
- * plus trailing bits if wanted). module == NULL: no module speaks (all 1).
+ * plus trailing bits if wanted); panel and module (if given) are buffers of
+ * KB_FRAME_BYTES bytes (see kb_wave_bit()). module == NULL: no module speaks
+ * (all 1).
  * Returns the number of edges emitted, 0 when bits is out of range. */
 unsigned kb_wave_message(kb_wave_t *w, const uint8_t *panel, const uint8_t *module,
                          unsigned bits);

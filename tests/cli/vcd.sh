@@ -239,4 +239,123 @@ else
   ko "keybus-sim wrote the bus_cut VCD"
 fi
 
+# ------------------------------------------------------------ large times (issue 6 item 11)
+# The replay used to walk every gap in 100 ms steps up to the next edge: a
+# timestamp of 1e15 us took minutes, one near UINT64_MAX wrapped the step and
+# never ended. Gaps are now jumped; the 3 s rule applies once across them and
+# the message a gap ends is still published.
+printf '$timescale 1 s $end\n$var wire 1 ! clock $end\n$var wire 1 " data $end\n$enddefinitions $end\n#0\n1!\n#1000000000\n0!\n' >"$tmp/big1s.vcd"
+rc=0; timeout 60 "$R" --status "$tmp/big1s.vcd" >"$tmp/big1s.out" 2>"$tmp/big1s.err" || rc=$?
+if [ $rc -eq 0 ]; then
+  ok "VCD of $(wc -c <"$tmp/big1s.vcd") bytes with \$timescale 1 s and #1000000000: ends (exit 0)"
+else
+  ko "VCD of $(wc -c <"$tmp/big1s.vcd") bytes with \$timescale 1 s and #1000000000: ends (exit 0)" "rc=$rc (124 = timed out after 60 s) $(head -c 300 "$tmp/big1s.err")"
+fi
+# issue-12's VCD moved to absolute times (1.7e15 us, a Unix-epoch clock), to
+# the top of the 64-bit range, and cut in two by a gap of 1e15 us
+python3 - "$v" "$tmp" <<'PY'
+import sys
+src, out = sys.argv[1], sys.argv[2]
+lines = open(src).read().splitlines()
+body = lines.index("$enddefinitions $end")
+times = [int(l[1:]) for l in lines[body:] if l.startswith("#")]
+def shifted(name, f):
+    with open(out + "/" + name, "w") as o:
+        for i, l in enumerate(lines):
+            o.write(("#%d" % f(int(l[1:])) if i > body and l.startswith("#") else l) + "\n")
+shifted("epoch.vcd", lambda t: t + 1700000000000000)
+shifted("top.vcd", lambda t: t + (2**64 - 1 - times[-1]))
+# the cut: the first message start (a falling clock edge after more than
+# 2 ms of clock high) after 0.45 s
+cut, prev_t, t = None, 0, 0
+for l in lines[body + 1:]:
+    if l.startswith("#"):
+        prev_t, t = t, int(l[1:])
+    elif l == "0!" and cut is None and t >= 450000 and t - prev_t > 2000:
+        cut = t
+assert cut
+shifted("gap.vcd", lambda t: t if t < cut else t + 10**15)
+PY
+strip_all() { python3 -c 'import json,sys
+for l in sys.stdin:
+    o=json.loads(l); o.pop("time",None); o.pop("file",None); o.pop("line",None); print(json.dumps(o,sort_keys=True))'; }
+for w in epoch top gap; do
+  rc=0; timeout 60 "$R" --json "$tmp/$w.vcd" >"$tmp/$w.json" 2>"$tmp/$w.err" || rc=$?
+  strip_all <"$tmp/$w.json" >"$tmp/$w.frames" 2>/dev/null
+  if [ $rc -eq 0 ] && [ -s "$tmp/orig.frames" ] && cmp -s "$tmp/orig.frames" "$tmp/$w.frames"; then
+    ok "issue-12 VCD, times moved ($w): ends, same --json frames as the original"
+  else
+    ko "issue-12 VCD, times moved ($w): ends, same --json frames as the original" "rc=$rc (124 = timed out) $(diff "$tmp/orig.frames" "$tmp/$w.frames" | head -n 5; head -c 300 "$tmp/$w.err")"
+  fi
+done
+rc=0; timeout 60 "$R" --status "$tmp/epoch.vcd" >"$tmp/epoch.status" 2>&1 || rc=$?
+"$R" --status "$v" >"$tmp/orig.status" 2>&1
+if [ $rc -eq 0 ] && python3 - "$tmp/orig.status" "$tmp/epoch.status" <<'PY'
+import sys
+a = [l.split(None, 1) for l in open(sys.argv[1])]
+b = [l.split(None, 1) for l in open(sys.argv[2])]
+assert a and len(a) == len(b), (len(a), len(b))
+for (ta, wa), (tb, wb) in zip(a, b):
+    assert wa == wb, (wa, wb)
+    assert abs(float(tb) - 1.7e9 - float(ta)) < 2e-6, (ta, tb)
+PY
+then
+  ok "issue-12 VCD at absolute times: same --status lines, times moved by 1.7e9 s"
+else
+  ko "issue-12 VCD at absolute times: same --status lines, times moved by 1.7e9 s" "rc=$rc $(diff "$tmp/orig.status" "$tmp/epoch.status" | head)"
+fi
+rc=0; timeout 60 "$R" --status "$tmp/gap.vcd" >"$tmp/gap.status" 2>&1 || rc=$?
+if [ $rc -eq 0 ] && python3 - "$tmp/gap.status" <<'PY'
+import sys
+lines = [l.split(None, 1) for l in open(sys.argv[1]) if l.strip()]
+ev = [(float(t), w.strip()) for t, w in lines]
+disc = [t for t, w in ev if w == "keybus disconnected"]
+conn = [t for t, w in ev if w == "keybus connected"]
+assert len(disc) == 1, ev
+# last edge before the cut: 0.4475 s at the latest; disconnected 3 s after the
+# last boundary the task noticed, on its 100 ms ticks
+assert 3.2 < disc[0] < 3.8, disc
+assert len(conn) == 2 and conn[1] > 1e9, conn
+assert [t for t, _ in ev] == sorted(t for t, _ in ev), "times go backwards"
+PY
+then
+  ok "issue-12 VCD cut by a 1e15 us gap: disconnected once ~3 s into the gap, connected again after it"
+else
+  ko "issue-12 VCD cut by a 1e15 us gap: disconnected once ~3 s into the gap, connected again after it" "rc=$rc $(cat "$tmp/gap.status")"
+fi
+
+# ------------------------------------------------------------ silent loss (issue 6 item 13)
+# clock and data declared after 300 other variables (a logic analyser with
+# many channels): used to give 0 frames and exit 0
+python3 - "$v" "$tmp/manyvars.vcd" "$tmp/undeclared.vcd" "$tmp/bom.vcd" <<'PY'
+import sys
+src = open(sys.argv[1]).read()
+i = src.index("$var wire 1 ! clock")
+extra = "".join("$var wire 1 p%d probe%d $end\n" % (k, k) for k in range(300))
+open(sys.argv[2], "w").write(src[:i] + extra + src[i:])
+# value changes of an identifier no $var declared, after the first timestamp
+j = src.index("#5000\n")
+open(sys.argv[3], "w").write(src[:j] + "#4000\n1%\n0%\n" + src[j:])
+open(sys.argv[4], "w").write("\ufeff" + src)
+PY
+for w in manyvars bom; do
+  rc=0; "$R" --json "$tmp/$w.vcd" 2>"$tmp/$w.err" | strip_all >"$tmp/$w.frames" || rc=$?
+  if [ -s "$tmp/orig.frames" ] && cmp -s "$tmp/orig.frames" "$tmp/$w.frames" && [ ! -s "$tmp/$w.err" ]; then
+    ok "issue-12 VCD ($w): same --json frames as the original, nothing on stderr"
+  else
+    ko "issue-12 VCD ($w): same --json frames as the original, nothing on stderr" "$(diff "$tmp/orig.frames" "$tmp/$w.frames" | head -n 5; head -c 300 "$tmp/$w.err")"
+  fi
+done
+rc=0; "$R" --json "$tmp/undeclared.vcd" >"$tmp/und.json" 2>"$tmp/und.err" || rc=$?
+strip_all <"$tmp/und.json" >"$tmp/und.frames"
+line=$(grep -n '^1%$' "$tmp/undeclared.vcd" | cut -d: -f1)
+if [ $rc -eq 0 ] && cmp -s "$tmp/orig.frames" "$tmp/und.frames" &&
+  grep -q "undeclared.vcd:$line: warning: value change of undeclared identifier \"%\"" "$tmp/und.err" &&
+  grep -q "undeclared.vcd: warning: 2 value changes of undeclared identifiers ignored" "$tmp/und.err" &&
+  [ "$(wc -l <"$tmp/und.err")" -eq 2 ]; then
+  ok "VCD with value changes of an undeclared identifier: one warning with file:line, a count, exit 0, frames unchanged"
+else
+  ko "VCD with value changes of an undeclared identifier: one warning with file:line, a count, exit 0, frames unchanged" "rc=$rc $(cat "$tmp/und.err")"
+fi
+
 kt_done vcd

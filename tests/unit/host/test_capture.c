@@ -480,8 +480,160 @@ static void test_fuzz(void) {
   kb_cap_free(&log);
 }
 
+/* Issue 6 item 10: a line of exactly 4,095 bytes (the parse buffer holds
+ * 4,095 + NUL) ending in "[0x" or "[Module/0x": the label parser used to read
+ * the byte after the terminating NUL (one past the buffer; ASan reports a
+ * stack-buffer-overflow). The frame must still be parsed, with no label. */
+static void test_label_at_line_end(void) {
+  static const char *const tails[] = {"[0x", "[Module/0x", "[0x0", "[Module/0x0", "[0x05.", "[0x05.1"};
+  char *line = malloc(5000);
+  KT_CHECK(line != NULL);
+  if (!line) return;
+  for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+    kb_cap_log_t log;
+    const char *head = "00000101 0";
+    size_t tl = strlen(tails[t]), hl = strlen(head), len = 4095;
+    memcpy(line, head, hl);
+    memset(line + hl, ' ', len - hl - tl);
+    memcpy(line + len - tl, tails[t], tl + 1);
+    KT_EQ(strlen(line), 4095);
+    kb_cap_init(&log);
+    kb_cap_parse_line(&log, line, 1, "long.txt");
+    KT_EQ(log.errs.n, 0);
+    KT_EQ(log.n, 1);
+    if (log.n == 1) {
+      KT_EQ(log.rec[0].kind, KB_CAP_FRAME);
+      KT_EQ(log.rec[0].bytes[0], 0x05);
+      KT_EQ(log.rec[0].bits, 9);
+      /* "[Module/0x" without digits names no command: only the source */
+      KT_EQ(log.rec[0].source, strncmp(tails[t], "[Module", 7) == 0 ? KB_CAP_MODULE : KB_CAP_PANEL);
+    }
+    kb_cap_free(&log);
+    /* the same line with a newline: longer than the buffer, cut to 4,095 */
+    line[len] = '\n';
+    line[len + 1] = 0;
+    kb_cap_init(&log);
+    kb_cap_parse_line(&log, line, 1, "long.txt");
+    KT_EQ(log.n, 1);
+    kb_cap_free(&log);
+  }
+  free(line);
+}
+
+/* Issue 6 item 13: a UTF-8 byte order mark (Windows editors) before the
+ * first line used to make it unparseable: the first frame was lost. */
+static void test_bom(void) {
+  kb_cap_log_t log;
+  const kb_cap_rec_t *r;
+  parse_text(&log,
+             "\xEF\xBB\xBF   12.19: 00000101 0 10000001 00000001 10010001 11000111 [0x05] x\n"
+             "   12.30: 01100100 0 00000110 01101010 [0x64] ok\n");
+  KT_EQ(log.errs.n, 0);
+  KT_EQ(log.panel_frames, 2);
+  r = nth_frame(&log, 0);
+  KT_CHECK(r && r->lineno == 1 && r->bytes[0] == 0x05 && r->has_time && r->t == 12.19);
+  kb_cap_free(&log);
+  /* a BOM alone, before a comment, before a hex line */
+  parse_text(&log, "\xEF\xBB\xBF\n");
+  KT_EQ(log.blank, 1);
+  kb_cap_free(&log);
+  parse_text(&log, "\xEF\xBB\xBF# capture A\n");
+  KT_EQ(log.comments, 1);
+  KT_CHECK(log.n == 1 && log.rec[0].kind == KB_CAP_SECTION);
+  kb_cap_free(&log);
+  parse_text(&log, "\xEF\xBB\xBF[12:00:00.100][I][Panel :1072]: 05: 05 00 81 01 90 C7 90 C7 90 C7 (74)\n");
+  KT_EQ(log.panel_frames, 1);
+  kb_cap_free(&log);
+  /* detection of the kind skips it as well */
+  KT_EQ(kb_input_detect("\xEF\xBB\xBF$date\n", 9), KB_INPUT_VCD);
+  KT_EQ(kb_input_detect("\xEF\xBB\xBF 1.00: 0101", 13), KB_INPUT_TEXT);
+}
+
+/* Streaming (issue 6 item 14): kb_cap_read_line + kb_cap_clear after each
+ * line give the records of kb_cap_parse_stream, in order, for every capture
+ * and for lines longer than the buffer (one with a NUL byte past 4,095
+ * bytes is still an error). */
+static void test_read_line(void) {
+  DIR *d = opendir(kt_data_path(CAP_DIR));
+  struct dirent *de;
+  int files = 0;
+  KT_CHECK(d != NULL);
+  while (d && (de = readdir(d)) != NULL) {
+    size_t len = strlen(de->d_name), k = 0;
+    kb_cap_log_t whole, sl;
+    char rel[300];
+    FILE *f;
+    int lineno = 0, got;
+    if (len < 4 || strcmp(de->d_name + len - 4, ".txt") != 0) continue;
+    files++;
+    parse_capture(&whole, de->d_name);
+    snprintf(rel, sizeof rel, "%s/%s", CAP_DIR, de->d_name);
+    f = fopen(kt_data_path(rel), "r");
+    KT_CHECK(f != NULL);
+    if (!f) {
+      kb_cap_free(&whole);
+      continue;
+    }
+    kb_cap_init(&sl);
+    do {
+      got = kb_cap_read_line(&sl, f, "s", &lineno);
+      for (size_t i = 0; i < sl.n; i++, k++) {
+        if (k >= whole.n || sl.rec[i].lineno != whole.rec[k].lineno ||
+            memcmp(sl.rec[i].bytes, whole.rec[k].bytes, KB_FRAME_BYTES) != 0 ||
+            sl.rec[i].under != whole.rec[k].under || sl.rec[i].has_under != whole.rec[k].has_under) {
+          kt_fail(__FILE__, __LINE__, "%s: record %zu differs", de->d_name, k);
+          break;
+        }
+      }
+      kb_cap_clear(&sl);
+      KT_EQ(sl.n, 0);
+    } while (got > 0);
+    KT_EQ(k, whole.n);
+    KT_EQ(sl.lines, whole.lines);
+    KT_EQ(sl.panel_frames, whole.panel_frames);
+    kb_cap_free(&sl);
+    kb_cap_free(&whole);
+    fclose(f);
+  }
+  if (d) closedir(d);
+  KT_CHECK(files >= 25);
+  /* a 10,000-byte line; the same with a NUL at byte 6,000; then a frame */
+  {
+    static char text[20100];
+    kb_cap_log_t log;
+    size_t n = 0;
+    FILE *f;
+    int lineno = 0;
+    memcpy(text, " 1.00: 00000101 0", 17);
+    memset(text + 17, ' ', 10000 - 17);
+    text[10000] = '\n';
+    memcpy(text + 10001, text, 10001);
+    text[10001 + 6000] = 0;
+    n = 20002;
+    memcpy(text + n, " 2.00: 01100100 0 00000110 01101010\n", 36);
+    n += 36;
+    f = fmemopen(text, n, "r");
+    KT_CHECK(f != NULL);
+    if (!f) return;
+    kb_cap_init(&log);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.n, 1);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.errs.n, 1);
+    KT_CHECK(log.errs.n == 1 && strcmp(log.errs.msg[0], "long:2: NUL byte in line") == 0);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 1);
+    KT_EQ(log.n, 2);
+    KT_EQ(lineno, 3);
+    KT_CHECK(log.n == 2 && log.rec[1].bytes[0] == 0x64 && log.rec[1].lineno == 3);
+    KT_EQ(kb_cap_read_line(&log, f, "long", &lineno), 0);
+    kb_cap_free(&log);
+    fclose(f);
+  }
+}
+
 KT_MAIN(KT_CASE(test_all_captures_parse), KT_CASE(test_frame_counts), KT_CASE(test_sections),
         KT_CASE(test_binary_lines), KT_CASE(test_under), KT_CASE(test_hex_lines),
         KT_CASE(test_list_lines), KT_CASE(test_timestamps), KT_CASE(test_errors),
         KT_CASE(test_skip_and_ignore), KT_CASE(test_nbytes), KT_CASE(test_input_detect),
-        KT_CASE(test_fuzz))
+        KT_CASE(test_fuzz), KT_CASE(test_label_at_line_end),
+        KT_CASE(test_bom), KT_CASE(test_read_line))

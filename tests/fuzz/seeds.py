@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# seeds.py TARGET OUTDIR - writes the seed corpus of one libFuzzer target
+# (tests/fuzz/fuzz_TARGET.c) into OUTDIR, from the tests' own data: the
+# captures (tests/data/captures), the VCD fixtures (tests/data/vcd), the
+# scenarios (examples/scenarios) and VCDs keybus-reader writes from the
+# captures ($KEYBUS_READER, default build/bin/keybus-reader). Built at run
+# time by tests/cli/fuzz.sh; nothing here is committed as a corpus.
+# The binary formats are the ones described at the top of each target.
+import glob
+import json
+import os
+import struct
+import subprocess
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+CAPS = sorted(glob.glob(os.path.join(ROOT, "tests/data/captures/*.txt")))
+READER = os.environ.get("KEYBUS_READER", os.path.join(ROOT, "build/bin/keybus-reader"))
+CHUNK = 30  # lines of a capture per seed
+
+
+def chunks(path, n=CHUNK):
+    lines = open(path, "rb").read().split(b"\n")
+    for i in range(0, len(lines), n):
+        yield i // n, b"\n".join(lines[i:i + n]) + b"\n"
+
+
+def write(out, name, data):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+
+
+def reader(args, stdin=None):
+    r = subprocess.run([READER] + args, input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, check=False)
+    return r.stdout
+
+
+def frames(path, limit=60):
+    """(source, bytes, bits, cmd, time) of the first frames of a capture, via --json."""
+    out = []
+    for line in reader(["--json", path]).decode("utf-8", "replace").splitlines():
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        b = bytes(int(x, 16) for x in o["bytes"])
+        cmd = int(o["cmd"], 16) if o.get("cmd") else 0
+        t = o.get("time", "")
+        try:
+            t = float(t)
+        except ValueError:
+            t = 0.0
+        out.append((o["source"], b, o["bits"], cmd, t))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def small_vcds(n_lines=8, per_file=2):
+    """VCDs keybus-reader writes from short pieces of the captures."""
+    tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kb-seeds-%d.vcd" % os.getpid())
+    for path in CAPS:
+        for k, text in chunks(path, n_lines):
+            if k >= per_file:
+                break
+            src = tmp + ".txt"
+            open(src, "wb").write(text)
+            subprocess.run([READER, "--vcd-out", tmp, src], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+            if os.path.exists(tmp) and os.path.getsize(tmp) < 200000:
+                yield "%s-%d" % (os.path.basename(path)[:-4], k), open(tmp, "rb").read()
+    for p in (tmp, tmp + ".txt"):
+        if os.path.exists(p):
+            os.remove(p)
+
+
+def vcd_edges(text):
+    """(t_us, wire, level) of a VCD written by keybus-reader (1 us, ids ! and ")."""
+    t, out = 0, []
+    for line in text.decode().splitlines():
+        if line.startswith("#"):
+            t = int(line[1:])
+        elif line[:1] in "01" and line[1:] in ("!", '"'):
+            out.append((t, 0 if line[1:] == "!" else 1, int(line[0])))
+    return out
+
+
+def seed_capture(out):
+    for path in CAPS:
+        for k, data in chunks(path):
+            write(out, "%s-%03d" % (os.path.basename(path)[:-4], k), data)
+
+
+def seed_vcd(out):
+    for path in glob.glob(os.path.join(ROOT, "tests/data/vcd/*.vcd")):
+        write(out, os.path.basename(path), open(path, "rb").read())
+    for name, data in small_vcds():
+        write(out, name + ".vcd", data)
+
+
+def seed_scenario(out):
+    for path in glob.glob(os.path.join(ROOT, "examples/scenarios/*.kbs")):
+        write(out, os.path.basename(path), open(path, "rb").read())
+
+
+def frame_records(fr):
+    """fuzz_engine records 0 (panel) and 1 (module) for a capture's frames."""
+    rec, t0 = b"", None
+    for src, b, bits, cmd, t in fr:
+        dt = 0 if t0 is None else max(0, min(65535, int((t - t0) * 1000)))
+        t0 = t
+        n = min(len(b), 16)
+        if src == "panel":
+            rec += struct.pack("<BBHHH", 0, n, bits, 0, dt) + b[:n]
+        else:
+            rec += struct.pack("<BBBBHH", 1, cmd, b[2] if cmd == 0xE6 and len(b) > 2 else 0, n,
+                               bits, dt) + b[:n]
+    return rec
+
+
+def seed_engine(out):
+    for path in CAPS:
+        fr = frames(path)
+        if not fr:
+            continue
+        base = os.path.basename(path)[:-4]
+        write(out, base + "-log", b"\x01" + frame_records(fr))
+        write(out, base + "-live", b"\x00" + frame_records(fr))
+
+
+def link_ops(edges, arm=None):
+    """fuzz_link records: each clock edge (op 0 / 1) and its sample 250 us
+    later (op 2) with the data level then; a drain (op 3) every 64 edges."""
+    rec, t_prev, clk, dat = b"", 0, 1, 1
+    if arm:
+        rec += struct.pack("<BBBBBB", 6, *arm)
+    pending = None  # time of the armed sample
+    for i, (t, wire, level) in enumerate(edges):
+        if pending is not None and t >= pending:
+            rec += bytes([2 | (clk << 4) | (dat << 5)])
+            pending = None
+        if wire == 1:
+            dat = level
+            continue
+        clk = level
+        dt = t - t_prev
+        t_prev = t
+        if dt <= 0xFFFF:
+            rec += struct.pack("<BH", 0 | (level << 4), dt)
+        else:
+            rec += struct.pack("<BI", 1 | (level << 4), dt & 0xFFFFFFFF)
+        pending = t + 250
+        if i % 64 == 63:
+            rec += b"\x03"
+    return rec + b"\x0a\x03\x05\x0b"
+
+
+def seed_link(out):
+    for k, (name, data) in enumerate(small_vcds(n_lines=6, per_file=1)):
+        e = vcd_edges(data)
+        write(out, name, link_ops(e))
+        if k % 3 == 0:  # a key armed in the slot of partition 1 (0x05, byte 2)
+            write(out, name + "-arm", link_ops(e, arm=(0x11, 2, 0x05, 0x0A, 1)))
+
+
+def wave_records(fr):
+    """fuzz_keys record 5: panel frames clocked through the link."""
+    rec = b""
+    for src, b, bits, cmd, t in fr:
+        if src != "panel":
+            continue
+        n = min(len(b), 16)
+        rec += struct.pack("<BBHB", 5, min(bits, 255), 100, n) + b[:n]
+    return rec
+
+
+def submit(part, keys, code=None):
+    k = keys.encode()
+    c = (code or "").encode()
+    return struct.pack("<BBB", 0, part, len(k)) + k + struct.pack("<BB", 1 if code else 0, len(c)) + c
+
+
+def seed_keys(out):
+    reqs = [submit(1, "w", "1234"), submit(1, "s", "1234"), submit(1, "1234"),
+            submit(2, "*1", "1234"), submit(1, "*6@1123405061#", "123456"), submit(1, "f"),
+            submit(1, "p"), submit(5, "#"), submit(1, "c"),
+            struct.pack("<BBHBBBBB", 1, 1, 2026, 12, 6, 1, 30, 4) + b"1234"]
+    for k, path in enumerate(CAPS):
+        fr = frames(path, limit=40)
+        if not any(s == "panel" for s, *_ in fr):
+            continue
+        w = wave_records(fr)
+        half = len(w) // 2
+        tick = struct.pack("<BH", 3, 5000)
+        write(out, os.path.basename(path)[:-4],
+              w[:half] + reqs[k % len(reqs)] + w[half:] + tick + struct.pack("<BH", 4, 1))
+
+
+SEEDERS = {"capture": seed_capture, "vcd": seed_vcd, "scenario": seed_scenario,
+           "engine": seed_engine, "link": seed_link, "keys": seed_keys}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
+        sys.exit("usage: seeds.py {%s} OUTDIR" % ",".join(SEEDERS))
+    os.makedirs(sys.argv[2], exist_ok=True)
+    SEEDERS[sys.argv[1]](sys.argv[2])
+    n = len(os.listdir(sys.argv[2]))
+    print("seeds: %s: %d files" % (sys.argv[1], n))
+    sys.exit(0 if n else 1)
