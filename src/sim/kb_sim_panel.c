@@ -215,44 +215,38 @@ static void zone_event(kb_sim_panel_t *p, unsigned part, unsigned z, bool alarm)
 /* access code number -> scheme A index (§3.9): 1-34 -> 1-34, 40-42 -> 35-37 */
 static unsigned code_index(unsigned n) { return n >= 40 ? n - 5u : n; }
 
-static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
+/* A one-byte message for one partition: `c1` / `c2` for partition 1 / 2,
+ * 0xE6 sub-command `sub` with a partition mask for 3-8 (later panels only;
+ * `need_e6`: only when cfg.send_e6 is on). */
+static void part_msg(kb_sim_panel_t *p, unsigned part, uint8_t c1, uint8_t c2, uint8_t sub,
+                     bool need_e6, uint8_t v) {
   kb_sim_msg_t m;
   if (!p->cfg.send_beeps) return;
   memset(&m, 0, sizeof m);
   if (part <= 2) {
-    m.b[0] = part == 2 ? 0x69 : 0x64;
-    m.b[2] = (uint8_t)(2u * count);
-    finish(&m, 4, true);
-  } else {
-    if (!later(p)) return;
-    m.b[0] = 0xE6;
-    m.b[2] = 0x19;
-    m.b[3] = (uint8_t)(1u << (part - 1u));
-    m.b[4] = (uint8_t)(2u * count);
-    finish(&m, 6, true);
-  }
-  push(p, &m);
-}
-
-/* Keypad tone (notes §3.23): 0x75 / 0x7A for partition 1 / 2, 0xE6.1D for
- * 3-8 (later panels). 0x80 = constant tone (entry delay), 0x00 = off. */
-static void tone(kb_sim_panel_t *p, unsigned part, uint8_t v) {
-  kb_sim_msg_t m;
-  if (!p->cfg.send_beeps) return;
-  memset(&m, 0, sizeof m);
-  if (part <= 2) {
-    m.b[0] = part == 2 ? 0x7A : 0x75;
+    m.b[0] = part == 2 ? c2 : c1;
     m.b[2] = v;
     finish(&m, 4, true);
   } else {
-    if (!later(p) || !p->cfg.send_e6) return;
+    if (!later(p) || (need_e6 && !p->cfg.send_e6)) return;
     m.b[0] = 0xE6;
-    m.b[2] = 0x1D;
+    m.b[2] = sub;
     m.b[3] = (uint8_t)(1u << (part - 1u));
     m.b[4] = v;
     finish(&m, 6, true);
   }
   push(p, &m);
+}
+
+/* Keypad beeps (notes §3.20): 0x64 / 0x69 for partition 1 / 2, 0xE6.19 for 3-8. */
+static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
+  part_msg(p, part, 0x64, 0x69, 0x19, false, (uint8_t)(2u * count));
+}
+
+/* Keypad tone (notes §3.23): 0x75 / 0x7A for partition 1 / 2, 0xE6.1D for
+ * 3-8 (later panels). 0x80 = constant tone (entry delay), 0x00 = off. */
+static void tone(kb_sim_panel_t *p, unsigned part, uint8_t v) {
+  part_msg(p, part, 0x75, 0x7A, 0x1D, true, v);
 }
 
 /* ------------------------------------------------------------ acts */
