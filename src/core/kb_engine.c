@@ -684,7 +684,8 @@ static void zone_hold_apply(kb_engine_t *e, uint8_t g, uint32_t t_ms) {
  * not compared. */
 static void zone_status_zones(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   uint8_t g = (uint8_t)((d->zone_first - 1u) / 8u);
-  if (g >= 4) return;
+  /* groups 0-3 (zones 1-32), and only those the model has (KB_MAX_ZONES) */
+  if (g >= 4 || g >= KB_ZONE_BYTES) return;
   if (e->status.zones_open[g] == d->zones) { /* no change: nothing to vouch for */
     e->zhold[g].left = 0;
     return;
