@@ -1,6 +1,7 @@
 # keybus - build, test, benchmark. See README.md.
 #
-#   make            build/bin/keybus-reader (and every app)
+#   make            build/bin/keybus-reader (and every app); installs nothing
+#   make deps       installs the Debian packages (scripts/deps.sh; make run and make test do too)
 #   make run        the demo: a simulated panel in real time, decoded live (about a minute)
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
@@ -33,8 +34,15 @@ endif
 
 OPT      ?= $(if $(filter cov asan,$(V)),-O0 -g,-O2 -g)
 WARN     := -Wall -Wextra -Werror -pedantic -Wshadow -Wundef
-CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) -Iinclude
-HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) -Iinclude -Isrc -I/usr/include/cjson
+# Host builds of the core trap on a failed KB_ASSERT (a caller's programming
+# error) instead of ignoring it, so every test sees them; __builtin_trap()
+# needs no C library (the core is freestanding). Firmware chooses its own.
+# The coverage build leaves them out: their never-taken branches are not
+# behaviour to cover.
+CORE_ASSERT := $(if $(filter cov,$(V)),,-DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:__builtin_trap\(\)\))
+DEPFLAGS := -MMD -MP
+CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) $(DEPFLAGS) $(CORE_ASSERT) -Iinclude
+HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) $(DEPFLAGS) -Iinclude -Isrc -I/usr/include/cjson
 TEST_CFLAGS := $(HOST_CFLAGS) -Itests -DKB_TEST_DATA_DIR=\"$(CURDIR)/tests/data\" -DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:abort\(\)\) -include stdlib.h
 LDLIBS   := -lcjson -lm
 
@@ -53,7 +61,7 @@ FUZZ_SECONDS ?= 300
 
 
 .SECONDEXPANSION:
-.PHONY: all apps tests run test coverage size bench deps clean fuzz fuzz-bins
+.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins
 .SECONDARY:
 
 all: apps
@@ -63,21 +71,26 @@ $(DEPS_OK): scripts/deps.sh
 	@bash scripts/deps.sh
 	@mkdir -p build && touch $@
 
-apps: $(DEPS_OK) $(APPS:%=$(B)/bin/%)
+# Plain `make` installs nothing: a missing package is named, with the command
+# that installs it.
+need-deps:
+	@test -f /usr/include/cjson/cJSON.h || { echo "make: libcjson-dev is missing: run 'make deps' (make run and make test install what they need)"; exit 1; }
+
+apps: $(APPS:%=$(B)/bin/%)
 ifeq ($(V),rel)
 	@mkdir -p build/bin
 	@for a in $(APPS); do cp -f $(B)/bin/$$a build/bin/$$a; done
 endif
 
-$(B)/obj/src/core/%.o: src/core/%.c $(wildcard include/keybus/*.h src/core/*.h) | $(DEPS_OK)
+$(B)/obj/src/core/%.o: src/core/%.c $(wildcard include/keybus/*.h src/core/*.h) | need-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(B)/obj/src/host/%.o: src/host/%.c $(wildcard include/keybus/*.h src/host/*.h) | $(DEPS_OK)
+$(B)/obj/src/host/%.o: src/host/%.c $(wildcard include/keybus/*.h src/host/*.h) | need-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
-$(B)/obj/src/sim/%.o: src/sim/%.c $(wildcard include/keybus/*.h src/host/*.h src/sim/*.h) | $(DEPS_OK)
+$(B)/obj/src/sim/%.o: src/sim/%.c $(wildcard include/keybus/*.h src/host/*.h src/sim/*.h) | need-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -137,3 +150,6 @@ fuzz: $(DEPS_OK)
 
 clean:
 	rm -rf build
+
+# header dependencies written by -MMD (objects, apps and tests)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
