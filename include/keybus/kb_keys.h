@@ -277,9 +277,7 @@ typedef struct {
   uint8_t base;      /* committed status when the last key was accepted */
   uint8_t attempts;  /* attempts started */
   uint8_t final;     /* no retry: a code may have been completed (internal) */
-  uint32_t t_us;     /* start of the current wait */
-  uint32_t t_idle;   /* WRITE: when the link's write path was seen idle */
-  uint32_t t_due_us; /* when the key in flight was armed */
+
   char keys[KB_KEYS_MAX];
   char code[KB_KEYS_CODE_MAX]; /* secret: zeroed when the request ends */
 } kb_keys_req_t;
@@ -303,6 +301,10 @@ typedef struct kb_keys_s {
   uint8_t left_part;   /* partition the last request ended done on (0 = none) */
   uint8_t left_status; /* and the status it showed then */
   uint8_t last_status; /* status of the active request's partition at this step */
+  /* the active request's times (only q[head] waits on anything) */
+  uint32_t t_us;     /* start of the current wait */
+  uint32_t t_due_us; /* when the key in flight was armed */
+  uint32_t t_idle;   /* WRITE: when the link's write path was seen idle */
   struct {           /* the `#` clear (internal) */
     uint8_t state, partition, tries, tag, noted, idle;
     uint16_t id;     /* the request that left the entry */

@@ -344,7 +344,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
   kb_keys_note_t n;
   if (f->wrote == r->tag) r->flags |= F_WENT;
   if (f->wrote != r->tag) {
-    if ((r->flags & F_IDLE) && frame_after(f, r->t_idle)) { /* the key's frame was lost */
+    if ((r->flags & F_IDLE) && frame_after(f, k->t_idle)) { /* the key's frame was lost */
       to_judge(r);
       return true;
     }
@@ -379,14 +379,14 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
     n.key = (r->flags & F_CODE) ? 0u : r->key;
     n.slot_byte = byte;
     n.slot_cycle = kb_link_slot_cycle(byte);
-    n.t_due_us = r->t_due_us;
+    n.t_due_us = k->t_due_us;
     n.t_frame_us = f->t_start_us;
     k->cb(k->cb_ctx, &n);
   }
   r->typed++;
   if (r->flags & F_ALARM) return false; /* the link writes it once more */
   r->base = part_status(e, r->partition);
-  r->t_us = now_us; /* waits count from the panel's acceptance */
+  k->t_us = now_us; /* waits count from the panel's acceptance */
   if (r->flags & F_CODE) {
     if (++r->code_pos < r->code_len) {
       r->state = ST_NEXT;
@@ -440,12 +440,12 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
   bool hold = connected && kb_link_quiet_us(l, now_us) > MS(KB_KEYS_QUIET_MS);
   switch (r->state) {
     case ST_START:
-      r->t_us = now_us;
+      k->t_us = now_us;
       r->state = ST_SYNC;
       return true;
     case ST_SYNC:
       if (!e || !e->status.synced) {
-        if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
+        if (!hold && timed_out(now_us, k->t_us, KB_KEYS_KEY_MS)) {
           end_req(k, l, fail, 0, 0);
           return true;
         }
@@ -463,12 +463,12 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         end_req(k, l, KB_KEYS_INVALID, 0, KB_KEYS_REASON_CODE_LENGTH);
         return true;
       }
-      r->t_us = now_us;
+      k->t_us = now_us;
       r->state = ST_IDLE;
       return true;
     case ST_IDLE:
       if (k->clr.state != CL_NONE) { /* the clear runs first (kb_keys_step) */
-        r->t_us = now_us;
+        k->t_us = now_us;
         return false;
       }
       /* busy, unless it is the menu or prompt our own last request left
@@ -476,7 +476,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
        * one press at a time): then this request continues it */
       if (is_busy(st) && !(r->flags & F_ALARM) &&
           !(k->left_part == r->partition && st == k->left_status && st >= 0x9Eu)) {
-        if (!hold && timed_out(now_us, r->t_us, KB_KEYS_IDLE_MS)) {
+        if (!hold && timed_out(now_us, k->t_us, KB_KEYS_IDLE_MS)) {
           end_req(k, l, fail, st, 0);
           return true;
         }
@@ -488,7 +488,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       r->state = ST_NEXT;
       return true;
     case ST_NEXT:
-      r->t_us = now_us;
+      k->t_us = now_us;
       if (r->flags & F_CODE) { /* the next digit of the code */
         r->state = ST_ARM;
       } else if (r->pos >= r->n) {
@@ -505,19 +505,19 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       if (st == ST_PROMPT_CODE && r->base != ST_PROMPT_CODE && r->accepted) {
         r->flags |= F_CODE;
         r->code_pos = 0;
-        r->t_us = now_us;
+        k->t_us = now_us;
         r->state = ST_ARM;
         return true;
       }
       /* no prompt (quick arm reached the goal, a menu opened without one,
        * or it never came): the code stays untyped. An `@` with no key before
        * it has no command key a prompt could answer: it never counts. */
-      if (!r->accepted && !hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS)) {
+      if (!r->accepted && !hold && timed_out(now_us, k->t_us, KB_KEYS_PROMPT_MS)) {
         end_req(k, l, KB_KEYS_TIMED_OUT, st, 0);
         return true;
       }
       if ((r->accepted && (goal_reached(e, r) || (is_menu(st) && st != r->base))) ||
-          (!hold && timed_out(now_us, r->t_us, KB_KEYS_PROMPT_MS))) {
+          (!hold && timed_out(now_us, k->t_us, KB_KEYS_PROMPT_MS))) {
         r->pos++;
         r->state = ST_NEXT;
         return true;
@@ -534,14 +534,14 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         if (ok) {
           r->tag = kb_link_write_tag(l);
           r->key = key;
-          r->t_due_us = now_us;
+          k->t_due_us = now_us;
           r->flags &= (uint8_t)~(F_IDLE | F_CLEAN);
           k->wipe_link = 0;
           r->state = ST_WRITE;
           return false;
         }
       }
-      if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
+      if (!hold && timed_out(now_us, k->t_us, KB_KEYS_KEY_MS)) {
         end_req(k, l, fail, 0, 0);
         return true;
       }
@@ -550,10 +550,10 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
     case ST_WRITE:
       if (!(r->flags & F_IDLE) && kb_link_write_idle(l)) {
         r->flags |= F_IDLE | F_WENT; /* the link drove the key and disarmed */
-        r->t_idle = now_us;
+        k->t_idle = now_us;
       }
       if (f && on_written(k, r, l, e, f, now_us)) return true;
-      if (!hold && timed_out(now_us, r->t_us, KB_KEYS_KEY_MS)) {
+      if (!hold && timed_out(now_us, k->t_us, KB_KEYS_KEY_MS)) {
         if (r->flags & F_IDLE) { /* driven, but no frame of it came: unconfirmed */
           to_judge(r);
           return true;
@@ -586,7 +586,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         r->state = ST_NEXT;
         return true;
       }
-      if (!hold && timed_out(now_us, r->t_us, KB_KEYS_STAR_MS)) {
+      if (!hold && timed_out(now_us, k->t_us, KB_KEYS_STAR_MS)) {
         end_req(k, l, fail, st, 0);
         return true;
       }
@@ -609,7 +609,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         return true;
       }
       if (k->clr.state != CL_NONE) {
-        r->t_us = now_us; /* the goal wait counts from the end of the clear */
+        k->t_us = now_us; /* the goal wait counts from the end of the clear */
         return false;
       }
       r->flags |= F_CLEAN;
@@ -620,13 +620,13 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       /* a goal the engine can see may still be on its way through the
        * noise filter: give it the time a last key gets */
       if ((r->goal == GOAL_ARM || r->goal == GOAL_DISARM) &&
-          (hold || !timed_out(now_us, r->t_us, KB_KEYS_GOAL_MS)))
+          (hold || !timed_out(now_us, k->t_us, KB_KEYS_GOAL_MS)))
         return false;
       if (r->goal != GOAL_NONE && !r->final && r->attempts < KB_KEYS_ATTEMPTS) {
         r->attempts++;
         restart(r); /* F_JCLR and F_DIFF go with it */
         note(k, KB_KEYS_NOTE_RETRY, r->partition, r->id, r->attempts);
-        r->t_us = now_us;
+        k->t_us = now_us;
         r->state = ST_IDLE;
         return true;
       }
@@ -637,7 +637,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         end_req(k, l, KB_KEYS_DONE, 0, 0);
         return true;
       }
-      if (!hold && timed_out(now_us, r->t_us, r->goal == GOAL_ARM || r->goal == GOAL_DISARM
+      if (!hold && timed_out(now_us, k->t_us, r->goal == GOAL_ARM || r->goal == GOAL_DISARM
                                                     ? KB_KEYS_GOAL_MS
                                                     : KB_KEYS_SETTLE_MS)) {
         /* a request whose goal the engine can see is done only when it saw it */
@@ -784,8 +784,8 @@ kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partiti
   r->code_len = code_len;
   r->partition = partition;
   r->flags = is_alarm_char(keys[0]) ? F_ALARM : 0;
-  r->state = ST_START;
-  r->t_us = now_us;
+  r->state = ST_START; /* its waits count from when it becomes active */
+  (void)now_us;
   r->id = k->next_id;
   k->next_id = (uint16_t)(k->next_id + 1u);
   if (k->next_id == 0u) k->next_id = 1;

@@ -851,7 +851,7 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   only_other = 1; /* 0x11 only: A stays armed, waiting for a 0x05 */
   round_();
   KT_CHECK(!kb_link_write_idle(&L));
-  uint32_t deadline = K.q[K.head].t_us + 1000u * KB_KEYS_KEY_MS;
+  uint32_t deadline = K.t_us + 1000u * KB_KEYS_KEY_MS;
   while (T + 60000u + 13000u < deadline) round_();
   KT_CHECK(T + 13000u <= deadline);
   T = deadline - 13000u; /* the task step at cycle 12 of the next message sees the deadline */
