@@ -41,8 +41,8 @@ WARN     := -Wall -Wextra -Werror -pedantic -Wshadow -Wundef
 # behaviour to cover.
 CORE_ASSERT := $(if $(filter cov,$(V)),,-DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:__builtin_trap\(\)\))
 DEPFLAGS := -MMD -MP
-CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) $(DEPFLAGS) $(CORE_ASSERT) -Iinclude
-HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) $(DEPFLAGS) -Iinclude -Isrc -I/usr/include/cjson
+CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) $(CORE_ASSERT) -Iinclude
+HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) -Iinclude -Isrc -I/usr/include/cjson
 TEST_CFLAGS := $(HOST_CFLAGS) -Itests -DKB_TEST_DATA_DIR=\"$(CURDIR)/tests/data\" -DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:abort\(\)\) -include stdlib.h
 LDLIBS   := -lcjson -lm
 
@@ -84,15 +84,15 @@ endif
 
 $(B)/obj/src/core/%.o: src/core/%.c $(wildcard include/keybus/*.h src/core/*.h) | need-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c $< -o $@
+	$(CC) $(CORE_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(B)/obj/src/host/%.o: src/host/%.c $(wildcard include/keybus/*.h src/host/*.h) | need-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(B)/obj/src/sim/%.o: src/sim/%.c $(wildcard include/keybus/*.h src/host/*.h src/sim/*.h) | need-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(B)/lib/libkbsim.a: $(SIM_OBJ)
 	@mkdir -p $(dir $@)
@@ -151,5 +151,6 @@ fuzz: $(DEPS_OK)
 clean:
 	rm -rf build
 
-# header dependencies written by -MMD (objects, apps and tests)
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# header dependencies of the objects, written by -MMD (apps and tests name
+# theirs in their rules; a .d beside them would match their pattern rules)
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
