@@ -444,7 +444,7 @@ static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   bypass_clear(e, p, true, t_ms);
 }
 
-/* The user a live panel event names, reported each time (the same user
+/* The user a live panel event names, reported on every such event (the same user
  * arming and disarming is two events), partition 0 when it names none. */
 static void access_code_event(kb_engine_t *e, const kb_decoded_t *d, uint8_t p, uint32_t t_ms) {
   kb_event_t ev;

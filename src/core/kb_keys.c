@@ -228,6 +228,17 @@ static bool frame_after(const kb_frame_t *f, uint32_t t_idle) {
   return (int32_t)(f->t_start_us - t_idle) > 0;
 }
 
+/* The `#` clear becomes due on request r's partition (one at a time: a clear
+ * already due or running is that partition's or will end first). */
+static void clear_due(kb_keys_t *k, const kb_keys_req_t *r) {
+  if (k->clr.state != CL_NONE) return;
+  k->clr.state = CL_ARM;
+  k->clr.partition = r->partition;
+  k->clr.id = r->id;
+  k->clr.tries = 0;
+  k->clr.noted = 0;
+}
+
 /* Ends request q[head]: history, note, secret wiped, slot freed. The link's
  * key in flight (if any) is cancelled and its copy of the key wiped once it
  * is idle. A code digit in flight, or any key when the bus went away (no
@@ -271,14 +282,8 @@ static void end_req(kb_keys_t *k, kb_link_t *l, uint8_t result, uint8_t status, 
     k->wipe_link = 1;
   }
   if ((r->flags & F_WENT) && !(r->flags & F_CLEAN) && result != KB_KEYS_DONE &&
-      !(r->flags & F_ALARM) &&
-      k->clr.state == CL_NONE) {
-    k->clr.state = CL_ARM;
-    k->clr.partition = r->partition;
-    k->clr.id = r->id;
-    k->clr.tries = 0;
-    k->clr.noted = 0;
-  }
+      !(r->flags & F_ALARM))
+    clear_due(k, r);
   wipe(r, sizeof *r);
   k->head = (uint8_t)((k->head + 1u) % KB_KEYS_QUEUE);
   k->count--;
@@ -342,7 +347,6 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
   uint8_t verdict;
   char c, prev;
   kb_keys_note_t n;
-  if (f->wrote == r->tag) r->flags |= F_WENT;
   if (f->wrote != r->tag) {
     if ((r->flags & F_IDLE) && frame_after(f, k->t_idle)) { /* the key's frame was lost */
       to_judge(r);
@@ -350,6 +354,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
     }
     return false;
   }
+  r->flags |= F_WENT;
   verdict = echo_check(f, r->tag, r->key);
   if (r->flags & F_ALARM) { /* written twice by design; the panel answers 0x1C */
     if (verdict == ECHO_DIFF) {
@@ -484,7 +489,6 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       }
       if (r->attempts == 0u) r->attempts = 1;
       r->goal = decide_goal(r, e);
-      k->prev_status = st;
       r->state = ST_NEXT;
       return true;
     case ST_NEXT:
@@ -598,13 +602,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
           kb_link_write_cancel(l);
           return false;
         }
-        if (k->clr.state == CL_NONE) {
-          k->clr.state = CL_ARM;
-          k->clr.partition = r->partition;
-          k->clr.id = r->id;
-          k->clr.tries = 0;
-          k->clr.noted = 0;
-        }
+        clear_due(k, r);
         r->flags |= F_JCLR;
         return true;
       }
@@ -852,6 +850,7 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
    * ~4 transitions per character, plus a few to start, clear and end */
   for (unsigned guard = 0; guard < 4u * KB_KEYS_MAX + 32u; guard++) {
     kb_keys_req_t *r;
+    uint8_t st;
     bool moved;
     if (k->clr.state != CL_NONE) {
       moved = clear_step(k, l, e, f, now_us, connected);
@@ -861,12 +860,11 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
     }
     if (!k->count) break;
     r = &k->q[k->head];
-    k->last_status = part_status(e, r->partition);
+    st = k->last_status = part_status(e, r->partition);
     /* a rejection counts in every state after the first key went out, the
      * judgement after an unconfirmed echo included: the panel's answer to a
      * code is known, and a code is never typed again after one */
     if (r->state > ST_IDLE && !(r->flags & F_ALARM) && (r->accepted || r->state == ST_JUDGE)) {
-      uint8_t st = part_status(e, r->partition);
       if (st != k->prev_status && is_reject(st)) { /* judged by what shows after its keys */
         k->prev_status = st;
         end_req(k, l, KB_KEYS_REJECTED, st, 0);
