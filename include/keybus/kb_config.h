@@ -55,6 +55,64 @@
 #define KB_FILTER_K 3
 #endif
 
+/* Noise filter: candidate values of one status byte counted side by side
+ * while a change waits for KB_FILTER_K copies (kb_engine.h). */
+#ifndef KB_FILTER_SLOTS
+#define KB_FILTER_SLOTS 3
+#endif
+
+/* ------------------------------------------ Virtual keypad (kb_keys.h) */
+
+/* Requests waiting or being typed (the queue). */
+#ifndef KB_KEYS_QUEUE
+#define KB_KEYS_QUEUE 4
+#endif
+/* Characters per request (the set-time request needs 15: `*6@1HHMMMMDDYY#`;
+ * the access code is kept apart and sits behind the `@`). */
+#ifndef KB_KEYS_MAX
+#define KB_KEYS_MAX 24
+#endif
+/* Results kept for kb_keys_result(). */
+#ifndef KB_KEYS_HISTORY
+#define KB_KEYS_HISTORY 8
+#endif
+/* A key not accepted this long after it became due: timed out (ms). */
+#ifndef KB_KEYS_KEY_MS
+#define KB_KEYS_KEY_MS 2000u
+#endif
+/* `*` wait for status 0x9E / 0xB8 (ms). */
+#ifndef KB_KEYS_STAR_MS
+#define KB_KEYS_STAR_MS 3000u
+#endif
+/* `@` wait for the access-code prompt 0x9F (ms). */
+#ifndef KB_KEYS_PROMPT_MS
+#define KB_KEYS_PROMPT_MS 3000u
+#endif
+/* Window after the last key in which a rejection status is looked for (ms). */
+#ifndef KB_KEYS_SETTLE_MS
+#define KB_KEYS_SETTLE_MS 1500u
+#endif
+/* A request whose goal the engine can see (arm, disarm) waits this long
+ * after its last key for it (ms): done only when seen. */
+#ifndef KB_KEYS_GOAL_MS
+#define KB_KEYS_GOAL_MS 4000u
+#endif
+/* A request starts only once its partition shows its normal status (no
+ * menu, prompt or brief rejection), waited for at most this long (ms); the
+ * `#` clear waits as long for it. */
+#ifndef KB_KEYS_IDLE_MS
+#define KB_KEYS_IDLE_MS 5000u
+#endif
+/* Attempts of a request whose key echo could not be confirmed (1 = no retry). */
+#ifndef KB_KEYS_ATTEMPTS
+#define KB_KEYS_ATTEMPTS 3
+#endif
+/* No message boundary for this long: the bus is quiet, timeouts wait for it
+ * to come back or to count as disconnected (ms). */
+#ifndef KB_KEYS_QUIET_MS
+#define KB_KEYS_QUIET_MS 500u
+#endif
+
 /* Attribute for interrupt-side functions; the ESP-IDF port maps it to
  * IRAM_ATTR so they run while flash cache is disabled. */
 #ifndef KB_ISR_FN
@@ -132,6 +190,49 @@
 #endif
 #if KB_FILTER_K < 1 || KB_FILTER_K > 15
 #error "KB_FILTER_K must be 1..15"
+#endif
+
+#if KB_FILTER_SLOTS < 1 || KB_FILTER_SLOTS > 8
+#error "KB_FILTER_SLOTS must be 1..8"
+#endif
+#if KB_KEYS_QUEUE < 1 || KB_KEYS_QUEUE > 32
+#error "KB_KEYS_QUEUE must be 1..32"
+#endif
+#if KB_KEYS_MAX < 15 || KB_KEYS_MAX > 200
+#error "KB_KEYS_MAX must be 15..200 (kb_keys_set_time needs 15)"
+#endif
+#if KB_KEYS_ATTEMPTS < 1 || KB_KEYS_ATTEMPTS > 9
+#error "KB_KEYS_ATTEMPTS must be 1..9"
+#endif
+#if KB_KEYS_HISTORY < 1 || KB_KEYS_HISTORY > 64
+#error "KB_KEYS_HISTORY must be 1..64"
+#endif
+#if KB_KEYS_KEY_MS < 100 || KB_KEYS_KEY_MS > 60000
+#error "KB_KEYS_KEY_MS must be 100..60000"
+#endif
+#if KB_KEYS_STAR_MS < 100 || KB_KEYS_STAR_MS > 60000
+#error "KB_KEYS_STAR_MS must be 100..60000"
+#endif
+#if KB_KEYS_PROMPT_MS < 100 || KB_KEYS_PROMPT_MS > 60000
+#error "KB_KEYS_PROMPT_MS must be 100..60000"
+#endif
+#if KB_KEYS_SETTLE_MS < 100 || KB_KEYS_SETTLE_MS > 60000
+#error "KB_KEYS_SETTLE_MS must be 100..60000"
+#endif
+#if KB_KEYS_GOAL_MS < 500 || KB_KEYS_GOAL_MS > 60000
+#error "KB_KEYS_GOAL_MS must be 500..60000"
+#endif
+#if KB_KEYS_IDLE_MS < 500 || KB_KEYS_IDLE_MS > 60000
+#error "KB_KEYS_IDLE_MS must be 500..60000"
+#endif
+#if KB_KEYS_QUIET_MS < 50 || KB_KEYS_QUIET_MS > 10000
+#error "KB_KEYS_QUIET_MS must be 50..10000"
+#endif
+#if KB_GAP_US < 500 || KB_GAP_US > 100000
+#error "KB_GAP_US must be 500..100000"
+#endif
+#if KB_DISCONNECT_US < 100000 || KB_DISCONNECT_US > 600000000
+#error "KB_DISCONNECT_US must be 100000..600000000"
 #endif
 
 #endif /* KB_CONFIG_H_ */

@@ -220,7 +220,6 @@ typedef void (*kb_event_cb)(void *ctx, const kb_event_t *ev);
  * candidate values with their clean copies, most recently seen first, so
  * that neither a value the panel has moved on from nor a corrupted copy can
  * push a real change out. */
-#define KB_FILTER_SLOTS 3
 typedef struct {
   uint8_t val[KB_FILTER_SLOTS], n[KB_FILTER_SLOTS]; /* n = 0: slot free */
   uint8_t back; /* copies of the committed value while one waits */

@@ -94,8 +94,8 @@
  *   not the panel's 0x1C.
  *
  * Memory: static, kb_keys_t holds the queue (KB_KEYS_QUEUE requests of
- * KB_KEYS_MAX keys) and the result history. The defaults below are #ifndef
- * (kb_config.h does not list them; override with -D or KB_CONFIG_FILE).
+ * KB_KEYS_MAX keys) and the result history. Its tunables (KB_KEYS_*) are in
+ * kb_config.h with every other one.
  */
 #ifndef KB_KEYS_H_
 #define KB_KEYS_H_
@@ -109,69 +109,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Requests waiting or being typed (the queue). */
-#ifndef KB_KEYS_QUEUE
-#define KB_KEYS_QUEUE 4
-#endif
-/* Characters per request (the set-time request needs 15: `*6@1HHMMMMDDYY#`;
- * the access code is kept apart and sits behind the `@`). */
-#ifndef KB_KEYS_MAX
-#define KB_KEYS_MAX 24
-#endif
-/* Results kept for kb_keys_result(). */
-#ifndef KB_KEYS_HISTORY
-#define KB_KEYS_HISTORY 8
-#endif
-/* A key not accepted this long after it became due: timed out (ms). */
-#ifndef KB_KEYS_KEY_MS
-#define KB_KEYS_KEY_MS 2000u
-#endif
-/* `*` wait for status 0x9E / 0xB8 (ms). */
-#ifndef KB_KEYS_STAR_MS
-#define KB_KEYS_STAR_MS 3000u
-#endif
-/* `@` wait for the access-code prompt 0x9F (ms). */
-#ifndef KB_KEYS_PROMPT_MS
-#define KB_KEYS_PROMPT_MS 3000u
-#endif
-/* Window after the last key in which a rejection status is looked for (ms). */
-#ifndef KB_KEYS_SETTLE_MS
-#define KB_KEYS_SETTLE_MS 1500u
-#endif
-/* A request whose goal the engine can see (arm, disarm) waits this long
- * after its last key for it (ms): done only when seen. */
-#ifndef KB_KEYS_GOAL_MS
-#define KB_KEYS_GOAL_MS 4000u
-#endif
-/* A request starts only once its partition shows its normal status (no
- * menu, prompt or brief rejection), waited for at most this long (ms); the
- * `#` clear waits as long for it. */
-#ifndef KB_KEYS_IDLE_MS
-#define KB_KEYS_IDLE_MS 5000u
-#endif
-/* Attempts of a request whose key echo could not be confirmed (1 = no retry). */
-#ifndef KB_KEYS_ATTEMPTS
-#define KB_KEYS_ATTEMPTS 3
-#endif
-/* No message boundary for this long: the bus is quiet, timeouts wait for it
- * to come back or to count as disconnected (ms). */
-#ifndef KB_KEYS_QUIET_MS
-#define KB_KEYS_QUIET_MS 500u
-#endif
-
-#if KB_KEYS_QUEUE < 1 || KB_KEYS_QUEUE > 32
-#error "KB_KEYS_QUEUE must be 1..32"
-#endif
-#if KB_KEYS_MAX < 15 || KB_KEYS_MAX > 200
-#error "KB_KEYS_MAX must be 15..200 (kb_keys_set_time needs 15)"
-#endif
-#if KB_KEYS_ATTEMPTS < 1 || KB_KEYS_ATTEMPTS > 9
-#error "KB_KEYS_ATTEMPTS must be 1..9"
-#endif
-#if KB_KEYS_HISTORY < 1 || KB_KEYS_HISTORY > 64
-#error "KB_KEYS_HISTORY must be 1..64"
 #endif
 
 /* Access code length limit (4 or 6 digits are accepted). */
