@@ -34,12 +34,18 @@ endif
 
 OPT      ?= $(if $(filter cov asan,$(V)),-O0 -g,-O2 -g)
 WARN     := -Wall -Wextra -Werror -pedantic -Wshadow -Wundef
-# Host builds of the core trap on a failed KB_ASSERT (a caller's programming
-# error) instead of ignoring it, so every test sees them; __builtin_trap()
-# needs no C library (the core is freestanding). Firmware chooses its own.
-# The coverage build leaves them out: their never-taken branches are not
-# behaviour to cover.
-CORE_ASSERT := $(if $(filter cov,$(V)),,-DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:__builtin_trap\(\)\))
+# Every host build of the core here (rel, clang, asan, cov, fuzz) traps on a
+# failed KB_ASSERT (a caller's programming error) instead of ignoring it, so
+# every test sees them (tests/cli/assert.sh proves it per variant);
+# __builtin_trap() needs no C library (the core is freestanding). Firmware
+# chooses its own (kb_config.h: off by default). The coverage build traps too:
+# tests/coverage.sh leaves the never-taken branch of each KB_ASSERT line out
+# of the figure (gcovr --exclude-branches-by-pattern), not the check itself.
+# Builds outside this Makefile: tests/cli/config_limits.sh and bench.sh's soak
+# section abort on KB_ASSERT too; bench.sh's isr and decode sections keep it
+# off on purpose: they count instructions of the default configuration, the
+# one firmware runs (an assert adds a compare and a branch to each call).
+CORE_ASSERT := -DKB_ASSERT\(c\)=\(\(c\)?\(void\)0:__builtin_trap\(\)\)
 DEPFLAGS := -MMD -MP
 CORE_CFLAGS := -std=c11 $(WARN) $(OPT) $(SAN) $(CORE_ASSERT) -Iinclude
 HOST_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) -Iinclude -Isrc -I/usr/include/cjson

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "keybus/kb_proto.h"
+
 /* ------------------------------------------------------------ constants */
 
 #define US 1000000ull
@@ -34,34 +36,14 @@ enum { PUR_STAR6 = 4, PUR_STAR7 = 5, PUR_OUT1 = 6 /* .. PUR_OUT1 + 3 */, PUR_STA
 #define PEND_B1 0x00200000u
 #define PEND_4C 0x00400000u
 
-/* key codes (notes §4.2) */
-#define K_STAR 0x28
-#define K_HASH 0x2D
-#define K_STAY 0xAF
-#define K_AWAY 0xB1
-#define K_NIGHT 0xB6
-#define K_CHIME 0xBB
-#define K_ENTER 0x82 /* event buffer */
-#define K_RIGHT 0x87
-#define K_LEFT 0x88
-#define AK_FIRE 0xBB
-#define AK_AUX 0xDD
-#define AK_PANIC 0xEE
-
-static const uint8_t digit_code[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
-
-static int key_digit(uint8_t k) {
-  for (int i = 0; i < 10; i++)
-    if (digit_code[i] == k) return i;
-  return -1;
-}
+/* Key codes, statuses and commands: kb_proto.h (notes §3, §4.2). */
 
 static int out_key(uint8_t k) { /* command output keys 1-4, else 0 */
   switch (k) {
-    case 0xD5: return 1;
-    case 0xDA: return 2;
-    case 0x70: return 3;
-    case 0xEC: return 4;
+    case KB_KEY_OUTPUT_1: return 1;
+    case KB_KEY_OUTPUT_2: return 2;
+    case KB_KEY_OUTPUT_3: return 3;
+    case KB_KEY_OUTPUT_4: return 4;
     default: return 0;
   }
 }
@@ -162,7 +144,7 @@ static void time_bytes(const kb_sim_panel_t *p, uint8_t *t, unsigned part, unsig
 static void build_a5(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part, unsigned set,
                      uint8_t code, uint8_t b7) {
   memset(m, 0, sizeof *m);
-  m->b[0] = 0xA5;
+  m->b[0] = KB_CMD_EVENT;
   time_bytes(p, &m->b[2], part, set);
   m->b[6] = code;
   m->b[7] = b7;
@@ -193,7 +175,7 @@ static void event(kb_sim_panel_t *p, unsigned part, unsigned set, uint8_t code) 
   }
   if (later(p)) {
     memset(&m, 0, sizeof m);
-    m.b[0] = 0xEB;
+    m.b[0] = KB_CMD_EVENT_HIGH;
     m.b[2] = (uint8_t)(part ? 1u << (part - 1u) : 0u);
     time_bytes(p, &m.b[3], 0, 0);
     m.b[7] = (uint8_t)set;
@@ -229,7 +211,7 @@ static void part_msg(kb_sim_panel_t *p, unsigned part, uint8_t c1, uint8_t c2, u
     finish(&m, 4, true);
   } else {
     if (!later(p) || (need_e6 && !p->cfg.send_e6)) return;
-    m.b[0] = 0xE6;
+    m.b[0] = KB_CMD_EXTENDED;
     m.b[2] = sub;
     m.b[3] = (uint8_t)(1u << (part - 1u));
     m.b[4] = v;
@@ -240,7 +222,7 @@ static void part_msg(kb_sim_panel_t *p, unsigned part, uint8_t c1, uint8_t c2, u
 
 /* Keypad beeps (notes §3.20): 0x64 / 0x69 for partition 1 / 2, 0xE6.19 for 3-8. */
 static void beep(kb_sim_panel_t *p, unsigned part, unsigned count) {
-  part_msg(p, part, 0x64, 0x69, 0x19, false, (uint8_t)(2u * count));
+  part_msg(p, part, KB_CMD_BEEP, 0x69, 0x19, false, (uint8_t)(2u * count));
 }
 
 /* Keypad tone (notes §3.23): 0x75 / 0x7A for partition 1 / 2, 0xE6.1D for
@@ -398,8 +380,8 @@ static void arm_start(kb_sim_panel_t *p, unsigned part, uint8_t arm, unsigned co
   kb_sim_part_t *pt = &p->part[part - 1];
   if (pt->mode != MODE_DISARMED || pt->alarm) return;
   if (!part_ready(p, part)) {
-    flash(p, pt, 0x07);
-    act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, code, 0);
+    flash(p, pt, KB_ST_ARMING_FAILED);
+    act(p, KB_SIM_ACT_REFUSED, part, 0, KB_ST_ARMING_FAILED, code, 0);
     return;
   }
   pt->memory = 0;
@@ -529,7 +511,7 @@ static void show_event(kb_sim_panel_t *p, unsigned part) {
   if (found >= KB_SIM_EVLOG) return;
   if (part <= 2 && p->evlog[found].set <= 3) {
     memset(&m, 0, sizeof m);
-    m.b[0] = 0xAA;
+    m.b[0] = KB_CMD_EVENT_BUFFER;
     memcpy(&m.b[2], p->evlog[found].t, 4);
     m.b[3] |= (uint8_t)((part & 3u) << 6);
     m.b[5] |= (uint8_t)(p->evlog[found].set & 3u);
@@ -540,7 +522,7 @@ static void show_event(kb_sim_panel_t *p, unsigned part) {
   }
   if (later(p)) {
     memset(&m, 0, sizeof m);
-    m.b[0] = 0xEC;
+    m.b[0] = KB_CMD_EVENT_BUFFER_HIGH;
     m.b[2] = (uint8_t)(1u << (part - 1u));
     memcpy(&m.b[3], p->evlog[found].t, 4);
     m.b[7] = p->evlog[found].set;
@@ -554,11 +536,11 @@ static void show_event(kb_sim_panel_t *p, unsigned part) {
 /* One key from partition part's slot (notes §4.3), acted on as a panel. */
 static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
   kb_sim_part_t *pt = &p->part[part - 1];
-  int d = key_digit(k);
+  int d = kb_proto_key_digit(k);
   p->truth.keys++;
   pt->t_key = p->now;
   act(p, KB_SIM_ACT_KEY, part, k, 0, 0, 0);
-  if (k == K_HASH) { /* leaves any menu, drops a half-typed code, ends a brief status */
+  if (k == KB_KEY_POUND) { /* leaves any menu, drops a half-typed code, ends a brief status */
     set_menu(p, part, KB_SIM_MENU_NONE, 0);
     pt->nbuf = 0;
     pt->flash = 0;
@@ -575,7 +557,7 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
           pt->nbuf = 0;
           set_menu(p, part, KB_SIM_MENU_NONE, 0);
           if (!c) {
-            flash(p, pt, 0x8F);
+            flash(p, pt, KB_ST_WRONG_CODE);
             act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_CODE, 0, 0);
           } else if (pt->mode != MODE_DISARMED || pt->alarm) {
             disarm(p, part, c);
@@ -587,21 +569,23 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
       }
       pt->nbuf = 0;
       set_menu(p, part, KB_SIM_MENU_NONE, 0);
-      if (k == K_STAR) {
+      if (k == KB_KEY_STAR) {
         if (!pt->alarm) set_menu(p, part, KB_SIM_MENU_STAR, 0);
-      } else if (k == K_STAY || k == K_AWAY || k == K_NIGHT) {
-        uint8_t arm = k == K_STAY ? KB_SIM_ARM_STAY : k == K_AWAY ? KB_SIM_ARM_AWAY : KB_SIM_ARM_NIGHT;
+      } else if (k == KB_KEY_STAY || k == KB_KEY_AWAY || k == KB_KEY_NO_ENTRY) {
+        uint8_t arm = k == KB_KEY_STAY   ? KB_SIM_ARM_STAY
+                      : k == KB_KEY_AWAY ? KB_SIM_ARM_AWAY
+                                         : KB_SIM_ARM_NIGHT;
         if (pt->mode != MODE_DISARMED || pt->alarm) return;
         if (p->cfg.quick_arm) {
           arm_start(p, part, arm, 0, false);
         } else if (!part_ready(p, part)) {
-          flash(p, pt, 0x07);
-          act(p, KB_SIM_ACT_REFUSED, part, 0, 0x07, 0, 0);
+          flash(p, pt, KB_ST_ARMING_FAILED);
+          act(p, KB_SIM_ACT_REFUSED, part, 0, KB_ST_ARMING_FAILED, 0, 0);
         } else {
           pt->purpose = arm;
           set_menu(p, part, KB_SIM_MENU_PROMPT, 0);
         }
-      } else if (k == K_CHIME) {
+      } else if (k == KB_KEY_CHIME) {
         toggle_chime(p, part);
       } else if (out_key(k)) {
         pt->purpose = (uint8_t)(PUR_OUT1 + out_key(k) - 1);
@@ -617,7 +601,7 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
         pt->nbuf = 0;
         if (!c) {
           set_menu(p, part, KB_SIM_MENU_NONE, 0);
-          flash(p, pt, 0x8F);
+          flash(p, pt, KB_ST_WRONG_CODE);
           act(p, KB_SIM_ACT_INVALID_CODE, part, 0, KB_SIM_MENU_PROMPT, 0, 0);
         } else if (pur >= KB_SIM_ARM_STAY && pur <= KB_SIM_ARM_NIGHT) {
           set_menu(p, part, KB_SIM_MENU_NONE, 0);
@@ -655,8 +639,8 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
       if (d == 4) {
         toggle_chime(p, part);
       } else if (d >= 0) {
-        flash(p, pt, 0x8E); /* function not available */
-        act(p, KB_SIM_ACT_REFUSED, part, 0, 0x8E, 0, 0);
+        flash(p, pt, KB_ST_NOT_AVAILABLE_2); /* function not available */
+        act(p, KB_SIM_ACT_REFUSED, part, 0, KB_ST_NOT_AVAILABLE_2, 0, 0);
       }
       return;
     case KB_SIM_MENU_BYPASS:
@@ -677,15 +661,15 @@ static void key(kb_sim_panel_t *p, unsigned part, uint8_t k) {
       if (d == 1) {
         pt->nbuf = 0;
         set_menu(p, part, KB_SIM_MENU_TIME, 0);
-      } else if (k == K_ENTER) {
+      } else if (k == KB_KEY_ENTER) {
         pt->ev_pos = 0;
         set_menu(p, part, KB_SIM_MENU_EVENTS, 0);
         show_event(p, part);
       }
       return;
     case KB_SIM_MENU_EVENTS:
-      if (k == K_RIGHT || k == K_LEFT) {
-        if (k == K_RIGHT)
+      if (k == KB_KEY_RIGHT || k == KB_KEY_LEFT) {
+        if (k == KB_KEY_RIGHT)
           pt->ev_pos++;
         else if (pt->ev_pos)
           pt->ev_pos--;
@@ -722,7 +706,7 @@ static unsigned kp_part(const kb_sim_panel_t *p) {
 }
 
 static void keypad_alarm(kb_sim_panel_t *p, uint8_t ak) {
-  unsigned i = ak == AK_FIRE ? 0 : ak == AK_AUX ? 1 : 2, part = kp_part(p);
+  unsigned i = ak == KB_KEY_ALARM_FIRE ? 0 : ak == KB_KEY_ALARM_AUX ? 1 : 2, part = kp_part(p);
   p->truth.keys++;
   act(p, KB_SIM_ACT_KEY, 0, ak, 0, 0, 0);
   act(p, KB_SIM_ACT_ALARM_KEY, 0, ak, (uint8_t)i, 0, 0);
@@ -753,15 +737,16 @@ static void keypad_alarm(kb_sim_panel_t *p, uint8_t ak) {
 
 static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
   const kb_sim_part_t *pt = &p->part[part - 1];
-  if (!part_on(p, part)) return 0xC7;
+  if (!part_on(p, part)) return KB_ST_DISABLED;
   switch (pt->menu) {
-    case KB_SIM_MENU_PROMPT: return 0x9F;
-    case KB_SIM_MENU_STAR: return pt->mode == MODE_DISARMED ? 0x9E : 0xB8;
-    case KB_SIM_MENU_BYPASS: return 0xA0;
-    case KB_SIM_MENU_USER: return 0xA9;
-    case KB_SIM_MENU_TIME: return 0xAA;
+    case KB_SIM_MENU_PROMPT: return KB_ST_ENTER_CODE;
+    case KB_SIM_MENU_STAR:
+      return pt->mode == MODE_DISARMED ? KB_ST_STAR_MENU : KB_ST_STAR_MENU_ARMED;
+    case KB_SIM_MENU_BYPASS: return KB_ST_BYPASS_MENU;
+    case KB_SIM_MENU_USER: return KB_ST_USER_MENU;
+    case KB_SIM_MENU_TIME: return KB_ST_SET_TIME;
     case KB_SIM_MENU_CMD_OUTPUT: return 0xB2;
-    case KB_SIM_MENU_EVENTS: return 0xA9;
+    case KB_SIM_MENU_EVENTS: return KB_ST_USER_MENU;
     default: break;
   }
   if (pt->flash) return pt->flash;
@@ -772,7 +757,7 @@ static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
     return pt->arm == KB_SIM_ARM_STAY ? 0x04 : pt->arm == KB_SIM_ARM_AWAY ? 0x05 : 0x06;
   }
   if (pt->mode == MODE_EXIT) return 0x08;
-  return part_ready(p, part) ? 0x01 : 0x03;
+  return part_ready(p, part) ? KB_ST_READY : 0x03;
 }
 
 static bool trouble(const kb_sim_panel_t *p) {
@@ -941,7 +926,7 @@ static void advance(kb_sim_panel_t *p, uint64_t now) {
 /* ------------------------------------------------------------ messages */
 
 static void build_status(const kb_sim_panel_t *p, kb_sim_msg_t *m, uint8_t cmd) {
-  unsigned first = cmd == 0x1B ? 5 : 1, n = later(p) ? 4 : 2;
+  unsigned first = cmd == KB_CMD_STATUS_HIGH ? 5 : 1, n = later(p) ? 4 : 2;
   memset(m, 0, sizeof *m);
   m->b[0] = cmd;
   for (unsigned i = 0; i < n; i++) {
@@ -952,7 +937,7 @@ static void build_status(const kb_sim_panel_t *p, kb_sim_msg_t *m, uint8_t cmd) 
 }
 
 static void build_zone_group(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned g) {
-  static const uint8_t cmds[4] = {0x27, 0x2D, 0x34, 0x3E};
+  static const uint8_t cmds[4] = {KB_CMD_ZONES_1, KB_CMD_ZONES_2, KB_CMD_ZONES_3, KB_CMD_ZONES_4};
   memset(m, 0, sizeof *m);
   if (g < 4) {
     m->b[0] = cmds[g];
@@ -960,12 +945,12 @@ static void build_zone_group(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned 
       const kb_sim_part_truth_t *tp = &p->truth.part[i];
       bool early_off = !later(p) && !tp->enabled;
       m->b[2 + 2 * i] = early_off ? 0xFF : tp->lights;
-      m->b[3 + 2 * i] = early_off ? 0xFF : tp->status;
+      m->b[3 + 2 * i] = early_off ? KB_ST_ABSENT : tp->status;
     }
     m->b[6] = p->truth.zones_open[g];
     finish(m, 8, true);
   } else {
-    m->b[0] = 0xE6;
+    m->b[0] = KB_CMD_EXTENDED;
     m->b[2] = (uint8_t)(0x09u + 2u * (g - 4u));
     m->b[3] = p->truth.zones_open[g];
     finish(m, 5, true);
@@ -977,7 +962,7 @@ static void build_zone_group(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned 
  * display. */
 static bool in_menu(const kb_sim_panel_t *p, unsigned part) {
   return part_on(p, part) && p->part[part - 1].menu >= KB_SIM_MENU_PROMPT &&
-         p->truth.part[part - 1].status >= 0x9E;
+         p->truth.part[part - 1].status >= KB_ST_MENU_FIRST;
 }
 
 /* 0x0A / 0x0F (notes §3.10): partition 1 / 2 lights and status as the 0x05
@@ -987,7 +972,7 @@ static bool in_menu(const kb_sim_panel_t *p, unsigned part) {
 static void build_programming(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part) {
   bool byp = p->part[part - 1].menu == KB_SIM_MENU_BYPASS;
   memset(m, 0, sizeof *m);
-  m->b[0] = part == 2 ? 0x0F : 0x0A;
+  m->b[0] = part == 2 ? 0x0F : KB_CMD_STATUS_LIGHTS;
   m->b[2] = p->truth.part[part - 1].lights;
   m->b[3] = p->truth.part[part - 1].status;
   for (unsigned z = 1; z <= 32; z++)
@@ -1046,7 +1031,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
       if (p->part[i].alarm) mask |= (uint8_t)(1u << i);
       if (p->part[i].fire) fire = true;
     }
-    m->b[0] = 0xE6;
+    m->b[0] = KB_CMD_EXTENDED;
     m->b[2] = 0x1A;
     m->b[4] = mask;
     m->b[6] = (uint8_t)((p->truth.ac_ok ? 0 : 0x10) | (fire ? 0x80 : 0));
@@ -1060,7 +1045,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   }
   if (pd & PEND_VERSION) {
     p->pend &= ~PEND_VERSION;
-    m->b[0] = 0x16;
+    m->b[0] = KB_CMD_CONFIG;
     m->b[2] = 0x0E;
     m->b[3] = p->cfg.version;
     m->b[4] = (uint8_t)(0xF1u | (p->cfg.code_digits == 6 ? 0x08u : 0u));
@@ -1081,7 +1066,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   }
   if (pd & PEND_E618) { /* flashing zones 33-64, partition 1 (as captured) */
     p->pend &= ~PEND_E618;
-    m->b[0] = 0xE6;
+    m->b[0] = KB_CMD_EXTENDED;
     m->b[2] = 0x18;
     m->b[3] = 0x01;
     m->b[4] = p->part[0].flashing;
@@ -1103,7 +1088,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
       p->pend &= ~PEND_ENABLED;
     } else {
       unsigned part = p->en_step / 2u + 1u, hi = p->en_step & 1u;
-      m->b[0] = 0xE6;
+      m->b[0] = KB_CMD_EXTENDED;
       m->b[2] = hi ? 0x2C : 0x2B;
       m->b[3] = (uint8_t)(1u << (part - 1u));
       for (unsigned z = 1; z <= 32; z++)
@@ -1139,7 +1124,7 @@ static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   if (pd & PEND_SUPERV) {
     unsigned n = later(p) ? 9 : 7;
     p->pend &= ~PEND_SUPERV;
-    m->b[0] = 0x11;
+    m->b[0] = KB_CMD_QUERY;
     for (unsigned i = 2; i < n; i++) m->b[i] = 0xAA;
     m->n = (uint8_t)n;
     return true;
@@ -1235,7 +1220,7 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
   if (!p->started) {
     p->started = 1;
     memset(m, 0, sizeof *m);
-    m->b[0] = 0x16;
+    m->b[0] = KB_CMD_CONFIG;
     m->b[2] = 0x0E;
     m->b[3] = p->cfg.version;
     m->b[4] = (uint8_t)(0xF1u | (p->cfg.code_digits == 6 ? 0x08u : 0u));
@@ -1248,19 +1233,19 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
     p->verify_key = p->alarm_key;
     p->alarm_key = 0;
     memset(m, 0, sizeof *m);
-    m->b[0] = 0x1C;
+    m->b[0] = KB_CMD_VERIFY;
     m->n = 2;
   } else {
     /* the round: 0x05, 0x1B (later panels), 0x0A while partition 1 is in a
      * menu, 0x0F while partition 2 is, then at most one one-shot message */
     for (;;) {
       if (p->round == 0) {
-        build_status(p, m, 0x05);
+        build_status(p, m, KB_CMD_STATUS);
         p->round = p->cfg.send_1b ? 1 : 2;
         break;
       }
       if (p->round == 1) {
-        build_status(p, m, 0x1B);
+        build_status(p, m, KB_CMD_STATUS_HIGH);
         p->round = 2;
         break;
       }
@@ -1295,23 +1280,23 @@ void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *modu
                          uint16_t bits) {
   unsigned n = bits >= 9 ? (bits - 1u) / 8u + 1u : bits >= 8 ? 1u : 0u;
   uint8_t cmd = p->last.b[0], b0;
-#define MB(i) ((unsigned)(i) < n && (unsigned)(i) < p->last.n ? module[i] : 0xFF)
+#define MB(i) ((unsigned)(i) < n && (unsigned)(i) < p->last.n ? module[i] : KB_KEY_NONE)
   advance(p, now_us);
   b0 = (uint8_t)MB(0);
-  if (cmd == 0x1C) {
+  if (cmd == KB_CMD_VERIFY) {
     if (p->verify_key && b0 == p->verify_key) keypad_alarm(p, b0);
     p->verify_key = 0;
-  } else if (b0 == AK_FIRE || b0 == AK_AUX || b0 == AK_PANIC) {
+  } else if (b0 == KB_KEY_ALARM_FIRE || b0 == KB_KEY_ALARM_AUX || b0 == KB_KEY_ALARM_PANIC) {
     p->alarm_key = b0;
   }
   /* key slots (notes §4.3): 0x05 and 0x0A carry partitions 1-4, 0x1B 5-8;
    * a keypad types into whichever comes first */
-  if (cmd == 0x05 || cmd == 0x0A || cmd == 0x1B) {
+  if (cmd == KB_CMD_STATUS || cmd == KB_CMD_STATUS_LIGHTS || cmd == KB_CMD_STATUS_HIGH) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
-    unsigned base = cmd == 0x1B ? 5 : 1;
+    unsigned base = cmd == KB_CMD_STATUS_HIGH ? 5 : 1;
     for (unsigned i = 0; i < 4; i++) {
       uint8_t k = (uint8_t)MB(slot[i]);
-      if (k != 0xFF && part_on(p, base + i)) key(p, base + i, k);
+      if (k != KB_KEY_NONE && part_on(p, base + i)) key(p, base + i, k);
     }
   }
 #undef MB

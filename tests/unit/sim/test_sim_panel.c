@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "keybus/kb_decode.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_proto.h"
 #include "sim/kb_sim_panel.h"
 
 /* ------------------------------------------------------------ rig */
@@ -96,21 +97,22 @@ static void step(void) {
   }
   (void)kb_engine_panel(&R.eng, b, n, bits, 0, (uint32_t)(R.t / 1000u), NULL);
   /* the fake keypad answers */
-  memset(mod, 0xFF, sizeof mod);
+  memset(mod, KB_KEY_NONE, sizeof mod);
   if (R.alarm_sends > 0) {
     mod[0] = R.alarm_key;
     R.alarm_sends--;
   }
-  if ((b[0] == 0x1B || (b[0] == 0x05 && R.kslot != 1) || (b[0] == 0x0A && R.kslot != 0)) &&
+  if ((b[0] == KB_CMD_STATUS_HIGH || (b[0] == KB_CMD_STATUS && R.kslot != 1) ||
+       (b[0] == KB_CMD_STATUS_LIGHTS && R.kslot != 0)) &&
       R.kq_len) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
     unsigned part = R.kq_part[R.kq_head % 256];
-    unsigned base = b[0] == 0x1B ? 5 : 1;
+    unsigned base = b[0] == KB_CMD_STATUS_HIGH ? 5 : 1;
     if (part >= base && part < base + 4 && slot[part - base] < n) {
       mod[slot[part - base]] = R.kq_key[R.kq_head % 256];
       R.kq_head++;
       R.kq_len--;
-      R.keys_0a += b[0] == 0x0A;
+      R.keys_0a += b[0] == KB_CMD_STATUS_LIGHTS;
     }
   }
   R.t += (uint64_t)bits * 1000u;
@@ -123,20 +125,19 @@ static void run_s(double s) {
 }
 
 static uint8_t keycode(char ch) {
-  static const uint8_t dig[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
-  if (ch >= '0' && ch <= '9') return dig[ch - '0'];
+  if (ch >= '0' && ch <= '9') return kb_proto_digit_key((unsigned)(ch - '0'));
   switch (ch) {
-    case '*': return 0x28;
-    case '#': return 0x2D;
-    case 's': return 0xAF;
-    case 'w': return 0xB1;
-    case 'n': return 0xB6;
-    case 'c': return 0xBB;
-    case '[': return 0xD5;
-    case ']': return 0xDA;
-    case '{': return 0x70;
-    case '}': return 0xEC;
-    default: return 0xFF;
+    case '*': return KB_KEY_STAR;
+    case '#': return KB_KEY_POUND;
+    case 's': return KB_KEY_STAY;
+    case 'w': return KB_KEY_AWAY;
+    case 'n': return KB_KEY_NO_ENTRY;
+    case 'c': return KB_KEY_CHIME;
+    case '[': return KB_KEY_OUTPUT_1;
+    case ']': return KB_KEY_OUTPUT_2;
+    case '{': return KB_KEY_OUTPUT_3;
+    case '}': return KB_KEY_OUTPUT_4;
+    default: return KB_KEY_NONE;
   }
 }
 
@@ -159,7 +160,7 @@ static const kb_partition_t *EP(unsigned part) { return &R.eng.status.part[part 
 /* A status frame (0x05/0x1B) logged from index `from` on that carries status
  * st for partition part. */
 static bool saw_status(unsigned from, unsigned part, uint8_t st) {
-  uint8_t cmd = part <= 4 ? 0x05 : 0x1B;
+  uint8_t cmd = part <= 4 ? KB_CMD_STATUS : KB_CMD_STATUS_HIGH;
   unsigned i = (part - 1u) % 4u;
   for (unsigned k = from; k < R.nlog; k++)
     if (R.log[k].b[0] == cmd && 3u + 2u * i < R.log[k].n && R.log[k].b[3 + 2 * i] == st)
@@ -231,20 +232,21 @@ static void frames_decode_later_gen(void) {
   kb_sim_panel_ac(&R.p, false, R.t);
   run_s(10 * 60);
   KT_EQ(R.bad, 0);
-  KT_EQ(R.log[0].b[0], 0x16); /* version first */
-  KT_CHECK(R.count[0x05] > 1000);
-  KT_CHECK(R.count[0x1B] > 1000);
-  KT_CHECK(R.count[0x16] >= 3); /* start, 4 and 8 min */
-  KT_CHECK(R.count[0x11] >= 20 && R.count[0x11] <= 23);
-  KT_CHECK(R.count[0x27] >= 3);
-  KT_CHECK(R.count[0xEB] >= 5);
-  KT_CHECK(R.count[0xE6] >= 3);
-  KT_CHECK(R.count[0xA5] >= 10);
-  KT_EQ(R.count[0x0A], 0); /* no menu, no programming status */
+  KT_EQ(R.log[0].b[0], KB_CMD_CONFIG); /* version first */
+  KT_CHECK(R.count[KB_CMD_STATUS] > 1000);
+  KT_CHECK(R.count[KB_CMD_STATUS_HIGH] > 1000);
+  KT_CHECK(R.count[KB_CMD_CONFIG] >= 3); /* start, 4 and 8 min */
+  KT_CHECK(R.count[KB_CMD_QUERY] >= 20 && R.count[KB_CMD_QUERY] <= 23);
+  KT_CHECK(R.count[KB_CMD_ZONES_1] >= 3);
+  KT_CHECK(R.count[KB_CMD_EVENT_HIGH] >= 5);
+  KT_CHECK(R.count[KB_CMD_EXTENDED] >= 3);
+  KT_CHECK(R.count[KB_CMD_EVENT] >= 10);
+  KT_EQ(R.count[KB_CMD_STATUS_LIGHTS], 0); /* no menu, no programming status */
   KT_EQ(R.count[0x0F], 0);
   for (unsigned k = 0; k < R.nlog; k++) {
-    if (R.log[k].b[0] == 0x05 || R.log[k].b[0] == 0x1B) KT_EQ(R.log[k].n, 10);
-    if (R.log[k].b[0] == 0x11) KT_EQ(R.log[k].n, 9);
+    if (R.log[k].b[0] == KB_CMD_STATUS || R.log[k].b[0] == KB_CMD_STATUS_HIGH)
+      KT_EQ(R.log[k].n, 10);
+    if (R.log[k].b[0] == KB_CMD_QUERY) KT_EQ(R.log[k].n, 9);
   }
   KT_EQ(R.eng.health.frames, R.eng.health.frames_ok);
   KT_EQ(R.eng.status.version, 0x41);
@@ -263,16 +265,16 @@ static void frames_decode_early_gen(void) {
   zone(2, false);
   run_s(5 * 60);
   KT_EQ(R.bad, 0);
-  KT_EQ(R.count[0x1B], 0);
-  KT_EQ(R.count[0xEB], 0);
-  KT_EQ(R.count[0xE6], 0);
-  KT_CHECK(R.count[0x05] > 1000);
+  KT_EQ(R.count[KB_CMD_STATUS_HIGH], 0);
+  KT_EQ(R.count[KB_CMD_EVENT_HIGH], 0);
+  KT_EQ(R.count[KB_CMD_EXTENDED], 0);
+  KT_CHECK(R.count[KB_CMD_STATUS] > 1000);
   for (unsigned k = 0; k < R.nlog; k++) {
-    if (R.log[k].b[0] == 0x05) KT_EQ(R.log[k].n, 6);
-    if (R.log[k].b[0] == 0x11) KT_EQ(R.log[k].n, 7);
-    if (R.log[k].b[0] == 0x27) { /* unused partition 2 reads FF FF */
+    if (R.log[k].b[0] == KB_CMD_STATUS) KT_EQ(R.log[k].n, 6);
+    if (R.log[k].b[0] == KB_CMD_QUERY) KT_EQ(R.log[k].n, 7);
+    if (R.log[k].b[0] == KB_CMD_ZONES_1) { /* unused partition 2 reads FF FF */
       KT_EQ(R.log[k].b[4], 0xFF);
-      KT_EQ(R.log[k].b[5], 0xFF);
+      KT_EQ(R.log[k].b[5], KB_ST_ABSENT);
     }
   }
   KT_EQ(R.eng.status.early, 1);
@@ -286,7 +288,7 @@ static void arm_away_by_code(void) {
   rig_default(1);
   run_s(2);
   agree();
-  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->status, KB_ST_READY);
   KT_EQ(EP(1)->lights, 0x81);
   from = R.nlog;
   type(1, "1234");
@@ -323,13 +325,13 @@ static void wrong_code(void) {
   from = R.nlog;
   type(1, "9999");
   run_s(0.4);
-  KT_EQ(TP(1)->status, 0x8F);
-  KT_EQ(EP(1)->status, 0x8F);
+  KT_EQ(TP(1)->status, KB_ST_WRONG_CODE);
+  KT_EQ(EP(1)->status, KB_ST_WRONG_CODE);
   run_s(2);
-  KT_CHECK(saw_status(from, 1, 0x8F));
+  KT_CHECK(saw_status(from, 1, KB_ST_WRONG_CODE));
   KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
   KT_EQ(TP(1)->exit_delay, 0);
-  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->status, KB_ST_READY);
   agree();
 }
 
@@ -345,16 +347,16 @@ static void arm_not_ready(void) {
   from = R.nlog;
   type(1, "1234");
   run_s(0.5);
-  KT_EQ(TP(1)->status, 0x07);
+  KT_EQ(TP(1)->status, KB_ST_ARMING_FAILED);
   run_s(2);
-  KT_CHECK(saw_status(from, 1, 0x07));
+  KT_CHECK(saw_status(from, 1, KB_ST_ARMING_FAILED));
   KT_EQ(TP(1)->exit_delay, 0);
   KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
   /* stay key while not ready: same */
   from = R.nlog;
   type(1, "s");
   run_s(2);
-  KT_CHECK(saw_status(from, 1, 0x07));
+  KT_CHECK(saw_status(from, 1, KB_ST_ARMING_FAILED));
   KT_EQ(TP(1)->armed, KB_SIM_ARM_NONE);
   agree();
 }
@@ -410,7 +412,7 @@ static void entry_delay_late_alarm(void) {
   run_s(2);
   KT_CHECK(find_pev(KB_PEV_ZONE_ALARM_RESTORED, 1) != NULL);
   KT_EQ(zbit(R.eng.status.zones_alarm, 1), 0);
-  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->status, KB_ST_READY);
   agree();
   /* arming clears the memory */
   type(1, "1234");
@@ -469,31 +471,31 @@ static void panic_key_handshake(void) {
   run_s(2);
   /* pressed once, not repeated during the 0x1C: no alarm */
   from = R.nlog;
-  R.alarm_key = 0xEE;
+  R.alarm_key = KB_KEY_ALARM_PANIC;
   R.alarm_sends = 1;
   run_s(1);
-  KT_EQ(count_cmd(from, 0x1C), 1);
+  KT_EQ(count_cmd(from, KB_CMD_VERIFY), 1);
   KT_EQ(T()->keypad_alarm[2], 0);
   KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) == NULL);
   /* repeated: 0x1C, then a beep and the event */
   from = R.nlog;
   R.alarm_sends = 2;
   run_s(1);
-  KT_EQ(count_cmd(from, 0x1C), 1);
+  KT_EQ(count_cmd(from, KB_CMD_VERIFY), 1);
   for (unsigned k = from; k < R.nlog; k++)
-    if (R.log[k].b[0] == 0x1C) {
+    if (R.log[k].b[0] == KB_CMD_VERIFY) {
       KT_EQ(R.log[k].n, 2);
-      KT_EQ(R.log[k - 1].b[0] != 0x1C, 1);
+      KT_EQ(R.log[k - 1].b[0] != KB_CMD_VERIFY, 1);
       break;
     }
-  KT_EQ(count_cmd(from, 0x64), 1);
+  KT_EQ(count_cmd(from, KB_CMD_BEEP), 1);
   /* raised, then restored ~0.2 s later (captures): the engine saw both */
   KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_ALARM, 0) != NULL);
   KT_CHECK(find_pev(KB_PEV_KEYPAD_PANIC_RESTORED, 0) != NULL);
   KT_EQ(T()->keypad_alarm[2], 0);
   KT_EQ(R.eng.status.keypad_alarm[2], 0);
   /* fire key: raised in the truth and the engine until its restore */
-  R.alarm_key = 0xBB;
+  R.alarm_key = KB_KEY_ALARM_FIRE;
   R.alarm_sends = 2;
   while (!T()->keypad_alarm[0]) step();
   while (!find_pev(KB_PEV_KEYPAD_FIRE_ALARM, 0)) step();
@@ -514,18 +516,18 @@ static void chime_toggle(void) {
   KT_EQ(TP(1)->chime, 1);
   KT_CHECK(saw_status(from, 1, 0xA3));
   run_s(2);
-  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->status, KB_ST_READY);
   /* a delay zone opening beeps */
   from = R.nlog;
   zone(1, true);
   run_s(1);
-  KT_CHECK(count_cmd(from, 0x64) >= 1);
+  KT_CHECK(count_cmd(from, KB_CMD_BEEP) >= 1);
   zone(1, false);
   from = R.nlog;
   type(1, "*4");
   run_s(0.3);
   KT_EQ(TP(1)->chime, 0);
-  KT_CHECK(saw_status(from, 1, 0x9E));
+  KT_CHECK(saw_status(from, 1, KB_ST_STAR_MENU));
   KT_CHECK(saw_status(from, 1, 0xA4));
   run_s(2);
   agree();
@@ -540,7 +542,7 @@ static void bypass_star1(void) {
   from = R.nlog;
   type(1, "*106");
   KT_EQ(TP(1)->menu, KB_SIM_MENU_BYPASS);
-  KT_CHECK(saw_status(from, 1, 0xA0));
+  KT_CHECK(saw_status(from, 1, KB_ST_BYPASS_MENU));
   type(1, "#");
   run_s(2);
   KT_CHECK(zbit(T()->zones_bypass, 6));
@@ -570,7 +572,7 @@ static void command_output_star7(void) {
   run_s(2);
   from = R.nlog;
   type(1, "*7");
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   type(1, "1234");
   KT_EQ(TP(1)->status, 0xB2);
   type(1, "1");
@@ -631,8 +633,8 @@ static void partitions_later_gen(void) {
   run_s(3);
   KT_EQ(EP(3)->disabled, 1);
   KT_EQ(EP(4)->disabled, 1);
-  KT_EQ(EP(5)->status, 0x01);
-  KT_EQ(EP(8)->status, 0x01);
+  KT_EQ(EP(5)->status, KB_ST_READY);
+  KT_EQ(EP(8)->status, KB_ST_READY);
   agree();
   /* partition 2 arms stay via its slot of 0x05 */
   type(2, "s1234");
@@ -683,7 +685,7 @@ static void early_gen_two_partitions(void) {
   c.zone[40].type = KB_SIM_ZONE_INSTANT;
   rig(&c);
   run_s(3);
-  KT_EQ(EP(2)->status, 0x01);
+  KT_EQ(EP(2)->status, KB_ST_READY);
   type(2, "s1234");
   run_s(11);
   KT_EQ(TP(2)->armed, KB_SIM_ARM_STAY);
@@ -696,8 +698,8 @@ static void early_gen_two_partitions(void) {
   type(2, "1234");
   zone(10, false);
   run_s(3);
-  KT_EQ(R.count[0x1B], 0);
-  KT_EQ(R.count[0xEB], 0);
+  KT_EQ(R.count[KB_CMD_STATUS_HIGH], 0);
+  KT_EQ(R.count[KB_CMD_EVENT_HIGH], 0);
   KT_EQ(R.bad, 0);
   agree();
 }
@@ -709,23 +711,23 @@ static void set_time_star6(void) {
   KT_EQ(R.eng.status.time.year, 2024);
   from = R.nlog;
   type(1, "*6");
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   type(1, "5555");
-  KT_EQ(TP(1)->status, 0xA9);
+  KT_EQ(TP(1)->status, KB_ST_USER_MENU);
   type(1, "1");
-  KT_EQ(TP(1)->status, 0xAA);
+  KT_EQ(TP(1)->status, KB_ST_SET_TIME);
   type(1, "0930021525");
-  KT_EQ(TP(1)->status, 0xA9);
+  KT_EQ(TP(1)->status, KB_ST_USER_MENU);
   type(1, "#");
   run_s(1);
-  KT_CHECK(saw_status(from, 1, 0x9E));
-  KT_CHECK(saw_status(from, 1, 0xAA));
+  KT_CHECK(saw_status(from, 1, KB_ST_STAR_MENU));
+  KT_CHECK(saw_status(from, 1, KB_ST_SET_TIME));
   KT_EQ(T()->time.year, 2025);
   KT_EQ(T()->time.month, 2);
   KT_EQ(T()->time.day, 15);
   KT_EQ(T()->time.hour, 9);
   KT_EQ(T()->time.minute, 30);
-  KT_EQ(EP(1)->status, 0x01);
+  KT_EQ(EP(1)->status, KB_ST_READY);
   agree();
   /* the clock runs on (the seconds were not reset) */
   run_s(125);
@@ -736,15 +738,15 @@ static void set_time_star6(void) {
 static void periodic_and_clock(void) {
   rig_default(1);
   run_s(1.5);
-  KT_EQ(count_cmd(0, 0x16), 1);
-  KT_EQ(count_cmd(0, 0x27), 1);
-  KT_EQ(count_cmd(0, 0x11), 1);
+  KT_EQ(count_cmd(0, KB_CMD_CONFIG), 1);
+  KT_EQ(count_cmd(0, KB_CMD_ZONES_1), 1);
+  KT_EQ(count_cmd(0, KB_CMD_QUERY), 1);
   run_s(30 * 60);
   /* every 4 min: 0x16 and 0x27; 0x11 every 30 s; 0xA5 timestamp every 60 s */
-  KT_CHECK(count_cmd(0, 0x16) >= 8 && count_cmd(0, 0x16) <= 9);
-  KT_CHECK(count_cmd(0, 0x27) >= 8 && count_cmd(0, 0x27) <= 9);
-  KT_CHECK(count_cmd(0, 0x11) >= 60 && count_cmd(0, 0x11) <= 62);
-  KT_CHECK(count_cmd(0, 0xA5) >= 30 && count_cmd(0, 0xA5) <= 32);
+  KT_CHECK(count_cmd(0, KB_CMD_CONFIG) >= 8 && count_cmd(0, KB_CMD_CONFIG) <= 9);
+  KT_CHECK(count_cmd(0, KB_CMD_ZONES_1) >= 8 && count_cmd(0, KB_CMD_ZONES_1) <= 9);
+  KT_CHECK(count_cmd(0, KB_CMD_QUERY) >= 60 && count_cmd(0, KB_CMD_QUERY) <= 62);
+  KT_CHECK(count_cmd(0, KB_CMD_EVENT) >= 30 && count_cmd(0, KB_CMD_EVENT) <= 32);
   KT_EQ(T()->time.hour, 12);
   KT_EQ(T()->time.minute, 30);
   agree();
@@ -830,9 +832,9 @@ static void six_digit_codes_and_menu_exit(void) {
   rig(&c);
   run_s(2);
   type(1, "*");
-  KT_EQ(TP(1)->status, 0x9E);
+  KT_EQ(TP(1)->status, KB_ST_STAR_MENU);
   type(1, "#");
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   type(1, "1234");
   KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
   type(1, "56");
@@ -843,7 +845,7 @@ static void six_digit_codes_and_menu_exit(void) {
   KT_EQ(TP(1)->access_code, 40);
   /* 0x16 says 6-digit codes */
   for (unsigned k = 0; k < R.nlog; k++)
-    if (R.log[k].b[0] == 0x16) KT_EQ(R.log[k].b[4] & 0x08, 0x08);
+    if (R.log[k].b[0] == KB_CMD_CONFIG) KT_EQ(R.log[k].b[4] & 0x08, 0x08);
   agree();
 }
 
@@ -857,7 +859,7 @@ static void deterministic(void) {
   uint32_t gap;
   unsigned diff_gap = 0;
   uint8_t mod[16];
-  memset(mod, 0xFF, sizeof mod);
+  memset(mod, KB_KEY_NONE, sizeof mod);
   kb_sim_cfg_default(&c, 1);
   for (int run = 0; run < 3; run++) {
     c.seed = run == 2 ? 7 : 1;
@@ -891,9 +893,9 @@ static void status_lights_rules(void) {
   rig_default(1);
   run_s(2);
   /* disabled partitions: 0xC7 with lights 0x00 (0x10 with a trouble) */
-  KT_EQ(TP(2)->status, 0xC7);
+  KT_EQ(TP(2)->status, KB_ST_DISABLED);
   KT_EQ(TP(2)->lights, 0x00);
-  KT_EQ(TP(6)->status, 0xC7);
+  KT_EQ(TP(6)->status, KB_ST_DISABLED);
   kb_sim_panel_ac(&R.p, false, R.t);
   KT_EQ(TP(2)->lights, 0x10);
   kb_sim_panel_ac(&R.p, true, R.t);
@@ -909,7 +911,7 @@ static void status_lights_rules(void) {
   /* keys on a disabled partition are not read */
   type(2, "1234");
   run_s(1);
-  KT_EQ(TP(2)->status, 0xC7);
+  KT_EQ(TP(2)->status, KB_ST_DISABLED);
   KT_EQ(T()->keys, 8);
 }
 
@@ -937,7 +939,7 @@ static unsigned check_programming(unsigned from, uint8_t cmd, uint32_t zl) {
   for (unsigned k = from; k < R.nlog; k++) {
     const frame_t *f = &R.log[k];
     kb_decoded_t d;
-    if (f->b[0] == 0x05) last05 = k;
+    if (f->b[0] == KB_CMD_STATUS) last05 = k;
     if (f->b[0] != cmd) continue;
     c++;
     KT_EQ(f->n, 10);
@@ -950,7 +952,7 @@ static unsigned check_programming(unsigned from, uint8_t cmd, uint32_t zl) {
       KT_EQ(d.part[0].lights, R.log[last05].b[2 * part]);
       KT_EQ(d.part[0].status, R.log[last05].b[2 * part + 1]);
     }
-    KT_CHECK(f->b[3] >= 0x9E);
+    KT_CHECK(f->b[3] >= KB_ST_MENU_FIRST);
     KT_EQ(f->b[2] & 0x20, 0x20); /* Program light */
     KT_EQ((uint32_t)f->b[4] | (uint32_t)f->b[5] << 8 | (uint32_t)f->b[6] << 16 |
               (uint32_t)f->b[7] << 24,
@@ -966,14 +968,14 @@ static void rounds_keep_05(unsigned from) {
   unsigned n1b = 0, n0a = 0, n0f = 0, other = 0;
   for (unsigned k = from; k < R.nlog; k++) {
     uint8_t c = R.log[k].b[0];
-    if (c == 0x05) {
+    if (c == KB_CMD_STATUS) {
       n1b = n0a = n0f = other = 0;
       continue;
     }
-    if (c == 0x1B) n1b++;
-    else if (c == 0x0A) n0a++;
+    if (c == KB_CMD_STATUS_HIGH) n1b++;
+    else if (c == KB_CMD_STATUS_LIGHTS) n0a++;
     else if (c == 0x0F) n0f++;
-    else if (c != 0x1C) other++;
+    else if (c != KB_CMD_VERIFY) other++;
     KT_CHECK(n1b <= 1 && n0a <= 1 && n0f <= 1 && other <= 1);
   }
 }
@@ -988,20 +990,20 @@ static void menu_sends_0a(void) {
   type(1, "12");
   run_s(1);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
-  KT_EQ(count_cmd(0, 0x0A), 0);
+  KT_EQ(count_cmd(0, KB_CMD_STATUS_LIGHTS), 0);
   type(1, "#");
   /* '*' through 0x05: the panel shows 0x9E and sends 0x0A every round */
   type(1, "*");
   from = R.nlog;
   run_s(2);
-  KT_EQ(TP(1)->status, 0x9E);
-  n0a = check_programming(from, 0x0A, 0x02); /* open zone 2 */
-  n05 = count_cmd(from, 0x05);
+  KT_EQ(TP(1)->status, KB_ST_STAR_MENU);
+  n0a = check_programming(from, KB_CMD_STATUS_LIGHTS, 0x02); /* open zone 2 */
+  n05 = count_cmd(from, KB_CMD_STATUS);
   KT_CHECK(n0a >= 5);
   KT_CHECK(n05 + 1 >= n0a && n05 <= n0a + 1); /* one of each per round */
   KT_EQ(count_cmd(from, 0x0F), 0);
   rounds_keep_05(0);
-  KT_EQ(EP(1)->status, 0x9E); /* the engine reads 0x05; 0x0A does not disturb it */
+  KT_EQ(EP(1)->status, KB_ST_STAR_MENU); /* the engine reads 0x05; 0x0A does not disturb it */
   /* keys typed into the 0x0A slot only are acted on: *1, bypass zone 6 */
   R.kslot = 1;
   type(1, "1");
@@ -1009,26 +1011,28 @@ static void menu_sends_0a(void) {
   KT_EQ(R.keys_0a, 1);
   from = R.nlog;
   run_s(1);
-  KT_EQ(check_programming(from, 0x0A, 0x00) > 0, 1); /* *1: bypassed zones (none yet) */
+  /* *1: bypassed zones (none yet) */
+  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) > 0, 1);
   type(1, "06");
   KT_EQ(R.keys_0a, 3);
   KT_CHECK(zbit(T()->zones_bypass, 6));
   from = R.nlog;
   run_s(1);
-  KT_EQ(TP(1)->status, 0xA0);
-  KT_EQ(check_programming(from, 0x0A, 0x20) > 0, 1); /* zone 6 bypassed, open zone 2 not shown */
+  KT_EQ(TP(1)->status, KB_ST_BYPASS_MENU);
+  /* zone 6 bypassed, open zone 2 not shown */
+  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x20) > 0, 1);
   /* '#' through 0x0A leaves the menu: no 0x0A any more */
   type(1, "#");
   KT_EQ(R.keys_0a, 4);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
   from = R.nlog;
   run_s(3);
-  KT_EQ(count_cmd(from, 0x0A), 0);
+  KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS), 0);
   KT_CHECK(find_pev(KB_PEV_ZONE_BYPASSED, 6) != NULL);
   /* either slot (as the engine's keypad): *6, code, 1, time */
   R.kslot = 2;
   type(1, "*65555");
-  KT_EQ(TP(1)->status, 0xA9);
+  KT_EQ(TP(1)->status, KB_ST_USER_MENU);
   type(1, "10930021525#");
   run_s(2);
   KT_EQ(T()->time.year, 2025);
@@ -1055,14 +1059,14 @@ static void menu_sends_0f_partition2(void) {
     type(2, "*");
     from = R.nlog;
     run_s(2);
-    KT_EQ(TP(2)->status, 0x9E);
+    KT_EQ(TP(2)->status, KB_ST_STAR_MENU);
     KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5); /* zone 10 */
-    KT_EQ(count_cmd(from, 0x0A), 0);
+    KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS), 0);
     /* both partitions in menus: 0x0A and 0x0F in each round */
     type(1, "*");
     from = R.nlog;
     run_s(2);
-    KT_CHECK(check_programming(from, 0x0A, 0x00) >= 5);
+    KT_CHECK(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) >= 5);
     KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5);
     rounds_keep_05(0);
     /* a key of partition 2 in 0x0A's slot (byte 3) */
@@ -1073,7 +1077,7 @@ static void menu_sends_0f_partition2(void) {
     type(1, "#");
     from = R.nlog;
     run_s(2);
-    KT_EQ(count_cmd(from, 0x0A) + count_cmd(from, 0x0F), 0);
+    KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS) + count_cmd(from, 0x0F), 0);
     KT_EQ(R.bad, 0);
     zone(10, false);
     run_s(2);
@@ -1127,7 +1131,7 @@ static void zone_tamper(void) {
   {
     int seen = 0;
     for (unsigned k = from; k < R.nlog; k++)
-      if (R.log[k].b[0] == 0xEB && R.log[k].b[8] == 0x57) {
+      if (R.log[k].b[0] == KB_CMD_EVENT_HIGH && R.log[k].b[8] == 0x57) {
         KT_EQ(R.log[k].b[2], 0x01);
         KT_EQ(R.log[k].b[7], 0x00);
         seen = 1;
@@ -1171,7 +1175,7 @@ static void acts_ground_truth(void) {
   from = R.nacts;
   type(1, "1234");
   KT_STREQ(acts_str(from), "KMKKKMX");
-  KT_EQ(R.acts[from].key, 0x05);
+  KT_EQ(R.acts[from].key, KB_KEY_1);
   KT_EQ(R.acts[from].partition, 1);
   KT_EQ(R.acts[from + 1].value, KB_SIM_MENU_CODE);
   a = find_act(from, KB_SIM_ACT_EXIT_START);
@@ -1231,16 +1235,16 @@ static void acts_ground_truth(void) {
   from = R.nacts;
   type(1, "s");
   KT_STREQ(acts_str(from), "KR");
-  KT_EQ(R.acts[from + 1].value, 0x07);
+  KT_EQ(R.acts[from + 1].value, KB_ST_ARMING_FAILED);
   zone(2, false);
   run_s(2);
   /* panic key: one KEY (partition 0) and the alarm key act */
   from = R.nacts;
-  R.alarm_key = 0xEE;
+  R.alarm_key = KB_KEY_ALARM_PANIC;
   R.alarm_sends = 2;
   run_s(1);
   KT_CHECK(strncmp(acts_str(from), "KF", 2) == 0);
-  KT_EQ(R.acts[from].key, 0xEE);
+  KT_EQ(R.acts[from].key, KB_KEY_ALARM_PANIC);
   KT_EQ(R.acts[from].partition, 0);
   KT_EQ(R.acts[from + 1].value, 2);
   /* a zone alarm while armed away: exit start, armed, alarm by zone 2 */
@@ -1287,7 +1291,7 @@ static void keypad_alarm_restores_like_capture(void) {
   rig_default(0);
   run_s(3);
   from = R.nlog;
-  R.alarm_key = 0xDD;
+  R.alarm_key = KB_KEY_ALARM_AUX;
   R.alarm_sends = 2;
   run_s(2);
   k1c = find_frame(from, (const uint8_t *)"\x1C", 1);
@@ -1328,7 +1332,7 @@ static void panic_audible_alarm(void) {
   rig(&c);
   run_s(2);
   from = R.nacts;
-  R.alarm_key = 0xEE;
+  R.alarm_key = KB_KEY_ALARM_PANIC;
   R.alarm_sends = 2;
   run_s(2);
   KT_STREQ(acts_str(from), "KFL");
@@ -1360,7 +1364,7 @@ static void panic_audible_alarm(void) {
   /* not audible (the default): no partition alarm */
   rig_default(1);
   run_s(2);
-  R.alarm_key = 0xEE;
+  R.alarm_key = KB_KEY_ALARM_PANIC;
   R.alarm_sends = 2;
   run_s(2);
   KT_EQ(TP(1)->alarm, 0);
@@ -1383,7 +1387,7 @@ static void star9_no_entry_delay(void) {
   from = R.nlog;
   afrom = R.nacts;
   type(1, "*9");
-  KT_EQ(TP(1)->status, 0x9F); /* no more "function not available" */
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE); /* no more "function not available" */
   type(1, "1234");
   KT_EQ(TP(1)->status, 0x09);  /* arming: no entry delay (brief) */
   a = find_act(afrom, KB_SIM_ACT_EXIT_START);
@@ -1445,7 +1449,7 @@ static void star9_no_entry_delay(void) {
   type(1, "1234");
   run_s(12);
   type(1, "*9");
-  KT_EQ(TP(1)->status, 0x8E);
+  KT_EQ(TP(1)->status, KB_ST_NOT_AVAILABLE_2);
   KT_EQ(R.bad, 0);
 }
 
@@ -1467,7 +1471,7 @@ static void periodic_real_panel_traffic(void) {
   run_s(5 * 60 + 1);
   KT_EQ(R.bad, 0);
   /* start-up: 0x16 first, the tone off and one 0x4C within the first seconds */
-  KT_EQ(R.log[0].b[0], 0x16);
+  KT_EQ(R.log[0].b[0], KB_CMD_CONFIG);
   KT_CHECK(find_frame(0, t75, 4) >= 0 && R.log[find_frame(0, t75, 4)].t < 3000000);
   for (unsigned k = 0; k < R.nlog; k++) {
     const frame_t *f = &R.log[k];
@@ -1475,7 +1479,7 @@ static void periodic_real_panel_traffic(void) {
       n5d++;
       KT_CHECK(frame_is((int)k, f5d, 8));
     }
-    if (f->b[0] == 0xE6 && f->b[2] == 0x18) {
+    if (f->b[0] == KB_CMD_EXTENDED && f->b[2] == 0x18) {
       n618++;
       KT_CHECK(frame_is((int)k, e618, 10));
     }
@@ -1483,12 +1487,12 @@ static void periodic_real_panel_traffic(void) {
       nc3++;
       KT_CHECK(frame_is((int)k, c3, 5));
     }
-    if (f->b[0] == 0xE6 && f->b[2] == 0x2B) {
+    if (f->b[0] == KB_CMD_EXTENDED && f->b[2] == 0x2B) {
       n2b++;
       KT_CHECK(memcmp(f->b, e62b, 4) == 0);
       KT_EQ(f->b[4], 0x3F); /* zones 1-6 on partition 1 */
     }
-    if (f->b[0] == 0xE6 && f->b[2] == 0x2C) {
+    if (f->b[0] == KB_CMD_EXTENDED && f->b[2] == 0x2C) {
       n2c++;
       KT_CHECK(frame_is((int)k, e62c, 9));
     }
@@ -1517,7 +1521,7 @@ static void periodic_real_panel_traffic(void) {
   run_s(65);
   KT_EQ(R.bad, 0);
   KT_EQ(count_cmd(0, 0xC3), 0);
-  KT_EQ(count_cmd(0, 0xE6), 0);
+  KT_EQ(count_cmd(0, KB_CMD_EXTENDED), 0);
   KT_EQ(count_cmd(0, 0x5D), 2);
   KT_EQ(count_cmd(0, 0x4C), 1);
   for (unsigned k = 0; k < R.nlog; k++)
@@ -1551,7 +1555,7 @@ static void status_change_resends_zones_and_tone(void) {
   run_s(3);
   from = R.nlog;
   run_s(200);
-  KT_EQ(count_cmd(from, 0x27), 0);
+  KT_EQ(count_cmd(from, KB_CMD_ZONES_1), 0);
   /* entry delay: constant tone on 0x75, off at the disarm */
   type(1, "1234");
   run_s(11);
@@ -1600,14 +1604,14 @@ static void event_buffer_browsing(void) {
   type(1, "1234");
   run_s(3);
   type(1, "*65555");
-  KT_EQ(TP(1)->status, 0xA9);
+  KT_EQ(TP(1)->status, KB_ST_USER_MENU);
   from = R.nlog;
   R.kq_part[(R.kq_head + R.kq_len) % 256] = 1;
-  R.kq_key[(R.kq_head + R.kq_len) % 256] = 0x82;
+  R.kq_key[(R.kq_head + R.kq_len) % 256] = KB_KEY_ENTER;
   R.kq_len++;
   run_s(1.5);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_EVENTS);
-  KT_EQ(TP(1)->status, 0xA9);
+  KT_EQ(TP(1)->status, KB_ST_USER_MENU);
   ka = find_frame(from, (const uint8_t *)"\xAA", 1);
   ke = find_frame(from, (const uint8_t *)"\xEC", 1);
   KT_CHECK(ka >= 0 && ke > ka);
@@ -1624,7 +1628,7 @@ static void event_buffer_browsing(void) {
   /* '>' : event 001 = the disarm by code 1 (set 0 0xC0) */
   from = R.nlog;
   R.kq_part[(R.kq_head + R.kq_len) % 256] = 1;
-  R.kq_key[(R.kq_head + R.kq_len) % 256] = 0x87;
+  R.kq_key[(R.kq_head + R.kq_len) % 256] = KB_KEY_RIGHT;
   R.kq_len++;
   run_s(1.5);
   ka = find_frame(from, (const uint8_t *)"\xAA", 1);
@@ -1652,16 +1656,16 @@ static void menus_like_a_real_panel(void) {
   run_s(2);
   /* at a 0x9F prompt a non-digit key is ignored */
   type(1, "s");
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   from = R.nacts;
   type(1, "*w[");
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   KT_STREQ(acts_str(from), "KKK");
   /* a wrong code: 0x8F briefly, then the normal status */
   type(1, "9999");
-  KT_EQ(TP(1)->status, 0x8F);
+  KT_EQ(TP(1)->status, KB_ST_WRONG_CODE);
   run_s(1.5);
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
   /* digits from the plain display: a new code entry, which arms away */
   type(1, "1234");
@@ -1677,20 +1681,20 @@ static void menus_like_a_real_panel(void) {
   KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE); /* 3, 4 start a new entry */
   type(1, "#");
   type(1, "w#");
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   type(1, "*1#");
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   type(1, "0000");
-  KT_EQ(TP(1)->status, 0x8F);
+  KT_EQ(TP(1)->status, KB_ST_WRONG_CODE);
   type(1, "#");
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   /* a prompt left unanswered is dropped after key_timeout_s */
   type(1, "s");
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   run_s(4);
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   run_s(1.5);
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   KT_EQ(R.acts[R.nacts - 1].type, KB_SIM_ACT_MENU);
   KT_EQ(R.acts[R.nacts - 1].value, KB_SIM_MENU_NONE);
   /* *1: zone lights = bypassed zones; the Bypass light follows */
@@ -1699,12 +1703,12 @@ static void menus_like_a_real_panel(void) {
   from = R.nlog;
   run_s(1);
   KT_EQ(TP(1)->lights & 0x08, 0x08);
-  KT_EQ(check_programming(from, 0x0A, 0x02) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x02) > 0, 1);
   type(1, "02");
   from = R.nlog;
   run_s(1);
   KT_EQ(TP(1)->lights & 0x08, 0x00);
-  KT_EQ(check_programming(from, 0x0A, 0x00) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) > 0, 1);
   type(1, "#");
   run_s(2);
   agree();
@@ -1720,17 +1724,17 @@ static void six_digit_panel_waits(void) {
   c.key_timeout_s = 10;
   rig(&c);
   run_s(2);
-  KT_EQ(R.log[0].b[0], 0x16);
+  KT_EQ(R.log[0].b[0], KB_CMD_CONFIG);
   KT_EQ(R.log[0].b[4], 0xF9); /* b3 set */
   type(1, "1234");
   run_s(3);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
-  KT_EQ(TP(1)->status, 0x01);
+  KT_EQ(TP(1)->status, KB_ST_READY);
   KT_EQ(TP(1)->exit_delay, 0);
   type(1, "#");
   type(1, "s1234");
   run_s(3);
-  KT_EQ(TP(1)->status, 0x9F);
+  KT_EQ(TP(1)->status, KB_ST_ENTER_CODE);
   KT_EQ(TP(1)->exit_delay, 0);
   type(1, "56");
   KT_EQ(TP(1)->exit_delay, 1);
