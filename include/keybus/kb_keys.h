@@ -105,6 +105,7 @@
 
 #include "keybus/kb_config.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_err.h"
 #include "keybus/kb_link.h"
 
 #ifdef __cplusplus
@@ -113,20 +114,6 @@ extern "C" {
 
 /* Access code length limit (4 or 6 digits are accepted). */
 #define KB_KEYS_CODE_MAX 6
-
-/* Why kb_keys_submit() / kb_keys_set_time() refused a request. */
-typedef enum {
-  KB_KEYS_OK = 0,
-  KB_KEYS_ERR_FULL,      /* the queue is full */
-  KB_KEYS_ERR_KEY,       /* empty, too long, a character outside the alphabet,
-                            or an alarm key that is not the whole request */
-  KB_KEYS_ERR_PARTITION, /* not 1..8 (or above KB_MAX_PARTITIONS), or above 2
-                            on an early-generation panel */
-  KB_KEYS_ERR_CODE,      /* code not 4 or 6 digits, `@` without a code, or a
-                            code with nowhere to go */
-  KB_KEYS_ERR_RANGE,     /* set time: a value out of range */
-  KB_KEYS_ERR_NOT_READY  /* set time: the partition is not ready (or not synced) */
-} kb_keys_err_t;
 
 /* Outcome of a request. */
 typedef enum {
@@ -261,20 +248,30 @@ void kb_keys_init(kb_keys_t *k, kb_keys_cb cb, void *ctx);
  * 1..8; code: NULL or the access code (4 or 6 digits, NUL-terminated), typed
  * only at a prompt (see Rules). e may be NULL; when given and synced, an
  * early-generation panel refuses partitions 3..8 here already. now_us: task
- * time (the link's microsecond clock). On KB_KEYS_OK *id (may be NULL)
- * receives the request's id (never 0). Nothing is queued on an error. */
-KB_MUST_CHECK kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
-                                           const char *keys, const char *code, uint32_t now_us,
-                                           uint16_t *id);
+ * time (the link's microsecond clock). On KB_OK *id (may be NULL)
+ * receives the request's id (never 0). Errors (nothing is queued):
+ *   KB_ERR_FULL       the queue is full (KB_KEYS_QUEUE requests)
+ *   KB_ERR_KEY        empty, too long, a character outside the alphabet, or
+ *                     an alarm key that is not the whole request
+ *   KB_ERR_PARTITION  not 1..KB_MAX_PARTITIONS, or above 2 on an
+ *                     early-generation panel (known once e is synced)
+ *   KB_ERR_CODE       code not 4 or 6 digits, not the panel's length (once
+ *                     known), `@` without a code, or a code with nowhere to go
+ * A request's outcome is not an error: it is its kb_keys_result_t. */
+KB_MUST_CHECK kb_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                      const char *keys, const char *code, uint32_t now_us,
+                                      uint16_t *id);
 
 /* Queues the panel date/time request (notes §6.1): `*6` + code + `1` + HHMM
  * + MMDDYY + `#`, on `partition`, which must be ready now (e synced, the
  * partition's committed status ready). year: 2000..2099 or 0..99; month
- * 1..12; day 1..31; hour 0..23; minute 0..59; code 4 or 6 digits. */
-KB_MUST_CHECK kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
-                                             uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
-                                             uint8_t minute, const char *code, uint32_t now_us,
-                                             uint16_t *id);
+ * 1..12; day 1..31; hour 0..23; minute 0..59; code 4 or 6 digits. Errors
+ * as kb_keys_submit(), plus KB_ERR_RANGE (a value out of range) and
+ * KB_ERR_NOT_READY (e not synced, or the partition not ready). */
+KB_MUST_CHECK kb_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                        uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
+                                        uint8_t minute, const char *code, uint32_t now_us,
+                                        uint16_t *id);
 
 /* Advances the active request. f: the frame just fed to the engine (before
  * kb_link_pop), or NULL for a periodic call. now_us: task time (same clock

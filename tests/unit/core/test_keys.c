@@ -342,7 +342,7 @@ static void test_key_slot_every_partition(void) {
     rig_init();
     sync_();
     int from = nsent;
-    KT_EQ(kb_keys_submit(&K, &E, (uint8_t)p, "5", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, &E, (uint8_t)p, "5", NULL, T, &id), KB_OK);
     KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
     KT_EQ(nkeylog[p], 1);
     KT_EQ(keylog[p][0], 0x16);
@@ -380,7 +380,7 @@ static void test_not_before_sync(void) {
   uint16_t id;
   rig_init();
   only_other = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   run_rounds(20); /* ~ 0.3 s of 0x11 only */
   for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
   KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_PENDING);
@@ -394,7 +394,7 @@ static void test_not_before_sync_times_out(void) {
   uint16_t id;
   rig_init();
   only_other = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
   for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
 }
@@ -404,7 +404,7 @@ static void star_case(int reply) {
   rig_init();
   star_reply = reply;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "*1", NULL, T, &id), KB_OK);
   /* the `1` goes out only once the engine has committed the reply */
   int star_msg = -1, one_msg = -1;
   for (int i = 0; i < 200 && kb_keys_result(&K, id, NULL) == KB_KEYS_PENDING; i++) round_();
@@ -427,7 +427,7 @@ static void test_star_wait_times_out(void) {
   rig_init();
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
@@ -456,7 +456,7 @@ static void test_request_waits_for_normal_status(void) {
   st[0] = 0xA1; /* already in a menu (>= 0x9E) */
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.status, 0xA1);
@@ -464,7 +464,7 @@ static void test_request_waits_for_normal_status(void) {
   /* the menu is left: the next request goes */
   st[0] = 0x01;
   star_reply = 0x9E;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   st[0] = 0x9F; /* a prompt showing when it starts: waits too */
   run_rounds(10);
   KT_EQ(nkeylog[1], 0);
@@ -477,7 +477,7 @@ static void test_code_typed_when_prompted(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 5);
   KT_EQ(keylog[1][0], 0xB1);
@@ -501,7 +501,7 @@ static void test_code_with_explicit_at(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 3, "s@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "s@", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[3], 5);
   KT_EQ(keylog[3][0], 0xAF);
@@ -512,7 +512,7 @@ static void test_code_not_typed_without_prompt(void) {
   rig_init();
   prompt = 0; /* quick arm: no 0x9F */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
   kb_keys_info_t info;
@@ -525,7 +525,7 @@ static void test_code_not_typed_when_not_supplied(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_OK);
   /* a lone key press: done once accepted; the panel prompts (0x9F) and the
    * keypad types nothing of its own */
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
@@ -533,7 +533,7 @@ static void test_code_not_typed_when_not_supplied(void) {
   KT_EQ(st[0], 0x9F);
   /* the user's next press continues at that prompt (their own), and no
    * code is typed with it */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 2);
   KT_EQ(keylog[1][1], 0x05);
@@ -541,13 +541,13 @@ static void test_code_not_typed_when_not_supplied(void) {
 
 static void test_code_refusals(void) {
   rig_init();
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w@", NULL, 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12a4", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12345", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "1234567", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "12", "1234", 0, NULL), KB_KEYS_ERR_CODE); /* nowhere to go */
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123456", 0, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w@", NULL, 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12a4", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12345", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "1234567", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12", "1234", 0, NULL), KB_ERR_CODE); /* nowhere to go */
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123456", 0, NULL), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
 }
 
@@ -555,7 +555,7 @@ static void test_rejected_invalid_code(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
@@ -568,7 +568,7 @@ static void test_rejected_failed_to_arm(void) {
   rig_init();
   fail_arm = 1;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 6, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 6, "w", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
@@ -581,7 +581,7 @@ static void test_old_rejection_status_is_not_blamed(void) {
   st[0] = 0x8F; /* showing before the request */
   flash[0] = 12;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
 }
@@ -590,7 +590,7 @@ static void test_collided(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   other_cycle = 14; /* another keypad pulls a 1 bit of the key (0x05 = 0000 0101) */
   other_cmd = 0x05;
   KT_EQ(run_until_end(id, 40), KB_KEYS_COLLIDED);
@@ -600,7 +600,7 @@ static void test_collided(void) {
   KT_EQ(nkeylog[1], 2);
   KT_EQ(keylog[1][1], 0x2D);
   /* the queue goes on */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
 }
 
@@ -611,7 +611,7 @@ static void alarm_case(int answer, char c, uint8_t code, kb_keys_result_t want) 
   sync_();
   int from = nsent;
   char s[2] = {c, 0};
-  KT_EQ(kb_keys_submit(&K, &E, 1, s, NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, s, NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 40), want);
   int first = -1, n = 0;
   for (int i = from; i < nsent; i++) {
@@ -637,12 +637,12 @@ static void test_queue_full_and_copied(void) {
   uint16_t ids[KB_KEYS_QUEUE];
   rig_init();
   for (int i = 0; i < KB_KEYS_QUEUE; i++) {
-    KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &ids[i]), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &ids[i]), KB_OK);
     KT_CHECK(ids[i] != 0);
     if (i) KT_CHECK(ids[i] != ids[i - 1]);
   }
   uint16_t none = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &none), KB_KEYS_ERR_FULL);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &none), KB_ERR_FULL);
   KT_EQ(none, 0);
   buf[0] = '9'; /* the caller's buffer was copied */
   sync_();
@@ -657,34 +657,34 @@ static void test_invalid_refused(void) {
   rig_init();
   memset(longs, '1', sizeof longs - 1);
   longs[sizeof longs - 1] = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "12z3", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, NULL, NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "f1", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "1p", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 0, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, NULL, 9, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12z3", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, NULL, NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "f1", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "1p", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 0, "1", NULL, 0, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, NULL, 9, "1", NULL, 0, NULL), KB_ERR_PARTITION);
   KT_EQ(kb_keys_pending(&K), 0);
   longs[KB_KEYS_MAX] = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_OK);
   /* the implicit `@` needs room */
   longs[KB_KEYS_MAX - 1] = 'w';
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, "1234", 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, "1234", 0, NULL), KB_ERR_KEY);
 }
 
 static void test_early_generation_partitions_3_4(void) {
   uint16_t id3, id1;
   rig_init();
   early = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, &id3), KB_KEYS_OK); /* not synced yet */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id1), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, &id3), KB_OK); /* not synced yet */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id1), KB_OK);
   KT_EQ(run_until_end(id3, 40), KB_KEYS_INVALID);
   KT_EQ(run_until_end(id1, 40), KB_KEYS_DONE);
   KT_CHECK(E.status.early);
-  KT_EQ(kb_keys_submit(&K, &E, 4, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 4, "1", NULL, T, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_OK);
   KT_EQ(nkeylog[3], 0);
 }
 
@@ -693,8 +693,8 @@ static void test_disconnected(void) {
   rig_init();
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &b), KB_OK);
   run_rounds(2);
   stopped = 1;
   run_rounds(40); /* 4 s without a boundary */
@@ -709,7 +709,7 @@ static void test_disconnected_while_writing(void) {
   rig_init();
   send_1b = 0; /* partition 5 never gets its slot: the key stays armed */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &a), KB_OK);
   run_rounds(2);
   KT_CHECK(!kb_link_write_idle(&L));
   stopped = 1;
@@ -728,8 +728,8 @@ static void test_key_times_out_without_slot(void) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 7, "1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 7, "1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &b), KB_OK);
   KT_EQ(run_until_end(a, 400), KB_KEYS_TIMED_OUT);
   KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[7], 0);
@@ -741,7 +741,7 @@ static void test_consecutive_status_messages(void) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "123#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "123#", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[2], 4);
   /* one key per 0x05, in consecutive 0x05 messages (a 0x11 in between) */
@@ -770,7 +770,7 @@ static void test_set_time_sequence(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   static const uint8_t want[] = {0x28, 0x1B, 0x05, 0x0A, 0x0F, 0x11, 0x05, 0x05, 0x11, 0x00,
                                  0x1C, 0x00, 0x0F, 0x00, 0x16, 0x0A, 0x11, 0x2D};
@@ -784,21 +784,21 @@ static void test_set_time_sequence(void) {
 
 static void test_set_time_guards(void) {
   rig_init();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 13, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 0, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 32, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 0, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 24, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 60, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2100, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 1999, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123", T, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, NULL, T, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_set_time(&K, &E, 9, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 13, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 0, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 32, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 0, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 24, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 60, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2100, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 1999, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123", T, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, NULL, T, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 9, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_PARTITION);
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 24, 12, 31, 23, 59, "123456", T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 24, 12, 31, 23, 59, "123456", T, NULL), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
 }
 
@@ -810,9 +810,9 @@ static void quirk_set_time_checks_its_own_partition(void) {
   st[1] = 0x01;
   st[2] = 0x04; /* partition 3 armed */
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_OK);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
-  KT_EQ(kb_keys_set_time(&K, &E, 3, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 3, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
 }
 
 static void test_results_and_history(void) {
@@ -822,13 +822,13 @@ static void test_results_and_history(void) {
   KT_EQ(kb_keys_result(&K, 77, NULL), KB_KEYS_UNKNOWN);
   sync_();
   for (int i = 0; i < KB_KEYS_HISTORY + 2; i++) {
-    KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
     KT_EQ(run_until_end(id, 100), KB_KEYS_DONE);
   }
   KT_EQ(kb_keys_result(&K, 1, NULL), KB_KEYS_UNKNOWN); /* forgotten */
   KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_DONE);
   kb_keys_info_t info;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "12", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "12", NULL, T, &id), KB_OK);
   KT_EQ(kb_keys_result(&K, id, &info), KB_KEYS_PENDING);
   KT_EQ(info.accepted, 0);
 }
@@ -846,8 +846,8 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, b_keys, NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, b_keys, NULL, T, &b), KB_OK);
   only_other = 1; /* 0x11 only: A stays armed, waiting for a 0x05 */
   round_();
   KT_CHECK(!kb_link_write_idle(&L));
@@ -894,7 +894,7 @@ static void test_code_digit_left_in_link_after_disconnect(void) {
   uint16_t a;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "7391", T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "7391", T, &a), KB_OK);
   for (int i = 0; i < 100 && !(L.wr_key == 0x1C && !kb_link_write_idle(&L)); i++)
     round_(); /* until the first digit is armed at the panel's prompt */
   KT_CHECK(!kb_link_write_idle(&L));
@@ -925,7 +925,7 @@ static void test_code_echo_left_in_ring(void) {
   kb_keys_info_t info;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   for (int i = 0; i < 200; i++) {
     kb_keys_result(&K, id, &info);
     if (info.code_typed) break;
@@ -948,7 +948,7 @@ static void test_star_wait_shorter_than_documented(void) {
   rig_init();
   star_reply = 0; /* the panel never shows 0x9E */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   only_other = 1; /* no status message for ~1.1 s: the `*` waits for its slot */
   run_rounds(20);
   only_other = 0;
@@ -973,16 +973,16 @@ static void test_early_generation_partitions_5_8(void) {
   uint16_t id5;
   rig_init();
   early = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &id5), KB_KEYS_OK); /* not synced yet */
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &id5), KB_OK); /* not synced yet */
   KT_EQ(run_until_end(id5, 40), KB_KEYS_INVALID);
   KT_CHECK(E.status.early);
   for (uint8_t p = 3; p <= 8; p++) {
-    KT_EQ(kb_keys_submit(&K, &E, p, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-    KT_EQ(kb_keys_set_time(&K, &E, p, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+    KT_EQ(kb_keys_submit(&K, &E, p, "1", NULL, T, NULL), KB_ERR_PARTITION);
+    KT_EQ(kb_keys_set_time(&K, &E, p, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_PARTITION);
   }
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, NULL), KB_OK);
   for (int p = 3; p <= 8; p++) KT_EQ(nkeylog[p], 0);
 }
 
@@ -994,7 +994,7 @@ static void test_keys_max_set_time_length(void) {
   rig_init();
   sync_();
   KT_CHECK(KB_KEYS_MAX >= 15);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123456", T, &id), KB_OK);
   KT_EQ(K.q[K.head].n, 15);
   KT_EQ(K.q[K.head].code_len, 6);
 }
@@ -1049,7 +1049,7 @@ static void test_unconfirmed_digit_not_typed_twice(void) {
   rig_init();
   sync_();
   corrupt_nth = 3; /* w, 1, [2] */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w12#w1234");
   KT_EQ(st[0], 0x08);
@@ -1069,7 +1069,7 @@ static void test_unconfirmed_last_digit_goal_reached(void) {
   rig_init();
   sync_();
   corrupt_nth = 5;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w1234#");
   KT_EQ(st[0], 0x08);
@@ -1088,7 +1088,7 @@ static void test_unconfirmed_last_digit_not_retried(void) {
   flash_rounds = 1;
   sync_();
   corrupt_nth = 5;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_UNCERTAIN);
   run_rounds(10);
   KT_STREQ(panel_keys(1), "w9999#");
@@ -1104,7 +1104,7 @@ static void test_unconfirmed_retries_run_out(void) {
   rig_init();
   sync_();
   corrupt_all = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 1500), KB_KEYS_UNCERTAIN);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.attempts, KB_KEYS_ATTEMPTS);
@@ -1126,7 +1126,7 @@ static void test_lost_echo_frame_not_typed_twice(void) {
   rig_init();
   sync_();
   drop_nth = 3;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w12#w1234");
   kb_keys_result(&K, id, &info);
@@ -1140,7 +1140,7 @@ static void test_unconfirmed_unknown_goal_uncertain(void) {
   rig_init();
   sync_();
   corrupt_nth = 2;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "c5", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "c5", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_UNCERTAIN);
   KT_STREQ(panel_keys(1), "?5#");
 }
@@ -1155,7 +1155,7 @@ static void set_time_wrong_code_case(int flash_len) {
   rig_init();
   flash_rounds = flash_len;
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2025, 3, 4, 5, 6, "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2025, 3, 4, 5, 6, "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
   run_rounds(20);
   kb_keys_result(&K, id, &info);
@@ -1175,10 +1175,10 @@ static void test_queued_rejection_judged_on_its_own_keys(void) {
   rig_init();
   flash_rounds = 12;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1111", T, &id[0]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "2222", T, &id[1]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id[2]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1234", NULL, T, &id[3]), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1111", T, &id[0]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "2222", T, &id[1]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id[2]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1234", NULL, T, &id[3]), KB_OK);
   KT_EQ(run_until_end(id[0], 400), KB_KEYS_REJECTED);
   KT_EQ(run_until_end(id[1], 400), KB_KEYS_REJECTED);
   KT_EQ(run_until_end(id[2], 400), KB_KEYS_DONE);
@@ -1193,7 +1193,7 @@ static void test_stale_prompt_not_taken(void) {
   uint16_t a, b;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &a), KB_OK);
   for (int i = 0; i < 100 && nkeylog[1] < 1; i++) round_();
   KT_EQ(nkeylog[1], 1);
   run_rounds(1);
@@ -1202,7 +1202,7 @@ static void test_stale_prompt_not_taken(void) {
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
   KT_EQ(st[0], 0x9F);
   stopped = 0;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "s", "1234", T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "s", "1234", T, &b), KB_OK);
   KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w#s1234");
   KT_EQ(st[0], 0x08);
@@ -1215,7 +1215,7 @@ static void test_code_alone_never_typed(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   KT_EQ(nkeylog[1], 0);
 }
@@ -1228,19 +1228,19 @@ static void test_menu_typed_press_by_press(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(st[0], 0x9E);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "6", NULL, T, &id), KB_KEYS_OK); /* continues */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "6", NULL, T, &id), KB_OK); /* continues */
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(st[0], 0x9F);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "#", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "*6#");
   /* a menu that another keypad opened: not continued */
   st[0] = 0x9E;
   run_rounds(6);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   KT_STREQ(panel_keys(1), "*6#");
 }
@@ -1254,13 +1254,13 @@ static void test_code_length_from_panel(void) {
   rig_init();
   sync_();
   E.status.code_digits = 6;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_ERR_CODE);
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "123456", T, &id), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   E.status.code_digits = 6; /* learned after the submit */
   KT_EQ(run_until_end(id, 400), KB_KEYS_INVALID);
   kb_keys_result(&K, id, &info);
@@ -1276,7 +1276,7 @@ static void test_disabled_partition_invalid(void) {
   rig_init();
   st[1] = 0xC7;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 100), KB_KEYS_INVALID);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.reason, KB_KEYS_REASON_DISABLED);
@@ -1293,7 +1293,7 @@ static void test_unexpected_code_prompt_stops(void) {
   rig_init();
   sync_();
   /* `*` then `6` (the fake panel prompts 0x9F after *6) then digits */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*612", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*612", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.status, 0x9F);
