@@ -17,7 +17,12 @@
  *        kb_engine_connected() (KB_EV_CONNECTED);
  *     4. kb_keys_step() without a frame (timeouts, the disconnected rule);
  *     5. the link's statistics (ring overflows, high-water mark) copied into
- *        the engine's health, so kb_bus_health() is current after every poll.
+ *        the engine's health, so kb_bus_health() is current after every poll
+ *        (they change only when the link publishes or drops a frame, and a
+ *        drop leaves a full ring: the copy is made when frames were drained).
+ *   Steps 2 and 4 skip the keypad when it has nothing to do
+ *   (kb_keys_idle()). The link (bus->link) is ticked by kb_bus_poll() only:
+ *   nobody else may call kb_link_tick() on it.
  *   Events and key notes are delivered from inside kb_bus_poll() (and from
  *   nothing else), through the callbacks of kb_bus_cfg_t.
  *
@@ -94,6 +99,7 @@ typedef struct kb_bus_s {
   uint32_t ms;      /* the engine's milliseconds as of the last poll */
   uint16_t rem_us;  /* µs of the last poll not yet a whole millisecond */
   uint8_t clock_started;
+  bool connected; /* kb_link_connected(&link), as of the last kb_link_tick() */
 } kb_bus_t;
 
 /* ------------------------------------------------------------ Task API */

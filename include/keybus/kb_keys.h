@@ -287,6 +287,16 @@ kb_keys_result_t kb_keys_result(const kb_keys_t *k, uint16_t id, kb_keys_info_t 
 /* Requests queued or being typed. */
 uint8_t kb_keys_pending(const kb_keys_t *k);
 
+/* True when kb_keys_step() has nothing to do: no request queued, no `#`
+ * clear due, no key left in the link to wipe, and the link's connection
+ * (connected = kb_link_connected() now) as it was at the last step. A task
+ * loop may skip the step then (kb_bus_poll() does, twice per frame);
+ * calling it anyway changes nothing. */
+static inline bool kb_keys_idle(const kb_keys_t *k, bool connected) {
+  return k->count == 0u && k->clr.state == 0u && k->wipe_link == 0u &&
+         (k->was_connected != 0u) == connected;
+}
+
 /* Key code of an alphabet character, 0xFF when it is not one ('@' and the
  * alarm keys included: 0xBB / 0xDD / 0xEE for f / a / p). */
 uint8_t kb_keys_code(char c);

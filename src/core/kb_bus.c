@@ -19,6 +19,7 @@ void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
   bus->ms = 0;
   bus->rem_us = 0;
   bus->clock_started = 0;
+  bus->connected = false;
 }
 
 /* Advances the ms clock to now_us. The first poll aligns it with the
@@ -55,20 +56,42 @@ static void clock_to(kb_bus_t *bus, uint32_t now_us) {
 void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   const kb_frame_t *f;
   kb_link_change_t ch;
-  kb_link_stats_t s;
   KB_ASSERT(bus != NULL);
   clock_to(bus, now_us);
-  while ((f = kb_link_peek(&bus->link)) != NULL) {
-    kb_engine_frame(&bus->engine, f, bus->ms);
-    kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us); /* the echo, before the pop */
-    kb_link_pop(&bus->link);
+  f = kb_link_peek(&bus->link);
+  if (f != NULL) {
+    /* Frames change the engine, not the keypad's queue: idle before the
+     * first frame, it stays idle through the drain. */
+    bool keys = !kb_keys_idle(&bus->keys, bus->connected);
+    unsigned n = 0;
+    do {
+      kb_engine_frame(&bus->engine, f, bus->ms);
+      /* the key's echo is read before kb_link_pop() overwrites it */
+      if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
+      kb_link_pop(&bus->link);
+      n++;
+    } while ((f = kb_link_peek(&bus->link)) != NULL);
+    /* The link's statistics into the health. They change only when the
+     * interrupt publishes or drops a frame: the high-water mark rises to H
+     * when H frames wait, a drop needs a full ring (KB_FRAME_RING >= 2
+     * frames waiting). Those frames all wait for the poll that drains them,
+     * which reads the statistics after its drain; so a rise above 1, or a
+     * drop, is always seen by a poll that drained 2 frames or more, and
+     * the mark's first rise (to 1) by the first poll that drains one. The
+     * usual poll, one frame in a ring that has been used, copies nothing. */
+    if (n > 1u || bus->engine.health.ring_high_water == 0u) {
+      kb_link_stats_t s;
+      kb_link_stats(&bus->link, &s);
+      kb_engine_link_stats(&bus->engine, &s);
+    }
   }
   ch = kb_link_tick(&bus->link, now_us);
-  if (ch != KB_LINK_NO_CHANGE)
-    kb_engine_connected(&bus->engine, ch == KB_LINK_CONNECTED, bus->ms);
-  kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
-  kb_link_stats(&bus->link, &s);
-  kb_engine_link_stats(&bus->engine, &s);
+  if (ch != KB_LINK_NO_CHANGE) {
+    bus->connected = ch == KB_LINK_CONNECTED;
+    kb_engine_connected(&bus->engine, bus->connected, bus->ms);
+  }
+  if (!kb_keys_idle(&bus->keys, bus->connected))
+    kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
 }
 
 kb_link_t *kb_bus_link(kb_bus_t *bus) {

@@ -75,7 +75,7 @@ enum { EX_NONE = 0, EX_STAR, EX_MENU, EX_MENU_STRICT, EX_TIME };
 /* Echo check verdicts. */
 enum { ECHO_OK = 0, ECHO_DIFF, ECHO_UNCONFIRMED };
 
-/* kb_keys_t.clr.state */
+/* kb_keys_t.clr.state (CL_NONE = 0: kb_keys_idle() in kb_keys.h relies on it) */
 enum { CL_NONE = 0, CL_ARM, CL_WRITE, CL_WAIT };
 
 /* Partition statuses of a panel's brief activity notice (notes §6: 0x8A
@@ -835,6 +835,7 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
   bool connected;
   KB_ASSERT(k != NULL && l != NULL);
   connected = kb_link_connected(l);
+  if (kb_keys_idle(k, connected)) return;
   if (k->was_connected && !connected) { /* every pending request ends */
     k->left_part = 0; /* what the panel shows when the bus is back is not ours to continue */
     while (k->count) end_req(k, l, KB_KEYS_DISCONNECTED, 0, 0);

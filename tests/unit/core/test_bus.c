@@ -138,6 +138,8 @@ static void test_frames_reach_engine_and_keys(void) {
   KT_EQ(count_ev(KB_EV_READY, 1), 2); /* partitions 1 and 2 */
   kb_link_stats(kb_bus_link(&BUS), &ls);
   KT_EQ(kb_bus_health(&BUS)->frames, ls.frames); /* every published frame was fed */
+  KT_EQ(kb_bus_health(&BUS)->ring_high_water, 1); /* a poll per message: one waits at most */
+  KT_EQ(ls.high_water, 1);
   KT_CHECK(kb_link_peek(kb_bus_link(&BUS)) == NULL);
 
   KT_EQ(kb_bus_keys_submit(&BUS, 1, "7", NULL, &id), KB_OK);
@@ -175,6 +177,10 @@ static void test_ring_stats_reach_health(void) {
   KT_EQ(kb_bus_health(&BUS)->ring_overflows, ls.overflows);
   KT_EQ(kb_bus_health(&BUS)->ring_high_water, KB_FRAME_RING);
   KT_CHECK(kb_link_peek(kb_bus_link(&BUS)) == NULL); /* one poll drained them all */
+  polling = 1; /* back to a poll per message: the figures stay */
+  for (int i = 0; i < 3; i++) round_();
+  KT_EQ(kb_bus_health(&BUS)->ring_overflows, 3);
+  KT_EQ(kb_bus_health(&BUS)->ring_high_water, KB_FRAME_RING);
 }
 
 /* The bus's milliseconds against the 64-bit reference: exact (remainder
