@@ -248,8 +248,9 @@ section_decode() {
 
 # ---------------------------------------------------------------------------
 # keys: key latency of the virtual keypad (kb_keys) in bus time, closed loop:
-# simulated panel + virtual wire (no noise, 1 ms clock) + link + engine +
-# kb_keys, native (no callgrind: bus time is virtual and deterministic).
+# simulated panel + virtual wire (no noise, 1 ms clock) + kb_bus (link, engine,
+# kb_keys, polled at every message boundary), native (no callgrind: bus time
+# is virtual and deterministic).
 #   per key: key out (t_frame_us + slot_cycle ms) - t_due_us, and its excess
 #   over the start of the first eligible slot at or after t_due_us;
 #   per request: submission -> last key out, excess over the n-th eligible
