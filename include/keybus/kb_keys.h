@@ -20,12 +20,17 @@
  *   times (for the closed-loop bench: request to acceptance, in bus time).
  *
  * Who calls what, from where: everything here is task side (the same
- * thread that feeds the engine). kb_keys_step() is called after each frame
- * from the link ring has been fed to kb_engine_frame() (f = that frame,
- * before kb_link_pop()), and periodically with f = NULL (timeouts, the
+ * thread that feeds the engine). kb_bus_poll() (kb_bus.h) makes the calls
+ * below; kb_bus_keys_submit() and friends queue requests on its keypad.
+ * Without kb_bus: kb_keys_step() is called after each frame from the link
+ * ring has been fed to kb_engine_frame() (f = that frame, before
+ * kb_link_pop()), and periodically with f = NULL (timeouts, the
  * disconnected rule) after kb_link_tick(). The interrupt side is the link's
  * (kb_link_edge/kb_link_sample); this module only arms one key at a time
  * with kb_link_write_arm().
+ *
+ * Errors (kb_keys_submit, kb_keys_set_time) are kb_err_t (kb_err.h); a
+ * request's outcome is a kb_keys_result_t, not an error.
  *
  * Key alphabet (characters of a request; letters in either case):
  *   0-9       digits                       *  star (waits for the panel, below)
