@@ -131,17 +131,30 @@ isr_pass() {
 }
 
 # ---------------------------------------------------------------------------
-# decode: the task-side path (kb_engine_panel/kb_engine_module/kb_engine_frame:
-# checks, noise filter, decode, status model, a no-op event callback; callees
-# included) per frame, live input, after one valid 0x05 has opened the gate.
-#   golden: tests/data/golden.jsonl in file order (--toggle-collect on
-#           kb_engine_panel and kb_engine_module);
-#   mix:    the reference mix, each message as the kb_frame_t the link would
-#           publish, through kb_engine_frame (--toggle-collect=kb_engine_frame).
-#   mean = callgrind total / frames. A second run dumps stats after every
-#   frame (one frame per dump; the dumps must add up to the mean run's total):
-#   worst frame and a per-command split (info). A native run gives frames per
-#   second (wall clock, info only).
+# decode: the task side as firmware runs it, through kb_bus_poll() (ring
+# peek/pop, checks, noise filter, decode, status model, a no-op event
+# callback, the keypad's two steps, the disconnected rule, the link
+# statistics, the clock; callees included), per frame, live input, after one
+# valid 0x05 has opened the gate. Every message is clocked into the link edge
+# by edge (not counted) and each poll drains exactly one frame
+# (--toggle-collect=kb_bus_poll):
+#   golden: the panel lines of tests/data/golden.jsonl in file order, each with
+#           the module line that answered it when that line follows it; module
+#           lines printed without their panel message cannot be a bus message
+#           and are left out (info decode_golden_orphans);
+#   mix:    the reference mix.
+#   A second run dumps stats after every poll (one frame per dump; the dumps
+#   must add up to the first run's total): worst frame and a per-command split
+#   (info), then 16 polls with nothing to drain: the fixed part of a poll
+#   (clock, tick, the keypad's idle check; info decode_idle_poll).
+#   decode_instructions_per_frame = (total - polls * fixed part) / frames:
+#   what a frame adds to a poll (peek, checks, filter, decode, model, the
+#   keypad's step or idle check, pop, the statistics copy when due);
+#   info decode_poll_per_frame = total / frames, the fixed part included. A
+#   third run counts kb_engine_frame() alone over the same frames:
+#   decode_engine_per_frame, and decode_bus_share_per_frame = the first
+#   figure minus it (what kb_bus adds to the engine per frame). A native run
+#   gives frames per second (wall clock, info).
 DECODE_GOLDEN=tests/data/golden.jsonl
 section_decode() {
   local d=$OUT/decode
@@ -160,24 +173,26 @@ section_decode() {
   fi
   local vg="valgrind --tool=callgrind --collect-atstart=no" corpus input toggles frames
   for corpus in golden mix; do
-    if [ "$corpus" = golden ]; then
-      input=$DECODE_GOLDEN
-      toggles="--toggle-collect=kb_engine_panel --toggle-collect=kb_engine_module"
-    else
-      input=$MIX
-      toggles="--toggle-collect=kb_engine_frame"
-    fi
+    input=$MIX
+    [ "$corpus" = golden ] && input=$DECODE_GOLDEN
+    toggles="--toggle-collect=kb_bus_poll"
     # shellcheck disable=SC2086
     if ! $vg $toggles --callgrind-out-file="$d/$corpus.out" "$d/decode_bench" $corpus "$input" \
       >"$d/$corpus.txt" 2>"$d/vg-$corpus.log" ||
       ! $vg $toggles --combine-dumps=yes --callgrind-out-file="$d/$corpus-frames.out" \
-        "$d/decode_bench" $corpus "$input" dump >/dev/null 2>"$d/vg-$corpus-frames.log"; then
+        "$d/decode_bench" $corpus "$input" dump >/dev/null 2>"$d/vg-$corpus-frames.log" ||
+      ! $vg --toggle-collect=kb_engine_frame --callgrind-out-file="$d/$corpus-engine.out" \
+        "$d/decode_bench" $corpus "$input" >/dev/null 2>"$d/vg-$corpus-engine.log"; then
       fail "decode: callgrind ($corpus), see $d/vg-$corpus*.log"
       continue
     fi
     frames=$(sed -n "s/^$corpus frames=\([0-9]*\).*/\1/p" "$d/$corpus.txt")
+    [ "$corpus" = golden ] && sed -n 's/^golden frames=\([0-9]*\) with_module=\([0-9]*\) lines=\([0-9]*\) orphan_module_lines=\([0-9]*\).*/info decode_golden_orphans \4 of \3 lines are module lines without their panel message (left out); \1 messages, \2 with module data/p' "$d/$corpus.txt"
     # per frame: "desc: Trigger: Client Request: frame I CORPUS SOURCE CMD", then its summary
-    awk -v corpus="$corpus" -v frames="$frames" -v tot="$(cg_total "$d/$corpus.out")" '
+    awk -v corpus="$corpus" -v frames="$frames" -v tot="$(cg_total "$d/$corpus.out")" \
+      -v eng="$(cg_total "$d/$corpus-engine.out")" '
+      /^desc: Trigger: Client Request: idle / { idle = 1; next }
+      /^summary:/ && idle { isum += $2; icnt++; if ($2 > imax) imax = $2; idle = 0; next }
       /^desc: Trigger: Client Request: frame / { i = $6; key = $8 " " $9; next }
       /^summary:/ && key != "" {
         c = $2; n[key]++; s[key] += c; if (c > mx[key]) mx[key] = c
@@ -186,13 +201,19 @@ section_decode() {
         key = ""
       }
       END {
-        if (!frames || cnt != frames || sum != tot) {
-          printf "bench: FAIL decode: %s: %d frame dumps adding up to %d, mean run: %d frames, %d instr\n", \
-            corpus, cnt, sum, frames, tot
+        if (!frames || cnt != frames || sum != tot || icnt != 16 || imax * icnt != isum) {
+          printf "bench: FAIL decode: %s: %d frame dumps adding up to %d, mean run: %d frames, %d instr; %d idle polls (%d in all, %d max)\n", \
+            corpus, cnt, sum, frames, tot, icnt, isum, imax
           exit 1
         }
-        printf "bench decode_instructions_per_frame_%s %.1f instr\n", corpus, tot / frames
+        idle = isum / icnt
+        printf "bench decode_instructions_per_frame_%s %.1f instr\n", corpus, (tot - frames * idle) / frames
+        printf "info decode_poll_per_frame_%s %.1f instr (the whole kb_bus_poll, one poll per frame: the figure above plus the fixed part of a poll)\n", \
+          corpus, tot / frames
+        printf "info decode_idle_poll_%s %.1f instr (kb_bus_poll with no frame: clock, tick, idle checks; the fixed part)\n", corpus, idle
         printf "info decode_frames_%s %d frames, %d instr in all\n", corpus, frames, tot
+        printf "bench decode_engine_per_frame_%s %.1f instr\n", corpus, eng / frames
+        printf "bench decode_bus_share_per_frame_%s %.1f instr\n", corpus, (tot - frames * idle - eng) / frames
         printf "info decode_worst_frame_%s %d instr (frame %d, %s)\n", corpus, worst, wi, wk
         # commands with >= 0.5 % of the instructions, the rest as "other"
         for (k in n) {
@@ -218,7 +239,7 @@ section_decode() {
   if sp=$("$d/decode_bench" speed "$DECODE_GOLDEN" "$MIX"); then
     printf '%s\n' "$sp" | awk '/^speed / {
       for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      printf "info decode_frames_per_second %s %s (native, wall clock, %s frames in %s s)\n", $2, v["fps"], v["frames"], v["seconds"]
+      printf "info decode_frames_per_second %s %s (native, wall clock, edges and polls, %s frames in %s s)\n", $2, v["fps"], v["frames"], v["seconds"]
     }'
   else
     fail "decode: native speed run"
@@ -227,8 +248,9 @@ section_decode() {
 
 # ---------------------------------------------------------------------------
 # keys: key latency of the virtual keypad (kb_keys) in bus time, closed loop:
-# simulated panel + virtual wire (no noise, 1 ms clock) + link + engine +
-# kb_keys, native (no callgrind: bus time is virtual and deterministic).
+# simulated panel + virtual wire (no noise, 1 ms clock) + kb_bus (link, engine,
+# kb_keys, polled at every message boundary), native (no callgrind: bus time
+# is virtual and deterministic).
 #   per key: key out (t_frame_us + slot_cycle ms) - t_due_us, and its excess
 #   over the start of the first eligible slot at or after t_due_us;
 #   per request: submission -> last key out, excess over the n-th eligible

@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: MIT
  *
- * decode_bench.c - drives the task-side path (frame checks, noise filter,
- * decode, status model, a no-op event callback) over two corpora, for
- * instruction counting under callgrind. bench/bench.sh runs it; see
- * bench/README.md for the method.
+ * decode_bench.c - drives the task side as a firmware would run it, through
+ * kb_bus_poll() (ring peek/pop, frame checks, noise filter, decode, status
+ * model, a no-op event callback, the keypad's step with the frame and the
+ * periodic one, the disconnected rule, the link statistics and the clock),
+ * over two corpora, for instruction counting under callgrind. bench/bench.sh
+ * runs it; see bench/README.md for the method.
  *
- *   decode_bench golden GOLDEN [dump]  the golden frames (tests/data/golden.jsonl)
- *                                      through kb_engine_panel()/kb_engine_module()
- *                                      (run under callgrind --toggle-collect=
- *                                      kb_engine_panel --toggle-collect=kb_engine_module)
- *   decode_bench mix MIXFILE [dump]    the reference mix through kb_engine_frame()
- *                                      (run under --toggle-collect=kb_engine_frame)
+ * Every message is clocked into the link edge by edge, as a port's
+ * interrupts would (falling edge, module sample +250 us, rising edge +500,
+ * panel sample +750, 1 ms per bit, a trailing cycle, then the clock high for
+ * 2000 + ((i * 613) mod 2001) us); the next message's first falling edge
+ * publishes it, and the task polls once then: each poll drains exactly one
+ * frame. Collection (--toggle-collect=kb_bus_poll) is on inside the polls
+ * only, so the interrupt side is not counted.
+ *
+ *   decode_bench golden GOLDEN [dump]  the panel lines of tests/data/golden.jsonl,
+ *                                      each with the module line that follows it
+ *                                      when that line answered it (see load_golden)
+ *   decode_bench mix MIXFILE [dump]    the reference mix, in cycle order
  *   decode_bench speed GOLDEN MIXFILE  native wall-clock frames per second
+ *                                      (edges and polls together)
  *
- * Both corpora run after one valid 0x05 has opened the start-up gate (its cost
- * is zeroed). With "dump", callgrind stats are dumped after every frame
- * (label "frame N CORPUS SOURCE CMD"); collection is on only inside the engine
- * entry points, so each dump holds exactly one frame.
+ * Both corpora run after one valid 0x05 has opened the start-up gate (that
+ * poll, and the first one's connected event, are not counted). With "dump",
+ * callgrind stats are dumped after every poll (label "frame N CORPUS SOURCE
+ * CMD"), then after 16 polls with nothing to drain ("idle N").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +35,7 @@
 
 #include <valgrind/callgrind.h>
 
+#include "keybus/kb_bus.h"
 #include "keybus/kb_engine.h"
 #include "mix.h"
 
@@ -46,7 +56,6 @@ static gframe_t golden[MAX_FRAMES];
 static int ngolden;
 
 static mix_t mix;
-static kb_frame_t mix_frames[MIX_MAX_TYPES]; /* one per message type of the mix */
 
 static void die(const char *what, const char *path, int line) {
   fprintf(stderr, "decode_bench: %s:%d: %s\n", path, line, what);
@@ -106,31 +115,117 @@ static void load_golden(const char *path) {
   if (!ngolden) die("no frames", path, ln);
 }
 
-/* The mix file (format: bench/reference-mix.txt, read by mix.c). Each message
- * type becomes the kb_frame_t the link would publish: panel bytes, panel_bits
- * = 8N-7 plus the trailing bit, module bytes (released = 1s, stop bit 1),
- * module_bits equal to panel_bits (both streams are sampled in every clock
- * cycle), module_seen when any module bit of the message reads 0. */
-static void load_mix(const char *path) {
-  mix_load(&mix, path, "decode_bench");
-  for (int t = 0; t < mix.ntypes; t++) {
-    const mix_msg_t *m = &mix.types[t];
-    kb_frame_t *f = &mix_frames[t];
-    int n = m->nbytes;
-    if (n > KB_FRAME_BYTES) {
-      fprintf(stderr, "decode_bench: %s: %s: more than %d bytes\n", path, m->name, KB_FRAME_BYTES);
+/* ---------------------------------------------------------- the messages */
+
+/* One message as the port clocks it: panel and module bit strings of the
+ * same clock cycles (the module stream released, 1, where nobody spoke). */
+typedef struct {
+  uint8_t cmd, sub;   /* for the labels: command, and byte 2 of an 0xE6 */
+  uint8_t has_module; /* a golden module line rides on it */
+  uint16_t nbits;
+  uint8_t pb[8 * MAX_BYTES], mb[8 * MAX_BYTES];
+} msg_t;
+
+static msg_t msgs[MAX_FRAMES];
+static int nmsgs, orphans;
+static int mix_base; /* msgs[] index of the mix's first type */
+
+/* Bit k (0 = MSB of byte 0) of a line in document convention: byte 1 is
+ * the stop bit alone. Bits past the bytes read 1 (released). */
+static uint8_t line_bit(const uint8_t *b, int n, int k) {
+  if (k < 8) return k / 8 < n ? (uint8_t)((b[0] >> (7 - k)) & 1u) : 1u;
+  if (k == 8) return n > 1 ? (uint8_t)(b[1] & 1u) : 1u;
+  k -= 9;
+  return 2 + k / 8 < n ? (uint8_t)((b[2 + k / 8] >> (7 - k % 8)) & 1u) : 1u;
+}
+
+static void make_msg(msg_t *m, const uint8_t *p, int n, int nbits) {
+  memset(m, 0, sizeof *m);
+  if (nbits > 8 * MAX_BYTES) nbits = 8 * MAX_BYTES;
+  m->nbits = (uint16_t)nbits;
+  m->cmd = p[0];
+  m->sub = n > 2 ? p[2] : 0;
+  for (int k = 0; k < nbits; k++) {
+    m->pb[k] = line_bit(p, n, k);
+    m->mb[k] = 1;
+  }
+}
+
+static msg_t *new_msg(const uint8_t *p, int n, int nbits) {
+  if (nmsgs == MAX_FRAMES) {
+    fprintf(stderr, "decode_bench: too many messages\n");
+    exit(1);
+  }
+  make_msg(&msgs[nmsgs], p, n, nbits);
+  return &msgs[nmsgs++];
+}
+
+/* The golden lines as bus messages. A panel line is a message; a module
+ * line rides on it (its module stream) when it comes right after it and
+ * answered its command (and sub-command for 0xE6). The other module lines
+ * are module data printed without the panel message it answered (a log's
+ * line): no message can carry them through the ring, they are left out and
+ * counted (`orphans`). */
+static void golden_msgs(void) {
+  for (int i = 0; i < ngolden; i++) {
+    const gframe_t *g = &golden[i];
+    if (g->module) {
+      const gframe_t *p = i ? &golden[i - 1] : NULL;
+      msg_t *m = nmsgs ? &msgs[nmsgs - 1] : NULL;
+      if (m && p && !p->module && g->under == p->b[0] &&
+          (p->b[0] != 0xE6 || (p->n > 2 && g->under_sub == p->b[2]))) {
+        for (int k = 0; k < m->nbits; k++) m->mb[k] = line_bit(g->b, g->n, k);
+        m->has_module = 1;
+      } else {
+        orphans++;
+      }
+      continue;
+    }
+    if (g->bits < 8) {
+      fprintf(stderr, "decode_bench: golden line %d: %u bits, a runt\n", i + 1, g->bits);
       exit(1);
     }
-    memset(f, 0, sizeof *f);
-    memcpy(f->panel, m->panel, (size_t)n);
-    memset(f->module, 0xFF, sizeof f->module);
-    memcpy(f->module, m->module, (size_t)n);
-    f->panel_bits = (uint8_t)(8 * n - 7 + 1);
-    f->module_bits = f->panel_bits;
-    f->module_seen = (f->module[1] & 1u) == 0;
-    for (int i = 0; i < n; i++)
-      if (i != 1 && f->module[i] != 0xFF) f->module_seen = 1;
+    (void)new_msg(g->b, g->n, g->bits);
   }
+}
+
+/* The mix file (format: bench/reference-mix.txt, read by mix.c): one
+ * message per type, 8N-7 bits of panel and module bytes; the run follows the
+ * cycle. */
+static void load_mix(const char *path) {
+  mix_load(&mix, path, "decode_bench");
+  mix_base = nmsgs;
+  for (int t = 0; t < mix.ntypes; t++) {
+    const mix_msg_t *mm = &mix.types[t];
+    int n = mm->nbytes < MAX_BYTES ? mm->nbytes : MAX_BYTES;
+    msg_t *m = new_msg(mm->panel, n, 8 * n - 7);
+    for (int k = 0; k < m->nbits; k++) m->mb[k] = line_bit(mm->module, n, k);
+    m->has_module = 0;
+    for (int k = 0; k < m->nbits; k++)
+      if (!m->mb[k]) m->has_module = 1;
+  }
+}
+
+/* -------------------------------------------------------- the port, faked */
+
+static kb_bus_t bus;
+static uint32_t now_us;
+
+static void cycle_bits(uint8_t mbit, uint8_t pbit) {
+  kb_link_t *l = kb_bus_link(&bus);
+  (void)kb_link_edge(l, false, now_us);
+  kb_link_sample(l, false, mbit);
+  (void)kb_link_edge(l, true, now_us + 500u);
+  kb_link_sample(l, true, pbit);
+  now_us += 1000u;
+}
+
+/* Clocks message m (its first falling edge publishes the one before), the
+ * trailing cycle and the gap. */
+static void send(const msg_t *m, long i) {
+  for (int k = 0; k < m->nbits; k++) cycle_bits(m->mb[k], m->pb[k]);
+  cycle_bits(1, 1);
+  now_us += 2000u + (uint32_t)((i * 613) % 2001);
 }
 
 /* -------------------------------------------------------------- the runs */
@@ -151,53 +246,75 @@ static void on_event_count(void *ctx, const kb_event_t *ev) {
   nevents++;
 }
 
-static kb_engine_t eng;
-
-static void prime(kb_event_cb cb) {
+static const msg_t *prime_msg(void) {
+  static msg_t m;
   static const uint8_t sync[] = {0x05, 0x00, 0x81, 0x01, 0x91, 0xC7};
-  kb_engine_init(&eng, KB_INPUT_LIVE, cb, NULL);
-  (void)kb_engine_panel(&eng, sync, sizeof sync, 8 * sizeof sync - 7, 0, 0, NULL);
-  if (!eng.status.synced) {
-    fprintf(stderr, "decode_bench: priming 0x05 did not open the gate\n");
-    exit(1);
-  }
-  CALLGRIND_ZERO_STATS;
+  make_msg(&m, sync, sizeof sync, 8 * (int)sizeof sync - 7);
+  return &m;
 }
 
-static void dump(int dumping, long i, const char *corpus, const char *src, uint8_t cmd,
-                 uint8_t sub, int has_sub) {
+/* Message i of a run: the golden messages in order, the mix by its cycle. */
+static const msg_t *msg_at(int is_mix, long i) {
+  return is_mix ? &msgs[mix_base + mix.cycle[i % mix.ncycle]] : &msgs[i];
+}
+
+static void dump(int dumping, long i, const char *corpus, const msg_t *m) {
   char label[96];
+  const char *src = m->has_module ? "panel+module" : "panel";
   if (!dumping) return;
-  if (has_sub)
-    snprintf(label, sizeof label, "frame %ld %s %s %02X.%02X", i, corpus, src, cmd, sub);
+  if (m->cmd == 0xE6)
+    snprintf(label, sizeof label, "frame %ld %s %s %02X.%02X", i, corpus, src, m->cmd, m->sub);
   else
-    snprintf(label, sizeof label, "frame %ld %s %s %02X", i, corpus, src, cmd);
+    snprintf(label, sizeof label, "frame %ld %s %s %02X", i, corpus, src, m->cmd);
   CALLGRIND_DUMP_STATS_AT(label);
 }
 
-/* Golden frames in file order: every module line follows the panel line it
- * answered when that panel frame is in the corpus, else the previous frame. */
-static void run_golden(int dumping) {
-  uint32_t t = 100;
-  for (int i = 0; i < ngolden; i++, t += 10) {
-    const gframe_t *g = &golden[i];
-    if (g->module) {
-      (void)kb_engine_module(&eng, g->under, g->under_sub, g->b, g->n, g->bits, t, NULL);
-      dump(dumping, i, "golden", "module", g->under, g->under_sub, g->under == 0xE6);
-    } else {
-      (void)kb_engine_panel(&eng, g->b, g->n, g->bits, 0, t, NULL);
-      dump(dumping, i, "golden", "panel", g->b[0], g->n > 2 ? g->b[2] : 0, g->b[0] == 0xE6);
+/* The run: the priming 0x05 opens the gate (its poll not counted), then
+ * every message of the corpus, each drained by the poll that follows the
+ * next message's boundary. Returns the frames drained by counted polls. */
+static long run(kb_event_cb cb, const char *corpus, long count, int dumping) {
+  const kb_bus_cfg_t cfg = {cb, NULL, NULL, NULL};
+  int is_mix = !strcmp(corpus, "mix");
+  kb_link_stats_t s0, s1;
+  long frames = 0;
+  kb_bus_init(&bus, &cfg);
+  now_us = 1000000u;
+  send(prime_msg(), 0);
+  for (long i = 0; i <= count; i++) {
+    if (i < count)
+      send(msg_at(is_mix, i), i); /* its first edge publishes message i - 1 */
+    else
+      (void)kb_link_edge(kb_bus_link(&bus), false, now_us); /* the boundary after the last */
+    kb_bus_poll(&bus, now_us);
+    if (i == 0) { /* that was the priming 0x05 */
+      if (!kb_bus_status(&bus)->synced) {
+        fprintf(stderr, "decode_bench: priming 0x05 did not open the gate\n");
+        exit(1);
+      }
+      kb_link_stats(kb_bus_link(&bus), &s0);
+      CALLGRIND_ZERO_STATS;
+      continue;
     }
+    frames++;
+    dump(dumping, i - 1, corpus, msg_at(is_mix, i - 1));
   }
-}
-
-static void run_mix(int dumping) {
-  uint32_t t = 100;
-  for (long i = 0; i < mix.nmessages; i++, t += 5) {
-    const kb_frame_t *f = &mix_frames[mix.cycle[i % mix.ncycle]];
-    kb_engine_frame(&eng, f, t);
-    dump(dumping, i, "mix", f->module_seen ? "panel+module" : "panel", f->panel[0], 0, 0);
+  kb_link_stats(kb_bus_link(&bus), &s1);
+  if (s1.frames - s0.frames != (uint32_t)frames || s1.runts || s1.overflows ||
+      kb_link_peek(kb_bus_link(&bus)) != NULL) {
+    fprintf(stderr, "decode_bench: %s: %lu frames published for %ld polls (runts %lu, overflows %lu)\n",
+            corpus, (unsigned long)(s1.frames - s0.frames), frames, (unsigned long)s1.runts,
+            (unsigned long)s1.overflows);
+    exit(1);
   }
+  if (dumping) /* polls with nothing to drain: the cost of polling often */
+    for (int k = 0; k < 16; k++) {
+      char label[32];
+      now_us += 1000u;
+      kb_bus_poll(&bus, now_us);
+      snprintf(label, sizeof label, "idle %d", k);
+      CALLGRIND_DUMP_STATS_AT(label);
+    }
+  return frames;
 }
 
 static double now_s(void) {
@@ -206,7 +323,10 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Native: repeat each corpus until at least 0.5 s has passed. */
+/* Native: repeat each corpus until at least 0.5 s has passed. The golden
+ * messages come first in msgs[], the mix types after them. */
+static int golden_n;
+
 static void speed(void) {
   const char *names[2] = {"golden", "mix"};
   for (int c = 0; c < 2; c++) {
@@ -214,14 +334,7 @@ static void speed(void) {
     unsigned long frames = 0, reps = 0;
     nevents = 0;
     do {
-      prime(on_event_count);
-      if (c == 0) {
-        run_golden(0);
-        frames += (unsigned long)ngolden;
-      } else {
-        run_mix(0);
-        frames += (unsigned long)mix.nmessages;
-      }
+      frames += (unsigned long)run(on_event_count, names[c], c == 0 ? golden_n : mix.nmessages, 0);
       reps++;
       dt = now_s() - t0;
     } while (dt < 0.5);
@@ -237,20 +350,23 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!strcmp(argv[1], "golden")) {
-    load_golden(argv[2]);
-    prime(on_event);
-    run_golden(dumping);
+    long frames;
     int nmod = 0;
-    for (int i = 0; i < ngolden; i++) nmod += golden[i].module;
-    printf("golden frames=%d panel=%d module=%d frames_ok=%lu\n", ngolden, ngolden - nmod, nmod,
-           (unsigned long)eng.health.frames_ok - 1ul);
+    load_golden(argv[2]);
+    golden_msgs();
+    frames = run(on_event, "golden", nmsgs, dumping);
+    for (int i = 0; i < nmsgs; i++) nmod += msgs[i].has_module;
+    printf("golden frames=%ld with_module=%d lines=%d orphan_module_lines=%d frames_ok=%lu\n", frames,
+           nmod, ngolden, orphans, (unsigned long)kb_bus_health(&bus)->frames_ok - 1ul);
   } else if (!strcmp(argv[1], "mix")) {
+    long frames;
     load_mix(argv[2]);
-    prime(on_event);
-    run_mix(dumping);
-    printf("mix frames=%ld frames_ok=%lu\n", mix.nmessages, (unsigned long)eng.health.frames_ok - 1ul);
+    frames = run(on_event, "mix", mix.nmessages, dumping);
+    printf("mix frames=%ld frames_ok=%lu\n", frames, (unsigned long)kb_bus_health(&bus)->frames_ok - 1ul);
   } else if (!strcmp(argv[1], "speed") && argc > 3) {
     load_golden(argv[2]);
+    golden_msgs();
+    golden_n = nmsgs;
     load_mix(argv[3]);
     speed();
   } else {

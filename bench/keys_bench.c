@@ -3,8 +3,8 @@
  * keys_bench.c - key latency of the virtual keypad (kb_keys) in bus time:
  * the simulated panel (later generation, partitions 1, 2, 5), the virtual
  * wire (no noise, no jitter: every clock period is exactly 1 ms), the link,
- * the engine and kb_keys, as a firmware task loop would run them (the task
- * runs at every message boundary). Requests are submitted one after the
+ * the engine and kb_keys behind kb_bus_poll(), as a firmware task loop would
+ * run them (the task polls at every message boundary). Requests are submitted one after the
  * other; for every key the panel accepted, kb_keys reports (KB_KEYS_NOTE_KEY)
  * when it was handed to the link (t_due_us) and the frame that carried it
  * (t_frame_us, slot_cycle), and the wire reports every message with its
@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keybus/kb_bus.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
@@ -69,9 +70,7 @@ typedef struct {
 static struct {
   kb_sim_panel_t panel;
   kb_wire_t w;
-  kb_link_t link;
-  kb_engine_t eng;
-  kb_keys_t keys;
+  kb_bus_t bus; /* link + engine + kb_keys */
   /* every message: start and command */
   uint64_t t_start[MAXMSG];
   uint8_t cmd[MAXMSG];
@@ -199,14 +198,14 @@ static void on_msg(void *ctx, const kb_wire_msg_t *m) {
 
 static void submit(uint64_t now) {
   const req_def_t *d = &REQS[B.next % NREQ];
-  kb_keys_err_t err;
+  kb_err_t err;
   B.next++;
   if (d->set_time)
-    err = kb_keys_set_time(&B.keys, &B.eng, d->partition, 2024, 3, (uint8_t)(1 + B.next % 28), 10,
-                           (uint8_t)(B.next % 60), d->code, (uint32_t)now, &B.id);
+    err = kb_bus_set_time(&B.bus, d->partition, 2024, 3, (uint8_t)(1 + B.next % 28), 10,
+                          (uint8_t)(B.next % 60), d->code, &B.id);
   else
-    err = kb_keys_submit(&B.keys, &B.eng, d->partition, d->keys, d->code, (uint32_t)now, &B.id);
-  if (err != KB_KEYS_OK) {
+    err = kb_bus_keys_submit(&B.bus, d->partition, d->keys, d->code, &B.id);
+  if (err != KB_OK) {
     fprintf(stderr, "keys_bench: submit %s on partition %u refused (%d)\n", d->type, d->partition, (int)err);
     B.failed++;
     B.t_next = now + 1000000u;
@@ -218,20 +217,17 @@ static void submit(uint64_t now) {
   B.busy = 1;
 }
 
+/* The firmware task: one kb_bus_poll() per call; a request submitted here
+ * is polled again at once, so its first key is handed to the link at the
+ * submission (as a firmware submitting between polls would see at its next
+ * poll, a few ms later at most). */
 static void task(void *ctx, uint64_t now) {
-  const kb_frame_t *f;
-  kb_link_change_t ch;
-  uint32_t ms = (uint32_t)(now / 1000u);
   (void)ctx;
-  while ((f = kb_link_peek(&B.link)) != NULL) {
-    kb_engine_frame(&B.eng, f, ms);
-    kb_keys_step(&B.keys, &B.link, &B.eng, f, (uint32_t)now);
-    kb_link_pop(&B.link);
+  kb_bus_poll(&B.bus, (uint32_t)now);
+  if (!B.busy && B.next < ROUNDS * NREQ && now >= B.t_next && kb_bus_status(&B.bus)->synced) {
+    submit(now);
+    kb_bus_poll(&B.bus, (uint32_t)now);
   }
-  ch = kb_link_tick(&B.link, (uint32_t)now);
-  if (ch != KB_LINK_NO_CHANGE) kb_engine_connected(&B.eng, ch == KB_LINK_CONNECTED, ms);
-  if (!B.busy && B.next < ROUNDS * NREQ && now >= B.t_next && B.eng.status.synced) submit(now);
-  kb_keys_step(&B.keys, &B.link, &B.eng, NULL, (uint32_t)now);
 }
 
 int main(void) {
@@ -245,12 +241,13 @@ int main(void) {
   c.exit_delay_s = 2;
   c.seed = 7;
   kb_sim_panel_init(&B.panel, &c, 0);
-  kb_link_init(&B.link);
-  kb_engine_init(&B.eng, KB_INPUT_LIVE, NULL, NULL);
-  kb_keys_init(&B.keys, on_note, NULL);
+  {
+    const kb_bus_cfg_t bc = {NULL, NULL, on_note, NULL};
+    kb_bus_init(&B.bus, &bc);
+  }
   kb_wire_cfg_default(&wc);
   wc.seed = 7;
-  port.link = &B.link;
+  port.link = kb_bus_link(&B.bus);
   port.task = task;
   port.ctx = NULL;
   kb_wire_init(&B.w, &wc, &B.panel, &port, NULL, 0);

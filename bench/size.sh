@@ -5,22 +5,28 @@
 # (arm-none-eabi-gcc, newlib headers) and RV32IMC (riscv64-unknown-elf-gcc with
 # picolibc headers; the ESP32-C3 instruction set).
 # Prints `size <unit> <target> text=N data=N bss=N` per unit and target and
-# `ram engine cortex-m4 bytes=N` for bench/ram_probe.c (all engine state
+# `ram engine cortex-m4 bytes=N` for bench/ram_probe.c
+# (kb_link_t + kb_engine_t at the default configuration: every engine state
 # declared statically, linked with the engine objects; N = .data + .bss),
 # then `ram keys_queue cortex-m4 bytes=N`: what the virtual keypad's state
 # (kb_keys_t: request queue and result history) adds, from a second link of
-# the probe with -DKB_PROBE_KEYS=1 (not counted against RAM_LIMIT).
+# the probe with -DKB_PROBE_KEYS=1 (not counted against RAM_LIMIT), and
+# `ram bus cortex-m4 bytes=N`: one kb_bus_t (link + engine + keypad + the
+# bus's clock) alone, from a third link with -DKB_PROBE_BUS=1.
 # Each check prints `ok <case>` or `FAIL <case>: why`:
 #   build/<unit>/<target>    the unit compiles with -Wall -Wextra -Werror -pedantic
 #   nostate/<unit>/<target>  data=0 and bss=0 (the engine keeps no globals)
 #   noatomic/<unit>/<target> `nm -u` shows no __atomic_* (RV32IMC has no atomic RMW)
 #   ram/cortex-m4            the probe links and needs <= RAM_LIMIT bytes
+#   ram_keys/cortex-m4       the probe with the keypad links
+#   ram_bus/cortex-m4        the probe with a kb_bus_t links
+# (the budgets of issue 7 are checked by tests/cli/size.sh)
 # Exits non-zero when a check failed.
 set -u
 cd "$(dirname "$0")/.."
 
 OUT=build/size
-RAM_LIMIT=${RAM_LIMIT:-1200}
+RAM_LIMIT=${RAM_LIMIT:-1250}
 FLAGS="-Os -ffreestanding -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude"
 declare -A CC=([cortex-m4]=arm-none-eabi-gcc [rv32imc]=riscv64-unknown-elf-gcc)
 declare -A ARCH=([cortex-m4]="-mcpu=cortex-m4 -mthumb" [rv32imc]="-march=rv32imc -mabi=ilp32 --specs=picolibc.specs")
@@ -91,6 +97,17 @@ if err=$(${CC[$t]} ${ARCH[$t]} $FLAGS $probe_def -nostartfiles -nostdlib bench/r
     ok "ram_keys/$t"
   elif [ -e include/keybus/kb_keys.h ]; then
     bad "ram_keys/$t" "probe with keys does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+  fi
+  # one kb_bus_t, as a firmware using kb_bus_poll() places it
+  belf="$OUT/ram_probe_bus.elf"
+  # shellcheck disable=SC2086
+  if [ -e include/keybus/kb_bus.h ] && err=$(${CC[$t]} ${ARCH[$t]} $FLAGS -DKB_PROBE_BUS=1 \
+    -nostartfiles -nostdlib bench/ram_probe.c "$OUT/$t"/*.o -lc -lgcc -o "$belf" 2>&1); then
+    read -r _ bdata bbss _ < <(${BINPFX[$t]}size "$belf" | tail -n 1)
+    echo "ram bus $t bytes=$((bdata + bbss))"
+    ok "ram_bus/$t"
+  elif [ -e include/keybus/kb_bus.h ]; then
+    bad "ram_bus/$t" "probe with a bus does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
   fi
 else
   bad "ram/$t" "probe does not link: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"

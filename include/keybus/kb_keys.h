@@ -20,12 +20,17 @@
  *   times (for the closed-loop bench: request to acceptance, in bus time).
  *
  * Who calls what, from where: everything here is task side (the same
- * thread that feeds the engine). kb_keys_step() is called after each frame
- * from the link ring has been fed to kb_engine_frame() (f = that frame,
- * before kb_link_pop()), and periodically with f = NULL (timeouts, the
+ * thread that feeds the engine). kb_bus_poll() (kb_bus.h) makes the calls
+ * below; kb_bus_keys_submit() and friends queue requests on its keypad.
+ * Without kb_bus: kb_keys_step() is called after each frame from the link
+ * ring has been fed to kb_engine_frame() (f = that frame, before
+ * kb_link_pop()), and periodically with f = NULL (timeouts, the
  * disconnected rule) after kb_link_tick(). The interrupt side is the link's
  * (kb_link_edge/kb_link_sample); this module only arms one key at a time
  * with kb_link_write_arm().
+ *
+ * Errors (kb_keys_submit, kb_keys_set_time) are kb_err_t (kb_err.h); a
+ * request's outcome is a kb_keys_result_t, not an error.
  *
  * Key alphabet (characters of a request; letters in either case):
  *   0-9       digits                       *  star (waits for the panel, below)
@@ -105,6 +110,7 @@
 
 #include "keybus/kb_config.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_err.h"
 #include "keybus/kb_link.h"
 
 #ifdef __cplusplus
@@ -113,20 +119,6 @@ extern "C" {
 
 /* Access code length limit (4 or 6 digits are accepted). */
 #define KB_KEYS_CODE_MAX 6
-
-/* Why kb_keys_submit() / kb_keys_set_time() refused a request. */
-typedef enum {
-  KB_KEYS_OK = 0,
-  KB_KEYS_ERR_FULL,      /* the queue is full */
-  KB_KEYS_ERR_KEY,       /* empty, too long, a character outside the alphabet,
-                            or an alarm key that is not the whole request */
-  KB_KEYS_ERR_PARTITION, /* not 1..8 (or above KB_MAX_PARTITIONS), or above 2
-                            on an early-generation panel */
-  KB_KEYS_ERR_CODE,      /* code not 4 or 6 digits, `@` without a code, or a
-                            code with nowhere to go */
-  KB_KEYS_ERR_RANGE,     /* set time: a value out of range */
-  KB_KEYS_ERR_NOT_READY  /* set time: the partition is not ready (or not synced) */
-} kb_keys_err_t;
 
 /* Outcome of a request. */
 typedef enum {
@@ -261,20 +253,30 @@ void kb_keys_init(kb_keys_t *k, kb_keys_cb cb, void *ctx);
  * 1..8; code: NULL or the access code (4 or 6 digits, NUL-terminated), typed
  * only at a prompt (see Rules). e may be NULL; when given and synced, an
  * early-generation panel refuses partitions 3..8 here already. now_us: task
- * time (the link's microsecond clock). On KB_KEYS_OK *id (may be NULL)
- * receives the request's id (never 0). Nothing is queued on an error. */
-KB_MUST_CHECK kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
-                                           const char *keys, const char *code, uint32_t now_us,
-                                           uint16_t *id);
+ * time (the link's microsecond clock). On KB_OK *id (may be NULL)
+ * receives the request's id (never 0). Errors (nothing is queued):
+ *   KB_ERR_FULL       the queue is full (KB_KEYS_QUEUE requests)
+ *   KB_ERR_KEY        empty, too long, a character outside the alphabet, or
+ *                     an alarm key that is not the whole request
+ *   KB_ERR_PARTITION  not 1..KB_MAX_PARTITIONS, or above 2 on an
+ *                     early-generation panel (known once e is synced)
+ *   KB_ERR_CODE       code not 4 or 6 digits, not the panel's length (once
+ *                     known), `@` without a code, or a code with nowhere to go
+ * A request's outcome is not an error: it is its kb_keys_result_t. */
+KB_MUST_CHECK kb_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                      const char *keys, const char *code, uint32_t now_us,
+                                      uint16_t *id);
 
 /* Queues the panel date/time request (notes §6.1): `*6` + code + `1` + HHMM
  * + MMDDYY + `#`, on `partition`, which must be ready now (e synced, the
  * partition's committed status ready). year: 2000..2099 or 0..99; month
- * 1..12; day 1..31; hour 0..23; minute 0..59; code 4 or 6 digits. */
-KB_MUST_CHECK kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
-                                             uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
-                                             uint8_t minute, const char *code, uint32_t now_us,
-                                             uint16_t *id);
+ * 1..12; day 1..31; hour 0..23; minute 0..59; code 4 or 6 digits. Errors
+ * as kb_keys_submit(), plus KB_ERR_RANGE (a value out of range) and
+ * KB_ERR_NOT_READY (e not synced, or the partition not ready). */
+KB_MUST_CHECK kb_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+                                        uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
+                                        uint8_t minute, const char *code, uint32_t now_us,
+                                        uint16_t *id);
 
 /* Advances the active request. f: the frame just fed to the engine (before
  * kb_link_pop), or NULL for a periodic call. now_us: task time (same clock
@@ -289,6 +291,16 @@ kb_keys_result_t kb_keys_result(const kb_keys_t *k, uint16_t id, kb_keys_info_t 
 
 /* Requests queued or being typed. */
 uint8_t kb_keys_pending(const kb_keys_t *k);
+
+/* True when kb_keys_step() has nothing to do: no request queued, no `#`
+ * clear due, no key left in the link to wipe, and the link's connection
+ * (connected = kb_link_connected() now) as it was at the last step. A task
+ * loop may skip the step then (kb_bus_poll() does, twice per frame);
+ * calling it anyway changes nothing. */
+static inline bool kb_keys_idle(const kb_keys_t *k, bool connected) {
+  return k->count == 0u && k->clr.state == 0u && k->wipe_link == 0u &&
+         (k->was_connected != 0u) == connected;
+}
 
 /* Key code of an alphabet character, 0xFF when it is not one ('@' and the
  * alarm keys included: 0xBB / 0xDD / 0xEE for f / a / p). */

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "keybus/kb_decode.h"
+#include "keybus/kb_proto.h"
 
 enum {
   ST_START = 0,
@@ -74,14 +75,14 @@ enum { EX_NONE = 0, EX_STAR, EX_MENU, EX_MENU_STRICT, EX_TIME };
 /* Echo check verdicts. */
 enum { ECHO_OK = 0, ECHO_DIFF, ECHO_UNCONFIRMED };
 
-/* kb_keys_t.clr.state */
+/* kb_keys_t.clr.state (CL_NONE = 0: kb_keys_idle() in kb_keys.h relies on it) */
 enum { CL_NONE = 0, CL_ARM, CL_WRITE, CL_WAIT };
 
-#define KEY_STAR 0x28u
-#define KEY_POUND 0x2Du
-#define CMD_VERIFY 0x1Cu
-#define ST_PROMPT_CODE 0x9Fu /* "enter access code" */
-#define ST_DISABLED 0xC7u
+/* Partition statuses of a panel's brief activity notice (notes §6: 0x8A
+ * activate stay/away zones, 0x8B quick exit); kb_proto.h has no names for
+ * them yet. */
+#define ST_NOTICE_ZONES 0x8Au
+#define ST_NOTICE_EXIT 0x8Bu
 #define MS(x) ((uint32_t)(x) * 1000u)
 /* `#` written at most this many times for one clear (its echo unconfirmed). */
 #define CLEAR_TRIES 3u
@@ -89,29 +90,28 @@ enum { CL_NONE = 0, CL_ARM, CL_WRITE, CL_WAIT };
 /* ------------------------------------------------------------ tables */
 
 uint8_t kb_keys_code(char c) {
-  static const uint8_t digit[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
-  if (c >= '0' && c <= '9') return digit[c - '0'];
+  if (c >= '0' && c <= '9') return kb_proto_digit_key((unsigned)(c - '0'));
   if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
   switch (c) {
-    case '*': return 0x28;
-    case '#': return 0x2D;
-    case 's': return 0xAF;
-    case 'w': return 0xB1;
-    case 'n': return 0xB6;
-    case 'c': return 0xBB;
-    case 'r': return 0xDA;
-    case 'x': return 0xE1;
-    case 'b': return 0x82;
-    case '<': return 0x88;
-    case '>': return 0x87;
-    case '[': return 0xD5;
-    case ']': return 0xDA;
-    case '{': return 0x70;
-    case '}': return 0xEC;
-    case 'f': return 0xBB;
-    case 'a': return 0xDD;
-    case 'p': return 0xEE;
-    default: return 0xFF;
+    case '*': return KB_KEY_STAR;
+    case '#': return KB_KEY_POUND;
+    case 's': return KB_KEY_STAY;
+    case 'w': return KB_KEY_AWAY;
+    case 'n': return KB_KEY_NO_ENTRY;
+    case 'c': return KB_KEY_CHIME;
+    case 'r': return KB_KEY_RESET;
+    case 'x': return KB_KEY_EXIT;
+    case 'b': return KB_KEY_ENTER;
+    case '<': return KB_KEY_LEFT;
+    case '>': return KB_KEY_RIGHT;
+    case '[': return KB_KEY_OUTPUT_1;
+    case ']': return KB_KEY_OUTPUT_2;
+    case '{': return KB_KEY_OUTPUT_3;
+    case '}': return KB_KEY_OUTPUT_4;
+    case 'f': return KB_KEY_ALARM_FIRE;
+    case 'a': return KB_KEY_ALARM_AUX;
+    case 'p': return KB_KEY_ALARM_PANIC;
+    default: return KB_KEY_NONE;
   }
 }
 
@@ -133,7 +133,8 @@ static bool expects_code(char c) {
 }
 
 static bool is_reject(uint8_t st) {
-  return st == 0x8F || st == 0x07 || st == 0x0E || st == 0x8E || st == 0x10;
+  return st == KB_ST_WRONG_CODE || st == KB_ST_ARMING_FAILED || st == KB_ST_NOT_AVAILABLE ||
+         st == KB_ST_NOT_AVAILABLE_2 || st == KB_ST_LOCKOUT;
 }
 
 /* A status in which keys would land in an entry that is not ours: a prompt
@@ -141,12 +142,14 @@ static bool is_reject(uint8_t st) {
  * activity notice still showing (0x8F, 0x8E, 0x0E, 0x07, 0x8A, 0x8B). A
  * request starts only from another status (0 = not known counts as normal). */
 static bool is_busy(uint8_t st) {
-  if (st >= 0x9Eu) return st != ST_DISABLED;
-  return st == 0x8F || st == 0x8E || st == 0x0E || st == 0x07 || st == 0x8A || st == 0x8B;
+  if (st >= KB_ST_MENU_FIRST) return st != KB_ST_DISABLED;
+  return st == KB_ST_WRONG_CODE || st == KB_ST_NOT_AVAILABLE_2 || st == KB_ST_NOT_AVAILABLE ||
+         st == KB_ST_ARMING_FAILED || st == ST_NOTICE_ZONES || st == ST_NOTICE_EXIT;
 }
 
-/* A menu opened by a function key or a code (not the code prompt itself). */
-static bool is_menu(uint8_t st) { return st >= 0xA0u && st != ST_DISABLED; }
+/* A menu opened by a function key or a code (not the code prompt itself):
+ * the statuses from the first menu (*1 bypass) up. */
+static bool is_menu(uint8_t st) { return st >= KB_ST_BYPASS_MENU && st != KB_ST_DISABLED; }
 
 /* Zeroes memory the compiler may not elide (secrets). */
 static void wipe(void *p, size_t n) {
@@ -198,7 +201,8 @@ static uint8_t slot_byte(uint8_t partition) {
 
 /* Arms `key` in the partition's slot (not for alarm keys). */
 static bool arm_slot(kb_link_t *l, uint8_t partition, uint8_t key) {
-  uint8_t a = partition <= 4u ? 0x05 : 0x1B, b = partition <= 4u ? 0x0A : 0x1B;
+  uint8_t a = partition <= 4u ? KB_CMD_STATUS : KB_CMD_STATUS_HIGH;
+  uint8_t b = partition <= 4u ? KB_CMD_STATUS_LIGHTS : KB_CMD_STATUS_HIGH;
   return kb_link_write_arm(l, key, slot_byte(partition), a, b, 1);
 }
 
@@ -306,9 +310,9 @@ static uint8_t expectation(const kb_keys_req_t *r, char c, char prev, uint8_t ba
   char next = r->pos < r->n ? r->keys[r->pos] : '\0';
   if (code_done) /* a code followed by more keys opens a menu, or nothing may follow */
     return next ? EX_MENU_STRICT : EX_NONE;
-  if (c == '*' && base < 0x9Eu) return EX_STAR;
+  if (c == '*' && base < KB_ST_MENU_FIRST) return EX_STAR;
   if (prev == '*' && c >= '1' && c <= '8' && next && next != '@') return EX_MENU;
-  if (c == '1' && base == 0xA9u && next) return EX_TIME;
+  if (c == '1' && base == KB_ST_USER_MENU && next) return EX_TIME;
   return EX_NONE;
 }
 
@@ -362,7 +366,7 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
       return true;
     }
     if (r->reps++ != 0u) { /* second message: should be 0x1C */
-      bool verified = f->panel_bits >= 8u && f->panel[0] == CMD_VERIFY;
+      bool verified = f->panel_bits >= 8u && f->panel[0] == KB_CMD_VERIFY;
       end_req(k, l, verified ? KB_KEYS_DONE : KB_KEYS_NOT_VERIFIED, 0, 0);
       return true;
     }
@@ -460,7 +464,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
         end_req(k, l, KB_KEYS_INVALID, 0, KB_KEYS_REASON_EARLY);
         return true;
       }
-      if (st == ST_DISABLED) {
+      if (st == KB_ST_DISABLED) {
         end_req(k, l, KB_KEYS_INVALID, st, KB_KEYS_REASON_DISABLED);
         return true;
       }
@@ -480,7 +484,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
        * on this partition and ended done in (a user typing through a menu
        * one press at a time): then this request continues it */
       if (is_busy(st) && !(r->flags & F_ALARM) &&
-          !(k->left_part == r->partition && st == k->left_status && st >= 0x9Eu)) {
+          !(k->left_part == r->partition && st == k->left_status && st >= KB_ST_MENU_FIRST)) {
         if (!hold && timed_out(now_us, k->t_us, KB_KEYS_IDLE_MS)) {
           end_req(k, l, fail, st, 0);
           return true;
@@ -506,7 +510,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
     case ST_PROMPT:
       /* a prompt counts only if it appeared after this request's command key
        * (base: the status when that key was accepted) */
-      if (st == ST_PROMPT_CODE && r->base != ST_PROMPT_CODE && r->accepted) {
+      if (st == KB_ST_ENTER_CODE && r->base != KB_ST_ENTER_CODE && r->accepted) {
         r->flags |= F_CODE;
         r->code_pos = 0;
         k->t_us = now_us;
@@ -570,11 +574,11 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       bool match = false;
       if (st != r->base) {
         switch (r->expect) {
-          case EX_STAR: match = st == 0x9Eu || st == 0xB8u; break;
-          case EX_TIME: match = st == 0xAAu; break;
-          default: match = is_menu(st) || st == ST_PROMPT_CODE; break;
+          case EX_STAR: match = st == KB_ST_STAR_MENU || st == KB_ST_STAR_MENU_ARMED; break;
+          case EX_TIME: match = st == KB_ST_SET_TIME; break;
+          default: match = is_menu(st) || st == KB_ST_ENTER_CODE; break;
         }
-        if (match && st == ST_PROMPT_CODE && r->keys[r->pos] != '@') {
+        if (match && st == KB_ST_ENTER_CODE && r->keys[r->pos] != '@') {
           /* the panel wants a code the request has no place for: typing on
            * would enter its keys as a code */
           end_req(k, l, KB_KEYS_REJECTED, st, 0);
@@ -659,7 +663,7 @@ static bool clear_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const k
         kb_link_write_cancel(l);
         return false;
       }
-      if (!arm_slot(l, k->clr.partition, KEY_POUND)) return false;
+      if (!arm_slot(l, k->clr.partition, KB_KEY_POUND)) return false;
       if (!k->clr.noted) {
         note(k, KB_KEYS_NOTE_CLEAR, k->clr.partition, k->clr.id, 0);
         k->clr.noted = 1;
@@ -677,7 +681,7 @@ static bool clear_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const k
       }
       if (f && f->wrote == k->clr.tag) {
         on = true;
-        again = echo_check(f, k->clr.tag, KEY_POUND) != ECHO_OK;
+        again = echo_check(f, k->clr.tag, KB_KEY_POUND) != ECHO_OK;
       } else if (f && k->clr.idle && frame_after(f, k->clr.t_idle)) {
         on = again = true; /* its frame was lost */
       } else if (!hold && timed_out(now_us, k->clr.t_us, KB_KEYS_KEY_MS)) {
@@ -718,17 +722,17 @@ void kb_keys_init(kb_keys_t *k, kb_keys_cb cb, void *ctx) {
   k->next_id = 1;
 }
 
-static kb_keys_err_t check_code(const char *code, uint8_t *len) {
+static kb_err_t check_code(const char *code, uint8_t *len) {
   uint8_t n = 0;
   *len = 0;
-  if (!code) return KB_KEYS_OK;
+  if (!code) return KB_OK;
   while (n <= KB_KEYS_CODE_MAX && code[n]) {
-    if (code[n] < '0' || code[n] > '9') return KB_KEYS_ERR_CODE;
+    if (code[n] < '0' || code[n] > '9') return KB_ERR_CODE;
     n++;
   }
-  if (n != 4u && n != 6u) return KB_KEYS_ERR_CODE;
+  if (n != 4u && n != 6u) return KB_ERR_CODE;
   *len = n;
-  return KB_KEYS_OK;
+  return KB_OK;
 }
 
 /* The panel's code length, once the engine has seen it (0x16). */
@@ -736,39 +740,39 @@ static bool code_length_wrong(const kb_engine_t *e, uint8_t code_len) {
   return e && code_len && e->status.code_digits && code_len != e->status.code_digits;
 }
 
-kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+kb_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
                              const char *keys, const char *code, uint32_t now_us, uint16_t *id) {
   kb_keys_req_t *r;
   uint8_t n = 0, code_len, at = 0, insert = 0xFF;
-  kb_keys_err_t err;
+  kb_err_t err;
   KB_ASSERT(k != NULL);
-  if (partition < 1u || partition > KB_MAX_PARTITIONS) return KB_KEYS_ERR_PARTITION;
-  if (e && e->status.synced && e->status.early && partition > 2u) return KB_KEYS_ERR_PARTITION;
-  if (!keys) return KB_KEYS_ERR_KEY;
+  if (partition < 1u || partition > KB_MAX_PARTITIONS) return KB_ERR_PARTITION;
+  if (e && e->status.synced && e->status.early && partition > 2u) return KB_ERR_PARTITION;
+  if (!keys) return KB_ERR_KEY;
   for (n = 0; keys[n]; n++) {
-    if (n == KB_KEYS_MAX) return KB_KEYS_ERR_KEY;
+    if (n == KB_KEYS_MAX) return KB_ERR_KEY;
     if (keys[n] == '@') {
       at++;
-    } else if (kb_keys_code(keys[n]) == 0xFF) {
-      return KB_KEYS_ERR_KEY;
+    } else if (kb_keys_code(keys[n]) == KB_KEY_NONE) {
+      return KB_ERR_KEY;
     } else if (insert == 0xFF && expects_code(keys[n])) {
       insert = (uint8_t)(n + 1u);
     }
   }
-  if (n == 0u) return KB_KEYS_ERR_KEY;
+  if (n == 0u) return KB_ERR_KEY;
   for (uint8_t i = 0; i < n; i++) /* an alarm key is a request of its own */
-    if (is_alarm_char(keys[i]) && n != 1u) return KB_KEYS_ERR_KEY;
+    if (is_alarm_char(keys[i]) && n != 1u) return KB_ERR_KEY;
   err = check_code(code, &code_len);
-  if (err != KB_KEYS_OK) return err;
-  if (code_length_wrong(e, code_len)) return KB_KEYS_ERR_CODE;
-  if (at && !code_len) return KB_KEYS_ERR_CODE;
+  if (err != KB_OK) return err;
+  if (code_length_wrong(e, code_len)) return KB_ERR_CODE;
+  if (at && !code_len) return KB_ERR_CODE;
   if (code_len && !at) {
-    if (insert == 0xFF) return KB_KEYS_ERR_CODE;
-    if (n == KB_KEYS_MAX) return KB_KEYS_ERR_KEY;
+    if (insert == 0xFF) return KB_ERR_CODE;
+    if (n == KB_KEYS_MAX) return KB_ERR_KEY;
   } else {
     insert = 0xFF;
   }
-  if (k->count == KB_KEYS_QUEUE) return KB_KEYS_ERR_FULL;
+  if (k->count == KB_KEYS_QUEUE) return KB_ERR_FULL;
 
   r = &k->q[(k->head + k->count) % KB_KEYS_QUEUE];
   wipe(r, sizeof *r);
@@ -789,7 +793,7 @@ kb_keys_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partiti
   if (k->next_id == 0u) k->next_id = 1;
   k->count++;
   if (id) *id = r->id;
-  return KB_KEYS_OK;
+  return KB_OK;
 }
 
 static void put2(char *s, unsigned v) {
@@ -797,24 +801,24 @@ static void put2(char *s, unsigned v) {
   s[1] = (char)('0' + v % 10u);
 }
 
-kb_keys_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
+kb_err_t kb_keys_set_time(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
                                uint16_t year, uint8_t month, uint8_t day, uint8_t hour,
                                uint8_t minute, const char *code, uint32_t now_us, uint16_t *id) {
   char s[16]; /* "*6@1" HHMM MMDDYY "#" */
   uint8_t code_len;
-  kb_keys_err_t err;
+  kb_err_t err;
   KB_ASSERT(k != NULL);
-  if (partition < 1u || partition > KB_MAX_PARTITIONS) return KB_KEYS_ERR_PARTITION;
+  if (partition < 1u || partition > KB_MAX_PARTITIONS) return KB_ERR_PARTITION;
   if (year >= 2000u && year <= 2099u) year = (uint16_t)(year - 2000u);
   if (year > 99u || month < 1u || month > 12u || day < 1u || day > 31u || hour > 23u ||
       minute > 59u)
-    return KB_KEYS_ERR_RANGE;
+    return KB_ERR_RANGE;
   err = check_code(code, &code_len);
-  if (err != KB_KEYS_OK) return err;
-  if (!code_len) return KB_KEYS_ERR_CODE;
-  if (!e || !e->status.synced) return KB_KEYS_ERR_NOT_READY;
-  if (e->status.early && partition > 2u) return KB_KEYS_ERR_PARTITION;
-  if (!e->status.part[partition - 1u].ready) return KB_KEYS_ERR_NOT_READY;
+  if (err != KB_OK) return err;
+  if (!code_len) return KB_ERR_CODE;
+  if (!e || !e->status.synced) return KB_ERR_NOT_READY;
+  if (e->status.early && partition > 2u) return KB_ERR_PARTITION;
+  if (!e->status.part[partition - 1u].ready) return KB_ERR_NOT_READY;
   memcpy(s, "*6@1", 4);
   put2(s + 4, hour);
   put2(s + 6, minute);
@@ -831,6 +835,7 @@ void kb_keys_step(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_fra
   bool connected;
   KB_ASSERT(k != NULL && l != NULL);
   connected = kb_link_connected(l);
+  if (kb_keys_idle(k, connected)) return;
   if (k->was_connected && !connected) { /* every pending request ends */
     k->left_part = 0; /* what the panel shows when the bus is back is not ours to continue */
     while (k->count) end_req(k, l, KB_KEYS_DISCONNECTED, 0, 0);

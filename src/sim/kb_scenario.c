@@ -15,6 +15,7 @@
 #include "host/kb_pev_text.h"
 #include "host/kb_text.h"
 #include "host/kb_vcd.h"
+#include "keybus/kb_bus.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
 #include "sim/kb_sim_panel.h"
@@ -117,9 +118,7 @@ typedef struct rt_s {
   const kb_scenario_opts_t *o;
   kb_sim_panel_t panel;
   kb_wire_t wire;
-  kb_link_t link;
-  kb_engine_t eng;
-  kb_keys_t keys;
+  kb_bus_t bus; /* link + engine + virtual keypad, one task entry */
   kb_vcd_writer_t vw;
   uint64_t now;
   size_t next_act;
@@ -160,15 +159,16 @@ static const char *const reason_words[] = {NULL, "early", "disabled", "code_leng
 static const char *const light_words[] = {"ready",   "armed",   "memory", "bypass",
                                           "trouble", "program", "fire",   "backlight"};
 /* Why kb_keys_submit() / kb_keys_set_time() refused a request. */
-static const char *keys_err_text(kb_keys_err_t err) {
+static const char *keys_err_text(kb_err_t err) {
   switch (err) {
-    case KB_KEYS_OK: return "ok";
-    case KB_KEYS_ERR_FULL: return "the queue is full";
-    case KB_KEYS_ERR_KEY: return "a key outside the alphabet, or too many";
-    case KB_KEYS_ERR_PARTITION: return "no such partition on this panel";
-    case KB_KEYS_ERR_CODE: return "the code is not 4 or 6 digits, not the panel's length, or has no place";
-    case KB_KEYS_ERR_RANGE: return "a value out of range";
-    case KB_KEYS_ERR_NOT_READY: return "the partition is not ready";
+    case KB_OK: return "ok";
+    case KB_ERR_FULL: return "the queue is full";
+    case KB_ERR_KEY: return "a key outside the alphabet, or too many";
+    case KB_ERR_PARTITION: return "no such partition on this panel";
+    case KB_ERR_CODE: return "the code is not 4 or 6 digits, not the panel's length, or has no place";
+    case KB_ERR_RANGE: return "a value out of range";
+    case KB_ERR_NOT_READY: return "the partition is not ready";
+    default: break;
   }
   return "unknown error";
 }
@@ -1321,7 +1321,7 @@ static void on_keys(void *ctx, const kb_keys_note_t *nt) {
     kb_keys_info_t info;
     memset(&info, 0, sizeof info);
     /* kb_keys records the result before it sends the note */
-    x->attempts = kb_keys_result(&r->keys, nt->id, &info) == nt->result ? info.attempts : 0;
+    x->attempts = kb_keys_result(&r->bus.keys, nt->id, &info) == nt->result ? info.attempts : 0;
   }
   a = &r->s->act[r->req_act[req]];
   if (a->kind == A_KEYS)
@@ -1387,19 +1387,19 @@ static void apply(rt_t *r, const act_t *a) {
     case A_KEYS:
     case A_SETTIME: {
       uint16_t id = 0;
-      kb_keys_err_t err;
+      kb_err_t err;
       if (a->kind == A_KEYS) {
         say(r, false, "> key request %d: partition %u \"%s\"%s", a->req + 1, a->part,
             shown_keys(r, a->s, shown, sizeof shown), a->code[0] ? " with a code" : "");
-        err = kb_keys_submit(&r->keys, r->o->ignore_frames ? NULL : &r->eng, a->part, a->s,
+        err = kb_keys_submit(&r->bus.keys, r->o->ignore_frames ? NULL : &r->bus.engine, a->part, a->s,
                              a->code[0] ? a->code : NULL, (uint32_t)now, &id);
       } else {
         say(r, false, "> key request %d: set time %04u-%02u-%02u %02u:%02u on partition %u", a->req + 1,
             a->tm.year, a->tm.month, a->tm.day, a->tm.hour, a->tm.minute, a->part);
-        err = kb_keys_set_time(&r->keys, &r->eng, a->part, a->tm.year, a->tm.month, a->tm.day,
+        err = kb_keys_set_time(&r->bus.keys, &r->bus.engine, a->part, a->tm.year, a->tm.month, a->tm.day,
                                a->tm.hour, a->tm.minute, a->code, (uint32_t)now, &id);
       }
-      if (err != KB_KEYS_OK) {
+      if (err != KB_OK) {
         id = 0;
         say(r, false, "key request %d refused: %s", a->req + 1, keys_err_text(err));
       }
@@ -1423,7 +1423,7 @@ static bool bit_of(const uint8_t *m, int z) { return (m[(z - 1) / 8] >> ((z - 1)
 
 /* The condition, read from the engine (never the panel model). */
 static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
-  const kb_status_t *st = &r->eng.status;
+  const kb_status_t *st = kb_bus_status(&r->bus);
   bool v = false;
   if (why) r->formats++;
   switch (e->kind) {
@@ -1533,7 +1533,7 @@ static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
       } else {
         kb_keys_info_t info;
         memset(&info, 0, sizeof info);
-        res = (int)kb_keys_result(&r->keys, id, &info);
+        res = (int)kb_bus_keys_result(&r->bus, id, &info);
         attempts = info.attempts;
       }
       if (why) {
@@ -1662,7 +1662,7 @@ static void judge_state(rt_t *r, expect_t *e, bool final) {
   if (e->when == W_AT) {
     c = cond_now(r, e, NULL, 0);
     if (c != (bool)e->neg) {
-      if (e->neg && needs_sync(e) && !r->eng.status.synced)
+      if (e->neg && needs_sync(e) && !kb_bus_status(&r->bus)->synced)
         fail(r, e, "at %.3fs the engine was not synced: nothing decoded to judge by", (double)now / 1e6);
       else
         e->state = 1;
@@ -1743,23 +1743,14 @@ static void check(rt_t *r, bool final) {
 
 static void task(void *ctx, uint64_t now) {
   rt_t *r = ctx;
-  const kb_frame_t *f;
-  kb_link_change_t ch;
-  uint32_t ms = (uint32_t)(now / 1000u);
   r->now = now;
-  while ((f = kb_link_peek(&r->link)) != NULL) {
-    if (!r->o->ignore_frames) {
-      kb_engine_frame(&r->eng, f, ms);
-      kb_keys_step(&r->keys, &r->link, &r->eng, f, (uint32_t)now);
-    }
-    kb_link_pop(&r->link);
+  if (r->o->ignore_frames) { /* test hook: the frames go nowhere */
+    while (kb_link_peek(&r->bus.link) != NULL) kb_link_pop(&r->bus.link);
+    (void)kb_link_tick(&r->bus.link, (uint32_t)now);
+  } else {
+    kb_bus_poll(&r->bus, (uint32_t)now);
   }
-  ch = kb_link_tick(&r->link, (uint32_t)now);
-  if (!r->o->ignore_frames) {
-    if (ch != KB_LINK_NO_CHANGE) kb_engine_connected(&r->eng, ch == KB_LINK_CONNECTED, ms);
-    kb_keys_step(&r->keys, &r->link, &r->eng, NULL, (uint32_t)now);
-  }
-  if (r->sync_t == UINT64_MAX && r->eng.status.synced) r->sync_t = now;
+  if (r->sync_t == UINT64_MAX && kb_bus_status(&r->bus)->synced) r->sync_t = now;
   open_due(r);
   while (r->next_act < r->s->nact && r->s->act[r->next_act].t <= now) apply(r, &r->s->act[r->next_act++]);
   check(r, false);
@@ -1816,7 +1807,7 @@ static int plan(rt_t *r) {
   return 0;
 }
 
-const kb_engine_t *kb_scenario_engine(const kb_scenario_t *s) { return s && s->rt ? &s->rt->eng : NULL; }
+const kb_engine_t *kb_scenario_engine(const kb_scenario_t *s) { return s && s->rt ? &s->rt->bus.engine : NULL; }
 
 int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_result_t *res) {
   rt_t *r;
@@ -1844,12 +1835,13 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
   for (size_t i = 0; i < s->nact; i++)
     if (s->act[i].req >= 0) r->req_act[s->act[i].req] = (int)i;
   for (int i = 0; i < 9; i++) r->kp_of[i] = -1;
-  kb_link_init(&r->link);
-  kb_engine_init(&r->eng, KB_INPUT_LIVE, on_event, r);
-  kb_keys_init(&r->keys, on_keys, r);
+  {
+    const kb_bus_cfg_t bc = {on_event, r, on_keys, r};
+    kb_bus_init(&r->bus, &bc);
+  }
   kb_sim_panel_init(&r->panel, &s->cfg, 0);
   if (o->vcd && kb_vcd_writer_begin(&r->vw, o->vcd, "keybus-sim", 0, true, true) != 0) return 2;
-  port.link = &r->link;
+  port.link = kb_bus_link(&r->bus);
   port.task = task;
   port.ctx = r;
   kb_wire_init(&r->wire, &s->wcfg, &r->panel, &port, o->vcd ? &r->vw : NULL, 0);

@@ -82,7 +82,7 @@ int main(void) {
             uint8_t p = (uint8_t)(1u + rnd() % KB_MAX_PARTITIONS);
             static const char *const req[] = {"w", "s", "1234", "*1", "*6", "#", "f", "*9"};
             if (kb_keys_submit(&k, &e, p, req[rnd() % 8u], (rnd() & 1) ? "1234" : NULL,
-                               f.t_start_us, NULL) == KB_KEYS_OK)
+                               f.t_start_us, NULL) == KB_OK)
               submitted++;
           }
           kb_keys_step(&k, &l, &e, &f, f.t_start_us);

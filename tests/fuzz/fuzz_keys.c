@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char k[64], code[16];
         uint8_t part = fz_u8(&z), before = kb_keys_pending(&keys);
         uint16_t id = 0;
-        kb_keys_err_t err;
+        kb_err_t err;
         if (op % 6 == 0) {
           uint8_t has_code;
           fz_str(&z, k, fz_u8(&z) % 40u, sizeof k);
@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           fz_str(&z, code, fz_u8(&z) % 10u, sizeof code);
           err = kb_keys_set_time(&keys, &eng, part, year, mo, d, h, mi, code, now, &id);
         }
-        if (err == KB_KEYS_OK) {
+        if (err == KB_OK) {
           FZ_ASSERT(id != 0);
           FZ_ASSERT(kb_keys_pending(&keys) == before + 1);
           FZ_ASSERT(kb_keys_result(&keys, id, NULL) == KB_KEYS_PENDING);

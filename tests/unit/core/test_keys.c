@@ -21,8 +21,17 @@
 #include "keybus/kb_engine.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
+#include "keybus/kb_proto.h"
 
 /* ------------------------------------------------------------------ rig */
+
+/* Partition statuses the fake panel uses that kb_proto.h has no name for
+ * (notes §6): zones open, armed stay, exit delay in progress, and a menu
+ * status (0xA1, from the menu range 0x9E and up). */
+#define ST_ZONES_OPEN 0x03u
+#define ST_ARMED_STAY 0x04u
+#define ST_EXIT_DELAY 0x08u
+#define ST_MENU_A1 0xA1u
 
 #define MAX_MSGS 4000
 #define MAX_LOG 256
@@ -37,7 +46,7 @@ static uint8_t st[8];        /* status byte per partition */
 static int early;            /* 6-byte 0x05, no 0x1B */
 static int send_1b = 1;      /* later generation: 0x1B after each 0x05 */
 static int answer_1c = 1;    /* answer an alarm key with 0x1C */
-static int star_reply = 0x9E; /* status after `*` (0 = ignore it) */
+static int star_reply = KB_ST_STAR_MENU; /* status after `*` (0 = ignore it) */
 static int prompt = 1;       /* arm keys ask for the code (0x9F) */
 static int fail_arm;         /* arm keys answer 0x07 */
 static int six_menu;         /* *6 menu state: 1 = after *6 code, 2 = time entry */
@@ -95,11 +104,11 @@ static void rig_init(void) {
   kb_keys_init(&K, on_note, NULL);
   T = 1000000u;
   (void)kb_link_edge(&L, true, T - 6000u);
-  for (int i = 0; i < 8; i++) st[i] = 0x01;
+  for (int i = 0; i < 8; i++) st[i] = KB_ST_READY;
   early = 0;
   send_1b = 1;
   answer_1c = 1;
-  star_reply = 0x9E;
+  star_reply = KB_ST_STAR_MENU;
   prompt = 1;
   fail_arm = 0;
   six_menu = 0;
@@ -119,58 +128,59 @@ static void rig_init(void) {
   nnotes = 0;
 }
 
-static uint8_t lights(uint8_t s) { return s == 0x01 ? 0x81 : 0x80; }
+/* The lights byte: ready and backlight when ready, else the backlight alone. */
+static uint8_t lights(uint8_t s) { return s == KB_ST_READY ? 0x81 : 0x80; }
 
 /* The fake panel's reaction to a key of partition p. */
 static void panel_key(int p, uint8_t key) {
   uint8_t *s = &st[p - 1];
   if (nkeylog[p] < MAX_LOG) keylog[p][nkeylog[p]++] = key;
-  if (key == 0x28) { /* * */
+  if (key == KB_KEY_STAR) { /* * */
     if (star_reply) *s = (uint8_t)star_reply;
     return;
   }
-  if (*s == 0x9E && key == 0x1B) { /* *6: asks for the code */
-    *s = 0x9F;
+  if (*s == KB_ST_STAR_MENU && key == KB_KEY_6) { /* *6: asks for the code */
+    *s = KB_ST_ENTER_CODE;
     six_menu = 1;
     code_n = 0;
     return;
   }
-  if (key == 0xB1 || key == 0xAF || key == 0xB6) {
-    if (fail_arm) *s = 0x07, flash[p - 1] = flash_rounds;
-    else if (prompt) *s = 0x9F, code_n = 0, six_menu = 0;
-    else *s = 0x08;
+  if (key == KB_KEY_AWAY || key == KB_KEY_STAY || key == KB_KEY_NO_ENTRY) {
+    if (fail_arm) *s = KB_ST_ARMING_FAILED, flash[p - 1] = flash_rounds;
+    else if (prompt) *s = KB_ST_ENTER_CODE, code_n = 0, six_menu = 0;
+    else *s = ST_EXIT_DELAY;
     return;
   }
-  if (key == 0x2D) { /* # leaves menus and prompts, nothing else */
-    if (*s >= 0x9E) *s = 0x01;
+  if (key == KB_KEY_POUND) { /* # leaves menus and prompts, nothing else */
+    if (*s >= KB_ST_MENU_FIRST) *s = KB_ST_READY;
     return;
   }
-  if (*s == 0x9F) {
+  if (*s == KB_ST_ENTER_CODE) {
     for (int d = 0; d < 10; d++)
-      if (kb_keys_code((char)('0' + d)) == key && code_n < 6) code_buf[code_n++] = (char)('0' + d);
+      if (kb_proto_digit_key((unsigned)d) == key && code_n < 6) code_buf[code_n++] = (char)('0' + d);
     if (code_n == 4) {
       int ok = !memcmp(code_buf, "1234", 4);
-      *s = ok ? (six_menu ? 0xA9 : 0x08) : 0x8F;
+      *s = ok ? (six_menu ? KB_ST_USER_MENU : ST_EXIT_DELAY) : KB_ST_WRONG_CODE;
       if (!ok) flash[p - 1] = flash_rounds;
       if (six_menu && ok) six_menu = 2;
     }
     return;
   }
-  if (*s == 0xA9 && key == 0x05) {
-    *s = 0xAA;
+  if (*s == KB_ST_USER_MENU && key == KB_KEY_1) {
+    *s = KB_ST_SET_TIME;
     return;
   }
-  if (key == 0x2D) *s = 0x01; /* # leaves menus */
+  if (key == KB_KEY_POUND) *s = KB_ST_READY; /* # leaves menus */
 }
 
 static void panel_read(const kb_frame_t *f) {
   static const uint8_t slot[4] = {2, 3, 8, 9};
   uint8_t cmd = f->panel[0];
-  if (cmd != 0x05 && cmd != 0x1B) return;
+  if (cmd != KB_CMD_STATUS && cmd != KB_CMD_STATUS_HIGH) return;
   for (int i = 0; i < 4; i++) {
     int byte = slot[i];
     if (f->module_bits < 8u * byte + 1u) continue;
-    if (f->module[byte] != 0xFF) panel_key(cmd == 0x05 ? i + 1 : i + 5, f->module[byte]);
+    if (f->module[byte] != KB_KEY_NONE) panel_key(cmd == KB_CMD_STATUS ? i + 1 : i + 5, f->module[byte]);
   }
 }
 
@@ -207,10 +217,10 @@ static void clock_msg(const uint8_t *b, int nbytes) {
   int n = to_bits(b, nbytes, pb);
   sent_t *s = nsent < MAX_MSGS ? &sent[nsent++] : &sent[MAX_MSGS - 1];
   memset(s, 0, sizeof *s);
-  memset(s->bits, 0xFF, sizeof s->bits);
+  memset(s->bits, KB_KEY_NONE, sizeof s->bits);
   s->cmd = b[0];
   uint8_t byte0 = 0;
-  if ((b[0] == 0x05 || b[0] == 0x1B) && !kb_link_write_idle(&L)) {
+  if ((b[0] == KB_CMD_STATUS || b[0] == KB_CMD_STATUS_HIGH) && !kb_link_write_idle(&L)) {
     written_msgs++;
     if (corrupt_all || written_msgs == corrupt_nth) pb[8] ^= 1u; /* the stop bit */
   }
@@ -237,10 +247,10 @@ static void clock_msg(const uint8_t *b, int nbytes) {
   }
   T += 5000u; /* idle gap */
   /* the panel reads byte 0 live: an alarm key is answered with 0x1C next */
-  if (byte0 == 0xBB || byte0 == 0xDD || byte0 == 0xEE) {
+  if (byte0 == KB_KEY_ALARM_FIRE || byte0 == KB_KEY_ALARM_AUX || byte0 == KB_KEY_ALARM_PANIC) {
     if (nalarm < MAX_LOG) alarm_log[nalarm++] = byte0;
-    if (b[0] != 0x1C && answer_1c) {
-      static const uint8_t v[2] = {0x1C, 0};
+    if (b[0] != KB_CMD_VERIFY && answer_1c) {
+      static const uint8_t v[2] = {KB_CMD_VERIFY, 0};
       clock_msg(v, 2);
     }
   }
@@ -248,7 +258,7 @@ static void clock_msg(const uint8_t *b, int nbytes) {
 
 static void status_msgs(void) {
   uint8_t m[10];
-  m[0] = 0x05;
+  m[0] = KB_CMD_STATUS;
   m[1] = 0;
   for (int i = 0; i < 4; i++) m[2 + 2 * i] = lights(st[i]), m[3 + 2 * i] = st[i];
   if (early) {
@@ -259,7 +269,7 @@ static void status_msgs(void) {
   }
   clock_msg(m, 10);
   if (send_1b) {
-    m[0] = 0x1B;
+    m[0] = KB_CMD_STATUS_HIGH;
     for (int i = 0; i < 4; i++) m[2 + 2 * i] = lights(st[4 + i]), m[3 + 2 * i] = st[4 + i];
     clock_msg(m, 10);
   }
@@ -267,7 +277,7 @@ static void status_msgs(void) {
 
 /* One round of panel traffic: a 0x11 query then the status command(s). */
 static void round_(void) {
-  static const uint8_t q[7] = {0x11, 0, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA};
+  static const uint8_t q[7] = {KB_CMD_QUERY, 0, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA};
   if (stopped) {
     T += 100000u;
     task();
@@ -276,7 +286,7 @@ static void round_(void) {
   clock_msg(q, 7);
   if (!only_other) status_msgs();
   for (int i = 0; i < 8; i++) /* brief statuses end */
-    if (flash[i] && --flash[i] == 0) st[i] = 0x01;
+    if (flash[i] && --flash[i] == 0) st[i] = KB_ST_READY;
 }
 
 static void run_rounds(int n) {
@@ -305,28 +315,28 @@ static bool all_zero(const void *p, size_t n) {
 /* ------------------------------------------------------------------ tests */
 
 static void test_alphabet(void) {
-  KT_EQ(kb_keys_code('0'), 0x00);
-  KT_EQ(kb_keys_code('9'), 0x27);
-  KT_EQ(kb_keys_code('*'), 0x28);
-  KT_EQ(kb_keys_code('#'), 0x2D);
-  KT_EQ(kb_keys_code('s'), 0xAF);
-  KT_EQ(kb_keys_code('W'), 0xB1);
-  KT_EQ(kb_keys_code('n'), 0xB6);
-  KT_EQ(kb_keys_code('c'), 0xBB);
-  KT_EQ(kb_keys_code('r'), 0xDA);
-  KT_EQ(kb_keys_code('x'), 0xE1);
-  KT_EQ(kb_keys_code('b'), 0x82);
-  KT_EQ(kb_keys_code('<'), 0x88);
-  KT_EQ(kb_keys_code('>'), 0x87);
-  KT_EQ(kb_keys_code('['), 0xD5);
-  KT_EQ(kb_keys_code(']'), 0xDA);
-  KT_EQ(kb_keys_code('{'), 0x70);
-  KT_EQ(kb_keys_code('}'), 0xEC);
-  KT_EQ(kb_keys_code('f'), 0xBB);
-  KT_EQ(kb_keys_code('a'), 0xDD);
-  KT_EQ(kb_keys_code('p'), 0xEE);
-  KT_EQ(kb_keys_code('@'), 0xFF);
-  KT_EQ(kb_keys_code('z'), 0xFF);
+  KT_EQ(kb_keys_code('0'), KB_KEY_0);
+  KT_EQ(kb_keys_code('9'), KB_KEY_9);
+  KT_EQ(kb_keys_code('*'), KB_KEY_STAR);
+  KT_EQ(kb_keys_code('#'), KB_KEY_POUND);
+  KT_EQ(kb_keys_code('s'), KB_KEY_STAY);
+  KT_EQ(kb_keys_code('W'), KB_KEY_AWAY);
+  KT_EQ(kb_keys_code('n'), KB_KEY_NO_ENTRY);
+  KT_EQ(kb_keys_code('c'), KB_KEY_CHIME);
+  KT_EQ(kb_keys_code('r'), KB_KEY_RESET);
+  KT_EQ(kb_keys_code('x'), KB_KEY_EXIT);
+  KT_EQ(kb_keys_code('b'), KB_KEY_ENTER);
+  KT_EQ(kb_keys_code('<'), KB_KEY_LEFT);
+  KT_EQ(kb_keys_code('>'), KB_KEY_RIGHT);
+  KT_EQ(kb_keys_code('['), KB_KEY_OUTPUT_1);
+  KT_EQ(kb_keys_code(']'), KB_KEY_OUTPUT_2);
+  KT_EQ(kb_keys_code('{'), KB_KEY_OUTPUT_3);
+  KT_EQ(kb_keys_code('}'), KB_KEY_OUTPUT_4);
+  KT_EQ(kb_keys_code('f'), KB_KEY_ALARM_FIRE);
+  KT_EQ(kb_keys_code('a'), KB_KEY_ALARM_AUX);
+  KT_EQ(kb_keys_code('p'), KB_KEY_ALARM_PANIC);
+  KT_EQ(kb_keys_code('@'), KB_KEY_NONE);
+  KT_EQ(kb_keys_code('z'), KB_KEY_NONE);
   /* every regular key satisfies the check-bit structure of notes §4.2 */
   const char *all = "0123456789*#swncrxb<>[]{}";
   for (const char *c = all; *c; c++) {
@@ -342,22 +352,22 @@ static void test_key_slot_every_partition(void) {
     rig_init();
     sync_();
     int from = nsent;
-    KT_EQ(kb_keys_submit(&K, &E, (uint8_t)p, "5", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, &E, (uint8_t)p, "5", NULL, T, &id), KB_OK);
     KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
     KT_EQ(nkeylog[p], 1);
-    KT_EQ(keylog[p][0], 0x16);
+    KT_EQ(keylog[p][0], KB_KEY_5);
     for (int q = 1; q <= 8; q++)
       if (q != p) KT_EQ(nkeylog[q], 0);
     /* pulled in exactly one message: the right command, inside the slot */
     int msgs = 0;
-    uint8_t want_cmd = p <= 4 ? 0x05 : 0x1B;
+    uint8_t want_cmd = p <= 4 ? KB_CMD_STATUS : KB_CMD_STATUS_HIGH;
     for (int i = from; i < nsent; i++) {
       if (!sent[i].pulls) continue;
       msgs++;
       KT_EQ(sent[i].cmd, want_cmd);
       KT_CHECK(sent[i].first >= slot_cycle[(p - 1) & 3]);
       KT_CHECK(sent[i].last <= slot_cycle[(p - 1) & 3] + 7);
-      KT_EQ(sent[i].bits[(p - 1) % 4 < 2 ? 2 + (p - 1) % 4 : 6 + (p - 1) % 4], 0x16);
+      KT_EQ(sent[i].bits[(p - 1) % 4 < 2 ? 2 + (p - 1) % 4 : 6 + (p - 1) % 4], KB_KEY_5);
     }
     KT_EQ(msgs, 1);
     kb_keys_info_t info;
@@ -365,7 +375,7 @@ static void test_key_slot_every_partition(void) {
     KT_EQ(info.accepted, 1);
     KT_EQ(nnotes, 2);
     KT_EQ(notes[0].type, KB_KEYS_NOTE_KEY);
-    KT_EQ(notes[0].key, 0x16);
+    KT_EQ(notes[0].key, KB_KEY_5);
     KT_EQ(notes[0].slot_cycle, slot_cycle[(p - 1) & 3]);
     /* the slot began after the key was handed over, within a round */
     int32_t lag = (int32_t)(notes[0].t_frame_us + 1000u * notes[0].slot_cycle - notes[0].t_due_us);
@@ -380,7 +390,7 @@ static void test_not_before_sync(void) {
   uint16_t id;
   rig_init();
   only_other = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   run_rounds(20); /* ~ 0.3 s of 0x11 only */
   for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
   KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_PENDING);
@@ -394,7 +404,7 @@ static void test_not_before_sync_times_out(void) {
   uint16_t id;
   rig_init();
   only_other = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
   for (int i = 0; i < nsent; i++) KT_EQ(sent[i].pulls, 0);
 }
@@ -404,14 +414,14 @@ static void star_case(int reply) {
   rig_init();
   star_reply = reply;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "*1", NULL, T, &id), KB_OK);
   /* the `1` goes out only once the engine has committed the reply */
   int star_msg = -1, one_msg = -1;
   for (int i = 0; i < 200 && kb_keys_result(&K, id, NULL) == KB_KEYS_PENDING; i++) round_();
   for (int i = 0; i < nsent; i++) {
     if (!sent[i].pulls) continue;
-    if (sent[i].bits[3] == 0x28) star_msg = i;
-    if (sent[i].bits[3] == 0x05) one_msg = i;
+    if (sent[i].bits[3] == KB_KEY_STAR) star_msg = i;
+    if (sent[i].bits[3] == KB_KEY_1) one_msg = i;
   }
   KT_CHECK(star_msg >= 0);
   KT_CHECK(one_msg > star_msg + 2 * KB_FILTER_K); /* K status frames of 0x05 at least */
@@ -419,15 +429,15 @@ static void star_case(int reply) {
   KT_EQ(nkeylog[2], 2);
 }
 
-static void test_star_waits_for_9e(void) { star_case(0x9E); }
-static void test_star_waits_for_b8(void) { star_case(0xB8); }
+static void test_star_waits_for_9e(void) { star_case(KB_ST_STAR_MENU); }
+static void test_star_waits_for_b8(void) { star_case(KB_ST_STAR_MENU_ARMED); }
 
 static void test_star_wait_times_out(void) {
   uint16_t id;
   rig_init();
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_TIMED_OUT);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
@@ -435,8 +445,8 @@ static void test_star_wait_times_out(void) {
   run_rounds(10);
   /* the `*` only, then the keypad's own `#` to clear the entry it left */
   KT_EQ(nkeylog[1], 2);
-  KT_EQ(keylog[1][0], 0x28);
-  KT_EQ(keylog[1][1], 0x2D);
+  KT_EQ(keylog[1][0], KB_KEY_STAR);
+  KT_EQ(keylog[1][1], KB_KEY_POUND);
   int clears = 0;
   for (int i = 0; i < nnotes; i++)
     if (notes[i].type == KB_KEYS_NOTE_CLEAR) {
@@ -453,22 +463,22 @@ static void test_request_waits_for_normal_status(void) {
   uint16_t id;
   kb_keys_info_t info;
   rig_init();
-  st[0] = 0xA1; /* already in a menu (>= 0x9E) */
+  st[0] = ST_MENU_A1; /* already in a menu (>= 0x9E) */
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   kb_keys_result(&K, id, &info);
-  KT_EQ(info.status, 0xA1);
+  KT_EQ(info.status, ST_MENU_A1);
   KT_EQ(nkeylog[1], 0);
   /* the menu is left: the next request goes */
-  st[0] = 0x01;
-  star_reply = 0x9E;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
-  st[0] = 0x9F; /* a prompt showing when it starts: waits too */
+  st[0] = KB_ST_READY;
+  star_reply = KB_ST_STAR_MENU;
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
+  st[0] = KB_ST_ENTER_CODE; /* a prompt showing when it starts: waits too */
   run_rounds(10);
   KT_EQ(nkeylog[1], 0);
-  st[0] = 0x01;
+  st[0] = KB_ST_READY;
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 2);
 }
@@ -477,13 +487,13 @@ static void test_code_typed_when_prompted(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 5);
-  KT_EQ(keylog[1][0], 0xB1);
-  KT_EQ(keylog[1][1], 0x05);
-  KT_EQ(keylog[1][4], 0x11);
-  KT_EQ(st[0], 0x08);
+  KT_EQ(keylog[1][0], KB_KEY_AWAY);
+  KT_EQ(keylog[1][1], KB_KEY_1);
+  KT_EQ(keylog[1][4], KB_KEY_4);
+  KT_EQ(st[0], ST_EXIT_DELAY);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
   KT_EQ(info.code_typed, 1);
@@ -501,10 +511,10 @@ static void test_code_with_explicit_at(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 3, "s@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "s@", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[3], 5);
-  KT_EQ(keylog[3][0], 0xAF);
+  KT_EQ(keylog[3][0], KB_KEY_STAY);
 }
 
 static void test_code_not_typed_without_prompt(void) {
@@ -512,7 +522,7 @@ static void test_code_not_typed_without_prompt(void) {
   rig_init();
   prompt = 0; /* quick arm: no 0x9F */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
   kb_keys_info_t info;
@@ -525,29 +535,29 @@ static void test_code_not_typed_when_not_supplied(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", NULL, T, &id), KB_OK);
   /* a lone key press: done once accepted; the panel prompts (0x9F) and the
    * keypad types nothing of its own */
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
-  KT_EQ(st[0], 0x9F);
+  KT_EQ(st[0], KB_ST_ENTER_CODE);
   /* the user's next press continues at that prompt (their own), and no
    * code is typed with it */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 2);
-  KT_EQ(keylog[1][1], 0x05);
+  KT_EQ(keylog[1][1], KB_KEY_1);
 }
 
 static void test_code_refusals(void) {
   rig_init();
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w@", NULL, 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12a4", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12345", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "1234567", 0, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "12", "1234", 0, NULL), KB_KEYS_ERR_CODE); /* nowhere to go */
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123456", 0, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w@", NULL, 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12a4", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "12345", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "1234567", 0, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12", "1234", 0, NULL), KB_ERR_CODE); /* nowhere to go */
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "w", "123456", 0, NULL), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
 }
 
@@ -555,11 +565,11 @@ static void test_rejected_invalid_code(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
-  KT_EQ(info.status, 0x8F);
+  KT_EQ(info.status, KB_ST_WRONG_CODE);
   KT_CHECK(all_zero(K.q, sizeof K.q));
 }
 
@@ -568,20 +578,20 @@ static void test_rejected_failed_to_arm(void) {
   rig_init();
   fail_arm = 1;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 6, "w", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 6, "w", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_REJECTED);
   kb_keys_info_t info;
   kb_keys_result(&K, id, &info);
-  KT_EQ(info.status, 0x07);
+  KT_EQ(info.status, KB_ST_ARMING_FAILED);
 }
 
 static void test_old_rejection_status_is_not_blamed(void) {
   uint16_t id;
   rig_init();
-  st[0] = 0x8F; /* showing before the request */
+  st[0] = KB_ST_WRONG_CODE; /* showing before the request */
   flash[0] = 12;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 1);
 }
@@ -590,17 +600,17 @@ static void test_collided(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   other_cycle = 14; /* another keypad pulls a 1 bit of the key (0x05 = 0000 0101) */
-  other_cmd = 0x05;
+  other_cmd = KB_CMD_STATUS;
   KT_EQ(run_until_end(id, 40), KB_KEYS_COLLIDED);
   /* the panel read a mix of two keys: the keypad clears it with `#` */
   run_rounds(10);
   KT_CHECK(kb_link_write_idle(&L));
   KT_EQ(nkeylog[1], 2);
-  KT_EQ(keylog[1][1], 0x2D);
+  KT_EQ(keylog[1][1], KB_KEY_POUND);
   /* the queue goes on */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 40), KB_KEYS_DONE);
 }
 
@@ -611,7 +621,7 @@ static void alarm_case(int answer, char c, uint8_t code, kb_keys_result_t want) 
   sync_();
   int from = nsent;
   char s[2] = {c, 0};
-  KT_EQ(kb_keys_submit(&K, &E, 1, s, NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, s, NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 40), want);
   int first = -1, n = 0;
   for (int i = from; i < nsent; i++) {
@@ -623,33 +633,33 @@ static void alarm_case(int answer, char c, uint8_t code, kb_keys_result_t want) 
   }
   KT_EQ(n, 2);
   KT_CHECK(first >= 0 && sent[first + 1].pulls); /* consecutive messages */
-  if (answer) KT_EQ(sent[first + 1].cmd, 0x1C);
+  if (answer) KT_EQ(sent[first + 1].cmd, KB_CMD_VERIFY);
   KT_EQ(nalarm, 2);
   KT_CHECK(kb_link_write_idle(&L));
 }
 
-static void test_alarm_fire_verified(void) { alarm_case(1, 'f', 0xBB, KB_KEYS_DONE); }
-static void test_alarm_aux_verified(void) { alarm_case(1, 'a', 0xDD, KB_KEYS_DONE); }
-static void test_alarm_panic_not_verified(void) { alarm_case(0, 'p', 0xEE, KB_KEYS_NOT_VERIFIED); }
+static void test_alarm_fire_verified(void) { alarm_case(1, 'f', KB_KEY_ALARM_FIRE, KB_KEYS_DONE); }
+static void test_alarm_aux_verified(void) { alarm_case(1, 'a', KB_KEY_ALARM_AUX, KB_KEYS_DONE); }
+static void test_alarm_panic_not_verified(void) { alarm_case(0, 'p', KB_KEY_ALARM_PANIC, KB_KEYS_NOT_VERIFIED); }
 
 static void test_queue_full_and_copied(void) {
   char buf[8] = "12";
   uint16_t ids[KB_KEYS_QUEUE];
   rig_init();
   for (int i = 0; i < KB_KEYS_QUEUE; i++) {
-    KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &ids[i]), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &ids[i]), KB_OK);
     KT_CHECK(ids[i] != 0);
     if (i) KT_CHECK(ids[i] != ids[i - 1]);
   }
   uint16_t none = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &none), KB_KEYS_ERR_FULL);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, buf, NULL, T, &none), KB_ERR_FULL);
   KT_EQ(none, 0);
   buf[0] = '9'; /* the caller's buffer was copied */
   sync_();
   for (int i = 0; i < KB_KEYS_QUEUE; i++) KT_EQ(run_until_end(ids[i], 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[1], 2 * KB_KEYS_QUEUE);
-  KT_EQ(keylog[1][0], 0x05);
-  KT_EQ(keylog[1][1], 0x0A);
+  KT_EQ(keylog[1][0], KB_KEY_1);
+  KT_EQ(keylog[1][1], KB_KEY_2);
 }
 
 static void test_invalid_refused(void) {
@@ -657,34 +667,34 @@ static void test_invalid_refused(void) {
   rig_init();
   memset(longs, '1', sizeof longs - 1);
   longs[sizeof longs - 1] = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "12z3", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, NULL, NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "f1", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 1, "1p", NULL, 0, NULL), KB_KEYS_ERR_KEY);
-  KT_EQ(kb_keys_submit(&K, NULL, 0, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, NULL, 9, "1", NULL, 0, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "12z3", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, NULL, NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "f1", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, "1p", NULL, 0, NULL), KB_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 0, "1", NULL, 0, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, NULL, 9, "1", NULL, 0, NULL), KB_ERR_PARTITION);
   KT_EQ(kb_keys_pending(&K), 0);
   longs[KB_KEYS_MAX] = 0;
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, NULL, 0, NULL), KB_OK);
   /* the implicit `@` needs room */
   longs[KB_KEYS_MAX - 1] = 'w';
-  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, "1234", 0, NULL), KB_KEYS_ERR_KEY);
+  KT_EQ(kb_keys_submit(&K, NULL, 1, longs, "1234", 0, NULL), KB_ERR_KEY);
 }
 
 static void test_early_generation_partitions_3_4(void) {
   uint16_t id3, id1;
   rig_init();
   early = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, &id3), KB_KEYS_OK); /* not synced yet */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id1), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, &id3), KB_OK); /* not synced yet */
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id1), KB_OK);
   KT_EQ(run_until_end(id3, 40), KB_KEYS_INVALID);
   KT_EQ(run_until_end(id1, 40), KB_KEYS_DONE);
   KT_CHECK(E.status.early);
-  KT_EQ(kb_keys_submit(&K, &E, 4, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 4, "1", NULL, T, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 3, "1", NULL, T, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_OK);
   KT_EQ(nkeylog[3], 0);
 }
 
@@ -693,8 +703,8 @@ static void test_disconnected(void) {
   rig_init();
   star_reply = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "2", NULL, T, &b), KB_OK);
   run_rounds(2);
   stopped = 1;
   run_rounds(40); /* 4 s without a boundary */
@@ -709,7 +719,7 @@ static void test_disconnected_while_writing(void) {
   rig_init();
   send_1b = 0; /* partition 5 never gets its slot: the key stays armed */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &a), KB_OK);
   run_rounds(2);
   KT_CHECK(!kb_link_write_idle(&L));
   stopped = 1;
@@ -728,8 +738,8 @@ static void test_key_times_out_without_slot(void) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 7, "1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 7, "1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &b), KB_OK);
   KT_EQ(run_until_end(a, 400), KB_KEYS_TIMED_OUT);
   KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
   KT_EQ(nkeylog[7], 0);
@@ -741,14 +751,14 @@ static void test_consecutive_status_messages(void) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "123#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "123#", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_EQ(nkeylog[2], 4);
   /* one key per 0x05, in consecutive 0x05 messages (a 0x11 in between) */
   int prev = -1;
   for (int i = 0; i < nsent; i++) {
     if (!sent[i].pulls) continue;
-    KT_EQ(sent[i].cmd, 0x05);
+    KT_EQ(sent[i].cmd, KB_CMD_STATUS);
     if (prev >= 0) KT_EQ(i - prev, 2);
     prev = i;
   }
@@ -770,10 +780,11 @@ static void test_set_time_sequence(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_DONE);
-  static const uint8_t want[] = {0x28, 0x1B, 0x05, 0x0A, 0x0F, 0x11, 0x05, 0x05, 0x11, 0x00,
-                                 0x1C, 0x00, 0x0F, 0x00, 0x16, 0x0A, 0x11, 0x2D};
+  static const uint8_t want[] = {KB_KEY_STAR, KB_KEY_6, KB_KEY_1, KB_KEY_2, KB_KEY_3, KB_KEY_4,
+                                 KB_KEY_1, KB_KEY_1, KB_KEY_4, KB_KEY_0, KB_KEY_7, KB_KEY_0,
+                                 KB_KEY_3, KB_KEY_0, KB_KEY_5, KB_KEY_2, KB_KEY_4, KB_KEY_POUND};
   KT_EQ(nkeylog[2], (int)sizeof want);
   for (int i = 0; i < nkeylog[2] && i < (int)sizeof want; i++) KT_EQ(keylog[2][i], want[i]);
   kb_keys_info_t info;
@@ -784,21 +795,21 @@ static void test_set_time_sequence(void) {
 
 static void test_set_time_guards(void) {
   rig_init();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 13, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 0, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 32, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 0, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 24, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 60, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2100, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 1999, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_RANGE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123", T, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, NULL, T, NULL), KB_KEYS_ERR_CODE);
-  KT_EQ(kb_keys_set_time(&K, &E, 9, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 13, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 0, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 32, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 0, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 24, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 60, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2100, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 1999, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_RANGE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123", T, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, NULL, T, NULL), KB_ERR_CODE);
+  KT_EQ(kb_keys_set_time(&K, &E, 9, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_PARTITION);
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 24, 12, 31, 23, 59, "123456", T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 24, 12, 31, 23, 59, "123456", T, NULL), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
 }
 
@@ -806,13 +817,13 @@ static void test_set_time_guards(void) {
  * on (notes §6.1, §10.2); here the partition used is the one checked. */
 static void quirk_set_time_checks_its_own_partition(void) {
   rig_init();
-  st[0] = 0x03; /* partition 1 not ready */
-  st[1] = 0x01;
-  st[2] = 0x04; /* partition 3 armed */
+  st[0] = ST_ZONES_OPEN; /* partition 1 not ready */
+  st[1] = KB_ST_READY;
+  st[2] = ST_ARMED_STAY; /* partition 3 armed */
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_OK);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
-  KT_EQ(kb_keys_set_time(&K, &E, 3, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 2, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
+  KT_EQ(kb_keys_set_time(&K, &E, 3, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_NOT_READY);
 }
 
 static void test_results_and_history(void) {
@@ -822,13 +833,13 @@ static void test_results_and_history(void) {
   KT_EQ(kb_keys_result(&K, 77, NULL), KB_KEYS_UNKNOWN);
   sync_();
   for (int i = 0; i < KB_KEYS_HISTORY + 2; i++) {
-    KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+    KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
     KT_EQ(run_until_end(id, 100), KB_KEYS_DONE);
   }
   KT_EQ(kb_keys_result(&K, 1, NULL), KB_KEYS_UNKNOWN); /* forgotten */
   KT_EQ(kb_keys_result(&K, id, NULL), KB_KEYS_DONE);
   kb_keys_info_t info;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "12", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "12", NULL, T, &id), KB_OK);
   KT_EQ(kb_keys_result(&K, id, &info), KB_KEYS_PENDING);
   KT_EQ(info.accepted, 0);
 }
@@ -846,8 +857,8 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   rig_init();
   send_1b = 0;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &a), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, b_keys, NULL, T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &a), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, b_keys, NULL, T, &b), KB_OK);
   only_other = 1; /* 0x11 only: A stays armed, waiting for a 0x05 */
   round_();
   KT_CHECK(!kb_link_write_idle(&L));
@@ -861,13 +872,13 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   status_msgs(); /* one 0x05 */
   task_at[0] = task_at[1] = -1;
   KT_EQ(nsent, from + 1);
-  KT_EQ(sent[from].bits[2], 0x05); /* A's key went out whole */
+  KT_EQ(sent[from].bits[2], KB_KEY_1); /* A's key went out whole */
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_TIMED_OUT);
   KT_EQ(kb_keys_result(&K, b, NULL), KB_KEYS_PENDING);
   /* A's key went out although A timed out: the `#` clear is armed during
    * that message, before B */
   KT_CHECK(!kb_link_write_idle(&L));
-  KT_EQ(L.wr_key, 0x2D);
+  KT_EQ(L.wr_key, KB_KEY_POUND);
   only_other = 0;
   KT_EQ(run_until_end(b, 80), KB_KEYS_DONE);
   kb_keys_info_t info;
@@ -875,8 +886,8 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
   KT_EQ(info.accepted, 1);
   /* B's key reached the panel in a 0x05 of its own */
   KT_EQ(nkeylog[1], 3);
-  KT_EQ(keylog[1][0], 0x05);
-  KT_EQ(keylog[1][1], 0x2D);
+  KT_EQ(keylog[1][0], KB_KEY_1);
+  KT_EQ(keylog[1][1], KB_KEY_POUND);
   KT_EQ(keylog[1][2], b_code);
   int written = 0;
   for (int i = from; i < nsent; i++) written += sent[i].pulls != 0;
@@ -884,8 +895,8 @@ static void stale_echo_case(const char *b_keys, uint8_t b_code) {
 }
 
 static void test_next_request_takes_previous_echo(void) {
-  stale_echo_case("2", 0x0A); /* was COLLIDED */
-  stale_echo_case("1", 0x05); /* was DONE on A's echo, B never typed */
+  stale_echo_case("2", KB_KEY_2); /* was COLLIDED */
+  stale_echo_case("1", KB_KEY_1); /* was DONE on A's echo, B never typed */
 }
 
 /* Defect: an access-code digit stayed in the link after DISCONNECTED (no
@@ -894,17 +905,17 @@ static void test_code_digit_left_in_link_after_disconnect(void) {
   uint16_t a;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "7391", T, &a), KB_KEYS_OK);
-  for (int i = 0; i < 100 && !(L.wr_key == 0x1C && !kb_link_write_idle(&L)); i++)
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "7391", T, &a), KB_OK);
+  for (int i = 0; i < 100 && !(L.wr_key == KB_KEY_7 && !kb_link_write_idle(&L)); i++)
     round_(); /* until the first digit is armed at the panel's prompt */
   KT_CHECK(!kb_link_write_idle(&L));
-  KT_EQ(L.wr_key, 0x1C);
+  KT_EQ(L.wr_key, KB_KEY_7);
   int before = nkeylog[1];
   stopped = 1; /* the bus goes away */
   run_rounds(40);
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
   KT_CHECK(!kb_link_write_idle(&L)); /* no clock: still armed */
-  KT_EQ(L.wr_key, 0xFF);             /* but the digit is gone: all bits released */
+  KT_EQ(L.wr_key, KB_KEY_NONE);             /* but the digit is gone: all bits released */
   KT_EQ(L.wr_bfirst, 0);
   KT_CHECK(all_zero(K.q, sizeof K.q));
   stopped = 0;
@@ -914,18 +925,18 @@ static void test_code_digit_left_in_link_after_disconnect(void) {
   /* the digit never went out; the only key since is the `#` that clears the
    * prompt the request left */
   KT_EQ(nkeylog[1], before + 1);
-  KT_EQ(keylog[1][before], 0x2D);
+  KT_EQ(keylog[1][before], KB_KEY_POUND);
 }
 
 /* Defect: the echo of every typed code digit stayed in the frame ring
  * (slot[].module[slot byte]) until that ring slot was reused. */
 static void test_code_echo_left_in_ring(void) {
-  static const uint8_t digit[4] = {0x05, 0x0A, 0x0F, 0x11}; /* "1234" */
+  static const uint8_t digit[4] = {KB_KEY_1, KB_KEY_2, KB_KEY_3, KB_KEY_4};
   uint16_t id;
   kb_keys_info_t info;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   for (int i = 0; i < 200; i++) {
     kb_keys_result(&K, id, &info);
     if (info.code_typed) break;
@@ -948,7 +959,7 @@ static void test_star_wait_shorter_than_documented(void) {
   rig_init();
   star_reply = 0; /* the panel never shows 0x9E */
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*1", NULL, T, &id), KB_OK);
   only_other = 1; /* no status message for ~1.1 s: the `*` waits for its slot */
   run_rounds(20);
   only_other = 0;
@@ -960,7 +971,7 @@ static void test_star_wait_shorter_than_documented(void) {
   }
   KT_CHECK(key >= 0 && end > key);
   if (key < 0 || end < 0) return;
-  KT_EQ(notes[key].key, 0x28);
+  KT_EQ(notes[key].key, KB_KEY_STAR);
   KT_CHECK(notes[key].t_frame_us - notes[key].t_due_us > 1000000u); /* it did wait */
   uint32_t waited = note_t[end] - note_t[key];
   KT_CHECK(waited >= 1000u * KB_KEYS_STAR_MS);
@@ -973,16 +984,16 @@ static void test_early_generation_partitions_5_8(void) {
   uint16_t id5;
   rig_init();
   early = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &id5), KB_KEYS_OK); /* not synced yet */
+  KT_EQ(kb_keys_submit(&K, &E, 5, "1", NULL, T, &id5), KB_OK); /* not synced yet */
   KT_EQ(run_until_end(id5, 40), KB_KEYS_INVALID);
   KT_CHECK(E.status.early);
   for (uint8_t p = 3; p <= 8; p++) {
-    KT_EQ(kb_keys_submit(&K, &E, p, "1", NULL, T, NULL), KB_KEYS_ERR_PARTITION);
-    KT_EQ(kb_keys_set_time(&K, &E, p, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_KEYS_ERR_PARTITION);
+    KT_EQ(kb_keys_submit(&K, &E, p, "1", NULL, T, NULL), KB_ERR_PARTITION);
+    KT_EQ(kb_keys_set_time(&K, &E, p, 2024, 3, 5, 14, 7, "1234", T, NULL), KB_ERR_PARTITION);
   }
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, NULL), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "1", NULL, T, NULL), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, NULL), KB_OK);
   for (int p = 3; p <= 8; p++) KT_EQ(nkeylog[p], 0);
 }
 
@@ -994,7 +1005,7 @@ static void test_keys_max_set_time_length(void) {
   rig_init();
   sync_();
   KT_CHECK(KB_KEYS_MAX >= 15);
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2024, 3, 5, 14, 7, "123456", T, &id), KB_OK);
   KT_EQ(K.q[K.head].n, 15);
   KT_EQ(K.q[K.head].code_len, 6);
 }
@@ -1003,7 +1014,8 @@ static void test_keys_max_set_time_length(void) {
  * kb_decode_key_is_digit(); kb_keys_code() derives them (notes §4.2) and both
  * agree on exactly the ten digits. */
 static void test_digit_codes_duplicated(void) {
-  static const uint8_t notes42[10] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27};
+  static const uint8_t notes42[10] = {KB_KEY_0, KB_KEY_1, KB_KEY_2, KB_KEY_3, KB_KEY_4,
+                                      KB_KEY_5, KB_KEY_6, KB_KEY_7, KB_KEY_8, KB_KEY_9};
   for (int d = 0; d < 10; d++) {
     uint8_t c = kb_keys_code((char)('0' + d));
     KT_EQ(c, notes42[d]);
@@ -1049,10 +1061,10 @@ static void test_unconfirmed_digit_not_typed_twice(void) {
   rig_init();
   sync_();
   corrupt_nth = 3; /* w, 1, [2] */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w12#w1234");
-  KT_EQ(st[0], 0x08);
+  KT_EQ(st[0], ST_EXIT_DELAY);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.attempts, 2);
   KT_EQ(count_notes(KB_KEYS_NOTE_CLEAR), 1);
@@ -1069,10 +1081,10 @@ static void test_unconfirmed_last_digit_goal_reached(void) {
   rig_init();
   sync_();
   corrupt_nth = 5;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w1234#");
-  KT_EQ(st[0], 0x08);
+  KT_EQ(st[0], ST_EXIT_DELAY);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.attempts, 1);
 }
@@ -1088,7 +1100,7 @@ static void test_unconfirmed_last_digit_not_retried(void) {
   flash_rounds = 1;
   sync_();
   corrupt_nth = 5;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_UNCERTAIN);
   run_rounds(10);
   KT_STREQ(panel_keys(1), "w9999#");
@@ -1104,7 +1116,7 @@ static void test_unconfirmed_retries_run_out(void) {
   rig_init();
   sync_();
   corrupt_all = 1;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 1500), KB_KEYS_UNCERTAIN);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.attempts, KB_KEYS_ATTEMPTS);
@@ -1126,7 +1138,7 @@ static void test_lost_echo_frame_not_typed_twice(void) {
   rig_init();
   sync_();
   drop_nth = 3;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 600), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w12#w1234");
   kb_keys_result(&K, id, &info);
@@ -1140,7 +1152,7 @@ static void test_unconfirmed_unknown_goal_uncertain(void) {
   rig_init();
   sync_();
   corrupt_nth = 2;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "c5", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "c5", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_UNCERTAIN);
   KT_STREQ(panel_keys(1), "?5#");
 }
@@ -1155,12 +1167,12 @@ static void set_time_wrong_code_case(int flash_len) {
   rig_init();
   flash_rounds = flash_len;
   sync_();
-  KT_EQ(kb_keys_set_time(&K, &E, 1, 2025, 3, 4, 5, 6, "9999", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_set_time(&K, &E, 1, 2025, 3, 4, 5, 6, "9999", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
   run_rounds(20);
   kb_keys_result(&K, id, &info);
   KT_STREQ(panel_keys(1), "*69999#");
-  KT_EQ(st[0], 0x01);
+  KT_EQ(st[0], KB_ST_READY);
 }
 
 static void test_set_time_wrong_code_types_nothing_after(void) {
@@ -1175,14 +1187,14 @@ static void test_queued_rejection_judged_on_its_own_keys(void) {
   rig_init();
   flash_rounds = 12;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1111", T, &id[0]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "2222", T, &id[1]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id[2]), KB_KEYS_OK);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1234", NULL, T, &id[3]), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1111", T, &id[0]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "2222", T, &id[1]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id[2]), KB_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1234", NULL, T, &id[3]), KB_OK);
   KT_EQ(run_until_end(id[0], 400), KB_KEYS_REJECTED);
   KT_EQ(run_until_end(id[1], 400), KB_KEYS_REJECTED);
   KT_EQ(run_until_end(id[2], 400), KB_KEYS_DONE);
-  KT_EQ(st[0], 0x08);
+  KT_EQ(st[0], ST_EXIT_DELAY);
 }
 
 /* Item 4: the bus is cut after `w` was accepted; the panel stays at its
@@ -1193,19 +1205,19 @@ static void test_stale_prompt_not_taken(void) {
   uint16_t a, b;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &a), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &a), KB_OK);
   for (int i = 0; i < 100 && nkeylog[1] < 1; i++) round_();
   KT_EQ(nkeylog[1], 1);
   run_rounds(1);
   stopped = 1;
   run_rounds(40);
   KT_EQ(kb_keys_result(&K, a, NULL), KB_KEYS_DISCONNECTED);
-  KT_EQ(st[0], 0x9F);
+  KT_EQ(st[0], KB_ST_ENTER_CODE);
   stopped = 0;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "s", "1234", T, &b), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "s", "1234", T, &b), KB_OK);
   KT_EQ(run_until_end(b, 400), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "w#s1234");
-  KT_EQ(st[0], 0x08);
+  KT_EQ(st[0], ST_EXIT_DELAY);
 }
 
 /* An `@` with no key before it: no command key of this request could have
@@ -1215,7 +1227,7 @@ static void test_code_alone_never_typed(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "@", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   KT_EQ(nkeylog[1], 0);
 }
@@ -1228,19 +1240,19 @@ static void test_menu_typed_press_by_press(void) {
   uint16_t id;
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
-  KT_EQ(st[0], 0x9E);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "6", NULL, T, &id), KB_KEYS_OK); /* continues */
+  KT_EQ(st[0], KB_ST_STAR_MENU);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "6", NULL, T, &id), KB_OK); /* continues */
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
-  KT_EQ(st[0], 0x9F);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "#", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(st[0], KB_ST_ENTER_CODE);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "#", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_DONE);
   KT_STREQ(panel_keys(1), "*6#");
   /* a menu that another keypad opened: not continued */
-  st[0] = 0x9E;
+  st[0] = KB_ST_STAR_MENU;
   run_rounds(6);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "1", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 200), KB_KEYS_TIMED_OUT);
   KT_STREQ(panel_keys(1), "*6#");
 }
@@ -1254,13 +1266,13 @@ static void test_code_length_from_panel(void) {
   rig_init();
   sync_();
   E.status.code_digits = 6;
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_ERR_CODE);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_ERR_CODE);
   KT_EQ(kb_keys_pending(&K), 0);
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "123456", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "123456", T, &id), KB_OK);
   KT_EQ(kb_keys_pending(&K), 1);
   rig_init();
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "w", "1234", T, &id), KB_OK);
   E.status.code_digits = 6; /* learned after the submit */
   KT_EQ(run_until_end(id, 400), KB_KEYS_INVALID);
   kb_keys_result(&K, id, &info);
@@ -1274,13 +1286,13 @@ static void test_disabled_partition_invalid(void) {
   uint16_t id;
   kb_keys_info_t info;
   rig_init();
-  st[1] = 0xC7;
+  st[1] = KB_ST_DISABLED;
   sync_();
-  KT_EQ(kb_keys_submit(&K, &E, 2, "w", "1234", T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 2, "w", "1234", T, &id), KB_OK);
   KT_EQ(run_until_end(id, 100), KB_KEYS_INVALID);
   kb_keys_result(&K, id, &info);
   KT_EQ(info.reason, KB_KEYS_REASON_DISABLED);
-  KT_EQ(info.status, 0xC7);
+  KT_EQ(info.status, KB_ST_DISABLED);
   KT_EQ(nkeylog[2], 0);
 }
 
@@ -1293,10 +1305,10 @@ static void test_unexpected_code_prompt_stops(void) {
   rig_init();
   sync_();
   /* `*` then `6` (the fake panel prompts 0x9F after *6) then digits */
-  KT_EQ(kb_keys_submit(&K, &E, 1, "*612", NULL, T, &id), KB_KEYS_OK);
+  KT_EQ(kb_keys_submit(&K, &E, 1, "*612", NULL, T, &id), KB_OK);
   KT_EQ(run_until_end(id, 400), KB_KEYS_REJECTED);
   kb_keys_result(&K, id, &info);
-  KT_EQ(info.status, 0x9F);
+  KT_EQ(info.status, KB_ST_ENTER_CODE);
   run_rounds(20);
   KT_STREQ(panel_keys(1), "*6#");
 }

@@ -55,7 +55,7 @@ static void fix_init(fix_t *f, bool show_keys) {
   f->r->req_act = calloc(3, sizeof *f->r->req_act);
   f->r->req_end = calloc(3, sizeof *f->r->req_end);
   if (!f->out || !f->r->req_id || !f->r->req_act || !f->r->req_end) abort();
-  kb_keys_init(&f->r->keys, on_keys, f->r);
+  kb_keys_init(&f->r->bus.keys, on_keys, f->r);
   for (int i = 0; i < 3; i++) {
     f->r->req_id[i] = (uint16_t)(11 + i);
     f->r->req_act[i] = i; /* the actions are in file order */
@@ -90,10 +90,10 @@ static void note(fix_t *f, uint8_t type, uint16_t id, uint8_t partition, uint8_t
 
 /* kb_keys' history as it is when it sends the END note. */
 static void hist(fix_t *f, int slot, uint16_t id, uint8_t result, uint8_t reason, uint8_t attempts) {
-  f->r->keys.hist[slot].id = id;
-  f->r->keys.hist[slot].info.result = result;
-  f->r->keys.hist[slot].info.reason = reason;
-  f->r->keys.hist[slot].info.attempts = attempts;
+  f->r->bus.keys.hist[slot].id = id;
+  f->r->bus.keys.hist[slot].info.result = result;
+  f->r->bus.keys.hist[slot].info.reason = reason;
+  f->r->bus.keys.hist[slot].info.attempts = attempts;
 }
 
 static bool holds(fix_t *f, size_t i) { return cond_now(f->r, &f->s->exp[i], NULL, 0); }
@@ -149,7 +149,7 @@ static void test_results_matched(void) {
   KT_CHECK(!holds(&f, 3)); /* the reason was disabled, not early */
   KT_CHECK(holds(&f, 4));  /* invalid, any reason */
   /* the runner keeps the end although kb_keys forgot it */
-  memset(f.r->keys.hist, 0, sizeof f.r->keys.hist);
+  memset(f.r->bus.keys.hist, 0, sizeof f.r->bus.keys.hist);
   KT_CHECK(holds(&f, 0));
   KT_CHECK(holds(&f, 1));
   {

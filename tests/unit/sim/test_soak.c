@@ -31,6 +31,7 @@
 
 #include "harness.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_bus.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
 #include "sim/kb_sim_panel.h"
@@ -72,9 +73,7 @@ typedef struct {
 
 static kb_sim_panel_t P;
 static kb_wire_t W;
-static kb_link_t L;
-static kb_engine_t E;
-static kb_keys_t K;
+static kb_bus_t BUS; /* link + engine + virtual keypad */
 
 static char rx[MAX_RX]; /* keys partition 1 received, as alphabet characters */
 static uint64_t rx_t[MAX_RX];
@@ -111,18 +110,8 @@ static void on_note(void *ctx, const kb_keys_note_t *n) {
 }
 
 static void task(void *ctx, uint64_t now) {
-  const kb_frame_t *f;
-  kb_link_change_t ch;
   (void)ctx;
-  while ((f = kb_link_peek(&L)) != NULL) {
-    kb_engine_frame(&E, f, (uint32_t)(now / 1000u));
-    kb_keys_step(&K, &L, &E, f, (uint32_t)now);
-    kb_link_pop(&L);
-  }
-  ch = kb_link_tick(&L, (uint32_t)now);
-  if (ch != KB_LINK_NO_CHANGE)
-    kb_engine_connected(&E, ch == KB_LINK_CONNECTED, (uint32_t)(now / 1000u));
-  kb_keys_step(&K, &L, &E, NULL, (uint32_t)now);
+  kb_bus_poll(&BUS, (uint32_t)now);
 }
 
 /* ------------------------------------------------------------ truth */
@@ -154,7 +143,7 @@ static bool prefix_of(const char *got, int n, const char *want) {
 static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
   kb_sim_cfg_t pc;
   kb_wire_cfg_t wc;
-  kb_wire_port_t port = {&L, task, NULL};
+  kb_wire_port_t port = {kb_bus_link(&BUS), task, NULL};
   kb_sim_cfg_default(&pc, 1);
   pc.seed = seed;
   pc.exit_delay_s = 5;
@@ -166,9 +155,10 @@ static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
     wc.lost_rate = 1e-5;
     wc.jitter_us = 100;
   }
-  kb_link_init(&L);
-  kb_engine_init(&E, KB_INPUT_LIVE, NULL, NULL);
-  kb_keys_init(&K, on_note, NULL);
+  {
+    const kb_bus_cfg_t bc = {NULL, NULL, on_note, NULL};
+    kb_bus_init(&BUS, &bc);
+  }
   kb_sim_panel_init(&P, &pc, 0);
   kb_wire_init(&W, &wc, &P, &port, NULL, 0);
   W.on_msg = on_msg;
@@ -181,7 +171,7 @@ static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
     const char *keys = NULL, *code = NULL;
     char tm[8] = "";
     uint16_t id = 0;
-    kb_keys_err_t err;
+    kb_err_t err = KB_OK;
     uint8_t hh = (uint8_t)((seed + i) % 24u), mm = (uint8_t)((seed * 7u + i) % 60u);
     snap_t before = snap(), after;
     const kb_sim_truth_t *tr = kb_sim_panel_truth(&P);
@@ -203,7 +193,7 @@ static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
       case R_SET_TIME:
       case R_SET_TIME_WRONG:
         code = kind == R_SET_TIME ? "1234" : "9999";
-        err = kb_keys_set_time(&K, &E, 1, 2025, 3, 4, hh, mm, code, (uint32_t)W.t, &id);
+        err = kb_bus_set_time(&BUS, 1, 2025, 3, 4, hh, mm, code, &id);
         snprintf(tm, sizeof tm, "%02u%02u", hh, mm);
         snprintf(want, sizeof want, "*6%s1%s0304%s#", code, tm, "25");
         snprintf(want_nocode, sizeof want_nocode, "*61%s030425#", tm);
@@ -216,12 +206,12 @@ static void run_seed(uint32_t seed, bool noisy, tally_t *tl) {
       default: keys = "*103#"; break;
     }
     if (keys) {
-      err = kb_keys_submit(&K, &E, 1, keys, code, (uint32_t)W.t, &id);
+      err = kb_bus_keys_submit(&BUS, 1, keys, code, &id);
       snprintf(want, sizeof want, "%s%s", keys, code ? code : "");
       snprintf(want_nocode, sizeof want_nocode, "%s", keys);
     }
-    KT_EQ(err, KB_KEYS_OK);
-    if (err != KB_KEYS_OK) continue;
+    KT_EQ(err, KB_OK);
+    if (err != KB_OK) continue;
     while (!ended && W.t < t0 + 60000000u) kb_wire_step(&W);
     kb_wire_run_until(&W, W.t + 2500000u); /* brief statuses end; clears finish */
     after = snap();

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_bus.c - the task loop shared by every port and frontend (kb_bus.h): the
+ * link's ring drained into the engine and the virtual keypad, the
+ * disconnected rule, the link's statistics into the health, and the one
+ * clock (32-bit µs in, the engine's ms derived wrap-safely here).
+ */
+#include "keybus/kb_bus.h"
+
+#include <stddef.h>
+
+void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
+  KB_ASSERT(bus != NULL);
+  kb_link_init(&bus->link);
+  kb_engine_init(&bus->engine, KB_INPUT_LIVE, cfg ? cfg->event_cb : NULL,
+                 cfg ? cfg->event_ctx : NULL);
+  kb_keys_init(&bus->keys, cfg ? cfg->keys_cb : NULL, cfg ? cfg->keys_ctx : NULL);
+  bus->last_us = 0;
+  bus->ms = 0;
+  bus->rem_us = 0;
+  bus->clock_started = 0;
+  bus->connected = false;
+}
+
+/* Advances the ms clock to now_us. The first poll aligns it with the
+ * caller's clock (ms = now_us / 1000, once); after that only differences
+ * count, so the µs counter's wrap is just another difference. */
+static void clock_to(kb_bus_t *bus, uint32_t now_us) {
+  uint32_t d = now_us - bus->last_us, rem;
+  if (!bus->clock_started) {
+    bus->clock_started = 1;
+    bus->ms = now_us / 1000u;
+    bus->rem_us = (uint16_t)(now_us % 1000u);
+    bus->last_us = now_us;
+    return;
+  }
+  if ((int32_t)d <= 0) return; /* no time passed, or a stale stamp */
+  bus->last_us = now_us;
+  if (d < 1000u) { /* the usual case between two polls: no division */
+    rem = bus->rem_us + d;
+    if (rem >= 1000u) {
+      rem -= 1000u;
+      bus->ms++;
+    }
+  } else {
+    bus->ms += d / 1000u;
+    rem = bus->rem_us + d % 1000u;
+    if (rem >= 1000u) {
+      rem -= 1000u;
+      bus->ms++;
+    }
+  }
+  bus->rem_us = (uint16_t)rem;
+}
+
+void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
+  const kb_frame_t *f;
+  kb_link_change_t ch;
+  KB_ASSERT(bus != NULL);
+  clock_to(bus, now_us);
+  f = kb_link_peek(&bus->link);
+  if (f != NULL) {
+    /* Frames change the engine, not the keypad's queue: idle before the
+     * first frame, it stays idle through the drain. */
+    bool keys = !kb_keys_idle(&bus->keys, bus->connected);
+    unsigned n = 0;
+    do {
+      kb_engine_frame(&bus->engine, f, bus->ms);
+      /* the key's echo is read before kb_link_pop() overwrites it */
+      if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
+      kb_link_pop(&bus->link);
+      n++;
+    } while ((f = kb_link_peek(&bus->link)) != NULL);
+    /* The link's statistics into the health. They change only when the
+     * interrupt publishes or drops a frame: the high-water mark rises to H
+     * when H frames wait, a drop needs a full ring (KB_FRAME_RING >= 2
+     * frames waiting). Those frames all wait for the poll that drains them,
+     * which reads the statistics after its drain; so a rise above 1, or a
+     * drop, is always seen by a poll that drained 2 frames or more, and
+     * the mark's first rise (to 1) by the first poll that drains one. The
+     * usual poll, one frame in a ring that has been used, copies nothing. */
+    if (n > 1u || bus->engine.health.ring_high_water == 0u) {
+      kb_link_stats_t s;
+      kb_link_stats(&bus->link, &s);
+      kb_engine_link_stats(&bus->engine, &s);
+    }
+  }
+  ch = kb_link_tick(&bus->link, now_us);
+  if (ch != KB_LINK_NO_CHANGE) {
+    bus->connected = ch == KB_LINK_CONNECTED;
+    kb_engine_connected(&bus->engine, bus->connected, bus->ms);
+  }
+  if (!kb_keys_idle(&bus->keys, bus->connected))
+    kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
+}
+
+kb_link_t *kb_bus_link(kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return &bus->link;
+}
+
+const kb_status_t *kb_bus_status(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return &bus->engine.status;
+}
+
+const kb_health_t *kb_bus_health(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return &bus->engine.health;
+}
+
+uint32_t kb_bus_ms(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return bus->ms;
+}
+
+uint32_t kb_bus_frame_age_ms(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return kb_engine_frame_age_ms(&bus->engine, bus->ms);
+}
+
+kb_err_t kb_bus_keys_submit(kb_bus_t *bus, uint8_t partition, const char *keys, const char *code,
+                            uint16_t *id) {
+  KB_ASSERT(bus != NULL);
+  return kb_keys_submit(&bus->keys, &bus->engine, partition, keys, code, bus->last_us, id);
+}
+
+kb_err_t kb_bus_set_time(kb_bus_t *bus, uint8_t partition, uint16_t year, uint8_t month,
+                         uint8_t day, uint8_t hour, uint8_t minute, const char *code,
+                         uint16_t *id) {
+  KB_ASSERT(bus != NULL);
+  return kb_keys_set_time(&bus->keys, &bus->engine, partition, year, month, day, hour, minute,
+                          code, bus->last_us, id);
+}
+
+kb_keys_result_t kb_bus_keys_result(const kb_bus_t *bus, uint16_t id, kb_keys_info_t *out) {
+  KB_ASSERT(bus != NULL);
+  return kb_keys_result(&bus->keys, id, out);
+}
+
+uint8_t kb_bus_keys_pending(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return kb_keys_pending(&bus->keys);
+}
