@@ -129,6 +129,9 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(LIBS) $(LDLIBS) $(SAN)
 
+# the listen-only build of the template port's test includes the other one
+$(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
+
 tests: apps $(UNIT_BIN) $(PORT_OBJ)
 
 # V=fuzz only (clang, -fsanitize=fuzzer): `make V=fuzz fuzz-bins`

@@ -15,13 +15,14 @@ bool kbp_plat_task_wait(void);
 
 /* The task: initialises the bus (state first), starts the port (clock
  * interrupt last), polls with the same 32-bit us clock the interrupt stamps
- * edges with, and stops the port in reverse. bus and port: placed by the
- * caller (statically: kb_bus_t is large), valid for the whole call. */
-void kbp_task(kb_bus_t *bus, kbp_port_t *port, const kb_bus_cfg_t *cfg, bool write_enabled);
+ * edges with, and stops the port in reverse. bus: placed by the
+ * caller (statically: kb_bus_t is large), valid for the whole call; cfg:
+ * the event and key callbacks (kb_bus.h), may be NULL. */
+void kbp_task(kb_bus_t *bus, const kb_bus_cfg_t *cfg);
 
-void kbp_task(kb_bus_t *bus, kbp_port_t *port, const kb_bus_cfg_t *cfg, bool write_enabled) {
+void kbp_task(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
   kb_bus_init(bus, cfg);
-  kbp_start(port, kb_bus_link(bus), write_enabled);
+  kbp_start(kb_bus_link(bus));
   while (kbp_plat_task_wait()) kb_bus_poll(bus, kbp_plat_now_us());
-  kbp_stop(port);
+  kbp_stop();
 }
