@@ -8,6 +8,7 @@
 #   make size       cross builds of the engine: size per unit, RAM probe
 #   make bench      instruction counts (callgrind) of the interrupt and decode paths
 #   make fuzz       every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (default 300)
+#   make esp-check  src/core built with the ESP-IDF kits (KEYBUS_IDF_KITS), IRAM check of the link
 #
 # V selects a build variant (directory build/$(V)); the apps in build/bin come
 # from the default variant "rel".
@@ -64,10 +65,14 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 300
+# The template port (ports/template) is compiled with the core's flags in
+# every variant so that it never rots; its task loop needs kb_bus.h.
+PORT_SRC := ports/template/kb_port_template.c $(if $(wildcard include/keybus/kb_bus.h),ports/template/kb_port_task.c)
+PORT_OBJ := $(PORT_SRC:%.c=$(B)/obj/%.o)
 
 
 .SECONDEXPANSION:
-.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins
+.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins esp-check ports
 .SECONDARY:
 
 all: apps
@@ -100,6 +105,12 @@ $(B)/obj/src/sim/%.o: src/sim/%.c $(wildcard include/keybus/*.h src/host/*.h src
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+$(B)/obj/ports/%.o: ports/%.c $(wildcard include/keybus/*.h ports/*/*.h) | need-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+ports: $(PORT_OBJ)
+
 $(B)/lib/libkbsim.a: $(SIM_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -120,11 +131,14 @@ $(B)/bin/%: $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wil
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(LIBS) $(LDLIBS) $(SAN)
 
-$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h) $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+$(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h ports/template/*.[ch]) $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(LIBS) $(LDLIBS) $(SAN)
 
-tests: apps $(UNIT_BIN)
+# the listen-only build of the template port's test includes the other one
+$(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
+
+tests: apps $(UNIT_BIN) $(PORT_OBJ)
 
 # V=fuzz only (clang, -fsanitize=fuzzer): `make V=fuzz fuzz-bins`
 $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
@@ -153,6 +167,13 @@ bench: $(DEPS_OK)
 # seed corpus and the corpus kept in build/fuzz/corpus (see docs/fuzzing.md).
 fuzz: $(DEPS_OK)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_KEEP_CORPUS=1 bash tests/cli/fuzz.sh
+
+# src/core (and the template port) built with both ESP-IDF kits, and the
+# kit's IRAM check on the link layer's object (tests/cli/esp_check.sh; the
+# kits are found through KEYBUS_IDF_KITS only). Fails when it is not set;
+# `make test` reports it as skipped instead.
+esp-check:
+	@KB_ESP_CHECK_REQUIRED=1 bash tests/cli/esp_check.sh
 
 clean:
 	rm -rf build

@@ -38,6 +38,13 @@ cg_total() { sed -n 's/^summary: *//p' "$1" | head -n 1; }
 #         of each path is then measured alone under callgrind (a stats dump
 #         before and after it). The per-path costs times their counts must add
 #         up to the mean run's totals, which checks the path split.
+# isr_port: the same stimulus through the template port's handlers
+#   (ports/template: kbp_clock_isr, kbp_sample_isr, the link inlined from
+#   kb_link_isr.h) with the stub platform of bench/port_stubs.c (own
+#   translation unit, no LTO; pin read 4, pin write 4, timestamp 2, timer
+#   start/stop 1 instructions, return included: checked in its object
+#   first). Figures isr_port_*; the paths are found with a trace-pc build of
+#   the template port.
 section_isr() {
   local d=$OUT/isr
   mkdir -p "$d" && rm -f "$d"/cg.* "$d"/*.out*
@@ -49,21 +56,65 @@ section_isr() {
     fail "isr: build"
     return
   fi
-  isr_pass "" "" || return
+  isr_pass "" "" isr "$d/isr_bench" kb_link_edge kb_link_sample || return
   # The same with a key written continuously (KB_BENCH_WRITE=1, see
   # bench/isr_bench.c): figures with the suffix _writing.
-  isr_pass _writing 1
+  isr_pass _writing 1 isr "$d/isr_bench" kb_link_edge kb_link_sample || return
+  section_isr_port
 }
 
-# One measurement pass of the isr section. $1: suffix of the figure names,
-# $2: value of KB_BENCH_WRITE. Files go to $d/pass$1.
+# Instruction count of each function of an object (objdump, up to the ret,
+# alignment padding excluded): lines "NAME COUNT".
+fn_sizes() {
+  objdump -d --no-show-raw-insn "$1" | awk '
+    /^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn); n[fn] = 0; done[fn] = 0; next }
+    fn != "" && /^ +[0-9a-f]+:\t/ && !done[fn] { n[fn]++; if ($0 ~ /\tret/) done[fn] = 1 }
+    END { for (f in n) print f, n[f] }'
+}
+
+section_isr_port() {
+  local d=$OUT/isr_port pinc="-Iports/template"
+  mkdir -p "$d"
+  if ! $CC $CFLAGS $pinc -c bench/port_stubs.c -o "$d/port_stubs.o" ||
+    ! $CC $CFLAGS $pinc -c ports/template/kb_port_template.c -o "$d/port.o" ||
+    ! $CC $CFLAGS $pinc -fsanitize-coverage=trace-pc -c ports/template/kb_port_template.c -o "$d/port_sig.o" ||
+    ! $CC $CFLAGS -c src/core/kb_link.c -o "$d/kb_link.o" ||
+    ! $CC $CFLAGS $pinc -D_POSIX_C_SOURCE=200809L -DKB_BENCH_PORT bench/isr_bench.c bench/mix.c \
+      "$d/port.o" "$d/port_stubs.o" "$d/kb_link.o" -o "$d/isr_bench" ||
+    ! $CC $CFLAGS $pinc -D_POSIX_C_SOURCE=200809L -DKB_BENCH_PORT -DKB_BENCH_SIG bench/isr_bench.c bench/mix.c \
+      "$d/port_sig.o" "$d/port_stubs.o" "$d/kb_link.o" -o "$d/isr_bench_sig"; then
+    fail "isr_port: build"
+    return
+  fi
+  # the stub model, checked in the object (instructions, return included)
+  local sizes bad=0 f want got
+  sizes=$(fn_sizes "$d/port_stubs.o")
+  for f in kbp_plat_lines_read:4 kbp_plat_write_pin:4 kbp_plat_now_us:2 \
+    kbp_plat_timer_start:1 kbp_plat_timer_stop:1; do
+    want=${f#*:}
+    got=$(printf '%s\n' "$sizes" | awk -v n="${f%%:*}" '$1 == n {print $2}')
+    echo "info isr_port stub ${f%%:*} $got instr (model $want)"
+    [ "$got" = "$want" ] || bad=1
+  done
+  if [ $bad -ne 0 ]; then
+    fail "isr_port: the stubs do not cost what the model says (see info lines)"
+    return
+  fi
+  isr_pass "" "" isr_port "$d/isr_bench" kbp_clock_isr kbp_sample_isr || return
+  isr_pass _writing 1 isr_port "$d/isr_bench" kbp_clock_isr kbp_sample_isr
+}
+
+# One measurement pass. $1: suffix of the figure names, $2: value of
+# KB_BENCH_WRITE, $3: prefix of the figure names (isr, isr_port), $4: the
+# bench binary ($4_sig: its trace-pc build), $5/$6: the edge and sample
+# handlers. Files go to $OUT/$3/pass$1.
 isr_pass() {
-  local sfx=$1 d=$OUT/isr/pass$1
-  local bin=$OUT/isr
+  local sfx=$1 pfx=$3 bin=$4 fe=$5 fs=$6
+  local d=$OUT/$pfx/pass$1
   mkdir -p "$d" && rm -f "$d"/cg.* "$d"/*.out*
   export KB_BENCH_WRITE=$2
-  if ! "$bin/isr_bench_sig" sig "$MIX" >"$d/sigs.txt"; then
-    fail "isr$sfx: path discovery"
+  if ! "${bin}_sig" sig "$MIX" >"$d/sigs.txt"; then
+    fail "$pfx$sfx: path discovery"
     return 1
   fi
   local edges samples
@@ -71,20 +122,20 @@ isr_pass() {
   samples=$(sed -n 's/^mix .* samples=\([0-9]*\).*/\1/p' "$d/sigs.txt")
 
   local vg="valgrind --tool=callgrind --collect-atstart=no"
-  if ! $vg --toggle-collect=kb_link_edge --callgrind-out-file="$d/edge.out" \
-    "$bin/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-edge.log" ||
-    ! $vg --toggle-collect=kb_link_sample --callgrind-out-file="$d/sample.out" \
-      "$bin/isr_bench" mix "$MIX" >/dev/null 2>"$d/vg-sample.log"; then
-    fail "isr$sfx: callgrind (mean runs), see $d/vg-*.log"
+  if ! $vg --toggle-collect="$fe" --callgrind-out-file="$d/edge.out" \
+    "$bin" mix "$MIX" >/dev/null 2>"$d/vg-edge.log" ||
+    ! $vg --toggle-collect="$fs" --callgrind-out-file="$d/sample.out" \
+      "$bin" mix "$MIX" >/dev/null 2>"$d/vg-sample.log"; then
+    fail "$pfx$sfx: callgrind (mean runs), see $d/vg-*.log"
     return 1
   fi
   local calls
   calls=$(awk '/^sig /{print $4}' "$d/sigs.txt" | tr '\n' ' ')
   # shellcheck disable=SC2086
-  if ! $vg --toggle-collect=kb_link_edge --toggle-collect=kb_link_sample \
-    --callgrind-out-file="$d/cg.out" "$bin/isr_bench" measure "$MIX" $calls >/dev/null \
+  if ! $vg --toggle-collect="$fe" --toggle-collect="$fs" \
+    --callgrind-out-file="$d/cg.out" "$bin" measure "$MIX" $calls >/dev/null \
     2>"$d/vg-measure.log"; then
-    fail "isr$sfx: callgrind (per-call run), see $d/vg-measure.log"
+    fail "$pfx$sfx: callgrind (per-call run), see $d/vg-measure.log"
     return 1
   fi
   # per-call costs: "call N" dumps
@@ -94,14 +145,14 @@ isr_pass() {
     [ -n "$label" ] && echo "$label $(cg_total "$f")"
   done >"$d/costs.txt"
 
-  awk -v sfx="$sfx" -v edges="$edges" -v samples="$samples" -v etot="$(cg_total "$d/edge.out")" \
+  awk -v sfx="$sfx" -v pfx="$pfx" -v edges="$edges" -v samples="$samples" -v etot="$(cg_total "$d/edge.out")" \
     -v stot="$(cg_total "$d/sample.out")" '
     FNR == NR { cost[$1] = $2; next }
     /^sig / {
       h = $2; first = $4; nmix = $5; nforced = $6
-      if (!(first in cost)) { printf "bench: FAIL isr%s: no cost for call %s\n", sfx, first; bad = 1; next }
+      if (!(first in cost)) { printf "bench: FAIL %s%s: no cost for call %s\n", pfx, sfx, first; bad = 1; next }
       c = cost[first]
-      printf "info isr%s path %-6s %3d instr  mix %7d  forced %5d  (first call %d)\n", sfx, h, c, nmix, nforced, first
+      printf "info %s%s path %-6s %3d instr  mix %7d  forced %5d  (first call %d)\n", pfx, sfx, h, c, nmix, nforced, first
       sum[h] += c * nmix
       if (c > worst[h]) worst[h] = c
       if (nmix && c > worstmix) worstmix = c
@@ -110,24 +161,25 @@ isr_pass() {
     }
     END {
       if (sum["edge"] != etot || sum["sample"] != stot) {
-        printf "bench: FAIL isr%s: per-path costs add up to %d/%d, callgrind totals are %d/%d\n", sfx, \
+        printf "bench: FAIL %s%s: per-path costs add up to %d/%d, callgrind totals are %d/%d\n", pfx, sfx, \
           sum["edge"], sum["sample"], etot, stot
         bad = 1
       }
-      printf "bench isr_clock_edges%s %d edges\n", sfx, edges
-      printf "bench isr_edge_mean%s %.1f instr\n", sfx, etot / edges
-      printf "bench isr_sample_mean%s %.1f instr\n", sfx, stot / samples
-      printf "bench isr_instructions_per_edge_mean%s %.1f instr\n", sfx, (etot + stot) / edges
-      printf "bench isr_edge_worst%s %d instr\n", sfx, worst["edge"]
-      printf "bench isr_sample_worst%s %d instr\n", sfx, worst["sample"]
-      printf "bench isr_worst_call_mix%s %d instr\n", sfx, worstmix
-      printf "bench isr_worst_call_forced%s %d instr\n", sfx, worstforced
-      printf "bench isr_worst_call%s %d instr\n", sfx, (worst["edge"] > worst["sample"] ? worst["edge"] : worst["sample"])
-      printf "bench isr_paths%s %d paths\n", sfx, paths
-      if (sfx == "") print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
+      printf "bench %s_clock_edges%s %d edges\n", pfx, sfx, edges
+      printf "bench %s_edge_mean%s %.1f instr\n", pfx, sfx, etot / edges
+      printf "bench %s_sample_mean%s %.1f instr\n", pfx, sfx, stot / samples
+      printf "bench %s_instructions_per_edge_mean%s %.1f instr\n", pfx, sfx, (etot + stot) / edges
+      printf "bench %s_edge_worst%s %d instr\n", pfx, sfx, worst["edge"]
+      printf "bench %s_sample_worst%s %d instr\n", pfx, sfx, worst["sample"]
+      printf "bench %s_worst_call_mix%s %d instr\n", pfx, sfx, worstmix
+      printf "bench %s_worst_call_forced%s %d instr\n", pfx, sfx, worstforced
+      printf "bench %s_worst_call%s %d instr\n", pfx, sfx, (worst["edge"] > worst["sample"] ? worst["edge"] : worst["sample"])
+      printf "bench %s_paths%s %d paths\n", pfx, sfx, paths
+      if (sfx == "" && pfx == "isr") print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
+      if (sfx == "" && pfx == "isr_port") print "info isr_port model: template port handlers (ports/template) + stub platform (bench/port_stubs.c), virtual keypad enabled; reference 3.0 whole handlers on the same stimulus: ~77 instr per clock edge, worst call 449"
       exit bad
     }' "$d/costs.txt" "$d/sigs.txt" || { status=1; return 1; }
-  [ -z "$sfx" ] || sed -n 's/^write /info isr_writing /p' "$d/sigs.txt"
+  [ -z "$sfx" ] || sed -n "s/^write /info ${pfx}_writing /p" "$d/sigs.txt"
 }
 
 # ---------------------------------------------------------------------------

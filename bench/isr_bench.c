@@ -29,6 +29,15 @@
  * lines released; then the clock stays high for 2000 + ((i * 613) mod 2001) us
  * before the next message's falling edge. The task pops every frame between
  * messages (not counted).
+ *
+ * Built with -DKB_BENCH_PORT (and ports/template/kb_port_template.c plus the
+ * stub platform bench/port_stubs.c) the same stimulus goes through the
+ * template port's handlers instead: each clock edge sets the stub input
+ * register's clock bit and the stub clock, then calls kbp_clock_isr(); each
+ * sample sets the clock and data bits and calls kbp_sample_isr(). The
+ * virtual keypad is enabled (the clock handler drives the write pin on
+ * every edge). Same modes, same figures, handlers kbp_clock_isr and
+ * kbp_sample_isr in place of kb_link_edge and kb_link_sample.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,6 +49,14 @@
 
 #include "keybus/kb_link.h"
 #include "mix.h"
+
+#ifdef KB_BENCH_PORT
+#include "kb_port_template.h"
+/* the stub platform's registers (bench/port_stubs.c) */
+extern uint32_t stub_gpio_in, stub_gpio_out, stub_now_us;
+#define STUB_DATA 0x10u
+#define STUB_CLOCK 0x20u
+#endif
 
 #define MAX_SIGS 512
 
@@ -115,15 +132,28 @@ static void post_call(int handler) {
 }
 
 static void edge(bool high, uint32_t t) {
+#ifdef KB_BENCH_PORT
+  stub_gpio_in = (stub_gpio_in & ~STUB_CLOCK) | (high ? STUB_CLOCK : 0u);
+  stub_now_us = t;
+  pre_call();
+  kbp_clock_isr(NULL);
+#else
   pre_call();
   (void)kb_link_edge(&link_state, high, t);
+#endif
   post_call(H_EDGE);
   if (!phase) n_edges++;
 }
 
 static void sample(bool high, bool data) {
+#ifdef KB_BENCH_PORT
+  stub_gpio_in = (high ? STUB_CLOCK : 0u) | (data ? STUB_DATA : 0u);
+  pre_call();
+  kbp_sample_isr(NULL);
+#else
   pre_call();
   kb_link_sample(&link_state, high, data);
+#endif
   post_call(H_SAMPLE);
   if (!phase) n_samples++;
 }
@@ -248,6 +278,10 @@ int main(int argc, char **argv) {
   qsort(sel, (size_t)nsel, sizeof *sel, cmp_ul);
 
   kb_link_init(&link_state);
+#ifdef KB_BENCH_PORT
+  stub_gpio_in = STUB_CLOCK | STUB_DATA; /* both lines idle high */
+  kbp_start(&link_state);
+#endif
   run_mix();
   kb_link_stats_t s;
   kb_link_stats(&link_state, &s);

@@ -9,6 +9,7 @@ pkgs=(
   gcovr                                    
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  libnewlib-dev                            # C library headers of the ESP-IDF 5.3.5 kit (make esp-check)
   binutils python3
 )
 missing=()

@@ -2,25 +2,33 @@
 # Runs every test: unit/golden binaries built with gcc, clang and gcc+ASan+UBSan,
 # then the script tests in tests/cli (CLI behaviour, cross builds, benchmarks
 # with deterministic figures). Each binary or script prints
-# "kt: <name>: N passed, M failed"; a crash or a non-zero exit without failed
-# tests counts as one failure. The last line is the total.
+# "kt: <name>: N passed, M failed" (", K skipped" when it could not run here:
+# counted apart, neither passed nor failed, and listed); a crash or a non-zero
+# exit without failed tests counts as one failure. The last line is the total.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
 fail=0
+skip=0
 failed_names=()
+skipped_names=()
 
 tally() { # name rc output
-  local name=$1 rc=$2 out=$3 line n m
-  line=$(printf '%s\n' "$out" | grep -E '^kt: .*: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+  local name=$1 rc=$2 out=$3 line n m k
+  line=$(printf '%s\n' "$out" | grep -E '^kt: .*: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' | tail -n 1)
   if [ -z "$line" ]; then
     printf '%s\n' "$out" | tail -n 30
     echo "CRASH/NO RESULT: $name (exit $rc)"
     fail=$((fail + 1)); failed_names+=("$name"); return
   fi
-  n=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\1/' <<<"$line")
-  m=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed$/\2/' <<<"$line")
+  n=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?$/\1/' <<<"$line")
+  m=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?$/\2/' <<<"$line")
+  k=$(sed -nE 's/.*, ([0-9]+) skipped$/\1/p' <<<"$line")
   pass=$((pass + n)); fail=$((fail + m))
+  if [ -n "$k" ] && [ "$k" -gt 0 ]; then
+    skip=$((skip + k)); skipped_names+=("$name")
+    printf '%s\n' "$out" | grep '^skipped: '
+  fi
   if [ "$m" -gt 0 ] || [ "$rc" -ne 0 ]; then
     printf '%s\n' "$out" | grep -v '^kt: ' | tail -n 60
     failed_names+=("$name")
@@ -64,6 +72,9 @@ quirks=$(grep -rhoE '^static void (test_)?quirk_[a-z0-9_]+' tests | sort -u | wc
 echo "deliberate differences from the reference (notes §10.2), each a named quirk_ test: $quirks"
 if [ ${#failed_names[@]} -gt 0 ]; then
   echo "failing: ${failed_names[*]}"
+fi
+if [ "$skip" -gt 0 ]; then
+  echo "skipped (not run here, counted neither passed nor failed): $skip: ${skipped_names[*]}"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

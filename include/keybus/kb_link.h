@@ -4,10 +4,13 @@
  *
  * What it promises
  *   A port calls kb_link_edge() from its clock-pin interrupt (both edges) and
- *   kb_link_sample() 250 us after each edge (from a one-shot timer, or from a
- *   replay of timestamped edges). Each call is O(1): no loop over a frame, no
- *   copy, no division, no atomic read-modify-write. Bits go straight into the
- *   slot of the frame ring that the task will read; a message is published by
+ *   kb_link_sample() KB_SAMPLE_US (kb_proto.h) after each edge, from a
+ *   one-shot timer re-armed by every edge, or through the edge adaptor
+ *   (kb_edge.h) from timestamped edges. The port's whole contract is in
+ *   kb_port.h; kb_link_isr.h has both handlers' bodies inline. Each call
+ *   is O(1): no loop over a frame, no copy, no division, no atomic
+ *   read-modify-write. Bits go straight into the slot of the frame ring
+ *   that the task will read; a message is published by
  *   one store of the ring's head index after KB_BARRIER() (a compiler barrier
  *   by default: a port whose interrupt and task run on different cores must
  *   make it a real memory fence, see KB_SMP in kb_config.h).
@@ -19,7 +22,7 @@
  * Who calls what, from where
  *   kb_link_init()            task, before the port attaches its interrupts.
  *   kb_link_edge()            interrupt (KB_ISR_FN), both clock edges.
- *   kb_link_sample()          interrupt (KB_ISR_FN), 250 us after each edge.
+ *   kb_link_sample()          interrupt (KB_ISR_FN), KB_SAMPLE_US after each edge.
  *                             kb_link_edge() and kb_link_sample() share
  *                             their state without any lock: they must never
  *                             preempt each other (same interrupt priority,
@@ -261,12 +264,12 @@ void kb_link_write_abort(kb_link_t *l);
  * KB_LINK_WRITE_PULL_LOW only on a falling edge whose module bit of an armed
  * key is 0 (the decision was made by the preceding kb_link_sample()); always
  * KB_LINK_WRITE_RELEASE on a rising edge and while no key is being written.
- * O(1). */
+ * O(1). The body is kb_link_isr_edge() (kb_link_isr.h). */
 KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us);
 
-/* The data line sampled 250 us after the last edge. clock_high is the clock
+/* The data line sampled KB_SAMPLE_US after the last edge. clock_high is the clock
  * level at the sample (re-read by the port): high = a panel bit, low = a
- * module bit. O(1). */
+ * module bit. O(1). The body is kb_link_isr_sample() (kb_link_isr.h). */
 KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high);
 
 #ifdef __cplusplus

@@ -11,210 +11,29 @@
  * The low 8 bits of the accumulator are stored at every bit, so a partial last
  * byte (trailing bits) is visible. Past KB_FRAME_BYTES the store pointer is
  * moved to a sink byte in the state: bits are still counted but not stored.
- * Publishing is one store of head after a compiler barrier.
+ * Publishing is one store of head after KB_BARRIER(). The interrupt side's
+ * bodies live in kb_link_isr.h (inline, for ports); this file defines the
+ * out-of-line kb_link_edge()/kb_link_sample() from them.
  *
  * Task side: peek/pop move tail; kb_link_tick() turns the boundary counter
  * into the connected/disconnected rule.
  */
 #include "keybus/kb_link.h"
+#include "keybus/kb_link_isr.h"
 
 #include <string.h>
 
-#define SENTINEL_BYTE 0x100u  /* 8 bits to go */
-#define SENTINEL_STOP 0x8000u /* 1 bit to go: byte 1 holds the stop bit alone */
-#define SENTINEL_FULL 0x10000u
-#define RING_SLOTS (KB_FRAME_RING + 1)
-
-/* The boundary path is the worst interrupt call: keep it free of call
- * overhead even though kb_link_finish() shares it. The inline helpers of the
- * interrupt side are KB_ISR_FN as well, so that a compiler that does not
- * inline them still places them where the interrupt can run them (IRAM on
- * ESP-IDF). */
-#if defined(__GNUC__) || defined(__clang__)
-#define LINK_INLINE static inline __attribute__((always_inline))
-#define LINK_NOINLINE static __attribute__((noinline))
-#else
-#define LINK_INLINE static inline
-#define LINK_NOINLINE static
-#endif
-
 /* ------------------------------------------------------ Interrupt side */
 
-/* Starts capturing a message into l->cur (= slot[head]); in_msg = 0 for the
- * unpublished capture before the first boundary. */
-LINK_INLINE KB_ISR_FN void link_start(kb_link_t *l, uint32_t now_us, uint8_t in_msg) {
-  kb_frame_t *f = l->cur;
-  f->t_start_us = now_us;
-  f->module_seen = 0;
-  /* a slot reused after a runt or an overflow was never popped: its old
-   * write tag must not name this message */
-  f->wrote = 0;
-  l->p_ptr = f->panel;
-  l->m_ptr = f->module;
-  l->p_acc = SENTINEL_BYTE;
-  l->m_acc = SENTINEL_BYTE;
-  l->p_count = 0;
-  l->m_count = 0;
-  l->p_idx = 0;
-  l->m_idx = 0;
-  l->in_msg = in_msg;
-}
-
-/* Ends the message in slot[head]: runt, overflow or published frame. */
-LINK_INLINE KB_ISR_FN void link_publish(kb_link_t *l) {
-  kb_frame_t *f = l->cur;
-  uint8_t next, tail;
-  int waiting;
-  if (l->p_count < 8u) {
-    l->runts++;
-    return;
-  }
-  next = (uint8_t)(l->head + 1u);
-  if (next == RING_SLOTS) next = 0;
-  tail = l->tail;
-  if (next == tail) { /* full: the slot is reused, committed frames untouched */
-    l->overflows++;
-    return;
-  }
-  f->panel_bits = (uint8_t)l->p_count; /* <= 255: see next_byte() */
-  f->module_bits = (uint8_t)l->m_count;
-  waiting = (int)next - (int)tail;
-  if (waiting < 0) waiting += RING_SLOTS;
-  if (waiting > l->high_water) l->high_water = (uint8_t)waiting;
-  l->frames++;
-  KB_BARRIER(); /* the frame's stores before the index that publishes it */
-  l->head = next;
-  l->cur = &l->slot[next];
-}
-
-/* Falling edge after more than KB_GAP_US of clock high. Out of line (and
- * reached by a tail call) so that the common edge needs no register saves. */
-LINK_NOINLINE KB_ISR_FN kb_link_write_t link_boundary(kb_link_t *l, uint32_t now_us) {
-  l->messages++;
-  if (l->in_msg) link_publish(l);
-  link_start(l, now_us, 1);
-  return (kb_link_write_t)l->wr_bnext; /* planned by the last panel sample */
-}
+/* The bodies are in kb_link_isr.h (one implementation, also inlined by ports
+ * that want no call layer); these are the out-of-line entry points. */
 
 KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us) {
-  if (clock_high) {
-    l->t_rise_us = now_us;
-    return KB_LINK_WRITE_RELEASE;
-  }
-  if ((uint32_t)(now_us - l->t_rise_us) > KB_GAP_US) return link_boundary(l, now_us);
-  return (kb_link_write_t)l->wr_next; /* planned by the last panel sample */
-}
-
-/* Virtual-keypad write plan, run by each panel sample while a key is armed:
- * decides what the next falling edge drives, both if it is the next low
- * phase of this message (wr_next) and if it starts a new message (wr_bnext),
- * so that the edge itself only returns a byte. c = panel bits read = index of
- * the next low phase; acc's low byte is the command byte when c == 8. */
-LINK_INLINE KB_ISR_FN void link_write_plan(kb_link_t *l, uint32_t c, uint32_t acc) {
-  uint32_t k;
-  uint8_t go;
-  if (c == 1u) { /* a message began at the last boundary */
-    if (l->wr_started) {
-      /* the last message ended inside the key's slot: its first bits went
-       * out, and the panel (whose view of the bus may differ from ours) may
-       * have read the whole key. A key goes on the bus at most once: this
-       * message counts as written; the task sees the short echo. */
-      l->wr_started = 0;
-      l->wr_go = 0;
-      if (--l->wr_reps == 0u) {
-        l->wr_next = 0;
-        l->wr_bnext = 0;
-        KB_BARRIER(); /* the plan cleared before the path is handed back */
-        l->wr_armed = 0;
-        return;
-      }
-    }
-    if (l->wr_cancel) {
-      l->wr_next = 0;
-      l->wr_bnext = 0;
-      KB_BARRIER(); /* the plan cleared before the path is handed back */
-      l->wr_armed = 0;
-      return;
-    }
-    /* alarm slot: its first bit went out at that boundary if a sample
-     * before it had seen the key */
-    go = (uint8_t)(l->wr_primed & (l->wr_cycle == 0u));
-    l->wr_go = go;
-    l->cur->wrote = (uint8_t)(l->wr_wrote & (uint8_t)(0u - go));
-  } else if (c == 8u && l->wr_cycle != 0u) { /* the command byte is complete */
-    uint8_t cmd = (uint8_t)acc;
-    l->wr_go = (uint8_t)(cmd == l->wr_cmd_a || cmd == l->wr_cmd_b);
-  }
-  k = c - l->wr_cycle; /* offset of the next low phase in the slot */
-  if (!l->wr_go) {
-    /* outside a slot being written: the plan for a boundary (alarm slot
-     * only) is valid from here on; inside one it already is, or not needed */
-    l->wr_primed = 1;
-    l->wr_bnext = l->wr_bfirst;
-    l->wr_next = 0;
-    return;
-  }
-  if (k < 8u) {
-    l->wr_next = (uint8_t)(((uint32_t)l->wr_key << k & 0x80u) == 0u);
-    if (k == 0u) {
-      l->cur->wrote = l->wr_wrote; /* flag, generation, slot byte */
-      l->wr_started = (uint8_t)(l->wr_cycle != 0u);
-    }
-    return;
-  }
-  l->wr_next = 0;
-  if (k == 8u) { /* the slot's last bit has been driven */
-    l->wr_go = 0;
-    l->wr_started = 0;
-    if (--l->wr_reps == 0u) {
-      l->wr_bnext = 0;
-      KB_BARRIER(); /* the plan cleared before the path is handed back */
-      l->wr_armed = 0;
-    }
-  }
-}
-
-/* A byte of a stream is complete: move to the next one (or to the sink). */
-static KB_ISR_FN void next_byte(kb_link_t *l, uint8_t *idx, uint32_t *acc, uint8_t **ptr,
-                                uint8_t *base, uint16_t *count) {
-  uint8_t i = (uint8_t)(*idx + 1u);
-  *acc = i == 1u ? SENTINEL_STOP : SENTINEL_BYTE;
-  if (i < KB_FRAME_BYTES) {
-    *idx = i;
-    *ptr = base + i;
-  } else { /* cap: keep counting, store into the sink */
-    *ptr = &l->sink;
-    if (*count >= 255u - 8u) { /* near saturation: complete (and clamp) at every bit */
-      *acc = SENTINEL_STOP;
-      if (*count > 255u) *count = 255u;
-    }
-  }
+  return kb_link_isr_edge(l, clock_high, now_us);
 }
 
 KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high) {
-  uint32_t acc;
-  if (clock_high) {
-    acc = (l->p_acc << 1) | (uint32_t)data_high;
-    *l->p_ptr = (uint8_t)acc;
-    l->p_count++;
-    if (acc & SENTINEL_FULL)
-      next_byte(l, &l->p_idx, &l->p_acc, &l->p_ptr, l->cur->panel, &l->p_count);
-    else
-      l->p_acc = acc;
-    if (l->wr_armed) {
-      KB_BARRIER(); /* the armed flag before the configuration it guards */
-      link_write_plan(l, l->p_count, acc);
-    }
-  } else {
-    if (!data_high) l->cur->module_seen = 1;
-    acc = (l->m_acc << 1) | (uint32_t)data_high;
-    *l->m_ptr = (uint8_t)acc;
-    l->m_count++;
-    if (acc & SENTINEL_FULL)
-      next_byte(l, &l->m_idx, &l->m_acc, &l->m_ptr, l->cur->module, &l->m_count);
-    else
-      l->m_acc = acc;
-  }
+  kb_link_isr_sample(l, clock_high, data_high);
 }
 
 /* ------------------------------------------------------------ Task side */
@@ -226,7 +45,7 @@ void kb_link_init(kb_link_t *l) {
   /* As if the clock rose KB_GAP_US + 1 us before time 0: the first falling
    * edge is a boundary (except in the last millisecond of the counter). */
   l->t_rise_us = (uint32_t)0u - (KB_GAP_US + 1u);
-  link_start(l, 0, 0); /* bits before the first boundary go to an unpublished slot */
+  kb_link_isr_start(l, 0, 0); /* bits before the first boundary go to an unpublished slot */
 }
 
 const kb_frame_t *kb_link_peek(kb_link_t *l) {
@@ -255,7 +74,7 @@ void kb_link_pop(kb_link_t *l) {
     f->wrote = 0; /* the interrupt sets it only in messages it writes in */
   }
   tail++;
-  if (tail == RING_SLOTS) tail = 0;
+  if (tail == KB_LINK_RING_SLOTS) tail = 0;
   KB_BARRIER(); /* done reading the frame before handing the slot back */
   l->tail = tail;
 }
@@ -293,8 +112,8 @@ uint32_t kb_link_quiet_us(const kb_link_t *l, uint32_t now_us) {
 
 void kb_link_finish(kb_link_t *l) {
   KB_ASSERT(l != NULL);
-  if (l->in_msg) link_publish(l);
-  link_start(l, 0, 0);
+  if (l->in_msg) kb_link_isr_publish(l);
+  kb_link_isr_start(l, 0, 0);
 }
 
 /* ------------------------------------------------------ Task: write path */

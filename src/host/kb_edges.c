@@ -29,30 +29,23 @@ void kb_edge_vec_free(kb_edge_vec_t *vec) {
 }
 
 void kb_edges_init(kb_edges_t *a, kb_link_t *link) {
-  a->link = link;
-  a->clk = 1;
-  a->dat = 1;
-  a->pending = false;
-  a->t_sample = 0;
+  kb_edge_init(&a->port, link);
+  a->t_armed = 0;
   a->t_last = 0;
   a->started = false;
-  a->clock_edges = a->data_edges = a->samples = 0;
-  a->cancelled = a->duplicates = a->out_of_order = 0;
-}
-
-static void fire(kb_edges_t *a) {
-  a->pending = false;
-  a->samples++;
-  kb_link_sample(a->link, a->clk != 0, a->dat != 0);
+  a->out_of_order = 0;
 }
 
 void kb_edges_advance(kb_edges_t *a, uint64_t t_us) {
-  if (a->pending && t_us >= a->t_sample) fire(a);
+  /* 64-bit decision, then the core takes the sample at its own time: exact
+   * whatever the gap (the core's clock is 32 bits) */
+  if (a->port.pending && t_us >= a->t_armed && t_us - a->t_armed >= KB_SAMPLE_US)
+    kb_edge_advance(&a->port, (uint32_t)(a->t_armed + KB_SAMPLE_US));
 }
 
 void kb_edges_feed(kb_edges_t *a, const kb_edge_t *e) {
   uint64_t t = e->t_us;
-  uint8_t level = e->level ? 1 : 0;
+  uint32_t armed;
   if (a->started && t < a->t_last) {
     a->out_of_order++;
     t = a->t_last;
@@ -61,36 +54,14 @@ void kb_edges_feed(kb_edges_t *a, const kb_edge_t *e) {
   a->t_last = t;
   /* The armed sample sees the levels before this edge when it is due. */
   kb_edges_advance(a, t);
-  if (e->wire == KB_WIRE_CLOCK) {
-    if (level == a->clk) {
-      a->duplicates++;
-      return;
-    }
-    if (a->pending) { /* clock edge before the sample fired: glitch */
-      a->pending = false;
-      a->cancelled++;
-    }
-    a->clk = level;
-    a->clock_edges++;
-    (void)kb_link_edge(a->link, level != 0, (uint32_t)t);
-    a->pending = true;
-    a->t_sample = t + KB_EDGES_SAMPLE_US;
-  } else {
-    if (level == a->dat) {
-      a->duplicates++;
-      return;
-    }
-    a->dat = level;
-    a->data_edges++;
-  }
+  armed = a->port.clock_edges;
+  (void)kb_edge_feed(&a->port, e->wire, e->level != 0, (uint32_t)t);
+  if (a->port.clock_edges != armed) a->t_armed = t;
 }
 
 void kb_edges_cb(void *ctx, const kb_edge_t *e) { kb_edges_feed(ctx, e); }
 
-void kb_edges_finish(kb_edges_t *a) {
-  if (a->pending) fire(a);
-  kb_link_finish(a->link);
-}
+void kb_edges_finish(kb_edges_t *a) { kb_edge_finish(&a->port); }
 
 /* ------------------------------------------------------------- replay */
 
@@ -171,7 +142,7 @@ void kb_replay_edge(kb_replay_t *r, const kb_edge_t *e) {
     task_tick(r);
   }
   r->now_us = t;
-  if (e->wire == KB_WIRE_CLOCK && (e->level != 0) != r->clock_high) {
+  if (e->wire == KB_EDGE_CLOCK && (e->level != 0) != r->clock_high) {
     r->clock_high = e->level != 0;
     if (r->clock_high) r->t_rise = t;
   }

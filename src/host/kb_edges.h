@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: MIT
  *
  * kb_edges.h - replay adaptor: timestamped edges of the clock and data wires
- * in, kb_link_edge()/kb_link_sample() calls out, exactly as a port's clock
- * interrupt and its 250 us one-shot timer would make them.
+ * (64-bit capture times) in, kb_link_edge()/kb_link_sample() calls out,
+ * exactly as a port's clock interrupt and its KB_SAMPLE_US one-shot timer
+ * would make them.
  *
  * Model
- *   Both wires start at the idle level (high). An input edge that does not
- *   change its wire's level is a duplicate and is ignored (counted), so a
- *   VCD's initial values or a repeated report cost nothing.
- *   Every clock level change calls kb_link_edge(link, clock_high, t) and arms
- *   a sample at t + KB_EDGES_SAMPLE_US. The sample fires when time reaches
- *   it: before the first input edge whose time is >= the sample time (so an
- *   edge at exactly the sample time is NOT seen by the sample), or at
- *   kb_edges_advance()/kb_edges_finish(). It calls kb_link_sample(link,
- *   clock level, data level) with the levels in force at that time.
- *   A clock edge that arrives before the armed sample fired (a glitch or an
- *   implausibly fast clock) cancels that sample: nothing is emitted for it
- *   (counted in `cancelled`), and the new edge arms its own sample. This is
- *   what the reference's retriggered one-shot timer does.
+ *   The core edge adaptor's (include/keybus/kb_edge.h: duplicates ignored,
+ *   a clock edge arms a sample KB_SAMPLE_US later, the sample fires before
+ *   the first input edge at or after its time, an edge before it cancels
+ *   it); this layer adds what 64-bit capture times need:
  *   Edges must come in time order; an edge earlier than the previous one is
  *   counted in `out_of_order` and processed as if at the previous time.
- *   Times are 64-bit microseconds here; the link gets them truncated to 32
- *   bits (its arithmetic is modulo 2^32). The write-line request returned by
- *   kb_link_edge() is ignored (a replay cannot drive the bus).
- *   Cost: O(1) per edge, no allocation.
+ *   Times are 64-bit microseconds here; the core adaptor and the link get
+ *   them truncated to 32 bits (their arithmetic is modulo 2^32), and a sample
+ *   that is due is taken at its own time first, so a gap of any length
+ *   between two edges is exact. The write-line request is ignored (a replay
+ *   cannot drive the bus). Cost: O(1) per edge, no allocation.
  */
 #ifndef KB_HOST_EDGES_H_
 #define KB_HOST_EDGES_H_
@@ -32,19 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keybus/kb_edge.h"
 #include "keybus/kb_link.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The two Keybus wires. */
-enum { KB_WIRE_CLOCK = 0, KB_WIRE_DATA = 1 };
-
 /* One level change (or level report) of one wire. */
 typedef struct {
   uint64_t t_us; /* microseconds, any origin */
-  uint8_t wire;  /* KB_WIRE_CLOCK or KB_WIRE_DATA */
+  uint8_t wire;  /* KB_EDGE_CLOCK or KB_EDGE_DATA (kb_edge.h) */
   uint8_t level; /* 0 = low, nonzero = high */
 } kb_edge_t;
 
@@ -63,18 +54,12 @@ typedef struct {
 void kb_edge_vec_push(void *vec, const kb_edge_t *e); /* kb_edge_fn */
 void kb_edge_vec_free(kb_edge_vec_t *vec);
 
-/* Sample delay after each clock edge (protocol notes §1.5). */
-#define KB_EDGES_SAMPLE_US 250u
-
 typedef struct {
-  kb_link_t *link;
-  uint8_t clk, dat;   /* current levels (start high) */
-  bool pending;       /* a sample is armed */
-  uint64_t t_sample;  /* when it fires */
-  uint64_t t_last;    /* time of the last input edge */
+  kb_edge_port_t port; /* the core adaptor: levels, armed sample, counters */
+  uint64_t t_armed;    /* capture time of the clock edge that armed it */
+  uint64_t t_last;     /* time of the last input edge */
   bool started;
-  /* counters */
-  uint32_t clock_edges, data_edges, samples, cancelled, duplicates, out_of_order;
+  uint32_t out_of_order;
 } kb_edges_t;
 
 /* Binds the adaptor to an initialised link. Both wires start high. */

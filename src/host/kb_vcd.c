@@ -480,7 +480,7 @@ int kb_vcd_writer_edge(kb_vcd_writer_t *w, const kb_edge_t *e) {
     w->err = true;
     return -1;
   }
-  cur = e->wire == KB_WIRE_CLOCK ? &w->clk : &w->dat;
+  cur = e->wire == KB_EDGE_CLOCK ? &w->clk : &w->dat;
   if (*cur == level) return 0;
   *cur = level;
   if (e->t_us != w->t) {

@@ -70,7 +70,7 @@ typedef struct {
   uint64_t t_raw;  /* last "#t" */
   uint64_t t_us;   /* its value in microseconds */
   bool have_time;
-  char id[2][KB_VCD_ID_MAX];      /* selected ids: [KB_WIRE_CLOCK], [KB_WIRE_DATA] */
+  char id[2][KB_VCD_ID_MAX];      /* selected ids: [KB_EDGE_CLOCK], [KB_EDGE_DATA] */
   char var[2][KB_VCD_NAME_MAX];   /* their names */
   int8_t level[2];                /* last reported level, -1 = none yet */
   kb_errs_t *errs;

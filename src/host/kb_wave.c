@@ -37,7 +37,7 @@ int kb_wave_bit(const uint8_t *bytes, unsigned bits, unsigned k) {
 
 static void emit(kb_wave_t *w, uint64_t t, uint8_t wire, uint8_t level) {
   kb_edge_t e;
-  uint8_t *cur = wire == KB_WIRE_CLOCK ? &w->clk : &w->dat;
+  uint8_t *cur = wire == KB_EDGE_CLOCK ? &w->clk : &w->dat;
   if (*cur == level) return;
   *cur = level;
   e.t_us = t;
@@ -58,12 +58,12 @@ unsigned kb_wave_message(kb_wave_t *w, const uint8_t *panel, const uint8_t *modu
     /* k == bits: the extra cell with both drivers released */
     uint8_t m = (k < bits && module) ? (uint8_t)kb_wave_bit(module, bits, k) : 1;
     uint8_t p = k < bits ? (uint8_t)kb_wave_bit(panel, bits, k) : 1;
-    emit(w, t, KB_WIRE_CLOCK, 0);
-    emit(w, t + w->module_lag_us, KB_WIRE_DATA, m);
+    emit(w, t, KB_EDGE_CLOCK, 0);
+    emit(w, t + w->module_lag_us, KB_EDGE_DATA, m);
     t += w->half_us;
-    emit(w, t, KB_WIRE_CLOCK, 1);
+    emit(w, t, KB_EDGE_CLOCK, 1);
     if (k < bits) {
-      emit(w, t + w->panel_lag_us, KB_WIRE_DATA, p);
+      emit(w, t + w->panel_lag_us, KB_EDGE_DATA, p);
       t += w->half_us;
     }
   }

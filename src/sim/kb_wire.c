@@ -9,7 +9,6 @@
 #include "host/kb_wave.h"
 
 #define HALF_US 500u
-#define SAMPLE_US 250u
 #define PHASE_MIN 400u
 #define PHASE_MAX 600u
 
@@ -45,46 +44,48 @@ static void vcd_edge(kb_wire_t *w, uint64_t t, uint8_t wire, uint8_t level) {
   }
 }
 
-/* The port's one-shot fires with the levels now on the bus. */
-static void port_fire(kb_wire_t *w) {
-  w->port_pending = 0;
-  w->st.samples++;
-  if (w->port.link) kb_link_sample(w->port.link, w->clk != 0, w->dat != 0);
+/* The port is the core edge adaptor; its sample and cancel counts go to
+ * the wire's statistics (64-bit) as differences, so they never wrap. */
+static void port_count(kb_wire_t *w, uint32_t samples0, uint32_t cancelled0) {
+  w->st.samples += (uint32_t)(w->port_edge.samples - samples0);
+  w->st.cancelled += (uint32_t)(w->port_edge.cancelled - cancelled0);
 }
 
 /* Time reaches t: a one-shot due at or before t fires first (an edge at
- * exactly the sample time is not seen by it, as in kb_edges.h). */
+ * exactly the sample time is not seen by it). */
 static void port_advance(kb_wire_t *w, uint64_t t) {
-  if (w->port_pending && w->port_t_sample <= t) port_fire(w);
+  uint32_t s0 = w->port_edge.samples;
+  kb_edge_advance(&w->port_edge, (uint32_t)t);
+  port_count(w, s0, w->port_edge.cancelled);
 }
 
 static void data_update(kb_wire_t *w, uint64_t t) {
   uint8_t d = (uint8_t)(w->drv_panel & w->drv_keys & w->drv_eng);
+  uint32_t s0 = w->port_edge.samples;
   if (d == w->dat) return;
-  port_advance(w, t);
+  (void)kb_edge_feed(&w->port_edge, KB_EDGE_DATA, d != 0, (uint32_t)t);
+  port_count(w, s0, w->port_edge.cancelled);
   w->dat = d;
   w->st.data_edges++;
-  vcd_edge(w, t, KB_WIRE_DATA, d);
+  vcd_edge(w, t, KB_EDGE_DATA, d);
 }
 
 /* A clock edge at t; seen = the port's interrupt notices it. */
 static void clock_set(kb_wire_t *w, uint64_t t, uint8_t level, bool seen) {
-  port_advance(w, t);
-  w->clk = level;
-  w->st.clock_edges++;
-  vcd_edge(w, t, KB_WIRE_CLOCK, level);
+  uint32_t s0 = w->port_edge.samples, c0 = w->port_edge.cancelled;
   if (seen) {
-    kb_link_write_t wr = KB_LINK_WRITE_RELEASE;
-    if (w->port_pending) w->st.cancelled++; /* retriggered one-shot */
-    w->port_pending = 1;
-    w->port_t_sample = t + SAMPLE_US;
-    if (w->port.link) wr = kb_link_edge(w->port.link, level != 0, (uint32_t)t);
-    w->eng_line = wr == KB_LINK_WRITE_PULL_LOW;
-    w->drv_eng = (uint8_t)!w->eng_line;
+    /* the write line the engine asks for holds until its next edge */
+    kb_link_write_t wr = kb_edge_feed(&w->port_edge, KB_EDGE_CLOCK, level != 0, (uint32_t)t);
+    w->drv_eng = (uint8_t)(wr != KB_LINK_WRITE_PULL_LOW);
   } else {
+    kb_edge_missed(&w->port_edge, KB_EDGE_CLOCK, level != 0, (uint32_t)t);
     w->st.lost_edges++;
     w->msg.lost++;
   }
+  port_count(w, s0, c0);
+  w->clk = level;
+  w->st.clock_edges++;
+  vcd_edge(w, t, KB_EDGE_CLOCK, level);
   data_update(w, t);
 }
 
@@ -195,6 +196,7 @@ void kb_wire_init(kb_wire_t *w, const kb_wire_cfg_t *c, kb_sim_panel_t *panel,
   w->t = t0_us;
   w->clk = w->dat = 1;
   w->drv_panel = w->drv_keys = w->drv_eng = 1;
+  kb_edge_init(&w->port_edge, w->port.link);
   w->rng = c->seed ^ 0x6B65796275735F77ull; /* "keybus_w" */
   w->ber_thr = thr_of(c->ber);
   w->glitch_thr = thr_of(c->glitch_rate);
@@ -383,7 +385,8 @@ void kb_wire_run_until(kb_wire_t *w, uint64_t t_us) {
 }
 
 void kb_wire_finish(kb_wire_t *w) {
-  if (w->port_pending) port_fire(w);
-  if (w->port.link) kb_link_finish(w->port.link);
+  uint32_t s0 = w->port_edge.samples;
+  kb_edge_finish(&w->port_edge);
+  port_count(w, s0, w->port_edge.cancelled);
   task(w);
 }

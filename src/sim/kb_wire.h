@@ -12,7 +12,8 @@
  *                      this low phase). The panel releases the data line; each
  *                      keypad drives its module bit `lag_us` after the edge.
  *                      Data = AND of every module driver.
- *     +250 us       -> the port's one-shot: kb_link_sample(link, false, data)
+ *     +250 us       -> the port's one-shot (KB_SAMPLE_US):
+ *                      kb_link_sample(link, false, data)
  *     rising edge   -> the port: kb_link_edge(link, true, t) (the engine
  *     (+low phase)     releases); keypads release; the panel drives its bit
  *                      `panel_lag_us` after the edge (flipped by noise at the
@@ -22,10 +23,11 @@
  *   rising edge (the trailing bit), then the next gap. The panel reads back
  *   the data line at the end of every low phase (kb_sim_panel_module()).
  *
- *   The port is modelled like a real one (and like kb_edges.h): every clock
- *   edge it sees calls kb_link_edge() and (re)arms a 250 us one-shot; an edge
- *   before the one-shot fired cancels it; the one-shot re-reads the clock.
- *   A lost edge changes the bus but the port does not see it.
+ *   The port is the core edge adaptor (keybus/kb_edge.h), the model of a real
+ *   port that kb_edges.h replays use too: every clock edge it sees calls
+ *   kb_link_edge() and (re)arms a KB_SAMPLE_US one-shot; an edge before the
+ *   one-shot fired cancels it; the one-shot re-reads the clock. A lost edge
+ *   changes the bus but the port does not see it (kb_edge_missed()).
  *
  * Noise (all drawn from one deterministic RNG, `seed`):
  *   ber          probability that a panel bit (high phase) is flipped;
@@ -55,6 +57,7 @@
 #include <stdint.h>
 
 #include "host/kb_vcd.h"
+#include "keybus/kb_edge.h"
 #include "keybus/kb_link.h"
 #include "sim/kb_sim_panel.h"
 
@@ -148,10 +151,8 @@ typedef struct kb_wire_s {
   uint64_t t;          /* virtual now */
   uint8_t clk, dat;    /* bus levels */
   uint8_t drv_panel, drv_keys, drv_eng; /* data drivers (1 = released) */
-  /* port */
-  uint8_t port_pending;
-  uint64_t port_t_sample;
-  uint8_t eng_line;    /* last write-line request (1 = pull low) */
+  /* port: the core edge adaptor (kb_edge.h) on the bus levels */
+  kb_edge_port_t port_edge;
   uint64_t rng;
   uint64_t ber_thr, glitch_thr, lost_thr; /* probabilities scaled by 2^32 */
   kb_wire_stats_t st;

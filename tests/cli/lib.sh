@@ -4,7 +4,8 @@
 #   . "$(dirname "$0")/lib.sh"
 # It moves to the repository root and sets the counters pass=0, fail=0.
 # Every script ends with `kt_done NAME`, which prints the line tests/run.sh
-# parses, "kt: NAME: N passed, M failed", and exits non-zero when a case failed.
+# parses, "kt: NAME: N passed, M failed", and exits non-zero when a case failed;
+# or with `kt_skip NAME REASON` when it cannot run on this machine.
 
 cd "$(dirname "$0")/../.." || exit 1
 pass=0
@@ -66,6 +67,17 @@ kt_need_reader() {
     ko "keybus-reader binary present ($R; run make V=rel apps)"
     kt_done "$1"
   fi
+}
+
+# kt_skip NAME REASON: the script cannot run here (a tool or kit it needs is
+# not available): prints "skipped: REASON" and the result line with
+# ", 1 skipped", which tests/run.sh counts as neither passed nor failed; exits
+# 0. Cases already counted are reported as they are.
+kt_skip() {
+  echo "skipped: $2"
+  echo "kt: $1: $pass passed, $fail failed, 1 skipped"
+  [ "$fail" -eq 0 ] && exit 0
+  exit 1
 }
 
 # kt_done NAME: the result line; exits 0 when no case failed, else 1

@@ -111,12 +111,12 @@ static void test_wave_timing(void) {
   KT_EQ(n, v.n);
   KT_CHECK(v.n > 0);
   if (!v.n) return;
-  KT_EQ(v.v[0].wire, KB_WIRE_CLOCK);
+  KT_EQ(v.v[0].wire, KB_EDGE_CLOCK);
   KT_EQ(v.v[0].level, 0);
   KT_EQ(v.v[0].t_us, 1000 + 5000);
   for (size_t i = 0; i < v.n; i++) {
     if (i) KT_CHECK(v.v[i].t_us >= v.v[i - 1].t_us);
-    if (v.v[i].wire == KB_WIRE_CLOCK) {
+    if (v.v[i].wire == KB_EDGE_CLOCK) {
       KT_EQ(v.v[i].t_us, 6000 + 500 * clocks);
       KT_EQ(v.v[i].level, clocks % 2);
       clocks++;
@@ -124,7 +124,7 @@ static void test_wave_timing(void) {
   }
   KT_EQ(clocks, 2 * (25 + 1));
   KT_EQ(kb_wave_now(&w), 6000 + 26 * 1000 - 500);
-  KT_EQ(v.v[v.n - 1].wire, KB_WIRE_CLOCK); /* data already high at the end */
+  KT_EQ(v.v[v.n - 1].wire, KB_EDGE_CLOCK); /* data already high at the end */
   /* bad bit counts emit nothing */
   KT_EQ(kb_wave_message(&w, p64, NULL, 0), 0);
   KT_EQ(kb_wave_message(&w, p64, NULL, KB_WAVE_MAX_BITS + 1), 0);
@@ -170,8 +170,8 @@ static void test_wave_to_link(void) {
     kb_wave_init(&w, origins[o], kb_edges_cb, &a);
     wave_all(&w, m, n);
     kb_edges_finish(&a);
-    KT_EQ(a.cancelled, 0);
-    KT_EQ(a.duplicates, 0);
+    KT_EQ(a.port.cancelled, 0);
+    KT_EQ(a.port.duplicates, 0);
     kb_link_stats(&link_, &st);
     KT_EQ(st.frames, n);
     check_frames(m, n);
@@ -216,8 +216,8 @@ static void test_vcd_roundtrip(void) {
   KT_EQ(vw.edges, direct.n);
   rewind(f);
   KT_EQ(kb_vcd_open(&r, f, "rt.vcd", NULL, &errs), 0);
-  KT_STREQ(r.var[KB_WIRE_CLOCK], "clock");
-  KT_STREQ(r.var[KB_WIRE_DATA], "data");
+  KT_STREQ(r.var[KB_EDGE_CLOCK], "clock");
+  KT_STREQ(r.var[KB_EDGE_DATA], "data");
   got = kb_vcd_read_all(&r, kb_edge_vec_push, &back);
   KT_EQ(errs.n, 0);
   KT_EQ(got, (long)direct.n + 2); /* + the two initial values */
@@ -236,7 +236,7 @@ static void test_vcd_roundtrip(void) {
   for (size_t i = 0; i < back.n; i++) kb_edges_feed(&a, &back.v[i]);
   kb_edges_advance(&a, r.t_us);
   kb_edges_finish(&a);
-  KT_EQ(a.duplicates, 2);
+  KT_EQ(a.port.duplicates, 2);
   check_frames(m, n);
   kb_edge_vec_free(&direct);
   kb_edge_vec_free(&back);
@@ -250,8 +250,8 @@ static void test_vcd_writer_format(void) {
   size_t len;
   FILE *f = tmpfile();
   kb_vcd_writer_t vw;
-  kb_edge_t e1 = {2000, KB_WIRE_CLOCK, 0}, e2 = {2000, KB_WIRE_DATA, 0}, e3 = {2500, KB_WIRE_CLOCK, 1},
-            dup = {2600, KB_WIRE_CLOCK, 1}, back = {100, KB_WIRE_DATA, 1};
+  kb_edge_t e1 = {2000, KB_EDGE_CLOCK, 0}, e2 = {2000, KB_EDGE_DATA, 0}, e3 = {2500, KB_EDGE_CLOCK, 1},
+            dup = {2600, KB_EDGE_CLOCK, 1}, back = {100, KB_EDGE_DATA, 1};
   KT_CHECK(f != NULL);
   if (!f) return;
   KT_EQ(kb_vcd_writer_begin(&vw, f, "2025-01-01", 0, true, true), 0);
@@ -284,8 +284,8 @@ static void test_vcd_fixture_1ns(void) {
   KT_CHECK(f != NULL);
   if (!f) return;
   KT_EQ(kb_vcd_open(&r, f, "fire_key_1ns.vcd", NULL, &errs), 0);
-  KT_STREQ(r.var[KB_WIRE_CLOCK], "CLK");
-  KT_STREQ(r.var[KB_WIRE_DATA], "DATA");
+  KT_STREQ(r.var[KB_EDGE_CLOCK], "CLK");
+  KT_STREQ(r.var[KB_EDGE_DATA], "DATA");
   KT_EQ(r.div, 1000);
   kb_link_init(&link_);
   kb_edges_init(&a, &link_);
@@ -353,7 +353,7 @@ static void test_vcd_timescales(void) {
     if (e.t_us != cases[i].t_us)
       kt_fail(__FILE__, __LINE__, "timescale \"%s\": %llu us", cases[i].ts,
               (unsigned long long)e.t_us);
-    KT_EQ(e.wire, KB_WIRE_CLOCK);
+    KT_EQ(e.wire, KB_EDGE_CLOCK);
     KT_EQ(e.level, 0);
     KT_EQ(kb_vcd_next(&r, &e), 0);
     KT_EQ(errs.n, 0);
@@ -377,30 +377,30 @@ static void test_vcd_selection(void) {
   FILE *f;
   /* unnamed wires: first = clock, second = data */
   KT_EQ(open_text(&r, &f, two, NULL, &errs), 0);
-  KT_STREQ(r.var[KB_WIRE_CLOCK], "D0");
-  KT_STREQ(r.var[KB_WIRE_DATA], "D1");
+  KT_STREQ(r.var[KB_EDGE_CLOCK], "D0");
+  KT_STREQ(r.var[KB_EDGE_DATA], "D1");
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_CLOCK && e.level == 0 && e.t_us == 1);
+  KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 0 && e.t_us == 1);
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_DATA && e.level == 0);
+  KT_CHECK(e.wire == KB_EDGE_DATA && e.level == 0);
   kb_vcd_close(&r); /* reading stopped early: release the reader */
   fclose(f);
   /* clock by name, data = first remaining 1-bit var; multi-char ids; b0 form */
   KT_EQ(open_text(&r, &f, named, NULL, &errs), 0);
-  KT_STREQ(r.var[KB_WIRE_CLOCK], "Clock_Yellow");
-  KT_STREQ(r.var[KB_WIRE_DATA], "foo");
+  KT_STREQ(r.var[KB_EDGE_CLOCK], "Clock_Yellow");
+  KT_STREQ(r.var[KB_EDGE_DATA], "foo");
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_CLOCK && e.level == 0 && e.t_us == 1);
+  KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 0 && e.t_us == 1);
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_DATA && e.level == 0 && e.t_us == 2);
+  KT_CHECK(e.wire == KB_EDGE_DATA && e.level == 0 && e.t_us == 2);
   kb_vcd_close(&r); /* reading stopped early: release the reader */
   fclose(f);
   /* explicit names */
   KT_EQ(open_text(&r, &f, named, &o, &errs), 0);
-  KT_STREQ(r.var[KB_WIRE_CLOCK], "bar");
-  KT_STREQ(r.var[KB_WIRE_DATA], "foo");
+  KT_STREQ(r.var[KB_EDGE_CLOCK], "bar");
+  KT_STREQ(r.var[KB_EDGE_DATA], "foo");
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_CLOCK && e.level == 1);
+  KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 1);
   kb_vcd_close(&r); /* reading stopped early: release the reader */
   fclose(f);
   KT_EQ(errs.n, 0);
@@ -437,7 +437,7 @@ static void test_vcd_errors(void) {
     KT_STREQ(errs.msg[2], "mem.vcd:9: bad time \"#x1\"");
     KT_STREQ(errs.msg[3], "mem.vcd:10: bad token \"2!\"");
   }
-  KT_CHECK(v.n == 2 && v.v[1].wire == KB_WIRE_DATA && v.v[1].t_us == 10);
+  KT_CHECK(v.n == 2 && v.v[1].wire == KB_EDGE_DATA && v.v[1].t_us == 10);
   kb_edge_vec_free(&v);
   kb_errs_free(&errs);
   kb_vcd_close(&r); /* reading stopped early: release the reader */
@@ -514,39 +514,39 @@ static void test_edges_adaptor(void) {
   kb_edge_t e;
   kb_link_init(&link_);
   kb_edges_init(&a, &link_);
-  e = (kb_edge_t){5000, KB_WIRE_CLOCK, 1}; /* already high: duplicate */
+  e = (kb_edge_t){5000, KB_EDGE_CLOCK, 1}; /* already high: duplicate */
   kb_edges_feed(&a, &e);
-  KT_EQ(a.duplicates, 1);
-  KT_EQ(a.clock_edges, 0);
+  KT_EQ(a.port.duplicates, 1);
+  KT_EQ(a.port.clock_edges, 0);
   /* 9 cells; the data line changes exactly at each sample time, so every
    * sample must read the level from before the change: module bits read 1
    * (data goes low at fall+250), panel bits read 0 (data goes high at
    * rise+250 after being low) */
   for (int k = 0; k < 9; k++, t += 1000) {
-    e = (kb_edge_t){t, KB_WIRE_CLOCK, 0};
+    e = (kb_edge_t){t, KB_EDGE_CLOCK, 0};
     kb_edges_feed(&a, &e);
-    e = (kb_edge_t){t + 250, KB_WIRE_DATA, 0};
+    e = (kb_edge_t){t + 250, KB_EDGE_DATA, 0};
     kb_edges_feed(&a, &e);
-    e = (kb_edge_t){t + 500, KB_WIRE_CLOCK, 1};
+    e = (kb_edge_t){t + 500, KB_EDGE_CLOCK, 1};
     kb_edges_feed(&a, &e);
-    e = (kb_edge_t){t + 750, KB_WIRE_DATA, 1};
+    e = (kb_edge_t){t + 750, KB_EDGE_DATA, 1};
     kb_edges_feed(&a, &e);
   }
-  KT_EQ(a.samples, 18); /* each data change fired the sample before it */
+  KT_EQ(a.port.samples, 18); /* each data change fired the sample before it */
   /* a glitch: fall and rise 100 us apart cancel the fall's sample */
   t += 20000;
-  e = (kb_edge_t){t, KB_WIRE_CLOCK, 0};
+  e = (kb_edge_t){t, KB_EDGE_CLOCK, 0};
   kb_edges_feed(&a, &e);
-  e = (kb_edge_t){t + 100, KB_WIRE_CLOCK, 1};
+  e = (kb_edge_t){t + 100, KB_EDGE_CLOCK, 1};
   kb_edges_feed(&a, &e);
-  KT_EQ(a.cancelled, 1);
-  KT_EQ(a.samples, 18); /* the rise's sample is pending */
+  KT_EQ(a.port.cancelled, 1);
+  KT_EQ(a.port.samples, 18); /* the rise's sample is pending */
   /* out of order: processed at the previous time */
-  e = (kb_edge_t){t, KB_WIRE_DATA, 0};
+  e = (kb_edge_t){t, KB_EDGE_DATA, 0};
   kb_edges_feed(&a, &e);
   KT_EQ(a.out_of_order, 1);
   kb_edges_finish(&a);
-  KT_EQ(a.samples, 19);
+  KT_EQ(a.port.samples, 19);
   fr = kb_link_peek(&link_);
   KT_CHECK(fr != NULL);
   if (fr) {
@@ -699,12 +699,12 @@ static void test_vcd_many_vars(void) {
                             "$enddefinitions $end\n#7\n0v1\n0C\n#9\n0D\n");
     KT_CHECK(len < cap);
     KT_EQ(open_text(&r, &f, text, NULL, &errs), 0);
-    KT_STREQ(r.id[KB_WIRE_CLOCK], "C");
-    KT_STREQ(r.id[KB_WIRE_DATA], "D");
+    KT_STREQ(r.id[KB_EDGE_CLOCK], "C");
+    KT_STREQ(r.id[KB_EDGE_DATA], "D");
     KT_EQ(kb_vcd_next(&r, &e), 1);
-    KT_CHECK(e.wire == KB_WIRE_CLOCK && e.level == 0 && e.t_us == 7);
+    KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 0 && e.t_us == 7);
     KT_EQ(kb_vcd_next(&r, &e), 1);
-    KT_CHECK(e.wire == KB_WIRE_DATA && e.level == 0 && e.t_us == 9);
+    KT_CHECK(e.wire == KB_EDGE_DATA && e.level == 0 && e.t_us == 9);
     KT_EQ(kb_vcd_next(&r, &e), 0);
     KT_EQ(errs.n, 0);
     KT_EQ(r.undeclared, 0);
@@ -761,14 +761,36 @@ static void test_vcd_bom(void) {
   KT_EQ(kb_input_detect(body, sizeof body - 1), KB_INPUT_VCD);
   KT_EQ(open_text(&r, &f, body, NULL, &errs), 0);
   KT_EQ(kb_vcd_next(&r, &e), 1);
-  KT_CHECK(e.wire == KB_WIRE_CLOCK && e.level == 0 && e.t_us == 10);
+  KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 0 && e.t_us == 10);
   KT_EQ(errs.n, 0);
   kb_errs_free(&errs);
   kb_vcd_close(&r); /* reading stopped early: release the reader */
   if (f) fclose(f);
 }
 
-KT_MAIN(KT_CASE(test_wave_timing), KT_CASE(test_wave_bit), KT_CASE(test_wave_to_link),
+/* 64-bit capture times: a gap longer than the core adaptor's 32-bit clock
+ * (2^32 us, 71 minutes) still takes the armed sample before the next edge
+ * (the core alone would see the truncated time, 100 us after the edge). */
+static void test_edges_long_gap(void) {
+  kb_edges_t a;
+  kb_edge_t e;
+  kb_link_init(&link_);
+  kb_edges_init(&a, &link_);
+  e = (kb_edge_t){1000, KB_EDGE_CLOCK, 0};
+  kb_edges_feed(&a, &e);
+  e = (kb_edge_t){1500, KB_EDGE_CLOCK, 1};
+  kb_edges_feed(&a, &e);
+  KT_EQ(a.port.samples, 1);
+  e = (kb_edge_t){1600 + ((uint64_t)1 << 32), KB_EDGE_DATA, 0};
+  kb_edges_feed(&a, &e);
+  KT_EQ(a.port.samples, 2);
+  KT_EQ(link_.p_count, 1);
+  KT_EQ(link_.slot[0].panel[0] & 1u, 1); /* the level before the change */
+  kb_edges_advance(&a, 1u << 31);         /* an earlier time fires nothing */
+  KT_EQ(a.port.samples, 2);
+}
+
+KT_MAIN(KT_CASE(test_edges_long_gap), KT_CASE(test_wave_timing), KT_CASE(test_wave_bit), KT_CASE(test_wave_to_link),
         KT_CASE(test_wave_lags), KT_CASE(test_vcd_roundtrip), KT_CASE(test_vcd_writer_format),
         KT_CASE(test_vcd_fixture_1ns), KT_CASE(test_vcd_timescales), KT_CASE(test_vcd_selection),
         KT_CASE(test_vcd_errors), KT_CASE(test_vcd_fuzz), KT_CASE(test_edges_adaptor),
