@@ -18,6 +18,9 @@
  *   kb_engine.h  status model, typed events, health
  *   kb_keys.h    the virtual keypad
  *   kb_bus.h     link + engine + keys behind one task entry, kb_bus_poll()
+ *   kb_edge.h    timestamped edges -> link calls (Linux GPIO events, replays)
+ *   (kb_port.h and kb_link_isr.h are for a port's interrupt side: include
+ *   them there.)
  */
 #ifndef KEYBUS_H_
 #define KEYBUS_H_
@@ -35,5 +38,7 @@
 #include "keybus/kb_decode.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_keys.h"
+#include "keybus/kb_bus.h"
+#include "keybus/kb_edge.h"
 
 #endif /* KEYBUS_H_ */
