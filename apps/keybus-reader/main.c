@@ -444,7 +444,7 @@ static void format_bits(const item_t *x, const kb_decoded_t *d, char *buf, size_
 
 static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
   char text[512], label[16], ts[64], bits[200];
-  kb_text_frame(d, x->r.bytes, text, sizeof text);
+  kb_text_frame(d, text, sizeof text);
   if (o->mode == MODE_JSON) {
     cJSON *j = kb_json_frame(d, x->r.bytes, x->r.bits, o->eng.status.synced, text);
     char *s;
@@ -475,7 +475,7 @@ static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
   }
 }
 
-static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_INPUT_LOG, on_event, o); }
+static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_MODE_LOG, on_event, o); }
 
 static void run_item(out_t *o, const item_t *x) {
   kb_decoded_t d;
@@ -496,7 +496,7 @@ static void run_item(out_t *o, const item_t *x) {
     default:
       break;
   }
-  o->eng.input = (uint8_t)(x->live ? KB_INPUT_LIVE : KB_INPUT_LOG);
+  kb_engine_set_mode(&o->eng, x->live ? KB_MODE_LIVE : KB_MODE_LOG);
   if (x->r.source == KB_CAP_PANEL)
     (void)kb_engine_panel(&o->eng, x->r.bytes, x->r.nbytes, x->r.bits, x->noise, t_ms(x), &d);
   else
@@ -524,7 +524,7 @@ int main(int argc, char **argv) {
   const char *vcd_out = NULL;
   const char *files[256];
   static FILE *in[256];
-  static kb_input_kind_t kinds[256];
+  static kb_capture_kind_t kinds[256];
   int nfiles = 0, rc = 0;
 
   for (int i = 1; i < argc; i++) {
@@ -581,7 +581,7 @@ int main(int argc, char **argv) {
   pipe.o = &o;
   new_capture(&o);
   for (int i = 0; i < nfiles; i++) {
-    if ((kinds[i] == KB_INPUT_VCD ? read_vcd(in[i], files[i], &pipe)
+    if ((kinds[i] == KB_CAPTURE_VCD ? read_vcd(in[i], files[i], &pipe)
                                   : read_log(in[i], files[i], &pipe)) != 0) {
       fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
       rc = 2;

@@ -211,7 +211,7 @@ static void decode_keypad_zone(const uint8_t *b, kb_mod_reply_t *out) {
   out->u.kzone.other = ot;
 }
 
-void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
+void kb_module_reply_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
                       kb_mod_reply_t *out) {
   KB_ASSERT(out != NULL);
   if (out == NULL) return;

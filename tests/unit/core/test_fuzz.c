@@ -24,9 +24,9 @@ static void check_event(void *ctx, const kb_event_t *ev) {
   if (ev->type >= KB_EV_COUNT || ev->partition > KB_MAX_PARTITIONS) bad_events++;
   if ((ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM || ev->type == KB_EV_ZONE_TAMPER ||
        ev->type == KB_EV_ZONE_BYPASS) &&
-      (ev->number < 1 || ev->number > KB_MAX_ZONES))
+      (ev->zone.zone < 1 || ev->zone.zone > KB_MAX_ZONES))
     bad_events++;
-  if (ev->type == KB_EV_PGM && (ev->number < 1 || ev->number > 14)) bad_events++;
+  if (ev->type == KB_EV_PGM && (ev->pgm.output < 1 || ev->pgm.output > 14)) bad_events++;
 }
 
 static void check_model(const kb_engine_t *e) {
@@ -64,7 +64,7 @@ static void random_frame(uint8_t *b, uint16_t *bits, int fix_checksum) {
 static void engine_random_frames(void) {
   static kb_engine_t e;
   for (int round = 0; round < 2; round++) {
-    kb_engine_init(&e, round ? KB_INPUT_LOG : KB_INPUT_LIVE, check_event, NULL);
+    kb_engine_init(&e, round ? KB_MODE_LOG : KB_MODE_LIVE, check_event, NULL);
     bad_events = 0;
     for (int i = 0; i < 200000; i++) {
       uint8_t b[16];
@@ -94,7 +94,7 @@ static void link_random_edges(void) {
   uint32_t t = 0xFFF00000u;
   int clk = 1, frames = 0;
   kb_link_init(&l);
-  kb_engine_init(&e, KB_INPUT_LIVE, check_event, NULL);
+  kb_engine_init(&e, KB_MODE_LIVE, check_event, NULL);
   bad_events = 0;
   for (int i = 0; i < 400000; i++) {
     uint32_t r = rnd();
