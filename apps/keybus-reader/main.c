@@ -31,6 +31,7 @@
 #include "host/kb_vcd.h"
 #include "host/kb_wave.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_proto.h"
 
 typedef enum { MODE_TEXT = 0, MODE_JSON, MODE_STATUS, MODE_STATE } mode_t_;
 
@@ -208,7 +209,7 @@ static int read_log(FILE *f, const char *name, pipe_t *pipe) {
 static int panel_status_ok(const item_t *x) {
   kb_decoded_t d;
   if (x->r.kind != KB_CAP_FRAME || x->r.source != KB_CAP_PANEL || x->live) return 0;
-  if (x->r.bytes[0] != 0x05 && x->r.bytes[0] != 0x1B) return 0;
+  if (x->r.bytes[0] != KB_CMD_STATUS && x->r.bytes[0] != KB_CMD_STATUS_HIGH) return 0;
   kb_decode_panel(x->r.bytes, x->r.nbytes, x->r.bits, &d);
   return d.check == KB_CHECK_OK;
 }
@@ -235,7 +236,7 @@ static void judge(item_t *cur, const uint8_t *prev, uint16_t prev_bits, const it
     int all = 1;
     for (uint8_t k = 2; k < cur->r.nbytes && k < 10; k++)
       if (cur->r.bytes[k] != prev[k] &&
-          !(cur->noise & (1u << ((cur->r.bytes[0] == 0x1B ? 8u : 0u) + k - 2u))))
+          !(cur->noise & (1u << ((cur->r.bytes[0] == KB_CMD_STATUS_HIGH ? 8u : 0u) + k - 2u))))
         all = 0;
     cur->dropped = all;
   }
@@ -284,7 +285,7 @@ static void pipe_push(pipe_t *p, const item_t *x) {
     p->pend[0] = p->pend[1] = 0;
     p->have_last[0] = p->have_last[1] = 0;
   } else if (panel_status_ok(x)) {
-    c = x->r.bytes[0] == 0x1B;
+    c = x->r.bytes[0] == KB_CMD_STATUS_HIGH;
   }
   while (p->n == p->cap) { /* (cap doubles from 256 up to WINDOW_MAX) */
     if (p->cap < WINDOW_MAX && grow(p) == 0) break;

@@ -48,7 +48,11 @@
  * partition, t_ms) and one member of an anonymous union, named after the
  * event's family; a member is valid only for the types listed with it. The
  * event numbers (kb_event_type_t) are stable: new types are added before
- * KB_EV_COUNT. `on` is always the new state (1 on / 0 off).
+ * KB_EV_COUNT. `on` is always the new state (1 on / 0 off). The members
+ * are named struct types (kb_ev_*_t), so the header is valid C++ as well;
+ * the engine clears an event before it fills the member, so the bytes no
+ * member of its type covers read 0. An event is valid during the callback
+ * only (copy it to keep it).
  *
  *   type                  member          fields
  *   KB_EV_SYNCED          synced          early: 1 = early generation (6-byte 0x05)

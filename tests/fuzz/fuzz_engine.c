@@ -26,6 +26,11 @@ static kb_engine_t eng;
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
   FZ_ASSERT(ev != NULL);
+  FZ_ASSERT(ev->type < KB_EV_COUNT && ev->partition <= KB_MAX_PARTITIONS);
+  if (ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM || ev->type == KB_EV_ZONE_TAMPER ||
+      ev->type == KB_EV_ZONE_BYPASS)
+    FZ_ASSERT(ev->zone.zone >= 1 && ev->zone.zone <= KB_MAX_ZONES);
+  if (ev->type == KB_EV_MODULE) FZ_ASSERT(ev->module.device <= KB_DEVICE_PC5204);
 }
 
 /* n bytes from the input in a heap block of exactly n bytes, n = 0 too

@@ -27,6 +27,20 @@ static void check_event(void *ctx, const kb_event_t *ev) {
       (ev->zone.zone < 1 || ev->zone.zone > KB_MAX_ZONES))
     bad_events++;
   if (ev->type == KB_EV_PGM && (ev->pgm.output < 1 || ev->pgm.output > 14)) bad_events++;
+  /* the issue-7 types: a sound names a partition, a flag is one known bit,
+   * a module is a known device with a number in its range */
+  if ((ev->type == KB_EV_BEEP || ev->type == KB_EV_TONE || ev->type == KB_EV_BUZZER) &&
+      (ev->partition < 1 || ev->sound.beeps > 127 || (ev->type == KB_EV_TONE && ev->sound.beeps > 7)))
+    bad_events++;
+  if (ev->type == KB_EV_PANEL_FLAG &&
+      (ev->panel_flag.flag == 0 || (ev->panel_flag.flag & (ev->panel_flag.flag - 1u)) ||
+       !(ev->panel_flag.flag & (KB_PANEL_E6_MASK | KB_PANEL_DIALER_MASK))))
+    bad_events++;
+  if (ev->type == KB_EV_MODULE &&
+      (ev->module.device > KB_DEVICE_PC5204 ||
+       (ev->module.device == KB_DEVICE_KEYPAD && (ev->module.number < 1 || ev->module.number > 8)) ||
+       (ev->module.device == KB_DEVICE_EXPANDER && (ev->module.number < 1 || ev->module.number > 7))))
+    bad_events++;
 }
 
 static void check_model(const kb_engine_t *e) {
