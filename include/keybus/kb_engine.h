@@ -134,8 +134,9 @@
  *   KB_EV_MODULE          module          on, device (kb_device_t), number (keypad
  *                         slot 1-8, zone expander 1-7, 0 for the others): a
  *                         module appeared on / left the bus, from the replies to
- *                         the supervision query 0x11 (live input: two replies in
- *                         a row must agree); status.keypads/expanders/modules
+ *                         the supervision query 0x11 (no checksum: a new reply
+ *                         counts when the next one is the same, live or log);
+ *                         status.keypads/expanders/modules
  *
  * The new types (KB_EV_BELL .. KB_EV_MODULE) are reported only once the
  * status stream is synced for module replies (like keys), at once for the
@@ -407,7 +408,7 @@ typedef struct kb_engine_s {
   void *cb_ctx;
   uint8_t mode; /* kb_engine_mode_t: set by init and kb_engine_set_mode() */
   /* fingerprint of the last supervision (0x11) reply and what became of
-   * it (live input: a new reply applies when the next one is the same) */
+   * it (a new reply applies when the next one is the same) */
   uint16_t sup_hash;
   uint8_t sup_state;
   /* live filter: per partition, [0] lights byte, [1] status byte */

@@ -18,7 +18,7 @@
 
 /* kb_engine_t.sup_state */
 #define SUP_NONE 0u    /* no supervision reply yet */
-#define SUP_SEEN 1u    /* sup_hash: a reply seen once (live input), not applied */
+#define SUP_SEEN 1u    /* sup_hash: a reply seen once, not applied yet */
 #define SUP_APPLIED 2u /* sup_hash: the reply the status shows */
 
 /* ------------------------------------------------------------ helpers */
@@ -925,10 +925,11 @@ static uint16_t reply_hash(const uint8_t *b, uint8_t n) {
 
 /* A reply to the supervision query 0x11: which modules are on the bus. The
  * panel asks every few seconds and the reply rarely changes: a repeat of
- * the reply last applied costs a fingerprint, no decode. Live input: a reply
- * has no checksum, so a new one counts when the next reply is the same (a
- * corrupted one cannot make a keypad vanish); a log's replies apply at once,
- * like its other frames. r: the reply when the caller decoded it, else NULL. */
+ * the reply last applied costs a fingerprint, no decode. A reply has no
+ * checksum, so a new one counts when the next reply is the same (a
+ * corrupted one cannot make a keypad vanish). Logs are judged the same
+ * way: a log and the VCD made from it (which replays each reply once) then
+ * reach the same state. r: the reply when the caller decoded it, else NULL. */
 static void supervision(kb_engine_t *e, const uint8_t *b, uint8_t n, const kb_mod_reply_t *r,
                         uint32_t t_ms) {
   kb_status_t *s = &e->status;
@@ -937,7 +938,7 @@ static void supervision(kb_engine_t *e, const uint8_t *b, uint8_t n, const kb_mo
   bool same = e->sup_state != SUP_NONE && h == e->sup_hash;
   if (same && e->sup_state == SUP_APPLIED) return;
   e->sup_hash = h;
-  if (e->mode == KB_MODE_LIVE && !same) {
+  if (!same) {
     e->sup_state = SUP_SEEN; /* wait for a second copy */
     return;
   }

@@ -370,12 +370,15 @@ else
 fi
 
 # ------------------------------------------------------------ typed meaning (issue 7)
-# bell (0xBB) and the supervision reply (0x11) become status fields; the
+# bell (0xBB) and the supervision reply (0x11, two equal replies: module
+# data has no checksum) become status fields; the
 # text and --status output stay as before (no line for the new event types)
 cat >"$tmp/typed.txt" <<'EOF'
     0.00: 00000101 0 10000001 00000001 10010000 11000111 10010000 11000111 10010000 11000111
     1.00: 00010001 0 10101010 10101010 10101010 10101010 10101010 10101010 10101010 [0x11] Keypad slot query
     1.00: 11111111 1 00111111 11111111 00001111 11110011 11111111 11111111 11111111 [Keypad] Slots active: 1
+    1.50: 00010001 0 10101010 10101010 10101010 10101010 10101010 10101010 10101010 [0x11] Keypad slot query
+    1.50: 11111111 1 00111111 11111111 00001111 11110011 11111111 11111111 11111111 [Keypad] Slots active: 1
     2.00: 10111011 0 00100000 00000101 11100000
 EOF
 st=$("$R" --state "$tmp/typed.txt" 2>/dev/null)
@@ -390,7 +393,7 @@ fi
 js=$("$R" --json "$tmp/typed.txt" 2>/dev/null)
 if python3 -c 'import json,sys
 l=[json.loads(x) for x in sys.argv[1].splitlines() if x.strip()]
-ok = l[3]["fields"].get("bell") is True and l[3]["text"] == "Bell on" and l[2]["fields"]["reply"]["keypads"] == [1] and l[1]["fields"].get("query") == "supervision"
+ok = l[5]["fields"].get("bell") is True and l[5]["text"] == "Bell on" and l[2]["fields"]["reply"]["keypads"] == [1] and l[1]["fields"].get("query") == "supervision"
 sys.exit(0 if ok else 1)' "$js"; then
   ok "--json: typed bell, query and reply fields"
 else
