@@ -31,6 +31,7 @@
 #include "host/kb_vcd.h"
 #include "host/kb_wave.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_proto.h"
 
 typedef enum { MODE_TEXT = 0, MODE_JSON, MODE_STATUS, MODE_STATE } mode_t_;
 
@@ -208,7 +209,7 @@ static int read_log(FILE *f, const char *name, pipe_t *pipe) {
 static int panel_status_ok(const item_t *x) {
   kb_decoded_t d;
   if (x->r.kind != KB_CAP_FRAME || x->r.source != KB_CAP_PANEL || x->live) return 0;
-  if (x->r.bytes[0] != 0x05 && x->r.bytes[0] != 0x1B) return 0;
+  if (x->r.bytes[0] != KB_CMD_STATUS && x->r.bytes[0] != KB_CMD_STATUS_HIGH) return 0;
   kb_decode_panel(x->r.bytes, x->r.nbytes, x->r.bits, &d);
   return d.check == KB_CHECK_OK;
 }
@@ -235,7 +236,7 @@ static void judge(item_t *cur, const uint8_t *prev, uint16_t prev_bits, const it
     int all = 1;
     for (uint8_t k = 2; k < cur->r.nbytes && k < 10; k++)
       if (cur->r.bytes[k] != prev[k] &&
-          !(cur->noise & (1u << ((cur->r.bytes[0] == 0x1B ? 8u : 0u) + k - 2u))))
+          !(cur->noise & (1u << ((cur->r.bytes[0] == KB_CMD_STATUS_HIGH ? 8u : 0u) + k - 2u))))
         all = 0;
     cur->dropped = all;
   }
@@ -284,7 +285,7 @@ static void pipe_push(pipe_t *p, const item_t *x) {
     p->pend[0] = p->pend[1] = 0;
     p->have_last[0] = p->have_last[1] = 0;
   } else if (panel_status_ok(x)) {
-    c = x->r.bytes[0] == 0x1B;
+    c = x->r.bytes[0] == KB_CMD_STATUS_HIGH;
   }
   while (p->n == p->cap) { /* (cap doubles from 256 up to WINDOW_MAX) */
     if (p->cap < WINDOW_MAX && grow(p) == 0) break;
@@ -444,7 +445,7 @@ static void format_bits(const item_t *x, const kb_decoded_t *d, char *buf, size_
 
 static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
   char text[512], label[16], ts[64], bits[200];
-  kb_text_frame(d, x->r.bytes, text, sizeof text);
+  kb_text_frame(d, text, sizeof text);
   if (o->mode == MODE_JSON) {
     cJSON *j = kb_json_frame(d, x->r.bytes, x->r.bits, o->eng.status.synced, text);
     char *s;
@@ -475,7 +476,7 @@ static void print_frame(out_t *o, const item_t *x, const kb_decoded_t *d) {
   }
 }
 
-static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_INPUT_LOG, on_event, o); }
+static void new_capture(out_t *o) { kb_engine_init(&o->eng, KB_MODE_LOG, on_event, o); }
 
 static void run_item(out_t *o, const item_t *x) {
   kb_decoded_t d;
@@ -496,7 +497,7 @@ static void run_item(out_t *o, const item_t *x) {
     default:
       break;
   }
-  o->eng.input = (uint8_t)(x->live ? KB_INPUT_LIVE : KB_INPUT_LOG);
+  kb_engine_set_mode(&o->eng, x->live ? KB_MODE_LIVE : KB_MODE_LOG);
   if (x->r.source == KB_CAP_PANEL)
     (void)kb_engine_panel(&o->eng, x->r.bytes, x->r.nbytes, x->r.bits, x->noise, t_ms(x), &d);
   else
@@ -524,7 +525,7 @@ int main(int argc, char **argv) {
   const char *vcd_out = NULL;
   const char *files[256];
   static FILE *in[256];
-  static kb_input_kind_t kinds[256];
+  static kb_capture_kind_t kinds[256];
   int nfiles = 0, rc = 0;
 
   for (int i = 1; i < argc; i++) {
@@ -581,7 +582,7 @@ int main(int argc, char **argv) {
   pipe.o = &o;
   new_capture(&o);
   for (int i = 0; i < nfiles; i++) {
-    if ((kinds[i] == KB_INPUT_VCD ? read_vcd(in[i], files[i], &pipe)
+    if ((kinds[i] == KB_CAPTURE_VCD ? read_vcd(in[i], files[i], &pipe)
                                   : read_log(in[i], files[i], &pipe)) != 0) {
       fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
       rc = 2;

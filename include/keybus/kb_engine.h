@@ -21,7 +21,7 @@
  *
  *   Noise filter for the status bytes of 0x05/0x1B (no checksum), judged per
  *   byte (each partition's lights byte and status byte on its own):
- *   - KB_INPUT_LIVE (edges: VCD, simulator, ports): the panel repeats status
+ *   - KB_MODE_LIVE (edges: VCD, simulator, ports): the panel repeats status
  *     frames continuously, so a changed byte is accepted once KB_FILTER_K
  *     status frames carry it, or at once when a checksummed 0x27/0x2D/
  *     0x34/0x3E received after the change first appeared agrees. A copy
@@ -36,7 +36,7 @@
  *     1-2 bytes agree with the 0x05 stream (committed or pending values);
  *     otherwise they wait, a few status frames at most, for the 0x05 that
  *     shows those bytes.
- *   - KB_INPUT_LOG (printed logs, which already dropped repeated status
+ *   - KB_MODE_LOG (printed logs, which already dropped repeated status
  *     frames): the caller judges each status frame with one frame of
  *     lookahead (kb_filter_log_judge()) and passes the bytes to drop as noise
  *     to kb_engine_panel(); all other changes apply at once, in input order.
@@ -44,59 +44,103 @@
  * Who may call: the task only (one thread). Nothing here is interrupt-safe,
  * nor needs to be: the interrupt talks to the link layer only.
  *
- * Events (kb_event_t.type), what their fields mean:
- *   KB_EV_SYNCED          first valid status frame; value = 1 early generation
- *   KB_EV_CONNECTED       on = keybus connected (from kb_engine_connected())
- *   KB_EV_PARTITION       partition, lights, status: committed bytes changed
- *   KB_EV_READY / KB_EV_ALARM / KB_EV_FIRE / KB_EV_DISABLED /
- *   KB_EV_ENTRY_DELAY / KB_EV_NO_ENTRY_DELAY
- *                         partition, on
- *   KB_EV_ARMED           partition, on, value = kb_armed_t (mode)
- *   KB_EV_EXIT_DELAY      partition, on, value = kb_exit_t (target mode)
- *   KB_EV_ARMED mode of an arming with no entry delay (0x06/0x16): the mode
- *                         already known, else the exit delay's target (the
- *                         mode requested), else the Bypass light (on = stay:
- *                         a *9 stay arming shows 0x16 with it, taligentx
- *                         issue 300); see docs/architecture.md
- *   KB_EV_ACCESS_CODE     partition (0 = the event names none), value = the
- *                         user (access code number, 40 = master), pev = the
- *                         panel event that names it (armed/disarmed by code,
- *                         the *1, *2, *3, *5, *6 menus by code, access
- *                         code): one per live panel event naming a user,
- *                         the same user again included; an event seen twice (0xA5 then the
- *                         0xEB/0xCE repeating it, or an identical message)
- *                         counts once. kb_partition_t.access_code keeps the
- *                         last user that armed or disarmed.
+ * Events. Every change is one kb_event_t: a common header (type,
+ * partition, t_ms) and one member of an anonymous union, named after the
+ * event's family; a member is valid only for the types listed with it. The
+ * event numbers (kb_event_type_t) are stable: new types are added before
+ * KB_EV_COUNT. `on` is always the new state (1 on / 0 off). The members
+ * are named struct types (kb_ev_*_t), so the header is valid C++ as well;
+ * the engine clears an event before it fills the member, so the bytes no
+ * member of its type covers read 0. An event is valid during the callback
+ * only (copy it to keep it).
+ *
+ *   type                  member          fields
+ *   KB_EV_SYNCED          synced          early: 1 = early generation (6-byte 0x05)
+ *                         first valid 0x05/0x1B (status.synced)
+ *   KB_EV_CONNECTED       state           on: keybus connected (kb_engine_connected(),
+ *                         or the first valid frame)
+ *   KB_EV_PARTITION       part            lights, status: partition's committed bytes
+ *                         changed (lights: §3.2 bits, KB_LIGHT_*; status: §3.3
+ *                         code, KB_ST_*); kb_proto_part_in_use(status) says
+ *                         whether the lights mean anything
+ *   KB_EV_READY / KB_EV_ALARM / KB_EV_FIRE / KB_EV_DISABLED / KB_EV_ENTRY_DELAY /
+ *   KB_EV_NO_ENTRY_DELAY  state           on (partition in the header)
+ *   KB_EV_ARMED           armed           on, mode (kb_armed_t; NONE when on = 0).
+ *                         Mode of an arming with no entry delay (0x06/0x16): the
+ *                         mode already known, else the exit delay's target (the
+ *                         mode requested), else the Bypass light (on = stay: a
+ *                         *9 stay arming shows 0x16 with it, taligentx issue
+ *                         300); see docs/architecture.md
+ *   KB_EV_EXIT_DELAY      exit_delay      on, target (kb_exit_t: the mode being armed)
+ *   KB_EV_ACCESS_CODE     access          user (access code number, 40 = master),
+ *                         pev (the panel event that names it: armed/disarmed by
+ *                         code, the *1, *2, *3, *5, *6 menus by code, access
+ *                         code), parts (its partition mask), time (its time,
+ *                         zero for 0xCE). Header partition: 0 = the event names
+ *                         none, else one event per partition it names. One per
+ *                         live panel event naming a user, the same user again
+ *                         included; an event seen twice (0xA5 then the 0xEB/0xCE
+ *                         repeating it, or an identical message) counts once.
+ *                         kb_partition_t.access_code keeps the last user that
+ *                         armed or disarmed.
  *   KB_EV_ZONE_OPEN / KB_EV_ZONE_ALARM / KB_EV_ZONE_TAMPER / KB_EV_ZONE_BYPASS
- *                         number = zone 1-64, on. Bypass (both ways) comes
- *                         from the "zone bypassed" events, the zone lights
- *                         of a partition's *1 menu (0x0A/0x0F/0xE6.01-06/
- *                         20/21 with status 0xA0: lit = bypassed), its
- *                         Bypass light (off = none of the zones it showed
- *                         bypassed is; off on every partition in use = no
- *                         zone is) and disarming (its zones' bypass ends)
- *   KB_EV_TROUBLE         on = trouble light
- *   KB_EV_AC_POWER        on = AC present
- *   KB_EV_BATTERY         on = panel battery OK
- *   KB_EV_PGM             number = PGM output 1-14, on
- *   KB_EV_KEYPAD_ALARM    value = kb_alarm_key_t (fire/aux/panic), on
- *   KB_EV_TIME            time: panel date/time changed
- *   KB_EV_VERSION         value = panel firmware version, BCD (0x41 = 4.1)
- *   KB_EV_PANEL_EVENT     pev, parts (partition mask), time, number (event
- *                         buffer entry, 0xFFFF = live): one per panel event
- *                         message (0xA5/0xEB/0xCE live, 0xAA/0xEC buffer);
- *                         an 0xEB repeating the 0xA5 just before it is not
- *                         reported twice
- *   KB_EV_KEY             partition, value = key code (a keypad's key press;
- *                         digits come as KB_KEY_DIGIT: they may be part of an
- *                         access code, a secret; the keys the link wrote itself
- *                         (kb_frame_t.wrote) are not reported)
- *   KB_EV_FRAME_ERROR     value = kb_check_t, number = command
- *   KB_EV_NOISE           partition, value = 0 lights / 1 status: a status
- *                         byte change was rejected as noise
- *   KB_EV_CODE_DIGITS     value = access code length, 4 or 6 (0x16 byte 4
- *                         b3, from every checksum-valid 0x16 whose byte 2
+ *                         zone            on, zone (1-KB_MAX_ZONES); header
+ *                         partition 0. Bypass (both ways) comes from the "zone
+ *                         bypassed" events, the zone lights of a partition's *1
+ *                         menu (0x0A/0x0F/0xE6.01-06/20/21 with status 0xA0:
+ *                         lit = bypassed), its Bypass light (off = none of the
+ *                         zones it showed bypassed is; off on every partition in
+ *                         use = no zone is) and disarming (its zones' bypass ends)
+ *   KB_EV_TROUBLE         state           on: trouble light (partition 1's, plain statuses)
+ *   KB_EV_AC_POWER        state           on: AC present (panel events, 0xE6.1A)
+ *   KB_EV_BATTERY         state           on: panel battery OK (panel events)
+ *   KB_EV_PGM             pgm             on, output (PGM 1-14)
+ *   KB_EV_KEYPAD_ALARM    keypad_alarm    on, key (kb_alarm_key_t: fire/aux/panic),
+ *                         from the panel's keypad alarm/restore events
+ *   KB_EV_TIME            time            time: panel date/time changed (0xA5/0xEB)
+ *   KB_EV_VERSION         version         version: panel firmware, BCD (0x41 = 4.1)
+ *   KB_EV_PANEL_EVENT     panel           pev, parts (partition mask), time (zero
+ *                         for 0xCE), number (event buffer entry, KB_EVENT_LIVE
+ *                         for a live event), cmd (0xA5/0xEB/0xCE live, 0xAA/0xEC
+ *                         buffer): one per panel event message; an 0xEB
+ *                         repeating the 0xA5 just before it is not reported twice
+ *   KB_EV_KEY             key             code (a keypad's key press, §4.2; digits
+ *                         come as KB_KEY_DIGIT: they may be part of an access
+ *                         code, a secret), cmd (the panel command it answered);
+ *                         header partition = the key's partition slot. The keys
+ *                         the link wrote itself (kb_frame_t.wrote) are not reported
+ *   KB_EV_FRAME_ERROR     frame_error     check (kb_check_t), cmd (the command byte,
+ *                         or the command a module frame answered)
+ *   KB_EV_NOISE           noise           byte (0 lights, 1 status), cmd (0x05/0x1B):
+ *                         a status byte change of the header's partition was
+ *                         rejected as noise
+ *   KB_EV_CODE_DIGITS     code_digits     digits: access code length, 4 or 6 (0x16
+ *                         byte 4 b3, from every checksum-valid 0x16 whose byte 2
  *                         is 0x0E, the only layout known): when it changes
+ *   KB_EV_BELL            state           on: bell (siren) output, 0xBB byte 2 b5;
+ *                         status.bell
+ *   KB_EV_BEEP            sound           beeps: the panel told partition's keypads
+ *                         to beep that many times (0x64/0x69, 0xE6.19); one per
+ *                         command, one per partition it names
+ *   KB_EV_TONE            sound           constant, beeps, interval_s: tone pattern
+ *                         of the partition's keypads (0x75/0x7A, 0xE6.1D); all 0 =
+ *                         tone off; one per command
+ *   KB_EV_BUZZER          sound           seconds: buzzer for that long (0x7F/0x82,
+ *                         0xE6.1F); one per command
+ *   KB_EV_PANEL_FLAG      panel_flag      on, flag (one KB_PANEL_* bit: time lost,
+ *                         failure to communicate, fire alarm from 0xE6.1A; phone
+ *                         line, dialing, keypad lockout from 0xC3): one per bit
+ *                         that changed; status.panel_flags
+ *   KB_EV_MODULE          module          on, device (kb_device_t), number (keypad
+ *                         slot 1-8, zone expander 1-7, 0 for the others): a
+ *                         module appeared on / left the bus, from the replies to
+ *                         the supervision query 0x11 (no checksum: a new reply
+ *                         counts when the next one is the same, live or log);
+ *                         status.keypads/expanders/modules
+ *
+ * The new types (KB_EV_BELL .. KB_EV_MODULE) are reported only once the
+ * status stream is synced for module replies (like keys), at once for the
+ * checksummed panel frames.
  */
 #ifndef KB_ENGINE_H_
 #define KB_ENGINE_H_
@@ -108,6 +152,7 @@
 #include "keybus/kb_decode.h"
 #include "keybus/kb_link.h"
 #include "keybus/kb_pev.h"
+#include "keybus/kb_proto.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,13 +160,33 @@ extern "C" {
 
 /* ---------------------------------------------------------------- Types */
 
-typedef enum { KB_INPUT_LIVE = 0, KB_INPUT_LOG = 1 } kb_input_t;
+/* How status frames reach the engine (see the noise filter above). */
+typedef enum { KB_MODE_LIVE = 0, KB_MODE_LOG = 1 } kb_engine_mode_t;
 
-/* KB_EV_KEY value for any digit key 0-9 (the digit itself is not reported). */
+/* Old names, kept for callers not yet renamed; they will go. */
+typedef kb_engine_mode_t kb_input_t;
+#define KB_INPUT_LIVE KB_MODE_LIVE
+#define KB_INPUT_LOG KB_MODE_LOG
+
+/* KB_EV_KEY code for any digit key 0-9 (the digit itself is not reported). */
 #define KB_KEY_DIGIT 0xFEu
 
 typedef enum { KB_ARMED_NONE = 0, KB_ARMED_STAY, KB_ARMED_AWAY } kb_armed_t;
 typedef enum { KB_EXIT_NONE = 0, KB_EXIT_STAY, KB_EXIT_AWAY, KB_EXIT_NO_ENTRY_DELAY } kb_exit_t;
+
+/* Modules the supervision reply (0x11) reports (KB_EV_MODULE device). */
+typedef enum {
+  KB_DEVICE_KEYPAD = 0, /* number = keypad slot 1-8 */
+  KB_DEVICE_EXPANDER,   /* number = zone expander 1-7 */
+  KB_DEVICE_RF5132,     /* wireless receiver */
+  KB_DEVICE_PC5208,     /* PGM output module */
+  KB_DEVICE_PC5204      /* power supply / output module */
+} kb_device_t;
+
+/* kb_status_t.modules bits. */
+#define KB_MODULE_RF5132 0x01u
+#define KB_MODULE_PC5208 0x02u
+#define KB_MODULE_PC5204 0x04u
 
 typedef enum {
   KB_EV_SYNCED = 0,
@@ -152,20 +217,124 @@ typedef enum {
   KB_EV_FRAME_ERROR,
   KB_EV_NOISE,
   KB_EV_CODE_DIGITS, /* added after the others: their numbers stay */
+  KB_EV_BELL,        /* issue 7: typed meaning in core */
+  KB_EV_BEEP,
+  KB_EV_TONE,
+  KB_EV_BUZZER,
+  KB_EV_PANEL_FLAG,
+  KB_EV_MODULE,
   KB_EV_COUNT
 } kb_event_type_t;
 
+/* Event members, one per family (the union of kb_event_t). */
+typedef struct {
+  uint8_t early; /* 1 = early-generation panel (6-byte 0x05) */
+} kb_ev_synced_t; /* KB_EV_SYNCED */
+typedef struct {
+  uint8_t on;    /* the new state */
+} kb_ev_state_t; /* CONNECTED, READY, NO_ENTRY_DELAY, ENTRY_DELAY, ALARM, FIRE,
+                    DISABLED, TROUBLE, AC_POWER, BATTERY, BELL */
+typedef struct {
+  uint8_t lights; /* §3.2 bits (KB_LIGHT_*) */
+  uint8_t status; /* §3.3 code (KB_ST_*) */
+} kb_ev_part_t; /* KB_EV_PARTITION */
+typedef struct {
+  uint8_t on;
+  uint8_t mode; /* kb_armed_t */
+} kb_ev_armed_t; /* KB_EV_ARMED */
+typedef struct {
+  uint8_t on;
+  uint8_t target; /* kb_exit_t: the mode being armed (NONE when on = 0) */
+} kb_ev_exit_t; /* KB_EV_EXIT_DELAY */
+typedef struct {
+  uint8_t on;
+  uint8_t zone; /* 1..KB_MAX_ZONES */
+} kb_ev_zone_t; /* KB_EV_ZONE_OPEN / ALARM / TAMPER / BYPASS */
+typedef struct {
+  uint8_t on;
+  uint8_t output; /* PGM 1-14 */
+} kb_ev_pgm_t; /* KB_EV_PGM */
+typedef struct {
+  uint8_t on;
+  uint8_t key; /* kb_alarm_key_t */
+} kb_ev_keypad_alarm_t; /* KB_EV_KEYPAD_ALARM */
+typedef struct {
+  kb_time_t time;
+} kb_ev_time_t; /* KB_EV_TIME */
+typedef struct {
+  uint8_t version; /* BCD */
+} kb_ev_version_t; /* KB_EV_VERSION */
+typedef struct {
+  uint8_t digits; /* 4 or 6 */
+} kb_ev_code_digits_t; /* KB_EV_CODE_DIGITS */
+typedef struct {
+  uint8_t user;   /* access code number (40 = master) */
+  uint8_t parts;  /* partition mask of the panel event */
+  kb_pev_t pev;   /* the panel event naming the user */
+  kb_time_t time; /* its time (zero for 0xCE) */
+} kb_ev_access_t; /* KB_EV_ACCESS_CODE */
+typedef struct {
+  kb_pev_t pev;
+  uint8_t parts;   /* partition mask (b0 = partition 1), 0 = system */
+  uint8_t cmd;     /* 0xA5, 0xEB, 0xCE (live), 0xAA, 0xEC (buffer) */
+  uint16_t number; /* event buffer entry, KB_EVENT_LIVE = live */
+  kb_time_t time;  /* zero for 0xCE */
+} kb_ev_panel_t; /* KB_EV_PANEL_EVENT */
+typedef struct {
+  uint8_t code; /* §4.2 key code, KB_KEY_DIGIT for any digit */
+  uint8_t cmd;  /* panel command whose module data carried it */
+} kb_ev_key_t; /* KB_EV_KEY */
+typedef struct {
+  uint8_t check; /* kb_check_t */
+  uint8_t cmd;   /* command byte (module frames: the command answered) */
+} kb_ev_frame_error_t; /* KB_EV_FRAME_ERROR */
+typedef struct {
+  uint8_t byte; /* 0 lights, 1 status */
+  uint8_t cmd;  /* 0x05 / 0x1B */
+} kb_ev_noise_t; /* KB_EV_NOISE */
+typedef struct {
+  uint8_t beeps;      /* BEEP: count; TONE: beeps per pattern 0-7 */
+  uint8_t constant;   /* TONE: constant tone */
+  uint8_t interval_s; /* TONE: seconds between patterns */
+  uint8_t seconds;    /* BUZZER: duration */
+} kb_ev_sound_t; /* KB_EV_BEEP / TONE / BUZZER */
+typedef struct {
+  uint8_t on;
+  uint8_t flag; /* one KB_PANEL_* bit */
+} kb_ev_panel_flag_t; /* KB_EV_PANEL_FLAG */
+typedef struct {
+  uint8_t on;     /* 1 = present */
+  uint8_t device; /* kb_device_t */
+  uint8_t number; /* keypad slot 1-8, expander 1-7, else 0 */
+} kb_ev_module_t; /* KB_EV_MODULE */
+
+/* One reported change: the header, then the member of its type's family
+ * (see "Events" above). */
 typedef struct {
   uint8_t type;      /* kb_event_type_t */
   uint8_t partition; /* 1-8, 0 = not partition specific */
-  uint8_t on;        /* new boolean state */
-  uint8_t value;     /* type specific, see the list above */
-  uint16_t number;   /* zone / PGM / event number / command, type specific */
-  uint8_t lights, status;
-  uint8_t parts;     /* partition mask of a panel event */
-  kb_pev_t pev;
-  kb_time_t time;
   uint32_t t_ms;     /* caller's time of the frame that caused the change */
+  union {
+    kb_ev_synced_t synced;
+    kb_ev_state_t state;
+    kb_ev_part_t part;
+    kb_ev_armed_t armed;
+    kb_ev_exit_t exit_delay;
+    kb_ev_zone_t zone;
+    kb_ev_pgm_t pgm;
+    kb_ev_keypad_alarm_t keypad_alarm;
+    kb_ev_time_t time;
+    kb_ev_version_t version;
+    kb_ev_code_digits_t code_digits;
+    kb_ev_access_t access;
+    kb_ev_panel_t panel;
+    kb_ev_key_t key;
+    kb_ev_frame_error_t frame_error;
+    kb_ev_noise_t noise;
+    kb_ev_sound_t sound;
+    kb_ev_panel_flag_t panel_flag;
+    kb_ev_module_t module;
+  };
 } kb_event_t;
 
 typedef struct {
@@ -197,6 +366,11 @@ typedef struct {
   uint8_t early;       /* early-generation panel (6-byte 0x05) */
   uint8_t code_digits; /* access code length from 0x16 byte 4 b3: 4 or 6, 0 = not seen */
   uint8_t connected;
+  uint8_t bell;        /* bell output on (0xBB) */
+  uint8_t panel_flags; /* KB_PANEL_* (kb_decode.h): 0xE6.1A and 0xC3 conditions */
+  uint8_t keypads;     /* bit s-1: keypad slot s present (0x11 replies) */
+  uint8_t expanders;   /* bit n-1: zone expander n present (0x11 replies) */
+  uint8_t modules;     /* KB_MODULE_*: other modules present (0x11 replies) */
 } kb_status_t;
 
 typedef struct {
@@ -232,7 +406,11 @@ typedef struct kb_engine_s {
   kb_health_t health;
   kb_event_cb cb;
   void *cb_ctx;
-  uint8_t input; /* kb_input_t */
+  uint8_t mode; /* kb_engine_mode_t: set by init and kb_engine_set_mode() */
+  /* fingerprint of the last supervision (0x11) reply and what became of
+   * it (a new reply applies when the next one is the same) */
+  uint16_t sup_hash;
+  uint8_t sup_state;
   /* live filter: per partition, [0] lights byte, [1] status byte */
   kb_filter_byte_t filt[KB_MAX_PARTITIONS][2];
   /* last applied 0x05 [0] and 0x1B [1] (live input): a repeat with nothing
@@ -263,7 +441,11 @@ typedef struct kb_engine_s {
 /* ------------------------------------------------------------ Task API */
 
 /* Clears the model; cb (may be NULL) receives every change. */
-void kb_engine_init(kb_engine_t *e, kb_input_t input, kb_event_cb cb, void *ctx);
+void kb_engine_init(kb_engine_t *e, kb_engine_mode_t mode, kb_event_cb cb, void *ctx);
+
+/* Changes how the next frames are judged (a log that embeds a live stretch,
+ * a VCD replayed after a log); the model and pending changes stay. */
+void kb_engine_set_mode(kb_engine_t *e, kb_engine_mode_t mode);
 
 /* A panel frame (b[1] = stop bit, avail bytes present, bits as captured).
  * noise_mask (log input only; 0 for live): bit 2*(p-1) drops partition p's

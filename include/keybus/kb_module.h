@@ -3,7 +3,10 @@
  * kb_module.h - typed decode of module replies to panel queries.
  *
  * What it promises
- *   kb_module_decode() looks at the module data captured under one panel
+ *   kb_module_reply_decode() (named for what it decodes: the reply a module
+ *   sends to a panel query; kb_decode_module() in kb_decode.h is the frame
+ *   check and key decode of any module data, and calls this one for query
+ *   replies) looks at the module data captured under one panel
  *   query (0x11 supervision, 0x22/0x28/0x33/0x39 and 0xE6.08/0A/0C/0E zone
  *   expanders, 0x41 wireless module, 0x4C tamper, 0x57 wireless keys, 0x58
  *   module status, 0x70 LCD data entry, 0xD5 keypad zones, 0x94 programming)
@@ -146,7 +149,7 @@ uint8_t kb_module_kind(uint8_t under, uint8_t under_sub);
  * `under_sub` = panel byte 2 for 0xE6). nbytes = complete bytes captured;
  * bytes beyond 16 are ignored. b may be NULL when nbytes is 0. *out is always
  * fully written (zeroed first). */
-void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
+void kb_module_reply_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
                       kb_mod_reply_t *out);
 
 #ifdef __cplusplus

@@ -4,10 +4,12 @@
 
 #include <string.h>
 
+#include "keybus/kb_proto.h"
+
 bool kb_decode_key_is_digit(uint8_t code) {
   switch (code) {
-    case 0x00: case 0x05: case 0x0A: case 0x0F: case 0x11:
-    case 0x16: case 0x1B: case 0x1C: case 0x22: case 0x27:
+    case KB_KEY_0: case KB_KEY_1: case KB_KEY_2: case KB_KEY_3: case KB_KEY_4:
+    case KB_KEY_5: case KB_KEY_6: case KB_KEY_7: case KB_KEY_8: case KB_KEY_9:
       return true;
     default:
       return false;
@@ -49,7 +51,7 @@ bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
     case 0x39: case 0x41: case 0x4C: case 0x57: case 0x58: case 0x70: case 0x94:
     case 0x9E: case 0xD5:
       return false;
-    case 0xE6:
+    case KB_CMD_EXTENDED: /* expander queries 4-7 carry none */
       return !(sub == 0x08 || sub == 0x0A || sub == 0x0C || sub == 0x0E);
     default:
       return true;
@@ -57,7 +59,7 @@ bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
 }
 
 bool kb_decode_lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
-  uint8_t e = cmd != 0xE6 ? cmd_len[cmd] : sub < sizeof e6_len ? e6_len[sub] : 0;
+  uint8_t e = cmd != KB_CMD_EXTENDED ? cmd_len[cmd] : sub < sizeof e6_len ? e6_len[sub] : 0;
   if (!e) return false;
   *a = (uint8_t)(e >> 4);
   *b = (uint8_t)(e & 0x0Fu);
@@ -73,7 +75,7 @@ uint8_t kb_decode_frame_len(uint8_t cmd, uint8_t sub, uint8_t max) {
 
 /* Partition of an 0xE6 programming sub-command (0x01-0x06 = 3-8, 0x20/0x21 = 1/2). */
 static uint8_t e6_partition(uint8_t sub) {
-  return sub == 0x20 ? 1 : sub == 0x21 ? 2 : (uint8_t)(sub + 2u);
+  return sub == KB_E6_PROG_1 ? 1 : sub == KB_E6_PROG_1 + 1u ? 2 : (uint8_t)(sub + 2u);
 }
 
 static void add_part(kb_decoded_t *d, uint8_t partition, uint8_t lights, uint8_t status) {
@@ -86,7 +88,7 @@ static void add_part(kb_decoded_t *d, uint8_t partition, uint8_t lights, uint8_t
 }
 
 static void add_key(kb_decoded_t *d, uint8_t partition, uint8_t code) {
-  if (code == 0xFF || d->nkeys >= 4) return;
+  if (code == KB_KEY_NONE || d->nkeys >= 4) return;
   d->key[d->nkeys].partition = partition;
   d->key[d->nkeys].code = code;
   d->nkeys++;
@@ -109,83 +111,212 @@ static void decode_event(const uint8_t *b, kb_decoded_t *d) {
   if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
   d->event = m.ev;
   d->event_parts = m.partition_mask;
-  d->event_number = (m.flags & KB_PEV_F_EVENT_NUMBER) ? m.event_number : 0xFFFF;
+  d->event_number = (m.flags & KB_PEV_F_EVENT_NUMBER) ? m.event_number : KB_EVENT_LIVE;
   d->has |= KB_HAS_EVENT;
+}
+
+/* 32 zones of the partitions in mask `parts`, from zone `first`. */
+static void add_zset(kb_decoded_t *d, uint8_t parts, uint8_t first, const uint8_t *z) {
+  kb_dec_zones_t *g = &d->zset[d->nzset++];
+  g->parts = parts;
+  g->first = first;
+  memcpy(g->zones, z, 4);
+}
+
+static void flash(kb_decoded_t *d, uint8_t parts, uint8_t lights, uint8_t first, const uint8_t *z) {
+  d->flash_lights = lights;
+  d->nzset = 0;
+  add_zset(d, parts, first, z);
+  d->has |= KB_HAS_FLASH;
+}
+
+/* Keypad sounds (§3.20, §3.23, §3.24): v = the command's value byte. */
+static void sound(kb_decoded_t *d, uint8_t kind, uint8_t parts, uint8_t v) {
+  kb_dec_sound_t *x = &d->sound;
+  memset(x, 0, sizeof *x);
+  x->kind = kind;
+  x->parts = parts;
+  if (kind == KB_SOUND_BEEP) {
+    x->beeps = (uint8_t)(v / 2u);
+  } else if (kind == KB_SOUND_TONE) {
+    x->constant = (uint8_t)(v >> 7);
+    x->beeps = (uint8_t)((v >> 4) & 7u);
+    x->interval_s = (uint8_t)(v & 0x0Fu);
+  } else {
+    x->seconds = v;
+  }
+  d->has |= KB_HAS_SOUND;
+}
+
+/* A module query: the reply kind it asks for (kb_mod_kind_t; the same as
+ * kb_module_kind(), written out here: a query frame should cost no call) and,
+ * for a zone expander query, which expander. */
+static void query(kb_decoded_t *d, uint8_t kind, uint8_t expander) {
+  d->query = kind;
+  d->expander = expander;
+  d->has |= KB_HAS_QUERY;
 }
 
 static void decode_e6(const uint8_t *b, kb_decoded_t *d) {
   uint8_t sub = b[2];
-  if ((sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21) {
+  if ((sub >= 0x01 && sub <= 0x06) || sub == KB_E6_PROG_1 || sub == KB_E6_PROG_1 + 1u) {
     add_part(d, e6_partition(sub), b[3], b[4]);
     d->parts_kind = KB_PARTS_PROGRAMMING;
     /* byte 9 b7: the zone lights are zones 33-64, else 1-32 (notes §3.34) */
     zone_lights(d, b + 5, (b[9] & 0x80u) ? 33 : 1);
   } else if (sub == 0x09 || sub == 0x0B || sub == 0x0D || sub == 0x0F) {
-    d->zone_first = (uint8_t)(33u + 8u * (uint8_t)((sub - 0x09u) / 2u));
+    d->zone_first = (uint8_t)(33u + 8u * (uint8_t)((sub - KB_E6_ZONES_5) / 2u));
     d->zone_count = 8;
     d->zones = b[3];
     d->has |= KB_HAS_ZONES;
-  } else if (sub == 0x1A) {
+  } else if (sub == KB_E6_PANEL_STATUS) {
     d->ac_trouble = (uint8_t)((b[6] >> 4) & 1u);
+    d->alarm_parts = b[4];
+    d->panel_flags = (uint8_t)(((b[6] & 0x08u) ? KB_PANEL_TIME_LOST : 0u) |
+                               ((b[6] & 0x40u) ? KB_PANEL_COMM : 0u) |
+                               ((b[6] & 0x80u) ? KB_PANEL_FIRE : 0u));
     d->has |= KB_HAS_AC;
+  } else if (sub == KB_E6_FLASH_LOW || sub == KB_E6_FLASH_HIGH) {
+    flash(d, b[3], b[4], sub == KB_E6_FLASH_LOW ? 1 : 33, b + 5);
+  } else if (sub == KB_E6_BEEP) {
+    sound(d, KB_SOUND_BEEP, b[3], b[4]);
+  } else if (sub == KB_E6_TONE) {
+    sound(d, KB_SOUND_TONE, b[3], b[4]);
+  } else if (sub == KB_E6_BUZZER) {
+    sound(d, KB_SOUND_BUZZER, b[3], b[4]);
+  } else if (sub == KB_E6_ENABLED_LOW || sub == KB_E6_ENABLED_HIGH) {
+    d->nzset = 0;
+    add_zset(d, b[3], sub == KB_E6_ENABLED_LOW ? 1 : 33, b + 4);
+    d->has |= KB_HAS_ENABLED;
+  } else if (sub == 0x08 || sub == 0x0A || sub == 0x0C || sub == 0x0E) {
+    query(d, KB_MOD_EXPANDER, (uint8_t)(4u + (sub - KB_E6_EXPANDER_4) / 2u));
   }
 }
 
 static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
   uint8_t n = d->nbytes;
   switch (b[0]) {
-    case 0x05:
+    case KB_CMD_STATUS:
       d->parts_kind = KB_PARTS_STATUS;
       d->early = n == 6;
       for (uint8_t i = 0; i < (n == 6 ? 2 : 4); i++)
         add_part(d, (uint8_t)(i + 1u), b[2 + 2 * i], b[3 + 2 * i]);
       break;
-    case 0x1B:
+    case KB_CMD_STATUS_HIGH:
       d->parts_kind = KB_PARTS_STATUS;
       for (uint8_t i = 0; i < 4; i++) add_part(d, (uint8_t)(i + 5u), b[2 + 2 * i], b[3 + 2 * i]);
       break;
-    case 0x0A:
-    case 0x0F:
+    case KB_CMD_STATUS_LIGHTS:
+    case KB_CMD_ZONE_LIGHTS:
       d->parts_kind = KB_PARTS_PROGRAMMING;
-      add_part(d, b[0] == 0x0A ? 1 : 2, b[2], b[3]);
+      add_part(d, b[0] == KB_CMD_STATUS_LIGHTS ? 1 : 2, b[2], b[3]);
       zone_lights(d, b + 4, 1); /* byte 8 (*5 code lights) is not a zone */
       break;
-    case 0x27:
-    case 0x2D:
-    case 0x34:
-    case 0x3E:
+    case KB_CMD_ZONES_1:
+    case KB_CMD_ZONES_2:
+    case KB_CMD_ZONES_3:
+    case KB_CMD_ZONES_4:
       d->parts_kind = KB_PARTS_ZONE_STATUS;
       add_part(d, 1, b[2], b[3]);
       add_part(d, 2, b[4], b[5]);
-      d->zone_first = b[0] == 0x27 ? 1 : b[0] == 0x2D ? 9 : b[0] == 0x34 ? 17 : 25;
+      d->zone_first = b[0] == KB_CMD_ZONES_1 ? 1 : b[0] == KB_CMD_ZONES_2 ? 9 : b[0] == KB_CMD_ZONES_3 ? 17 : 25;
       d->zone_count = 8;
       d->zones = b[6];
       d->has |= KB_HAS_ZONES;
       break;
-    case 0x16:
+    case KB_CMD_CONFIG:
       /* Byte 2 is 0x0E on every panel seen; another value means a layout
        * nobody has described, so none of its fields is trusted (the
        * reference reads the version whatever byte 2 says). */
       if (b[2] == 0x0E) {
         d->version = b[3];
         d->code_digits = (b[4] & 0x08u) ? 6 : 4;
+        d->wiring = (uint8_t)(b[4] & 3u);
+        d->installer_off = (uint8_t)((b[4] >> 4) & 1u);
         d->has |= KB_HAS_VERSION;
+      } else {
+        d->layout = b[2];
+        d->has |= KB_HAS_LAYOUT;
       }
       break;
-    case 0x87:
+    case KB_CMD_PGM:
       d->pgm = (uint16_t)((b[3] & 0x03u) | ((uint16_t)b[2] << 2) | ((uint16_t)(b[3] & 0xF0u) << 6));
+      d->pgm_flags = (uint8_t)(((b[3] & 0x04u) ? KB_PGM_MIDNIGHT : 0u) |
+                               ((b[3] & 0x08u) ? KB_PGM_BATTERY_CHECK : 0u));
       d->has |= KB_HAS_PGM;
       break;
-    case 0xA5:
-    case 0xAA:
-    case 0xEB:
-    case 0xEC:
-    case 0xCE:
+    case KB_CMD_FLASH_1:
+    case KB_CMD_FLASH_2:
+      flash(d, b[0] == KB_CMD_FLASH_1 ? 0x01 : 0x02, b[2], 1, b + 3);
+      break;
+    case KB_CMD_BEEP:
+    case KB_CMD_BEEP_2:
+      sound(d, KB_SOUND_BEEP, b[0] == KB_CMD_BEEP ? 0x01 : 0x02, b[2]);
+      break;
+    case KB_CMD_TONE:
+    case KB_CMD_TONE_2:
+      sound(d, KB_SOUND_TONE, b[0] == KB_CMD_TONE ? 0x01 : 0x02, b[2]);
+      break;
+    case KB_CMD_BUZZER:
+    case KB_CMD_BUZZER_2:
+      sound(d, KB_SOUND_BUZZER, b[0] == KB_CMD_BUZZER ? 0x01 : 0x02, b[2]);
+      break;
+    case KB_CMD_DISPLAY:
+      memcpy(d->display, b + 2, 4);
+      d->has |= KB_HAS_DISPLAY;
+      break;
+    case KB_CMD_MODULE_PROG:
+    case KB_CMD_MODULE_PROG_REQ:
+      d->prog_target = b[2];
+      d->prog_function = b[0] == KB_CMD_MODULE_PROG ? b[3] : 0;
+      d->has |= KB_HAS_PROG;
+      if (b[0] == KB_CMD_MODULE_PROG_REQ) query(d, KB_MOD_PROGRAMMING, 0);
+      break;
+    case KB_CMD_ENABLED_ZONES:
+      d->nzset = 0;
+      add_zset(d, 0x01, 1, b + 2);
+      add_zset(d, 0x02, 1, b + 6);
+      d->has |= KB_HAS_ENABLED;
+      break;
+    case KB_CMD_BELL:
+      d->bell = (uint8_t)((b[2] >> 5) & 1u);
+      d->has |= KB_HAS_BELL;
+      break;
+    case KB_CMD_DIALER:
+      if (b[3] == 0xFF) { /* the only layout observed (§3.31) */
+        d->panel_flags = (uint8_t)(((b[2] & 0x10u) ? KB_PANEL_PHONE : 0u) |
+                                   ((b[2] & 0x08u) ? KB_PANEL_DIALING : 0u) |
+                                   ((b[2] & 0x20u) ? KB_PANEL_LOCKOUT : 0u));
+        d->has |= KB_HAS_DIALER;
+      }
+      break;
+    case KB_CMD_EVENT:
+    case KB_CMD_EVENT_BUFFER:
+    case KB_CMD_EVENT_HIGH:
+    case KB_CMD_EVENT_BUFFER_HIGH:
       decode_event(b, d);
       break;
-    case 0xE6:
+    case KB_CMD_PANEL_STATUS:
+      decode_event(b, d);
+      if (!(d->has & KB_HAS_EVENT)) {
+        d->layout = b[2];
+        d->has |= KB_HAS_LAYOUT;
+      }
+      break;
+    case KB_CMD_EXTENDED:
       decode_e6(b, d);
       break;
+    case KB_CMD_QUERY: query(d, KB_MOD_SUPERVISION, 0); break;
+    case KB_CMD_EXPANDER_0: query(d, KB_MOD_EXPANDER, 0); break;
+    case KB_CMD_EXPANDER_1: query(d, KB_MOD_EXPANDER, 1); break;
+    case KB_CMD_EXPANDER_2: query(d, KB_MOD_EXPANDER, 2); break;
+    case KB_CMD_EXPANDER_3: query(d, KB_MOD_EXPANDER, 3); break;
+    case KB_CMD_WIRELESS_QUERY: query(d, KB_MOD_WIRELESS_BATTERY, 0); break;
+    case KB_CMD_TAMPER_QUERY: query(d, KB_MOD_TAMPER, 0); break;
+    case KB_CMD_WKEY_QUERY: query(d, KB_MOD_WIRELESS_KEY, 0); break;
+    case KB_CMD_MODULE_STATUS: query(d, KB_MOD_MODULE_STATUS, 0); break;
+    case KB_CMD_LCD_QUERY: query(d, KB_MOD_LCD_DATA, 0); break;
+    case KB_CMD_KEYPAD_ZONE_QUERY: query(d, KB_MOD_KEYPAD_ZONE, 0); break;
     default:
       break;
   }
@@ -211,7 +342,7 @@ static void start(kb_decoded_t *d, const uint8_t *b, uint8_t avail, uint16_t bit
   d->alarm_key = KB_ALARM_KEY_NONE;
   d->notify = 0;
   d->event_parts = 0;
-  d->event_number = 0xFFFF;
+  d->event_number = KB_EVENT_LIVE;
   d->zone_first = 0;
   d->zone_count = 0;
 }
@@ -224,9 +355,9 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
     d->check = KB_CHECK_RUNT;
     return;
   }
-  d->sub = (d->cmd == 0xE6 && d->nbytes > 2) ? b[2] : 0;
+  d->sub = (d->cmd == KB_CMD_EXTENDED && d->nbytes > 2) ? b[2] : 0;
   known = kb_decode_lengths(d->cmd, d->sub, &la, &lb);
-  if (d->cmd == 0xE6 && d->nbytes < 3) { /* too short to name its sub-command */
+  if (d->cmd == KB_CMD_EXTENDED && d->nbytes < 3) { /* too short to name its sub-command */
     known = true;
     la = lb = 3;
   }
@@ -263,12 +394,17 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
   decode_fields(b, d);
 }
 
+/* 0x27 / 0x2D / 0x34 / 0x3E: status with open zones (checksummed). */
+static bool zone_status(uint8_t cmd) {
+  return cmd == KB_CMD_ZONES_1 || cmd == KB_CMD_ZONES_2 || cmd == KB_CMD_ZONES_3 || cmd == KB_CMD_ZONES_4;
+}
+
 /* Key slots and notification bits of module data under status-class
  * commands (notes §4.3, §4.4). */
 static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, kb_decoded_t *d) {
   uint8_t n = d->nbytes;
-  bool e6 = under == 0xE6;
-  uint8_t base = under == 0x1B ? 5 : 1;
+  bool e6 = under == KB_CMD_EXTENDED;
+  uint8_t base = under == KB_CMD_STATUS_HIGH ? 5 : 1;
   if (e6) {
     if (n > 3) add_key(d, e6_partition(sub), b[3]);
     return;
@@ -280,9 +416,9 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
    * check rejects longer frames of the others) */
   if (n > 8) add_key(d, (uint8_t)(base + 2u), b[8]);
   if (n > 9) add_key(d, (uint8_t)(base + 3u), b[9]);
-  if (n > 4 && b[4] != 0xFF) {
+  if (n > 4 && b[4] != KB_KEY_NONE) {
     uint8_t v = (uint8_t)~b[4];
-    if (under == 0x1B) {
+    if (under == KB_CMD_STATUS_HIGH) {
       d->notify |= (uint32_t)v << KB_NOTIFY_IDLE_SHIFT;
     } else {
       for (uint8_t i = 0; i < 4; i++)
@@ -291,20 +427,20 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
       if (v & 0x01u) d->notify |= KB_NOTIFY_MODULE_TAMPER;
     }
   }
-  if (n > 5 && b[5] != 0xFF) {
+  if (n > 5 && b[5] != KB_KEY_NONE) {
     uint8_t v = (uint8_t)~b[5];
     if (v & 0x40u) d->notify |= KB_NOTIFY_WIRELESS_KEY;
     if (v & 0x20u) d->notify |= KB_NOTIFY_MODULE_STATUS;
     if (v & 0x04u) d->notify |= KB_NOTIFY_KEYPAD_ZONE;
     if (v & 0x02u) d->notify |= KB_NOTIFY_WIRELESS;
   }
-  if (n > 6 && b[6] != 0xFF && under != 0x27 && under != 0x2D && under != 0x34 && under != 0x3E) {
+  if (n > 6 && b[6] != KB_KEY_NONE && !zone_status(under)) {
     if (!(b[6] & 0x80u) && (b[6] & 0x60u) != 0)
       d->notify |= KB_NOTIFY_CHIME_BROADCAST;
     else if ((b[6] & 0x60u) == 0)
       d->notify |= KB_NOTIFY_LABEL_BROADCAST;
   }
-  if (n > 7 && b[7] != 0xFF && under != 0x27 && under != 0x2D && under != 0x34 && under != 0x3E) {
+  if (n > 7 && b[7] != KB_KEY_NONE && !zone_status(under)) {
     uint8_t v = (uint8_t)~b[7];
     for (uint8_t i = 0; i < 4; i++)
       if (v & (0x80u >> i)) d->notify |= KB_NOTIFY_EXPANDER(4u + i);
@@ -315,20 +451,21 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
 
 static bool status_class(uint8_t under, uint8_t sub) {
   switch (under) {
-    case 0x05: case 0x0A: case 0x0F: case 0x1B: case 0x27: case 0x2D: case 0x34: case 0x3E:
+    case KB_CMD_STATUS: case KB_CMD_STATUS_LIGHTS: case KB_CMD_ZONE_LIGHTS: case KB_CMD_STATUS_HIGH:
+    case KB_CMD_ZONES_1: case KB_CMD_ZONES_2: case KB_CMD_ZONES_3: case KB_CMD_ZONES_4:
       return true;
-    case 0xE6:
-      return (sub >= 0x01 && sub <= 0x06) || sub == 0x20 || sub == 0x21;
+    case KB_CMD_EXTENDED:
+      return (sub >= 0x01 && sub <= 0x06) || sub == KB_E6_PROG_1 || sub == KB_E6_PROG_1 + 1u;
     default:
       return false;
   }
 }
 
-void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,
-                      uint16_t bits, kb_decoded_t *d) {
+void kb_decode_module_keys(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,
+                           uint16_t bits, kb_decoded_t *d) {
   start(d, b, avail, bits, KB_SRC_MODULE);
   d->cmd = under;
-  d->sub = under == 0xE6 ? under_sub : 0;
+  d->sub = under == KB_CMD_EXTENDED ? under_sub : 0;
   if (d->nbytes < 1) {
     d->check = KB_CHECK_RUNT;
     return;
@@ -349,11 +486,20 @@ void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
   }
   d->check = KB_CHECK_OK;
   switch (b[0]) {
-    case 0xBB: d->alarm_key = KB_ALARM_KEY_FIRE; break;
-    case 0xDD: d->alarm_key = KB_ALARM_KEY_AUX; break;
-    case 0xEE: d->alarm_key = KB_ALARM_KEY_PANIC; break;
+    case KB_KEY_ALARM_FIRE: d->alarm_key = KB_ALARM_KEY_FIRE; break;
+    case KB_KEY_ALARM_AUX: d->alarm_key = KB_ALARM_KEY_AUX; break;
+    case KB_KEY_ALARM_PANIC: d->alarm_key = KB_ALARM_KEY_PANIC; break;
     default: break;
   }
   if (d->alarm_key) d->has |= KB_HAS_ALARM_KEY;
   if (status_class(under, d->sub)) decode_status_module(under, d->sub, b, d);
+}
+
+void kb_decode_module(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t avail,
+                      uint16_t bits, kb_decoded_t *d) {
+  kb_decode_module_keys(under, under_sub, b, avail, bits, d);
+  if (d->check == KB_CHECK_OK && kb_module_kind(under, d->sub) != KB_MOD_NONE) {
+    kb_module_reply_decode(under, d->sub, b, d->nbytes, &d->reply);
+    d->has |= KB_HAS_REPLY;
+  }
 }

@@ -7,6 +7,20 @@
 
 #include <string.h>
 
+#include "keybus/kb_module.h"
+
+/* Out of line on purpose: rare work kept off the status stream's path. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ENGINE_COLD static __attribute__((noinline))
+#else
+#define ENGINE_COLD static
+#endif
+
+/* kb_engine_t.sup_state */
+#define SUP_NONE 0u    /* no supervision reply yet */
+#define SUP_SEEN 1u    /* sup_hash: a reply seen once, not applied yet */
+#define SUP_APPLIED 2u /* sup_hash: the reply the status shows */
+
 /* ------------------------------------------------------------ helpers */
 
 static void emit(kb_engine_t *e, kb_event_t *ev, uint32_t t_ms) {
@@ -14,15 +28,34 @@ static void emit(kb_engine_t *e, kb_event_t *ev, uint32_t t_ms) {
   if (e->cb) e->cb(e->cb_ctx, ev);
 }
 
-static void emit_simple(kb_engine_t *e, uint8_t type, uint8_t partition, uint8_t on,
-                        uint8_t value, uint16_t number, uint32_t t_ms) {
+/* A cleared event of `type` for partition p: the caller fills its member. */
+static void ev_start(kb_event_t *ev, uint8_t type, uint8_t p) {
+  memset(ev, 0, sizeof *ev);
+  ev->type = type;
+  ev->partition = p;
+}
+
+/* The events whose member is `state` (an on/off condition). */
+static void emit_state(kb_engine_t *e, uint8_t type, uint8_t p, uint8_t on, uint32_t t_ms) {
   kb_event_t ev;
-  memset(&ev, 0, sizeof ev);
-  ev.type = type;
-  ev.partition = partition;
-  ev.on = on;
-  ev.value = value;
-  ev.number = number;
+  ev_start(&ev, type, p);
+  ev.state.on = on;
+  emit(e, &ev, t_ms);
+}
+
+static void emit_armed(kb_engine_t *e, uint8_t p, uint8_t on, uint8_t mode, uint32_t t_ms) {
+  kb_event_t ev;
+  ev_start(&ev, KB_EV_ARMED, p);
+  ev.armed.on = on;
+  ev.armed.mode = mode;
+  emit(e, &ev, t_ms);
+}
+
+static void emit_exit(kb_engine_t *e, uint8_t p, uint8_t on, uint8_t target, uint32_t t_ms) {
+  kb_event_t ev;
+  ev_start(&ev, KB_EV_EXIT_DELAY, p);
+  ev.exit_delay.on = on;
+  ev.exit_delay.target = target;
   emit(e, &ev, t_ms);
 }
 
@@ -30,7 +63,7 @@ static void set_flag(kb_engine_t *e, uint8_t *field, uint8_t v, uint8_t type, ui
                      uint32_t t_ms) {
   if (*field == v) return;
   *field = v;
-  emit_simple(e, type, partition, v, 0, 0, t_ms);
+  emit_state(e, type, partition, v, t_ms);
 }
 
 /* Sets or clears zone z (1-based) in a bitmap; reports a change. */
@@ -42,7 +75,13 @@ static void set_zone(kb_engine_t *e, uint8_t *map, uint8_t zone, uint8_t on, uin
   m = (uint8_t)(1u << ((zone - 1u) % 8u));
   if (((map[i] & m) != 0) == (on != 0)) return;
   map[i] = (uint8_t)(on ? map[i] | m : map[i] & (uint8_t)~m);
-  emit_simple(e, type, 0, on, 0, zone, t_ms);
+  {
+    kb_event_t ev;
+    ev_start(&ev, type, 0);
+    ev.zone.on = on;
+    ev.zone.zone = zone;
+    emit(e, &ev, t_ms);
+  }
 }
 
 /* ------------------------------------------------------- zone bypass */
@@ -82,7 +121,7 @@ static bool any_bypass(const kb_engine_t *e) {
 /* The Bypass light means "zones bypassed" in the partition's normal
  * statuses; in menus and programming it may flash or mean something else. */
 static bool bypass_light_valid(const kb_partition_t *pt) {
-  return pt->known && pt->status >= 0x01 && pt->status <= 0x16;
+  return pt->known && pt->status >= KB_ST_READY && pt->status <= KB_ST_ARMED_AWAY_NO_ENTRY;
 }
 
 /* Partition p's committed lights byte changed. Its Bypass light off says
@@ -94,11 +133,11 @@ static bool bypass_light_valid(const kb_partition_t *pt) {
  * back, so a flash caught "off" never ends a bypass. */
 static void bypass_light(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   const kb_partition_t *pt = &e->status.part[p - 1];
-  if (!any_bypass(e) || !bypass_light_valid(pt) || (pt->lights & 0x08u)) return;
+  if (!any_bypass(e) || !bypass_light_valid(pt) || (pt->lights & KB_LIGHT_BYPASS)) return;
   bypass_clear(e, p, false, t_ms);
   for (uint8_t q = 0; q < KB_MAX_PARTITIONS; q++) {
     const kb_partition_t *o = &e->status.part[q];
-    if (o->known && !o->disabled && (!bypass_light_valid(o) || (o->lights & 0x08u))) return;
+    if (o->known && !o->disabled && (!bypass_light_valid(o) || (o->lights & KB_LIGHT_BYPASS))) return;
   }
   bypass_clear(e, 0, true, t_ms);
 }
@@ -109,7 +148,7 @@ static void bypass_light(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
  * unlit zone says nothing about the others' zones). */
 static void bypass_menu(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   uint8_t p = d->part[0].partition;
-  if (d->part[0].status != 0xA0 || p < 1 || p > KB_MAX_PARTITIONS) return;
+  if (d->part[0].status != KB_ST_BYPASS_MENU || p < 1 || p > KB_MAX_PARTITIONS) return;
   for (uint8_t i = 0; i < 32; i++) {
     uint8_t z = (uint8_t)(d->zone_lights_first + i), on = (d->zone_lights[i / 8u] >> (i % 8u)) & 1u;
     if (z > KB_MAX_ZONES) break;
@@ -120,15 +159,20 @@ static void bypass_menu(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   }
 }
 
-void kb_engine_init(kb_engine_t *e, kb_input_t input, kb_event_cb cb, void *ctx) {
+void kb_engine_init(kb_engine_t *e, kb_engine_mode_t mode, kb_event_cb cb, void *ctx) {
   KB_ASSERT(e != NULL);
   memset(e, 0, sizeof *e);
-  e->input = (uint8_t)input;
+  e->mode = (uint8_t)mode;
   e->cb = cb;
   e->cb_ctx = ctx;
   /* Until the panel reports a trouble, AC and battery count as fine. */
   e->status.ac_power = 1;
   e->status.battery_ok = 1;
+}
+
+void kb_engine_set_mode(kb_engine_t *e, kb_engine_mode_t mode) {
+  KB_ASSERT(e != NULL);
+  e->mode = (uint8_t)mode;
 }
 
 /* ------------------------------------------------- partition rules §5.2 */
@@ -150,7 +194,7 @@ static uint8_t no_entry_delay_mode(const kb_partition_t *pt, uint8_t li) {
   if (pt->armed != KB_ARMED_NONE) return pt->armed;
   if (pt->exit_target == KB_EXIT_STAY) return KB_ARMED_STAY;
   if (pt->exit_target == KB_EXIT_AWAY) return KB_ARMED_AWAY;
-  return (li & 0x08u) ? KB_ARMED_STAY : KB_ARMED_AWAY;
+  return (li & KB_LIGHT_BYPASS) ? KB_ARMED_STAY : KB_ARMED_AWAY;
 }
 
 /* Re-derives partition p's state from its committed lights/status bytes and
@@ -160,22 +204,22 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   kb_partition_t n = *pt;
   uint8_t st = n.status, li = n.lights;
 
-  n.disabled = st == 0xC7;
-  if (st < 0x12) n.fire = (li >> 6) & 1u;
+  n.disabled = st == KB_ST_DISABLED;
+  if (st < KB_ST_BATTERY_CHECK) n.fire = (li & KB_LIGHT_FIRE) != 0;
   /* Trouble is a system light; it is read from partition 1's lights only
    * (0x05, or a 0x27 that confirmed them), and only in plain states (menus
    * make the light flash). 0x1B's partition 5 would otherwise overwrite it
    * (quirk, notes §5.2/§10.2). */
-  if (p == 1u && st <= 0x06)
-    set_flag(e, &e->status.trouble, (li >> 4) & 1u, KB_EV_TROUBLE, 0, t_ms);
+  if (p == 1u && st <= KB_ST_ARMED_STAY_NO_ENTRY)
+    set_flag(e, &e->status.trouble, (li & KB_LIGHT_TROUBLE) != 0, KB_EV_TROUBLE, 0, t_ms);
 
   switch (st) {
-    case 0x01:
-    case 0x02:
-    case 0x03:
-      n.ready = st != 0x03;
+    case KB_ST_READY:
+    case KB_ST_READY_FORCE:
+    case KB_ST_NOT_READY:
+      n.ready = st != KB_ST_NOT_READY;
       n.entry_delay = 0;
-      if (st != 0x03) {
+      if (st != KB_ST_NOT_READY) {
         n.armed = KB_ARMED_NONE;
         n.alarm = 0;
       }
@@ -187,19 +231,19 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
         n.exit_target = KB_EXIT_NONE;
       }
       break;
-    case 0x04:
-    case 0x05:
+    case KB_ST_ARMED_STAY:
+    case KB_ST_ARMED_AWAY:
       /* "armed stay/away" with the entry delay: after 0x06/0x16 the entry
        * delay is back (taligentx issue 300: 0x16, later 0x04) */
-      n.armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+      n.armed = st == KB_ST_ARMED_STAY ? KB_ARMED_STAY : KB_ARMED_AWAY;
       n.no_entry_delay = 0;
       n.ready = 0;
       n.exit_delay = 0;
       n.exit_target = KB_EXIT_NONE;
       n.entry_delay = 0;
       break;
-    case 0x06:
-    case 0x16:
+    case KB_ST_ARMED_STAY_NO_ENTRY:
+    case KB_ST_ARMED_AWAY_NO_ENTRY:
       /* the same rule for 0x05 and 0x27 (quirk, notes §5.3) */
       n.armed = no_entry_delay_mode(pt, li);
       n.no_entry_delay = 1;
@@ -207,34 +251,34 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
       n.exit_delay = 0;
       n.exit_target = KB_EXIT_NONE;
       break;
-    case 0x08:
+    case KB_ST_EXIT_DELAY:
       n.exit_delay = 1;
       if (n.exit_target != KB_EXIT_NO_ENTRY_DELAY)
-        n.exit_target = (li & 0x08u) ? KB_EXIT_STAY : KB_EXIT_AWAY;
+        n.exit_target = (li & KB_LIGHT_BYPASS) ? KB_EXIT_STAY : KB_EXIT_AWAY;
       n.ready = 1;
       break;
-    case 0x09:
+    case KB_ST_ARMING_NO_ENTRY:
       n.ready = 1;
       n.exit_target = KB_EXIT_NO_ENTRY_DELAY;
       break;
-    case 0x0C:
+    case KB_ST_ENTRY_DELAY:
       n.ready = 0;
       n.entry_delay = 1;
       break;
-    case 0x11:
+    case KB_ST_ALARM:
       n.ready = 0;
       n.entry_delay = 0;
       n.alarm = 1;
       break;
-    case 0x15:
+    case KB_ST_ARMING_BYPASS:
       n.ready = 1;
       break;
-    case 0x3D:
-    case 0x3E:
+    case KB_ST_DISARMED_MEMORY:
+    case KB_ST_DISARMED:
       /* "Disarmed" shows briefly even with zones open: the Ready light says
        * whether the partition is ready (the reference sets ready here, and
        * reports a false ready/not-ready flip) */
-      if (st == 0x3E) n.ready = li & 1u;
+      if (st == KB_ST_DISARMED) n.ready = li & KB_LIGHT_READY;
       n.exit_delay = 0;
       n.exit_target = KB_EXIT_NONE;
       n.entry_delay = 0;
@@ -242,8 +286,8 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
       n.no_entry_delay = 0;
       n.alarm = 0;
       break;
-    case 0x8F: /* wrong code: shown briefly; the Ready light tells readiness */
-      if (n.armed == KB_ARMED_NONE) n.ready = li & 1u;
+    case KB_ST_WRONG_CODE: /* shown briefly; the Ready light tells readiness */
+      if (n.armed == KB_ARMED_NONE) n.ready = li & KB_LIGHT_READY;
       break;
     default:
       n.ready = 0;
@@ -252,18 +296,16 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   if (n.disabled) n.ready = 0;
 
   /* report in a stable order: disabled, armed, exit, entry, alarm, ... */
-  if (n.disabled != pt->disabled) emit_simple(e, KB_EV_DISABLED, p, n.disabled, 0, 0, t_ms);
-  if (n.armed != pt->armed)
-    emit_simple(e, KB_EV_ARMED, p, n.armed != KB_ARMED_NONE, n.armed, 0, t_ms);
+  if (n.disabled != pt->disabled) emit_state(e, KB_EV_DISABLED, p, n.disabled, t_ms);
+  if (n.armed != pt->armed) emit_armed(e, p, n.armed != KB_ARMED_NONE, n.armed, t_ms);
   if (n.no_entry_delay != pt->no_entry_delay)
-    emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, n.no_entry_delay, 0, 0, t_ms);
+    emit_state(e, KB_EV_NO_ENTRY_DELAY, p, n.no_entry_delay, t_ms);
   if (n.exit_delay != pt->exit_delay || (n.exit_delay && n.exit_target != pt->exit_target))
-    emit_simple(e, KB_EV_EXIT_DELAY, p, n.exit_delay, n.exit_target, 0, t_ms);
-  if (n.entry_delay != pt->entry_delay)
-    emit_simple(e, KB_EV_ENTRY_DELAY, p, n.entry_delay, 0, 0, t_ms);
-  if (n.alarm != pt->alarm) emit_simple(e, KB_EV_ALARM, p, n.alarm, 0, 0, t_ms);
-  if (n.fire != pt->fire) emit_simple(e, KB_EV_FIRE, p, n.fire, 0, 0, t_ms);
-  if (n.ready != pt->ready) emit_simple(e, KB_EV_READY, p, n.ready, 0, 0, t_ms);
+    emit_exit(e, p, n.exit_delay, n.exit_target, t_ms);
+  if (n.entry_delay != pt->entry_delay) emit_state(e, KB_EV_ENTRY_DELAY, p, n.entry_delay, t_ms);
+  if (n.alarm != pt->alarm) emit_state(e, KB_EV_ALARM, p, n.alarm, t_ms);
+  if (n.fire != pt->fire) emit_state(e, KB_EV_FIRE, p, n.fire, t_ms);
+  if (n.ready != pt->ready) emit_state(e, KB_EV_READY, p, n.ready, t_ms);
   *pt = n;
 }
 
@@ -276,10 +318,10 @@ static void apply_zone_status_parts(kb_engine_t *e, const kb_decoded_t *d, uint3
     if (p > KB_MAX_PARTITIONS) continue;
     pt = &e->status.part[p - 1];
     old = *pt;
-    if (st == 0x04 || st == 0x05) {
-      pt->armed = st == 0x04 ? KB_ARMED_STAY : KB_ARMED_AWAY;
+    if (st == KB_ST_ARMED_STAY || st == KB_ST_ARMED_AWAY) {
+      pt->armed = st == KB_ST_ARMED_STAY ? KB_ARMED_STAY : KB_ARMED_AWAY;
       pt->no_entry_delay = 0;
-    } else if (st == 0x06 || st == 0x16) {
+    } else if (st == KB_ST_ARMED_STAY_NO_ENTRY || st == KB_ST_ARMED_AWAY_NO_ENTRY) {
       pt->armed = no_entry_delay_mode(pt, d->part[i].lights);
       pt->no_entry_delay = 1;
     } else {
@@ -288,11 +330,11 @@ static void apply_zone_status_parts(kb_engine_t *e, const kb_decoded_t *d, uint3
     pt->ready = 0;
     pt->exit_delay = 0;
     pt->exit_target = KB_EXIT_NONE;
-    if (pt->armed != old.armed) emit_simple(e, KB_EV_ARMED, p, 1, pt->armed, 0, t_ms);
+    if (pt->armed != old.armed) emit_armed(e, p, 1, pt->armed, t_ms);
     if (pt->no_entry_delay != old.no_entry_delay)
-      emit_simple(e, KB_EV_NO_ENTRY_DELAY, p, pt->no_entry_delay, 0, 0, t_ms);
-    if (old.exit_delay) emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
-    if (old.ready) emit_simple(e, KB_EV_READY, p, 0, 0, 0, t_ms);
+      emit_state(e, KB_EV_NO_ENTRY_DELAY, p, pt->no_entry_delay, t_ms);
+    if (old.exit_delay) emit_exit(e, p, 0, KB_EXIT_NONE, t_ms);
+    if (old.ready) emit_state(e, KB_EV_READY, p, 0, t_ms);
   }
 }
 
@@ -316,19 +358,21 @@ static void partition_changed(kb_engine_t *e, uint8_t p, uint8_t lights, uint32_
   const kb_partition_t *pt = &e->status.part[p - 1];
   kb_event_t ev;
   if (!pt->known) return;
-  memset(&ev, 0, sizeof ev);
-  ev.type = KB_EV_PARTITION;
-  ev.partition = p;
-  ev.lights = pt->lights;
-  ev.status = pt->status;
+  ev_start(&ev, KB_EV_PARTITION, p);
+  ev.part.lights = pt->lights;
+  ev.part.status = pt->status;
   emit(e, &ev, t_ms);
   apply_partition(e, p, t_ms);
   if (lights) bypass_light(e, p, t_ms);
 }
 
 static void noise(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t cmd, uint32_t t_ms) {
+  kb_event_t ev;
   e->health.filter_rejections++;
-  emit_simple(e, KB_EV_NOISE, p, 0, k, cmd, t_ms);
+  ev_start(&ev, KB_EV_NOISE, p);
+  ev.noise.byte = k;
+  ev.noise.cmd = cmd;
+  emit(e, &ev, t_ms);
 }
 
 /* Index of the candidate slot holding v, or -1. */
@@ -388,7 +432,7 @@ static void status_frame(kb_engine_t *e, const kb_decoded_t *d, uint16_t noise_m
     for (uint8_t k = 0; k < 2; k++) {
       uint8_t cur = k ? pt->status : pt->lights;
       bool have = pt->known != 0;
-      if (e->input == KB_INPUT_LOG) {
+      if (e->mode == KB_MODE_LOG) {
         if (noise_mask & (1u << (2u * (p - 1u) + k))) {
           noise(e, p, k, d->cmd, t_ms);
         } else if (!have || v[k] != cur) {
@@ -429,13 +473,13 @@ static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   kb_partition_t *pt = &e->status.part[p - 1];
   if (pt->armed != KB_ARMED_NONE) {
     pt->armed = KB_ARMED_NONE;
-    emit_simple(e, KB_EV_ARMED, p, 0, KB_ARMED_NONE, 0, t_ms);
+    emit_armed(e, p, 0, KB_ARMED_NONE, t_ms);
   }
   set_flag(e, &pt->no_entry_delay, 0, KB_EV_NO_ENTRY_DELAY, p, t_ms);
   if (pt->exit_delay) {
     pt->exit_delay = 0;
     pt->exit_target = KB_EXIT_NONE;
-    emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
+    emit_exit(e, p, 0, KB_EXIT_NONE, t_ms);
   }
   set_flag(e, &pt->entry_delay, 0, KB_EV_ENTRY_DELAY, p, t_ms);
   set_flag(e, &pt->alarm, 0, KB_EV_ALARM, p, t_ms);
@@ -448,14 +492,11 @@ static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
  * arming and disarming is two events), partition 0 when it names none. */
 static void access_code_event(kb_engine_t *e, const kb_decoded_t *d, uint8_t p, uint32_t t_ms) {
   kb_event_t ev;
-  memset(&ev, 0, sizeof ev);
-  ev.type = KB_EV_ACCESS_CODE;
-  ev.partition = p;
-  ev.on = 1;
-  ev.value = d->event.number;
-  ev.pev = d->event;
-  ev.parts = d->event_parts;
-  ev.time = d->time;
+  ev_start(&ev, KB_EV_ACCESS_CODE, p);
+  ev.access.user = d->event.number;
+  ev.access.pev = d->event;
+  ev.access.parts = d->event_parts;
+  ev.access.time = d->time;
   emit(e, &ev, t_ms);
 }
 
@@ -463,12 +504,12 @@ static void arm_mode(kb_engine_t *e, uint8_t p, uint8_t mode, uint32_t t_ms) {
   kb_partition_t *pt = &e->status.part[p - 1];
   if (pt->armed != mode) {
     pt->armed = mode;
-    emit_simple(e, KB_EV_ARMED, p, 1, mode, 0, t_ms);
+    emit_armed(e, p, 1, mode, t_ms);
   }
   if (pt->exit_delay) {
     pt->exit_delay = 0;
     pt->exit_target = KB_EXIT_NONE;
-    emit_simple(e, KB_EV_EXIT_DELAY, p, 0, KB_EXIT_NONE, 0, t_ms);
+    emit_exit(e, p, 0, KB_EXIT_NONE, t_ms);
   }
   set_flag(e, &pt->ready, 0, KB_EV_READY, p, t_ms);
 }
@@ -519,9 +560,13 @@ static void event_partition(kb_engine_t *e, const kb_pev_t *v, uint8_t p, uint32
 }
 
 static void keypad_alarm(kb_engine_t *e, uint8_t which, uint8_t on, uint32_t t_ms) {
+  kb_event_t ev;
   if (e->status.keypad_alarm[which - 1] == on) return;
   e->status.keypad_alarm[which - 1] = on;
-  emit_simple(e, KB_EV_KEYPAD_ALARM, 0, on, which, 0, t_ms);
+  ev_start(&ev, KB_EV_KEYPAD_ALARM, 0);
+  ev.keypad_alarm.on = on;
+  ev.keypad_alarm.key = which;
+  emit(e, &ev, t_ms);
 }
 
 static bool same_time(const kb_time_t *a, const kb_time_t *b) {
@@ -536,7 +581,8 @@ static bool same_time(const kb_time_t *a, const kb_time_t *b) {
 static bool pev_repeat(kb_engine_t *e, const kb_decoded_t *d) {
   const kb_pev_t *v = &d->event;
   bool dup = e->last_pev_cmd && e->last_pev.set == v->set && e->last_pev.code == v->code &&
-             ((e->last_pev_cmd == 0xA5 && (d->cmd == 0xEB || d->cmd == 0xCE) && v->set < 4) ||
+             ((e->last_pev_cmd == KB_CMD_EVENT &&
+               (d->cmd == KB_CMD_EVENT_HIGH || d->cmd == KB_CMD_PANEL_STATUS) && v->set < 4) ||
               (e->last_pev_cmd == d->cmd && e->last_pev_parts == d->event_parts &&
                same_time(&e->last_pev_time, &d->time)));
   if (!dup) {
@@ -550,18 +596,17 @@ static bool pev_repeat(kb_engine_t *e, const kb_decoded_t *d) {
 
 static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   const kb_pev_t *v = &d->event;
-  bool live = d->event_number == 0xFFFF;
+  bool live = d->event_number == KB_EVENT_LIVE;
   bool dup = live && pev_repeat(e, d);
   bool user = !dup && v->number && kb_pev_names_code(v->kind);
   kb_event_t ev;
   if (!dup) {
-    memset(&ev, 0, sizeof ev);
-    ev.type = KB_EV_PANEL_EVENT;
-    ev.pev = *v;
-    ev.parts = d->event_parts;
-    ev.number = d->event_number;
-    ev.time = d->time;
-    ev.value = d->cmd;
+    ev_start(&ev, KB_EV_PANEL_EVENT, 0);
+    ev.panel.pev = *v;
+    ev.panel.parts = d->event_parts;
+    ev.panel.number = d->event_number;
+    ev.panel.time = d->time;
+    ev.panel.cmd = d->cmd;
     emit(e, &ev, t_ms);
   }
   if (!live) return; /* event-buffer entries are history, not state */
@@ -616,6 +661,7 @@ static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
 /* ------------------------------------------------------- frame dispatch */
 
 static void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
+  kb_event_t ev;
   e->health.frames++;
   switch (c) {
     case KB_CHECK_OK: e->health.frames_ok++; return;
@@ -625,7 +671,10 @@ static void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms
     case KB_CHECK_UNKNOWN: e->health.unknown_cmds++; break;
     default: e->health.runts++; break;
   }
-  emit_simple(e, KB_EV_FRAME_ERROR, 0, 0, (uint8_t)c, cmd, t_ms);
+  ev_start(&ev, KB_EV_FRAME_ERROR, 0);
+  ev.frame_error.check = (uint8_t)c;
+  ev.frame_error.cmd = cmd;
+  emit(e, &ev, t_ms);
 }
 
 static void alive(kb_engine_t *e, uint32_t t_ms) {
@@ -633,7 +682,7 @@ static void alive(kb_engine_t *e, uint32_t t_ms) {
   e->health.last_frame_ms = t_ms;
   if (!e->status.connected) {
     e->status.connected = 1;
-    emit_simple(e, KB_EV_CONNECTED, 0, 1, 0, 0, t_ms);
+    emit_state(e, KB_EV_CONNECTED, 0, 1, t_ms);
   }
 }
 
@@ -661,7 +710,7 @@ static void zone_hold_mark(kb_engine_t *e, uint8_t g) {
   for (uint8_t i = 0; i < 4; i++) {
     uint8_t p = (uint8_t)(i / 2u + 1u), k = i % 2u, v = e->zhold[g].parts[i];
     uint8_t st = e->zhold[g].parts[2u * (i / 2u) + 1u];
-    bool shown = st == 0x00 || st == 0xC7 || st == 0xFF || p > KB_MAX_PARTITIONS || agrees(e, p, k, v) ||
+    bool shown = !kb_proto_part_in_use(st) || p > KB_MAX_PARTITIONS || agrees(e, p, k, v) ||
                  (e->last_status_n[0] > 2u + i && e->last_status[0][2 + i] == v);
     if (shown) e->zhold[g].seen = (uint8_t)(e->zhold[g].seen | (1u << i));
   }
@@ -723,9 +772,9 @@ static void zone_hold_check(kb_engine_t *e, uint32_t t_ms) {
  * it, and the next full frame adds the count in. */
 static bool status_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits) {
   uint8_t k, n = kb_decode_nbytes(bits);
-  if (b[0] == 0x05)
+  if (b[0] == KB_CMD_STATUS)
     k = 0;
-  else if (b[0] == 0x1B)
+  else if (b[0] == KB_CMD_STATUS_HIGH)
     k = 1;
   else
     return false;
@@ -761,7 +810,7 @@ static void count_repeats(kb_engine_t *e, uint8_t k) {
  * pending one must be a clean copy of its candidate (the repeat just counts
  * once more) and must not reach K on the quick path. */
 static void remember_status(kb_engine_t *e, const uint8_t *b, const kb_decoded_t *d) {
-  uint8_t k = d->cmd == 0x1B, room = 255;
+  uint8_t k = d->cmd == KB_CMD_STATUS_HIGH, room = 255;
   memcpy(e->last_status[k], b, d->nbytes);
   e->last_status_n[k] = d->nbytes;
   for (uint8_t i = 0; i < d->nparts; i++) {
@@ -782,13 +831,153 @@ static void remember_status(kb_engine_t *e, const uint8_t *b, const kb_decoded_t
   e->room[k] = room;
 }
 
+/* ------------------------------------------- other typed panel state */
+
+static void version(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  kb_event_t ev;
+  if (s->version != d->version) {
+    s->version = d->version;
+    ev_start(&ev, KB_EV_VERSION, 0);
+    ev.version.version = d->version;
+    emit(e, &ev, t_ms);
+  }
+  if (s->code_digits != d->code_digits) {
+    s->code_digits = d->code_digits;
+    ev_start(&ev, KB_EV_CODE_DIGITS, 0);
+    ev.code_digits.digits = d->code_digits;
+    emit(e, &ev, t_ms);
+  }
+}
+
+static void pgm(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  for (uint8_t n = 1; n <= 14; n++) {
+    uint16_t m = (uint16_t)(1u << (n - 1u));
+    if ((e->status.pgm & m) != (d->pgm & m)) {
+      kb_event_t ev;
+      e->status.pgm = (uint16_t)(e->status.pgm ^ m);
+      ev_start(&ev, KB_EV_PGM, 0);
+      ev.pgm.on = (d->pgm & m) != 0;
+      ev.pgm.output = n;
+      emit(e, &ev, t_ms);
+    }
+  }
+}
+
+/* The KB_PANEL_* bits in `mask` (those one frame carries) become `v`: one
+ * KB_EV_PANEL_FLAG per bit that changed. */
+static void panel_flags(kb_engine_t *e, uint8_t mask, uint8_t v, uint32_t t_ms) {
+  uint8_t diff = (uint8_t)((e->status.panel_flags ^ v) & mask);
+  if (!diff) return;
+  e->status.panel_flags = (uint8_t)(e->status.panel_flags ^ diff);
+  for (uint8_t bit = 1; bit; bit = (uint8_t)(bit << 1))
+    if (diff & bit) {
+      kb_event_t ev;
+      ev_start(&ev, KB_EV_PANEL_FLAG, 0);
+      ev.panel_flag.on = (v & bit) != 0;
+      ev.panel_flag.flag = bit;
+      emit(e, &ev, t_ms);
+    }
+}
+
+/* A keypad sound command: one event per partition it names (a sound is an
+ * instruction, not a state: every command is reported). */
+static void sound(kb_engine_t *e, const kb_dec_sound_t *x, uint32_t t_ms) {
+  static const uint8_t type[4] = {0, KB_EV_BEEP, KB_EV_TONE, KB_EV_BUZZER};
+  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
+    if ((x->parts >> (p - 1u)) & 1u) {
+      kb_event_t ev;
+      ev_start(&ev, type[x->kind & 3u], p);
+      ev.sound.beeps = x->beeps;
+      ev.sound.constant = x->constant;
+      ev.sound.interval_s = x->interval_s;
+      ev.sound.seconds = x->seconds;
+      emit(e, &ev, t_ms);
+    }
+}
+
+/* One presence bitmap (keypads, expanders or other modules) becomes `v`:
+ * one KB_EV_MODULE per module that came or went. */
+static void presence(kb_engine_t *e, uint8_t *have, uint8_t v, uint8_t device, uint32_t t_ms) {
+  uint8_t diff = (uint8_t)(*have ^ v);
+  *have = v;
+  for (uint8_t i = 0; diff; i++, diff = (uint8_t)(diff >> 1))
+    if (diff & 1u) {
+      kb_event_t ev;
+      ev_start(&ev, KB_EV_MODULE, 0);
+      ev.module.on = (v >> i) & 1u;
+      ev.module.device = device <= KB_DEVICE_EXPANDER ? device
+                         : i == 0                     ? (uint8_t)KB_DEVICE_RF5132
+                         : i == 1                     ? (uint8_t)KB_DEVICE_PC5208
+                                                      : (uint8_t)KB_DEVICE_PC5204;
+      ev.module.number = device <= KB_DEVICE_EXPANDER ? (uint8_t)(i + 1u) : 0;
+      emit(e, &ev, t_ms);
+    }
+}
+
+/* Fingerprint of a module reply's bytes (from byte 2), to tell a repeat of
+ * the last supervision reply without decoding it. */
+static uint16_t reply_hash(const uint8_t *b, uint8_t n) {
+  uint16_t h = n;
+  for (uint8_t i = 2; i < n; i++) h = (uint16_t)(((h << 5) | (h >> 11)) ^ b[i]);
+  return h;
+}
+
+/* A reply to the supervision query 0x11: which modules are on the bus. The
+ * panel asks every few seconds and the reply rarely changes: a repeat of
+ * the reply last applied costs a fingerprint, no decode. A reply has no
+ * checksum, so a new one counts when the next reply is the same (a
+ * corrupted one cannot make a keypad vanish). Logs are judged the same
+ * way: a log and the VCD made from it (which replays each reply once) then
+ * reach the same state. r: the reply when the caller decoded it, else NULL. */
+static void supervision(kb_engine_t *e, const uint8_t *b, uint8_t n, const kb_mod_reply_t *r,
+                        uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  kb_mod_reply_t local;
+  uint16_t h = reply_hash(b, n);
+  bool same = e->sup_state != SUP_NONE && h == e->sup_hash;
+  if (same && e->sup_state == SUP_APPLIED) return;
+  e->sup_hash = h;
+  if (!same) {
+    e->sup_state = SUP_SEEN; /* wait for a second copy */
+    return;
+  }
+  e->sup_state = SUP_APPLIED;
+  if (!r) {
+    kb_module_reply_decode(KB_CMD_QUERY, 0, b, n, &local);
+    r = &local;
+  }
+  if (r->kind != KB_MOD_SUPERVISION || r->truncated) return;
+  presence(e, &s->keypads, r->u.sup.keypads, KB_DEVICE_KEYPAD, t_ms);
+  presence(e, &s->expanders, r->u.sup.expanders, KB_DEVICE_EXPANDER, t_ms);
+  presence(e, &s->modules,
+           (uint8_t)((r->u.sup.rf5132 ? KB_MODULE_RF5132 : 0u) | (r->u.sup.pc5208 ? KB_MODULE_PC5208 : 0u) |
+                     (r->u.sup.pc5204 ? KB_MODULE_PC5204 : 0u)),
+           KB_DEVICE_RF5132, t_ms);
+}
+
+/* The rarer typed state of a panel frame (configuration, PGM, bell, sounds,
+ * trouble flags), out of line: the status stream's path stays short. */
+ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  if (d->has & KB_HAS_VERSION) version(e, d, t_ms);
+  if (d->has & KB_HAS_PGM) pgm(e, d, t_ms);
+  if (d->has & KB_HAS_AC) {
+    set_flag(e, &s->ac_power, (uint8_t)!d->ac_trouble, KB_EV_AC_POWER, 0, t_ms);
+    panel_flags(e, KB_PANEL_E6_MASK, d->panel_flags, t_ms);
+  }
+  if (d->has & KB_HAS_BELL) set_flag(e, &s->bell, d->bell, KB_EV_BELL, 0, t_ms);
+  if (d->has & KB_HAS_SOUND) sound(e, &d->sound, t_ms);
+  if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
+}
+
 kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
                            uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
   kb_decoded_t local;
   kb_decoded_t *d = out ? out : &local;
   kb_status_t *s = &e->status;
 
-  if (!out && e->input == KB_INPUT_LIVE && s->synced && avail && status_repeat(e, b, avail, bits)) {
+  if (!out && e->mode == KB_MODE_LIVE && s->synced && avail && status_repeat(e, b, avail, bits)) {
     e->health.frames++;
     e->health.frames_ok++;
     alive(e, t_ms);
@@ -809,53 +998,39 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     } else {
       s->synced = 1;
       s->early = d->early;
-      emit_simple(e, KB_EV_SYNCED, 0, 1, d->early, 0, t_ms);
+      {
+        kb_event_t ev;
+        ev_start(&ev, KB_EV_SYNCED, 0);
+        ev.synced.early = d->early;
+        emit(e, &ev, t_ms);
+      }
     }
   }
 
   if (d->parts_kind == KB_PARTS_STATUS) {
-    count_repeats(e, d->cmd == 0x1B);
-    status_frame(e, d, e->input == KB_INPUT_LOG ? noise_mask : 0, t_ms);
+    count_repeats(e, d->cmd == KB_CMD_STATUS_HIGH);
+    status_frame(e, d, e->mode == KB_MODE_LOG ? noise_mask : 0, t_ms);
     remember_status(e, b, d);
-    if (d->cmd == 0x05 && zone_holding(e)) zone_hold_check(e, t_ms);
+    if (d->cmd == KB_CMD_STATUS && zone_holding(e)) zone_hold_check(e, t_ms);
   } else if (d->parts_kind == KB_PARTS_ZONE_STATUS) {
-    if (e->input == KB_INPUT_LIVE) corroborate(e, d, t_ms);
-    if (d->cmd == 0x27) apply_zone_status_parts(e, d, t_ms);
+    if (e->mode == KB_MODE_LIVE) corroborate(e, d, t_ms);
+    if (d->cmd == KB_CMD_ZONES_1) apply_zone_status_parts(e, d, t_ms);
   }
   if (d->has & KB_HAS_ZONES) {
-    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->input == KB_INPUT_LIVE)
+    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->mode == KB_MODE_LIVE)
       zone_status_zones(e, d, t_ms);
     else
       zone_bits(e, d, t_ms);
   }
-  if (d->has & KB_HAS_VERSION) {
-    if (s->version != d->version) {
-      s->version = d->version;
-      emit_simple(e, KB_EV_VERSION, 0, 1, d->version, 0, t_ms);
-    }
-    if (s->code_digits != d->code_digits) {
-      s->code_digits = d->code_digits;
-      emit_simple(e, KB_EV_CODE_DIGITS, 0, 1, d->code_digits, 0, t_ms);
-    }
-  }
   if (d->has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
-  if (d->has & KB_HAS_PGM) {
-    for (uint8_t n = 1; n <= 14; n++) {
-      uint16_t m = (uint16_t)(1u << (n - 1u));
-      if ((s->pgm & m) != (d->pgm & m)) {
-        s->pgm = (uint16_t)(s->pgm ^ m);
-        emit_simple(e, KB_EV_PGM, 0, (d->pgm & m) != 0, 0, n, t_ms);
-      }
-    }
-  }
-  if (d->has & KB_HAS_AC) set_flag(e, &s->ac_power, (uint8_t)!d->ac_trouble, KB_EV_AC_POWER, 0, t_ms);
-  if ((d->cmd == 0xA5 || d->cmd == 0xEB) && (d->has & KB_HAS_TIME) && d->time.valid &&
-      memcmp(&s->time, &d->time, sizeof s->time) != 0) {
+  if (d->has & (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER))
+    panel_extras(e, d, t_ms);
+  if ((d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) && (d->has & KB_HAS_TIME) &&
+      d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
     kb_event_t ev;
     s->time = d->time;
-    memset(&ev, 0, sizeof ev);
-    ev.type = KB_EV_TIME;
-    ev.time = d->time;
+    ev_start(&ev, KB_EV_TIME, 0);
+    ev.time.time = d->time;
     emit(e, &ev, t_ms);
   }
   if (d->has & KB_HAS_EVENT) panel_event(e, d, t_ms);
@@ -866,7 +1041,11 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
                             uint8_t avail, uint16_t bits, uint32_t t_ms, kb_decoded_t *out) {
   kb_decoded_t local;
   kb_decoded_t *d = out ? out : &local;
-  kb_decode_module(under, under_sub, b, avail, bits, d);
+  /* the full decode (query replies too) only for a caller that asked for it */
+  if (out)
+    kb_decode_module(under, under_sub, b, avail, bits, d);
+  else
+    kb_decode_module_keys(under, under_sub, b, avail, bits, d);
   if (d->check != KB_CHECK_OK) {
     count_check(e, (kb_check_t)d->check, under, t_ms);
     return (kb_check_t)d->check;
@@ -874,9 +1053,15 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   e->health.frames++;
   e->health.frames_ok++;
   if (!e->status.synced) return KB_CHECK_OK;
-  for (uint8_t i = 0; i < d->nkeys; i++)
-    emit_simple(e, KB_EV_KEY, d->key[i].partition, 1,
-                kb_decode_key_is_digit(d->key[i].code) ? (uint8_t)KB_KEY_DIGIT : d->key[i].code, under, t_ms);
+  for (uint8_t i = 0; i < d->nkeys; i++) {
+    kb_event_t ev;
+    ev_start(&ev, KB_EV_KEY, d->key[i].partition);
+    ev.key.code = kb_decode_key_is_digit(d->key[i].code) ? (uint8_t)KB_KEY_DIGIT : d->key[i].code;
+    ev.key.cmd = under;
+    emit(e, &ev, t_ms);
+  }
+  if (under == KB_CMD_QUERY)
+    supervision(e, b, d->nbytes, (d->has & KB_HAS_REPLY) ? &d->reply : NULL, t_ms);
   return KB_CHECK_OK;
 }
 
@@ -893,7 +1078,7 @@ void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
     if (mavail > KB_FRAME_BYTES) mavail = KB_FRAME_BYTES;
     if (f->wrote) { /* the key the link wrote itself is not a keypad's */
       memcpy(own, f->module, sizeof own);
-      own[KB_FRAME_WROTE_BYTE(f->wrote) % KB_FRAME_BYTES] = 0xFF;
+      own[KB_FRAME_WROTE_BYTE(f->wrote) % KB_FRAME_BYTES] = KB_KEY_NONE;
       m = own;
     }
     (void)kb_engine_module(e, f->panel[0], avail > 2 ? f->panel[2] : 0, m, mavail,
@@ -904,7 +1089,7 @@ void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
 void kb_engine_connected(kb_engine_t *e, bool connected, uint32_t t_ms) {
   if ((e->status.connected != 0) == connected) return;
   e->status.connected = connected;
-  emit_simple(e, KB_EV_CONNECTED, 0, connected, 0, 0, t_ms);
+  emit_state(e, KB_EV_CONNECTED, 0, connected, t_ms);
 }
 
 uint32_t kb_engine_frame_age_ms(const kb_engine_t *e, uint32_t now_ms) {
@@ -924,11 +1109,11 @@ uint16_t kb_filter_log_judge(const uint8_t *prev, uint16_t prev_bits, const uint
   uint8_t base;
   uint16_t mask = 0;
   if (!prev || !next || !next_soon || n < 6) return 0;
-  if (cur[0] != 0x05 && cur[0] != 0x1B) return 0;
+  if (cur[0] != KB_CMD_STATUS && cur[0] != KB_CMD_STATUS_HIGH) return 0;
   if (prev[0] != cur[0] || next[0] != cur[0]) return 0;
   if (kb_decode_nbytes(prev_bits) != n || kb_decode_nbytes(next_bits) != n) return 0;
   if (n > 10) n = 10;
-  base = cur[0] == 0x1B ? 8 : 0;
+  base = cur[0] == KB_CMD_STATUS_HIGH ? 8 : 0;
   for (uint8_t i = 2; i < n; i++)
     if (cur[i] != prev[i] && next[i] == prev[i]) mask = (uint16_t)(mask | (1u << (base + i - 2u)));
   return mask;

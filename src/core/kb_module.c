@@ -6,6 +6,7 @@
 #include "keybus/kb_module.h"
 
 #include "keybus/kb_decode.h"
+#include "keybus/kb_proto.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -14,13 +15,13 @@
 /* Zone expander number for an expander query, or -1. */
 static int expander_of(uint8_t under, uint8_t under_sub) {
   switch (under) {
-    case 0x22: return 0;
-    case 0x28: return 1;
-    case 0x33: return 2;
-    case 0x39: return 3;
-    case 0xE6:
+    case KB_CMD_EXPANDER_0: return 0;
+    case KB_CMD_EXPANDER_1: return 1;
+    case KB_CMD_EXPANDER_2: return 2;
+    case KB_CMD_EXPANDER_3: return 3;
+    case KB_CMD_EXTENDED:
       switch (under_sub) {
-        case 0x08: return 4;
+        case KB_E6_EXPANDER_4: return 4;
         case 0x0A: return 5;
         case 0x0C: return 6;
         case 0x0E: return 7;
@@ -33,14 +34,14 @@ static int expander_of(uint8_t under, uint8_t under_sub) {
 uint8_t kb_module_kind(uint8_t under, uint8_t under_sub) {
   if (expander_of(under, under_sub) >= 0) return KB_MOD_EXPANDER;
   switch (under) {
-    case 0x11: return KB_MOD_SUPERVISION;
-    case 0x41: return KB_MOD_WIRELESS_BATTERY;
-    case 0x4C: return KB_MOD_TAMPER;
-    case 0x57: return KB_MOD_WIRELESS_KEY;
-    case 0x58: return KB_MOD_MODULE_STATUS;
-    case 0x70: return KB_MOD_LCD_DATA;
-    case 0x94: return KB_MOD_PROGRAMMING;
-    case 0xD5: return KB_MOD_KEYPAD_ZONE;
+    case KB_CMD_QUERY: return KB_MOD_SUPERVISION;
+    case KB_CMD_WIRELESS_QUERY: return KB_MOD_WIRELESS_BATTERY;
+    case KB_CMD_TAMPER_QUERY: return KB_MOD_TAMPER;
+    case KB_CMD_WKEY_QUERY: return KB_MOD_WIRELESS_KEY;
+    case KB_CMD_MODULE_STATUS: return KB_MOD_MODULE_STATUS;
+    case KB_CMD_LCD_QUERY: return KB_MOD_LCD_DATA;
+    case KB_CMD_MODULE_PROG_REQ: return KB_MOD_PROGRAMMING;
+    case KB_CMD_KEYPAD_ZONE_QUERY: return KB_MOD_KEYPAD_ZONE;
     default: return KB_MOD_NONE;
   }
 }
@@ -211,7 +212,7 @@ static void decode_keypad_zone(const uint8_t *b, kb_mod_reply_t *out) {
   out->u.kzone.other = ot;
 }
 
-void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
+void kb_module_reply_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_t nbytes,
                       kb_mod_reply_t *out) {
   KB_ASSERT(out != NULL);
   if (out == NULL) return;
@@ -238,7 +239,7 @@ void kb_module_decode(uint8_t under, uint8_t under_sub, const uint8_t *b, uint8_
   switch (kind) {
     case KB_MOD_SUPERVISION: decode_supervision(b, n, out); break;
     case KB_MOD_EXPANDER:
-      decode_expander(b, under == 0xE6 ? 3u : 2u, expander_of(under, under_sub), out);
+      decode_expander(b, under == KB_CMD_EXTENDED ? 3u : 2u, expander_of(under, under_sub), out);
       break;
     case KB_MOD_WIRELESS_BATTERY: decode_wireless_battery(b, out); break;
     case KB_MOD_TAMPER: decode_tamper(b, n, out); break;

@@ -9,6 +9,8 @@
  */
 #include "keybus/kb_pev.h"
 
+#include "keybus/kb_proto.h"
+
 #include <string.h>
 
 _Static_assert(KB_PEV_COUNT <= 256, "kind must fit kb_pev_t.kind");
@@ -254,8 +256,8 @@ bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
   memset(out, 0, sizeof *out);
   if (!p || len < 1) return false;
   switch (p[0]) {
-    case 0xA5:
-    case 0xAA: {
+    case KB_CMD_EVENT:
+    case KB_CMD_EVENT_BUFFER: {
       if (len < 9) return false;
       uint8_t part = (uint8_t)(p[3] >> 6);
       kb_pev_time(&p[2], &out->time);
@@ -264,7 +266,7 @@ bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
       out->partition = part <= 2u ? part : 0u;
       out->partition_mask = (uint8_t)(out->partition ? 1u << (out->partition - 1u) : 0u);
       out->ev = kb_pev_decode((uint8_t)(p[5] & 0x03u), p[6]);
-      if (p[0] == 0xAA) {
+      if (p[0] == KB_CMD_EVENT_BUFFER) {
         out->event_number = p[7];
         out->flags |= KB_PEV_F_EVENT_NUMBER;
       } else if (p[6] == 0 && p[7] == 0) {
@@ -273,8 +275,8 @@ bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
       }
       break;
     }
-    case 0xEB:
-    case 0xEC: {
+    case KB_CMD_EVENT_HIGH:
+    case KB_CMD_EVENT_BUFFER_HIGH: {
       if (len < 11) return false;
       uint8_t mask = p[2];
       kb_pev_time(&p[3], &out->time);
@@ -289,14 +291,14 @@ bool kb_pev_parse_frame(const uint8_t *p, size_t len, kb_pev_msg_t *out) {
         out->partition = n;
       }
       out->ev = kb_pev_decode(p[7], p[8]);
-      if (p[0] == 0xEC) {
+      if (p[0] == KB_CMD_EVENT_BUFFER_HIGH) {
         out->event_number = (uint16_t)(p[9] + 256u * (p[4] >> 6));
         out->flags |= KB_PEV_F_EVENT_NUMBER;
         if (p[7] == 0xFF) out->flags |= KB_PEV_F_EMPTY;
       }
       break;
     }
-    case 0xCE:
+    case KB_CMD_PANEL_STATUS:
       if (len < 8 || !(p[2] & 0x20u)) return false;
       out->ev = kb_pev_decode((uint8_t)(p[3] & 0x03u), p[4]);
       break;

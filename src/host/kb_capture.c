@@ -59,8 +59,8 @@ kb_input_kind_t kb_input_detect(const char *buf, size_t n) {
   size_t i = 0;
   if (n >= 3 && memcmp(buf, BOM, 3) == 0) i = 3;
   while (i < n && isspace((unsigned char)buf[i])) i++;
-  if (i + 1 < n && buf[i] == '$' && isalpha((unsigned char)buf[i + 1])) return KB_INPUT_VCD;
-  return KB_INPUT_TEXT;
+  if (i + 1 < n && buf[i] == '$' && isalpha((unsigned char)buf[i + 1])) return KB_CAPTURE_VCD;
+  return KB_CAPTURE_TEXT;
 }
 
 FILE *kb_input_open(const char *path, kb_input_kind_t *kind) {

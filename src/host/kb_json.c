@@ -8,6 +8,7 @@
 #include "host/kb_pev_text.h"
 #include "host/kb_text.h"
 #include "keybus/kb_module.h"
+#include "keybus/kb_proto.h"
 
 static cJSON *hex_str(uint8_t v) {
   char s[8];
@@ -44,7 +45,27 @@ static cJSON *time_str(const kb_time_t *t) {
 
 static const char *const alarm_key_names[] = {"none", "fire", "auxiliary", "panic"};
 
-cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
+/* 32 zones of one kb_dec_zones_t as a list of zone numbers. */
+static cJSON *zset_list(const kb_dec_zones_t *z) {
+  uint32_t m = (uint32_t)z->zones[0] | (uint32_t)z->zones[1] << 8 | (uint32_t)z->zones[2] << 16 |
+               (uint32_t)z->zones[3] << 24;
+  return mask_list(m, 32, z->first);
+}
+
+static const char *const sound_names[] = {"", "beep", "tone", "buzzer"};
+static const char *const panel_flag_keys[KB_PANEL_FLAG_COUNT] = {
+    "time_lost", "communication_failure", "fire_alarm", "phone_line", "dialing", "keypad_lockout"};
+static const char *const query_names[KB_MOD_KIND_COUNT] = {
+    "none", "supervision", "expander", "wireless_battery", "tamper", "wireless_key",
+    "module_status", "lcd_data", "keypad_zone", "programming"};
+
+/* The KB_PANEL_* bits of `mask` as booleans. */
+static void add_panel_flags(cJSON *o, uint8_t v, uint8_t mask) {
+  for (unsigned i = 0; i < KB_PANEL_FLAG_COUNT; i++)
+    if (mask & (1u << i)) cJSON_AddBoolToObject(o, panel_flag_keys[i], (v >> i) & 1u);
+}
+
+cJSON *kb_json_fields(const kb_decoded_t *d) {
   cJSON *f = cJSON_CreateObject();
   if (!f) return NULL;
   if (d->has & KB_HAS_PARTS) {
@@ -52,7 +73,7 @@ cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
     for (uint8_t i = 0; i < d->nparts; i++) {
       cJSON *o = cJSON_CreateObject();
       cJSON_AddNumberToObject(o, "partition", d->part[i].partition);
-      if (!kb_text_part_disabled(d->part[i].status))
+      if (kb_proto_part_in_use(d->part[i].status))
         cJSON_AddItemToObject(o, "lights", lights_array(d->part[i].lights));
       cJSON_AddItemToObject(o, "status", hex_str(d->part[i].status));
       cJSON_AddItemToArray(a, o);
@@ -74,7 +95,7 @@ cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
     cJSON_AddItemToObject(o, "set", hex_str(d->event.set));
     cJSON_AddItemToObject(o, "code", hex_str(d->event.code));
     cJSON_AddItemToObject(o, "partitions", mask_list(d->event_parts, 8, 1));
-    if (d->event_number != 0xFFFF) cJSON_AddNumberToObject(o, "event_number", d->event_number);
+    if (d->event_number != KB_EVENT_LIVE) cJSON_AddNumberToObject(o, "event_number", d->event_number);
     kb_pev_format(&d->event, t, sizeof t);
     cJSON_AddStringToObject(o, "text", t);
   }
@@ -106,7 +127,66 @@ cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
     cJSON_AddItemToObject(f, "zone_lights_range", r);
   }
   if (d->has & KB_HAS_PGM) cJSON_AddItemToObject(f, "pgm_outputs", mask_list(d->pgm, 14, 1));
-  if (d->has & KB_HAS_AC) cJSON_AddBoolToObject(f, "ac_trouble", d->ac_trouble);
+  if (d->has & KB_HAS_AC) {
+    cJSON_AddBoolToObject(f, "ac_trouble", d->ac_trouble);
+    cJSON_AddItemToObject(f, "alarm_partitions", mask_list(d->alarm_parts, 8, 1));
+    add_panel_flags(cJSON_AddObjectToObject(f, "panel_flags"), d->panel_flags, KB_PANEL_E6_MASK);
+  }
+  if (d->has & KB_HAS_DIALER)
+    add_panel_flags(cJSON_AddObjectToObject(f, "panel_flags"), d->panel_flags, KB_PANEL_DIALER_MASK);
+  if (d->has & KB_HAS_VERSION) {
+    static const char *const wiring[] = {"none", "NC", "EOL", "DEOL"};
+    cJSON_AddStringToObject(f, "zone_wiring", wiring[d->wiring & 3u]);
+    cJSON_AddBoolToObject(f, "installer_programming_off", d->installer_off);
+  }
+  if (d->has & KB_HAS_PGM) {
+    cJSON_AddBoolToObject(f, "pgm_midnight", (d->pgm_flags & KB_PGM_MIDNIGHT) != 0);
+    cJSON_AddBoolToObject(f, "pgm_battery_check", (d->pgm_flags & KB_PGM_BATTERY_CHECK) != 0);
+  }
+  if (d->has & KB_HAS_BELL) cJSON_AddBoolToObject(f, "bell", d->bell);
+  if (d->has & KB_HAS_SOUND) {
+    cJSON *o = cJSON_AddObjectToObject(f, "sound");
+    cJSON_AddStringToObject(o, "kind", sound_names[d->sound.kind & 3u]);
+    cJSON_AddItemToObject(o, "partitions", mask_list(d->sound.parts, 8, 1));
+    if (d->sound.kind == KB_SOUND_BUZZER) {
+      cJSON_AddNumberToObject(o, "seconds", d->sound.seconds);
+    } else {
+      cJSON_AddNumberToObject(o, "beeps", d->sound.beeps);
+      if (d->sound.kind == KB_SOUND_TONE) {
+        cJSON_AddBoolToObject(o, "constant", d->sound.constant);
+        cJSON_AddNumberToObject(o, "interval_s", d->sound.interval_s);
+      }
+    }
+  }
+  if (d->has & KB_HAS_FLASH) {
+    cJSON *o = cJSON_AddObjectToObject(f, "flashing");
+    cJSON_AddItemToObject(o, "partitions", mask_list(d->zset[0].parts, 8, 1));
+    cJSON_AddItemToObject(o, "lights", lights_array(d->flash_lights));
+    cJSON_AddItemToObject(o, "zones", zset_list(&d->zset[0]));
+  }
+  if (d->has & KB_HAS_ENABLED) {
+    cJSON *a = cJSON_AddArrayToObject(f, "zones_enabled");
+    for (uint8_t i = 0; i < d->nzset && i < 2; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddItemToObject(o, "partitions", mask_list(d->zset[i].parts, 8, 1));
+      cJSON_AddItemToObject(o, "zones", zset_list(&d->zset[i]));
+      cJSON_AddItemToArray(a, o);
+    }
+  }
+  if (d->has & KB_HAS_QUERY) {
+    cJSON_AddStringToObject(f, "query", query_names[d->query < KB_MOD_KIND_COUNT ? d->query : 0]);
+    if (d->query == KB_MOD_EXPANDER) cJSON_AddNumberToObject(f, "expander", d->expander);
+  }
+  if (d->has & KB_HAS_DISPLAY) {
+    char t[12];
+    snprintf(t, sizeof t, "%02X%02X%02X%02X", d->display[0], d->display[1], d->display[2], d->display[3]);
+    cJSON_AddStringToObject(f, "display", t);
+  }
+  if (d->has & KB_HAS_PROG) {
+    cJSON_AddItemToObject(f, "programming_target", hex_str(d->prog_target));
+    if (d->cmd == KB_CMD_MODULE_PROG) cJSON_AddItemToObject(f, "programming_function", hex_str(d->prog_function));
+  }
+  if (d->has & KB_HAS_LAYOUT) cJSON_AddItemToObject(f, "layout", hex_str(d->layout));
   if (d->has & KB_HAS_NOTIFY) {
     cJSON *o = cJSON_AddObjectToObject(f, "notify");
     cJSON *ex = mask_list(d->notify & 0xFFu, 8, 0);
@@ -123,16 +203,17 @@ cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b) {
     if (d->notify >> KB_NOTIFY_IDLE_SHIFT)
       cJSON_AddItemToObject(o, "idle_partitions", mask_list(d->notify >> KB_NOTIFY_IDLE_SHIFT, 8, 1));
   }
-  if (d->source == KB_SRC_MODULE && d->check == KB_CHECK_OK) {
-    kb_mod_reply_t r;
-    kb_module_decode(d->cmd, d->sub, b, d->nbytes, &r);
-    if (r.kind != KB_MOD_NONE) {
-      char t[160];
-      cJSON *o = cJSON_AddObjectToObject(f, "reply");
-      cJSON_AddStringToObject(o, "kind", kb_module_kind_name(r.kind));
-      cJSON_AddStringToObject(o, "checksum", r.csum == KB_MOD_CSUM_OK ? "ok" : r.csum == KB_MOD_CSUM_BAD ? "bad" : "none");
-      kb_module_format(&r, t, sizeof t);
-      cJSON_AddStringToObject(o, "text", t);
+  if ((d->has & KB_HAS_REPLY) && d->reply.kind != KB_MOD_NONE) {
+    const kb_mod_reply_t *r = &d->reply;
+    char t[160];
+    cJSON *o = cJSON_AddObjectToObject(f, "reply");
+    cJSON_AddStringToObject(o, "kind", kb_module_kind_name(r->kind));
+    cJSON_AddStringToObject(o, "checksum", r->csum == KB_MOD_CSUM_OK ? "ok" : r->csum == KB_MOD_CSUM_BAD ? "bad" : "none");
+    kb_module_format(r, t, sizeof t);
+    cJSON_AddStringToObject(o, "text", t);
+    if (r->kind == KB_MOD_SUPERVISION && !r->truncated) {
+      cJSON_AddItemToObject(o, "keypads", mask_list(r->u.sup.keypads, 8, 1));
+      cJSON_AddItemToObject(o, "expanders", mask_list(r->u.sup.expanders, 7, 1));
     }
   }
   return f;
@@ -149,7 +230,7 @@ cJSON *kb_json_frame(const kb_decoded_t *d, const uint8_t *b, uint16_t bits, int
   if (!o) return NULL;
   kb_text_label(d, label, sizeof label);
   cJSON_AddItemToObject(o, "cmd", hex_str(d->cmd));
-  if (d->cmd == 0xE6) cJSON_AddStringToObject(o, "label", label);
+  if (d->cmd == KB_CMD_EXTENDED) cJSON_AddStringToObject(o, "label", label);
   cJSON_AddStringToObject(o, "source", d->source == KB_SRC_MODULE ? "module" : "panel");
   bytes = cJSON_AddArrayToObject(o, "bytes");
   for (uint8_t i = 0; i < d->nbytes; i++) {
@@ -162,7 +243,7 @@ cJSON *kb_json_frame(const kb_decoded_t *d, const uint8_t *b, uint16_t bits, int
   cJSON_AddStringToObject(o, "check", check_names[d->check < KB_CHECK_COUNT ? d->check : 0]);
   cJSON_AddBoolToObject(o, "synced", synced);
   cJSON_AddStringToObject(o, "text", text ? text : "");
-  cJSON_AddItemToObject(o, "fields", d->check == KB_CHECK_OK ? kb_json_fields(d, b) : cJSON_CreateObject());
+  cJSON_AddItemToObject(o, "fields", d->check == KB_CHECK_OK ? kb_json_fields(d) : cJSON_CreateObject());
   return o;
 }
 
@@ -227,6 +308,17 @@ cJSON *kb_json_state(const kb_engine_t *e) {
     cJSON_AddNumberToObject(o, "code_digits", s->code_digits);
   else
     cJSON_AddNullToObject(o, "code_digits");
+  cJSON_AddBoolToObject(o, "bell", s->bell);
+  add_panel_flags(cJSON_AddObjectToObject(o, "panel_flags"), s->panel_flags,
+                  KB_PANEL_E6_MASK | KB_PANEL_DIALER_MASK);
+  cJSON_AddItemToObject(o, "keypads", mask_list(s->keypads, 8, 1));
+  cJSON_AddItemToObject(o, "expanders", mask_list(s->expanders, 7, 1));
+  {
+    cJSON *m = cJSON_AddArrayToObject(o, "modules");
+    if (s->modules & KB_MODULE_RF5132) cJSON_AddItemToArray(m, cJSON_CreateString("RF5132"));
+    if (s->modules & KB_MODULE_PC5208) cJSON_AddItemToArray(m, cJSON_CreateString("PC5208"));
+    if (s->modules & KB_MODULE_PC5204) cJSON_AddItemToArray(m, cJSON_CreateString("PC5204"));
+  }
   cJSON_AddBoolToObject(o, "keybus_connected", s->connected);
   cJSON_AddBoolToObject(o, "synced", s->synced);
   cJSON_AddBoolToObject(o, "early_generation", s->early);

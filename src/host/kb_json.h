@@ -18,8 +18,8 @@
 extern "C" {
 #endif
 
-/* The "fields" object of one decoded frame (b: its bytes). */
-cJSON *kb_json_fields(const kb_decoded_t *d, const uint8_t *b);
+/* The "fields" object of one decoded frame, rendered from its typed fields. */
+cJSON *kb_json_fields(const kb_decoded_t *d);
 
 /* One --json line: cmd, source, bytes, bits, checksum, check, synced, text,
  * fields. b/bits: the frame as captured. */

@@ -31,20 +31,25 @@ const char *kb_text_status(uint8_t status);
  * when unknown. */
 const char *kb_text_key(uint8_t code);
 
-/* "partition disabled" statuses: 0x00, 0xC7, 0xFF. */
-int kb_text_part_disabled(uint8_t status);
-
 /* Bracket label of a frame: "0x05", "0xE6.1A". */
 size_t kb_text_label(const kb_decoded_t *d, char *buf, size_t n);
 
-/* Description of one frame (panel or module). b: the frame's bytes (the
- * same ones the decode was made from), for the details the typed decode
- * leaves to the host (beeps, tones, flashing lights, enabled zones...). */
-size_t kb_text_frame(const kb_decoded_t *d, const uint8_t *b, char *buf, size_t n);
+/* Description of one frame (panel or module), rendered from its typed
+ * decode alone: everything a frame means is a field of kb_decoded_t. A
+ * partition that is not in use (kb_proto_part_in_use()) reads "disabled". */
+size_t kb_text_frame(const kb_decoded_t *d, char *buf, size_t n);
+
+/* Name of one KB_PANEL_* flag ("keypad lockout", ...); "?" for anything else. */
+const char *kb_text_panel_flag(uint8_t flag);
+
+/* Name of a kb_device_t ("keypad", "zone expander", ...); "?" when unknown. */
+const char *kb_text_device(uint8_t device);
 
 /* True for the events that are changes of the panel's state worth a status
- * line: not frame errors, noise rejections or key presses, and not the raw
- * bytes of a partition that is not in use (its "disabled" event says it). */
+ * line: not frame errors, noise rejections or key presses, not the raw
+ * bytes of a partition that is not in use (its "disabled" event says it),
+ * and not (yet) the types issue 7 added (KB_EV_BELL and after), which keep
+ * --status output as it was; kb_text_event() renders them all. */
 int kb_text_event_is_change(const kb_event_t *ev);
 
 /* One line for a status change (keybus-reader --status). */

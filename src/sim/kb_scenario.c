@@ -177,7 +177,8 @@ static const char *const ev_words[] = {
     "synced", "connected", "partition", "ready", "armed", "no_entry_delay", "exit_delay",
     "entry_delay", "alarm", "fire", "disabled", "access_code", "zone_open", "zone_alarm",
     "zone_tamper", "zone_bypass", "trouble", "ac_power", "battery", "pgm", "keypad_alarm", "time",
-    "version", "panel_event", "key", "frame_error", "noise", "code_digits"};
+    "version", "panel_event", "key", "frame_error", "noise", "code_digits", "bell", "beep", "tone",
+    "buzzer", "panel_flag", "module"};
 _Static_assert(sizeof ev_words / sizeof ev_words[0] == KB_EV_COUNT, "a word per kb_event_type_t");
 
 _Static_assert(N_RESULT_WORDS == KB_KEYS_UNKNOWN, "a word per kb_keys_result_t");
@@ -205,7 +206,10 @@ static ev_num_t ev_num_kind(int ty) {
     case KB_EV_AC_POWER:
     case KB_EV_BATTERY:
     case KB_EV_CONNECTED:
-    case KB_EV_TIME: return EN_NONE;
+    case KB_EV_TIME:
+    case KB_EV_BELL:
+    case KB_EV_PANEL_FLAG:
+    case KB_EV_MODULE: return EN_NONE;
     default: return EN_PART;
   }
 }
@@ -221,7 +225,10 @@ static bool ev_has_on(int ty) {
     case KB_EV_PANEL_EVENT:
     case KB_EV_KEY:
     case KB_EV_FRAME_ERROR:
-    case KB_EV_NOISE: return false;
+    case KB_EV_NOISE:
+    case KB_EV_BEEP:
+    case KB_EV_TONE:
+    case KB_EV_BUZZER: return false;
     default: return true;
   }
 }
@@ -1240,6 +1247,59 @@ static const char *shown_keys(const rt_t *r, const char *in, char *out, size_t n
   return mask_digits(in, out, n);
 }
 
+/* The scenario's view of an event: `on` the state of the types that carry
+ * one, `value` and `number` what `expect event` compares (see ev_match()). */
+static void ev_record(const kb_event_t *ev, ev_rec_t *x) {
+  x->type = ev->type;
+  x->partition = ev->partition;
+  x->on = 0;
+  x->value = 0;
+  x->number = 0;
+  x->pev_kind = x->pev_num = x->parts = 0;
+  switch (ev->type) {
+    case KB_EV_SYNCED: x->on = 1; x->value = ev->synced.early; break;
+    case KB_EV_PARTITION: break;
+    case KB_EV_ARMED: x->on = ev->armed.on; x->value = ev->armed.mode; break;
+    case KB_EV_EXIT_DELAY: x->on = ev->exit_delay.on; x->value = ev->exit_delay.target; break;
+    case KB_EV_ACCESS_CODE:
+      x->on = 1;
+      x->value = ev->access.user;
+      x->pev_kind = ev->access.pev.kind;
+      x->pev_num = ev->access.pev.number;
+      x->parts = ev->access.parts;
+      break;
+    case KB_EV_ZONE_OPEN:
+    case KB_EV_ZONE_ALARM:
+    case KB_EV_ZONE_TAMPER:
+    case KB_EV_ZONE_BYPASS: x->on = ev->zone.on; x->number = ev->zone.zone; break;
+    case KB_EV_PGM: x->on = ev->pgm.on; x->number = ev->pgm.output; break;
+    case KB_EV_KEYPAD_ALARM: x->on = ev->keypad_alarm.on; x->value = ev->keypad_alarm.key; break;
+    case KB_EV_TIME: x->on = 0; break;
+    case KB_EV_VERSION: x->on = 1; x->value = ev->version.version; break;
+    case KB_EV_CODE_DIGITS: x->on = 1; x->value = ev->code_digits.digits; break;
+    case KB_EV_PANEL_EVENT:
+      x->value = ev->panel.cmd;
+      x->number = ev->panel.number;
+      x->pev_kind = ev->panel.pev.kind;
+      x->pev_num = ev->panel.pev.number;
+      x->parts = ev->panel.parts;
+      break;
+    case KB_EV_KEY: x->on = 1; x->value = ev->key.code; x->number = ev->key.cmd; break;
+    case KB_EV_FRAME_ERROR: x->value = ev->frame_error.check; x->number = ev->frame_error.cmd; break;
+    case KB_EV_NOISE: x->value = ev->noise.byte; x->number = ev->noise.cmd; break;
+    case KB_EV_BEEP:
+    case KB_EV_TONE: x->value = ev->sound.beeps; break;
+    case KB_EV_BUZZER: x->value = ev->sound.seconds; break;
+    case KB_EV_PANEL_FLAG: x->on = ev->panel_flag.on; x->value = ev->panel_flag.flag; break;
+    case KB_EV_MODULE:
+      x->on = ev->module.on;
+      x->value = ev->module.device;
+      x->number = ev->module.number;
+      break;
+    default: x->on = ev->state.on; break; /* the `state` family */
+  }
+}
+
 static void on_event(void *ctx, const kb_event_t *ev) {
   rt_t *r = ctx;
   char text[256];
@@ -1255,14 +1315,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   }
   {
     ev_rec_t *x = &r->ev[r->nev++];
-    x->type = ev->type;
-    x->partition = ev->partition;
-    x->on = ev->on;
-    x->value = ev->value;
-    x->number = ev->number;
-    x->pev_kind = ev->pev.kind;
-    x->pev_num = ev->pev.number;
-    x->parts = ev->parts;
+    ev_record(ev, x);
     x->t = r->now;
   }
   if (!kb_text_event_is_change(ev)) return;

@@ -369,4 +369,40 @@ else
   ko "default text mode: line has the frame's time, its raw bits and [command]" "$("$R" "$I12" | head -n 3)"
 fi
 
+# ------------------------------------------------------------ typed meaning (issue 7)
+# bell (0xBB) and the supervision reply (0x11, two equal replies: module
+# data has no checksum) become status fields; the
+# text and --status output stay as before (no line for the new event types)
+cat >"$tmp/typed.txt" <<'EOF'
+    0.00: 00000101 0 10000001 00000001 10010000 11000111 10010000 11000111 10010000 11000111
+    1.00: 00010001 0 10101010 10101010 10101010 10101010 10101010 10101010 10101010 [0x11] Keypad slot query
+    1.00: 11111111 1 00111111 11111111 00001111 11110011 11111111 11111111 11111111 [Keypad] Slots active: 1
+    1.50: 00010001 0 10101010 10101010 10101010 10101010 10101010 10101010 10101010 [0x11] Keypad slot query
+    1.50: 11111111 1 00111111 11111111 00001111 11110011 11111111 11111111 11111111 [Keypad] Slots active: 1
+    2.00: 10111011 0 00100000 00000101 11100000
+EOF
+st=$("$R" --state "$tmp/typed.txt" 2>/dev/null)
+if python3 -c 'import json,sys
+s=json.loads(sys.argv[1])
+ok = s["bell"] is True and s["keypads"] == [1] and s["expanders"] == [1, 2] and s["modules"] == ["RF5132"] and isinstance(s["panel_flags"], dict)
+sys.exit(0 if ok else 1)' "$st"; then
+  ok "--state: bell, keypads, expanders and modules from 0xBB and the 0x11 reply"
+else
+  ko "--state: bell, keypads, expanders and modules from 0xBB and the 0x11 reply" "$st"
+fi
+js=$("$R" --json "$tmp/typed.txt" 2>/dev/null)
+if python3 -c 'import json,sys
+l=[json.loads(x) for x in sys.argv[1].splitlines() if x.strip()]
+ok = l[5]["fields"].get("bell") is True and l[5]["text"] == "Bell on" and l[2]["fields"]["reply"]["keypads"] == [1] and l[1]["fields"].get("query") == "supervision"
+sys.exit(0 if ok else 1)' "$js"; then
+  ok "--json: typed bell, query and reply fields"
+else
+  ko "--json: typed bell, query and reply fields" "$js"
+fi
+if [ "$("$R" --status "$tmp/typed.txt" 2>/dev/null | grep -ciE 'bell|keypad')" = 0 ]; then
+  ok "--status: the new event types print no line (output as before issue 7)"
+else
+  ko "--status: the new event types print no line (output as before issue 7)" "$("$R" --status "$tmp/typed.txt" 2>&1)"
+fi
+
 kt_done reader

@@ -35,8 +35,8 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   }
   if ((ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM ||
        ev->type == KB_EV_ZONE_TAMPER || ev->type == KB_EV_ZONE_BYPASS) &&
-      (ev->number < 1 || ev->number > KB_MAX_ZONES)) {
-    fprintf(stderr, "zone event for zone %u > KB_MAX_ZONES\n", ev->number);
+      (ev->zone.zone < 1 || ev->zone.zone > KB_MAX_ZONES)) {
+    fprintf(stderr, "zone event for zone %u > KB_MAX_ZONES\n", ev->zone.zone);
     abort();
   }
   events++;
@@ -49,7 +49,7 @@ int main(void) {
   kb_frame_t f;
   unsigned frames = 0, submitted = 0;
   for (int mode = 0; mode < 2; mode++) {
-    kb_engine_init(&e, mode ? KB_INPUT_LOG : KB_INPUT_LIVE, on_event, NULL);
+    kb_engine_init(&e, mode ? KB_MODE_LOG : KB_MODE_LIVE, on_event, NULL);
     kb_link_init(&l);
     kb_keys_init(&k, NULL, NULL);
     for (int round = 0; round < 400; round++) {

@@ -37,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_ASSERT(kb_cap_parse_stream(&log, f, "fuzz.txt") == 0 || log.oom);
   fclose(f);
   FZ_ASSERT(log.panel_frames + log.module_frames <= log.n);
-  kb_engine_init(&eng, KB_INPUT_LOG, NULL, NULL);
+  kb_engine_init(&eng, KB_MODE_LOG, NULL, NULL);
   for (size_t i = 0; i < log.n; i++) {
     const kb_cap_rec_t *r = &log.rec[i];
     FZ_ASSERT(r->lineno >= last_line && r->lineno >= 1);
     last_line = r->lineno;
     if (r->kind == KB_CAP_SECTION) {
       FZ_ASSERT(r->name != NULL);
-      kb_engine_init(&eng, KB_INPUT_LOG, NULL, NULL);
+      kb_engine_init(&eng, KB_MODE_LOG, NULL, NULL);
       prev = NULL;
       continue;
     }

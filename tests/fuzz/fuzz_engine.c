@@ -26,6 +26,11 @@ static kb_engine_t eng;
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
   FZ_ASSERT(ev != NULL);
+  FZ_ASSERT(ev->type < KB_EV_COUNT && ev->partition <= KB_MAX_PARTITIONS);
+  if (ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM || ev->type == KB_EV_ZONE_TAMPER ||
+      ev->type == KB_EV_ZONE_BYPASS)
+    FZ_ASSERT(ev->zone.zone >= 1 && ev->zone.zone <= KB_MAX_ZONES);
+  if (ev->type == KB_EV_MODULE) FZ_ASSERT(ev->module.device <= KB_DEVICE_PC5204);
 }
 
 /* n bytes from the input in a heap block of exactly n bytes, n = 0 too
@@ -39,7 +44,7 @@ static uint8_t *take(fz_t *z, uint8_t n) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_t z = {data, size};
   uint32_t t = 0;
-  kb_input_t mode = (fz_u8(&z) & 1) ? KB_INPUT_LOG : KB_INPUT_LIVE;
+  kb_engine_mode_t mode = (fz_u8(&z) & 1) ? KB_MODE_LOG : KB_MODE_LIVE;
   kb_engine_init(&eng, mode, on_event, NULL);
   while (z.n) {
     uint8_t op = fz_u8(&z);
@@ -53,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         b = take(&z, n);
         if (!b) return 0;
         memset(&d, 0, sizeof d);
-        (void)kb_engine_panel(&eng, b, n, bits, mode == KB_INPUT_LOG ? noise : 0, t, &d);
+        (void)kb_engine_panel(&eng, b, n, bits, mode == KB_MODE_LOG ? noise : 0, t, &d);
         FZ_ASSERT(d.nbytes <= KB_FRAME_BYTES);
         free(b);
         break;
@@ -111,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (b[0] && b[1] && b[2]) { /* an empty prev/next is "none" (NULL) */
           mask = kb_filter_log_judge(n[0] ? b[0] : NULL, bits[0], b[1], bits[1],
                                      n[2] ? b[2] : NULL, bits[2], soon != 0);
-          (void)kb_engine_panel(&eng, b[1], n[1], bits[1], mode == KB_INPUT_LOG ? mask : 0, t,
+          (void)kb_engine_panel(&eng, b[1], n[1], bits[1], mode == KB_MODE_LOG ? mask : 0, t,
                                 NULL);
         }
         for (int i = 0; i < 3; i++) free(b[i]);

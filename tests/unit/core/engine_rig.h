@@ -23,9 +23,9 @@ static inline void cb(void *ctx, const kb_event_t *ev) {
 
 static kb_engine_t eng;
 
-static inline void start(kb_input_t input) {
+static inline void start(kb_engine_mode_t mode) {
   nev = 0;
-  kb_engine_init(&eng, input, cb, NULL);
+  kb_engine_init(&eng, mode, cb, NULL);
 }
 
 /* Parses "05 00 81 01 91 C7" into bytes; returns the count. */

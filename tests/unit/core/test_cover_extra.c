@@ -13,7 +13,7 @@
 /* ---------------------------------------------------------------- rig */
 
 static void start_synced(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(feed(SYNC), KB_CHECK_OK);
   nev = 0;
 }
@@ -28,7 +28,7 @@ static void start_synced(void) {
 
 /* No callback given: the model still follows the frames. */
 static void engine_null_callback(void) {
-  kb_engine_init(&eng, KB_INPUT_LIVE, NULL, NULL);
+  kb_engine_init(&eng, KB_MODE_LIVE, NULL, NULL);
   for (int i = 0; i < KB_FILTER_K; i++) KT_EQ(feed("05 00 81 04 10 C7"), KB_CHECK_OK);
   KT_EQ(eng.status.synced, 1);
   KT_EQ(P(1)->status, 0x04);
@@ -48,8 +48,8 @@ static void engine_0x27_armed_away(void) {
   const kb_event_t *ev = find_ev(KB_EV_ARMED);
   KT_CHECK(ev != NULL);
   if (ev) {
-    KT_EQ(ev->value, KB_ARMED_AWAY);
-    KT_EQ(ev->on, 1);
+    KT_EQ(ev->armed.mode, KB_ARMED_AWAY);
+    KT_EQ(ev->armed.on, 1);
   }
   /* the same frame again changes nothing */
   nev = 0;
@@ -89,8 +89,8 @@ static void engine_keypad_alarms_repeat_once(void) {
     KT_EQ(count_ev(KB_EV_KEYPAD_ALARM), 1);
     const kb_event_t *ev = find_ev(KB_EV_KEYPAD_ALARM);
     if (ev) {
-      KT_EQ(ev->value, steps[i].which + 1); /* kb_alarm_key_t */
-      KT_EQ(ev->on, steps[i].on);
+      KT_EQ(ev->keypad_alarm.key, steps[i].which + 1); /* kb_alarm_key_t */
+      KT_EQ(ev->keypad_alarm.on, steps[i].on);
     }
     nev = 0;
     KT_EQ(feedc(f), KB_CHECK_OK); /* repeated */
@@ -135,7 +135,7 @@ static void engine_partition_event_rules(void) {
   KT_EQ(feedc(A5_SET0("49")), KB_CHECK_OK);
   KT_EQ(nev, 1);
   KT_EQ(evs[0].type, KB_EV_PANEL_EVENT);
-  KT_EQ(evs[0].pev.kind, KB_PEV_DURESS_ALARM);
+  KT_EQ(evs[0].panel.pev.kind, KB_PEV_DURESS_ALARM);
 }
 
 /* Zone tamper and restore from 0xA5; a repeat reports nothing. */

@@ -791,18 +791,27 @@ static void cmd_E6_1A_ac_trouble(void) {
   }
 }
 
-static void cmd_E6_other_subs_no_fields(void) {
-  static const uint8_t subs[] = {0x08, 0x0A, 0x0C, 0x0E, 0x17, 0x18, 0x19, 0x1D, 0x1F, 0x2B, 0x2C};
+/* The other 0xE6 sub-commands each fill exactly their own typed fields
+ * (issue 7: the text layer no longer reads their bytes). */
+static void cmd_E6_other_subs_typed(void) {
+  static const struct {
+    uint8_t sub;
+    uint32_t has;
+  } subs[] = {{0x08, KB_HAS_QUERY},   {0x0A, KB_HAS_QUERY},   {0x0C, KB_HAS_QUERY},
+              {0x0E, KB_HAS_QUERY},   {0x17, KB_HAS_FLASH},   {0x18, KB_HAS_FLASH},
+              {0x19, KB_HAS_SOUND},   {0x1D, KB_HAS_SOUND},   {0x1F, KB_HAS_SOUND},
+              {0x2B, KB_HAS_ENABLED}, {0x2C, KB_HAS_ENABLED}};
   for (size_t i = 0; i < N_ROWS; i++) {
     const cmd_row_t *r = &cmd_rows[i];
-    for (size_t k = 0; k < sizeof subs; k++) {
+    for (size_t k = 0; k < sizeof subs / sizeof subs[0]; k++) {
       uint8_t b[32];
       kb_decoded_t d;
-      if (r->cmd != 0xE6 || r->sub != subs[k]) continue;
+      if (r->cmd != 0xE6 || r->sub != subs[k].sub) continue;
       build(r, r->len_b, b, 11);
       dec(b, r->len_b, &d);
       KT_EQ(d.check, KB_CHECK_OK);
-      KT_EQ(d.has, 0);
+      KT_EQ(d.has, subs[k].has);
+      KT_EQ(d.nparts, 0);
     }
   }
   {
@@ -810,7 +819,187 @@ static void cmd_E6_other_subs_no_fields(void) {
     kb_decoded_t d;
     DEC(b, &d);
     KT_EQ(d.check, KB_CHECK_OK);
+    KT_EQ(d.has, KB_HAS_FLASH);
+    KT_EQ(d.flash_lights, 0x04);  /* memory */
+    KT_EQ(d.zset[0].parts, 0x01); /* partition 1 */
+    KT_EQ(d.zset[0].first, 33);
+    KT_EQ(d.zset[0].zones[3], 0x80); /* zone 64 */
+  }
+  {
+    kb_decoded_t d;
+    uint8_t b[] = {0xE6, 0x00, 0x0C, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}; /* expander 6 query */
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_QUERY);
+    KT_EQ(d.query, KB_MOD_EXPANDER);
+    KT_EQ(d.expander, 6);
+  }
+}
+
+/* Sound, bell, dialer, flashing lights, enabled zones, display, module
+ * programming, PGM flags, 0x16 configuration and the trouble flags of
+ * 0xE6.1A: typed fields (issue 7), from the layouts of notes §3.19-§3.34. */
+static void typed_meaning(void) {
+  kb_decoded_t d;
+  {
+    uint8_t b[] = {0x64, 0x00, 0x06, 0}; /* §3.20 worked example: 3 beeps, partition 1 */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_SOUND);
+    KT_EQ(d.sound.kind, KB_SOUND_BEEP);
+    KT_EQ(d.sound.parts, 0x01);
+    KT_EQ(d.sound.beeps, 3);
+  }
+  {
+    uint8_t b[] = {0x7A, 0x00, 0xB5, 0}; /* partition 2: constant, 3 beeps, every 5 s */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_SOUND);
+    KT_EQ(d.sound.kind, KB_SOUND_TONE);
+    KT_EQ(d.sound.parts, 0x02);
+    KT_EQ(d.sound.constant, 1);
+    KT_EQ(d.sound.beeps, 3);
+    KT_EQ(d.sound.interval_s, 5);
+  }
+  {
+    uint8_t b[] = {0xE6, 0x00, 0x1F, 0x0C, 0x0A, 0}; /* buzzer 10 s, partitions 3-4 */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.sound.kind, KB_SOUND_BUZZER);
+    KT_EQ(d.sound.parts, 0x0C);
+    KT_EQ(d.sound.seconds, 10);
+  }
+  {
+    uint8_t b[] = {0xBB, 0x00, 0x20, 0x05, 0}; /* bell on */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_BELL);
+    KT_EQ(d.bell, 1);
+    b[2] = 0xDF; /* every other bit set: still off */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.bell, 0);
+  }
+  {
+    uint8_t b[] = {0xC3, 0x00, 0x38, 0xFF, 0};
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_DIALER);
+    KT_EQ(d.panel_flags, KB_PANEL_PHONE | KB_PANEL_DIALING | KB_PANEL_LOCKOUT);
+    b[3] = 0x00; /* a layout never observed: no fields */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.check, KB_CHECK_OK);
     KT_EQ(d.has, 0);
+  }
+  {
+    uint8_t b[] = {0xE6, 0x00, 0x1A, 0xFF, 0x03, 0xFF, 0xC8, 0xFF, 0xFF, 0xFF, 0};
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_AC);
+    KT_EQ(d.alarm_parts, 0x03);
+    KT_EQ(d.ac_trouble, 0);
+    KT_EQ(d.panel_flags, KB_PANEL_TIME_LOST | KB_PANEL_COMM | KB_PANEL_FIRE);
+  }
+  {
+    uint8_t b[] = {0xB1, 0x00, 0x01, 0x00, 0x00, 0x80, 0x02, 0x00, 0x00, 0x00, 0};
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_ENABLED);
+    KT_EQ(d.nzset, 2);
+    KT_EQ(d.zset[0].parts, 0x01);
+    KT_EQ(d.zset[0].zones[0], 0x01);
+    KT_EQ(d.zset[0].zones[3], 0x80);
+    KT_EQ(d.zset[1].parts, 0x02);
+    KT_EQ(d.zset[1].zones[0], 0x02);
+  }
+  {
+    uint8_t b[] = {0x6E, 0x00, 0x01, 0x01, 0x00, 0x00, 0};
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_DISPLAY);
+    KT_EQ(d.display[0], 0x01);
+    KT_EQ(d.display[1], 0x01);
+  }
+  {
+    uint8_t b[] = {0x8D, 0x00, 0x11, 0x42, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0};
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_PROG);
+    KT_EQ(d.prog_target, 0x11);
+    KT_EQ(d.prog_function, 0x42);
+  }
+  {
+    uint8_t b[] = {0x87, 0x00, 0x00, 0x0D, 0}; /* PGM 1, midnight and battery-check flags */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.pgm, 0x0001);
+    KT_EQ(d.pgm_flags, KB_PGM_MIDNIGHT | KB_PGM_BATTERY_CHECK);
+  }
+  {
+    uint8_t b[] = {0x16, 0x00, 0x0E, 0x41, 0x1A, 0}; /* EOL wiring, 6 digits, installer off */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_VERSION);
+    KT_EQ(d.wiring, KB_WIRING_EOL);
+    KT_EQ(d.code_digits, 6);
+    KT_EQ(d.installer_off, 1);
+    b[2] = 0x0F; /* unknown layout: only the layout byte */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_LAYOUT);
+    KT_EQ(d.layout, 0x0F);
+  }
+  {
+    uint8_t b[] = {0x5D, 0x00, 0x10, 0x03, 0x00, 0x00, 0x00, 0}; /* partition 1: trouble, zones 1-2 */
+    set_csum(b, sizeof b);
+    DEC(b, &d);
+    KT_EQ(d.has, KB_HAS_FLASH);
+    KT_EQ(d.flash_lights, 0x10);
+    KT_EQ(d.zset[0].parts, 0x01);
+    KT_EQ(d.zset[0].first, 1);
+    KT_EQ(d.zset[0].zones[0], 0x03);
+  }
+}
+
+/* The text of each typed frame is what it was when kb_text read the bytes
+ * itself (issue 7 moved the reading into the decoder). */
+static void typed_text(void) {
+  static const struct {
+    uint8_t n, b[11];
+    const char *text;
+  } v[] = {
+      {4, {0x64, 0x00, 0x06}, "Partition 1 | 3 beeps"},
+      {4, {0x75, 0x00, 0x00}, "Partition 1 | tone off"},
+      {4, {0x7A, 0x00, 0xB5}, "Partition 2 | tone: constant 3 beeps every 5 s"},
+      {4, {0x82, 0x00, 0x0A}, "Partition 2 | buzzer for 10 s"},
+      {6, {0xE6, 0x00, 0x19, 0x0C, 0x02}, "partitions 3,4 | 1 beep"},
+      {5, {0xBB, 0x00, 0x20, 0x05}, "Bell on"},
+      {5, {0xC3, 0x00, 0x38, 0xFF}, "Keypad/dialer status: phone line trouble or dialing | dialer call attempt | keypad lockout"},
+      {5, {0xC3, 0x00, 0x00, 0x00}, "Keypad/dialer status (layout not known)"},
+      {5, {0x87, 0x00, 0x00, 0x0D}, "PGM outputs on: 1 | midnight flag | battery check flag"},
+      {6, {0x16, 0x00, 0x0E, 0x41, 0x1A}, "Panel firmware v4.1 | zone wiring EOL | 6-digit codes | installer programming off"},
+      {6, {0x16, 0x00, 0x0F, 0x41, 0x1A}, "Panel configuration (layout 0x0F not known)"},
+      {11, {0xE6, 0x00, 0x1A, 0xFF, 0x03, 0xFF, 0xD8}, "Panel status | in alarm: 1 2 | system time lost | AC power trouble | failure to communicate | fire alarm"},
+      {11, {0xB1, 0x00, 0x01, 0x00, 0x00, 0x80, 0x02}, "Zones assigned | partition 1: 1 32 | partition 2: 2"},
+      {9, {0xE6, 0x00, 0x2C, 0x02, 0x01}, "Zones assigned | partition 2: 33"},
+      {8, {0x63, 0x00, 0x10, 0x03}, "Partition 2 | Flashing lights: trouble | Flashing zones: 1 2"},
+      {7, {0x6E, 0x00, 0x01, 0x01, 0x00, 0x00}, "Keypad display digits: 01010000"},
+      {10, {0x8D, 0x00, 0x11, 0x42}, "Module programming entry: target 0x11, function 0x42"},
+      {7, {0x39, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, "Zone expander 3 query"},
+      {9, {0xE6, 0x00, 0x0E, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, "Zone expander 7 query"},
+      {8, {0xCE, 0x00, 0x01, 0xA0}, "Panel status 0x01 (layout not known)"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    uint8_t b[16] = {0};
+    kb_decoded_t d;
+    char text[256];
+    memcpy(b, v[i].b, sizeof v[i].b);
+    if (kb_decode_has_checksum(b[0], b[2])) set_csum(b, v[i].n);
+    dec(b, v[i].n, &d);
+    KT_EQ(d.check, KB_CHECK_OK);
+    kb_text_frame(&d, text, sizeof text);
+    if (strcmp(text, v[i].text) != 0)
+      kt_fail(__FILE__, __LINE__, "0x%02X: got \"%s\", want \"%s\"", b[0], text, v[i].text);
   }
 }
 
@@ -1067,21 +1256,22 @@ static void cmd_CE_event_only_with_b5(void) {
     static const uint8_t b[] = {0xCE, 0x00, 0x01, 0xA0, 0x00, 0x00, 0x00, 0x6F}; /* golden 257 */
     DEC(b, &d);
     KT_EQ(d.check, KB_CHECK_OK);
-    KT_EQ(d.has, 0);
+    KT_EQ(d.has, KB_HAS_LAYOUT); /* no event: byte 2 only, for the text */
+    KT_EQ(d.layout, 0x01);
   }
   {
     static const uint8_t b[] = {0xCE, 0x00, 0x40, 0xFF, 0xFF, 0xFF, 0xFF, 0x0A}; /* golden 261 */
     DEC(b, &d);
     KT_EQ(d.check, KB_CHECK_OK);
-    KT_EQ(d.has, 0);
+    KT_EQ(d.has, KB_HAS_LAYOUT);
   }
 }
 
-/* Commands with no typed fields in kb_decoded_t: OK and has == 0. */
+/* Commands with no typed fields in kb_decoded_t: OK and has == 0. Since
+ * issue 7 only the verify and DLS queries are left (their bytes are 0xFF);
+ * the module queries name the reply they ask for (KB_HAS_QUERY). */
 static void commands_without_fields(void) {
-  static const uint8_t plain[] = {0x11, 0x1C, 0x22, 0x28, 0x33, 0x39, 0x41, 0x4C, 0x57, 0x58,
-                                  0x5D, 0x63, 0x64, 0x69, 0x75, 0x7A, 0x7F, 0x82, 0x6E, 0x70,
-                                  0x8D, 0x94, 0x9E, 0xB1, 0xBB, 0xC3, 0xD5};
+  static const uint8_t plain[] = {0x1C, 0x9E};
   for (size_t i = 0; i < N_ROWS; i++) {
     const cmd_row_t *r = &cmd_rows[i];
     for (size_t k = 0; k < sizeof plain; k++) {
@@ -1093,9 +1283,28 @@ static void commands_without_fields(void) {
         build(r, lens[j], b, 13);
         dec(b, lens[j], &d);
         if (d.check != KB_CHECK_OK || d.has != 0 || d.nparts || d.nkeys)
-          kt_fail(__FILE__, __LINE__, "%s: check %u has 0x%x", row_name(r), d.check, d.has);
+          kt_fail(__FILE__, __LINE__, "%s: check %u has 0x%x", row_name(r), d.check, (unsigned)d.has);
       }
     }
+  }
+  {
+    static const struct {
+      uint8_t cmd, kind;
+    } q[] = {{0x11, KB_MOD_SUPERVISION},       {0x22, KB_MOD_EXPANDER},     {0x28, KB_MOD_EXPANDER},
+             {0x33, KB_MOD_EXPANDER},          {0x39, KB_MOD_EXPANDER},     {0x41, KB_MOD_WIRELESS_BATTERY},
+             {0x4C, KB_MOD_TAMPER},            {0x57, KB_MOD_WIRELESS_KEY}, {0x58, KB_MOD_MODULE_STATUS},
+             {0x70, KB_MOD_LCD_DATA},          {0xD5, KB_MOD_KEYPAD_ZONE}};
+    for (size_t i = 0; i < N_ROWS; i++)
+      for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+        uint8_t b[32];
+        kb_decoded_t d;
+        if (cmd_rows[i].cmd != q[k].cmd) continue;
+        build(&cmd_rows[i], cmd_rows[i].len_a, b, 13);
+        dec(b, cmd_rows[i].len_a, &d);
+        if (d.check != KB_CHECK_OK || d.has != KB_HAS_QUERY || d.query != q[k].kind || d.nparts)
+          kt_fail(__FILE__, __LINE__, "%s: check %u has 0x%x query %u", row_name(&cmd_rows[i]), d.check,
+                  (unsigned)d.has, d.query);
+      }
   }
 }
 
@@ -1149,9 +1358,9 @@ static void golden_vectors_1_29_panel(void) {
   {
     kb_decoded_t d;
     dec(v9[18].b, v9[18].n, &d); /* #19 0xB1 */
-    KT_EQ(d.has, 0);
+    KT_EQ(d.has, KB_HAS_ENABLED);
     dec(v9[19].b, v9[19].n, &d); /* #20 0xBB */
-    KT_EQ(d.has, 0);
+    KT_EQ(d.has, KB_HAS_BELL);
     dec(v9[28].b, v9[28].n, &d); /* #29 0x1C */
     KT_EQ(d.has, 0);
     KT_EQ(d.nbytes, 2);
@@ -1231,7 +1440,7 @@ static void module_golden_vectors_30_40(void) {
     KT_EQ(d.nkeys, 0);
   }
   {
-    /* #35-#40: query replies, decoded by kb_module.h, not here */
+    /* #35-#40: query replies, decoded by kb_module.h into d.reply */
     static const struct {
       uint8_t under, n, b[13];
     } q[] = {
@@ -1244,9 +1453,10 @@ static void module_golden_vectors_30_40(void) {
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
       dec_mod(q[i].under, 0, q[i].b, q[i].n, &d);
-      if (d.check != KB_CHECK_OK || d.has != 0 || d.cmd != q[i].under)
+      if (d.check != KB_CHECK_OK || d.has != KB_HAS_REPLY || d.cmd != q[i].under ||
+          d.reply.kind != kb_module_kind(q[i].under, 0) || d.reply.truncated)
         kt_fail(__FILE__, __LINE__, "§9 #%u under 0x%02X: check %u has 0x%x", (unsigned)(35 + i),
-                q[i].under, d.check, d.has);
+                q[i].under, d.check, (unsigned)d.has);
     }
   }
 }
@@ -1628,7 +1838,7 @@ static void quirk_status_hex_two_digits(void) {
   char text[256];
   DEC(b, &d);
   KT_EQ(d.check, KB_CHECK_OK);
-  f = kb_json_fields(&d, b);
+  f = kb_json_fields(&d);
   KT_CHECK(f != NULL);
   if (!f) return;
   parts = cJSON_GetObjectItemCaseSensitive(f, "partitions");
@@ -1638,7 +1848,7 @@ static void quirk_status_hex_two_digits(void) {
   if (cJSON_IsString(st)) KT_STREQ(st->valuestring, "0x0A");
   cJSON_Delete(f);
   KT_CHECK(kb_text_status(0x0A) == NULL); /* not in §3.3 */
-  kb_text_frame(&d, b, text, sizeof text);
+  kb_text_frame(&d, text, sizeof text);
   KT_CHECK(strstr(text, "0x0A") != NULL);
   KT_CHECK(strstr(text, "0xA ") == NULL);
 }
@@ -1683,7 +1893,7 @@ static void quirk_eb_partition_zero(void) {
   DEC(b, &d);
   KT_EQ(d.check, KB_CHECK_OK);
   KT_EQ(d.event_parts, 0);
-  f = kb_json_fields(&d, b);
+  f = kb_json_fields(&d);
   ev = cJSON_GetObjectItemCaseSensitive(f, "event");
   parts = cJSON_GetObjectItemCaseSensitive(ev, "partitions");
   KT_CHECK(cJSON_IsArray(parts));
@@ -1754,7 +1964,7 @@ static void fuzz_random_frames(void) {
     check_invariants(&d, avail, it);
     if (d.check == KB_CHECK_OK) ok++;
     if (it % 16 == 0) {
-      cJSON *f = kb_json_fields(&d, b);
+      cJSON *f = kb_json_fields(&d);
       cJSON_Delete(f);
     }
     kb_decode_module((uint8_t)rnd(), (uint8_t)rnd(), b, (uint8_t)avail, (uint16_t)bits, &d);
@@ -1765,7 +1975,7 @@ static void fuzz_random_frames(void) {
                        (uint16_t)bits, &d);
       check_invariants(&d, avail, it);
       if (it % 16 == 0) {
-        cJSON *f = kb_json_fields(&d, b);
+        cJSON *f = kb_json_fields(&d);
         cJSON_Delete(f);
       }
     }
@@ -1796,7 +2006,7 @@ KT_MAIN(KT_CASE(nbytes_table), KT_CASE(has_checksum_table), KT_CASE(frame_len_ta
         KT_CASE(cmd_05_later_10_bytes), KT_CASE(cmd_1B_partitions_5_8),
         KT_CASE(cmd_0A_0F_programming), KT_CASE(zone_lights_of_programming_statuses), KT_CASE(cmd_27_2D_34_3E_zones),
         KT_CASE(cmd_E6_programming_partitions), KT_CASE(cmd_E6_zones_33_64),
-        KT_CASE(cmd_E6_1A_ac_trouble), KT_CASE(cmd_E6_other_subs_no_fields),
+        KT_CASE(cmd_E6_1A_ac_trouble), KT_CASE(cmd_E6_other_subs_typed), KT_CASE(typed_meaning), KT_CASE(typed_text),
         KT_CASE(cmd_16_version_only_with_0E), KT_CASE(cmd_87_pgm_mapping),
         KT_CASE(cmd_A5_timestamp_variant), KT_CASE(cmd_A5_event_partitions),
         KT_CASE(cmd_AA_event_number), KT_CASE(cmd_EB_mask_and_selector),

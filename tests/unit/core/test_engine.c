@@ -5,6 +5,7 @@
  * named quirk_*. */
 #include <stdlib.h>
 
+
 #include "engine_rig.h"
 #include "harness.h"
 #include "keybus/kb_engine.h"
@@ -16,7 +17,7 @@
  * at all); the frames without one wait for the status stream, and synced
  * keeps its meaning: the status stream has been seen. */
 static void gate_checksummed_frames_apply_before_status(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(feed("27 00 90 03 91 C7 3F 51"), KB_CHECK_OK);
   KT_EQ(eng.status.zones_open[0], 0x3F);
   KT_EQ(feed("A5 00 18 4F B3 98 E8 FF 3E"), KB_CHECK_OK); /* AC trouble */
@@ -44,7 +45,7 @@ static void gate_checksummed_frames_apply_before_status(void) {
 static void gate_live_checksummed_before_status(void) {
   kb_frame_t f;
   memset(&f, 0, sizeof f);
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   hex("27 00 8A 04 91 C7 04 11", f.panel);
   hex("FF 01 AF FF FF FF FF FF", f.module);
   f.panel_bits = 57;
@@ -58,18 +59,18 @@ static void gate_live_checksummed_before_status(void) {
 }
 
 static void gate_early_generation_from_6_byte_status(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 81 01 91 C7");
   KT_EQ(eng.status.synced, 1);
   KT_EQ(eng.status.early, 1);
-  KT_EQ(find_ev(KB_EV_SYNCED)->value, 1);
+  KT_EQ(find_ev(KB_EV_SYNCED)->synced.early, 1);
   KT_EQ(P(1)->ready, 1);
   KT_EQ(P(2)->disabled, 1);
   KT_EQ(P(3)->known, 0);
 }
 
 static void gate_bad_frames_never_sync(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(feed("05 01 81 01 91 C7"), KB_CHECK_FRAMING);
   KT_EQ(feed("05 00 81 01 91"), KB_CHECK_LENGTH);
   KT_EQ(feed("00 00 00 00"), KB_CHECK_UNKNOWN);
@@ -84,7 +85,7 @@ static void gate_bad_frames_never_sync(void) {
 /* ------------------------------------------------------ live filter */
 
 static void live_change_needs_k_frames(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   for (int i = 1; i < KB_FILTER_K; i++) {
     feed(SYNC);
     KT_EQ(P(1)->known, 0);
@@ -103,7 +104,7 @@ static void live_change_needs_k_frames(void) {
 }
 
 static void live_flip_rejected(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   nev = 0;
   for (int i = 0; i < KB_FILTER_K - 1; i++) feed("05 00 91 01 10 C7 10 C7 10 C7"); /* trouble bit flip */
@@ -121,7 +122,7 @@ static void live_flip_rejected(void) {
  * without the Trouble rule (it ran for 0x05 only); later 0x05 frames matched
  * the committed lights, so the trouble was never reported. */
 static void live_trouble_confirmed_by_0x27(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   nev = 0;
   feed("05 00 91 01 10 C7 10 C7 10 C7"); /* the Trouble light comes on */
@@ -137,7 +138,7 @@ static void live_trouble_confirmed_by_0x27(void) {
 static void live_scattered_flips_never_commit(void) {
   static const char *const seq[] = {"05 00 81 41 10 C7 10 C7 10 C7", SYNC, "05 00 81 21 10 C7 10 C7 10 C7",
                                     SYNC, "05 00 81 41 10 C7 10 C7 10 C7", SYNC, SYNC};
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   nev = 0;
   for (int r = 0; r < 10; r++)
@@ -154,7 +155,7 @@ static void live_corrupted_copy_does_not_restart_count(void) {
   static const char *const corrupt[] = {"05 00 81 0B 10 C7 10 C7 10 C7", /* a third value */
                                         SYNC};                            /* the old value */
   for (size_t c = 0; c < 2; c++) {
-    start(KB_INPUT_LIVE);
+    start(KB_MODE_LIVE);
     feed_k(SYNC, KB_FILTER_K);
     feed("05 00 83 08 10 C7 10 C7 10 C7"); /* exit delay appears */
     feed(corrupt[c]);                         /* one corrupted copy */
@@ -169,7 +170,7 @@ static void live_corrupted_copy_does_not_restart_count(void) {
  * corrupted copy of that change: the change must still be confirmed by its
  * K-th clean copy (three candidates are counted side by side). */
 static void live_change_survives_brief_status_and_corruption(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   feed("05 00 81 9F 10 C7 10 C7 10 C7"); /* brief prompt */
   feed("05 00 81 9F 10 C7 10 C7 10 C7");
@@ -185,7 +186,7 @@ static void live_change_survives_brief_status_and_corruption(void) {
  * stream, held until the 0x05 shows them, dropped when it never does (an
  * additive checksum misses some multi-bit errors). */
 static void live_zone_status_cross_checked(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
   feed("27 00 81 01 91 C7 04 05"); /* agrees: zone 3 open at once */
   KT_EQ(zone(eng.status.zones_open, 3), 1);
@@ -202,7 +203,7 @@ static void live_zone_status_cross_checked(void) {
 
 /* A newer change replaces one that never settled, once it repeats. */
 static void live_newer_change_replaces_candidate(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   feed("05 00 80 9E 10 C7 10 C7 10 C7"); /* a brief status, one frame */
   feed_k("05 00 80 A1 10 C7 10 C7 10 C7", KB_FILTER_K);
@@ -210,7 +211,7 @@ static void live_newer_change_replaces_candidate(void) {
 }
 
 static void live_bytes_judged_independently(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   /* partition 2's status changes for real while partition 1's lights flip once */
   feed("05 00 91 01 10 3E 10 C7 10 C7");
@@ -221,7 +222,7 @@ static void live_bytes_judged_independently(void) {
 }
 
 static void live_checksummed_0x27_confirms_at_once(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
   feed("05 00 8A 04 91 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_NONE);
@@ -232,7 +233,7 @@ static void live_checksummed_0x27_confirms_at_once(void) {
 }
 
 static void live_0x27_before_change_does_not_confirm(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k("05 00 81 01 91 C7 10 C7 10 C7", KB_FILTER_K);
   feed("27 00 8A 03 91 C7 00 0C"); /* disagrees with the later candidate */
   feed("05 00 81 03 91 C7 10 C7 10 C7");
@@ -240,7 +241,7 @@ static void live_0x27_before_change_does_not_confirm(void) {
 }
 
 static void live_unconfirmed_change_not_committed(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   feed("05 00 81 03 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->status, 0x01); /* end of input: still the confirmed value */
@@ -249,7 +250,7 @@ static void live_unconfirmed_change_not_committed(void) {
 /* -------------------------------------------------------- log input */
 
 static void log_applies_at_once(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   KT_EQ(P(1)->ready, 1);
   feed("05 00 80 03 10 C7 10 C7 10 C7");
@@ -257,7 +258,7 @@ static void log_applies_at_once(void) {
 }
 
 static void log_noise_mask_drops_byte(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 8A 04 91 C7");
   nev = 0;
   feed_mask("05 00 8A 84 91 C7", 0x0002); /* partition 1 status byte judged noise */
@@ -329,7 +330,7 @@ static void status_rules_table(void) {
       {"05 00 81 15 10 C7 10 C7 10 C7", 1, KB_ARMED_NONE, 0, 0, 0},
       {"05 00 80 B8 10 C7 10 C7 10 C7", 0, KB_ARMED_NONE, 0, 0, 0},
   };
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
     feed(seq[i].frame);
     if (P(1)->ready != seq[i].ready || P(1)->armed != seq[i].armed || P(1)->exit_delay != seq[i].exit ||
@@ -340,12 +341,12 @@ static void status_rules_table(void) {
 }
 
 static void status_exit_delay_target_from_bypass_light(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 8B 08 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->exit_target, KB_EXIT_STAY);
-  KT_EQ(find_ev(KB_EV_EXIT_DELAY)->value, KB_EXIT_STAY);
-  start(KB_INPUT_LOG);
+  KT_EQ(find_ev(KB_EV_EXIT_DELAY)->exit_delay.target, KB_EXIT_STAY);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 83 08 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->exit_target, KB_EXIT_AWAY);
@@ -356,18 +357,18 @@ static void status_exit_delay_target_from_bypass_light(void) {
 }
 
 static void status_started_while_armed_no_entry_delay(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 8A 06 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
   KT_EQ(P(1)->no_entry_delay, 1);
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 16 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
   KT_EQ(P(1)->no_entry_delay, 1);
 }
 
 static void status_fire_only_below_0x12(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 C1 01 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->fire, 1);
   feed("05 00 81 A1 10 C7 10 C7 10 C7"); /* menu: fire bit not trusted */
@@ -377,7 +378,7 @@ static void status_fire_only_below_0x12(void) {
 }
 
 static void status_trouble_only_in_plain_states(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 91 01 10 C7 10 C7 10 C7");
   KT_EQ(eng.status.trouble, 1);
   feed("05 00 81 A1 10 C7 10 C7 10 C7");
@@ -387,7 +388,7 @@ static void status_trouble_only_in_plain_states(void) {
 }
 
 static void status_disabled_partition(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   KT_EQ(P(2)->disabled, 1);
   KT_EQ(P(2)->ready, 0);
@@ -397,7 +398,7 @@ static void status_disabled_partition(void) {
 }
 
 static void status_0x1b_partitions_5_to_8(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("1B 00 91 01 10 C7 82 05 10 C7");
   KT_EQ(P(5)->ready, 1);
@@ -408,11 +409,11 @@ static void status_0x1b_partitions_5_to_8(void) {
 /* ------------------------------------------------------ §5.3 others */
 
 static void other_version_zones_pgm_ac(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("16 00 0E 41 F5 5A");
   KT_EQ(eng.status.version, 0x41);
-  KT_EQ(find_ev(KB_EV_VERSION)->value, 0x41);
+  KT_EQ(find_ev(KB_EV_VERSION)->version.version, 0x41);
   feed("27 00 90 03 91 C7 3F 51");
   KT_EQ(eng.status.zones_open[0], 0x3F);
   KT_EQ(count_ev(KB_EV_ZONE_OPEN), 6);
@@ -425,11 +426,11 @@ static void other_version_zones_pgm_ac(void) {
   KT_EQ(count_ev(KB_EV_PGM), 9);
   feed("E6 00 1A 40 01 00 11 00 00 00 52");
   KT_EQ(eng.status.ac_power, 0);
-  KT_EQ(find_ev(KB_EV_AC_POWER)->on, 0);
+  KT_EQ(find_ev(KB_EV_AC_POWER)->state.on, 0);
 }
 
 static void other_0x27_armed_rules(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("27 00 8A 04 91 C7 00 0D");
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
@@ -439,12 +440,12 @@ static void other_0x27_armed_rules(void) {
 /* ------------------------------------------------------- §5.4 events */
 
 static void event_zone_alarm_and_restore(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("A5 00 18 4F 49 D8 09 FF 35"); /* zone alarm 1, partition 1 */
   KT_EQ(P(1)->alarm, 1);
   KT_EQ(zone(eng.status.zones_alarm, 1), 1);
-  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->pev.kind, KB_PEV_ZONE_ALARM);
+  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->panel.pev.kind, KB_PEV_ZONE_ALARM);
   KT_EQ(eng.status.time.year, 2018);
   KT_EQ(eng.status.time.minute, 54);
   /* 0x29 = zone 1 alarm restored */
@@ -453,24 +454,24 @@ static void event_zone_alarm_and_restore(void) {
 }
 
 static void event_disarm_by_master_code(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 82 05 10 C7 10 C7 10 C7");
   feed("A5 00 18 4D 08 B4 E2 FF A7");
   KT_EQ(P(1)->armed, KB_ARMED_NONE);
   KT_EQ(P(1)->access_code, 40);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 40);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.user, 40);
 }
 
 static void event_armed_by_code(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("A5 00 18 4D 08 90 99 FF 3A");
   KT_EQ(P(1)->access_code, 1);
 }
 
 static void event_keypad_alarms_battery_ac(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("A5 00 16 17 ED 10 50 91 B0"); /* keypad panic, no partition */
   KT_EQ(eng.status.keypad_alarm[2], 1);
@@ -485,7 +486,7 @@ static void event_keypad_alarms_battery_ac(void) {
 }
 
 static void event_set2_armed_stay_away(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 8B 08 10 C7 10 C7 10 C7");
   feed("A5 00 18 4F 2D 1A 9A 00 ED");
@@ -496,7 +497,7 @@ static void event_set2_armed_stay_away(void) {
 }
 
 static void event_eb_zone_alarm_33(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("EB 00 01 18 18 8F 28 04 00 91 68");
   KT_EQ(P(1)->alarm, 1);
@@ -504,7 +505,7 @@ static void event_eb_zone_alarm_33(void) {
 }
 
 static void event_eb_repeating_a5_reported_once(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   nev = 0;
   feed("A5 00 18 1A 16 1D 8C FF 95");
@@ -513,10 +514,10 @@ static void event_eb_repeating_a5_reported_once(void) {
 }
 
 static void event_buffer_entries_are_history(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("AA 00 20 66 8C D0 0B 05 9C"); /* event 5: zone alarm 3 */
-  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->number, 5);
+  KT_EQ(find_ev(KB_EV_PANEL_EVENT)->panel.number, 5);
   KT_EQ(zone(eng.status.zones_alarm, 3), 0);
   KT_EQ(P(1)->alarm, 0);
 }
@@ -538,7 +539,7 @@ static void sequence_table_section9(void) {
       {"05 00 81 3E 10 C7 10 C7 10 C7", 1, 0, 0, 0, 0, 0, 0, 0},
   };
   int armed_events = 0;
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
     const kb_partition_t *p;
     int before = count_ev(KB_EV_ARMED);
@@ -563,7 +564,7 @@ static void sequence_table_section9(void) {
 /* Notes §5.2/§10.2: the reference also reads trouble from 0x1B (partition 5),
  * so an active partition 5 overwrites the trouble state of partition 1. */
 static void quirk_trouble_not_from_0x1b(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 91 01 10 C7 10 C7 10 C7");
   KT_EQ(eng.status.trouble, 1);
   feed("1B 00 81 01 10 C7 10 C7 10 C7");
@@ -573,7 +574,7 @@ static void quirk_trouble_not_from_0x1b(void) {
 /* Notes §5.4/§10.2: an 0xEB with partition mask 0 makes the reference index
  * partition -1; partition-specific codes must touch no partition. */
 static void quirk_eb_partition0_ignored(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 05 82 05 82 05 82 05");
   /* EB, mask 0, 2018-06-04 10:14, set 0, code 0xE2 (disarmed by master code) */
   feed("EB 00 00 18 18 8A 38 00 E2 00 BF");
@@ -584,7 +585,7 @@ static void quirk_eb_partition0_ignored(void) {
  * 0x18 "*5 by access code" event (code 0x4A) would be read as set 0 0x4A,
  * "disarmed after alarm memory". */
 static void quirk_eb_selector_0x18_is_not_set0(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 05 10 C7 10 C7 10 C7");
   feed("EB 00 01 18 18 8A 38 18 4A 00 40");
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
@@ -592,7 +593,7 @@ static void quirk_eb_selector_0x18_is_not_set0(void) {
 
 /* Notes §5.2/§10.2: noEntryDelay survives disarming in the reference. */
 static void quirk_no_entry_delay_cleared_on_disarm(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 8A 06 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->no_entry_delay, 1);
   feed("05 00 81 01 10 C7 10 C7 10 C7");
@@ -607,7 +608,7 @@ static void quirk_no_entry_delay_cleared_on_disarm(void) {
  * rule for both (mode requested, else the Bypass light; see
  * issue300_star9_stay_is_stay): lights 0x82 (no Bypass light) read away. */
 static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 81 01 10 C7 10 C7 10 C7");
   feed("27 00 82 16 91 C7 00 17");
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
@@ -618,13 +619,13 @@ static void quirk_0x16_mode_same_from_0x05_and_0x27(void) {
  * ("armed stay/away", the entry delay back): taligentx issue 300 shows 0x16,
  * then 0x04, and the partition is then armed stay with the entry delay. */
 static void quirk_no_entry_delay_ends_with_armed_status(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 8A 16 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->no_entry_delay, 1);
   feed("05 00 8A 04 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->no_entry_delay, 0);
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
-  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->on, 0);
+  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->state.on, 0);
 }
 
 /* Notes §5.2/§10.2 (and §5.6: "when exitDelay becomes false and armed is
@@ -632,7 +633,7 @@ static void quirk_no_entry_delay_ends_with_armed_status(void) {
  * when the panel goes back to a disarmed status, so a cancelled arming stays
  * "pending" forever. */
 static void quirk_cancelled_exit_delay_ends(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 81 01 10 C7 10 C7 10 C7");
   feed("05 00 83 08 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->exit_delay, 1);
@@ -646,7 +647,7 @@ static void quirk_cancelled_exit_delay_ends(void) {
  * (0x8F) whatever the Ready light says, so disarming with a zone open
  * reports ready, then not ready a moment later. */
 static void quirk_ready_follows_light_after_disarm(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 05 10 C7 10 C7 10 C7");
   nev = 0;
   feed("05 00 80 3E 10 C7 10 C7 10 C7"); /* disarmed, Ready light off */
@@ -665,7 +666,7 @@ static void quirk_ready_follows_light_after_disarm(void) {
 static void frame_from_link_with_module_key(void) {
   kb_frame_t f;
   memset(&f, 0, sizeof f);
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
   hex("FF 01 05 FF FF FF FF FF FF FF", f.module);
   f.panel_bits = 74; /* trailing bit included */
@@ -674,7 +675,7 @@ static void frame_from_link_with_module_key(void) {
   for (int i = 0; i < KB_FILTER_K; i++) kb_engine_frame(&eng, &f, 1000u + (uint32_t)i);
   KT_EQ(P(1)->ready, 1);
   KT_EQ(count_ev(KB_EV_KEY), KB_FILTER_K);
-  KT_EQ(find_ev(KB_EV_KEY)->value, KB_KEY_DIGIT); /* key 1: a digit, not reported */
+  KT_EQ(find_ev(KB_EV_KEY)->key.code, KB_KEY_DIGIT); /* key 1: a digit, not reported */
   KT_EQ(find_ev(KB_EV_KEY)->partition, 1);
   KT_EQ(eng.health.last_frame_ms, 1000u + KB_FILTER_K - 1);
 }
@@ -684,7 +685,7 @@ static void frame_from_link_with_module_key(void) {
 static void keys_digits_masked_own_writes_silent(void) {
   kb_frame_t f;
   memset(&f, 0, sizeof f);
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
   hex("FF 01 05 AF FF FF FF FF FF FF", f.module); /* P1 digit 1, P2 arm stay */
   f.panel_bits = 74;
@@ -694,14 +695,14 @@ static void keys_digits_masked_own_writes_silent(void) {
   nev = 0;
   kb_engine_frame(&eng, &f, 1);
   KT_EQ(count_ev(KB_EV_KEY), 2);
-  KT_EQ(evs[0].value, KB_KEY_DIGIT);
+  KT_EQ(evs[0].key.code, KB_KEY_DIGIT);
   KT_EQ(evs[0].partition, 1);
-  KT_EQ(evs[1].value, 0xAF);
+  KT_EQ(evs[1].key.code, KB_KEY_STAY);
   nev = 0;
   f.wrote = (uint8_t)(KB_FRAME_WROTE | 2); /* the link drove partition 1's slot */
   kb_engine_frame(&eng, &f, 2);
   KT_EQ(count_ev(KB_EV_KEY), 1);
-  KT_EQ(evs[0].value, 0xAF);
+  KT_EQ(evs[0].key.code, KB_KEY_STAY);
 }
 
 /* Review finding: module data of a frame that failed its checks was still
@@ -709,7 +710,7 @@ static void keys_digits_masked_own_writes_silent(void) {
 static void module_data_of_bad_frame_ignored(void) {
   kb_frame_t f;
   memset(&f, 0, sizeof f);
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   hex("05 00 81 01 10 C7 10 C7 10 C7", f.panel);
   hex("FF 01 AF FF FF FF FF FF FF FF", f.module);
   f.panel_bits = 74;
@@ -725,7 +726,7 @@ static void module_data_of_bad_frame_ignored(void) {
 
 static void health_and_connection(void) {
   kb_link_stats_t ls = {0};
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   KT_EQ(eng.status.connected, 1);
   KT_EQ(count_ev(KB_EV_CONNECTED), 1);
@@ -749,7 +750,7 @@ static void health_and_connection(void) {
 }
 
 static void frame_age(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(kb_engine_frame_age_ms(&eng, 5), UINT32_MAX); /* nothing seen yet */
   (void)kb_engine_panel(&eng, (const uint8_t *)"\x64\x00\x06\x6A", 4, 25, 0, 0xFFFFFF00u, NULL);
   KT_EQ(kb_engine_frame_age_ms(&eng, 0x100u), 0x200u); /* across the wrap */
@@ -758,7 +759,7 @@ static void frame_age(void) {
 static void module_before_sync_ignored(void) {
   uint8_t b[16];
   uint8_t n = hex("FF 01 05 FF FF FF", b);
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(kb_engine_module(&eng, 0x05, 0, b, n, (uint16_t)(8u * n - 7u), 0, NULL), KB_CHECK_OK);
   KT_EQ(count_ev(KB_EV_KEY), 0);
   KT_EQ(kb_engine_module(&eng, 0x05, 0, b, 0, 3, 0, NULL), KB_CHECK_RUNT);
@@ -769,15 +770,15 @@ static void module_before_sync_ignored(void) {
 /* Item 5: 0x16 byte 4 b3 gives the access-code length (notes §3.12), from
  * every checksum-valid 0x16 whose byte 2 is 0x0E (the only layout known). */
 static void code_digits_from_0x16(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(eng.status.code_digits, 0); /* not seen */
   feed("16 00 0E 41 F5 5A");          /* b3 clear: 4 digits (before any 0x05) */
   KT_EQ(eng.status.code_digits, 4);
   KT_EQ(count_ev(KB_EV_CODE_DIGITS), 1);
-  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->value, 4);
+  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->code_digits.digits, 4);
   KT_EQ(feedc("16 00 0E 41 FD"), KB_CHECK_OK); /* b3 set: 6 digits */
   KT_EQ(eng.status.code_digits, 6);
-  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->value, 6);
+  KT_EQ(find_ev(KB_EV_CODE_DIGITS)->code_digits.digits, 6);
   KT_EQ(feedc("16 00 0E 41 FD"), KB_CHECK_OK); /* no change, no event */
   KT_EQ(count_ev(KB_EV_CODE_DIGITS), 2);
   KT_EQ(feedc("16 00 0D 41 F5"), KB_CHECK_OK); /* unknown layout: not read */
@@ -790,16 +791,16 @@ static void code_digits_from_0x16(void) {
  * too; one event seen twice (0xA5 then the 0xEB repeating it, or the same
  * message again) is reported once. */
 static void access_code_every_event_once(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   nev = 0;
   feedc("A5 00 18 4F B3 98 99 FF"); /* armed by code 1 */
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 1);
   feedc("A5 00 18 4F B3 98 C0 FF"); /* disarmed by code 1 */
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 2);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 1);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.user, 1);
   KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 1);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_DISARMED_BY_CODE);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.pev.kind, KB_PEV_DISARMED_BY_CODE);
   KT_EQ(P(1)->access_code, 1);
   feedc("EB 00 01 18 4F B3 98 00 C0 FF"); /* the 0xEB repeating it */
   feedc("A5 00 18 4F B3 98 C0 FF");       /* the same message again */
@@ -807,18 +808,18 @@ static void access_code_every_event_once(void) {
   KT_EQ(count_ev(KB_EV_PANEL_EVENT), 2);
   feedc("A5 00 18 4F B3 98 99 FF"); /* armed again by code 1, same minute */
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 3);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_ARMED_BY_CODE);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.pev.kind, KB_PEV_ARMED_BY_CODE);
   /* other functions by code name the user too: *6 by code 1 (set 0x18) */
   feedc("EB 00 02 18 4F B3 98 18 96 FF");
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 4);
   KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 2);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->pev.kind, KB_PEV_STAR6_BY_CODE);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.pev.kind, KB_PEV_STAR6_BY_CODE);
   KT_EQ(P(1)->access_code, 1); /* the field: last code that armed/disarmed */
   KT_EQ(P(2)->access_code, 0);
   feedc("EB 00 00 18 4F B3 98 18 97 FF"); /* *6 by code 2, no partition */
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 5);
   KT_EQ(find_ev(KB_EV_ACCESS_CODE)->partition, 0);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.user, 2);
   /* the event buffer is history: no user reported */
   feedc("AA 00 18 4F B3 98 99 05");
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 5);
@@ -826,14 +827,14 @@ static void access_code_every_event_once(void) {
   feedc("CE 00 20 00 9A 00 00");
   feedc("CE 00 20 00 9A 00 00");
   KT_EQ(count_ev(KB_EV_ACCESS_CODE), 6);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->value, 2);
-  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->time.year, 0);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.user, 2);
+  KT_EQ(find_ev(KB_EV_ACCESS_CODE)->access.time.year, 0);
 }
 
 /* Item 7: bypass from the *1 menu's zone lights (0x0A, status 0xA0), both
  * ways, and the Bypass light off ends the partition's bypasses. */
 static void bypass_tracked_from_star1_menu(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   nev = 0;
   KT_EQ(feedc("0A 00 89 A0 14 00 00 00 00"), KB_CHECK_OK); /* zones 3 and 5 lit */
@@ -842,8 +843,8 @@ static void bypass_tracked_from_star1_menu(void) {
   KT_EQ(count_ev(KB_EV_ZONE_BYPASS), 2);
   feedc("0A 00 89 A0 04 00 00 00 00"); /* zone 5 toggled off */
   KT_EQ(zone(eng.status.zones_bypass, 5), 0);
-  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->number, 5);
-  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->on, 0);
+  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->zone.zone, 5);
+  KT_EQ(find_ev(KB_EV_ZONE_BYPASS)->zone.on, 0);
   feedc("0A 00 89 A1 00 00 00 00 00"); /* another menu: its lights mean something else */
   KT_EQ(zone(eng.status.zones_bypass, 3), 1);
   feed("05 00 89 01 10 C7 10 C7 10 C7"); /* out of the menu, Bypass light on */
@@ -863,7 +864,7 @@ static void bypass_tracked_from_star1_menu(void) {
  * off or menu never ends partition 2's bypasses; a bypass no partition was
  * named for ends when no partition in use shows the light. */
 static void bypass_per_partition(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 81 01 81 01 10 C7 10 C7");
   feedc("0A 00 89 A0 01 00 00 00 00"); /* P1: zone 1 */
   feedc("0F 00 89 A0 00 01 00 00 00"); /* P2: zone 9 */
@@ -899,7 +900,7 @@ static void bypass_per_partition(void) {
  * may flash there) does not end the bypass when the status alone comes back;
  * the light going off in a normal status does. */
 static void bypass_live_menu_flash(void) {
-  start(KB_INPUT_LIVE);
+  start(KB_MODE_LIVE);
   feed_k(SYNC, KB_FILTER_K);
   feed_k("05 00 81 A0 10 C7 10 C7 10 C7", KB_FILTER_K); /* *1 menu */
   feedc("0A 00 81 A0 04 00 00 00 00");                  /* zone 3 lit */
@@ -917,38 +918,206 @@ static void bypass_live_menu_flash(void) {
  * Bypass light; the capture's own bytes must read as armed stay with no
  * entry delay, then armed stay (0x04) with the entry delay back. */
 static void issue300_star9_stay_is_stay(void) {
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   KT_EQ(feed("27 00 8A 16 00 C7 00 8E"), KB_CHECK_OK); /* line 3 */
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
   KT_EQ(P(1)->no_entry_delay, 1);
-  KT_EQ(find_ev(KB_EV_ARMED)->value, KB_ARMED_STAY);
+  KT_EQ(find_ev(KB_EV_ARMED)->armed.mode, KB_ARMED_STAY);
   KT_EQ(feed("27 00 8A 04 00 C7 00 7C"), KB_CHECK_OK); /* line 4 */
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
   KT_EQ(P(1)->no_entry_delay, 0);
   KT_EQ(count_ev(KB_EV_ARMED), 1);
-  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->on, 0);
+  KT_EQ(find_ev(KB_EV_NO_ENTRY_DELAY)->state.on, 0);
   /* the same from the status stream */
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 8A 16 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 16 10 C7 10 C7 10 C7"); /* no Bypass light: away */
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed("05 00 82 06 10 C7 10 C7 10 C7"); /* 0x06 without the light: away too */
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
   /* the mode the exit delay showed (requested) comes before the light */
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 83 08 10 C7 10 C7 10 C7"); /* exit delay, away */
   feed("05 00 8A 16 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_AWAY);
-  start(KB_INPUT_LOG);
+  start(KB_MODE_LOG);
   feed(SYNC);
   feed("05 00 83 09 10 C7 10 C7 10 C7"); /* *9: exit delay with no entry delay */
   feed("05 00 8A 16 10 C7 10 C7 10 C7");
   KT_EQ(P(1)->armed, KB_ARMED_STAY);
   KT_EQ(P(1)->no_entry_delay, 1);
+}
+
+/* ------------------------------------------- typed meaning (issue 7) */
+
+/* Bell: status.bell and one KB_EV_BELL per change (0xBB byte 2 b5). */
+static void typed_bell(void) {
+  start(KB_MODE_LIVE);
+  KT_EQ(feedc("BB 00 20 05"), KB_CHECK_OK); /* checksummed: before the status stream too */
+  KT_EQ(eng.status.bell, 1);
+  KT_EQ(count_ev(KB_EV_BELL), 1);
+  KT_EQ(find_ev(KB_EV_BELL)->state.on, 1);
+  feedc("BB 00 20 05"); /* repeated: no change */
+  KT_EQ(count_ev(KB_EV_BELL), 1);
+  feedc("BB 00 DF 05");
+  KT_EQ(eng.status.bell, 0);
+  KT_EQ(count_ev(KB_EV_BELL), 2);
+  KT_EQ(find_ev(KB_EV_BELL)->state.on, 0);
+}
+
+/* Beeps, tone and buzzer: one event per command and partition named. */
+static void typed_sounds(void) {
+  const kb_event_t *ev;
+  start(KB_MODE_LIVE);
+  feedc("64 00 06");
+  KT_EQ(count_ev(KB_EV_BEEP), 1);
+  ev = find_ev(KB_EV_BEEP);
+  KT_EQ(ev->partition, 1);
+  KT_EQ(ev->sound.beeps, 3);
+  feedc("64 00 06"); /* a sound is a command: reported again */
+  KT_EQ(count_ev(KB_EV_BEEP), 2);
+  nev = 0;
+  feedc("E6 00 19 0C 02"); /* partitions 3 and 4, one beep */
+  KT_EQ(count_ev(KB_EV_BEEP), 2);
+  KT_EQ(evs[0].partition, 3);
+  KT_EQ(evs[1].partition, 4);
+  KT_EQ(evs[1].sound.beeps, 1);
+  feedc("7A 00 B5");
+  ev = find_ev(KB_EV_TONE);
+  KT_CHECK(ev != NULL);
+  if (ev) {
+    KT_EQ(ev->partition, 2);
+    KT_EQ(ev->sound.constant, 1);
+    KT_EQ(ev->sound.beeps, 3);
+    KT_EQ(ev->sound.interval_s, 5);
+  }
+  feedc("7F 00 0A");
+  ev = find_ev(KB_EV_BUZZER);
+  KT_CHECK(ev != NULL);
+  if (ev) {
+    KT_EQ(ev->partition, 1);
+    KT_EQ(ev->sound.seconds, 10);
+  }
+}
+
+/* Trouble flags of 0xE6.1A and 0xC3: status.panel_flags, one event per bit
+ * that changed; each frame owns its bits (an 0xE6.1A never clears the
+ * lockout 0xC3 reported). */
+static void typed_panel_flags(void) {
+  start(KB_MODE_LIVE);
+  feedc("E6 00 1A FF 00 FF 48 FF FF FF"); /* time lost, failure to communicate */
+  KT_EQ(eng.status.panel_flags, KB_PANEL_TIME_LOST | KB_PANEL_COMM);
+  KT_EQ(count_ev(KB_EV_PANEL_FLAG), 2);
+  KT_EQ(evs[nev - 2].panel_flag.flag, KB_PANEL_TIME_LOST);
+  KT_EQ(evs[nev - 1].panel_flag.flag, KB_PANEL_COMM);
+  KT_EQ(evs[nev - 1].panel_flag.on, 1);
+  feedc("C3 00 20 FF"); /* keypad lockout */
+  KT_EQ(eng.status.panel_flags, KB_PANEL_TIME_LOST | KB_PANEL_COMM | KB_PANEL_LOCKOUT);
+  KT_EQ(count_ev(KB_EV_PANEL_FLAG), 3);
+  nev = 0;
+  feedc("E6 00 1A FF 00 FF 00 FF FF FF");
+  KT_EQ(eng.status.panel_flags, KB_PANEL_LOCKOUT);
+  KT_EQ(count_ev(KB_EV_PANEL_FLAG), 2);
+  KT_EQ(evs[0].panel_flag.on, 0);
+  feedc("C3 00 20 00"); /* a 0xC3 layout never observed: ignored */
+  KT_EQ(eng.status.panel_flags, KB_PANEL_LOCKOUT);
+}
+
+/* Supervision reply of notes §9 #36: keypad slot 1, expanders 1-2, RF5132. */
+static kb_check_t feed_supervision(const char *s) {
+  uint8_t b[16] = {0};
+  uint8_t n = hex(s, b);
+  return kb_engine_module(&eng, 0x11, 0, b, n, (uint16_t)(8u * n - 7u), 0, NULL);
+}
+#define SUP_REPLY "FF 01 3F FF 0F F3 FF FF FF"
+#define SUP_BAD "FF 01 FF FF 0F F3 FF FF FF" /* keypad 1 missing: a corrupted copy */
+
+static void typed_modules_live(void) {
+  start(KB_MODE_LIVE);
+  feed_supervision(SUP_REPLY); /* before the status stream: waits, like keys */
+  feed_supervision(SUP_REPLY);
+  KT_EQ(count_ev(KB_EV_MODULE), 0);
+  feed_k(SYNC, KB_FILTER_K);
+  nev = 0;
+  feed_supervision(SUP_REPLY); /* once: no checksum, not trusted yet */
+  KT_EQ(count_ev(KB_EV_MODULE), 0);
+  KT_EQ(eng.status.keypads, 0);
+  feed_supervision(SUP_REPLY); /* the same again: applied */
+  KT_EQ(eng.status.keypads, 0x01);
+  KT_EQ(eng.status.expanders, 0x03);
+  KT_EQ(eng.status.modules, KB_MODULE_RF5132);
+  KT_EQ(count_ev(KB_EV_MODULE), 4);
+  KT_EQ(evs[0].module.device, KB_DEVICE_KEYPAD);
+  KT_EQ(evs[0].module.number, 1);
+  KT_EQ(evs[0].module.on, 1);
+  KT_EQ(evs[1].module.device, KB_DEVICE_EXPANDER);
+  KT_EQ(evs[2].module.number, 2);
+  KT_EQ(evs[3].module.device, KB_DEVICE_RF5132);
+  KT_EQ(evs[3].module.number, 0);
+  nev = 0;
+  feed_supervision(SUP_REPLY);
+  feed_supervision(SUP_BAD); /* one corrupted reply between good ones: nothing */
+  feed_supervision(SUP_REPLY);
+  feed_supervision(SUP_REPLY);
+  KT_EQ(count_ev(KB_EV_MODULE), 0);
+  KT_EQ(eng.status.keypads, 0x01);
+  feed_supervision(SUP_BAD); /* the keypad really left: twice in a row */
+  feed_supervision(SUP_BAD);
+  KT_EQ(eng.status.keypads, 0x00);
+  KT_EQ(count_ev(KB_EV_MODULE), 1);
+  KT_EQ(evs[0].module.on, 0);
+  KT_EQ(evs[0].module.number, 1);
+}
+
+/* A log is judged like live input (the VCD made from a log replays each
+ * reply once and must reach the log's state); the caller's decode carries
+ * the typed reply. */
+static void typed_modules_log(void) {
+  kb_decoded_t d;
+  uint8_t b[16] = {0};
+  uint8_t n = hex(SUP_REPLY, b);
+  start(KB_MODE_LOG);
+  feed(SYNC);
+  KT_EQ(kb_engine_module(&eng, 0x11, 0, b, n, (uint16_t)(8u * n - 7u), 0, &d), KB_CHECK_OK);
+  KT_CHECK((d.has & KB_HAS_REPLY) != 0);
+  KT_EQ(d.reply.kind, KB_MOD_SUPERVISION);
+  KT_EQ(d.reply.u.sup.keypads, 0x01);
+  KT_EQ(eng.status.keypads, 0x00);
+  KT_EQ(kb_engine_module(&eng, 0x11, 0, b, n, (uint16_t)(8u * n - 7u), 0, &d), KB_CHECK_OK);
+  KT_EQ(eng.status.keypads, 0x01);
+  KT_EQ(count_ev(KB_EV_MODULE), 4);
+}
+
+/* kb_engine_set_mode(): the next frames are judged the new way, the model
+ * stays. */
+static void set_mode_switches_filter(void) {
+  start(KB_MODE_LIVE);
+  feed_k(SYNC, KB_FILTER_K);
+  KT_EQ(P(1)->status, 0x01);
+  feed("05 00 81 03 10 C7 10 C7 10 C7"); /* live: one copy is not enough */
+  KT_EQ(P(1)->status, 0x01);
+  kb_engine_set_mode(&eng, KB_MODE_LOG);
+  KT_EQ(eng.status.synced, 1);
+  feed("05 00 81 03 10 C7 10 C7 10 C7"); /* log: applies at once */
+  KT_EQ(P(1)->status, 0x03);
+  kb_engine_set_mode(&eng, KB_MODE_LIVE);
+  feed("05 00 81 01 10 C7 10 C7 10 C7");
+  KT_EQ(P(1)->status, 0x03);
+}
+
+/* Every event type carries its own member: the union is written per type
+ * (a PGM event's output is not read through another family's member). */
+static void event_union_layout(void) {
+  start(KB_MODE_LOG);
+  feed(SYNC);
+  feedc("87 00 00 01"); /* PGM 1 */
+  KT_EQ(find_ev(KB_EV_PGM)->pgm.output, 1);
+  KT_EQ(find_ev(KB_EV_PGM)->pgm.on, 1);
+  KT_EQ(count_ev(KB_EV_COUNT), 0);
 }
 
 
@@ -977,4 +1146,7 @@ KT_MAIN(KT_CASE(live_trouble_confirmed_by_0x27), KT_CASE(gate_checksummed_frames
         KT_CASE(health_and_connection),
         KT_CASE(module_before_sync_ignored), KT_CASE(frame_age), KT_CASE(code_digits_from_0x16),
         KT_CASE(access_code_every_event_once), KT_CASE(bypass_tracked_from_star1_menu),
-        KT_CASE(bypass_per_partition), KT_CASE(bypass_live_menu_flash), KT_CASE(issue300_star9_stay_is_stay))
+        KT_CASE(bypass_per_partition), KT_CASE(bypass_live_menu_flash), KT_CASE(issue300_star9_stay_is_stay),
+        KT_CASE(typed_bell), KT_CASE(typed_sounds), KT_CASE(typed_panel_flags),
+        KT_CASE(typed_modules_live), KT_CASE(typed_modules_log), KT_CASE(set_mode_switches_filter),
+        KT_CASE(event_union_layout))

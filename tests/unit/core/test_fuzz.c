@@ -24,9 +24,23 @@ static void check_event(void *ctx, const kb_event_t *ev) {
   if (ev->type >= KB_EV_COUNT || ev->partition > KB_MAX_PARTITIONS) bad_events++;
   if ((ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM || ev->type == KB_EV_ZONE_TAMPER ||
        ev->type == KB_EV_ZONE_BYPASS) &&
-      (ev->number < 1 || ev->number > KB_MAX_ZONES))
+      (ev->zone.zone < 1 || ev->zone.zone > KB_MAX_ZONES))
     bad_events++;
-  if (ev->type == KB_EV_PGM && (ev->number < 1 || ev->number > 14)) bad_events++;
+  if (ev->type == KB_EV_PGM && (ev->pgm.output < 1 || ev->pgm.output > 14)) bad_events++;
+  /* the issue-7 types: a sound names a partition, a flag is one known bit,
+   * a module is a known device with a number in its range */
+  if ((ev->type == KB_EV_BEEP || ev->type == KB_EV_TONE || ev->type == KB_EV_BUZZER) &&
+      (ev->partition < 1 || ev->sound.beeps > 127 || (ev->type == KB_EV_TONE && ev->sound.beeps > 7)))
+    bad_events++;
+  if (ev->type == KB_EV_PANEL_FLAG &&
+      (ev->panel_flag.flag == 0 || (ev->panel_flag.flag & (ev->panel_flag.flag - 1u)) ||
+       !(ev->panel_flag.flag & (KB_PANEL_E6_MASK | KB_PANEL_DIALER_MASK))))
+    bad_events++;
+  if (ev->type == KB_EV_MODULE &&
+      (ev->module.device > KB_DEVICE_PC5204 ||
+       (ev->module.device == KB_DEVICE_KEYPAD && (ev->module.number < 1 || ev->module.number > 8)) ||
+       (ev->module.device == KB_DEVICE_EXPANDER && (ev->module.number < 1 || ev->module.number > 7))))
+    bad_events++;
 }
 
 static void check_model(const kb_engine_t *e) {
@@ -64,7 +78,7 @@ static void random_frame(uint8_t *b, uint16_t *bits, int fix_checksum) {
 static void engine_random_frames(void) {
   static kb_engine_t e;
   for (int round = 0; round < 2; round++) {
-    kb_engine_init(&e, round ? KB_INPUT_LOG : KB_INPUT_LIVE, check_event, NULL);
+    kb_engine_init(&e, round ? KB_MODE_LOG : KB_MODE_LIVE, check_event, NULL);
     bad_events = 0;
     for (int i = 0; i < 200000; i++) {
       uint8_t b[16];
@@ -94,7 +108,7 @@ static void link_random_edges(void) {
   uint32_t t = 0xFFF00000u;
   int clk = 1, frames = 0;
   kb_link_init(&l);
-  kb_engine_init(&e, KB_INPUT_LIVE, check_event, NULL);
+  kb_engine_init(&e, KB_MODE_LIVE, check_event, NULL);
   bad_events = 0;
   for (int i = 0; i < 400000; i++) {
     uint32_t r = rnd();

@@ -24,7 +24,7 @@ static void dec(uint8_t under, uint8_t sub, const uint8_t *bytes, uint8_t n, kb_
   KT_CHECK(p != NULL);
   if (!p) return;
   if (n) memcpy(p, bytes, n);
-  kb_module_decode(under, sub, p, n, out);
+  kb_module_reply_decode(under, sub, p, n, out);
   free(p);
 }
 
@@ -687,10 +687,10 @@ static void test_truncated(void) {
     }
   }
   kb_mod_reply_t r;
-  kb_module_decode(0x11, 0, NULL, 0, &r);
+  kb_module_reply_decode(0x11, 0, NULL, 0, &r);
   KT_EQ(r.kind, KB_MOD_SUPERVISION);
   KT_EQ(r.truncated, 1);
-  kb_module_decode(0x11, 0, NULL, 9, &r); /* NULL bytes: treated as none */
+  kb_module_reply_decode(0x11, 0, NULL, 9, &r); /* NULL bytes: treated as none */
   KT_EQ(r.truncated, 1);
   dec(0x4C, 0, k_tamper[0].b, 12, &r);
   KT_STREQ(fmt(&r), "Tamper reply too short");
@@ -704,7 +704,7 @@ static void test_long_input_clamped(void) {
     if (!p) return;
     memset(p, 0x5A, 16);
     kb_mod_reply_t r;
-    kb_module_decode(k_queries[q].under, k_queries[q].sub, p, 255, &r);
+    kb_module_reply_decode(k_queries[q].under, k_queries[q].sub, p, 255, &r);
     KT_EQ(r.truncated, 0);
     free(p);
   }
@@ -754,7 +754,7 @@ static void test_random(void) {
       p[i] = v;
     }
     kb_mod_reply_t r;
-    kb_module_decode(under, sub, p, n, &r);
+    kb_module_reply_decode(under, sub, p, n, &r);
     free(p);
     KT_CHECK(r.kind < KB_MOD_KIND_COUNT);
     KT_CHECK(r.csum <= KB_MOD_CSUM_BAD);

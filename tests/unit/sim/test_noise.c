@@ -194,7 +194,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   run_t *r = ctx;
   switch (ev->type) {
     case KB_EV_CONNECTED:
-      if (ev->on) {
+      if (ev->state.on) {
         r->conn_on++;
         if (r->t_off && !r->t_on_after) r->t_on_after = r->w.t;
       } else {
@@ -623,7 +623,7 @@ static void run_once(void) {
   c.seed = NOISE_SEED;
   kb_sim_panel_init(&r->panel, &c, 0);
   kb_link_init(&r->link);
-  kb_engine_init(&r->eng, KB_INPUT_LIVE, on_event, r);
+  kb_engine_init(&r->eng, KB_MODE_LIVE, on_event, r);
   kb_wire_cfg_default(&wc);
   wc.ber = NOISE_BER;
   wc.glitch_rate = NOISE_GLITCH;

@@ -64,7 +64,7 @@ static void rig(const kb_sim_cfg_t *c) {
   R.t = 1000000;
   kb_sim_panel_init(&R.p, c, R.t);
   kb_sim_panel_on_act(&R.p, on_act, NULL);
-  kb_engine_init(&R.eng, KB_INPUT_LIVE, on_event, NULL);
+  kb_engine_init(&R.eng, KB_MODE_LIVE, on_event, NULL);
 }
 
 static void rig_default(int later_gen) {
@@ -176,7 +176,7 @@ static unsigned count_cmd(unsigned from, uint8_t cmd) {
 
 static const kb_event_t *find_pev(unsigned kind, unsigned number) {
   for (unsigned i = 0; i < R.npev; i++)
-    if (R.pev[i].pev.kind == kind && R.pev[i].pev.number == number) return &R.pev[i];
+    if (R.pev[i].panel.pev.kind == kind && R.pev[i].panel.pev.number == number) return &R.pev[i];
   return NULL;
 }
 
