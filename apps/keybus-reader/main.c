@@ -562,7 +562,7 @@ int main(int argc, char **argv) {
   /* Every file is opened before anything is decoded: a missing one prints
    * nothing but the error (as when the whole input was read first). */
   for (int i = 0; i < nfiles; i++) {
-    in[i] = kb_input_open(files[i], &kinds[i]);
+    in[i] = kb_capture_open(files[i], &kinds[i]);
     if (!in[i]) {
       fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
       while (i-- > 0) fclose(in[i]);

@@ -163,11 +163,6 @@ extern "C" {
 /* How status frames reach the engine (see the noise filter above). */
 typedef enum { KB_MODE_LIVE = 0, KB_MODE_LOG = 1 } kb_engine_mode_t;
 
-/* Old names, kept for callers not yet renamed; they will go. */
-typedef kb_engine_mode_t kb_input_t;
-#define KB_INPUT_LIVE KB_MODE_LIVE
-#define KB_INPUT_LOG KB_MODE_LOG
-
 /* KB_EV_KEY code for any digit key 0-9 (the digit itself is not reported). */
 #define KB_KEY_DIGIT 0xFEu
 

@@ -12,7 +12,7 @@
 void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
   KB_ASSERT(bus != NULL);
   kb_link_init(&bus->link);
-  kb_engine_init(&bus->engine, KB_INPUT_LIVE, cfg ? cfg->event_cb : NULL,
+  kb_engine_init(&bus->engine, KB_MODE_LIVE, cfg ? cfg->event_cb : NULL,
                  cfg ? cfg->event_ctx : NULL);
   kb_keys_init(&bus->keys, cfg ? cfg->keys_cb : NULL, cfg ? cfg->keys_ctx : NULL);
   bus->last_us = 0;

@@ -55,7 +55,7 @@ void kb_errs_free(kb_errs_t *e) {
 /* UTF-8 byte order mark: editors on Windows put one before the first line. */
 static const char BOM[] = "\xEF\xBB\xBF";
 
-kb_input_kind_t kb_input_detect(const char *buf, size_t n) {
+kb_capture_kind_t kb_capture_detect(const char *buf, size_t n) {
   size_t i = 0;
   if (n >= 3 && memcmp(buf, BOM, 3) == 0) i = 3;
   while (i < n && isspace((unsigned char)buf[i])) i++;
@@ -63,7 +63,7 @@ kb_input_kind_t kb_input_detect(const char *buf, size_t n) {
   return KB_CAPTURE_TEXT;
 }
 
-FILE *kb_input_open(const char *path, kb_input_kind_t *kind) {
+FILE *kb_capture_open(const char *path, kb_capture_kind_t *kind) {
   FILE *f;
   char head[512];
   size_t n;
@@ -89,7 +89,7 @@ FILE *kb_input_open(const char *path, kb_input_kind_t *kind) {
   }
   rewind(f);
   n = fread(head, 1, sizeof head, f);
-  if (kind) *kind = kb_input_detect(head, n);
+  if (kind) *kind = kb_capture_detect(head, n);
   rewind(f);
   return f;
 }

@@ -76,20 +76,15 @@ void kb_errs_free(kb_errs_t *e);
  * are judged: a different thing). */
 typedef enum { KB_CAPTURE_TEXT = 0, KB_CAPTURE_VCD = 1 } kb_capture_kind_t;
 
-/* Old names, kept for callers not yet renamed; they will go. */
-typedef kb_capture_kind_t kb_input_kind_t;
-#define KB_INPUT_TEXT KB_CAPTURE_TEXT
-#define KB_INPUT_VCD KB_CAPTURE_VCD
-
 /* VCD when the first non-blank character is '$' followed by a letter (a
  * declaration keyword: $date, $version, $timescale, $comment, $scope, $var,
  * ...); text otherwise. */
-kb_capture_kind_t kb_input_detect(const char *buf, size_t n);
+kb_capture_kind_t kb_capture_detect(const char *buf, size_t n);
 
 /* Opens path ("-" = stdin) for reading and detects its kind. stdin is copied
  * to a temporary file first, so the returned stream is always rewound to the
  * start and may be closed with fclose(). NULL (errno set) on failure. */
-FILE *kb_input_open(const char *path, kb_capture_kind_t *kind);
+FILE *kb_capture_open(const char *path, kb_capture_kind_t *kind);
 
 /* ------------------------------------------------------------ records */
 

@@ -7,7 +7,7 @@
 # variant's compiler and instrumentation (read from the Makefile), and runs
 # it: each call with a NULL the core asserts on must kill the process with a
 # trap (SIGILL/SIGTRAP/SIGABRT), and the same calls made correctly must
-# return. Until issue 7 the cov build left KB_ASSERT out: kb_module_decode()
+# return. Until issue 7 the cov build left KB_ASSERT out: kb_module_reply_decode()
 # then returned quietly on a NULL `out` and kb_link_init(NULL) died by SIGSEGV.
 set -u
 . "$(dirname "$0")/lib.sh"

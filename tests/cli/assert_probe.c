@@ -10,7 +10,7 @@
  * child died by SIGILL (__builtin_trap on x86-64), SIGTRAP (on other
  * targets) or SIGABRT (an abort()-based KB_ASSERT). Dying any other way
  * (SIGSEGV from the NULL itself, a sanitizer's report and exit, or returning:
- * kb_module_decode() ignores a NULL `out` when KB_ASSERT is off) fails it.
+ * kb_module_reply_decode() ignores a NULL `out` when KB_ASSERT is off) fails it.
  * A control case makes the same calls correctly and must exit 0, so a library
  * that dies on everything does not pass.
  *
@@ -43,7 +43,7 @@ static void call_link_stats_null_out(void) {
 
 static void call_module_decode_null_out(void) {
   static const uint8_t b[4] = {0xFF, 0xFF, 0xFF, 0xFF};
-  kb_module_decode(0x05, 0, b, 4, NULL);
+  kb_module_reply_decode(0x05, 0, b, 4, NULL);
 }
 
 static void call_keys_pending_null(void) { (void)kb_keys_pending(NULL); }
@@ -56,7 +56,7 @@ static void call_control(void) {
   kb_link_init(&link_);
   (void)kb_link_peek(&link_);
   kb_link_stats(&link_, &s);
-  kb_module_decode(0x05, 0, b, 4, &r);
+  kb_module_reply_decode(0x05, 0, b, 4, &r);
 }
 
 typedef struct {
@@ -70,7 +70,7 @@ static const probe_case_t cases[] = {
     {"kb_link_init(NULL) traps", call_link_init_null, 1},
     {"kb_link_peek(NULL) traps", call_link_peek_null, 1},
     {"kb_link_stats(l, NULL) traps", call_link_stats_null_out, 1},
-    {"kb_module_decode(..., NULL) traps", call_module_decode_null_out, 1},
+    {"kb_module_reply_decode(..., NULL) traps", call_module_decode_null_out, 1},
     {"kb_keys_pending(NULL) traps", call_keys_pending_null, 1},
 };
 

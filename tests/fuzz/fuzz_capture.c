@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FILE *f;
   int last_line = 0;
   const kb_cap_rec_t *prev = NULL;
-  (void)kb_input_detect((const char *)data, size);
+  (void)kb_capture_detect((const char *)data, size);
   f = fmemopen((void *)data, size ? size : 1, "r");
   if (!f) return 0;
   if (!size) { /* fmemopen needs a size; an empty file is a valid input */

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   now = 0;
   memset(ended, 0, sizeof ended);
   kb_link_init(&link_);
-  kb_engine_init(&eng, KB_INPUT_LIVE, NULL, NULL);
+  kb_engine_init(&eng, KB_MODE_LIVE, NULL, NULL);
   kb_keys_init(&keys, on_note, NULL);
   kb_edges_init(&adapt, &link_);
   kb_wave_init(&wave, 0, on_edge, NULL);

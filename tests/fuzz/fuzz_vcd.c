@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   f = fmemopen((void *)data, size, "r");
   if (!f) return 0;
   last_t = 0;
-  kb_engine_init(&eng, KB_INPUT_LIVE, NULL, NULL);
+  kb_engine_init(&eng, KB_MODE_LIVE, NULL, NULL);
   kb_replay_init(&rp, on_frame, on_change, NULL);
   if (kb_vcd_open(&r, f, "fuzz.vcd", NULL, &errs) == 0) {
     while ((rc = kb_vcd_next(&r, &e)) == 1) {

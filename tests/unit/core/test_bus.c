@@ -117,7 +117,7 @@ static void quiet(uint32_t us) {
 static int count_ev(uint8_t type, int on) {
   int n = 0;
   for (int i = 0; i < nev; i++)
-    if (ev[i].type == type && (on < 0 || ev[i].on == on)) n++;
+    if (ev[i].type == type && (on < 0 || ev[i].state.on == on)) n++;
   return n;
 }
 
@@ -269,7 +269,7 @@ static void test_connected_events(void) {
   KT_CHECK(!kb_bus_status(&BUS)->connected);
   KT_EQ(kb_bus_keys_result(&BUS, id, NULL), KB_KEYS_DISCONNECTED);
   for (int i = 0; i < nev; i++)
-    if (ev[i].type == KB_EV_CONNECTED && !ev[i].on) /* stamped with the bus's ms */
+    if (ev[i].type == KB_EV_CONNECTED && !ev[i].state.on) /* stamped with the bus's ms */
       KT_CHECK(ev[i].t_ms - (uint32_t)(T64 / 1000u) + 400u <= 400u);
   round_(); /* back */
   KT_EQ(count_ev(KB_EV_CONNECTED, 1), 2);

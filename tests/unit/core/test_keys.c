@@ -100,7 +100,7 @@ static void on_note(void *ctx, const kb_keys_note_t *n) {
 
 static void rig_init(void) {
   kb_link_init(&L);
-  kb_engine_init(&E, KB_INPUT_LIVE, NULL, NULL);
+  kb_engine_init(&E, KB_MODE_LIVE, NULL, NULL);
   kb_keys_init(&K, on_note, NULL);
   T = 1000000u;
   (void)kb_link_edge(&L, true, T - 6000u);

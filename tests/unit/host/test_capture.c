@@ -441,21 +441,21 @@ static void test_input_detect(void) {
   FILE *f;
   kb_capture_kind_t kind = KB_CAPTURE_VCD;
   char rel[256];
-  KT_EQ(kb_input_detect(vcd, sizeof vcd - 1), KB_CAPTURE_VCD);
-  KT_EQ(kb_input_detect("$date\n", 6), KB_CAPTURE_VCD);
-  KT_EQ(kb_input_detect("$", 1), KB_CAPTURE_TEXT);
-  KT_EQ(kb_input_detect("$5 money", 8), KB_CAPTURE_TEXT);
-  KT_EQ(kb_input_detect("  12.19: 0101", 13), KB_CAPTURE_TEXT);
-  KT_EQ(kb_input_detect("", 0), KB_CAPTURE_TEXT);
+  KT_EQ(kb_capture_detect(vcd, sizeof vcd - 1), KB_CAPTURE_VCD);
+  KT_EQ(kb_capture_detect("$date\n", 6), KB_CAPTURE_VCD);
+  KT_EQ(kb_capture_detect("$", 1), KB_CAPTURE_TEXT);
+  KT_EQ(kb_capture_detect("$5 money", 8), KB_CAPTURE_TEXT);
+  KT_EQ(kb_capture_detect("  12.19: 0101", 13), KB_CAPTURE_TEXT);
+  KT_EQ(kb_capture_detect("", 0), KB_CAPTURE_TEXT);
   snprintf(rel, sizeof rel, "%s/%s", CAP_DIR, "taligentx-dscKeybusInterface-issue-12.txt");
-  f = kb_input_open(kt_data_path(rel), &kind);
+  f = kb_capture_open(kt_data_path(rel), &kind);
   KT_CHECK(f != NULL);
   KT_EQ(kind, KB_CAPTURE_TEXT);
   if (f) {
     KT_EQ(fgetc(f), '#'); /* rewound */
     fclose(f);
   }
-  KT_CHECK(kb_input_open(kt_data_path("captures/none.txt"), &kind) == NULL);
+  KT_CHECK(kb_capture_open(kt_data_path("captures/none.txt"), &kind) == NULL);
 }
 
 /* Random bytes and long lines never crash the parser. */
@@ -545,8 +545,8 @@ static void test_bom(void) {
   KT_EQ(log.panel_frames, 1);
   kb_cap_free(&log);
   /* detection of the kind skips it as well */
-  KT_EQ(kb_input_detect("\xEF\xBB\xBF$date\n", 9), KB_CAPTURE_VCD);
-  KT_EQ(kb_input_detect("\xEF\xBB\xBF 1.00: 0101", 13), KB_CAPTURE_TEXT);
+  KT_EQ(kb_capture_detect("\xEF\xBB\xBF$date\n", 9), KB_CAPTURE_VCD);
+  KT_EQ(kb_capture_detect("\xEF\xBB\xBF 1.00: 0101", 13), KB_CAPTURE_TEXT);
 }
 
 /* Streaming (issue 6 item 14): kb_cap_read_line + kb_cap_clear after each

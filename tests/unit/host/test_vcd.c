@@ -758,7 +758,7 @@ static void test_vcd_bom(void) {
   kb_errs_t errs = {0};
   kb_edge_t e;
   FILE *f;
-  KT_EQ(kb_input_detect(body, sizeof body - 1), KB_INPUT_VCD);
+  KT_EQ(kb_capture_detect(body, sizeof body - 1), KB_CAPTURE_VCD);
   KT_EQ(open_text(&r, &f, body, NULL, &errs), 0);
   KT_EQ(kb_vcd_next(&r, &e), 1);
   KT_CHECK(e.wire == KB_EDGE_CLOCK && e.level == 0 && e.t_us == 10);
