@@ -17,7 +17,7 @@ static inline KB_ISR_FN void kbp_write(kbp_port_t *p, uint8_t w) {
 #if KBP_WRITE_PIN
   if (w != p->write_level) {
     p->write_level = w;
-    kbp_plat_write_pin(w != 0u);
+    kbp_plat_write_pin(kb_port_npn_level((kb_link_write_t)w));
   }
 #else
   (void)p;
