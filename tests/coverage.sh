@@ -60,10 +60,10 @@ fi
 # gcovr 5.x: --branches selects branch coverage for the text report;
 # --json-summary gives the exact totals.
 # gcovr's pattern is a Python regex matched at the start of the source line.
-if ! gcovr --root . --filter 'src/core/' --object-directory "$B" --branches \
+if ! gcovr --root . --filter 'src/core/' --filter 'include/keybus/' --object-directory "$B" --branches \
   --exclude-branches-by-pattern '\s*KB_ASSERT\(' \
   --txt "$B/coverage.txt" --json-summary "$B/coverage.json" >"$B/gcovr.log" 2>&1 ||
-  ! gcovr --root . --filter 'src/core/' --object-directory "$B" \
+  ! gcovr --root . --filter 'src/core/' --filter 'include/keybus/' --object-directory "$B" \
     --json-summary "$B/coverage-all.json" >>"$B/gcovr.log" 2>&1; then
   cat "$B/gcovr.log"
   echo "coverage: FAIL gcovr"
@@ -71,7 +71,7 @@ if ! gcovr --root . --filter 'src/core/' --object-directory "$B" --branches \
 fi
 cat "$B/coverage.txt"
 if [ "${COVERAGE_DETAIL:-0}" != 0 ] &&
-  gcovr --root . --filter 'src/core/' --object-directory "$B" --json "$B/coverage-detail.json" \
+  gcovr --root . --filter 'src/core/' --filter 'include/keybus/' --object-directory "$B" --json "$B/coverage-detail.json" \
     --exclude-branches-by-pattern '\s*KB_ASSERT\(' >/dev/null 2>&1; then
   python3 -c '
 import json, sys

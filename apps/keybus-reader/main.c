@@ -69,6 +69,10 @@ typedef struct {
   size_t high;        /* most records ever in the window */
   int oom;
   out_t *o;
+  /* the replay link's ring of every VCD read (overflows added up, the
+   * highest high-water mark): the health of --state */
+  kb_link_stats_t vcd_stats;
+  int has_vcd_stats;
 } pipe_t;
 
 static void run_item(out_t *o, const item_t *x);
@@ -141,6 +145,13 @@ static int read_vcd(FILE *f, const char *name, pipe_t *pipe) {
   }
   n = kb_vcd_read_all(&r, kb_replay_cb, &c.rp);
   kb_replay_end(&c.rp, r.t_us);
+  {
+    kb_link_stats_t st;
+    kb_link_stats(&c.rp.link, &st);
+    pipe->vcd_stats.overflows += st.overflows;
+    if (st.high_water > pipe->vcd_stats.high_water) pipe->vcd_stats.high_water = st.high_water;
+    pipe->has_vcd_stats = 1;
+  }
   for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
   kb_errs_free(&errs);
   if (pipe->oom) return -1;
@@ -590,6 +601,7 @@ int main(int argc, char **argv) {
     fclose(in[i]);
   }
   pipe_end(&pipe);
+  if (pipe.has_vcd_stats) kb_engine_link_stats(&o.eng, &pipe.vcd_stats);
   vcd_flush(&o, NULL);
   if (o.mode == MODE_STATE) {
     cJSON *j = kb_json_state(&o.eng);

@@ -166,6 +166,36 @@ const kb_frame_t *kb_link_peek(kb_link_t *l);
  * reads it before the pop. */
 void kb_link_pop(kb_link_t *l);
 
+/* The same two, inline, for a consumer that drains the ring in a loop (kb_bus):
+ * kb_link_peek()/kb_link_pop() are defined from these bodies (one
+ * implementation). Task side only, like them. */
+static inline const kb_frame_t *kb_link_ring_peek(kb_link_t *l) {
+  uint8_t tail = l->tail;
+  if (tail == l->head) return (const kb_frame_t *)0;
+  KB_BARRIER(); /* head before the frame it publishes */
+  return &l->slot[tail];
+}
+
+static inline void kb_link_ring_pop(kb_link_t *l) {
+  kb_frame_t *f;
+  uint8_t tail = l->tail, w;
+  if (tail == l->head) return;
+  f = &l->slot[tail];
+  w = f->wrote;
+  if (w) {
+    /* the echo of the link's own key may be a digit of an access code: it
+     * does not stay in the ring until the slot is reused (the consumer has
+     * read it before the pop) */
+    uint8_t b = KB_FRAME_WROTE_BYTE(w);
+    if (b < KB_FRAME_BYTES) f->module[b] = 0xFF;
+    f->wrote = 0; /* the interrupt sets it only in messages it writes in */
+  }
+  tail++;
+  if (tail == KB_FRAME_RING + 1) tail = 0;
+  KB_BARRIER(); /* done reading the frame before handing the slot back */
+  l->tail = tail;
+}
+
 /* Applies the disconnected rule at task time now_us (same clock as the
  * edges): connected once a message boundary is seen, disconnected after
  * KB_DISCONNECT_US without one. Returns what changed. */

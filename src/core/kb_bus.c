@@ -58,7 +58,7 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   kb_link_change_t ch;
   KB_ASSERT(bus != NULL);
   clock_to(bus, now_us);
-  f = kb_link_peek(&bus->link);
+  f = kb_link_ring_peek(&bus->link);
   if (f != NULL) {
     /* Frames change the engine, not the keypad's queue: idle before the
      * first frame, it stays idle through the drain. */
@@ -66,11 +66,11 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
     unsigned n = 0;
     do {
       kb_engine_frame(&bus->engine, f, bus->ms);
-      /* the key's echo is read before kb_link_pop() overwrites it */
+      /* the key's echo is read before the pop overwrites it */
       if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
-      kb_link_pop(&bus->link);
+      kb_link_ring_pop(&bus->link);
       n++;
-    } while ((f = kb_link_peek(&bus->link)) != NULL);
+    } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
     /* The link's statistics into the health. They change only when the
      * interrupt publishes or drops a frame: the high-water mark rises to H
      * when H frames wait, a drop needs a full ring (KB_FRAME_RING >= 2

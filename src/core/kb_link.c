@@ -49,34 +49,13 @@ void kb_link_init(kb_link_t *l) {
 }
 
 const kb_frame_t *kb_link_peek(kb_link_t *l) {
-  uint8_t tail;
   KB_ASSERT(l != NULL);
-  tail = l->tail;
-  if (tail == l->head) return NULL;
-  KB_BARRIER(); /* head before the frame it publishes */
-  return &l->slot[tail];
+  return kb_link_ring_peek(l);
 }
 
 void kb_link_pop(kb_link_t *l) {
-  kb_frame_t *f;
-  uint8_t tail, w;
   KB_ASSERT(l != NULL);
-  tail = l->tail;
-  if (tail == l->head) return;
-  f = &l->slot[tail];
-  w = f->wrote;
-  if (w) {
-    /* the echo of the link's own key may be a digit of an access code: it
-     * does not stay in the ring until the slot is reused (the consumer has
-     * read it before the pop) */
-    uint8_t b = KB_FRAME_WROTE_BYTE(w);
-    if (b < KB_FRAME_BYTES) f->module[b] = 0xFF;
-    f->wrote = 0; /* the interrupt sets it only in messages it writes in */
-  }
-  tail++;
-  if (tail == KB_LINK_RING_SLOTS) tail = 0;
-  KB_BARRIER(); /* done reading the frame before handing the slot back */
-  l->tail = tail;
+  kb_link_ring_pop(l);
 }
 
 kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us) {

@@ -390,6 +390,15 @@ sys.exit(0 if ok else 1)' "$st"; then
 else
   ko "--state: bell, keypads, expanders and modules from 0xBB and the 0x11 reply" "$st"
 fi
+# A VCD goes through a link's ring: its statistics reach --state's health
+# (issue 7: ring_high_water stayed 0 after frames went through the ring).
+hw=$("$R" --state tests/data/vcd/fire_key_1ns.vcd 2>/dev/null | python3 -c 'import json,sys
+h=json.load(sys.stdin)["health"]; print(h["ring_high_water"], h["ring_overflows"])')
+if [ "${hw%% *}" -ge 1 ] 2>/dev/null && [ "${hw##* }" = 0 ]; then
+  ok "--state of a VCD: the replay ring's high-water mark in the health ($hw)"
+else
+  ko "--state of a VCD: the replay ring's high-water mark in the health" "got: $hw"
+fi
 js=$("$R" --json "$tmp/typed.txt" 2>/dev/null)
 if python3 -c 'import json,sys
 l=[json.loads(x) for x in sys.argv[1].splitlines() if x.strip()]
