@@ -29,8 +29,8 @@ extern "C" {
 /* ------------------------------------------------ Panel commands (§3) */
 
 #define KB_CMD_STATUS 0x05u          /* partitions 1-4 lights/status */
-#define KB_CMD_STATUS_LIGHTS 0x0Au   /* status with zone lights (programming) */
-#define KB_CMD_ZONE_LIGHTS 0x0Fu     /* zone lights of a programming status */
+#define KB_CMD_PROG_STATUS 0x0Au     /* partition 1 status in alarm/programming + zone lights */
+#define KB_CMD_PROG_STATUS_2 0x0Fu   /* partition 2 status in programming + zone lights */
 #define KB_CMD_QUERY 0x11u           /* module supervision query */
 #define KB_CMD_CONFIG 0x16u          /* panel configuration (code length, version) */
 #define KB_CMD_STATUS_HIGH 0x1Bu     /* partitions 5-8 lights/status */
@@ -117,7 +117,9 @@ extern "C" {
 #define KB_ST_ARMED_AWAY_NO_ENTRY 0x16u
 #define KB_ST_DISARMED_MEMORY 0x3Du  /* disarmed, alarm in memory */
 #define KB_ST_DISARMED 0x3Eu
-#define KB_ST_NOT_AVAILABLE_2 0x8Eu  /* function not available (other form) */
+#define KB_ST_STAY_AWAY_ACTIVE 0x8Au /* stay/away zones activated (a notice) */
+#define KB_ST_QUICK_EXIT 0x8Bu       /* quick exit (a notice) */
+#define KB_ST_NOT_AVAILABLE_2 0x8Eu  /* function not available (shown while armed) */
 #define KB_ST_WRONG_CODE 0x8Fu       /* invalid access code */
 #define KB_ST_STAR_MENU 0x9Eu        /* `*` pressed: waiting for a function digit */
 #define KB_ST_ENTER_CODE 0x9Fu       /* enter access code */

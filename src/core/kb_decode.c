@@ -206,10 +206,10 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
       d->parts_kind = KB_PARTS_STATUS;
       for (uint8_t i = 0; i < 4; i++) add_part(d, (uint8_t)(i + 5u), b[2 + 2 * i], b[3 + 2 * i]);
       break;
-    case KB_CMD_STATUS_LIGHTS:
-    case KB_CMD_ZONE_LIGHTS:
+    case KB_CMD_PROG_STATUS:
+    case KB_CMD_PROG_STATUS_2:
       d->parts_kind = KB_PARTS_PROGRAMMING;
-      add_part(d, b[0] == KB_CMD_STATUS_LIGHTS ? 1 : 2, b[2], b[3]);
+      add_part(d, b[0] == KB_CMD_PROG_STATUS ? 1 : 2, b[2], b[3]);
       zone_lights(d, b + 4, 1); /* byte 8 (*5 code lights) is not a zone */
       break;
     case KB_CMD_ZONES_1:
@@ -451,7 +451,7 @@ static void decode_status_module(uint8_t under, uint8_t sub, const uint8_t *b, k
 
 static bool status_class(uint8_t under, uint8_t sub) {
   switch (under) {
-    case KB_CMD_STATUS: case KB_CMD_STATUS_LIGHTS: case KB_CMD_ZONE_LIGHTS: case KB_CMD_STATUS_HIGH:
+    case KB_CMD_STATUS: case KB_CMD_PROG_STATUS: case KB_CMD_PROG_STATUS_2: case KB_CMD_STATUS_HIGH:
     case KB_CMD_ZONES_1: case KB_CMD_ZONES_2: case KB_CMD_ZONES_3: case KB_CMD_ZONES_4:
       return true;
     case KB_CMD_EXTENDED:

@@ -78,11 +78,6 @@ enum { ECHO_OK = 0, ECHO_DIFF, ECHO_UNCONFIRMED };
 /* kb_keys_t.clr.state (CL_NONE = 0: kb_keys_idle() in kb_keys.h relies on it) */
 enum { CL_NONE = 0, CL_ARM, CL_WRITE, CL_WAIT };
 
-/* Partition statuses of a panel's brief activity notice (notes §6: 0x8A
- * activate stay/away zones, 0x8B quick exit); kb_proto.h has no names for
- * them yet. */
-#define ST_NOTICE_ZONES 0x8Au
-#define ST_NOTICE_EXIT 0x8Bu
 #define MS(x) ((uint32_t)(x) * 1000u)
 /* `#` written at most this many times for one clear (its echo unconfirmed). */
 #define CLEAR_TRIES 3u
@@ -144,7 +139,7 @@ static bool is_reject(uint8_t st) {
 static bool is_busy(uint8_t st) {
   if (st >= KB_ST_MENU_FIRST) return st != KB_ST_DISABLED;
   return st == KB_ST_WRONG_CODE || st == KB_ST_NOT_AVAILABLE_2 || st == KB_ST_NOT_AVAILABLE ||
-         st == KB_ST_ARMING_FAILED || st == ST_NOTICE_ZONES || st == ST_NOTICE_EXIT;
+         st == KB_ST_ARMING_FAILED || st == KB_ST_STAY_AWAY_ACTIVE || st == KB_ST_QUICK_EXIT;
 }
 
 /* A menu opened by a function key or a code (not the code prompt itself):
@@ -202,7 +197,7 @@ static uint8_t slot_byte(uint8_t partition) {
 /* Arms `key` in the partition's slot (not for alarm keys). */
 static bool arm_slot(kb_link_t *l, uint8_t partition, uint8_t key) {
   uint8_t a = partition <= 4u ? KB_CMD_STATUS : KB_CMD_STATUS_HIGH;
-  uint8_t b = partition <= 4u ? KB_CMD_STATUS_LIGHTS : KB_CMD_STATUS_HIGH;
+  uint8_t b = partition <= 4u ? KB_CMD_PROG_STATUS : KB_CMD_STATUS_HIGH;
   return kb_link_write_arm(l, key, slot_byte(partition), a, b, 1);
 }
 

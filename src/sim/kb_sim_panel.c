@@ -750,14 +750,17 @@ static uint8_t part_status(const kb_sim_panel_t *p, unsigned part) {
     default: break;
   }
   if (pt->flash) return pt->flash;
-  if (pt->alarm) return 0x11;
+  if (pt->alarm) return KB_ST_ALARM;
   if (pt->mode == MODE_ARMED) {
-    if (pt->entry) return 0x0C;
-    if (pt->star9) return 0x16; /* stay or away: taligentx #300 shows 0x16 + Bypass for stay */
-    return pt->arm == KB_SIM_ARM_STAY ? 0x04 : pt->arm == KB_SIM_ARM_AWAY ? 0x05 : 0x06;
+    if (pt->entry) return KB_ST_ENTRY_DELAY;
+    /* stay or away: taligentx #300 shows 0x16 + Bypass for stay */
+    if (pt->star9) return KB_ST_ARMED_AWAY_NO_ENTRY;
+    return pt->arm == KB_SIM_ARM_STAY   ? KB_ST_ARMED_STAY
+           : pt->arm == KB_SIM_ARM_AWAY ? KB_ST_ARMED_AWAY
+                                        : KB_ST_ARMED_STAY_NO_ENTRY;
   }
-  if (pt->mode == MODE_EXIT) return 0x08;
-  return part_ready(p, part) ? KB_ST_READY : 0x03;
+  if (pt->mode == MODE_EXIT) return KB_ST_EXIT_DELAY;
+  return part_ready(p, part) ? KB_ST_READY : KB_ST_NOT_READY;
 }
 
 static bool trouble(const kb_sim_panel_t *p) {
@@ -972,7 +975,7 @@ static bool in_menu(const kb_sim_panel_t *p, unsigned part) {
 static void build_programming(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned part) {
   bool byp = p->part[part - 1].menu == KB_SIM_MENU_BYPASS;
   memset(m, 0, sizeof *m);
-  m->b[0] = part == 2 ? 0x0F : KB_CMD_STATUS_LIGHTS;
+  m->b[0] = part == 2 ? KB_CMD_PROG_STATUS_2 : KB_CMD_PROG_STATUS;
   m->b[2] = p->truth.part[part - 1].lights;
   m->b[3] = p->truth.part[part - 1].status;
   for (unsigned z = 1; z <= 32; z++)
@@ -1291,7 +1294,7 @@ void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *modu
   }
   /* key slots (notes §4.3): 0x05 and 0x0A carry partitions 1-4, 0x1B 5-8;
    * a keypad types into whichever comes first */
-  if (cmd == KB_CMD_STATUS || cmd == KB_CMD_STATUS_LIGHTS || cmd == KB_CMD_STATUS_HIGH) {
+  if (cmd == KB_CMD_STATUS || cmd == KB_CMD_PROG_STATUS || cmd == KB_CMD_STATUS_HIGH) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
     unsigned base = cmd == KB_CMD_STATUS_HIGH ? 5 : 1;
     for (unsigned i = 0; i < 4; i++) {

@@ -103,7 +103,7 @@ static void step(void) {
     R.alarm_sends--;
   }
   if ((b[0] == KB_CMD_STATUS_HIGH || (b[0] == KB_CMD_STATUS && R.kslot != 1) ||
-       (b[0] == KB_CMD_STATUS_LIGHTS && R.kslot != 0)) &&
+       (b[0] == KB_CMD_PROG_STATUS && R.kslot != 0)) &&
       R.kq_len) {
     static const uint8_t slot[4] = {2, 3, 8, 9};
     unsigned part = R.kq_part[R.kq_head % 256];
@@ -112,7 +112,7 @@ static void step(void) {
       mod[slot[part - base]] = R.kq_key[R.kq_head % 256];
       R.kq_head++;
       R.kq_len--;
-      R.keys_0a += b[0] == KB_CMD_STATUS_LIGHTS;
+      R.keys_0a += b[0] == KB_CMD_PROG_STATUS;
     }
   }
   R.t += (uint64_t)bits * 1000u;
@@ -241,7 +241,7 @@ static void frames_decode_later_gen(void) {
   KT_CHECK(R.count[KB_CMD_EVENT_HIGH] >= 5);
   KT_CHECK(R.count[KB_CMD_EXTENDED] >= 3);
   KT_CHECK(R.count[KB_CMD_EVENT] >= 10);
-  KT_EQ(R.count[KB_CMD_STATUS_LIGHTS], 0); /* no menu, no programming status */
+  KT_EQ(R.count[KB_CMD_PROG_STATUS], 0); /* no menu, no programming status */
   KT_EQ(R.count[0x0F], 0);
   for (unsigned k = 0; k < R.nlog; k++) {
     if (R.log[k].b[0] == KB_CMD_STATUS || R.log[k].b[0] == KB_CMD_STATUS_HIGH)
@@ -973,7 +973,7 @@ static void rounds_keep_05(unsigned from) {
       continue;
     }
     if (c == KB_CMD_STATUS_HIGH) n1b++;
-    else if (c == KB_CMD_STATUS_LIGHTS) n0a++;
+    else if (c == KB_CMD_PROG_STATUS) n0a++;
     else if (c == 0x0F) n0f++;
     else if (c != KB_CMD_VERIFY) other++;
     KT_CHECK(n1b <= 1 && n0a <= 1 && n0f <= 1 && other <= 1);
@@ -990,14 +990,14 @@ static void menu_sends_0a(void) {
   type(1, "12");
   run_s(1);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_CODE);
-  KT_EQ(count_cmd(0, KB_CMD_STATUS_LIGHTS), 0);
+  KT_EQ(count_cmd(0, KB_CMD_PROG_STATUS), 0);
   type(1, "#");
   /* '*' through 0x05: the panel shows 0x9E and sends 0x0A every round */
   type(1, "*");
   from = R.nlog;
   run_s(2);
   KT_EQ(TP(1)->status, KB_ST_STAR_MENU);
-  n0a = check_programming(from, KB_CMD_STATUS_LIGHTS, 0x02); /* open zone 2 */
+  n0a = check_programming(from, KB_CMD_PROG_STATUS, 0x02); /* open zone 2 */
   n05 = count_cmd(from, KB_CMD_STATUS);
   KT_CHECK(n0a >= 5);
   KT_CHECK(n05 + 1 >= n0a && n05 <= n0a + 1); /* one of each per round */
@@ -1012,7 +1012,7 @@ static void menu_sends_0a(void) {
   from = R.nlog;
   run_s(1);
   /* *1: bypassed zones (none yet) */
-  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_PROG_STATUS, 0x00) > 0, 1);
   type(1, "06");
   KT_EQ(R.keys_0a, 3);
   KT_CHECK(zbit(T()->zones_bypass, 6));
@@ -1020,14 +1020,14 @@ static void menu_sends_0a(void) {
   run_s(1);
   KT_EQ(TP(1)->status, KB_ST_BYPASS_MENU);
   /* zone 6 bypassed, open zone 2 not shown */
-  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x20) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_PROG_STATUS, 0x20) > 0, 1);
   /* '#' through 0x0A leaves the menu: no 0x0A any more */
   type(1, "#");
   KT_EQ(R.keys_0a, 4);
   KT_EQ(TP(1)->menu, KB_SIM_MENU_NONE);
   from = R.nlog;
   run_s(3);
-  KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS), 0);
+  KT_EQ(count_cmd(from, KB_CMD_PROG_STATUS), 0);
   KT_CHECK(find_pev(KB_PEV_ZONE_BYPASSED, 6) != NULL);
   /* either slot (as the engine's keypad): *6, code, 1, time */
   R.kslot = 2;
@@ -1061,12 +1061,12 @@ static void menu_sends_0f_partition2(void) {
     run_s(2);
     KT_EQ(TP(2)->status, KB_ST_STAR_MENU);
     KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5); /* zone 10 */
-    KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS), 0);
+    KT_EQ(count_cmd(from, KB_CMD_PROG_STATUS), 0);
     /* both partitions in menus: 0x0A and 0x0F in each round */
     type(1, "*");
     from = R.nlog;
     run_s(2);
-    KT_CHECK(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) >= 5);
+    KT_CHECK(check_programming(from, KB_CMD_PROG_STATUS, 0x00) >= 5);
     KT_CHECK(check_programming(from, 0x0F, 0x200) >= 5);
     rounds_keep_05(0);
     /* a key of partition 2 in 0x0A's slot (byte 3) */
@@ -1077,7 +1077,7 @@ static void menu_sends_0f_partition2(void) {
     type(1, "#");
     from = R.nlog;
     run_s(2);
-    KT_EQ(count_cmd(from, KB_CMD_STATUS_LIGHTS) + count_cmd(from, 0x0F), 0);
+    KT_EQ(count_cmd(from, KB_CMD_PROG_STATUS) + count_cmd(from, 0x0F), 0);
     KT_EQ(R.bad, 0);
     zone(10, false);
     run_s(2);
@@ -1703,12 +1703,12 @@ static void menus_like_a_real_panel(void) {
   from = R.nlog;
   run_s(1);
   KT_EQ(TP(1)->lights & 0x08, 0x08);
-  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x02) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_PROG_STATUS, 0x02) > 0, 1);
   type(1, "02");
   from = R.nlog;
   run_s(1);
   KT_EQ(TP(1)->lights & 0x08, 0x00);
-  KT_EQ(check_programming(from, KB_CMD_STATUS_LIGHTS, 0x00) > 0, 1);
+  KT_EQ(check_programming(from, KB_CMD_PROG_STATUS, 0x00) > 0, 1);
   type(1, "#");
   run_s(2);
   agree();
