@@ -211,7 +211,7 @@ static void drain(void) {
     static const uint8_t slot[10] = {2, 3, 0, 2, 3, 8, 2, 3, 0, 9};
     uint8_t b = slot[rot % 10u], key = (rot & 1u) ? 0x16 : 0x00;
     if (b == 0) key = 0xBB;
-    if (kb_link_write_arm(&link_state, key, b, 0x05, 0x0A, b == 0 ? 2 : 1)) keys_armed++;
+    if (kb_link_write_arm(&link_state, key, b, 0x05, 0x0A, b == 0 ? 2 : 1) == KB_OK) keys_armed++;
     rot++;
   }
 }

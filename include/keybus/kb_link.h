@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "keybus/kb_config.h"
+#include "keybus/kb_err.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -253,10 +254,11 @@ static inline uint8_t kb_link_slot_cycle(uint8_t slot_byte) {
 /* True while no key is armed: kb_link_write_arm() may be called. */
 bool kb_link_write_idle(const kb_link_t *l);
 
-/* Arms one key. Refused (false) when a key is armed, slot_byte is 1 or
- * >= KB_FRAME_BYTES, or messages is 0. Each accepted arm starts a new
+/* Arms one key: KB_OK. Refused, with nothing changed: KB_ERR_BUSY while a
+ * key is armed, KB_ERR_ARG when slot_byte is 1 or >= KB_FRAME_BYTES or
+ * messages is 0. Each accepted arm starts a new
  * generation (modulo 4; the first arm after kb_link_init() is generation 0). */
-KB_MUST_CHECK bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
+KB_MUST_CHECK kb_err_t kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
                                      uint8_t cmd_b, uint8_t messages);
 
 /* The `wrote` value that frames carrying the key of the last accepted arm

@@ -198,7 +198,7 @@ static uint8_t slot_byte(uint8_t partition) {
 static bool arm_slot(kb_link_t *l, uint8_t partition, uint8_t key) {
   uint8_t a = partition <= 4u ? KB_CMD_STATUS : KB_CMD_STATUS_HIGH;
   uint8_t b = partition <= 4u ? KB_CMD_PROG_STATUS : KB_CMD_STATUS_HIGH;
-  return kb_link_write_arm(l, key, slot_byte(partition), a, b, 1);
+  return kb_link_write_arm(l, key, slot_byte(partition), a, b, 1) == KB_OK;
 }
 
 /* The echo check of a frame that carries the key of arm `tag`: confirmed
@@ -531,7 +531,7 @@ static bool advance(kb_keys_t *k, kb_link_t *l, const kb_engine_t *e, const kb_f
       bool ok;
       if (e && e->status.synced && kb_link_write_idle(l)) {
         if (r->flags & F_ALARM)
-          ok = kb_link_write_arm(l, key, 0, 0, 0, 2);
+          ok = kb_link_write_arm(l, key, 0, 0, 0, 2) == KB_OK;
         else
           ok = arm_slot(l, r->partition, key);
         if (ok) {

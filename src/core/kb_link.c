@@ -102,10 +102,11 @@ bool kb_link_write_idle(const kb_link_t *l) {
   return l->wr_armed == 0;
 }
 
-bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a, uint8_t cmd_b,
-                       uint8_t messages) {
+kb_err_t kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
+                           uint8_t cmd_b, uint8_t messages) {
   KB_ASSERT(l != NULL);
-  if (l->wr_armed || slot_byte == 1u || slot_byte >= KB_FRAME_BYTES || messages == 0u) return false;
+  if (slot_byte == 1u || slot_byte >= KB_FRAME_BYTES || messages == 0u) return KB_ERR_ARG;
+  if (l->wr_armed) return KB_ERR_BUSY;
   KB_BARRIER(); /* the interrupt's last stores before ours (it has disarmed) */
   l->wr_cancel = 0;
   l->wr_key = key;
@@ -123,7 +124,7 @@ bool kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd
   l->wr_bnext = 0;
   KB_BARRIER(); /* the configuration before the flag that hands it over */
   l->wr_armed = 1;
-  return true;
+  return KB_OK;
 }
 
 uint8_t kb_link_write_tag(const kb_link_t *l) {

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       case 6: {
         uint8_t key = fz_u8(&z), slot = fz_u8(&z), a = fz_u8(&z), b = fz_u8(&z), m = fz_u8(&z);
         bool idle = kb_link_write_idle(&link_);
-        if (kb_link_write_arm(&link_, key, slot, a, b, m)) {
+        if (kb_link_write_arm(&link_, key, slot, a, b, m) == KB_OK) {
           uint8_t tag = kb_link_write_tag(&link_);
           FZ_ASSERT(idle && slot != 1 && slot < KB_FRAME_BYTES && m != 0);
           FZ_ASSERT(tag & KB_FRAME_WROTE);

@@ -167,7 +167,7 @@ static void test_write_line(void) {
   setup(50000);
   message(status_msg, sizeof status_msg);
   KT_EQ(pulls, 0);
-  KT_CHECK(kb_link_write_arm(&link_, KB_KEY_5, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1));
+  KT_EQ(kb_link_write_arm(&link_, KB_KEY_5, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1), KB_OK);
   pulls = 0;
   pulled = 0;
   message(status_msg, sizeof status_msg); /* its first edge publishes the first */

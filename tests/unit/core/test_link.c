@@ -516,13 +516,13 @@ static const kb_frame_t *next_frame(void) {
 
 static void test_write_arm_refusals(void) {
   bus_init(0u, 2000u);
-  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, 1, 0x05, 0x0A, 1));
-  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, KB_FRAME_BYTES, 0x05, 0x0A, 1));
-  KT_CHECK(!kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 0));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x05, 1, 0x05, 0x0A, 1), KB_ERR_ARG);
+  KT_EQ(kb_link_write_arm(&bus.l, 0x05, KB_FRAME_BYTES, 0x05, 0x0A, 1), KB_ERR_ARG);
+  KT_EQ(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 0), KB_ERR_ARG);
   KT_CHECK(kb_link_write_idle(&bus.l));
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1), KB_OK);
   KT_CHECK(!kb_link_write_idle(&bus.l));
-  KT_CHECK(!kb_link_write_arm(&bus.l, 0x0A, 3, 0x05, 0x0A, 1)); /* one at a time */
+  KT_EQ(kb_link_write_arm(&bus.l, 0x0A, 3, 0x05, 0x0A, 1), KB_ERR_BUSY); /* one at a time */
   kb_link_write_wipe(&bus.l); /* no effect while armed */
   KT_EQ(bus.l.wr_key, 0x05);
 }
@@ -533,7 +533,7 @@ static void test_write_slot_bits(void) {
   uint8_t pulls[MAX_BITS];
   const kb_frame_t *f;
   bus_init(0u, 2000u);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x16, 3, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x16, 3, 0x05, 0x0A, 1), KB_OK);
   for (int m = 0; m < 2; m++) {
     int n = m ? wsend(st1b, 10, NULL, pulls) : wsend(st27, 8, NULL, pulls);
     for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
@@ -575,7 +575,7 @@ static void test_write_every_slot_and_echo(void) {
   for (int i = 0; i < 4; i++) {
     uint8_t other[10];
     bus_init(0u, 2000u);
-    KT_CHECK(kb_link_write_arm(&bus.l, 0xAF, bytes[i], 0x1B, 0x1B, 1));
+    KT_EQ(kb_link_write_arm(&bus.l, 0xAF, bytes[i], 0x1B, 0x1B, 1), KB_OK);
     memset(other, 0xFF, sizeof other);
     other[bytes[i]] = 0xBF; /* another keypad pulls bit 6, a 1 of 0xAF */
     wsend(st1b, 10, other, NULL);
@@ -594,7 +594,7 @@ static void test_write_alarm_two_messages(void) {
   static const uint8_t v1c[2] = {0x1C, 0};
   bus_init(0u, 2000u);
   wsend(st05, 10, NULL, NULL);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0xBB, 0, 0, 0, 2)); /* in the gap: no sample yet */
+  KT_EQ(kb_link_write_arm(&bus.l, 0xBB, 0, 0, 0, 2), KB_OK); /* in the gap: no sample yet */
   int n = wsend(st05, 10, NULL, pulls); /* not primed at its boundary: skipped */
   for (int c = 0; c <= n; c++) KT_EQ(pulls[c], 0);
   for (int m = 0; m < 2; m++) {
@@ -622,7 +622,7 @@ static void test_write_alarm_two_messages(void) {
  * itself (the value the last panel sample planned). */
 static void test_write_boundary_bit(void) {
   bus_init(0u, 2000u);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1), KB_OK);
   wsend(st27, 8, NULL, NULL); /* primes */
   KT_EQ(kb_link_edge(&bus.l, false, bus.t), KB_LINK_WRITE_PULL_LOW); /* boundary: bit 7 */
   kb_link_sample(&bus.l, false, 0);
@@ -637,7 +637,7 @@ static void test_write_cut_short_retried(void) {
   uint8_t pulls[MAX_BITS];
   bus_init(0u, 2000u);
   int n;
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1), KB_OK);
   uint8_t six[6] = {0x05, 0, 0x81, 0x01, 0x81, 0x01}; /* ends before byte 8 */
   wsend(six, 6, NULL, pulls);
   KT_CHECK(!kb_link_write_idle(&bus.l));
@@ -653,7 +653,7 @@ static void test_write_cut_short_retried(void) {
 static void test_write_cut_inside_slot_not_repeated(void) {
   uint8_t pulls[MAX_BITS];
   bus_init(0u, 2000u);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x00, 8, 0x05, 0x0A, 1), KB_OK);
   int n = wsend(st05, 8, NULL, pulls); /* 57 bits: the trailing cycle 57 is the slot's first */
   KT_EQ(n, 57);
   KT_EQ(pulls[57], 1);
@@ -678,7 +678,7 @@ static void test_write_cut_inside_slot_not_repeated(void) {
 static void test_write_tag_not_left_by_overflow(void) {
   bus_init(0u, 2000u);
   for (int i = 0; i < KB_FRAME_RING; i++) wsend(st27, 8, NULL, NULL);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x05, 2, 0x05, 0x0A, 1), KB_OK);
   wsend(st05, 10, NULL, NULL); /* published at the next boundary? no: the ring is full */
   wsend(st27, 8, NULL, NULL);
   KT_CHECK(stats().overflows >= 1u);
@@ -702,7 +702,7 @@ static void test_write_cancel(void) {
   bus_init(0u, 2000u);
   kb_link_write_cancel(&bus.l); /* idle: no effect */
   KT_EQ(bus.l.wr_cancel, 0);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1), KB_OK);
   wsend(st05, 10, NULL, NULL);
   kb_link_write_cancel(&bus.l);
   KT_CHECK(!kb_link_write_idle(&bus.l));
@@ -712,7 +712,7 @@ static void test_write_cancel(void) {
   kb_link_write_wipe(&bus.l);
   KT_EQ(bus.l.wr_key, 0);
   /* armed again: works */
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x00, 2, 0x1B, 0x1B, 1), KB_OK);
   n = wsend(st1b, 10, NULL, pulls);
   for (int c = 0; c <= n; c++) KT_EQ(pulls[c], c >= 9 && c <= 16);
 }
@@ -763,7 +763,7 @@ static void test_write_previous_echo_generation(void) {
   KT_EQ(kb_link_write_tag(&bus.l), 0);
   for (int i = 0; i < 6; i++) {
     uint8_t b = i < 5 ? bytes[i] : 0;
-    KT_CHECK(kb_link_write_arm(&bus.l, 0x16, b, 0x05, 0x0A, 1));
+    KT_EQ(kb_link_write_arm(&bus.l, 0x16, b, 0x05, 0x0A, 1), KB_OK);
     uint8_t tag = kb_link_write_tag(&bus.l);
     KT_EQ(tag, KB_FRAME_WROTE | (i & 3) << 5 | b);
     wsend(st27, 8, NULL, NULL); /* primes the alarm slot (i = 5) */
@@ -793,7 +793,7 @@ static void test_write_code_digit_left_armed(void) {
   uint8_t pulls[MAX_BITS];
   bus_init(0u, 2000u);
   /* no clock: the path stays armed, but the key is gone */
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x1C, 2, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x1C, 2, 0x05, 0x0A, 1), KB_OK);
   kb_link_write_abort(&bus.l);
   KT_CHECK(!kb_link_write_idle(&bus.l));
   KT_EQ(bus.l.wr_key, 0xFF);
@@ -804,7 +804,7 @@ static void test_write_code_digit_left_armed(void) {
   kb_link_write_wipe(&bus.l);
   KT_EQ(bus.l.wr_key, 0);
   /* inside the slot being driven: the rest of it is released */
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x00, 2, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x00, 2, 0x05, 0x0A, 1), KB_OK);
   abort_at = 11; /* after the plan for cycle 12: that plan is cleared too */
   n = wsend(st05, 10, NULL, pulls);
   abort_at = -1;
@@ -812,7 +812,7 @@ static void test_write_code_digit_left_armed(void) {
   KT_CHECK(kb_link_write_idle(&bus.l)); /* the slot ended the write */
   KT_EQ(bus.l.wr_key, 0xFF);
   /* alarm slot: a key whose bit 7 is 0 is driven by a boundary; not once aborted */
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x3C, 0, 0, 0, 1), KB_OK);
   wsend(st27, 8, NULL, NULL); /* primes */
   kb_link_write_abort(&bus.l);
   n = wsend(st27, 8, NULL, pulls); /* its boundary bit was planned: cleared */
@@ -827,7 +827,7 @@ static void test_write_code_digit_left_armed(void) {
  * module byte with 0xFF (after the consumer has read the echo). */
 static void test_write_echo_left_in_ring(void) {
   bus_init(0u, 2000u);
-  KT_CHECK(kb_link_write_arm(&bus.l, 0x11, 3, 0x05, 0x0A, 1));
+  KT_EQ(kb_link_write_arm(&bus.l, 0x11, 3, 0x05, 0x0A, 1), KB_OK);
   wsend(st05, 10, NULL, NULL);
   uint8_t idx = bus.l.tail;
   const kb_frame_t *f = next_frame();

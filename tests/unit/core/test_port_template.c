@@ -118,7 +118,7 @@ static void test_message_and_write(void) {
   KT_EQ(timer_starts, 84); /* every edge re-arms the one-shot */
   KT_EQ(writes_on, 0);
   KT_EQ(writes_off, 1); /* the release at start only */
-  KT_CHECK(kb_link_write_arm(&link_, KB_KEY_5, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1));
+  KT_EQ(kb_link_write_arm(&link_, KB_KEY_5, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1), KB_OK);
   pulled = 0;
   message(); /* its first edge publishes the first message */
   KT_EQ(pulled, (uint32_t)((1u << 9) | (1u << 10) | (1u << 11) | (1u << 13) | (1u << 16)));
@@ -152,7 +152,7 @@ static void test_listen_only(void) {
   start();
   KT_STREQ(log_, "TS IRQ1 ");
   message();
-  KT_CHECK(kb_link_write_arm(&link_, KB_KEY_0, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1));
+  KT_EQ(kb_link_write_arm(&link_, KB_KEY_0, 2, KB_CMD_STATUS, KB_CMD_PROG_STATUS, 1), KB_OK);
   message();
   KT_EQ(writes_on, 0);
   KT_EQ(writes_off, 0);

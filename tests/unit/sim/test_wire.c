@@ -157,7 +157,7 @@ static void arm_hook(void *rig, uint64_t now) {
     return;
   }
   if (!armed && r->ngot > 0 && kb_link_write_idle(&r->link)) {
-    KT_CHECK(kb_link_write_arm(&r->link, 0x27, 3, 0x05, 0x0A, 1)); /* '9', partition 2 slot */
+    KT_EQ(kb_link_write_arm(&r->link, 0x27, 3, 0x05, 0x0A, 1), KB_OK); /* '9', partition 2 slot */
     armed = 1;
   }
 }
