@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  *
  * fuzz_keys.c - the virtual keypad (src/core/kb_keys.c) with the engine and
- * the link: requests with arbitrary strings, codes and partitions, stepped
+ * the link, inside a kb_bus (src/core/kb_bus.c: its poll drains the ring,
+ * ticks and steps the keypad, with its own ms clock): requests with arbitrary strings, codes and partitions, stepped
  * with arbitrary frames and times, and messages clocked through the link
  * (kb_wave -> kb_edges -> kb_link, so the keypad's armed keys are really
  * driven and tagged). Input: records (tests/fuzz/seeds.py writes them):
@@ -11,11 +12,12 @@
  *            2 frame     as fuzz_engine's frame record; wrote = the link's
  *                        tag when op bit 4, else the byte given; dt u16 x
  *                        100 us -> kb_engine_frame, kb_keys_step(f)
- *            3 tick      dt u16 x 100 us -> kb_link_tick, kb_keys_step(NULL)
+ *            3 poll      dt u16 x 100 us -> kb_bus_poll (tick, keypad step)
  *            4 result    id u16 -> kb_keys_result
  *            5 message   bits, n, panel bytes, gap u16 x 100 us: clocked
- *                        through the link; each published frame to the
- *                        engine and kb_keys_step, then popped
+ *                        through the link; kb_bus_poll after every edge
+ *                        (each published frame to the engine and the
+ *                        keypad, then popped)
  * Invariants (kb_keys.h): a refused request queues nothing; an accepted one
  * gets a nonzero id and the queue never holds more than KB_KEYS_QUEUE;
  * results and notes are in range; every request submitted ends with one
@@ -25,13 +27,15 @@
 
 #include "host/kb_edges.h"
 #include "host/kb_wave.h"
+#include "keybus/kb_bus.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
 
-static kb_link_t link_;
-static kb_engine_t eng;
-static kb_keys_t keys;
+static kb_bus_t bus;
+#define link_ (bus.link)
+#define eng (bus.engine)
+#define keys (bus.keys)
 static kb_edges_t adapt;
 static kb_wave_t wave;
 static uint32_t now;
@@ -48,30 +52,21 @@ static void on_note(void *ctx, const kb_keys_note_t *n) {
   }
 }
 
-/* Frames the link published: to the engine and the keypad, then popped. */
-static void drain(void) {
-  const kb_frame_t *f;
-  while ((f = kb_link_peek(&link_)) != NULL) {
-    kb_engine_frame(&eng, f, now / 1000u);
-    kb_keys_step(&keys, &link_, &eng, f, now);
-    kb_link_pop(&link_);
-  }
-}
-
 static void on_edge(void *ctx, const kb_edge_t *e) {
   (void)ctx;
   now = (uint32_t)e->t_us;
   kb_edges_feed(&adapt, e);
-  drain();
+  kb_bus_poll(&bus, now);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_t z = {data, size};
   now = 0;
   memset(ended, 0, sizeof ended);
-  kb_link_init(&link_);
-  kb_engine_init(&eng, KB_MODE_LIVE, NULL, NULL);
-  kb_keys_init(&keys, on_note, NULL);
+  {
+    const kb_bus_cfg_t cfg = {NULL, NULL, on_note, NULL};
+    kb_bus_init(&bus, &cfg);
+  }
   kb_edges_init(&adapt, &link_);
   kb_wave_init(&wave, 0, on_edge, NULL);
   while (z.n) {
@@ -126,8 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       case 3:
         now += (uint32_t)fz_u16(&z) * 100u;
-        (void)kb_link_tick(&link_, now);
-        kb_keys_step(&keys, &link_, &eng, NULL, now);
+        kb_bus_poll(&bus, now);
+        FZ_ASSERT(kb_bus_health(&bus)->ring_high_water <= KB_FRAME_RING);
         break;
       case 4: {
         kb_keys_info_t info;
@@ -149,8 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kb_wave_idle(&wave, 2000);
         kb_edges_advance(&adapt, kb_wave_now(&wave));
         now = (uint32_t)kb_wave_now(&wave);
-        (void)kb_link_tick(&link_, now);
-        kb_keys_step(&keys, &link_, &eng, NULL, now);
+        kb_bus_poll(&bus, now);
         break;
       }
     }
