@@ -55,4 +55,25 @@ want: $want"
 else
   ko "keybus.h: a program using only keybus.h builds and runs" "$out $got"
 fi
+# docs/api.md's port example is real code: it compiles (-Wall -Wextra
+# -Werror) against the headers with the platform calls it names declared.
+python3 - "$tmp/example.c" <<'PY'
+import re, sys
+s = open("docs/api.md").read()
+code = re.findall(r"```c\n(.*?)```", s, re.S)[0]
+decl = """#include <stdbool.h>
+#include <stdint.h>
+bool plat_read_clock(void); bool plat_read_data(void); uint32_t plat_now_us(void);
+void plat_write_pin(bool high); void plat_oneshot_start(uint32_t us);
+void plat_oneshot_create(void (*fn)(void *)); void plat_clock_irq_attach(void (*fn)(void *));
+void plat_sleep_ms(unsigned ms); void publish_zone(unsigned zone, unsigned on);
+void publish_armed(unsigned partition, unsigned mode);
+"""
+open(sys.argv[1], "w").write(decl + code)
+PY
+if out=$(gcc -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -c "$tmp/example.c" -o "$tmp/example.o" 2>&1); then
+  ok "docs/api.md: the port example compiles against the headers"
+else
+  ko "docs/api.md: the port example compiles against the headers" "$out"
+fi
 kt_done tests/cli/headers.sh
