@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "keybus/kb_decode.h"
 #include "keybus/kb_engine.h"
+#include "keybus/kb_keys.h"
 #include "keybus/kb_proto.h"
 #include "sim/kb_sim_panel.h"
 
@@ -124,22 +125,8 @@ static void run_s(double s) {
   while (R.t < end) step();
 }
 
-static uint8_t keycode(char ch) {
-  if (ch >= '0' && ch <= '9') return kb_proto_digit_key((unsigned)(ch - '0'));
-  switch (ch) {
-    case '*': return KB_KEY_STAR;
-    case '#': return KB_KEY_POUND;
-    case 's': return KB_KEY_STAY;
-    case 'w': return KB_KEY_AWAY;
-    case 'n': return KB_KEY_NO_ENTRY;
-    case 'c': return KB_KEY_CHIME;
-    case '[': return KB_KEY_OUTPUT_1;
-    case ']': return KB_KEY_OUTPUT_2;
-    case '{': return KB_KEY_OUTPUT_3;
-    case '}': return KB_KEY_OUTPUT_4;
-    default: return KB_KEY_NONE;
-  }
-}
+/* The virtual keypad's alphabet (kb_keys.h): one table of key codes. */
+static uint8_t keycode(char ch) { return kb_keys_code(ch); }
 
 /* Queues keys for a partition and runs until the keypad has sent them. */
 static void type(unsigned part, const char *s) {
