@@ -574,6 +574,11 @@ static bool same_time(const kb_time_t *a, const kb_time_t *b) {
          a->minute == b->minute;
 }
 
+/* Every field, validity included (what the status's clock shows). */
+static bool same_clock(const kb_time_t *a, const kb_time_t *b) {
+  return same_time(a, b) && a->valid == b->valid;
+}
+
 /* Is this live event message one the panel already sent? 0xEB and 0xCE
  * repeat the 0xA5 sent just before them (sets 0-3); and a message equal to
  * the last one (command, partitions, time, set and code) is a repeat of it,
@@ -650,17 +655,22 @@ static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   /* Partition-specific rules apply to each partition the event names; an
    * event naming none (0xEB mask 0, 0xA5 partition 0) touches no partition
    * (the reference indexes partition -1 there: quirk, notes §5.4). */
-  if (user && !(d->event_parts & ((1u << KB_MAX_PARTITIONS) - 1u))) access_code_event(e, d, 0, t_ms);
-  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
-    if (d->event_parts & (1u << (p - 1u))) {
-      if (user) access_code_event(e, d, p, t_ms);
-      event_partition(e, v, p, t_ms);
-    }
+  {
+    /* the partitions named, lowest first; the loop ends at the highest */
+    unsigned m = d->event_parts & ((1u << KB_MAX_PARTITIONS) - 1u);
+    if (user && !m) access_code_event(e, d, 0, t_ms);
+    for (uint8_t p = 1; m; p++, m >>= 1)
+      if (m & 1u) {
+        if (user) access_code_event(e, d, p, t_ms);
+        event_partition(e, v, p, t_ms);
+      }
+  }
 }
 
 /* ------------------------------------------------------- frame dispatch */
 
-static void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
+/* A frame that failed its checks (the callers count a good one inline). */
+ENGINE_COLD void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
   kb_event_t ev;
   e->health.frames++;
   switch (c) {
@@ -971,6 +981,31 @@ ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_
   if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
 }
 
+/* The typed fields a panel frame may carry besides its partition bytes. */
+#define PANEL_EXTRAS (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER)
+
+static void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  uint32_t has = d->has;
+  if (has & KB_HAS_ZONES) {
+    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->mode == KB_MODE_LIVE)
+      zone_status_zones(e, d, t_ms);
+    else
+      zone_bits(e, d, t_ms);
+  }
+  if (has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
+  if (has & PANEL_EXTRAS) panel_extras(e, d, t_ms);
+  if ((has & KB_HAS_TIME) && (d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) &&
+      d->time.valid && !same_clock(&s->time, &d->time)) {
+    kb_event_t ev;
+    s->time = d->time;
+    ev_start(&ev, KB_EV_TIME, 0);
+    ev.time.time = d->time;
+    emit(e, &ev, t_ms);
+  }
+  if (has & KB_HAS_EVENT) panel_event(e, d, t_ms);
+}
+
 kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
                            uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
   kb_decoded_t local;
@@ -984,8 +1019,12 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     return KB_CHECK_OK;
   }
   kb_decode_panel(b, avail, bits, d);
-  count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
-  if (d->check != KB_CHECK_OK) return (kb_check_t)d->check;
+  if (d->check != KB_CHECK_OK) {
+    count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
+    return (kb_check_t)d->check;
+  }
+  e->health.frames++;
+  e->health.frames_ok++;
   alive(e, t_ms);
 
   if (!s->synced) {
@@ -1016,24 +1055,9 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     if (e->mode == KB_MODE_LIVE) corroborate(e, d, t_ms);
     if (d->cmd == KB_CMD_ZONES_1) apply_zone_status_parts(e, d, t_ms);
   }
-  if (d->has & KB_HAS_ZONES) {
-    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->mode == KB_MODE_LIVE)
-      zone_status_zones(e, d, t_ms);
-    else
-      zone_bits(e, d, t_ms);
-  }
-  if (d->has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
-  if (d->has & (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER))
-    panel_extras(e, d, t_ms);
-  if ((d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) && (d->has & KB_HAS_TIME) &&
-      d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
-    kb_event_t ev;
-    s->time = d->time;
-    ev_start(&ev, KB_EV_TIME, 0);
-    ev.time.time = d->time;
-    emit(e, &ev, t_ms);
-  }
-  if (d->has & KB_HAS_EVENT) panel_event(e, d, t_ms);
+  /* one test for the frames that carry none of the rest (status, queries) */
+  if (d->has & (KB_HAS_ZONES | KB_HAS_ZONE_LIGHTS | PANEL_EXTRAS | KB_HAS_TIME | KB_HAS_EVENT))
+    panel_fields(e, d, t_ms);
   return KB_CHECK_OK;
 }
 
