@@ -9,11 +9,15 @@
 
 #include "keybus/kb_module.h"
 
-/* Out of line on purpose: rare work kept off the status stream's path. */
+/* ENGINE_COLD: out of line on purpose, rare work kept off the status
+ * stream's path. ENGINE_INLINE: small steps of every frame's path, inlined
+ * even where they have two callers (kb_engine_panel, kb_engine_frame). */
 #if defined(__GNUC__) || defined(__clang__)
 #define ENGINE_COLD static __attribute__((noinline))
+#define ENGINE_INLINE static inline __attribute__((always_inline))
 #else
 #define ENGINE_COLD static
+#define ENGINE_INLINE static inline
 #endif
 
 /* kb_engine_t.sup_state */
@@ -1006,46 +1010,39 @@ static void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   if (has & KB_HAS_EVENT) panel_event(e, d, t_ms);
 }
 
-kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
-                           uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
-  kb_decoded_t local;
-  kb_decoded_t *d = out ? out : &local;
-  kb_status_t *s = &e->status;
+/* The fields panel_model() acts on besides the partition bytes. */
+#define MODEL_FIELDS (KB_HAS_ZONES | KB_HAS_ZONE_LIGHTS | PANEL_EXTRAS | KB_HAS_TIME | KB_HAS_EVENT)
 
-  if (!out && e->mode == KB_MODE_LIVE && s->synced && avail && status_repeat(e, b, avail, bits)) {
-    e->health.frames++;
-    e->health.frames_ok++;
-    alive(e, t_ms);
-    return KB_CHECK_OK;
-  }
-  kb_decode_panel(b, avail, bits, d);
-  if (d->check != KB_CHECK_OK) {
-    count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
-    return (kb_check_t)d->check;
-  }
+/* Start-up gate: a frame without a checksum waits for the status stream; a
+ * checksummed one (0x27.., 0xA5, 0xEB, 0x87, 0x16, ...) is trusted on its
+ * own, as logs that print only changes may have no 0x05 at all. False when
+ * the frame is held back. */
+ENGINE_COLD bool gate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  kb_event_t ev;
+  if (d->parts_kind != KB_PARTS_STATUS) return d->csum == KB_CSUM_OK;
+  s->synced = 1;
+  s->early = d->early;
+  ev_start(&ev, KB_EV_SYNCED, 0);
+  ev.synced.early = d->early;
+  emit(e, &ev, t_ms);
+  return true;
+}
+
+/* A panel frame that passed its checks: counted, and judged by the start-up
+ * gate. False when the gate holds it back (the model does not see it). */
+ENGINE_INLINE bool panel_accept(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   e->health.frames++;
   e->health.frames_ok++;
   alive(e, t_ms);
+  return e->status.synced || gate(e, d, t_ms);
+}
 
-  if (!s->synced) {
-    /* Start-up gate: a frame without a checksum waits for the status
-     * stream; a checksummed one (0x27.., 0xA5, 0xEB, 0x87, 0x16, ...) is
-     * trusted on its own, as logs that print only changes may have no
-     * 0x05 at all. */
-    if (d->parts_kind != KB_PARTS_STATUS) {
-      if (d->csum != KB_CSUM_OK) return KB_CHECK_OK;
-    } else {
-      s->synced = 1;
-      s->early = d->early;
-      {
-        kb_event_t ev;
-        ev_start(&ev, KB_EV_SYNCED, 0);
-        ev.synced.early = d->early;
-        emit(e, &ev, t_ms);
-      }
-    }
-  }
-
+/* What an accepted panel frame does to the model: its partition bytes, then
+ * the other fields it carries. Frames with neither (queries, programming
+ * traffic) need not call it. */
+ENGINE_INLINE void panel_model(kb_engine_t *e, const uint8_t *b, const kb_decoded_t *d,
+                               uint16_t noise_mask, uint32_t t_ms) {
   if (d->parts_kind == KB_PARTS_STATUS) {
     count_repeats(e, d->cmd == KB_CMD_STATUS_HIGH);
     status_frame(e, d, e->mode == KB_MODE_LOG ? noise_mask : 0, t_ms);
@@ -1055,9 +1052,33 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     if (e->mode == KB_MODE_LIVE) corroborate(e, d, t_ms);
     if (d->cmd == KB_CMD_ZONES_1) apply_zone_status_parts(e, d, t_ms);
   }
-  /* one test for the frames that carry none of the rest (status, queries) */
-  if (d->has & (KB_HAS_ZONES | KB_HAS_ZONE_LIGHTS | PANEL_EXTRAS | KB_HAS_TIME | KB_HAS_EVENT))
-    panel_fields(e, d, t_ms);
+  if (d->has & MODEL_FIELDS) panel_fields(e, d, t_ms);
+}
+
+/* Live input: a 0x05/0x1B equal to the last one applied is only counted
+ * (status_repeat()); true when it was. */
+static inline bool quick_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
+                                uint32_t t_ms) {
+  if (!avail || (b[0] != KB_CMD_STATUS && b[0] != KB_CMD_STATUS_HIGH) ||
+      e->mode != KB_MODE_LIVE || !e->status.synced || !status_repeat(e, b, avail, bits))
+    return false;
+  e->health.frames++;
+  e->health.frames_ok++;
+  alive(e, t_ms);
+  return true;
+}
+
+kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
+                           uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
+  kb_decoded_t local;
+  kb_decoded_t *d = out ? out : &local;
+  if (!out && quick_repeat(e, b, avail, bits, t_ms)) return KB_CHECK_OK;
+  kb_decode_panel(b, avail, bits, d);
+  if (d->check != KB_CHECK_OK) {
+    count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
+    return (kb_check_t)d->check;
+  }
+  if (panel_accept(e, d, t_ms)) panel_model(e, b, d, noise_mask, t_ms);
   return KB_CHECK_OK;
 }
 
@@ -1089,13 +1110,26 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   return KB_CHECK_OK;
 }
 
+/* kb_engine_panel(e, f->panel, ..., 0, t_ms, NULL) written out for the
+ * task's path (no decode for the caller, no noise mask): the frames that
+ * carry nothing for the model (queries, programming traffic) stop after
+ * the counts. */
 void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
   uint8_t avail = kb_decode_nbytes(f->panel_bits);
   if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
+  if (!quick_repeat(e, f->panel, avail, f->panel_bits, t_ms)) {
+    kb_decoded_t d;
+    kb_decode_panel(f->panel, avail, f->panel_bits, &d);
+    if (d.check != KB_CHECK_OK) {
+      count_check(e, (kb_check_t)d.check, d.cmd, t_ms);
+      return;
+    }
+    if (panel_accept(e, &d, t_ms) && (d.parts_kind != KB_PARTS_NONE || (d.has & MODEL_FIELDS)))
+      panel_model(e, f->panel, &d, 0, t_ms);
+  }
   /* module data is read under the panel's command: a frame whose command
    * failed its checks says nothing trustworthy about which slot is which */
-  if (kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL) == KB_CHECK_OK &&
-      f->module_seen) {
+  if (f->module_seen) {
     uint8_t mavail = kb_decode_nbytes(f->module_bits);
     const uint8_t *m = f->module;
     uint8_t own[KB_FRAME_BYTES];
