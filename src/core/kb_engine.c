@@ -10,11 +10,16 @@
 #include "keybus/kb_module.h"
 
 /* ENGINE_COLD: out of line on purpose, rare work kept off the status
- * stream's path. ENGINE_INLINE: small steps of every frame's path, inlined
- * even where they have two callers (kb_engine_panel, kb_engine_frame). */
+ * stream's path. ENGINE_INLINE: the steps of every frame's path, inlined
+ * even where they have two callers (kb_engine_panel, kb_engine_frame),
+ * except in builds for size (-Os), where the compiler chooses. */
 #if defined(__GNUC__) || defined(__clang__)
 #define ENGINE_COLD static __attribute__((noinline))
+#if defined(__OPTIMIZE_SIZE__) /* -Os: one copy, the compiler's choice */
+#define ENGINE_INLINE static inline
+#else
 #define ENGINE_INLINE static inline __attribute__((always_inline))
+#endif
 #else
 #define ENGINE_COLD static
 #define ENGINE_INLINE static inline
@@ -988,7 +993,7 @@ ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_
 /* The typed fields a panel frame may carry besides its partition bytes. */
 #define PANEL_EXTRAS (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER)
 
-static void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+ENGINE_INLINE void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   kb_status_t *s = &e->status;
   uint32_t has = d->has;
   if (has & KB_HAS_ZONES) {
