@@ -233,6 +233,27 @@ uint8_t kb_pev_code_scheme_b(uint8_t index) {
   return (uint8_t)(index >= 40u ? index + 3u : index);
 }
 
+/* Where the search starts in sets 0x00-0x03 (those of 0xA5/0xAA/0xCE, the
+ * common events), per 8 codes: start8[set][code >> 3] is the index of the
+ * last row of the set whose first code is at or below (code & 0xF8), 0 when
+ * none is. Derived from the rows above (change it with them): the search
+ * only steps forward from there, so a stale entry misdecodes, and
+ * test_pev's sweep of every (set, code) pair fails. */
+static const uint8_t start8[4][32] = {
+    /* set 0x00 */
+    { 0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  9, 15, 15, 15, 15, 16,
+     16, 16, 16, 17, 18, 18, 18, 18, 21, 21, 21, 21, 21, 25, 31, 36},
+    /* set 0x01 */
+    { 0,  2,  2,  2,  2,  3,  6,  6,  6,  6,  7,  7,  7,  7,  8,  8,
+      8,  8,  9,  9,  9,  9, 14, 14, 14, 14, 15, 18, 18, 18, 18, 18},
+    /* set 0x02 */
+    { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  4,  4,  4,
+      4,  4,  7, 12, 17, 17, 17, 17, 17, 19, 19, 19, 19, 20, 21, 22},
+    /* set 0x03 */
+    { 0,  2,  4,  6,  6,  7,  8,  9, 10, 16, 16, 18, 18, 18, 18, 18,
+     18, 18, 18, 18, 18, 18, 18, 24, 24, 24, 24, 24, 24, 24, 24, 24},
+};
+
 /* The rows of one set, from a switch: no table of pointers to relocate. */
 static const kb_pev_row_t *set_rows(uint8_t set, size_t *n) {
   const kb_pev_row_t *r;
@@ -258,14 +279,19 @@ kb_pev_t kb_pev_decode(uint8_t set, uint8_t code) {
   size_t n;
   const kb_pev_row_t *r = set_rows(set, &n);
   if (!r) return ev;
-  /* A set's rows are sorted by first code and do not overlap: halve the
-   * range (no early exit, one compare per step) down to the last row that
-   * starts at or before code; when none does, r stays on the first row and
-   * the check below rejects it. */
-  while (n > 1) {
-    size_t half = n / 2;
-    if (r[half].first <= code) r += half;
-    n -= half;
+  /* A set's rows are sorted by first code and do not overlap: find the last
+   * row that starts at or before code; when none does, r stays on the first
+   * row and the check below rejects it. */
+  if (set < 4u) { /* from the start8 entry, one row at a time (< 1 step) */
+    const kb_pev_row_t *end = r + n;
+    r += start8[set][code >> 3];
+    while (r + 1 < end && r[1].first <= code) r++;
+  } else { /* halve the range: no early exit, one compare per step */
+    while (n > 1) {
+      size_t half = n / 2;
+      if (r[half].first <= code) r += half;
+      n -= half;
+    }
   }
   if (code < r->first || code > r->last) return ev;
   ev.kind = r->kind;
