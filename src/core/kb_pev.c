@@ -31,8 +31,10 @@ typedef struct {
 #define A(first, last, kind, start) {first, last, KB_PEV_##kind, (start) | NUM_A}
 #define B(first, last, kind, start) {first, last, KB_PEV_##kind, (start) | NUM_B}
 
-/* set 0x00 */
-static const kb_pev_row_t set_00[] = {
+/* sets 0x00-0x03 (those of 0xA5/0xAA/0xCE), one after the other: low_end
+ * gives where each ends */
+static const kb_pev_row_t rows_low[] = {
+    /* set 0x00 */
     N(0x09, 0x28, ZONE_ALARM, 1),
     N(0x29, 0x48, ZONE_ALARM_RESTORED, 1),
     S(0x49, DURESS_ALARM),
@@ -75,9 +77,7 @@ static const kb_pev_row_t set_00[] = {
     S(0xFB, DLS_LEAD_OUT),
     S(0xFE, PERIODIC_TEST),
     S(0xFF, SYSTEM_TEST),
-};
-/* set 0x01 */
-static const kb_pev_row_t set_01[] = {
+    /* set 0x01 */
     S(0x03, CROSS_ZONE_ALARM),
     S(0x04, DELINQUENCY_ALARM),
     S(0x05, LATE_TO_CLOSE),
@@ -97,9 +97,7 @@ static const kb_pev_row_t set_01[] = {
     S(0xD1, EXIT_FAULT_PRE_ALERT),
     S(0xD2, ARMED_ENTRY_DELAY),
     S(0xD3, DOWNLOOK_TRIGGER),
-};
-/* set 0x02 */
-static const kb_pev_row_t set_02[] = {
+    /* set 0x02 */
     S(0x2A, QUICK_EXIT),
     S(0x63, KEYBUS_FAULT_RESTORED),
     S(0x64, KEYBUS_FAULT),
@@ -125,9 +123,7 @@ static const kb_pev_row_t set_02[] = {
     N(0xF1, 0xF8, KEYPAD_TROUBLE, 1),
     N(0xF9, 0xFE, EXPANDER_RESTORED, 1),
     N(0xFF, 0xFF, EXPANDER_TROUBLE, 1),
-};
-/* set 0x03 */
-static const kb_pev_row_t set_03[] = {
+    /* set 0x03 */
     N(0x00, 0x04, EXPANDER_TROUBLE, 2),
     S(0x05, RF5132_SUPERVISORY_RESTORED),
     S(0x06, RF5132_SUPERVISORY_TROUBLE),
@@ -155,6 +151,10 @@ static const kb_pev_row_t set_03[] = {
     S(0xB8, PC5204_OUTPUT1_TROUBLE),
     S(0xFF, EXTENDED_STATUS),
 };
+/* End (one past the last row) of sets 0x00-0x03 in rows_low. */
+static const uint8_t low_end[4] = {42, 61, 86, 112};
+_Static_assert(sizeof rows_low / sizeof rows_low[0] == 112, "low_end and start8 follow rows_low");
+
 /* set 0x04 */
 static const kb_pev_row_t set_04[] = {
     N(0x00, 0x1F, ZONE_ALARM, 33),
@@ -234,34 +234,31 @@ uint8_t kb_pev_code_scheme_b(uint8_t index) {
 }
 
 /* Where the search starts in sets 0x00-0x03 (those of 0xA5/0xAA/0xCE, the
- * common events), per 8 codes: start8[set][code >> 3] is the index of the
- * last row of the set whose first code is at or below (code & 0xF8), 0 when
- * none is. Derived from the rows above (change it with them): the search
+ * common events), per 8 codes: start8[set][code >> 3] is the index in
+ * rows_low of the last row of the set whose first code is at or below
+ * (code & 0xF8), the set's first row when none is. Derived from the rows above (change it with them): the search
  * only steps forward from there, so a stale entry misdecodes, and
  * test_pev's sweep of every (set, code) pair fails. */
 static const uint8_t start8[4][32] = {
     /* set 0x00 */
-    { 0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  9, 15, 15, 15, 15, 16,
-     16, 16, 16, 17, 18, 18, 18, 18, 21, 21, 21, 21, 21, 25, 31, 36},
+    {  0,   0,   0,   0,   0,   0,   1,   1,   1,   1,   9,  15,  15,  15,  15,  16,
+      16,  16,  16,  17,  18,  18,  18,  18,  21,  21,  21,  21,  21,  25,  31,  36},
     /* set 0x01 */
-    { 0,  2,  2,  2,  2,  3,  6,  6,  6,  6,  7,  7,  7,  7,  8,  8,
-      8,  8,  9,  9,  9,  9, 14, 14, 14, 14, 15, 18, 18, 18, 18, 18},
+    { 42,  44,  44,  44,  44,  45,  48,  48,  48,  48,  49,  49,  49,  49,  50,  50,
+      50,  50,  51,  51,  51,  51,  56,  56,  56,  56,  57,  60,  60,  60,  60,  60},
     /* set 0x02 */
-    { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  4,  4,  4,
-      4,  4,  7, 12, 17, 17, 17, 17, 17, 19, 19, 19, 19, 20, 21, 22},
+    { 61,  61,  61,  61,  61,  61,  61,  61,  61,  61,  61,  61,  61,  65,  65,  65,
+      65,  65,  68,  73,  78,  78,  78,  78,  78,  80,  80,  80,  80,  81,  82,  83},
     /* set 0x03 */
-    { 0,  2,  4,  6,  6,  7,  8,  9, 10, 16, 16, 18, 18, 18, 18, 18,
-     18, 18, 18, 18, 18, 18, 18, 24, 24, 24, 24, 24, 24, 24, 24, 24},
+    { 86,  88,  90,  92,  92,  93,  94,  95,  96, 102, 102, 104, 104, 104, 104, 104,
+     104, 104, 104, 104, 104, 104, 104, 110, 110, 110, 110, 110, 110, 110, 110, 110},
 };
 
-/* The rows of one set, from a switch: no table of pointers to relocate. */
+/* The rows of sets 0x04 and up, from a switch: no table of pointers to
+ * relocate. */
 static const kb_pev_row_t *set_rows(uint8_t set, size_t *n) {
   const kb_pev_row_t *r;
   switch (set) {
-    case 0x00: r = set_00; *n = sizeof set_00 / sizeof set_00[0]; break;
-    case 0x01: r = set_01; *n = sizeof set_01 / sizeof set_01[0]; break;
-    case 0x02: r = set_02; *n = sizeof set_02 / sizeof set_02[0]; break;
-    case 0x03: r = set_03; *n = sizeof set_03 / sizeof set_03[0]; break;
     case 0x04: r = set_04; *n = sizeof set_04 / sizeof set_04[0]; break;
     case 0x05: r = set_05; *n = sizeof set_05 / sizeof set_05[0]; break;
     case 0x14: r = set_14; *n = sizeof set_14 / sizeof set_14[0]; break;
@@ -276,17 +273,18 @@ static const kb_pev_row_t *set_rows(uint8_t set, size_t *n) {
 
 kb_pev_t kb_pev_decode(uint8_t set, uint8_t code) {
   kb_pev_t ev = {KB_PEV_UNKNOWN, 0, set, code};
-  size_t n;
-  const kb_pev_row_t *r = set_rows(set, &n);
-  if (!r) return ev;
+  const kb_pev_row_t *r;
   /* A set's rows are sorted by first code and do not overlap: find the last
-   * row that starts at or before code; when none does, r stays on the first
-   * row and the check below rejects it. */
+   * row that starts at or before code; when none does, r stays on the
+   * set's first row and the check below rejects it. */
   if (set < 4u) { /* from the start8 entry, one row at a time (< 1 step) */
-    const kb_pev_row_t *end = r + n;
-    r += start8[set][code >> 3];
+    const kb_pev_row_t *end = rows_low + low_end[set];
+    r = rows_low + start8[set][code >> 3];
     while (r + 1 < end && r[1].first <= code) r++;
   } else { /* halve the range: no early exit, one compare per step */
+    size_t n;
+    r = set_rows(set, &n);
+    if (!r) return ev;
     while (n > 1) {
       size_t half = n / 2;
       if (r[half].first <= code) r += half;
