@@ -707,6 +707,16 @@ static void alive(kb_engine_t *e, uint32_t t_ms) {
 
 static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   uint8_t g = (uint8_t)((d->zone_first - 1u) / 8u);
+  if (g < KB_ZONE_BYTES && d->zone_count == 8u && (d->zone_first - 1u) % 8u == 0u) {
+    /* a whole byte of the map: only the zones that changed, lowest first
+     * (set_zone() reports nothing for the others) */
+    uint8_t diff = (uint8_t)(e->status.zones_open[g] ^ d->zones);
+    for (uint8_t i = 0; diff; i++, diff = (uint8_t)(diff >> 1))
+      if (diff & 1u)
+        set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
+                 KB_EV_ZONE_OPEN, t_ms);
+    return;
+  }
   if (g < KB_ZONE_BYTES && e->status.zones_open[g] == d->zones) return; /* nothing changed */
   for (uint8_t i = 0; i < d->zone_count; i++)
     set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
@@ -870,9 +880,11 @@ static void version(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
 }
 
 static void pgm(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
-  for (uint8_t n = 1; n <= 14; n++) {
-    uint16_t m = (uint16_t)(1u << (n - 1u));
-    if ((e->status.pgm & m) != (d->pgm & m)) {
+  /* the outputs 1-14 that changed, lowest first */
+  unsigned diff = (e->status.pgm ^ d->pgm) & 0x3FFFu;
+  for (uint8_t n = 1; diff; n++, diff >>= 1)
+    if (diff & 1u) {
+      uint16_t m = (uint16_t)(1u << (n - 1u));
       kb_event_t ev;
       e->status.pgm = (uint16_t)(e->status.pgm ^ m);
       ev_start(&ev, KB_EV_PGM, 0);
@@ -880,7 +892,6 @@ static void pgm(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
       ev.pgm.output = n;
       emit(e, &ev, t_ms);
     }
-  }
 }
 
 /* The KB_PANEL_* bits in `mask` (those one frame carries) become `v`: one
@@ -903,8 +914,9 @@ static void panel_flags(kb_engine_t *e, uint8_t mask, uint8_t v, uint32_t t_ms) 
  * instruction, not a state: every command is reported). */
 static void sound(kb_engine_t *e, const kb_dec_sound_t *x, uint32_t t_ms) {
   static const uint8_t type[4] = {0, KB_EV_BEEP, KB_EV_TONE, KB_EV_BUZZER};
-  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
-    if ((x->parts >> (p - 1u)) & 1u) {
+  unsigned m = x->parts & ((1u << KB_MAX_PARTITIONS) - 1u); /* lowest first */
+  for (uint8_t p = 1; m; p++, m >>= 1)
+    if (m & 1u) {
       kb_event_t ev;
       ev_start(&ev, type[x->kind & 3u], p);
       ev.sound.beeps = x->beeps;
