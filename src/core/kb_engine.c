@@ -900,9 +900,10 @@ static void panel_flags(kb_engine_t *e, uint8_t mask, uint8_t v, uint32_t t_ms) 
   uint8_t diff = (uint8_t)((e->status.panel_flags ^ v) & mask);
   if (!diff) return;
   e->status.panel_flags = (uint8_t)(e->status.panel_flags ^ diff);
-  for (uint8_t bit = 1; bit; bit = (uint8_t)(bit << 1))
+  for (uint8_t bit = 1; diff; bit = (uint8_t)(bit << 1))
     if (diff & bit) {
       kb_event_t ev;
+      diff = (uint8_t)(diff & ~bit); /* the loop ends with the last change */
       ev_start(&ev, KB_EV_PANEL_FLAG, 0);
       ev.panel_flag.on = (v & bit) != 0;
       ev.panel_flag.flag = bit;
