@@ -583,11 +583,6 @@ static bool same_time(const kb_time_t *a, const kb_time_t *b) {
          a->minute == b->minute;
 }
 
-/* Every field, validity included (what the status's clock shows). */
-static bool same_clock(const kb_time_t *a, const kb_time_t *b) {
-  return same_time(a, b) && a->valid == b->valid;
-}
-
 /* Is this live event message one the panel already sent? 0xEB and 0xCE
  * repeat the 0xA5 sent just before them (sets 0-3); and a message equal to
  * the last one (command, partitions, time, set and code) is a repeat of it,
@@ -1018,7 +1013,7 @@ ENGINE_INLINE void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t 
   if (has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
   if (has & PANEL_EXTRAS) panel_extras(e, d, t_ms);
   if ((has & KB_HAS_TIME) && (d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) &&
-      d->time.valid && !same_clock(&s->time, &d->time)) {
+      d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
     kb_event_t ev;
     s->time = d->time;
     ev_start(&ev, KB_EV_TIME, 0);
