@@ -346,11 +346,9 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
     case KB_CMD_EVENT_BUFFER:
     case KB_CMD_EVENT_HIGH:
     case KB_CMD_EVENT_BUFFER_HIGH:
+    case KB_CMD_PANEL_STATUS: /* one call: decode_event() is inlined here */
       decode_event(b, d);
-      break;
-    case KB_CMD_PANEL_STATUS:
-      decode_event(b, d);
-      if (!(d->has & KB_HAS_EVENT)) {
+      if (b[0] == KB_CMD_PANEL_STATUS && !(d->has & KB_HAS_EVENT)) {
         d->layout = b[2];
         d->has |= KB_HAS_LAYOUT;
       }
