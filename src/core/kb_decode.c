@@ -45,18 +45,35 @@ static const uint8_t e6_len[0x30] = {
 };
 #undef L
 
-bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) {
-  switch (cmd) {
-    case 0x05: case 0x11: case 0x1B: case 0x1C: case 0x22: case 0x28: case 0x33:
-    case 0x39: case 0x41: case 0x4C: case 0x57: case 0x58: case 0x70: case 0x94:
-    case 0x9E: case 0xD5:
-      return false;
-    case KB_CMD_EXTENDED: /* expander queries 4-7 carry none */
-      return !(sub == 0x08 || sub == 0x0A || sub == 0x0C || sub == 0x0E);
-    default:
-      return true;
-  }
+/* The commands without a checksum (§2.2), one bit per command (bit c % 8
+ * of byte c / 8): a lookup, not a switch, on every frame's path. */
+#define NC(c) (uint8_t)(1u << ((c) & 7u))
+static const uint8_t no_csum[32] = {
+    [0x05 / 8] = NC(0x05),
+    [0x11 / 8] = NC(0x11),
+    [0x1B / 8] = NC(0x1B) | NC(0x1C),
+    [0x22 / 8] = NC(0x22),
+    [0x28 / 8] = NC(0x28),
+    [0x33 / 8] = NC(0x33),
+    [0x39 / 8] = NC(0x39),
+    [0x41 / 8] = NC(0x41),
+    [0x4C / 8] = NC(0x4C),
+    [0x57 / 8] = NC(0x57),
+    [0x58 / 8] = NC(0x58),
+    [0x70 / 8] = NC(0x70),
+    [0x94 / 8] = NC(0x94),
+    [0x9E / 8] = NC(0x9E),
+    [0xD5 / 8] = NC(0xD5),
+};
+#undef NC
+
+static inline bool has_checksum(uint8_t cmd, uint8_t sub) {
+  if (cmd == KB_CMD_EXTENDED) /* expander queries 4-7 carry none */
+    return !(sub == 0x08 || sub == 0x0A || sub == 0x0C || sub == 0x0E);
+  return !((no_csum[cmd >> 3] >> (cmd & 7u)) & 1u);
 }
+
+bool kb_decode_has_checksum(uint8_t cmd, uint8_t sub) { return has_checksum(cmd, sub); }
 
 bool kb_decode_lengths(uint8_t cmd, uint8_t sub, uint8_t *a, uint8_t *b) {
   uint8_t e = cmd != KB_CMD_EXTENDED ? cmd_len[cmd] : sub < sizeof e6_len ? e6_len[sub] : 0;
@@ -102,16 +119,51 @@ static void zone_lights(kb_decoded_t *d, const uint8_t *z, uint8_t first) {
   d->has |= KB_HAS_ZONE_LIGHTS;
 }
 
-/* 0xA5 / 0xAA / 0xEB / 0xEC / 0xCE: date/time and panel event (§3.6-§3.9). */
+/* 0xA5 / 0xAA / 0xEB / 0xEC / 0xCE: date/time and panel event (§3.6-§3.9).
+ * The fields kb_pev_parse_frame() would give, written straight into d (no
+ * message in between): the date/time when the frame has one (zero for a
+ * 0xCE event: events compare it), and the event unless the frame is a bare
+ * timestamp (0xA5 with bytes 6 and 7 zero) or an empty buffer entry (0xEC
+ * selector 0xFF). The time is cleared first so that its padding is as
+ * defined as its fields. */
 static void decode_event(const uint8_t *b, kb_decoded_t *d) {
-  kb_pev_msg_t m;
-  if (!kb_pev_parse_frame(b, d->nbytes, &m)) return;
-  d->time = m.time; /* zero for 0xCE (no time): events compare it */
-  if (m.flags & KB_PEV_F_TIME) d->has |= KB_HAS_TIME;
-  if (m.flags & (KB_PEV_F_TIMESTAMP_ONLY | KB_PEV_F_EMPTY)) return;
-  d->event = m.ev;
-  d->event_parts = m.partition_mask;
-  d->event_number = (m.flags & KB_PEV_F_EVENT_NUMBER) ? m.event_number : KB_EVENT_LIVE;
+  uint8_t n = d->nbytes, cmd = b[0], parts;
+  uint16_t number = KB_EVENT_LIVE;
+  kb_pev_t ev;
+  if (cmd == KB_CMD_EVENT || cmd == KB_CMD_EVENT_BUFFER) {
+    uint8_t part;
+    if (n < 9) return;
+    part = (uint8_t)(b[3] >> 6);
+    memset(&d->time, 0, sizeof d->time);
+    kb_pev_time(&b[2], &d->time);
+    d->has |= KB_HAS_TIME;
+    if (cmd == KB_CMD_EVENT_BUFFER)
+      number = b[7];
+    else if (b[6] == 0 && b[7] == 0)
+      return; /* timestamp only */
+    ev = kb_pev_decode((uint8_t)(b[5] & 0x03u), b[6]);
+    /* partitions 1-2 only: the value 3 names no partition */
+    parts = (uint8_t)(part == 1u ? 0x01u : part == 2u ? 0x02u : 0u);
+  } else if (cmd == KB_CMD_EVENT_HIGH || cmd == KB_CMD_EVENT_BUFFER_HIGH) {
+    if (n < 11) return;
+    memset(&d->time, 0, sizeof d->time);
+    kb_pev_time(&b[3], &d->time);
+    d->has |= KB_HAS_TIME;
+    if (cmd == KB_CMD_EVENT_BUFFER_HIGH) {
+      if (b[7] == 0xFF) return; /* empty entry */
+      number = (uint16_t)(b[9] + 256u * (b[4] >> 6));
+    }
+    ev = kb_pev_decode(b[7], b[8]);
+    parts = b[2];
+  } else { /* KB_CMD_PANEL_STATUS */
+    if (n < 8 || !(b[2] & 0x20u)) return;
+    memset(&d->time, 0, sizeof d->time);
+    ev = kb_pev_decode((uint8_t)(b[3] & 0x03u), b[4]);
+    parts = 0;
+  }
+  d->event = ev;
+  d->event_parts = parts;
+  d->event_number = number;
   d->has |= KB_HAS_EVENT;
 }
 
@@ -294,11 +346,9 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
     case KB_CMD_EVENT_BUFFER:
     case KB_CMD_EVENT_HIGH:
     case KB_CMD_EVENT_BUFFER_HIGH:
+    case KB_CMD_PANEL_STATUS: /* one call: decode_event() is inlined here */
       decode_event(b, d);
-      break;
-    case KB_CMD_PANEL_STATUS:
-      decode_event(b, d);
-      if (!(d->has & KB_HAS_EVENT)) {
+      if (b[0] == KB_CMD_PANEL_STATUS && !(d->has & KB_HAS_EVENT)) {
         d->layout = b[2];
         d->has |= KB_HAS_LAYOUT;
       }
@@ -323,17 +373,20 @@ static void decode_fields(const uint8_t *b, kb_decoded_t *d) {
 }
 
 /* Only the header fields are cleared: the others are valid where `has`
- * says so (clearing all of kb_decoded_t costs a third of a small frame). */
-static void start(kb_decoded_t *d, const uint8_t *b, uint8_t avail, uint16_t bits, uint8_t source) {
+ * says so (clearing all of kb_decoded_t costs a third of a small frame).
+ * Returns the complete bytes present (d->nbytes). */
+static inline uint8_t start(kb_decoded_t *d, const uint8_t *b, uint8_t avail, uint16_t bits,
+                            uint8_t source) {
+  uint8_t n = kb_decode_nbytes(bits);
   if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
+  if (n > avail) n = avail;
+  d->cmd = avail ? b[0] : 0;
+  d->sub = 0;
   d->source = source;
   d->check = KB_CHECK_OK;
   d->csum = KB_CSUM_NONE;
-  d->nbytes = kb_decode_nbytes(bits);
-  if (d->nbytes > avail) d->nbytes = avail;
+  d->nbytes = n;
   d->trailing = (uint8_t)(bits >= 9 ? (bits - 1u) % 8u : 0);
-  d->cmd = avail ? b[0] : 0;
-  d->sub = 0;
   d->early = 0;
   d->has = 0;
   d->parts_kind = KB_PARTS_NONE;
@@ -345,40 +398,50 @@ static void start(kb_decoded_t *d, const uint8_t *b, uint8_t avail, uint16_t bit
   d->event_number = KB_EVENT_LIVE;
   d->zone_first = 0;
   d->zone_count = 0;
+  return n;
+}
+
+/* The checksum rule (§2.3): the sum of bytes 0 and 2..n-2 is byte n-1. */
+static inline bool sum_ok(const uint8_t *b, uint8_t n) {
+  uint8_t sum = b[0];
+  for (uint8_t i = 2; i + 1u < n; i++) sum = (uint8_t)(sum + b[i]);
+  return sum == b[n - 1u];
 }
 
 void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_t *d) {
-  uint8_t la, lb;
-  bool known;
-  start(d, b, avail, bits, KB_SRC_PANEL);
-  if (d->nbytes < 1) {
+  uint8_t n = start(d, b, avail, bits, KB_SRC_PANEL), cmd, sub = 0, len;
+  bool csum;
+  if (n < 1) {
     d->check = KB_CHECK_RUNT;
     return;
   }
-  d->sub = (d->cmd == KB_CMD_EXTENDED && d->nbytes > 2) ? b[2] : 0;
-  known = kb_decode_lengths(d->cmd, d->sub, &la, &lb);
-  if (d->cmd == KB_CMD_EXTENDED && d->nbytes < 3) { /* too short to name its sub-command */
-    known = true;
-    la = lb = 3;
+  cmd = b[0];
+  if (cmd != KB_CMD_EXTENDED) {
+    len = cmd_len[cmd];
+  } else if (n < 3) { /* too short to name its sub-command */
+    len = 0x33;
+  } else {
+    sub = b[2];
+    d->sub = sub;
+    len = sub < sizeof e6_len ? e6_len[sub] : 0;
   }
-  if (d->nbytes < 2) { /* ended inside the command byte: no stop bit */
-    if (kb_decode_has_checksum(d->cmd, d->sub)) d->csum = KB_CSUM_BAD; /* no room for it */
-    d->check = known ? KB_CHECK_LENGTH : KB_CHECK_UNKNOWN;
+  /* len: shortest length in the high nibble, longest in the low one, 0
+   * for a command the notes do not describe */
+  csum = has_checksum(cmd, sub);
+  if (n < 2) { /* ended inside the command byte: no stop bit */
+    if (csum) d->csum = KB_CSUM_BAD; /* no room for it */
+    d->check = len ? KB_CHECK_LENGTH : KB_CHECK_UNKNOWN;
     return;
   }
-  /* The sum rule (§2.3) with the last complete byte as the checksum; on a
-   * 2-byte frame that is the stop-bit byte, as the notes' rule reads. The
-   * verdict below still rejects such frames (framing or length). */
-  if (kb_decode_has_checksum(d->cmd, d->sub)) {
-    uint8_t sum = d->cmd;
-    for (uint8_t i = 2; i + 1u < d->nbytes; i++) sum = (uint8_t)(sum + b[i]);
-    d->csum = sum == b[d->nbytes - 1u] ? KB_CSUM_OK : KB_CSUM_BAD;
-  }
+  /* The sum rule with the last complete byte as the checksum; on a 2-byte
+   * frame that is the stop-bit byte, as the notes' rule reads. The verdict
+   * below still rejects such frames (framing or length). */
+  if (csum) d->csum = sum_ok(b, n) ? KB_CSUM_OK : KB_CSUM_BAD;
   if (b[1] != 0) {
     d->check = KB_CHECK_FRAMING;
     return;
   }
-  if (known && d->nbytes != la && d->nbytes != lb) {
+  if (len && n != (len >> 4) && n != (len & 0x0Fu)) {
     d->check = KB_CHECK_LENGTH;
     return;
   }
@@ -386,11 +449,10 @@ void kb_decode_panel(const uint8_t *b, uint8_t avail, uint16_t bits, kb_decoded_
     d->check = KB_CHECK_CHECKSUM;
     return;
   }
-  if (!known) {
+  if (!len) {
     d->check = KB_CHECK_UNKNOWN;
     return;
   }
-  d->check = KB_CHECK_OK;
   decode_fields(b, d);
 }
 

@@ -9,11 +9,20 @@
 
 #include "keybus/kb_module.h"
 
-/* Out of line on purpose: rare work kept off the status stream's path. */
+/* ENGINE_COLD: out of line on purpose, rare work kept off the status
+ * stream's path. ENGINE_INLINE: the steps of every frame's path, inlined
+ * even where they have two callers (kb_engine_panel, kb_engine_frame),
+ * except in builds for size (-Os), where the compiler chooses. */
 #if defined(__GNUC__) || defined(__clang__)
 #define ENGINE_COLD static __attribute__((noinline))
+#if defined(__OPTIMIZE_SIZE__) /* -Os: one copy, the compiler's choice */
+#define ENGINE_INLINE static inline
+#else
+#define ENGINE_INLINE static inline __attribute__((always_inline))
+#endif
 #else
 #define ENGINE_COLD static
+#define ENGINE_INLINE static inline
 #endif
 
 /* kb_engine_t.sup_state */
@@ -650,17 +659,22 @@ static void panel_event(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   /* Partition-specific rules apply to each partition the event names; an
    * event naming none (0xEB mask 0, 0xA5 partition 0) touches no partition
    * (the reference indexes partition -1 there: quirk, notes §5.4). */
-  if (user && !(d->event_parts & ((1u << KB_MAX_PARTITIONS) - 1u))) access_code_event(e, d, 0, t_ms);
-  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
-    if (d->event_parts & (1u << (p - 1u))) {
-      if (user) access_code_event(e, d, p, t_ms);
-      event_partition(e, v, p, t_ms);
-    }
+  {
+    /* the partitions named, lowest first; the loop ends at the highest */
+    unsigned m = d->event_parts & ((1u << KB_MAX_PARTITIONS) - 1u);
+    if (user && !m) access_code_event(e, d, 0, t_ms);
+    for (uint8_t p = 1; m; p++, m >>= 1)
+      if (m & 1u) {
+        if (user) access_code_event(e, d, p, t_ms);
+        event_partition(e, v, p, t_ms);
+      }
+  }
 }
 
 /* ------------------------------------------------------- frame dispatch */
 
-static void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
+/* A frame that failed its checks (the callers count a good one inline). */
+ENGINE_COLD void count_check(kb_engine_t *e, kb_check_t c, uint8_t cmd, uint32_t t_ms) {
   kb_event_t ev;
   e->health.frames++;
   switch (c) {
@@ -688,6 +702,16 @@ static void alive(kb_engine_t *e, uint32_t t_ms) {
 
 static void zone_bits(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   uint8_t g = (uint8_t)((d->zone_first - 1u) / 8u);
+  if (g < KB_ZONE_BYTES && d->zone_count == 8u && (d->zone_first - 1u) % 8u == 0u) {
+    /* a whole byte of the map: only the zones that changed, lowest first
+     * (set_zone() reports nothing for the others) */
+    uint8_t diff = (uint8_t)(e->status.zones_open[g] ^ d->zones);
+    for (uint8_t i = 0; diff; i++, diff = (uint8_t)(diff >> 1))
+      if (diff & 1u)
+        set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
+                 KB_EV_ZONE_OPEN, t_ms);
+    return;
+  }
   if (g < KB_ZONE_BYTES && e->status.zones_open[g] == d->zones) return; /* nothing changed */
   for (uint8_t i = 0; i < d->zone_count; i++)
     set_zone(e, e->status.zones_open, (uint8_t)(d->zone_first + i), (d->zones >> i) & 1u,
@@ -851,9 +875,11 @@ static void version(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
 }
 
 static void pgm(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
-  for (uint8_t n = 1; n <= 14; n++) {
-    uint16_t m = (uint16_t)(1u << (n - 1u));
-    if ((e->status.pgm & m) != (d->pgm & m)) {
+  /* the outputs 1-14 that changed, lowest first */
+  unsigned diff = (e->status.pgm ^ d->pgm) & 0x3FFFu;
+  for (uint8_t n = 1; diff; n++, diff >>= 1)
+    if (diff & 1u) {
+      uint16_t m = (uint16_t)(1u << (n - 1u));
       kb_event_t ev;
       e->status.pgm = (uint16_t)(e->status.pgm ^ m);
       ev_start(&ev, KB_EV_PGM, 0);
@@ -861,7 +887,6 @@ static void pgm(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
       ev.pgm.output = n;
       emit(e, &ev, t_ms);
     }
-  }
 }
 
 /* The KB_PANEL_* bits in `mask` (those one frame carries) become `v`: one
@@ -870,9 +895,10 @@ static void panel_flags(kb_engine_t *e, uint8_t mask, uint8_t v, uint32_t t_ms) 
   uint8_t diff = (uint8_t)((e->status.panel_flags ^ v) & mask);
   if (!diff) return;
   e->status.panel_flags = (uint8_t)(e->status.panel_flags ^ diff);
-  for (uint8_t bit = 1; bit; bit = (uint8_t)(bit << 1))
+  for (uint8_t bit = 1; diff; bit = (uint8_t)(bit << 1))
     if (diff & bit) {
       kb_event_t ev;
+      diff = (uint8_t)(diff & ~bit); /* the loop ends with the last change */
       ev_start(&ev, KB_EV_PANEL_FLAG, 0);
       ev.panel_flag.on = (v & bit) != 0;
       ev.panel_flag.flag = bit;
@@ -884,8 +910,9 @@ static void panel_flags(kb_engine_t *e, uint8_t mask, uint8_t v, uint32_t t_ms) 
  * instruction, not a state: every command is reported). */
 static void sound(kb_engine_t *e, const kb_dec_sound_t *x, uint32_t t_ms) {
   static const uint8_t type[4] = {0, KB_EV_BEEP, KB_EV_TONE, KB_EV_BUZZER};
-  for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
-    if ((x->parts >> (p - 1u)) & 1u) {
+  unsigned m = x->parts & ((1u << KB_MAX_PARTITIONS) - 1u); /* lowest first */
+  for (uint8_t p = 1; m; p++, m >>= 1)
+    if (m & 1u) {
       kb_event_t ev;
       ev_start(&ev, type[x->kind & 3u], p);
       ev.sound.beeps = x->beeps;
@@ -971,42 +998,66 @@ ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_
   if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
 }
 
-kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
-                           uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
-  kb_decoded_t local;
-  kb_decoded_t *d = out ? out : &local;
+/* The typed fields a panel frame may carry besides its partition bytes. */
+#define PANEL_EXTRAS (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER)
+
+ENGINE_INLINE void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   kb_status_t *s = &e->status;
-
-  if (!out && e->mode == KB_MODE_LIVE && s->synced && avail && status_repeat(e, b, avail, bits)) {
-    e->health.frames++;
-    e->health.frames_ok++;
-    alive(e, t_ms);
-    return KB_CHECK_OK;
+  uint32_t has = d->has;
+  if (has & KB_HAS_ZONES) {
+    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->mode == KB_MODE_LIVE)
+      zone_status_zones(e, d, t_ms);
+    else
+      zone_bits(e, d, t_ms);
   }
-  kb_decode_panel(b, avail, bits, d);
-  count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
-  if (d->check != KB_CHECK_OK) return (kb_check_t)d->check;
+  if (has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
+  if (has & PANEL_EXTRAS) panel_extras(e, d, t_ms);
+  if ((has & KB_HAS_TIME) && (d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) &&
+      d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
+    /* whole-struct compare: the decoder clears the time (padding too)
+     * before it fills it, and s->time is only ever a copy of one */
+    kb_event_t ev;
+    s->time = d->time;
+    ev_start(&ev, KB_EV_TIME, 0);
+    ev.time.time = d->time;
+    emit(e, &ev, t_ms);
+  }
+  if (has & KB_HAS_EVENT) panel_event(e, d, t_ms);
+}
+
+/* The fields panel_model() acts on besides the partition bytes. */
+#define MODEL_FIELDS (KB_HAS_ZONES | KB_HAS_ZONE_LIGHTS | PANEL_EXTRAS | KB_HAS_TIME | KB_HAS_EVENT)
+
+/* Start-up gate: a frame without a checksum waits for the status stream; a
+ * checksummed one (0x27.., 0xA5, 0xEB, 0x87, 0x16, ...) is trusted on its
+ * own, as logs that print only changes may have no 0x05 at all. False when
+ * the frame is held back. */
+ENGINE_COLD bool gate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  kb_status_t *s = &e->status;
+  kb_event_t ev;
+  if (d->parts_kind != KB_PARTS_STATUS) return d->csum == KB_CSUM_OK;
+  s->synced = 1;
+  s->early = d->early;
+  ev_start(&ev, KB_EV_SYNCED, 0);
+  ev.synced.early = d->early;
+  emit(e, &ev, t_ms);
+  return true;
+}
+
+/* A panel frame that passed its checks: counted, and judged by the start-up
+ * gate. False when the gate holds it back (the model does not see it). */
+ENGINE_INLINE bool panel_accept(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  e->health.frames++;
+  e->health.frames_ok++;
   alive(e, t_ms);
+  return e->status.synced || gate(e, d, t_ms);
+}
 
-  if (!s->synced) {
-    /* Start-up gate: a frame without a checksum waits for the status
-     * stream; a checksummed one (0x27.., 0xA5, 0xEB, 0x87, 0x16, ...) is
-     * trusted on its own, as logs that print only changes may have no
-     * 0x05 at all. */
-    if (d->parts_kind != KB_PARTS_STATUS) {
-      if (d->csum != KB_CSUM_OK) return KB_CHECK_OK;
-    } else {
-      s->synced = 1;
-      s->early = d->early;
-      {
-        kb_event_t ev;
-        ev_start(&ev, KB_EV_SYNCED, 0);
-        ev.synced.early = d->early;
-        emit(e, &ev, t_ms);
-      }
-    }
-  }
-
+/* What an accepted panel frame does to the model: its partition bytes, then
+ * the other fields it carries. Frames with neither (queries, programming
+ * traffic) need not call it. */
+ENGINE_INLINE void panel_model(kb_engine_t *e, const uint8_t *b, const kb_decoded_t *d,
+                               uint16_t noise_mask, uint32_t t_ms) {
   if (d->parts_kind == KB_PARTS_STATUS) {
     count_repeats(e, d->cmd == KB_CMD_STATUS_HIGH);
     status_frame(e, d, e->mode == KB_MODE_LOG ? noise_mask : 0, t_ms);
@@ -1016,24 +1067,33 @@ kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint
     if (e->mode == KB_MODE_LIVE) corroborate(e, d, t_ms);
     if (d->cmd == KB_CMD_ZONES_1) apply_zone_status_parts(e, d, t_ms);
   }
-  if (d->has & KB_HAS_ZONES) {
-    if (d->parts_kind == KB_PARTS_ZONE_STATUS && e->mode == KB_MODE_LIVE)
-      zone_status_zones(e, d, t_ms);
-    else
-      zone_bits(e, d, t_ms);
+  if (d->has & MODEL_FIELDS) panel_fields(e, d, t_ms);
+}
+
+/* Live input: a 0x05/0x1B equal to the last one applied is only counted
+ * (status_repeat()); true when it was. */
+static inline bool quick_repeat(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
+                                uint32_t t_ms) {
+  if (!avail || (b[0] != KB_CMD_STATUS && b[0] != KB_CMD_STATUS_HIGH) ||
+      e->mode != KB_MODE_LIVE || !e->status.synced || !status_repeat(e, b, avail, bits))
+    return false;
+  e->health.frames++;
+  e->health.frames_ok++;
+  alive(e, t_ms);
+  return true;
+}
+
+kb_check_t kb_engine_panel(kb_engine_t *e, const uint8_t *b, uint8_t avail, uint16_t bits,
+                           uint16_t noise_mask, uint32_t t_ms, kb_decoded_t *out) {
+  kb_decoded_t local;
+  kb_decoded_t *d = out ? out : &local;
+  if (!out && quick_repeat(e, b, avail, bits, t_ms)) return KB_CHECK_OK;
+  kb_decode_panel(b, avail, bits, d);
+  if (d->check != KB_CHECK_OK) {
+    count_check(e, (kb_check_t)d->check, d->cmd, t_ms);
+    return (kb_check_t)d->check;
   }
-  if (d->has & KB_HAS_ZONE_LIGHTS) bypass_menu(e, d, t_ms);
-  if (d->has & (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER))
-    panel_extras(e, d, t_ms);
-  if ((d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) && (d->has & KB_HAS_TIME) &&
-      d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
-    kb_event_t ev;
-    s->time = d->time;
-    ev_start(&ev, KB_EV_TIME, 0);
-    ev.time.time = d->time;
-    emit(e, &ev, t_ms);
-  }
-  if (d->has & KB_HAS_EVENT) panel_event(e, d, t_ms);
+  if (panel_accept(e, d, t_ms)) panel_model(e, b, d, noise_mask, t_ms);
   return KB_CHECK_OK;
 }
 
@@ -1065,13 +1125,26 @@ kb_check_t kb_engine_module(kb_engine_t *e, uint8_t under, uint8_t under_sub, co
   return KB_CHECK_OK;
 }
 
+/* kb_engine_panel(e, f->panel, ..., 0, t_ms, NULL) written out for the
+ * task's path (no decode for the caller, no noise mask): the frames that
+ * carry nothing for the model (queries, programming traffic) stop after
+ * the counts. */
 void kb_engine_frame(kb_engine_t *e, const kb_frame_t *f, uint32_t t_ms) {
   uint8_t avail = kb_decode_nbytes(f->panel_bits);
   if (avail > KB_FRAME_BYTES) avail = KB_FRAME_BYTES;
+  if (!quick_repeat(e, f->panel, avail, f->panel_bits, t_ms)) {
+    kb_decoded_t d;
+    kb_decode_panel(f->panel, avail, f->panel_bits, &d);
+    if (d.check != KB_CHECK_OK) {
+      count_check(e, (kb_check_t)d.check, d.cmd, t_ms);
+      return;
+    }
+    if (panel_accept(e, &d, t_ms) && (d.parts_kind != KB_PARTS_NONE || (d.has & MODEL_FIELDS)))
+      panel_model(e, f->panel, &d, 0, t_ms);
+  }
   /* module data is read under the panel's command: a frame whose command
    * failed its checks says nothing trustworthy about which slot is which */
-  if (kb_engine_panel(e, f->panel, avail, f->panel_bits, 0, t_ms, NULL) == KB_CHECK_OK &&
-      f->module_seen) {
+  if (f->module_seen) {
     uint8_t mavail = kb_decode_nbytes(f->module_bits);
     const uint8_t *m = f->module;
     uint8_t own[KB_FRAME_BYTES];
