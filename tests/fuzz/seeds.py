@@ -198,8 +198,31 @@ def seed_keys(out):
               w[:half] + reqs[k % len(reqs)] + w[half:] + tick + struct.pack("<BH", 4, 1))
 
 
+def seed_conf(out):
+    """fuzz_conf: the example configuration, the string literals of the
+    configuration's unit test (each a file of its own: good files and one
+    per class of error), C escapes decoded."""
+    import codecs
+    import re
+    write(out, "example.conf", open(os.path.join(ROOT, "examples/keybusd.conf"), "rb").read())
+    src = open(os.path.join(ROOT, "tests/unit/host/test_conf.c"), "rb").read().decode("utf-8")
+    k = 0
+    for lit in re.findall(r'((?:"(?:[^"\\\n]|\\.)*"\s*)+)', src):
+        parts = re.findall(r'"((?:[^"\\\n]|\\.)*)"', lit)
+        text = "".join(parts)
+        if "[" not in text or "=" not in text and "]" not in text:
+            continue
+        try:
+            data = codecs.escape_decode(text.encode("utf-8"))[0]
+        except ValueError:
+            continue
+        write(out, "test-%03d.conf" % k, data)
+        k += 1
+
+
 SEEDERS = {"capture": seed_capture, "vcd": seed_vcd, "scenario": seed_scenario,
            "engine": seed_engine, "link": seed_link, "keys": seed_keys}
+SEEDERS["conf"] = seed_conf
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
