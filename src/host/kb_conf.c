@@ -127,8 +127,12 @@ static bool is_text(const char *v, size_t cap) {
   return true;
 }
 
+/* src into dst[cap], cut to fit (callers check lengths first) */
 static void copy(char *dst, size_t cap, const char *src) {
-  snprintf(dst, cap, "%s", src);
+  size_t n = strlen(src);
+  if (n >= cap) n = cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
 }
 
 static int find_name(const char *v, const char *const *names, int n) {
