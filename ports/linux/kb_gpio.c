@@ -386,12 +386,16 @@ static kb_gpio_rc_t idle(kb_gpio_t *g) {
     g->last_errno = e;
     return KB_GPIO_ERR_IO;
   }
+  /* a corrected line forgets its sequence base: the edges lost before this
+   * read (a gap the next event would reveal) are in the level read now */
   if (clk != (g->edge.level[KB_EDGE_CLOCK] != 0)) {
     kb_edge_missed(&g->edge, KB_EDGE_CLOCK, clk, t);
+    g->have_line_seq[LINE_CLOCK] = false;
     g->st.resyncs++;
   }
   if (dat != (g->edge.level[KB_EDGE_DATA] != 0)) {
     kb_edge_missed(&g->edge, KB_EDGE_DATA, dat, t);
+    g->have_line_seq[LINE_DATA] = false;
     g->st.resyncs++;
   }
   return KB_GPIO_OK;

@@ -58,7 +58,9 @@ static int level[MAX_LINES];
 static fake_gpio_world_t world;
 static uint64_t now_ns, latency_ns;
 static unsigned drop_n;
+static int drop_line = -1; /* drop_n applies to this offset only; -1: any */
 static bool wrong_labels;
+static bool vanish_on_read;
 static fake_gpio_stats_t st;
 
 /* the C library's versions */
@@ -136,7 +138,9 @@ void fake_gpio_reset(void) {
   now_ns = 0;
   latency_ns = 0;
   drop_n = 0;
+  drop_line = -1;
   wrong_labels = false;
+  vanish_on_read = false;
   memset(&st, 0, sizeof st);
 }
 
@@ -161,8 +165,16 @@ uint64_t fake_gpio_now_cb(void *ctx) {
   return now_ns;
 }
 void fake_gpio_set_latency(uint64_t ns) { latency_ns = ns; }
-void fake_gpio_drop(unsigned n) { drop_n = n; }
+void fake_gpio_drop(unsigned n) {
+  drop_n = n;
+  drop_line = -1;
+}
+void fake_gpio_drop_line(unsigned offset, unsigned n) {
+  drop_n = n;
+  drop_line = (int)offset;
+}
 void fake_gpio_wrong_labels(bool on) { wrong_labels = on; }
+void fake_gpio_vanish_on_read(void) { vanish_on_read = true; }
 void fake_gpio_stats(fake_gpio_stats_t *out) { *out = st; }
 int fake_gpio_level(unsigned offset) { return offset < MAX_LINES ? level[offset] : -1; }
 
@@ -198,7 +210,7 @@ void fake_gpio_edge(unsigned offset, int lvl, uint64_t t_ns) {
     if (k == f->n) continue;
     f->seqno++;
     f->line_seqno[k]++;
-    if (drop_n > 0) {
+    if (drop_n > 0 && (drop_line < 0 || drop_line == (int)offset)) {
       drop_n--;
       st.injected++;
       continue;
@@ -397,6 +409,10 @@ ssize_t read(int fd, void *buf, size_t count) {
   size_t n = 0;
   resolve_real();
   if (!f) return real_read(fd, buf, count);
+  if (vanish_on_read && f->line) { /* removed between poll() and read() */
+    vanish_on_read = false;
+    fake_gpio_vanish(true);
+  }
   if (!f->line || dead(f)) {
     errno = f->line ? ENODEV : EINVAL;
     return -1;

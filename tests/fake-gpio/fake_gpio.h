@@ -76,10 +76,15 @@ void fake_gpio_advance(uint64_t t_ns);
 void fake_gpio_set_latency(uint64_t ns);
 /* The next n events generated are lost (seqnos still counted). */
 void fake_gpio_drop(unsigned n);
+/* The next n events of that line are lost. */
+void fake_gpio_drop_line(unsigned offset, unsigned n);
 /* Every edge label inverted (the kernel's label read too late). */
 void fake_gpio_wrong_labels(bool on);
 /* The bus chip vanishes (true) or comes back (false; old fds stay dead). */
 void fake_gpio_vanish(bool gone);
+/* The bus chip vanishes at the next read() of a line fd (after poll said
+ * POLLIN: the removal races with the reader). */
+void fake_gpio_vanish_on_read(void);
 
 void fake_gpio_stats(fake_gpio_stats_t *out);
 

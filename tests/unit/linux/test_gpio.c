@@ -304,17 +304,35 @@ static void test_key_written_and_echoed(void) {
  * late. None is driven, each is counted, the key is aborted (not DONE). */
 static void test_late_write_aborted(void) {
   kb_gpio_stats_t s;
-  kb_keys_result_t r;
+  kb_keys_result_t r = KB_KEYS_PENDING;
+  uint16_t id = 0;
+  uint64_t late1;
   rig_setup();
   fake_gpio_set_latency(300 * US);
   KT_EQ(rig_open(), KB_GPIO_OK);
   if (!R.g) return;
   KT_EQ(run_until(1500 * MS, KB_GPIO_OK), 0);
-  r = type_key("1", 8000 * MS);
+  KT_EQ(kb_bus_keys_submit(&R.bus, 1, "1", NULL, &id), KB_OK);
+  do { /* until the first late bit has been aborted */
+    (void)run_until(fake_gpio_now() + 1 * MS, KB_GPIO_OK);
+    kb_gpio_stats(R.g, &s);
+  } while (s.aborts == 0 && fake_gpio_now() < 8000 * MS);
+  KT_EQ(s.aborts, 1);
+  late1 = s.writes_late;
+  KT_EQ(late1, 1);
+  /* the abort took the rest of the key out of the link: no other bit of it
+   * is asked for in this message (its zero bits are within 8 ms) */
+  (void)run_until(fake_gpio_now() + 20 * MS, KB_GPIO_OK);
   kb_gpio_stats(R.g, &s);
-  KT_CHECK(r != KB_KEYS_DONE && r != KB_KEYS_PENDING);
+  KT_EQ(s.writes_late, late1);
+  while (r == KB_KEYS_PENDING && fake_gpio_now() < 10000 * MS) {
+    (void)run_until(fake_gpio_now() + 10 * MS, KB_GPIO_OK);
+    r = kb_bus_keys_result(&R.bus, id, NULL);
+  }
+  kb_gpio_stats(R.g, &s);
+  KT_CHECK(r != KB_KEYS_DONE && r != KB_KEYS_PENDING); /* never reported done */
   KT_CHECK(s.writes_late > 0);
-  KT_CHECK(s.aborts > 0);
+  KT_EQ(s.aborts, s.writes_late);
   KT_EQ(R.w.lows, 0); /* never half-sent: not one late bit on the wire */
   KT_EQ(fake_gpio_level(OFF_WR), 0);
   kb_gpio_close(R.g);
@@ -324,6 +342,7 @@ static void test_lost_events_counted(void) {
   kb_gpio_stats_t s;
   fake_gpio_stats_t fs;
   uint32_t ok0;
+  uint64_t resyncs;
   rig_setup();
   KT_EQ(rig_open(), KB_GPIO_OK);
   if (!R.g) return;
@@ -332,6 +351,21 @@ static void test_lost_events_counted(void) {
   (void)run_until(1500 * MS, KB_GPIO_OK);
   kb_gpio_stats(R.g, &s);
   KT_EQ(s.lost, 5);
+  ok0 = kb_bus_health(&R.bus)->frames_ok;
+  (void)run_until(2500 * MS, KB_GPIO_OK);
+  KT_CHECK(kb_bus_health(&R.bus)->frames_ok > ok0 + 8); /* decoding goes on */
+  /* three clock edges lost: the next clock edge (1 ms later, inside the
+   * message) reveals them, and the clock level follows from their count,
+   * so the idle re-read of the levels has nothing to correct */
+  kb_gpio_stats(R.g, &s);
+  resyncs = s.resyncs;
+  fake_gpio_drop_line(OFF_CLK, 3);
+  (void)run_until(3500 * MS, KB_GPIO_OK);
+  kb_gpio_stats(R.g, &s);
+  KT_EQ(s.lost, 8);
+  KT_EQ(s.resyncs, resyncs);
+  KT_EQ(kb_gpio_edges(R.g)->level[KB_EDGE_CLOCK], fake_gpio_level(OFF_CLK));
+  KT_EQ(kb_gpio_edges(R.g)->level[KB_EDGE_DATA], fake_gpio_level(OFF_DAT));
   /* a stall with a small kernel buffer: the oldest events are dropped */
   kb_gpio_close(R.g);
   rig_setup();
@@ -379,6 +413,18 @@ static void test_vanished_chip_retried(void) {
   KT_EQ(s.reopens, 1);
   KT_EQ(run_until(3000 * MS, KB_GPIO_OK), 0);
   KT_CHECK(kb_bus_health(&R.bus)->frames_ok > ok0 + 10);
+  /* removed between poll() and read(): ENODEV from read is the same state */
+  fake_gpio_vanish_on_read();
+  KT_EQ(kb_gpio_poll(R.g, 5), KB_GPIO_GONE);
+  KT_EQ(kb_gpio_last_errno(R.g), 19 /* ENODEV */);
+  KT_CHECK(!kb_gpio_is_open(R.g));
+  fake_gpio_vanish(false);
+  ok0 = kb_bus_health(&R.bus)->frames_ok;
+  (void)run_until(4000 * MS, KB_GPIO_OK);
+  kb_gpio_stats(R.g, &s);
+  KT_EQ(s.gone, 2);
+  KT_EQ(s.reopens, 2);
+  KT_CHECK(kb_bus_health(&R.bus)->frames_ok > ok0 + 8);
   kb_gpio_close(R.g);
 }
 
