@@ -61,6 +61,8 @@ static unsigned drop_n;
 static int drop_line = -1; /* drop_n applies to this offset only; -1: any */
 static bool wrong_labels;
 static bool vanish_on_read;
+static unsigned silent_n; /* edges of silent_line that raise no event at all */
+static int silent_line = -1;
 static fake_gpio_stats_t st;
 
 /* the C library's versions */
@@ -141,6 +143,8 @@ void fake_gpio_reset(void) {
   drop_line = -1;
   wrong_labels = false;
   vanish_on_read = false;
+  silent_n = 0;
+  silent_line = -1;
   memset(&st, 0, sizeof st);
 }
 
@@ -175,6 +179,10 @@ void fake_gpio_drop_line(unsigned offset, unsigned n) {
 }
 void fake_gpio_wrong_labels(bool on) { wrong_labels = on; }
 void fake_gpio_vanish_on_read(void) { vanish_on_read = true; }
+void fake_gpio_lose_irq(unsigned offset, unsigned n) {
+  silent_n = n;
+  silent_line = (int)offset;
+}
 void fake_gpio_stats(fake_gpio_stats_t *out) { *out = st; }
 int fake_gpio_level(unsigned offset) { return offset < MAX_LINES ? level[offset] : -1; }
 
@@ -199,6 +207,10 @@ void fake_gpio_edge(unsigned offset, int lvl, uint64_t t_ns) {
   if (offset >= MAX_LINES) return;
   level[offset] = lvl ? 1 : 0;
   init_fds();
+  if (silent_n > 0 && silent_line == (int)offset) { /* the interrupt never fired */
+    silent_n--;
+    return;
+  }
   for (int i = 0; i < MAX_FDS; i++) {
     ffd_t *f = &fds[i];
     uint64_t want = lvl ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING;

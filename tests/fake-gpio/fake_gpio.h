@@ -78,6 +78,9 @@ void fake_gpio_set_latency(uint64_t ns);
 void fake_gpio_drop(unsigned n);
 /* The next n events of that line are lost. */
 void fake_gpio_drop_line(unsigned offset, unsigned n);
+/* The next n edges of that line raise no interrupt: no event, no seqno (the
+ * BCM2835/2711 edge-detect bug): the level changes without a trace. */
+void fake_gpio_lose_irq(unsigned offset, unsigned n);
 /* Every edge label inverted (the kernel's label read too late). */
 void fake_gpio_wrong_labels(bool on);
 /* The bus chip vanishes (true) or comes back (false; old fds stay dead). */

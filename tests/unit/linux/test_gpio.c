@@ -366,6 +366,16 @@ static void test_lost_events_counted(void) {
   KT_EQ(s.resyncs, resyncs);
   KT_EQ(kb_gpio_edges(R.g)->level[KB_EDGE_CLOCK], fake_gpio_level(OFF_CLK));
   KT_EQ(kb_gpio_edges(R.g)->level[KB_EDGE_DATA], fake_gpio_level(OFF_DAT));
+  /* a clock edge lost without a trace (no event, no seqno): only the idle
+   * re-read of the levels between messages can put the clock right */
+  fake_gpio_lose_irq(OFF_CLK, 1);
+  (void)run_until(3600 * MS, KB_GPIO_OK);
+  ok0 = kb_bus_health(&R.bus)->frames_ok;
+  (void)run_until(4600 * MS, KB_GPIO_OK);
+  kb_gpio_stats(R.g, &s);
+  KT_EQ(s.resyncs, resyncs + 1);
+  KT_EQ(s.lost, 8); /* invisible to the sequence numbers */
+  KT_CHECK(kb_bus_health(&R.bus)->frames_ok > ok0 + 8);
   /* a stall with a small kernel buffer: the oldest events are dropped */
   kb_gpio_close(R.g);
   rig_setup();
