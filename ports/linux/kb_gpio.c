@@ -203,6 +203,7 @@ static kb_gpio_rc_t open_lines(kb_gpio_t *g) {
   snprintf(rq.consumer, sizeof rq.consumer, "keybus");
   rq.config.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
                     GPIO_V2_LINE_FLAG_EDGE_FALLING;
+  if (g->cfg.input_active_low) rq.config.flags |= GPIO_V2_LINE_FLAG_ACTIVE_LOW;
   rq.event_buffer_size = g->cfg.event_buffer_size ? g->cfg.event_buffer_size : 1024u;
   if (ioctl(chip, GPIO_V2_GET_LINE_IOCTL, &rq) < 0) goto fail;
   g->in_fd = rq.fd;

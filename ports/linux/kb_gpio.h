@@ -63,6 +63,8 @@ typedef struct {
   unsigned clock_offset, data_offset, write_offset;
   bool write_enabled;          /* false: read-only, the write line is never requested */
   bool write_active_low;       /* true: GPIO low = pull the bus low (inverting driver) */
+  bool input_active_low;       /* true: the input pins read the inverse of the bus
+                                  (an inverting opto stage): ACTIVE_LOW on the request */
   unsigned event_buffer_size;  /* kernel FIFO in events; 0 = 1024 (the kernel's maximum) */
   uint32_t write_budget_us;    /* latest start of a pull low after its edge; 0 = 150 */
   uint32_t idle_settle_us;     /* fire a pending sample only when this much older; 0 = 2000 */

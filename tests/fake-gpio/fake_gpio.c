@@ -60,6 +60,7 @@ static uint64_t now_ns, latency_ns;
 static unsigned drop_n;
 static int drop_line = -1; /* drop_n applies to this offset only; -1: any */
 static bool wrong_labels;
+static bool pin_invert; /* inputs: pin = !bus (an inverting opto stage) */
 static bool vanish_on_read;
 static unsigned silent_n; /* edges of silent_line that raise no event at all */
 static int silent_line = -1;
@@ -142,6 +143,7 @@ void fake_gpio_reset(void) {
   drop_n = 0;
   drop_line = -1;
   wrong_labels = false;
+  pin_invert = false;
   vanish_on_read = false;
   silent_n = 0;
   silent_line = -1;
@@ -178,6 +180,7 @@ void fake_gpio_drop_line(unsigned offset, unsigned n) {
   drop_line = (int)offset;
 }
 void fake_gpio_wrong_labels(bool on) { wrong_labels = on; }
+void fake_gpio_invert_inputs(bool on) { pin_invert = on; }
 void fake_gpio_vanish_on_read(void) { vanish_on_read = true; }
 void fake_gpio_lose_irq(unsigned offset, unsigned n) {
   silent_n = n;
@@ -213,7 +216,8 @@ void fake_gpio_edge(unsigned offset, int lvl, uint64_t t_ns) {
   }
   for (int i = 0; i < MAX_FDS; i++) {
     ffd_t *f = &fds[i];
-    uint64_t want = lvl ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING;
+    int logical = ((lvl != 0) != pin_invert) != ((f->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW) != 0);
+    uint64_t want = logical ? GPIO_V2_LINE_FLAG_EDGE_RISING : GPIO_V2_LINE_FLAG_EDGE_FALLING;
     struct gpio_v2_line_event *e;
     unsigned k;
     if (f->fd < 0 || !f->line || f->chip != nchips - 1 || dead(f) || !(f->flags & want)) continue;
@@ -235,7 +239,7 @@ void fake_gpio_edge(unsigned offset, int lvl, uint64_t t_ns) {
     e = &f->fifo[(f->head + f->count) % f->cap];
     memset(e, 0, sizeof *e);
     e->timestamp_ns = t_ns;
-    e->id = (lvl != 0) != wrong_labels ? GPIO_V2_LINE_EVENT_RISING_EDGE
+    e->id = (logical != 0) != wrong_labels ? GPIO_V2_LINE_EVENT_RISING_EDGE
                                        : GPIO_V2_LINE_EVENT_FALLING_EDGE;
     e->offset = offset;
     e->seqno = f->seqno;
@@ -378,8 +382,12 @@ static int line_ioctl(ffd_t *f, unsigned long req, void *arg) {
       errno = EINVAL;
       return -1;
     }
-    for (unsigned i = 0; i < f->n; i++)
-      if ((v->mask & (1ull << i)) && level[f->off[i]]) bits |= 1ull << i;
+    for (unsigned i = 0; i < f->n; i++) {
+      int pin = level[f->off[i]];
+      if (f->flags & GPIO_V2_LINE_FLAG_INPUT) pin ^= pin_invert ? 1 : 0;
+      if (f->flags & GPIO_V2_LINE_FLAG_ACTIVE_LOW) pin ^= 1;
+      if ((v->mask & (1ull << i)) && pin) bits |= 1ull << i;
+    }
     v->bits = bits;
     return 0;
   }

@@ -83,6 +83,9 @@ void fake_gpio_drop_line(unsigned offset, unsigned n);
 void fake_gpio_lose_irq(unsigned offset, unsigned n);
 /* Every edge label inverted (the kernel's label read too late). */
 void fake_gpio_wrong_labels(bool on);
+/* The input pins read the inverse of the bus (an inverting opto stage);
+ * GPIO_V2_LINE_FLAG_ACTIVE_LOW on the request inverts them back. */
+void fake_gpio_invert_inputs(bool on);
 /* The bus chip vanishes (true) or comes back (false; old fds stay dead). */
 void fake_gpio_vanish(bool gone);
 /* The bus chip vanishes at the next read() of a line fd (after poll said
