@@ -378,6 +378,12 @@ static kb_gpio_rc_t idle(kb_gpio_t *g) {
   if (now < g->last_ts + settle) return KB_GPIO_OK;
   t = us32(now - settle);
   kb_edge_advance(&g->edge, t);
+  /* no clock edge for that long: no low phase can still be going on (a bus
+   * cut while a bit was pulled low); never hold the data line down */
+  if (g->out_low) {
+    kb_gpio_rc_t rc = drive(g, KB_LINK_WRITE_RELEASE, g->last_ts);
+    if (rc != KB_GPIO_OK) return rc;
+  }
   if (!read_levels(g, &clk, &dat)) {
     int e = errno;
     if (errno_gone(e)) {

@@ -23,7 +23,8 @@
  *     timestamp is not driven at all (too late to be read in time): it is
  *     counted, the line stays released for the rest of the key, and the key
  *     is aborted (kb_link_write_abort) by kb_gpio_task(). Releases are always
- *     applied.
+ *     applied, and the line is released when the clock stops (idle_settle_us
+ *     without an edge).
  *   - A chip that vanishes (ENODEV, EPOLLERR/HUP) is a state, not a crash:
  *     kb_gpio_poll() returns KB_GPIO_GONE and tries to reopen every
  *     retry_ms until the lines are back.
@@ -90,7 +91,7 @@ typedef struct {
   uint64_t resyncs;         /* idle level reads that corrected a level */
   uint64_t writes_set;      /* SET_VALUES calls */
   uint64_t writes_late;     /* pull lows not driven: past the budget */
-  uint64_t aborts;          /* keys aborted because of a late pull low */
+  uint64_t aborts;          /* write aborts made: a late pull low, or the chip gone */
   uint64_t gone;            /* times the chip vanished */
   uint64_t reopens;         /* successful reopens */
   uint32_t max_lag_us;      /* worst (handling time - edge timestamp) of a clock edge */

@@ -320,6 +320,30 @@ static void test_key_written_and_echoed(void) {
   KT_EQ(fake_gpio_level(OFF_WR), 0); /* released on close */
 }
 
+/* The clock stops (bus cut) while a bit is pulled low: the backend lets the
+ * data line go once no edge has come for idle_settle_us. */
+static void test_release_when_clock_stops(void) {
+  uint16_t id = 0;
+  rig_setup();
+  fake_gpio_set_latency(40 * US);
+  KT_EQ(rig_open(), KB_GPIO_OK);
+  if (!R.g) return;
+  KT_EQ(run_until(1500 * MS, KB_GPIO_OK), 0);
+  KT_EQ(kb_bus_keys_submit(&R.bus, 1, "1", NULL, &id), KB_OK);
+  while (!R.w.eng_low && fake_gpio_now() < 6000 * MS) { /* until a bit is pulled low */
+    (void)kb_gpio_poll(R.g, 5);
+    kb_gpio_task(R.g);
+    kb_bus_poll(&R.bus, kb_gpio_now_us(R.g));
+  }
+  KT_EQ(R.w.eng_low, 1);
+  KT_EQ(R.w.clk, 0);
+  R.w.t_next = UINT64_MAX; /* the clock is held low from now on */
+  (void)run_until(fake_gpio_now() + 10 * MS, KB_GPIO_OK);
+  KT_EQ(R.w.eng_low, 0);
+  KT_EQ(fake_gpio_level(OFF_WR), 0);
+  kb_gpio_close(R.g);
+}
+
 /* Wake-ups 300 us after the falling edge: every pull low would come too
  * late. None is driven, each is counted, the key is aborted (not DONE). */
 static void test_late_write_aborted(void) {
@@ -498,5 +522,5 @@ static void test_open_errors(void) {
 
 KT_MAIN(KT_CASE(test_frames_decoded), KT_CASE(test_labels_not_trusted), KT_CASE(test_inverted_inputs),
         KT_CASE(test_late_wakeup_same_bits), KT_CASE(test_key_written_and_echoed),
-        KT_CASE(test_late_write_aborted), KT_CASE(test_lost_events_counted),
+        KT_CASE(test_late_write_aborted), KT_CASE(test_release_when_clock_stops), KT_CASE(test_lost_events_counted),
         KT_CASE(test_vanished_chip_retried), KT_CASE(test_open_errors))
