@@ -181,3 +181,23 @@ clean:
 # header dependencies of the objects, written by -MMD (apps and tests name
 # theirs in their rules; a .d beside them would match their pattern rules)
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# ---- ports/linux: the Linux GPIO character-device backend (host code, POSIX)
+# and its fake GPIO device for tests (tests/fake-gpio, a shared object that
+# interposes open/close/ioctl/read/poll; linked into tests/unit/linux/test_gpio
+# ahead of the C library, or usable as LD_PRELOAD).
+LINUX_SRC := $(sort $(wildcard ports/linux/*.c))
+LINUX_OBJ := $(LINUX_SRC:%.c=$(B)/obj/%.o)
+$(B)/obj/ports/linux/%.o: ports/linux/%.c $(wildcard include/keybus/*.h ports/linux/*.h) | need-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(B)/lib/libkblinux.a: $(LINUX_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(B)/lib/libfakegpio.so: tests/fake-gpio/fake_gpio.c tests/fake-gpio/fake_gpio.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(OPT) $(SAN) -fPIC -shared $< -o $@ -ldl
+$(B)/tests/linux/test_gpio: tests/unit/linux/test_gpio.c tests/harness.c tests/harness.h $(B)/lib/libkblinux.a $(B)/lib/libfakegpio.so $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -I. $< tests/harness.c -o $@ $(B)/lib/libkblinux.a $(LIBS) -L$(B)/lib -lfakegpio -Wl,-rpath,$(CURDIR)/$(B)/lib $(LDLIBS) $(SAN)
+ports: $(B)/lib/libkblinux.a
