@@ -552,6 +552,16 @@ void kb_ha_cmd_wipe(kb_ha_cmd_t *c) {
   for (size_t i = 0; i < sizeof *c; i++) p[i] = 0;
 }
 
+/* Wipes all but the id, which the command's result still names. */
+static void wipe_keep_id(kb_ha_cmd_t *c) {
+  char id[sizeof c->id];
+  uint8_t kind = c->id_kind;
+  memcpy(id, c->id, sizeof id);
+  kb_ha_cmd_wipe(c);
+  c->id_kind = kind;
+  memcpy(c->id, id, sizeof id);
+}
+
 typedef struct {
   const char *js;
   const jsmntok_t *t;
@@ -594,6 +604,93 @@ static int tskip(const jsmntok_t *t, int n, int i) {
     pend--;
     i++;
   }
+  return i;
+}
+
+/* jsmn checks less than JSON demands: in strict mode a value followed by
+ * ':' becomes a key of its own ({"a":"b":"c"}) and a key may lack its
+ * value. The token tree is checked here: an object holds string keys each
+ * with one value, scalars hold nothing; nesting at most KB_HA_DEPTH deep
+ * (no command needs more than an array in the object; bounded recursion).
+ * Returns the index after token i's subtree, or -1. */
+#define KB_HA_DEPTH 4
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A JSON primitive: true, false, null or a number (jsmn's strict mode only
+ * looks at the first character: "1:2" and "tru" pass it). */
+static bool prim_ok(const char *s, size_t n) {
+  size_t i = 0;
+  if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+      (n == 4 && memcmp(s, "null", 4) == 0))
+    return true;
+  if (i < n && s[i] == '-') i++;
+  if (i < n && s[i] == '0') {
+    i++;
+  } else if (i < n && is_digit(s[i])) {
+    while (i < n && is_digit(s[i])) i++;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    if (++i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    if (i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  return i == n;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Bytes of a token: a string's include its quotes (jsmn's do not). */
+static int span_start(const jsmntok_t *x) { return x->type == JSMN_STRING ? x->start - 1 : x->start; }
+static int span_end(const jsmntok_t *x) { return x->type == JSMN_STRING ? x->end + 1 : x->end; }
+
+/* [from, to) holds white space and exactly one `sep` (none when sep is 0):
+ * jsmn does not check separators ({"a":1,,"b":2} and {"a":1 "b":2} pass it). */
+static bool gap(const char *js, int from, int to, char sep) {
+  bool seen = false;
+  if (from > to) return false;
+  for (int j = from; j < to; j++) {
+    if (is_ws(js[j])) continue;
+    if (sep && js[j] == sep && !seen) {
+      seen = true;
+      continue;
+    }
+    return false;
+  }
+  return sep ? seen : true;
+}
+
+static int tree(const char *js, const jsmntok_t *t, int n, int i, int depth) {
+  if (i >= n || depth > KB_HA_DEPTH) return -1;
+  const jsmntok_t *x = &t[i++];
+  if (x->type == JSMN_OBJECT || x->type == JSMN_ARRAY) {
+    int pos = x->start + 1;
+    for (int k = 0; k < x->size; k++) {
+      char sep = k ? ',' : 0;
+      if (x->type == JSMN_OBJECT) {
+        if (i >= n || t[i].type != JSMN_STRING || t[i].size != 1 ||
+            !gap(js, pos, span_start(&t[i]), sep))
+          return -1;
+        pos = span_end(&t[i++]);
+        sep = ':';
+      }
+      if (i >= n || !gap(js, pos, span_start(&t[i]), sep)) return -1;
+      int next = tree(js, t, n, i, depth + 1);
+      if (next < 0) return -1;
+      pos = span_end(&t[i]);
+      i = next;
+    }
+    return gap(js, pos, x->end - 1, 0) ? i : -1;
+  }
+  if (x->size != 0) return -1;
+  if (x->type == JSMN_PRIMITIVE && !prim_ok(js + x->start, (size_t)(x->end - x->start))) return -1;
   return i;
 }
 
@@ -769,7 +866,9 @@ kb_ha_perr_t kb_ha_parse_command(const char *json, size_t len, kb_ha_cmd_t *out)
   if (!json || len == 0 || len > KB_HA_CMD_MAX) return KB_HA_PERR_SIZE;
   jsmn_init(&p);
   int n = jsmn_parse(&p, json, len, t, KB_HA_TOKENS);
-  if (n < 1 || t[0].type != JSMN_OBJECT) return KB_HA_PERR_JSON;
+  if (n < 1 || t[0].type != JSMN_OBJECT || tree(json, t, n, 0, 0) != n ||
+      !gap(json, 0, t[0].start, 0)) /* jsmn skips a ',' or ':' before the object */
+    return KB_HA_PERR_JSON;
   /* one object and nothing after it but white space (jsmn stops at a NUL
    * and would accept a second value) */
   for (size_t j = (size_t)t[0].end; j < len; j++)
@@ -789,15 +888,7 @@ kb_ha_perr_t kb_ha_parse_command(const char *json, size_t len, kb_ha_cmd_t *out)
   e = parse_fields(&k, n, out, &seen);
   if (e == KB_HA_PERR_OK && (seen & F_ID) && !out->id_kind) e = KB_HA_PERR_ID;
   if (e == KB_HA_PERR_OK) e = check_action(out, seen);
-  if (e != KB_HA_PERR_OK) {
-    /* keep the id only: no code, no half-read request */
-    char id[sizeof out->id];
-    uint8_t kind = out->id_kind;
-    memcpy(id, out->id, sizeof id);
-    kb_ha_cmd_wipe(out);
-    out->id_kind = kind;
-    memcpy(out->id, id, sizeof id);
-  }
+  if (e != KB_HA_PERR_OK) wipe_keep_id(out); /* no code, no half-read request */
   return e;
 }
 
@@ -841,7 +932,7 @@ kb_err_t kb_ha_submit(kb_bus_t *bus, kb_ha_cmd_t *c, uint16_t *id) {
   const char *code = NULL;
   kb_err_t r;
   if (!bus || !c) {
-    kb_ha_cmd_wipe(c);
+    if (c) wipe_keep_id(c);
     return KB_ERR_ARG;
   }
   if (c->action == KB_HA_ACT_SET_TIME) {
@@ -854,7 +945,7 @@ kb_err_t kb_ha_submit(kb_bus_t *bus, kb_ha_cmd_t *c, uint16_t *id) {
     volatile char *vk = keys;
     for (size_t i = 0; i < sizeof keys; i++) vk[i] = 0;
   }
-  kb_ha_cmd_wipe(c);
+  wipe_keep_id(c);
   return r;
 }
 

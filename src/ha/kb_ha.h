@@ -12,7 +12,7 @@
  *   not fit its buffer is refused (KB_ERR_FULL), never cut short; the
  *   buffer then holds an empty string. Access codes never appear in any
  *   document, topic or result written here; a parsed command's code is
- *   zeroed by kb_ha_cmd_wipe() (kb_ha_submit() calls it).
+ *   zeroed by kb_ha_submit() and kb_ha_cmd_wipe(), and on every parse error.
  *
  *   Entities: the device's entities are numbered 0..kb_ha_entities()-1 in a
  *   fixed order (keybus connected, trouble, AC power, battery; then per
@@ -257,7 +257,8 @@ void kb_ha_cmd_wipe(kb_ha_cmd_t *c);
 kb_err_t kb_ha_cmd_keys(const kb_ha_cmd_t *c, char *buf, size_t size, const char **code_out);
 
 /* Queues the command on bus (kb_bus_keys_submit or kb_bus_set_time), then
- * wipes it (code included) whatever the outcome. *id (may be NULL) gets the
+ * wipes it (code included) whatever the outcome, all but its id, which the
+ * result (kb_ha_result_json) still names. *id (may be NULL) gets the
  * request's id. Returns the submit's kb_err_t. */
 KB_MUST_CHECK kb_err_t kb_ha_submit(kb_bus_t *bus, kb_ha_cmd_t *c, uint16_t *id);
 

@@ -494,6 +494,27 @@ static void test_parse_bad(void) {
       {"{\"partition\":1}{}", KB_HA_PERR_JSON},
       {"{\"partition\":1} x", KB_HA_PERR_JSON},
       {"{partition:1}", KB_HA_PERR_JSON},
+      /* jsmn's strict mode takes a value followed by ':' as a key (found by fuzz_ha) */
+      {"{\"partition\":1,\"action\":\"arm_away\",\"id\":\"0123\":\"arm_awa12\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"arm_away\":\"x\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1:2,\"action\":\"arm_away\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"bypass\",\"zones\":[1:2]}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":tru,\"action\":\"arm_away\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,,\"keys\":\"w\"}", KB_HA_PERR_JSON},
+      {"{,\"partition\":1,\"keys\":\"w\"}", KB_HA_PERR_JSON},
+      {",{\"partition\":1,\"keys\":\"0n\"}", KB_HA_PERR_JSON},
+      {": {\"partition\":1,\"keys\":\"0n\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"keys\":\"w\",}", KB_HA_PERR_JSON},
+      {"{\"partition\":1 \"keys\":\"w\"}", KB_HA_PERR_JSON},
+      {"{\"partition\" 1,\"keys\":\"w\"}", KB_HA_PERR_JSON},
+      {"{\"partition\"::1,\"keys\":\"w\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"bypass\",\"zones\":[1,,2]}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"bypass\",\"zones\":[1 2]}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"bypass\",\"zones\":[1,]}", KB_HA_PERR_JSON},
+      {"{\"partition\":01,\"action\":\"arm_away\"}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"arm_away\",\"x\":1e}", KB_HA_PERR_JSON},
+      {"{\"partition\":1,\"action\":\"arm_away\",\"x\":[[[[[1]]]]]}", KB_HA_PERR_JSON},
       {"{\"partition\":1,\"action\":\"arm_away\",\"bogus\":1}", KB_HA_PERR_FIELD},
       {"{\"partition\":1,\"partition\":1,\"action\":\"arm_away\"}", KB_HA_PERR_FIELD},
       {"{\"partition\":1,\"action\":\"disarm\",\"code\":\"1234\",\"zones\":[1]}", KB_HA_PERR_FIELD},
@@ -680,6 +701,15 @@ static void test_submit_on_bus(void) {
   KT_EQ(r, KB_ERR_NOT_READY);
   KT_STREQ(kb_ha_err_word(r), "not_ready");
   KT_EQ(c.code[0], 0);
+  /* the id stays for the result; the code does not */
+  KT_EQ(parse("{\"id\":\"t9\",\"partition\":1,\"action\":\"disarm\",\"code\":\"4321\"}", &c), KB_HA_PERR_OK);
+  KT_EQ(kb_ha_submit(&bus, &c, &id), KB_OK);
+  KT_STREQ(c.id, "t9");
+  KT_EQ(c.action, KB_HA_ACT_NONE);
+  for (size_t j = 0; j < sizeof c.code; j++) KT_EQ(c.code[j], 0);
+  char out[KB_HA_RESULT_SIZE];
+  KT_EQ(kb_ha_result_json(&c, kb_ha_err_word(KB_OK), NULL, out, sizeof out, NULL), KB_OK);
+  KT_STREQ(out, "{\"id\":\"t9\",\"result\":\"queued\"}");
   for (unsigned i = kb_bus_keys_pending(&bus); i < KB_KEYS_QUEUE; i++) {
     KT_EQ(parse("{\"partition\":1,\"keys\":\"c\"}", &c), KB_HA_PERR_OK);
     KT_EQ(kb_ha_submit(&bus, &c, &id), KB_OK);
