@@ -348,6 +348,8 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   if (!m) return KB_ERR_ARG;
   m->topic_len = m->payload_len = 0;
   m->retain = true;
+  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
+  if (m->topic && m->topic_size) m->topic[0] = '\0';
   if (kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
     return KB_ERR_ARG;
   const char *component = e.kind == E_ALARM ? "alarm_control_panel" : "binary_sensor";
@@ -463,6 +465,8 @@ kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
   if (!m) return KB_ERR_ARG;
   m->topic_len = m->payload_len = 0;
   m->retain = true;
+  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
+  if (m->topic && m->topic_size) m->topic[0] = '\0';
   if (!st || kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
     return KB_ERR_ARG;
   w_init(&w, m->topic, m->topic_size);

@@ -10,7 +10,7 @@
  *   freestanding C11 like the engine (src/core), so a Linux daemon and an
  *   ESP32 firmware publish byte-identical documents. A document that does
  *   not fit its buffer is refused (KB_ERR_FULL), never cut short; the
- *   buffer then holds an empty string. Access codes never appear in any
+ *   buffers of a refused message then hold empty strings. Access codes never appear in any
  *   document, topic or result written here; a parsed command's code is
  *   zeroed by kb_ha_submit() and kb_ha_cmd_wipe(), and on every parse error.
  *

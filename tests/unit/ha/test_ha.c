@@ -238,9 +238,9 @@ static void test_buffers_bounded(void) {
   for (unsigned i = 0; i < KB_MAX_ZONES; i++) z[i] = (kb_ha_zone_t){(uint8_t)(i + 1), KB_HA_CLASS_CO, name};
   kb_ha_config_t c;
   memset(&c, 0, sizeof c);
-  c.device_id = "0123456789012345678901234567890";
-  c.prefix = "0123456789012345678901234567890";
-  c.discovery = "0123456789012345678901234567890";
+  c.device_id = "01234567890123456789012345678901";
+  c.prefix = "01234567890123456789012345678901";
+  c.discovery = "01234567890123456789012345678901";
   c.name = c.model = c.sw_version = name;
   c.partitions = 0xFF;
   c.zones = z;
@@ -273,6 +273,8 @@ static void test_buffers_bounded(void) {
     KT_EQ(kb_ha_discovery(&c, i, &st, &m), KB_OK);
     m.topic_size = m.topic_len;
     KT_EQ(kb_ha_discovery(&c, i, &st, &m), KB_ERR_FULL);
+    KT_EQ(topic[0], '\0');
+    KT_EQ(doc[0], '\0'); /* no stale document beside a refused topic */
   }
   fprintf(stderr, "kt: ha: longest discovery document %zu bytes (KB_HA_DOC_SIZE %d)\n", longest,
           KB_HA_DOC_SIZE);
