@@ -127,6 +127,24 @@ $(B)/lib/libkbhost.a: $(HOST_OBJ)
 # and the virtual wire); it is empty until src/sim has sources.
 LIBS     = $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 
+# src/ha: the Home Assistant contract (docs/home-assistant.md), freestanding
+# like the core (the core's flags, -ffreestanding), in its own library that
+# the apps, tests and fuzz targets link first (it calls kb_bus). jsmn.h
+# (libjsmn-dev) is its one outside header.
+HA_SRC   := $(sort $(wildcard src/ha/*.c))
+HA_OBJ   := $(HA_SRC:%.c=$(B)/obj/%.o)
+LIBS     := $(B)/lib/libkbha.a $(LIBS)
+.PHONY: need-jsmn
+need-jsmn:
+	@test -f /usr/include/jsmn.h || { echo "make: libjsmn-dev is missing: run 'make deps'"; exit 1; }
+$(B)/obj/src/ha/%.o: src/ha/%.c $(wildcard include/keybus/*.h src/ha/*.h) | need-deps need-jsmn
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -ffreestanding $(DEPFLAGS) -c $< -o $@
+$(B)/lib/libkbha.a: $(HA_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(UNIT_BIN) $(FUZZ_BIN) $(APPS:%=$(B)/bin/%): $(B)/lib/libkbha.a
+
 $(B)/bin/%: $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(LIBS) $(LDLIBS) $(SAN)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # size.sh - cross builds of the engine (`make size`).
 #
-# Every src/core/*.c is compiled freestanding, -Os, for Cortex-M4
+# Every src/core/*.c and src/ha/*.c is compiled freestanding, -Os, for Cortex-M4
 # (arm-none-eabi-gcc, newlib headers) and RV32IMC (riscv64-unknown-elf-gcc with
 # picolibc headers; the ESP32-C3 instruction set).
 # Prints `size <unit> <target> text=N data=N bss=N` per unit and target and
@@ -44,6 +44,19 @@ units=()
 for src in src/core/*.c; do
   [ -e "$src" ] && units+=("$src")
 done
+# src/ha (the Home Assistant contract, freestanding like the core, carried by
+# the ESP32 build) is cross-built and checked the same way; its objects go
+# to $OUT/<target>/ha/ so that the RAM probe below links the engine only.
+# Its one outside header, jsmn.h (libjsmn-dev), is copied beside them: the
+# cross compilers do not search /usr/include.
+ha_units=()
+for src in src/ha/*.c; do
+  [ -e "$src" ] && ha_units+=("$src")
+done
+if [ ${#ha_units[@]} -gt 0 ]; then
+  mkdir -p "$OUT/jsmn"
+  if cp /usr/include/jsmn.h "$OUT/jsmn/jsmn.h" 2>/dev/null; then units+=("${ha_units[@]}"); else bad "build/ha" "/usr/include/jsmn.h missing (libjsmn-dev)"; fi
+fi
 if [ ${#units[@]} -eq 0 ]; then
   bad "build/none" "no src/core/*.c"
   exit 1
@@ -51,12 +64,14 @@ fi
 
 for t in "${TARGETS[@]}"; do
   mkdir -p "$OUT/$t"
-  rm -f "$OUT/$t"/*.o
+  rm -f "$OUT/$t"/*.o "$OUT/$t"/ha/*.o
   for src in "${units[@]}"; do
     u=$(basename "$src" .c)
     o="$OUT/$t/$u.o"
+    extra=""
+    case $src in src/ha/*) mkdir -p "$OUT/$t/ha"; o="$OUT/$t/ha/$u.o"; extra="-I$OUT/jsmn" ;; esac
     # shellcheck disable=SC2086
-    if ! err=$(${CC[$t]} ${ARCH[$t]} $FLAGS -c "$src" -o "$o" 2>&1); then
+    if ! err=$(${CC[$t]} ${ARCH[$t]} $FLAGS $extra -c "$src" -o "$o" 2>&1); then
       bad "build/$u/$t" "$(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
       rm -f "$o"
       continue

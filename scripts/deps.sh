@@ -5,6 +5,7 @@ set -eu
 pkgs=(
   build-essential clang libclang-rt-14-dev 
   libcjson-dev                             
+  libjsmn-dev                              # header-only JSON tokenizer of src/ha (Home Assistant commands)
   valgrind                                 
   gcovr                                    
   gcc-arm-none-eabi libnewlib-arm-none-eabi

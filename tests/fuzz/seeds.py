@@ -224,6 +224,27 @@ SEEDERS = {"capture": seed_capture, "vcd": seed_vcd, "scenario": seed_scenario,
            "engine": seed_engine, "link": seed_link, "keys": seed_keys}
 SEEDERS["conf"] = seed_conf
 
+
+def seed_ha(out):
+    """fuzz_ha: the commands of tests/unit/ha/test_ha.c (the JSON string
+    literals of its parse calls and tables), good and bad, as raw bytes."""
+    import re
+    src = open(os.path.join(ROOT, "tests/unit/ha/test_ha.c"), encoding="utf-8").read()
+    src = re.sub(r"'(?:\\.|[^'\\])'", "", src)  # char literals ('"') would pair quotes wrongly
+    n = 0
+    for m in re.finditer(r'"((?:\\.|[^"\\])*)"', src):
+        lit = m.group(1)
+        if not lit.startswith("{\\\""):
+            continue
+        text = bytes(lit, "utf-8").decode("unicode_escape").encode("utf-8")
+        write(out, "cmd-%03d" % n, text)
+        n += 1
+    write(out, "template", b'{"partition":1,"action":"arm_away","code":"1234","id":"ha-1"}')
+    write(out, "bypass-max", b'{"partition":2,"action":"bypass","code":"123456","zones":[1,2,3,4,5,6,7,8,9,10]}')
+
+
+SEEDERS["ha"] = seed_ha
+
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
         sys.exit("usage: seeds.py {%s} OUTDIR" % ",".join(SEEDERS))

@@ -1,0 +1,1032 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * kb_ha.c - the Home Assistant contract (kb_ha.h): topics, discovery and
+ * state documents into caller buffers, the bounded command parser, the
+ * result table. Freestanding: string.h's mem/str functions only.
+ */
+#include "kb_ha.h"
+
+#include <string.h>
+
+#include "keybus/kb_proto.h"
+
+/* jsmn (Debian's libjsmn-dev, header only): static so that nothing of it is
+ * exported, strict so that only real JSON primitives tokenize. It needs
+ * stddef.h only (freestanding). */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+/* ------------------------------------------------------------ writer */
+
+/* A bounded writer: once something does not fit, `over` sticks and the
+ * result is refused as a whole (never a document cut short). */
+typedef struct {
+  char *b;
+  size_t size, len;
+  bool over;
+} wr_t;
+
+static void w_init(wr_t *w, char *b, size_t size) {
+  w->b = b;
+  w->size = size;
+  w->len = 0;
+  w->over = (b == NULL || size == 0);
+  if (!w->over) b[0] = '\0';
+}
+
+static void w_mem(wr_t *w, const char *s, size_t n) {
+  if (w->over) return;
+  if (n >= w->size - w->len) { /* keep a byte for the NUL */
+    w->over = true;
+    return;
+  }
+  memcpy(w->b + w->len, s, n);
+  w->len += n;
+}
+
+static void w_str(wr_t *w, const char *s) { w_mem(w, s, strlen(s)); }
+
+static void w_ch(wr_t *w, char c) { w_mem(w, &c, 1); }
+
+static void w_uint(wr_t *w, unsigned v) {
+  char t[12];
+  size_t n = 0;
+  do {
+    t[sizeof t - 1 - n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v && n < sizeof t);
+  w_mem(w, t + sizeof t - n, n);
+}
+
+/* A JSON string; config strings are checked printable (no control bytes),
+ * so only the quote and the backslash need escaping. */
+static void w_jstr(wr_t *w, const char *s) {
+  w_ch(w, '"');
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') w_ch(w, '\\');
+    w_ch(w, *s);
+  }
+  w_ch(w, '"');
+}
+
+static kb_err_t w_end(wr_t *w, size_t *len) {
+  if (w->over) {
+    if (w->b && w->size) w->b[0] = '\0';
+    if (len) *len = 0;
+    return KB_ERR_FULL;
+  }
+  w->b[w->len] = '\0';
+  if (len) *len = w->len;
+  return KB_OK;
+}
+
+/* ------------------------------------------------------------ config */
+
+static const char *const class_names[KB_HA_CLASS_COUNT] = {
+    "opening", "door",     "window",   "garage_door", "motion", "occupancy", "smoke",
+    "heat",    "gas",      "carbon_monoxide", "moisture", "vibration", "safety", "tamper"};
+
+const char *kb_ha_class_name(kb_ha_class_t c) {
+  return (unsigned)c < KB_HA_CLASS_COUNT ? class_names[c] : NULL;
+}
+
+kb_ha_class_t kb_ha_class_parse(const char *name) {
+  if (!name) return KB_HA_CLASS_COUNT;
+  for (unsigned i = 0; i < KB_HA_CLASS_COUNT; i++)
+    if (strcmp(name, class_names[i]) == 0) return (kb_ha_class_t)i;
+  return KB_HA_CLASS_COUNT;
+}
+
+static const char *pfx(const kb_ha_config_t *c) { return c->prefix ? c->prefix : "keybus"; }
+static const char *disc(const kb_ha_config_t *c) {
+  return c->discovery ? c->discovery : "homeassistant";
+}
+static uint8_t parts(const kb_ha_config_t *c) { return c->partitions ? c->partitions : 1u; }
+static uint8_t modes(const kb_ha_config_t *c) {
+  return c->arm_modes ? c->arm_modes : (KB_HA_ARM_HOME | KB_HA_ARM_AWAY | KB_HA_ARM_NIGHT);
+}
+
+/* An id or prefix: 1..KB_HA_ID_MAX of [A-Za-z0-9_-] (prefixes may hold '/'
+ * between segments when slash is set); never an MQTT wildcard. */
+static bool id_ok(const char *s, bool slash) {
+  size_t n = 0;
+  if (!s || !*s) return false;
+  for (; s[n]; n++) {
+    char ch = s[n];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || (slash && ch == '/' && n > 0 && s[n + 1] && s[n - 1] != '/');
+    if (!ok || n >= KB_HA_ID_MAX) return false;
+  }
+  return true;
+}
+
+/* A name: 1..KB_HA_NAME_MAX bytes, printable ASCII or UTF-8 bytes (>= 0x80),
+ * no control characters (they would need \u escapes in JSON). */
+static bool name_ok(const char *s) {
+  size_t n = 0;
+  if (!s) return true;
+  if (!*s) return false;
+  for (; s[n]; n++)
+    if ((unsigned char)s[n] < 0x20u || s[n] == 0x7f || n >= KB_HA_NAME_MAX) return false;
+  return true;
+}
+
+kb_err_t kb_ha_config_check(const kb_ha_config_t *cfg) {
+  uint8_t seen[KB_MAX_ZONES / 8] = {0};
+  if (!cfg || !id_ok(cfg->device_id, false)) return KB_ERR_ARG;
+  if ((cfg->prefix && !id_ok(cfg->prefix, true)) ||
+      (cfg->discovery && !id_ok(cfg->discovery, true)))
+    return KB_ERR_ARG;
+  if (!name_ok(cfg->name) || !name_ok(cfg->model) || !name_ok(cfg->sw_version)) return KB_ERR_ARG;
+  if (KB_MAX_PARTITIONS < 8 && (parts(cfg) >> KB_MAX_PARTITIONS)) return KB_ERR_ARG;
+  if (modes(cfg) & ~(unsigned)(KB_HA_ARM_HOME | KB_HA_ARM_AWAY | KB_HA_ARM_NIGHT)) return KB_ERR_ARG;
+  if (cfg->n_zones && !cfg->zones) return KB_ERR_ARG;
+  for (unsigned i = 0; i < cfg->n_zones; i++) {
+    const kb_ha_zone_t *z = &cfg->zones[i];
+    unsigned b = (unsigned)z->zone - 1u;
+    if (z->zone < 1 || z->zone > KB_MAX_ZONES || z->dev_class >= KB_HA_CLASS_COUNT ||
+        !name_ok(z->name) || (seen[b / 8] & (1u << (b % 8))))
+      return KB_ERR_ARG;
+    seen[b / 8] |= (uint8_t)(1u << (b % 8));
+  }
+  return KB_OK;
+}
+
+/* ------------------------------------------------------------ topics */
+
+static void w_base(wr_t *w, const kb_ha_config_t *c) {
+  w_str(w, pfx(c));
+  w_ch(w, '/');
+  w_str(w, c->device_id);
+  w_ch(w, '/');
+}
+
+static const char *const topic_tail[KB_HA_TOPIC_COUNT] = {"status", "connected", "command", "result",
+                                                          NULL};
+
+static void w_topic(wr_t *w, const kb_ha_config_t *c, kb_ha_topic_t what) {
+  if (what == KB_HA_TOPIC_HA_STATUS) {
+    w_str(w, disc(c));
+    w_str(w, "/status");
+    return;
+  }
+  w_base(w, c);
+  w_str(w, topic_tail[what]);
+}
+
+kb_err_t kb_ha_topic(const kb_ha_config_t *cfg, kb_ha_topic_t what, char *buf, size_t size,
+                     size_t *len) {
+  wr_t w;
+  if (len) *len = 0;
+  if (kb_ha_config_check(cfg) != KB_OK || (unsigned)what >= KB_HA_TOPIC_COUNT) return KB_ERR_ARG;
+  w_init(&w, buf, size);
+  w_topic(&w, cfg, what);
+  return w_end(&w, len);
+}
+
+/* ------------------------------------------------------------ entities */
+
+enum { E_CONNECTED = 0, E_TROUBLE, E_AC, E_BATTERY, E_ALARM, E_READY, E_FIRE, E_ZONE };
+#define E_SYSTEM 4u /* entities before the partitions */
+
+typedef struct {
+  uint8_t kind;
+  uint8_t part;     /* E_ALARM..E_FIRE */
+  uint8_t zone_i;   /* E_ZONE: index into cfg->zones */
+} ent_t;
+
+static unsigned n_parts(const kb_ha_config_t *c) {
+  unsigned n = 0;
+  for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) n += (parts(c) >> p) & 1u;
+  return n;
+}
+
+size_t kb_ha_entities(const kb_ha_config_t *cfg) {
+  if (kb_ha_config_check(cfg) != KB_OK) return 0;
+  return E_SYSTEM + 3u * n_parts(cfg) + cfg->n_zones;
+}
+
+static bool ent_get(const kb_ha_config_t *c, size_t i, ent_t *e) {
+  unsigned np = n_parts(c);
+  memset(e, 0, sizeof *e);
+  if (i < E_SYSTEM) {
+    e->kind = (uint8_t)i;
+    return true;
+  }
+  i -= E_SYSTEM;
+  if (i < 3u * np) {
+    unsigned rank = (unsigned)(i / 3u);
+    e->kind = (uint8_t)(E_ALARM + i % 3u);
+    for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) {
+      if (!((parts(c) >> p) & 1u)) continue;
+      if (rank-- == 0) {
+        e->part = (uint8_t)(p + 1u);
+        return true;
+      }
+    }
+    return false;
+  }
+  i -= 3u * np;
+  if (i >= c->n_zones) return false;
+  e->kind = E_ZONE;
+  e->zone_i = (uint8_t)i;
+  return true;
+}
+
+/* Entity index of partition p's entity `kind`, or SIZE_MAX. */
+static size_t ent_part(const kb_ha_config_t *c, uint8_t p, unsigned kind) {
+  size_t rank = 0;
+  if (p < 1 || p > KB_MAX_PARTITIONS || !((parts(c) >> (p - 1u)) & 1u)) return (size_t)-1;
+  for (unsigned q = 0; q + 1u < p; q++) rank += (parts(c) >> q) & 1u;
+  return E_SYSTEM + 3u * rank + (kind - E_ALARM);
+}
+
+static size_t ent_zone(const kb_ha_config_t *c, uint8_t zone) {
+  for (size_t i = 0; i < c->n_zones; i++)
+    if (c->zones[i].zone == zone) return E_SYSTEM + 3u * n_parts(c) + i;
+  return (size_t)-1;
+}
+
+static const char *const sys_obj[E_SYSTEM] = {"connected", "trouble", "ac_power", "battery"};
+static const char *const sys_name[E_SYSTEM] = {"Keybus connected", "Trouble", "AC power",
+                                               "Battery"};
+static const char *const sys_class[E_SYSTEM] = {"connectivity", "problem", "power", "battery"};
+
+/* object id: connected, trouble, ac_power, battery, p1, p1_ready, p1_fire, zone_5 */
+static void w_obj(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
+  if (e->kind < E_SYSTEM) {
+    w_str(w, sys_obj[e->kind]);
+  } else if (e->kind == E_ZONE) {
+    w_str(w, "zone_");
+    w_uint(w, c->zones[e->zone_i].zone);
+  } else {
+    w_ch(w, 'p');
+    w_uint(w, e->part);
+    if (e->kind == E_READY) w_str(w, "_ready");
+    if (e->kind == E_FIRE) w_str(w, "_fire");
+  }
+}
+
+static void w_state_topic(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
+  static const char *const tail[3] = {"/state", "/ready", "/fire"};
+  w_base(w, c);
+  if (e->kind < E_SYSTEM) {
+    w_str(w, sys_obj[e->kind]);
+  } else if (e->kind == E_ZONE) {
+    w_str(w, "zone/");
+    w_uint(w, c->zones[e->zone_i].zone);
+  } else {
+    w_str(w, "partition/");
+    w_uint(w, e->part);
+    w_str(w, tail[e->kind - E_ALARM]);
+  }
+}
+
+static void w_key(wr_t *w, const char *k) {
+  w_ch(w, ',');
+  w_jstr(w, k);
+  w_ch(w, ':');
+}
+
+static void w_kv(wr_t *w, const char *k, const char *v) {
+  w_key(w, k);
+  w_jstr(w, v);
+}
+
+/* The topic as a JSON string value (topics hold no quote or backslash). */
+static void w_kv_topic(wr_t *w, const char *k, const kb_ha_config_t *c, const ent_t *e) {
+  w_key(w, k);
+  w_ch(w, '"');
+  w_state_topic(w, c, e);
+  w_ch(w, '"');
+}
+
+static void w_device(wr_t *w, const kb_ha_config_t *c, const kb_status_t *st) {
+  w_key(w, "device");
+  w_str(w, "{\"identifiers\":[\"keybus_");
+  w_str(w, c->device_id);
+  w_str(w, "\"]");
+  w_kv(w, "name", c->name ? c->name : "DSC panel");
+  w_kv(w, "manufacturer", "DSC");
+  w_kv(w, "model", c->model ? c->model : "PowerSeries");
+  if (c->sw_version) w_kv(w, "sw_version", c->sw_version);
+  if (st && st->version) { /* BCD: 0x41 = 4.1 */
+    w_key(w, "hw_version");
+    w_ch(w, '"');
+    w_uint(w, st->version >> 4);
+    w_ch(w, '.');
+    w_uint(w, st->version & 0x0Fu);
+    w_ch(w, '"');
+  }
+  w_ch(w, '}');
+  w_key(w, "origin");
+  w_str(w, "{\"name\":\"keybus\"");
+  if (c->sw_version) w_kv(w, "sw_version", c->sw_version);
+  w_ch(w, '}');
+}
+
+static void w_availability(wr_t *w, const kb_ha_config_t *c, bool with_bus) {
+  w_key(w, "availability");
+  w_str(w, "[{\"topic\":\"");
+  w_topic(w, c, KB_HA_TOPIC_STATUS);
+  w_str(w, "\"}");
+  if (with_bus) {
+    w_str(w, ",{\"topic\":\"");
+    w_topic(w, c, KB_HA_TOPIC_CONNECTED);
+    w_str(w, "\"}");
+  }
+  w_ch(w, ']');
+  w_kv(w, "availability_mode", "all");
+}
+
+kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
+                         kb_ha_msg_t *m) {
+  ent_t e;
+  wr_t w;
+  kb_err_t r;
+  if (!m) return KB_ERR_ARG;
+  m->topic_len = m->payload_len = 0;
+  m->retain = true;
+  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
+  if (m->topic && m->topic_size) m->topic[0] = '\0';
+  if (kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
+    return KB_ERR_ARG;
+  const char *component = e.kind == E_ALARM ? "alarm_control_panel" : "binary_sensor";
+
+  w_init(&w, m->topic, m->topic_size);
+  w_str(&w, disc(cfg));
+  w_ch(&w, '/');
+  w_str(&w, component);
+  w_ch(&w, '/');
+  w_str(&w, cfg->device_id);
+  w_ch(&w, '/');
+  w_obj(&w, cfg, &e);
+  w_str(&w, "/config");
+  r = w_end(&w, &m->topic_len);
+  if (r != KB_OK) return r;
+
+  w_init(&w, m->payload, m->payload_size);
+  w_str(&w, "{\"name\":");
+  if (e.kind < E_SYSTEM) {
+    w_jstr(&w, sys_name[e.kind]);
+  } else if (e.kind == E_ZONE && cfg->zones[e.zone_i].name) {
+    w_jstr(&w, cfg->zones[e.zone_i].name);
+  } else if (e.kind == E_ZONE) {
+    w_str(&w, "\"Zone ");
+    w_uint(&w, cfg->zones[e.zone_i].zone);
+    w_ch(&w, '"');
+  } else {
+    w_str(&w, "\"Partition ");
+    w_uint(&w, e.part);
+    w_str(&w, e.kind == E_READY ? " ready\"" : e.kind == E_FIRE ? " fire\"" : "\"");
+  }
+  w_key(&w, "unique_id");
+  w_ch(&w, '"');
+  w_str(&w, cfg->device_id);
+  w_ch(&w, '_');
+  w_obj(&w, cfg, &e);
+  w_ch(&w, '"');
+  w_kv_topic(&w, "state_topic", cfg, &e);
+  /* keybus connected reports the bus itself: it must stay available when
+   * the bus is gone, so it follows the broker connection only */
+  w_availability(&w, cfg, e.kind != E_CONNECTED);
+  if (e.kind < E_SYSTEM) w_kv(&w, "device_class", sys_class[e.kind]);
+  if (e.kind == E_CONNECTED) {
+    w_kv(&w, "payload_on", "online");
+    w_kv(&w, "payload_off", "offline");
+  }
+  if (e.kind == E_CONNECTED || e.kind == E_BATTERY || e.kind == E_AC || e.kind == E_TROUBLE)
+    w_kv(&w, "entity_category", "diagnostic");
+  if (e.kind == E_FIRE) w_kv(&w, "device_class", "smoke");
+  if (e.kind == E_ZONE) w_kv(&w, "device_class", class_names[cfg->zones[e.zone_i].dev_class]);
+  if (e.kind == E_ALARM) {
+    uint8_t md = modes(cfg);
+    bool first = true;
+    w_key(&w, "command_topic");
+    w_ch(&w, '"');
+    w_topic(&w, cfg, KB_HA_TOPIC_COMMAND);
+    w_ch(&w, '"');
+    /* Home Assistant fills {{ action }} (the payload_* below) and {{ code }}
+     * (REMOTE_CODE: the code typed in its UI, stored nowhere) */
+    w_key(&w, "command_template");
+    w_str(&w, "\"{\\\"partition\\\":");
+    w_uint(&w, e.part);
+    w_str(&w, ",\\\"action\\\":\\\"{{ action }}\\\",\\\"code\\\":\\\"{{ code }}\\\"}\"");
+    w_kv(&w, "payload_disarm", "disarm");
+    w_kv(&w, "payload_arm_home", "arm_home");
+    w_kv(&w, "payload_arm_away", "arm_away");
+    w_kv(&w, "payload_arm_night", "arm_night");
+    w_kv(&w, "code", "REMOTE_CODE");
+    w_key(&w, "code_arm_required");
+    w_str(&w, cfg->arm_without_code ? "false" : "true");
+    w_key(&w, "code_disarm_required");
+    w_str(&w, "true");
+    w_key(&w, "supported_features");
+    w_ch(&w, '[');
+    static const char *const feat[3] = {"\"arm_home\"", "\"arm_away\"", "\"arm_night\""};
+    for (unsigned b = 0; b < 3; b++) {
+      if (!(md & (1u << b))) continue;
+      if (!first) w_ch(&w, ',');
+      w_str(&w, feat[b]);
+      first = false;
+    }
+    w_ch(&w, ']');
+  }
+  w_device(&w, cfg, st);
+  w_ch(&w, '}');
+  return w_end(&w, &m->payload_len);
+}
+
+/* ------------------------------------------------------------ states */
+
+const char *kb_ha_alarm_state(const kb_partition_t *p) {
+  if (!p || !p->known || !kb_proto_part_in_use(p->status)) return NULL;
+  if (p->alarm) return "triggered";
+  if (p->exit_delay) return "arming";
+  if (p->entry_delay) return "pending";
+  if (p->armed != KB_ARMED_NONE) {
+    if (p->no_entry_delay) return "armed_night";
+    return p->armed == KB_ARMED_STAY ? "armed_home" : "armed_away";
+  }
+  return "disarmed";
+}
+
+static bool zone_bit(const uint8_t *bits, uint8_t z) {
+  return (bits[(z - 1u) / 8u] >> ((z - 1u) % 8u)) & 1u;
+}
+
+kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st, kb_ha_msg_t *m) {
+  ent_t e;
+  wr_t w;
+  kb_err_t r;
+  const char *v = "OFF";
+  bool on = false;
+  if (!m) return KB_ERR_ARG;
+  m->topic_len = m->payload_len = 0;
+  m->retain = true;
+  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
+  if (m->topic && m->topic_size) m->topic[0] = '\0';
+  if (!st || kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
+    return KB_ERR_ARG;
+  w_init(&w, m->topic, m->topic_size);
+  w_state_topic(&w, cfg, &e);
+  r = w_end(&w, &m->topic_len);
+  if (r != KB_OK) return r;
+
+  const kb_partition_t *p = e.part ? &st->part[e.part - 1u] : NULL;
+  switch (e.kind) {
+  case E_CONNECTED: v = st->connected ? "online" : "offline"; break;
+  case E_TROUBLE: on = st->trouble; break;
+  case E_AC: on = st->ac_power; break;
+  case E_BATTERY: on = !st->battery_ok; break; /* HA's battery class: on = low */
+  case E_ALARM:
+    v = kb_ha_alarm_state(p);
+    if (!v) v = "None"; /* Home Assistant: back to unknown */
+    break;
+  case E_READY: on = p->ready; break;
+  case E_FIRE: on = p->fire; break;
+  default: on = zone_bit(st->zones_open, cfg->zones[e.zone_i].zone); break;
+  }
+  if (e.kind != E_CONNECTED && e.kind != E_ALARM) v = on ? "ON" : "OFF";
+  w_init(&w, m->payload, m->payload_size);
+  w_str(&w, v);
+  return w_end(&w, &m->payload_len);
+}
+
+static void dirty_set(kb_ha_dirty_t *d, size_t i) {
+  if (i < KB_HA_ENTITIES_MAX) d->bits[i / 32] |= (uint32_t)1u << (i % 32);
+}
+
+unsigned kb_ha_mark(const kb_ha_config_t *cfg, const kb_event_t *ev, kb_ha_dirty_t *d) {
+  size_t n = kb_ha_entities(cfg);
+  if (!n || !ev || !d) return 0;
+  switch (ev->type) {
+  case KB_EV_SYNCED:
+    for (size_t i = 0; i < n; i++) dirty_set(d, i);
+    break;
+  case KB_EV_CONNECTED: dirty_set(d, E_CONNECTED); break;
+  case KB_EV_TROUBLE: dirty_set(d, E_TROUBLE); break;
+  case KB_EV_AC_POWER: dirty_set(d, E_AC); break;
+  case KB_EV_BATTERY: dirty_set(d, E_BATTERY); break;
+  case KB_EV_PARTITION:
+  case KB_EV_ARMED:
+  case KB_EV_NO_ENTRY_DELAY:
+  case KB_EV_EXIT_DELAY:
+  case KB_EV_ENTRY_DELAY:
+  case KB_EV_ALARM:
+  case KB_EV_DISABLED: dirty_set(d, ent_part(cfg, ev->partition, E_ALARM)); break;
+  case KB_EV_READY: dirty_set(d, ent_part(cfg, ev->partition, E_READY)); break;
+  case KB_EV_FIRE: dirty_set(d, ent_part(cfg, ev->partition, E_FIRE)); break;
+  case KB_EV_ZONE_OPEN: dirty_set(d, ent_zone(cfg, ev->zone.zone)); break;
+  case KB_EV_VERSION: return KB_HA_MARK_ANNOUNCE;
+  default: break;
+  }
+  return 0;
+}
+
+kb_err_t kb_ha_next_dirty(const kb_ha_config_t *cfg, const kb_status_t *st, kb_ha_dirty_t *d,
+                          kb_ha_msg_t *m) {
+  if (!d) return KB_ERR_ARG;
+  for (size_t i = 0; i < KB_HA_ENTITIES_MAX; i++) {
+    uint32_t bit = (uint32_t)1u << (i % 32);
+    if (!(d->bits[i / 32] & bit)) continue;
+    d->bits[i / 32] &= ~bit;
+    return kb_ha_state(cfg, i, st, m);
+  }
+  return KB_ERR_NOT_READY;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static const char *const perr_names[KB_HA_PERR_COUNT] = {
+    "ok", "size", "json", "field", "type", "partition", "action",
+    "code", "keys", "zones", "output", "time", "id"};
+
+const char *kb_ha_perr_name(kb_ha_perr_t e) {
+  return (unsigned)e < KB_HA_PERR_COUNT ? perr_names[e] : "?";
+}
+
+static const char *const act_names[KB_HA_ACT_COUNT] = {
+    NULL, "disarm", "arm_home", "arm_away", "arm_night", NULL, "bypass", "output", "set_time"};
+
+void kb_ha_cmd_wipe(kb_ha_cmd_t *c) {
+  if (!c) return;
+  volatile unsigned char *p = (volatile unsigned char *)c;
+  for (size_t i = 0; i < sizeof *c; i++) p[i] = 0;
+}
+
+/* Wipes all but the id, which the command's result still names. */
+static void wipe_keep_id(kb_ha_cmd_t *c) {
+  char id[sizeof c->id];
+  uint8_t kind = c->id_kind;
+  memcpy(id, c->id, sizeof id);
+  kb_ha_cmd_wipe(c);
+  c->id_kind = kind;
+  memcpy(c->id, id, sizeof id);
+}
+
+typedef struct {
+  const char *js;
+  const jsmntok_t *t;
+} tk_t;
+
+static size_t tlen(const jsmntok_t *t) { return (size_t)(t->end - t->start); }
+
+static bool teq(const tk_t *k, int i, const char *s) {
+  size_t n = strlen(s);
+  return tlen(&k->t[i]) == n && memcmp(k->js + k->t[i].start, s, n) == 0;
+}
+
+/* A plain string: no escapes, printable ASCII (nothing here needs more). */
+static bool tplain(const tk_t *k, int i) {
+  if (k->t[i].type != JSMN_STRING) return false;
+  for (int j = k->t[i].start; j < k->t[i].end; j++)
+    if (k->js[j] < 0x20 || k->js[j] > 0x7e || k->js[j] == '\\' || k->js[j] == '"') return false;
+  return true;
+}
+
+/* A non-negative integer of at most `digits` digits, no sign, no fraction. */
+static bool tuint(const tk_t *k, int i, unsigned digits, unsigned *v) {
+  size_t n = tlen(&k->t[i]);
+  if (k->t[i].type != JSMN_PRIMITIVE || n == 0 || n > digits) return false;
+  *v = 0;
+  for (size_t j = 0; j < n; j++) {
+    char ch = k->js[k->t[i].start + (int)j];
+    if (ch < '0' || ch > '9') return false;
+    *v = *v * 10u + (unsigned)(ch - '0');
+  }
+  return true;
+}
+
+/* The token after i's subtree (jsmn: a key's size is 1, a container's its
+ * members' count). */
+static int tskip(const jsmntok_t *t, int n, int i) {
+  int pend = 1;
+  while (pend > 0 && i < n) {
+    pend += t[i].size;
+    pend--;
+    i++;
+  }
+  return i;
+}
+
+/* jsmn checks less than JSON demands: in strict mode a value followed by
+ * ':' becomes a key of its own ({"a":"b":"c"}) and a key may lack its
+ * value. The token tree is checked here: an object holds string keys each
+ * with one value, scalars hold nothing; nesting at most KB_HA_DEPTH deep
+ * (no command needs more than an array in the object; bounded recursion).
+ * Returns the index after token i's subtree, or -1. */
+#define KB_HA_DEPTH 4
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A JSON primitive: true, false, null or a number (jsmn's strict mode only
+ * looks at the first character: "1:2" and "tru" pass it). */
+static bool prim_ok(const char *s, size_t n) {
+  size_t i = 0;
+  if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0) ||
+      (n == 4 && memcmp(s, "null", 4) == 0))
+    return true;
+  if (i < n && s[i] == '-') i++;
+  if (i < n && s[i] == '0') {
+    i++;
+  } else if (i < n && is_digit(s[i])) {
+    while (i < n && is_digit(s[i])) i++;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    if (++i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    if (i >= n || !is_digit(s[i])) return false;
+    while (i < n && is_digit(s[i])) i++;
+  }
+  return i == n;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Bytes of a token: a string's include its quotes (jsmn's do not). */
+static int span_start(const jsmntok_t *x) { return x->type == JSMN_STRING ? x->start - 1 : x->start; }
+static int span_end(const jsmntok_t *x) { return x->type == JSMN_STRING ? x->end + 1 : x->end; }
+
+/* [from, to) holds white space and exactly one `sep` (none when sep is 0):
+ * jsmn does not check separators ({"a":1,,"b":2} and {"a":1 "b":2} pass it). */
+static bool gap(const char *js, int from, int to, char sep) {
+  bool seen = false;
+  if (from > to) return false;
+  for (int j = from; j < to; j++) {
+    if (is_ws(js[j])) continue;
+    if (sep && js[j] == sep && !seen) {
+      seen = true;
+      continue;
+    }
+    return false;
+  }
+  return sep ? seen : true;
+}
+
+static int tree(const char *js, const jsmntok_t *t, int n, int i, int depth) {
+  if (i >= n || depth > KB_HA_DEPTH) return -1;
+  const jsmntok_t *x = &t[i++];
+  if (x->type == JSMN_OBJECT || x->type == JSMN_ARRAY) {
+    int pos = x->start + 1;
+    for (int k = 0; k < x->size; k++) {
+      char sep = k ? ',' : 0;
+      if (x->type == JSMN_OBJECT) {
+        if (i >= n || t[i].type != JSMN_STRING || t[i].size != 1 ||
+            !gap(js, pos, span_start(&t[i]), sep))
+          return -1;
+        pos = span_end(&t[i++]);
+        sep = ':';
+      }
+      if (i >= n || !gap(js, pos, span_start(&t[i]), sep)) return -1;
+      int next = tree(js, t, n, i, depth + 1);
+      if (next < 0) return -1;
+      pos = span_end(&t[i]);
+      i = next;
+    }
+    return gap(js, pos, x->end - 1, 0) ? i : -1;
+  }
+  if (x->size != 0) return -1;
+  if (x->type == JSMN_PRIMITIVE && !prim_ok(js + x->start, (size_t)(x->end - x->start))) return -1;
+  return i;
+}
+
+static bool key_char_ok(char ch) {
+  static const char alpha[] = "0123456789*#swncrxb<>[]{}fap@SWNCRXBFAP";
+  for (const char *a = alpha; *a; a++)
+    if (*a == ch) return true;
+  return false;
+}
+
+static unsigned dig2(const char *s) { return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0'); }
+
+/* "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM": a real date of 2000-2099. */
+static bool parse_time(const char *s, size_t n, kb_ha_cmd_t *c) {
+  static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static const char shape[] = "dddd-dd-dd_dd:dd";
+  if (n != 16) return false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i], want = shape[i];
+    if (want == 'd' ? (ch < '0' || ch > '9') : want == '_' ? (ch != ' ' && ch != 'T') : ch != want)
+      return false;
+  }
+  unsigned y = dig2(s) * 100u + dig2(s + 2), mo = dig2(s + 5), d = dig2(s + 8), h = dig2(s + 11),
+           mi = dig2(s + 14);
+  if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59)
+    return false;
+  if (mo == 2 && d == 29 && (y % 4u) != 0) return false; /* 2000 was a leap year */
+  c->year = (uint16_t)y;
+  c->month = (uint8_t)mo;
+  c->day = (uint8_t)d;
+  c->hour = (uint8_t)h;
+  c->minute = (uint8_t)mi;
+  return true;
+}
+
+static kb_ha_perr_t parse_id(const tk_t *k, int v, kb_ha_cmd_t *c) {
+  size_t n = tlen(&k->t[v]);
+  unsigned dummy;
+  if (n == 0 || n > KB_HA_CMD_ID_MAX) return KB_HA_PERR_ID;
+  if (k->t[v].type == JSMN_STRING) {
+    for (int j = k->t[v].start; j < k->t[v].end; j++) {
+      char ch = k->js[j];
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+            ch == '_' || ch == '-' || ch == '.' || ch == ':'))
+        return KB_HA_PERR_ID;
+    }
+    c->id_kind = 1;
+  } else if (tuint(k, v, 9, &dummy)) {
+    c->id_kind = 2;
+  } else {
+    return KB_HA_PERR_ID;
+  }
+  memcpy(c->id, k->js + k->t[v].start, n);
+  c->id[n] = '\0';
+  return KB_HA_PERR_OK;
+}
+
+enum { F_PART = 1, F_ACTION = 2, F_CODE = 4, F_KEYS = 8, F_ZONES = 16, F_OUTPUT = 32, F_TIME = 64,
+       F_ID = 128 };
+
+static kb_ha_perr_t parse_fields(const tk_t *k, int ntok, kb_ha_cmd_t *c, unsigned *seen) {
+  static const char *const names[8] = {"partition", "action", "code", "keys",
+                                       "zones",     "output", "time", "id"};
+  int i = 1;
+  for (int m = 0; m < k->t[0].size; m++) {
+    if (i + 1 >= ntok || k->t[i].type != JSMN_STRING || !tplain(k, i)) return KB_HA_PERR_FIELD;
+    int v = i + 1;
+    unsigned f = 0, u = 0;
+    for (unsigned j = 0; j < 8; j++)
+      if (teq(k, i, names[j])) f = 1u << j;
+    if (!f || (*seen & f)) return KB_HA_PERR_FIELD;
+    *seen |= f;
+    size_t n = tlen(&k->t[v]);
+    const char *s = k->js + k->t[v].start;
+    switch (f) {
+    case F_PART:
+      if (!tuint(k, v, 3, &u)) return KB_HA_PERR_TYPE;
+      if (u < 1 || u > KB_MAX_PARTITIONS) return KB_HA_PERR_PARTITION;
+      c->partition = (uint8_t)u;
+      break;
+    case F_ACTION:
+      if (k->t[v].type != JSMN_STRING) return KB_HA_PERR_TYPE;
+      for (unsigned a = 1; a < KB_HA_ACT_COUNT; a++)
+        if (act_names[a] && teq(k, v, act_names[a])) c->action = (uint8_t)a;
+      if (!c->action) return KB_HA_PERR_ACTION;
+      break;
+    case F_CODE:
+      if (k->t[v].type != JSMN_STRING) return KB_HA_PERR_TYPE;
+      if (n != 0 && n != 4 && n != 6) return KB_HA_PERR_CODE;
+      for (size_t j = 0; j < n; j++)
+        if (s[j] < '0' || s[j] > '9') return KB_HA_PERR_CODE;
+      memcpy(c->code, s, n); /* "" = none: what HA's template sends without a code */
+      c->code[n] = '\0';
+      break;
+    case F_KEYS:
+      if (k->t[v].type != JSMN_STRING) return KB_HA_PERR_TYPE;
+      if (n == 0 || n > KB_KEYS_MAX) return KB_HA_PERR_KEYS;
+      for (size_t j = 0; j < n; j++)
+        if (!key_char_ok(s[j])) return KB_HA_PERR_KEYS;
+      memcpy(c->keys, s, n);
+      c->keys[n] = '\0';
+      break;
+    case F_ZONES: {
+      int sz = k->t[v].size;
+      if (k->t[v].type != JSMN_ARRAY) return KB_HA_PERR_TYPE;
+      if (sz < 1 || sz > KB_HA_BYPASS_MAX || v + sz >= ntok) return KB_HA_PERR_ZONES;
+      for (int z = 0; z < sz; z++) {
+        if (v + 1 + z >= ntok || !tuint(k, v + 1 + z, 3, &u)) return KB_HA_PERR_TYPE;
+        if (u < 1 || u > KB_MAX_ZONES) return KB_HA_PERR_ZONES;
+        for (unsigned q = 0; q < c->n_zones; q++) /* twice would bypass and restore it */
+          if (c->zones[q] == u) return KB_HA_PERR_ZONES;
+        c->zones[c->n_zones++] = (uint8_t)u;
+      }
+      break;
+    }
+    case F_OUTPUT:
+      if (!tuint(k, v, 3, &u)) return KB_HA_PERR_TYPE;
+      if (u < 1 || u > 4) return KB_HA_PERR_OUTPUT;
+      c->output = (uint8_t)u;
+      break;
+    case F_TIME:
+      if (k->t[v].type != JSMN_STRING) return KB_HA_PERR_TYPE;
+      if (!parse_time(s, n, c)) return KB_HA_PERR_TIME;
+      break;
+    default: /* F_ID: read by the first pass */
+      break;
+    }
+    i = tskip(k->t, ntok, v);
+  }
+  return KB_HA_PERR_OK;
+}
+
+/* Which fields each action needs (and no others besides partition, code, id). */
+static kb_ha_perr_t check_action(kb_ha_cmd_t *c, unsigned seen) {
+  unsigned extra = seen & ~(unsigned)(F_PART | F_ACTION | F_CODE | F_ID);
+  if (!(seen & F_PART)) return KB_HA_PERR_PARTITION;
+  if (seen & F_KEYS) {
+    if (seen & F_ACTION) return KB_HA_PERR_ACTION;
+    c->action = KB_HA_ACT_KEYS;
+    extra &= ~(unsigned)F_KEYS;
+  }
+  switch (c->action) {
+  case KB_HA_ACT_NONE: return KB_HA_PERR_ACTION;
+  case KB_HA_ACT_DISARM:
+    if (!c->code[0]) return KB_HA_PERR_CODE; /* a disarm is its code */
+    break;
+  case KB_HA_ACT_BYPASS:
+    if (!(seen & F_ZONES)) return KB_HA_PERR_ZONES;
+    extra &= ~(unsigned)F_ZONES;
+    break;
+  case KB_HA_ACT_OUTPUT:
+    if (!(seen & F_OUTPUT)) return KB_HA_PERR_OUTPUT;
+    extra &= ~(unsigned)F_OUTPUT;
+    break;
+  case KB_HA_ACT_SET_TIME:
+    if (!(seen & F_TIME)) return KB_HA_PERR_TIME;
+    if (!c->code[0]) return KB_HA_PERR_CODE; /* the *6 menu needs the master code */
+    extra &= ~(unsigned)F_TIME;
+    break;
+  default: break;
+  }
+  return extra ? KB_HA_PERR_FIELD : KB_HA_PERR_OK;
+}
+
+kb_ha_perr_t kb_ha_parse_command(const char *json, size_t len, kb_ha_cmd_t *out) {
+  jsmn_parser p;
+  jsmntok_t t[KB_HA_TOKENS];
+  tk_t k;
+  unsigned seen = 0;
+  kb_ha_perr_t e;
+  if (!out) return KB_HA_PERR_SIZE;
+  kb_ha_cmd_wipe(out);
+  if (!json || len == 0 || len > KB_HA_CMD_MAX) return KB_HA_PERR_SIZE;
+  jsmn_init(&p);
+  int n = jsmn_parse(&p, json, len, t, KB_HA_TOKENS);
+  if (n < 1 || t[0].type != JSMN_OBJECT || tree(json, t, n, 0, 0) != n ||
+      !gap(json, 0, t[0].start, 0)) /* jsmn skips a ',' or ':' before the object */
+    return KB_HA_PERR_JSON;
+  /* one object and nothing after it but white space (jsmn stops at a NUL
+   * and would accept a second value) */
+  for (size_t j = (size_t)t[0].end; j < len; j++)
+    if (json[j] != ' ' && json[j] != '\t' && json[j] != '\r' && json[j] != '\n')
+      return KB_HA_PERR_JSON;
+  k.js = json;
+  k.t = t;
+  /* first pass: the id alone, so that an error result can still name it */
+  for (int m = 0, i = 1; m < t[0].size && i + 1 < n; m++) {
+    if (t[i].type == JSMN_STRING && teq(&k, i, "id") && parse_id(&k, i + 1, out) != KB_HA_PERR_OK) {
+      out->id_kind = 0;
+      out->id[0] = '\0';
+      break;
+    }
+    i = tskip(t, n, i + 1);
+  }
+  e = parse_fields(&k, n, out, &seen);
+  if (e == KB_HA_PERR_OK && (seen & F_ID) && !out->id_kind) e = KB_HA_PERR_ID;
+  if (e == KB_HA_PERR_OK) e = check_action(out, seen);
+  if (e != KB_HA_PERR_OK) wipe_keep_id(out); /* no code, no half-read request */
+  return e;
+}
+
+kb_err_t kb_ha_cmd_keys(const kb_ha_cmd_t *c, char *buf, size_t size, const char **code_out) {
+  static const char *const out_keys[4] = {"[", "]", "{", "}"};
+  wr_t w;
+  if (code_out) *code_out = NULL;
+  if (!c) return KB_ERR_ARG;
+  const char *code = c->code[0] ? c->code : NULL;
+  w_init(&w, buf, size);
+  switch (c->action) {
+  case KB_HA_ACT_DISARM: /* typed as digits: the panel takes a code while armed */
+    if (!code) return KB_ERR_CODE;
+    w_str(&w, code);
+    code = NULL;
+    break;
+  case KB_HA_ACT_ARM_HOME: w_ch(&w, 's'); break;
+  case KB_HA_ACT_ARM_AWAY: w_ch(&w, 'w'); break;
+  case KB_HA_ACT_ARM_NIGHT: w_ch(&w, 'n'); break;
+  case KB_HA_ACT_KEYS: w_str(&w, c->keys); break;
+  case KB_HA_ACT_BYPASS:
+    w_str(&w, code ? "*1@" : "*1");
+    for (unsigned i = 0; i < c->n_zones && i < KB_HA_BYPASS_MAX; i++) {
+      w_ch(&w, (char)('0' + c->zones[i] / 10u));
+      w_ch(&w, (char)('0' + c->zones[i] % 10u));
+    }
+    w_ch(&w, '#');
+    break;
+  case KB_HA_ACT_OUTPUT:
+    if (c->output < 1 || c->output > 4) return KB_ERR_ARG;
+    w_str(&w, out_keys[c->output - 1u]);
+    break;
+  default: return KB_ERR_ARG;
+  }
+  if (code_out) *code_out = code;
+  return w_end(&w, NULL);
+}
+
+kb_err_t kb_ha_submit(kb_bus_t *bus, kb_ha_cmd_t *c, uint16_t *id) {
+  char keys[KB_KEYS_MAX + 8];
+  const char *code = NULL;
+  kb_err_t r;
+  if (!bus || !c) {
+    if (c) wipe_keep_id(c);
+    return KB_ERR_ARG;
+  }
+  if (c->action == KB_HA_ACT_SET_TIME) {
+    r = kb_bus_set_time(bus, c->partition, c->year, c->month, c->day, c->hour, c->minute,
+                        c->code[0] ? c->code : NULL, id);
+  } else {
+    r = kb_ha_cmd_keys(c, keys, sizeof keys, &code);
+    if (r == KB_OK) r = kb_bus_keys_submit(bus, c->partition, keys, code, id);
+    /* a disarm's keys are its code */
+    volatile char *vk = keys;
+    for (size_t i = 0; i < sizeof keys; i++) vk[i] = 0;
+  }
+  wipe_keep_id(c);
+  return r;
+}
+
+/* ------------------------------------------------------------ results */
+
+const char *kb_ha_result_word(kb_keys_result_t r, const kb_keys_info_t *info) {
+  switch (r) {
+  case KB_KEYS_PENDING: return "pending";
+  case KB_KEYS_DONE: return "done";
+  case KB_KEYS_REJECTED:
+    if (!info) return "rejected";
+    switch (info->status) {
+    case KB_ST_WRONG_CODE: return "wrong_code";
+    case KB_ST_ARMING_FAILED: return "not_ready";
+    case KB_ST_NOT_AVAILABLE:
+    case KB_ST_NOT_AVAILABLE_2: return "not_available";
+    case KB_ST_LOCKOUT: return "lockout";
+    default: return "rejected";
+    }
+  case KB_KEYS_COLLIDED: return "collided";
+  case KB_KEYS_TIMED_OUT: return "timeout";
+  case KB_KEYS_DISCONNECTED: return "disconnected";
+  case KB_KEYS_INVALID:
+    if (!info) return "invalid";
+    switch (info->reason) {
+    case KB_KEYS_REASON_EARLY:
+    case KB_KEYS_REASON_DISABLED: return "not_available";
+    case KB_KEYS_REASON_CODE_LENGTH: return "invalid_code";
+    default: return "invalid";
+    }
+  case KB_KEYS_NOT_VERIFIED: return "not_verified";
+  case KB_KEYS_UNCERTAIN: return "uncertain";
+  default: return "unknown";
+  }
+}
+
+const char *kb_ha_err_word(kb_err_t e) {
+  switch (e) {
+  case KB_OK: return "queued";
+  case KB_ERR_FULL:
+  case KB_ERR_BUSY: return "busy";
+  case KB_ERR_NOT_READY: return "not_ready";
+  case KB_ERR_CODE: return "invalid_code";
+  case KB_ERR_ARG:
+  case KB_ERR_KEY:
+  case KB_ERR_PARTITION:
+  case KB_ERR_RANGE: return "invalid_request";
+  default: return "error";
+  }
+}
+
+static bool word_ok(const char *s) {
+  if (!s || !*s) return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return false;
+  return true;
+}
+
+kb_err_t kb_ha_result_json(const kb_ha_cmd_t *cmd, const char *word, const char *detail,
+                           char *buf, size_t size, size_t *len) {
+  wr_t w;
+  if (len) *len = 0;
+  if (!word_ok(word) || (detail && !word_ok(detail))) return KB_ERR_ARG;
+  w_init(&w, buf, size);
+  w_ch(&w, '{');
+  if (cmd && cmd->id_kind) { /* checked plain by the parser: no escaping */
+    w_str(&w, "\"id\":");
+    if (cmd->id_kind == 1) w_ch(&w, '"');
+    size_t n = 0;
+    while (n < KB_HA_CMD_ID_MAX && cmd->id[n]) n++;
+    w_mem(&w, cmd->id, n);
+    if (cmd->id_kind == 1) w_ch(&w, '"');
+    w_ch(&w, ',');
+  }
+  w_str(&w, "\"result\":");
+  w_jstr(&w, word);
+  if (detail) w_kv(&w, "detail", detail);
+  w_ch(&w, '}');
+  return w_end(&w, len);
+}
