@@ -74,7 +74,7 @@
  *   length, kb_status_t.code_digits) a code of the other length is refused.
  *   The code (4 or 6 digits) is copied into the request, never logged nor
  *   compared (only each digit's echo on the bus is checked, like any key),
- *   left out of the key notes (key = 0), and zeroed when the request ends
+ *   left out of the key notes (key = KB_KEY_DIGIT, as every digit), and zeroed when the request ends
  *   (also the link's copy of the last digit typed: a digit still armed is
  *   aborted, see kb_link_write_abort(); the echo in the link's ring is
  *   overwritten by kb_link_pop()).
@@ -170,8 +170,9 @@ typedef struct {
   uint16_t id;
   /* KB_KEYS_NOTE_KEY */
   uint8_t index;       /* key number within the typed sequence (0 = first) */
-  uint8_t key;         /* key code written (0 for a digit of the access code:
-                          the secret is not reported) */
+  uint8_t key;         /* key code written; KB_KEY_DIGIT for every digit key
+                          (a digit may be part of an access code, a secret:
+                          the `@` code and a disarm's plain digits alike) */
   uint8_t slot_byte;   /* module byte of the slot (0 = alarm key) */
   uint8_t slot_cycle;  /* its first low phase: the key went out from
                           t_frame_us + slot_cycle clock periods */

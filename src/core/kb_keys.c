@@ -380,7 +380,10 @@ static bool on_written(kb_keys_t *k, kb_keys_req_t *r, kb_link_t *l, const kb_en
     n.partition = r->partition;
     n.id = r->id;
     n.index = r->typed;
-    n.key = (r->flags & F_CODE) ? 0u : r->key;
+    /* every digit is reported as KB_KEY_DIGIT, not only the `@` code's: a
+     * disarm types the code as plain digits (no prompt while armed), and a
+     * note may end up in a log */
+    n.key = ((r->flags & F_CODE) || kb_proto_key_digit(r->key) >= 0) ? (uint8_t)KB_KEY_DIGIT : r->key;
     n.slot_byte = byte;
     n.slot_cycle = kb_link_slot_cycle(byte);
     n.t_due_us = k->t_due_us;
