@@ -281,6 +281,17 @@ static void went_away(kb_gpio_t *g, int e) {
   g->last_try_ns = now_ns(g);
 }
 
+/* A failed call with errno e: the chip went away (KB_GPIO_GONE: reopened
+ * later), or another I/O error (kept in last_errno). */
+static kb_gpio_rc_t io_failed(kb_gpio_t *g, int e) {
+  if (errno_gone(e)) {
+    went_away(g, e);
+    return KB_GPIO_GONE;
+  }
+  g->last_errno = e;
+  return KB_GPIO_ERR_IO;
+}
+
 /* The write line for request w after the clock edge at ts (ns). */
 static kb_gpio_rc_t drive(kb_gpio_t *g, kb_link_write_t w, uint64_t ts) {
   bool low = w == KB_LINK_WRITE_PULL_LOW;
@@ -296,15 +307,7 @@ static kb_gpio_rc_t drive(kb_gpio_t *g, kb_link_write_t w, uint64_t ts) {
     }
   }
   if (low == g->out_low) return KB_GPIO_OK;
-  if (set_out(g, low) < 0) {
-    int e = errno;
-    if (errno_gone(e)) {
-      went_away(g, e);
-      return KB_GPIO_GONE;
-    }
-    g->last_errno = e;
-    return KB_GPIO_ERR_IO;
-  }
+  if (set_out(g, low) < 0) return io_failed(g, errno);
   g->out_low = low;
   return KB_GPIO_OK;
 }
@@ -384,15 +387,7 @@ static kb_gpio_rc_t idle(kb_gpio_t *g) {
     kb_gpio_rc_t rc = drive(g, KB_LINK_WRITE_RELEASE, g->last_ts);
     if (rc != KB_GPIO_OK) return rc;
   }
-  if (!read_levels(g, &clk, &dat)) {
-    int e = errno;
-    if (errno_gone(e)) {
-      went_away(g, e);
-      return KB_GPIO_GONE;
-    }
-    g->last_errno = e;
-    return KB_GPIO_ERR_IO;
-  }
+  if (!read_levels(g, &clk, &dat)) return io_failed(g, errno);
   /* a corrected line forgets its sequence base: the edges lost before this
    * read (a gap the next event would reveal) are in the level read now */
   if (clk != (g->edge.level[KB_EDGE_CLOCK] != 0)) {
@@ -448,12 +443,7 @@ kb_gpio_rc_t kb_gpio_poll(kb_gpio_t *g, int timeout_ms) {
       int e = errno;
       if (e == EAGAIN || e == EWOULDBLOCK) break;
       if (e == EINTR) continue;
-      if (errno_gone(e)) {
-        went_away(g, e);
-        return KB_GPIO_GONE;
-      }
-      g->last_errno = e;
-      return KB_GPIO_ERR_IO;
+      return io_failed(g, e);
     }
     k = (size_t)n / sizeof ev[0];
     if (k == 0) break;
