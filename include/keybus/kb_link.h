@@ -78,6 +78,9 @@ typedef struct kb_frame_s {
 #define KB_FRAME_WROTE_BYTE(w) ((uint8_t)((w) & 0x1Fu))
 #define KB_FRAME_WROTE_GEN(w) ((uint8_t)(((w) >> 5) & 0x03u))
 
+/* Slots of the ring: the usable ones and the one the interrupt is filling. */
+#define KB_LINK_RING_SLOTS (KB_FRAME_RING + 1)
+
 /* What the port must do with the write (virtual keypad) line after an edge. */
 typedef enum {
   KB_LINK_WRITE_RELEASE = 0, /* leave the data line released (bus reads 1) */
@@ -192,7 +195,7 @@ static inline void kb_link_ring_pop(kb_link_t *l) {
     f->wrote = 0; /* the interrupt sets it only in messages it writes in */
   }
   tail++;
-  if (tail == KB_FRAME_RING + 1) tail = 0;
+  if (tail == KB_LINK_RING_SLOTS) tail = 0;
   KB_BARRIER(); /* done reading the frame before handing the slot back */
   l->tail = tail;
 }
@@ -203,7 +206,7 @@ static inline void kb_link_ring_pop(kb_link_t *l) {
 kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us);
 
 /* True while the bus counts as connected (as of the last tick). */
-bool kb_link_connected(const kb_link_t *l);
+static inline bool kb_link_connected(const kb_link_t *l) { return l->connected != 0u; }
 
 /* Microseconds from the last message boundary kb_link_tick() noticed to
  * now_us (0 before any). */

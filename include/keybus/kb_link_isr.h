@@ -49,7 +49,6 @@ extern "C" {
 #define KB_LINK_SENTINEL_BYTE 0x100u  /* 8 bits to go */
 #define KB_LINK_SENTINEL_STOP 0x8000u /* 1 bit to go: byte 1 holds the stop bit alone */
 #define KB_LINK_SENTINEL_FULL 0x10000u
-#define KB_LINK_RING_SLOTS (KB_FRAME_RING + 1)
 
 /* The hot paths are forced inline (the common edge then needs no register
  * saves); the boundary is forced out of line and reached by a tail call. */

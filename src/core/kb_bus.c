@@ -36,19 +36,14 @@ static void clock_to(kb_bus_t *bus, uint32_t now_us) {
   }
   if ((int32_t)d <= 0) return; /* no time passed, or a stale stamp */
   bus->last_us = now_us;
-  if (d < 1000u) { /* the usual case between two polls: no division */
-    rem = bus->rem_us + d;
-    if (rem >= 1000u) {
-      rem -= 1000u;
-      bus->ms++;
-    }
-  } else {
+  if (d >= 1000u) { /* whole ms; between two close polls, no division */
     bus->ms += d / 1000u;
-    rem = bus->rem_us + d % 1000u;
-    if (rem >= 1000u) {
-      rem -= 1000u;
-      bus->ms++;
-    }
+    d %= 1000u;
+  }
+  rem = bus->rem_us + d;
+  if (rem >= 1000u) {
+    rem -= 1000u;
+    bus->ms++;
   }
   bus->rem_us = (uint16_t)rem;
 }

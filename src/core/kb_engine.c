@@ -1014,7 +1014,7 @@ ENGINE_INLINE void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t 
   if (has & PANEL_EXTRAS) panel_extras(e, d, t_ms);
   if ((has & KB_HAS_TIME) && (d->cmd == KB_CMD_EVENT || d->cmd == KB_CMD_EVENT_HIGH) &&
       d->time.valid && memcmp(&s->time, &d->time, sizeof s->time) != 0) {
-    /* whole-struct compare: the decoder clears the time (padding too)
+    /* whole-struct compare: the decoder clears the panel date, padding too,
      * before it fills it, and s->time is only ever a copy of one */
     kb_event_t ev;
     s->time = d->time;

@@ -78,11 +78,6 @@ kb_link_change_t kb_link_tick(kb_link_t *l, uint32_t now_us) {
   return KB_LINK_NO_CHANGE;
 }
 
-bool kb_link_connected(const kb_link_t *l) {
-  KB_ASSERT(l != NULL);
-  return l->connected != 0;
-}
-
 uint32_t kb_link_quiet_us(const kb_link_t *l, uint32_t now_us) {
   KB_ASSERT(l != NULL);
   if (!l->tick_messages) return 0;

@@ -277,7 +277,7 @@ kb_pev_t kb_pev_decode(uint8_t set, uint8_t code) {
   /* A set's rows are sorted by first code and do not overlap: find the last
    * row that starts at or before code; when none does, r stays on the
    * set's first row and the check below rejects it. */
-  if (set < 4u) { /* from the start8 entry, one row at a time (< 1 step) */
+  if (set < 4u) { /* from the start8 entry, row by row (< 1 step) */
     const kb_pev_row_t *end = rows_low + low_end[set];
     r = rows_low + start8[set][code >> 3];
     while (r + 1 < end && r[1].first <= code) r++;
