@@ -6,6 +6,8 @@ pkgs=(
   build-essential clang libclang-rt-14-dev 
   libcjson-dev                             
   libjsmn-dev                              # header-only JSON tokenizer of src/ha (Home Assistant commands)
+  libmosquitto-dev                         # keybusd's MQTT client
+  mosquitto mosquitto-clients              # a broker and its clients for keybusd's tests (started on 127.0.0.1 only)
   valgrind                                 
   gcovr                                    
   gcc-arm-none-eabi libnewlib-arm-none-eabi
