@@ -54,11 +54,12 @@ kb_init() {
 # kb_track PID: stop PID at exit too
 kb_track() { KB_PIDS+=("$1"); }
 
-# kb_wait_gone PID SECONDS: true once PID has exited (reaped if our child)
+# kb_wait_gone PID SECONDS: true once PID has exited; KB_RC is then its exit
+# status (when it was our child)
 kb_wait_gone() {
   local i n=$(($2 * 20))
   for ((i = 0; i < n; i++)); do
-    kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+    kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; KB_RC=$?; return 0; }
     sleep 0.05
   done
   return 1
@@ -165,4 +166,53 @@ kb_keybusd() {
   "${KEYBUSD:-build/bin/keybusd}" "$@" >"$tmp/$name.log" 2>&1 &
   KB_PID=$!
   kb_track "$KB_PID"
+}
+
+# --- judging what was recorded (tests only: they use ok/ko of lib.sh) ------
+KBCHECK="$PY $KB_BROKER_DIR/kbcheck.py"
+REC= # the main recording, set by the script: $tmp/NAME.jsonl
+
+# kb_mark: the current length of $REC (later checks look past it)
+kb_mark() { $KBCHECK mark "$REC"; }
+
+# kb_log_tail: the last lines of keybusd's log, as evidence
+kb_log_tail() { echo "keybusd log (last lines):"; tail -n 8 "$tmp/${KB_LOG:-keybusd}.log" 2>/dev/null; }
+
+# kb_expect CASE MARK TOPIC TIMEOUT (--re REGEX | --json SUBSET) [--retain 0|1]:
+# one case: a message on TOPIC after MARK within TIMEOUT s; sets LINE to its
+# line in $REC (empty when it did not come)
+kb_expect() {
+  local name=$1 out
+  shift
+  if out=$($KBCHECK wait "$REC" "$@"); then
+    LINE=$out
+    ok "$name"
+    return 0
+  fi
+  LINE=
+  ko "$name" "$out
+$(kb_log_tail)"
+  return 1
+}
+
+# kb_case CASE COMMAND...: one case from a kbcheck command (its output is the
+# evidence when it fails, and printed under the case when it passes)
+kb_case() {
+  local name=$1 out
+  shift
+  if out=$("$@" 2>&1); then
+    ok "$name"
+    [ -n "$out" ] && printf '%s\n' "$out" | head -n 3 | sed 's/^/     /'
+    return 0
+  fi
+  ko "$name" "$out"
+  return 1
+}
+
+# kb_count PATTERN FILE: lines of FILE matching PATTERN (grep -E), 0 if none
+# (grep -c prints 0 and exits 1 when nothing matches: the count is the answer)
+kb_count() {
+  local n
+  n=$(grep -cE "$1" "$2" 2>/dev/null)
+  echo "${n:-0}"
 }
