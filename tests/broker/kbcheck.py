@@ -41,7 +41,11 @@ DISC = "homeassistant"
 
 def load(path, mark=0):
     out = []
-    with open(path, encoding="utf-8") as f:
+    try:
+        f = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        return out  # nothing recorded: the caller's check fails with that
+    with f:
         for i, ln in enumerate(f):
             if i < mark or not ln.endswith("\n"):
                 continue  # a line still being written is read next time
