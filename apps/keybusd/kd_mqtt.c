@@ -38,20 +38,45 @@ static uint64_t mono_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void say(kd_mqtt_t *m, conn_state_t s, kd_level_t level, const char *what, const char *why) {
+/* Each state has its own format string: the log's rate limit groups lines
+ * by format, and a change of state must never be swallowed by the limit
+ * another state's repeats used up. */
+static void say(kd_mqtt_t *m, conn_state_t s, const char *why) {
   bool change;
+  kd_level_t lv;
+  conn_state_t prev;
   pthread_mutex_lock(&m->mu);
-  change = m->logged != s;
+  prev = m->logged;
+  change = prev != s;
   m->logged = s;
   pthread_mutex_unlock(&m->mu);
-  if (change) kd_log(level, "mqtt: %s %s:%d%s%s", what, m->host, m->port, why ? ": " : "", why ? why : "");
-  else kd_log(KD_DEBUG, "mqtt: %s %s:%d%s%s", what, m->host, m->port, why ? ": " : "", why ? why : "");
+  switch (s) {
+    case ST_UP:
+      kd_log(change ? KD_INFO : KD_DEBUG, "mqtt: connected to %s:%d", m->host, m->port);
+      break;
+    case ST_UNREACHABLE:
+      /* after "lost ... (reconnecting)" the failed retries say nothing new */
+      lv = change && prev != ST_LOST ? KD_WARNING : KD_DEBUG;
+      kd_log(lv, "mqtt: cannot connect to %s:%d: %s (retrying with back-off; keybusd keeps running)", m->host,
+             m->port, why);
+      break;
+    case ST_REFUSED:
+      kd_log(change ? KD_ERROR : KD_DEBUG, "mqtt: the broker at %s:%d refused the connection: %s", m->host,
+             m->port, why);
+      break;
+    case ST_LOST:
+      kd_log(change ? KD_WARNING : KD_DEBUG, "mqtt: connection to %s:%d lost: %s (reconnecting)", m->host,
+             m->port, why);
+      break;
+    default:
+      break;
+  }
 }
 
 static void on_connect(struct mosquitto *mosq, void *obj, int rc) {
   kd_mqtt_t *m = obj;
   if (rc != 0) {
-    say(m, ST_REFUSED, KD_ERROR, "the broker refused the connection at", mosquitto_connack_string(rc));
+    say(m, ST_REFUSED, mosquitto_connack_string(rc));
     return;
   }
   pthread_mutex_lock(&m->mu);
@@ -60,7 +85,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc) {
   m->outstanding = 0; /* packets of an old connection are gone with it */
   m->st.connects++;
   pthread_mutex_unlock(&m->mu);
-  say(m, ST_UP, KD_INFO, "connected to", NULL);
+  say(m, ST_UP, NULL);
   mosquitto_publish(mosq, NULL, m->status_topic, 6, "online", 0, true);
   for (int i = 0; i < m->nsubs; i++) mosquitto_subscribe(mosq, NULL, m->subs[i], 1);
 }
@@ -144,7 +169,7 @@ static void *run(void *arg) {
   while (!stopping(m)) {
     int rc = mosquitto_connect(m->mosq, m->host, m->port, m->keepalive);
     if (rc != MOSQ_ERR_SUCCESS) {
-      say(m, ST_UNREACHABLE, KD_WARNING, "cannot connect to", why(rc));
+      say(m, ST_UNREACHABLE, why(rc));
       nap(m, backoff);
       backoff = backoff >= 16 ? 30 : backoff * 2;
       continue;
@@ -163,7 +188,7 @@ static void *run(void *arg) {
       pthread_mutex_lock(&m->mu);
       was = m->logged;
       pthread_mutex_unlock(&m->mu);
-      if (was == ST_UP) say(m, ST_LOST, KD_WARNING, "connection lost to", why(rc));
+      if (was == ST_UP) say(m, ST_LOST, why(rc));
     }
     nap(m, backoff);
     backoff = backoff >= 16 ? 30 : backoff * 2;
