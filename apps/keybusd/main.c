@@ -48,6 +48,7 @@
 #include "sim/kb_wire.h"
 
 #define KD_VERSION "0.8.0"
+_Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accepts must suit Home Assistant");
 #define KD_EVQ 64             /* event messages waiting for the window */
 #define KD_PENDING 16         /* commands waiting for their final result */
 #define KD_HEALTH_PERIOD_MS 30000u

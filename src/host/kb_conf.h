@@ -44,7 +44,7 @@ extern "C" {
 #define KB_CONF_LINE_MAX 1024  /* bytes per line, newline included */
 #define KB_CONF_FILE_MAX (256 * 1024) /* bytes per configuration file */
 #define KB_CONF_NAME_MAX 64    /* names (zones, partitions, users), NUL included */
-#define KB_CONF_ID_MAX 65      /* device id: 1-64 of [A-Za-z0-9_-] */
+#define KB_CONF_ID_MAX 33      /* device id: 1-32 of [A-Za-z0-9_-] (Home Assistant ids: KB_HA_ID_MAX) */
 #define KB_CONF_PATH_MAX 512
 #define KB_CONF_HOST_MAX 256
 #define KB_CONF_SECRET_MAX 256

@@ -54,20 +54,20 @@ static void expect_error(const char *text, const char *want) {
 
 static char tmpdir[64];
 
-/* found by fuzz_conf: the default client id "keybusd-<device id>" of a
- * 64-byte device id is 72 bytes, which client_id must accept when the dump
- * is read back */
+/* found by fuzz_conf: the default client id "keybusd-<device id>" of the
+ * longest device id (32 bytes) is 40 bytes, which client_id must accept when
+ * the dump is read back */
 static void test_long_device_id_client_id_reads_back(void) {
   char id[80], text[128];
-  memset(id, 'd', 64);
-  id[64] = 0;
+  memset(id, 'd', 32);
+  id[32] = 0;
   snprintf(text, sizeof text, "[keybus]\ndevice_id = %s\n", id);
   KT_EQ(parse(text), 0);
   KT_EQ(kb_conf_finish(&conf, NULL, &err), 0);
-  KT_EQ(strlen(conf.mqtt_client_id), 72);
+  KT_EQ(strlen(conf.mqtt_client_id), 40);
   KT_EQ(parse(dump(&conf)), 0);
   KT_STREQ(err.text, "");
-  snprintf(text, sizeof text, "[keybus]\ndevice_id = %sd\n", id); /* 65: too long */
+  snprintf(text, sizeof text, "[keybus]\ndevice_id = %sd\n", id); /* 33: too long */
   KT_EQ(parse(text), 1);
 }
 
@@ -269,8 +269,8 @@ static void test_errors_name_file_and_line(void) {
   expect_error("[users]\n3 = a\n3 = b\n", "keybusd.conf:3: [users] 3: user 3 is already named at line 2");
   expect_error("[users]\n96 = a\n", "keybusd.conf:2: [users] 96: expected a user number 1-95");
   expect_error("[keybus]\nbackend = serial\n", "keybusd.conf:2: [keybus] backend: expected sim, gpio or replay");
-  expect_error("[keybus]\ndevice_id = my panel\n", "keybusd.conf:2: [keybus] device_id: expected 1-64 of A-Z");
-  expect_error("[keybus]\ndevice_id = a+b\n", "expected 1-64 of A-Z a-z 0-9 _ -");
+  expect_error("[keybus]\ndevice_id = my panel\n", "keybusd.conf:2: [keybus] device_id: expected 1-32 of A-Z");
+  expect_error("[keybus]\ndevice_id = a+b\n", "expected 1-32 of A-Z a-z 0-9 _ -");
   expect_error("[keybus]\ndevice_id = \n", "keybusd.conf:2: [keybus] device_id");
   expect_error("[keybus]\ntopic_prefix = a/#\n", "keybusd.conf:2: [keybus] topic_prefix: expected topic levels");
   expect_error("[keybus]\ntopic_prefix = a//b\n", "expected topic levels");
@@ -384,7 +384,7 @@ static void test_overrides(void) {
   /* the same validation, the flag named instead of a line */
   memset(&err, 0, sizeof err);
   KT_EQ(kb_conf_set(&conf, "device-id", "a/b", &err), 1);
-  KT_CHECK(strstr(err.text, "command line: --device-id: expected 1-64 of A-Z") != NULL);
+  KT_CHECK(strstr(err.text, "command line: --device-id: expected 1-32 of A-Z") != NULL);
   KT_STREQ(conf.device_id, "flag_id"); /* unchanged */
   KT_EQ(kb_conf_set(&conf, "backend", "usb", &err), 1);
   KT_EQ(kb_conf_set(&conf, "mqtt", "mqtt://u:pw@h", &err), 1);
