@@ -52,6 +52,7 @@ _Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accep
 #define KD_EVQ 64             /* event messages waiting for the window */
 #define KD_PENDING 16         /* commands waiting for their final result */
 #define KD_HEALTH_PERIOD_MS 30000u
+#define KD_REPLAY_GAP_S 10.0  /* longest pause of a text capture replayed */
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) {
@@ -813,9 +814,14 @@ static int run_replay_text(kd_t *d, FILE *f, const char *name) {
     const kb_cap_rec_t *r = &log.rec[i];
     kb_decoded_t dec;
     if (r->has_time) {
-      if (!have_base || r->t < t_last) { /* first stamp, or a new capture / day */
+      /* first stamp, a new capture or day (time going back), or a pause of
+       * more than KD_REPLAY_GAP_S (logs are pasted in parts, hours apart):
+       * the replay goes on KD_REPLAY_GAP_S later */
+      if (!have_base || r->t < t_last) {
         t_base = r->t - (double)vt / 1e6;
         have_base = true;
+      } else if (r->t - t_last > KD_REPLAY_GAP_S) {
+        t_base += r->t - t_last - KD_REPLAY_GAP_S;
       }
       t_last = r->t;
       vt = (uint64_t)((r->t - t_base) * 1e6);
