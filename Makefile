@@ -162,6 +162,9 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(LIBS) $(LDLIBS) $(SAN)
 
+# keybusd's unit tests include the app's sources they test
+$(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
+
 # the listen-only build of the template port's test includes the other one
 $(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
 

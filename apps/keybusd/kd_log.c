@@ -23,6 +23,7 @@ static kd_level_t threshold = KD_INFO;
 static bool to_syslog;
 static kind_t kinds[KINDS];
 static unsigned long total_suppressed;
+static long window_s = KD_LOG_WINDOW_S;
 
 static const char *const names[] = {"error", "warning", "info", "debug"};
 
@@ -87,7 +88,7 @@ void kd_log(kd_level_t level, const char *fmt, ...) {
   }
   clock_gettime(CLOCK_MONOTONIC, &ts);
   k = kind_of(fmt, ts.tv_sec);
-  if (ts.tv_sec - k->window >= KD_LOG_WINDOW_S) {
+  if (ts.tv_sec - k->window >= window_s) {
     k->window = ts.tv_sec;
     k->n = 0;
   }
@@ -118,4 +119,10 @@ unsigned long kd_log_suppressed(void) {
   n = total_suppressed;
   pthread_mutex_unlock(&mu);
   return n;
+}
+
+void kd_log_set_window(long seconds) {
+  pthread_mutex_lock(&mu);
+  window_s = seconds;
+  pthread_mutex_unlock(&mu);
 }

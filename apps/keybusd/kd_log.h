@@ -36,6 +36,9 @@ void kd_log(kd_level_t level, const char *fmt, ...)
 #endif
     ;
 
+/* The rate limit's window (tests); KD_LOG_WINDOW_S by default. */
+void kd_log_set_window(long seconds);
+
 /* Lines suppressed by the rate limit so far (health). */
 unsigned long kd_log_suppressed(void);
 

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "ha/kb_ha.h"
 #include "host/kb_capture.h"
 #include "host/kb_conf.h"
@@ -304,8 +306,7 @@ static void handle_command(kd_t *d, const kd_mqtt_in_t *in) {
 }
 
 /* A sim poke: {"zone":N,"open":bool} {"tamper":N,"on":bool} {"ac_ok":bool}
- * {"battery_ok":bool} {"cut_ms":N}, optional "id". A tiny strict reader: the
- * payload is one flat object of at most two keys besides "id". */
+ * {"battery_ok":bool} {"cut_ms":N}, optional "id" (below). */
 static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc);
 
 static void handle_inbound(kd_t *d) {
@@ -516,100 +517,79 @@ static void sim_on_msg(void *ctx, const kb_wire_msg_t *m) {
   d->frame_end_ns = sim_wall(d, m->t_end);
 }
 
-/* finds "key": in a flat JSON object; returns the value's start or NULL */
-static const char *json_find(const char *p, const char *key) {
-  char pat[24];
-  const char *q;
-  snprintf(pat, sizeof pat, "\"%s\"", key);
-  q = strstr(p, pat);
-  if (!q) return NULL;
-  q += strlen(pat);
-  while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
-  if (*q != ':') return NULL;
-  q++;
-  while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
-  return q;
-}
-
-static int json_bool(const char *v) {
-  if (!v) return -1;
-  if (strncmp(v, "true", 4) == 0) return 1;
-  if (strncmp(v, "false", 5) == 0) return 0;
-  return -1;
-}
-
-static long json_uint(const char *v, long max) {
-  char *end;
-  long n;
-  if (!v || *v < '0' || *v > '9') return -1;
-  errno = 0;
-  n = strtol(v, &end, 10);
-  if (errno || n > max || (*end != ',' && *end != '}' && *end != ' ' && *end != '\n' && *end != '\t' && *end != '\r'))
-    return -1;
-  return n;
-}
-
-/* The sim pokes reuse the command parser for the envelope (the "id") only
- * when it is there; the rest is read by the small helpers above from a
- * payload that must be a flat object without nested values or escapes. */
+/* A poke of the simulated panel (docs/keybusd.md), parsed with cJSON:
+ * one object with one action and an optional "id" (a string of at most
+ * KB_HA_CMD_ID_MAX plain characters or a non-negative integer), echoed in
+ * the result. Returns NULL when done, else the detail word of the error. */
 static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc) {
-  const char *v;
   uint64_t now = d->sim.now;
-  long n;
-  int b;
+  cJSON *j, *id, *v, *b;
+  const char *err = NULL;
+  int keys = 0;
   if (d->conf.backend != KB_CONF_SIM) return "not_simulated";
-  if (len == 0 || memchr(p, 0, len) || p[0] != '{' || p[len - 1] != '}' || memchr(p + 1, '{', len - 1) ||
-      memchr(p, '[', len) || memchr(p, '\\', len))
+  j = cJSON_ParseWithLength(p, len);
+  if (!j || !cJSON_IsObject(j)) {
+    cJSON_Delete(j);
     return "json";
-  if ((v = json_find(p, "id")) != NULL) {
-    size_t k = 0;
-    if (*v == '"') {
-      for (v++; *v && *v != '"' && k < KB_HA_CMD_ID_MAX; v++) {
-        if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') || *v == '-' ||
-              *v == '_' || *v == '.'))
-          return "id";
-        idc->id[k++] = *v;
-      }
-      if (*v != '"') return "id";
+  }
+  for (cJSON *it = j->child; it; it = it->next) keys++;
+  id = cJSON_GetObjectItemCaseSensitive(j, "id");
+  if (id) {
+    keys--;
+    if (cJSON_IsString(id) && strlen(id->valuestring) >= 1 && strlen(id->valuestring) <= KB_HA_CMD_ID_MAX &&
+        strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+            strlen(id->valuestring)) {
+      snprintf(idc->id, sizeof idc->id, "%s", id->valuestring);
       idc->id_kind = 1;
-    } else {
-      for (; *v >= '0' && *v <= '9' && k < 10; v++) idc->id[k++] = *v;
-      if (!k) return "id";
+    } else if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= 4294967295.0 &&
+               id->valuedouble == (double)(uint32_t)id->valuedouble) {
+      snprintf(idc->id, sizeof idc->id, "%u", (unsigned)id->valuedouble);
       idc->id_kind = 2;
+    } else {
+      cJSON_Delete(j);
+      return "id";
     }
-    idc->id[k] = 0;
   }
-  if ((v = json_find(p, "zone")) != NULL) {
-    n = json_uint(v, KB_SIM_ZONES);
-    b = json_bool(json_find(p, "open"));
-    if (n < 1 || b < 0) return "zone";
-    if (!d->sim.panel.cfg.zone[n - 1].partition) return "zone_not_in_use";
-    kb_sim_panel_zone(&d->sim.panel, (unsigned)n, b != 0, now);
-    kd_log(KD_INFO, "simulated panel: zone %ld %s", n, b ? "opened" : "closed");
-  } else if ((v = json_find(p, "tamper")) != NULL) {
-    n = json_uint(v, KB_SIM_ZONES);
-    b = json_bool(json_find(p, "on"));
-    if (n < 1 || b < 0) return "tamper";
-    if (!d->sim.panel.cfg.zone[n - 1].partition) return "zone_not_in_use";
-    kb_sim_panel_zone_tamper(&d->sim.panel, (unsigned)n, b != 0, now);
-    kd_log(KD_INFO, "simulated panel: zone %ld tamper %s", n, b ? "on" : "restored");
-  } else if ((v = json_find(p, "ac_ok")) != NULL) {
-    if ((b = json_bool(v)) < 0) return "ac_ok";
-    kb_sim_panel_ac(&d->sim.panel, b != 0, now);
-    kd_log(KD_INFO, "simulated panel: AC power %s", b ? "restored" : "failed");
-  } else if ((v = json_find(p, "battery_ok")) != NULL) {
-    if ((b = json_bool(v)) < 0) return "battery_ok";
-    kb_sim_panel_battery(&d->sim.panel, b != 0, now);
-    kd_log(KD_INFO, "simulated panel: battery %s", b ? "restored" : "low");
-  } else if ((v = json_find(p, "cut_ms")) != NULL) {
-    n = json_uint(v, 600000);
-    if (n < 1) return "cut_ms";
-    if (!kb_wire_cut(&d->sim.wire, now, (uint64_t)n * 1000u, false)) return "busy";
-    kd_log(KD_INFO, "simulated panel: the bus is cut for %ld ms", n);
+#define KD_ZONE_OK(x) (cJSON_IsNumber(x) && (x)->valuedouble >= 1 && (x)->valuedouble <= KB_SIM_ZONES && \
+                       (x)->valuedouble == (double)(int)(x)->valuedouble)
+  if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+    b = cJSON_GetObjectItemCaseSensitive(j, "open");
+    if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "zone";
+    else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
+    else {
+      kb_sim_panel_zone(&d->sim.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+      kd_log(KD_INFO, "simulated panel: zone %d %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "opened" : "closed");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "tamper")) != NULL) {
+    b = cJSON_GetObjectItemCaseSensitive(j, "on");
+    if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "tamper";
+    else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
+    else {
+      kb_sim_panel_zone_tamper(&d->sim.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+      kd_log(KD_INFO, "simulated panel: zone %d tamper %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "on" : "restored");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "ac_ok")) != NULL) {
+    if (keys != 1 || !cJSON_IsBool(v)) err = "ac_ok";
+    else {
+      kb_sim_panel_ac(&d->sim.panel, cJSON_IsTrue(v), now);
+      kd_log(KD_INFO, "simulated panel: AC power %s", cJSON_IsTrue(v) ? "restored" : "failed");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "battery_ok")) != NULL) {
+    if (keys != 1 || !cJSON_IsBool(v)) err = "battery_ok";
+    else {
+      kb_sim_panel_battery(&d->sim.panel, cJSON_IsTrue(v), now);
+      kd_log(KD_INFO, "simulated panel: battery %s", cJSON_IsTrue(v) ? "restored" : "low");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "cut_ms")) != NULL) {
+    if (keys != 1 || !cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 600000) err = "cut_ms";
+    else if (!kb_wire_cut(&d->sim.wire, now, (uint64_t)v->valuedouble * 1000u, false)) err = "busy";
+    else kd_log(KD_INFO, "simulated panel: the bus is cut for %d ms", (int)v->valuedouble);
   } else {
-    return "action";
+    err = "action";
   }
-  return NULL;
+#undef KD_ZONE_OK
+  cJSON_Delete(j);
+  return err;
 }
 
 static int sim_zone_type(kb_conf_class_t k) {
