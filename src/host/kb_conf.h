@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -133,6 +134,10 @@ typedef struct {
 
   /* [buttons] */
   bool button_fire, button_aux, button_panic;
+  uint16_t button_outputs;     /* bit n-1: a button for command output n (1-4) */
+
+  /* [keybus] pgm_outputs: bit n-1 = PGM output n (1-14) shown as a sensor */
+  uint16_t pgm_outputs;
 
   kb_conf_zone_t zone[KB_CONF_ZONES + 1];           /* [1..64] */
   kb_conf_partition_t partition[KB_CONF_PARTITIONS + 1]; /* [1..8] */

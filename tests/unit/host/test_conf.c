@@ -505,7 +505,27 @@ static void test_dump_hides_secrets_and_reads_back(void) {
   KT_STREQ(conf.zone[8].name, "Garage motion");
 }
 
-KT_MAIN(KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_good_file), KT_CASE(test_urls),
+/* number lists: PGM outputs shown as sensors, command output buttons */
+static void test_number_lists(void) {
+  KT_EQ(parse("[keybus]\npgm_outputs = 1, 3,14\n[buttons]\noutputs = 4,2\n"), 0);
+  KT_EQ(conf.pgm_outputs, 0x2005);
+  KT_EQ(conf.button_outputs, 0x000A);
+  KT_CHECK(strstr(dump(&conf), "pgm_outputs = 1,3,14\n") != NULL);
+  KT_CHECK(strstr(dump(&conf), "outputs = 2,4\n") != NULL);
+  KT_EQ(parse(dump(&conf)), 0);
+  KT_EQ(conf.pgm_outputs, 0x2005);
+  KT_EQ(parse("[keybus]\npgm_outputs = none\n"), 0);
+  KT_EQ(conf.pgm_outputs, 0);
+  KT_CHECK(strstr(dump(&conf), "pgm_outputs = none\n") != NULL);
+  expect_error("[keybus]\npgm_outputs = 15\n", "keybusd.conf:2: [keybus] pgm_outputs: expected numbers 1-14");
+  expect_error("[keybus]\npgm_outputs = 1,1\n", "each once");
+  expect_error("[keybus]\npgm_outputs = 1,\n", "pgm_outputs: expected");
+  expect_error("[keybus]\npgm_outputs = 0\n", "pgm_outputs: expected");
+  expect_error("[keybus]\npgm_outputs = 00001\n", "pgm_outputs: expected");
+  expect_error("[buttons]\noutputs = 5\n", "keybusd.conf:2: [buttons] outputs: expected numbers 1-4");
+}
+
+KT_MAIN(KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_number_lists), KT_CASE(test_good_file), KT_CASE(test_urls),
         KT_CASE(test_example_file_parses), KT_CASE(test_errors_name_file_and_line), KT_CASE(test_bounds),
         KT_CASE(test_overrides), KT_CASE(test_secrets_precedence), KT_CASE(test_load_files),
         KT_CASE(test_dump_hides_secrets_and_reads_back), KT_CASE(test_long_device_id_client_id_reads_back),
