@@ -2,7 +2,7 @@
 #
 #   make            build/bin/keybus-reader (and every app); installs nothing
 #   make deps       installs the Debian packages (scripts/deps.sh; make run and make test do too)
-#   make run        the demo: a simulated panel in real time, decoded live (about a minute)
+#   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
 #   make size       cross builds of the engine: size per unit, RAM probe
@@ -147,11 +147,23 @@ $(UNIT_BIN) $(FUZZ_BIN) $(APPS:%=$(B)/bin/%): $(B)/lib/libkbha.a
 
 $(B)/bin/%: $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(LIBS) $(LDLIBS) $(SAN)
+	$(CC) $(HOST_CFLAGS) -I. -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(APP_LIBS) $(LIBS) $(LDLIBS) $(APP_LDLIBS) $(SAN)
+
+# keybusd (apps/keybusd): the Linux GPIO backend (ports/linux), libmosquitto
+# on its own thread.
+$(B)/bin/keybusd: $(B)/lib/libkblinux.a | need-mosquitto
+$(B)/bin/keybusd: APP_LIBS = $(B)/lib/libkblinux.a
+$(B)/bin/keybusd: APP_LDLIBS = -lmosquitto -pthread
+.PHONY: need-mosquitto
+need-mosquitto:
+	@test -f /usr/include/mosquitto.h || { echo "make: libmosquitto-dev is missing: run 'make deps'"; exit 1; }
 
 $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h ports/template/*.[ch]) $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< tests/harness.c -o $@ $(LIBS) $(LDLIBS) $(SAN)
+
+# keybusd's unit tests include the app's sources they test
+$(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 
 # the listen-only build of the template port's test includes the other one
 $(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
@@ -167,7 +179,7 @@ fuzz-bins: $(FUZZ_BIN)
 
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null
-	./build/bin/keybus-sim --realtime examples/scenarios/demo.kbs
+	./build/bin/keybusd --config /dev/null --demo
 
 test: $(DEPS_OK)
 	@bash tests/run.sh

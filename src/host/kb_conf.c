@@ -341,6 +341,43 @@ static bool set_code_length(kb_conf_t *c, void *field, size_t cap, const char *v
   return true;
 }
 
+/* A list of numbers 1..max ("1, 3, 4"), or "none": a bit mask in a uint16_t. */
+static bool set_numbers(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what,
+                        int max) {
+  uint16_t mask = 0;
+  const char *p = v;
+  char b[64];
+  (void)c, (void)cap;
+  if (strcmp(v, "none") == 0) {
+    *(uint16_t *)field = 0;
+    return true;
+  }
+  for (;;) {
+    int n = 0, digits = 0;
+    while (*p == ' ' || *p == '\t') p++;
+    while (*p >= '0' && *p <= '9' && digits < 3) n = n * 10 + (*p++ - '0'), digits++;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!digits || n < 1 || n > max || (mask & (1u << (n - 1))) || (*p != ',' && *p != 0)) {
+      ERR(x, "%s: expected numbers 1-%d separated by commas, each once, or none; got \"%s\"", what, max,
+          shown(v, b, sizeof b));
+      return false;
+    }
+    mask |= (uint16_t)(1u << (n - 1));
+    if (!*p) break;
+    p++;
+  }
+  *(uint16_t *)field = mask;
+  return true;
+}
+
+static bool set_pgms(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
+  return set_numbers(c, field, cap, v, x, what, 14);
+}
+
+static bool set_outputs(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
+  return set_numbers(c, field, cap, v, x, what, 4);
+}
+
 static bool set_keepalive(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
   (void)c, (void)cap;
   if (!to_int(v, 5, 3600, field)) {
@@ -565,6 +602,7 @@ static const keydef_t keys[] = {
     {SEC_KEYBUS, "device_id", set_id, F(device_id)},
     {SEC_KEYBUS, "topic_prefix", set_topic, F(topic_prefix)},
     {SEC_KEYBUS, "code_length", set_code_length, F(code_length)},
+    {SEC_KEYBUS, "pgm_outputs", set_pgms, F(pgm_outputs)},
     {SEC_MQTT, "enabled", set_bool, F(mqtt_enabled)},
     {SEC_MQTT, "url", set_url, F(mqtt_host)},
     {SEC_MQTT, "password", set_secret, F(mqtt_password)},
@@ -587,6 +625,7 @@ static const keydef_t keys[] = {
     {SEC_BUTTONS, "fire", set_bool, F(button_fire)},
     {SEC_BUTTONS, "aux", set_bool, F(button_aux)},
     {SEC_BUTTONS, "panic", set_bool, F(button_panic)},
+    {SEC_BUTTONS, "outputs", set_outputs, F(button_outputs)},
     {SEC_ZONE, "name", set_name, Z(name)},
     {SEC_ZONE, "class", set_class, Z(device_class)},
     {SEC_ZONE, "partition", set_partition_no, Z(partition)},
@@ -1031,6 +1070,17 @@ static void put_line(FILE *f, const char *key, const kb_conf_line_t *l) {
   else if (l->name[0]) fprintf(f, "%s = %s\n", key, l->name);
 }
 
+static void put_numbers(FILE *f, const char *key, uint16_t mask, int max) {
+  int first = 1;
+  fprintf(f, "%s = ", key);
+  for (int n = 1; n <= max; n++)
+    if (mask & (1u << (n - 1))) {
+      fprintf(f, "%s%d", first ? "" : ",", n);
+      first = 0;
+    }
+  fprintf(f, "%s\n", first ? "none" : "");
+}
+
 void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   int i;
   fprintf(f, "# keybusd configuration in effect (read from %s)\n", c->file);
@@ -1038,6 +1088,7 @@ void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   if (c->replay_file[0]) fprintf(f, "replay_file = %s\n", c->replay_file);
   fprintf(f, "replay_speed = %g\ndevice_id = %s\ntopic_prefix = %s\ncode_length = %d\n", c->replay_speed,
           c->device_id, c->topic_prefix, c->code_length);
+  put_numbers(f, "pgm_outputs", c->pgm_outputs, 14);
   fprintf(f, "\n[mqtt]\nenabled = %s\nurl = %s://%s%s", c->mqtt_enabled ? "yes" : "no", c->mqtt_tls ? "mqtts" : "mqtt",
           c->mqtt_user, c->mqtt_user[0] ? "@" : "");
   put_host(f, c->mqtt_host);
@@ -1063,6 +1114,7 @@ void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n", level_names[c->log_level], c->log_syslog ? "syslog" : "stderr");
   fprintf(f, "\n[buttons]\nfire = %s\naux = %s\npanic = %s\n", c->button_fire ? "yes" : "no",
           c->button_aux ? "yes" : "no", c->button_panic ? "yes" : "no");
+  put_numbers(f, "outputs", c->button_outputs, 4);
   for (i = 1; i <= KB_CONF_PARTITIONS; i++)
     if (c->partition[i].used) fprintf(f, "\n[partition %d]\nname = %s\n", i, c->partition[i].name);
   for (i = 1; i <= KB_CONF_ZONES; i++)

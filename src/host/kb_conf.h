@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -44,7 +45,7 @@ extern "C" {
 #define KB_CONF_LINE_MAX 1024  /* bytes per line, newline included */
 #define KB_CONF_FILE_MAX (256 * 1024) /* bytes per configuration file */
 #define KB_CONF_NAME_MAX 64    /* names (zones, partitions, users), NUL included */
-#define KB_CONF_ID_MAX 65      /* device id: 1-64 of [A-Za-z0-9_-] */
+#define KB_CONF_ID_MAX 33      /* device id: 1-32 of [A-Za-z0-9_-] (Home Assistant ids: KB_HA_ID_MAX) */
 #define KB_CONF_PATH_MAX 512
 #define KB_CONF_HOST_MAX 256
 #define KB_CONF_SECRET_MAX 256
@@ -133,6 +134,10 @@ typedef struct {
 
   /* [buttons] */
   bool button_fire, button_aux, button_panic;
+  uint16_t button_outputs;     /* bit n-1: a button for command output n (1-4) */
+
+  /* [keybus] pgm_outputs: bit n-1 = PGM output n (1-14) shown as a sensor */
+  uint16_t pgm_outputs;
 
   kb_conf_zone_t zone[KB_CONF_ZONES + 1];           /* [1..64] */
   kb_conf_partition_t partition[KB_CONF_PARTITIONS + 1]; /* [1..8] */

@@ -54,20 +54,20 @@ static void expect_error(const char *text, const char *want) {
 
 static char tmpdir[64];
 
-/* found by fuzz_conf: the default client id "keybusd-<device id>" of a
- * 64-byte device id is 72 bytes, which client_id must accept when the dump
- * is read back */
+/* found by fuzz_conf: the default client id "keybusd-<device id>" of the
+ * longest device id (32 bytes) is 40 bytes, which client_id must accept when
+ * the dump is read back */
 static void test_long_device_id_client_id_reads_back(void) {
   char id[80], text[128];
-  memset(id, 'd', 64);
-  id[64] = 0;
+  memset(id, 'd', 32);
+  id[32] = 0;
   snprintf(text, sizeof text, "[keybus]\ndevice_id = %s\n", id);
   KT_EQ(parse(text), 0);
   KT_EQ(kb_conf_finish(&conf, NULL, &err), 0);
-  KT_EQ(strlen(conf.mqtt_client_id), 72);
+  KT_EQ(strlen(conf.mqtt_client_id), 40);
   KT_EQ(parse(dump(&conf)), 0);
   KT_STREQ(err.text, "");
-  snprintf(text, sizeof text, "[keybus]\ndevice_id = %sd\n", id); /* 65: too long */
+  snprintf(text, sizeof text, "[keybus]\ndevice_id = %sd\n", id); /* 33: too long */
   KT_EQ(parse(text), 1);
 }
 
@@ -269,8 +269,8 @@ static void test_errors_name_file_and_line(void) {
   expect_error("[users]\n3 = a\n3 = b\n", "keybusd.conf:3: [users] 3: user 3 is already named at line 2");
   expect_error("[users]\n96 = a\n", "keybusd.conf:2: [users] 96: expected a user number 1-95");
   expect_error("[keybus]\nbackend = serial\n", "keybusd.conf:2: [keybus] backend: expected sim, gpio or replay");
-  expect_error("[keybus]\ndevice_id = my panel\n", "keybusd.conf:2: [keybus] device_id: expected 1-64 of A-Z");
-  expect_error("[keybus]\ndevice_id = a+b\n", "expected 1-64 of A-Z a-z 0-9 _ -");
+  expect_error("[keybus]\ndevice_id = my panel\n", "keybusd.conf:2: [keybus] device_id: expected 1-32 of A-Z");
+  expect_error("[keybus]\ndevice_id = a+b\n", "expected 1-32 of A-Z a-z 0-9 _ -");
   expect_error("[keybus]\ndevice_id = \n", "keybusd.conf:2: [keybus] device_id");
   expect_error("[keybus]\ntopic_prefix = a/#\n", "keybusd.conf:2: [keybus] topic_prefix: expected topic levels");
   expect_error("[keybus]\ntopic_prefix = a//b\n", "expected topic levels");
@@ -384,7 +384,7 @@ static void test_overrides(void) {
   /* the same validation, the flag named instead of a line */
   memset(&err, 0, sizeof err);
   KT_EQ(kb_conf_set(&conf, "device-id", "a/b", &err), 1);
-  KT_CHECK(strstr(err.text, "command line: --device-id: expected 1-64 of A-Z") != NULL);
+  KT_CHECK(strstr(err.text, "command line: --device-id: expected 1-32 of A-Z") != NULL);
   KT_STREQ(conf.device_id, "flag_id"); /* unchanged */
   KT_EQ(kb_conf_set(&conf, "backend", "usb", &err), 1);
   KT_EQ(kb_conf_set(&conf, "mqtt", "mqtt://u:pw@h", &err), 1);
@@ -505,7 +505,27 @@ static void test_dump_hides_secrets_and_reads_back(void) {
   KT_STREQ(conf.zone[8].name, "Garage motion");
 }
 
-KT_MAIN(KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_good_file), KT_CASE(test_urls),
+/* number lists: PGM outputs shown as sensors, command output buttons */
+static void test_number_lists(void) {
+  KT_EQ(parse("[keybus]\npgm_outputs = 1, 3,14\n[buttons]\noutputs = 4,2\n"), 0);
+  KT_EQ(conf.pgm_outputs, 0x2005);
+  KT_EQ(conf.button_outputs, 0x000A);
+  KT_CHECK(strstr(dump(&conf), "pgm_outputs = 1,3,14\n") != NULL);
+  KT_CHECK(strstr(dump(&conf), "outputs = 2,4\n") != NULL);
+  KT_EQ(parse(dump(&conf)), 0);
+  KT_EQ(conf.pgm_outputs, 0x2005);
+  KT_EQ(parse("[keybus]\npgm_outputs = none\n"), 0);
+  KT_EQ(conf.pgm_outputs, 0);
+  KT_CHECK(strstr(dump(&conf), "pgm_outputs = none\n") != NULL);
+  expect_error("[keybus]\npgm_outputs = 15\n", "keybusd.conf:2: [keybus] pgm_outputs: expected numbers 1-14");
+  expect_error("[keybus]\npgm_outputs = 1,1\n", "each once");
+  expect_error("[keybus]\npgm_outputs = 1,\n", "pgm_outputs: expected");
+  expect_error("[keybus]\npgm_outputs = 0\n", "pgm_outputs: expected");
+  expect_error("[keybus]\npgm_outputs = 00001\n", "pgm_outputs: expected");
+  expect_error("[buttons]\noutputs = 5\n", "keybusd.conf:2: [buttons] outputs: expected numbers 1-4");
+}
+
+KT_MAIN(KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_number_lists), KT_CASE(test_good_file), KT_CASE(test_urls),
         KT_CASE(test_example_file_parses), KT_CASE(test_errors_name_file_and_line), KT_CASE(test_bounds),
         KT_CASE(test_overrides), KT_CASE(test_secrets_precedence), KT_CASE(test_load_files),
         KT_CASE(test_dump_hides_secrets_and_reads_back), KT_CASE(test_long_device_id_client_id_reads_back),

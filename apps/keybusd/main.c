@@ -1,0 +1,1091 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * keybusd: a DSC panel in Home Assistant over MQTT (docs/keybusd.md).
+ *
+ *   keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]
+ *           [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]
+ *           [--log-level LEVEL] [--syslog] [--trace FILE] [--check-config] [--version] [--help]
+ *
+ * Threads: the main thread owns the Keybus (backend, kb_bus, the virtual
+ * keypad) and everything Home Assistant sees of it (src/ha); the MQTT thread
+ * (kd_mqtt.c) owns the socket. Between them: a bounded inbound queue and a
+ * publish window, so the decoder never waits for the network (kd_mqtt.h).
+ *
+ * What the main thread publishes, in this order of priority whenever the
+ * window has room (kd_flush):
+ *   1. an announce, after each (re)connection and each Home Assistant
+ *      `online`: every discovery document, then (every entity marked dirty)
+ *      every state, then the health;
+ *   2. the event queue: command results (bounded: KD_EVQ messages; when it
+ *      is full a message is dropped and counted in the health);
+ *   3. dirty states: kb_ha_mark() sets a bit per entity an event changed and
+ *      the state is read from kb_status_t when it is sent, so states never
+ *      queue up and are never lost: a stalled broker costs only latency.
+ * Exit codes: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or
+ * configuration error.
+ */
+#include <errno.h>
+
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "ha/kb_ha.h"
+#include "host/kb_capture.h"
+#include "host/kb_conf.h"
+#include "host/kb_edges.h"
+#include "host/kb_vcd.h"
+#include "keybus/keybus.h"
+#include "kd_log.h"
+#include "kd_mqtt.h"
+#include "ports/linux/kb_gpio.h"
+#include "sim/kb_sim_panel.h"
+#include "sim/kb_wire.h"
+
+#define KD_VERSION "0.8.0"
+_Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accepts must suit Home Assistant");
+#define KD_EVQ 64             /* event messages waiting for the window */
+#define KD_PENDING 16         /* commands waiting for their final result */
+#define KD_HEALTH_PERIOD_MS 30000u
+#define KD_REPLAY_GAP_S 10.0  /* longest pause of a text capture replayed */
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
+
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ state */
+
+typedef struct {
+  char topic[KB_HA_TOPIC_SIZE];
+  char payload[KB_HA_RESULT_SIZE + 64];
+  size_t len;
+  bool retain;
+} kd_msg_t;
+
+typedef struct {
+  bool used;
+  uint16_t req;       /* virtual keypad request id */
+  kb_ha_cmd_t cmd;    /* wiped: only its id is left, for the result */
+} kd_pending_t;
+
+enum { SUB_COMMAND = 0, SUB_HA_STATUS, SUB_SIM };
+
+typedef struct {
+  kb_conf_t conf;
+  bool demo;
+  double speed;
+  const char *trace_path;
+  FILE *trace;
+
+  kb_bus_t bus;
+  kb_ha_config_t ha;
+  kb_ha_zone_t zones[KB_MAX_ZONES];
+  char dev_name[96];
+  size_t n_entities;
+  kb_ha_dirty_t dirty;
+  uint64_t dirty_frame_ns[KB_HA_ENTITIES_MAX]; /* trace: end of the frame that dirtied it */
+  uint64_t frame_end_ns;                        /* trace: end of the last frame on the wire */
+  /* the last state payload published per entity: a state marked dirty that
+   * did not change is not sent again, except after an announce (forced) */
+  char last_state[KB_HA_ENTITIES_MAX][KB_HA_STATE_SIZE];
+  kb_ha_dirty_t forced;
+
+  /* MQTT */
+  kd_mqtt_t *mq;
+  char t_status[KB_HA_TOPIC_SIZE], t_command[KB_HA_TOPIC_SIZE], t_result[KB_HA_TOPIC_SIZE],
+      t_ha_status[KB_HA_TOPIC_SIZE], t_sim[256], t_health[256];
+  int ann_phase;  /* 0 none, 1 discovery documents, 2 health */
+  size_t ann_i;
+  bool reannounce; /* the device block changed (panel version) */
+  kd_msg_t evq[KD_EVQ];
+  unsigned evq_head, evq_len;
+  uint64_t evq_dropped;
+  kd_pending_t pending[KD_PENDING];
+  uint32_t last_health_ms;
+  bool health_due;
+  bool was_connected;
+  uint64_t t_start_ns;
+
+  /* backend */
+  struct {
+    kb_sim_panel_t panel;
+    kb_wire_t wire;
+    int keypad;            /* the demo's keypad on partition 1 */
+    uint64_t v0;           /* virtual time at w0 */
+    uint64_t w0_ns;        /* wall time (CLOCK_MONOTONIC) at v0 */
+    uint64_t now;          /* virtual now */
+    uint64_t demo_next;    /* next demo step (virtual us) */
+    unsigned demo_step;
+  } sim;
+  kb_gpio_t *gpio;
+} kd_t;
+
+static kd_t D; /* one daemon per process: static, nothing of it on the heap */
+
+/* -------------------------------------------------------------- trace */
+
+static void trace(kd_t *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void trace(kd_t *d, const char *fmt, ...) {
+  va_list ap;
+  if (!d->trace) return;
+  va_start(ap, fmt);
+  vfprintf(d->trace, fmt, ap);
+  va_end(ap);
+  fputc('\n', d->trace);
+  fflush(d->trace);
+}
+
+/* ------------------------------------------------------------- events */
+
+static void evq_push(kd_t *d, const char *topic, const char *payload, size_t len, bool retain) {
+  kd_msg_t *m;
+  if (d->evq_len == KD_EVQ || len >= sizeof m->payload || strlen(topic) >= sizeof m->topic) {
+    d->evq_dropped++;
+    kd_log(KD_WARNING, "mqtt: a message for %s was dropped (the queue to the broker is full)", topic);
+    return;
+  }
+  m = &d->evq[(d->evq_head + d->evq_len++) % KD_EVQ];
+  memcpy(m->topic, topic, strlen(topic) + 1);
+  memcpy(m->payload, payload, len);
+  m->payload[len] = 0;
+  m->len = len;
+  m->retain = retain;
+}
+
+static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char *detail) {
+  char buf[KB_HA_RESULT_SIZE];
+  size_t len;
+  if (kb_ha_result_json(cmd, word, detail, buf, sizeof buf, &len) != KB_OK) return;
+  evq_push(d, d->t_result, buf, len, false);
+}
+
+static void on_event(void *ctx, const kb_event_t *ev) {
+  kd_t *d = ctx;
+  kb_ha_dirty_t before = d->dirty;
+  unsigned r = kb_ha_mark(&d->ha, ev, &d->dirty);
+  if (r & KB_HA_MARK_ANNOUNCE) d->reannounce = true;
+  if (d->trace) {
+    for (size_t i = 0; i < d->n_entities; i++) {
+      uint32_t bit = 1u << (i % 32);
+      if ((d->dirty.bits[i / 32] & bit) && !(before.bits[i / 32] & bit)) d->dirty_frame_ns[i] = d->frame_end_ns;
+    }
+  }
+  switch (ev->type) {
+    case KB_EV_CONNECTED:
+      if (ev->state.on) kd_log(KD_INFO, "keybus: connected (frames are arriving)");
+      else kd_log(KD_WARNING, "keybus: disconnected (no clock for 3 s): entities are unavailable until it is back");
+      d->health_due = true;
+      break;
+    case KB_EV_ALARM:
+      if (ev->state.on) kd_log(KD_WARNING, "partition %u: ALARM", ev->partition);
+      break;
+    case KB_EV_ARMED:
+      kd_log(KD_INFO, "partition %u: %s", ev->partition, ev->armed.on ? (ev->armed.mode == KB_ARMED_STAY ? "armed stay" : "armed away") : "disarmed");
+      break;
+    default:
+      break;
+  }
+}
+
+static void on_keys(void *ctx, const kb_keys_note_t *n) {
+  kd_t *d = ctx;
+  int slot = -1;
+  for (int i = 0; i < KD_PENDING; i++)
+    if (d->pending[i].used && d->pending[i].req == n->id) slot = i;
+  switch (n->type) {
+    case KB_KEYS_NOTE_KEY:
+      if (n->index == 0 && d->trace) {
+        /* the key went out slot_cycle clock periods after its frame began */
+        uint32_t t_key = n->t_frame_us + (uint32_t)n->slot_cycle * 1000u;
+        uint64_t v = d->conf.backend == KB_CONF_SIM ? d->sim.now - (uint32_t)((uint32_t)d->sim.now - t_key) : 0;
+        uint64_t w = d->sim.w0_ns + (uint64_t)((double)(v - d->sim.v0) * 1000.0 / d->speed);
+        trace(d, "key %llu %u", (unsigned long long)w, (unsigned)n->id);
+      }
+      break;
+    case KB_KEYS_NOTE_END: {
+      kb_keys_info_t info;
+      const char *word;
+      memset(&info, 0, sizeof info);
+      info.result = n->result;
+      info.status = n->status;
+      info.reason = n->reason;
+      word = kb_ha_result_word((kb_keys_result_t)n->result, &info);
+      kd_log(n->result == KB_KEYS_DONE ? KD_INFO : KD_WARNING, "command %u (partition %u): %s", (unsigned)n->id,
+             n->partition, word);
+      result(d, slot >= 0 ? &d->pending[slot].cmd : NULL, word, NULL);
+      if (slot >= 0) {
+        kb_ha_cmd_wipe(&d->pending[slot].cmd);
+        d->pending[slot].used = false;
+      }
+      break;
+    }
+    case KB_KEYS_NOTE_CLEAR:
+      kd_log(KD_INFO, "virtual keypad: typed # on partition %u to clear the entry command %u left unfinished",
+             n->partition, (unsigned)n->id);
+      break;
+    case KB_KEYS_NOTE_RETRY:
+      kd_log(KD_INFO, "command %u: attempt %u (the panel's echo of a key could not be confirmed)",
+             (unsigned)n->id, n->index);
+      break;
+    default:
+      break;
+  }
+}
+
+/* ----------------------------------------------------------- commands */
+
+static void handle_command(kd_t *d, const kd_mqtt_in_t *in) {
+  kb_ha_cmd_t c;
+  kb_ha_perr_t pe;
+  kb_err_t e;
+  uint16_t req = 0;
+  unsigned part;
+  int slot = -1;
+  if (in->too_long) {
+    memset(&c, 0, sizeof c);
+    result(d, NULL, "invalid_request", kb_ha_perr_name(KB_HA_PERR_SIZE));
+    kd_log(KD_WARNING, "command refused: %s", kb_ha_perr_name(KB_HA_PERR_SIZE));
+    return;
+  }
+  pe = kb_ha_parse_command(in->payload, in->len, &c);
+  if (pe != KB_HA_PERR_OK) {
+    result(d, &c, "invalid_request", kb_ha_perr_name(pe));
+    kd_log(KD_WARNING, "command refused: invalid request (%s)", kb_ha_perr_name(pe));
+    kb_ha_cmd_wipe(&c);
+    return;
+  }
+  if (d->conf.backend == KB_CONF_REPLAY) {
+    result(d, &c, "not_available", "replay");
+    kd_log(KD_WARNING, "command refused: a replay cannot write to the bus");
+    kb_ha_cmd_wipe(&c);
+    return;
+  }
+  for (int i = 0; i < KD_PENDING; i++)
+    if (!d->pending[i].used) {
+      slot = i;
+      break;
+    }
+  if (slot < 0) {
+    result(d, &c, "busy", NULL);
+    kb_ha_cmd_wipe(&c);
+    kd_log(KD_WARNING, "command refused: %d commands are still waiting for the panel", KD_PENDING);
+    return;
+  }
+  part = c.partition;
+  e = kb_ha_submit(&d->bus, &c, &req); /* wipes the code whatever happens */
+  result(d, &c, kb_ha_err_word(e), NULL);
+  if (e != KB_OK) {
+    kd_log(KD_WARNING, "command refused: %s (%s)", kb_ha_err_word(e), kb_err_name(e));
+    kb_ha_cmd_wipe(&c);
+    return;
+  }
+  d->pending[slot].used = true;
+  d->pending[slot].req = req;
+  d->pending[slot].cmd = c;
+  kd_log(KD_INFO, "command %u queued (partition %u)", (unsigned)req, part);
+  trace(d, "cmd %llu %u", (unsigned long long)in->t_rx_ns, (unsigned)req);
+}
+
+/* A sim poke: {"zone":N,"open":bool} {"tamper":N,"on":bool} {"ac_ok":bool}
+ * {"battery_ok":bool} {"cut_ms":N}, optional "id" (below). */
+static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc);
+
+static void handle_inbound(kd_t *d) {
+  kd_mqtt_in_t in;
+  if (!d->mq) return;
+  while (kd_mqtt_take(d->mq, &in)) {
+    if (in.sub == SUB_COMMAND) {
+      handle_command(d, &in);
+    } else if (in.sub == SUB_HA_STATUS) {
+      if (in.len == 6 && memcmp(in.payload, "online", 6) == 0) {
+        kd_log(KD_INFO, "home assistant is online: announcing again");
+        kd_mqtt_request_announce(d->mq);
+      }
+    } else if (in.sub == SUB_SIM) {
+      kb_ha_cmd_t idc;
+      const char *err;
+      memset(&idc, 0, sizeof idc);
+      err = in.too_long ? "size" : sim_poke(d, in.payload, in.len, &idc);
+      result(d, &idc, err ? "invalid_request" : "done", err);
+      if (err) kd_log(KD_WARNING, "simulated panel: poke refused (%s)", err);
+    }
+  }
+}
+
+/* ------------------------------------------------------------ publish */
+
+static bool publish_msg(kd_t *d, const kb_ha_msg_t *m) {
+  if (kd_mqtt_publish(d->mq, m->topic, m->payload, m->payload_len, m->retain) != 0) return false;
+  return true;
+}
+
+static void mark_all(kd_t *d) {
+  for (size_t i = 0; i < d->n_entities; i++) d->dirty.bits[i / 32] |= 1u << (i % 32);
+  d->forced = d->dirty;
+}
+
+static void kd_flush(kd_t *d) {
+  static char topic[KB_HA_TOPIC_SIZE], doc[KB_HA_DOC_SIZE];
+  const kb_status_t *st = kb_bus_status(&d->bus);
+  kb_ha_msg_t m;
+  int room;
+  if (!d->mq) return;
+  if (kd_mqtt_announce(d->mq) || (d->reannounce && kd_mqtt_connected(d->mq))) {
+    d->ann_phase = 1;
+    d->ann_i = 0;
+    d->reannounce = false;
+    mark_all(d);
+  }
+  room = kd_mqtt_room(d->mq);
+  m.topic = topic;
+  m.topic_size = sizeof topic;
+  m.payload = doc;
+  m.payload_size = sizeof doc;
+  while (room > 0) {
+    if (d->ann_phase == 1) {
+      if (d->ann_i < d->n_entities) {
+        if (kb_ha_discovery(&d->ha, d->ann_i, st, &m) == KB_OK && !publish_msg(d, &m)) return;
+        d->ann_i++;
+      } else {
+        d->ann_phase = 0;
+        d->health_due = true;
+        continue;
+      }
+    } else if (d->evq_len) {
+      kd_msg_t *e = &d->evq[d->evq_head];
+      if (kd_mqtt_publish(d->mq, e->topic, e->payload, e->len, e->retain) != 0) return;
+      d->evq_head = (d->evq_head + 1) % KD_EVQ;
+      d->evq_len--;
+    } else {
+      size_t i;
+      kb_err_t e;
+      /* the lowest dirty bit is the one kb_ha_next_dirty() takes */
+      for (i = 0; i < d->n_entities && !(d->dirty.bits[i / 32] & (1u << (i % 32))); i++) {
+      }
+      e = kb_ha_next_dirty(&d->ha, st, &d->dirty, &m);
+      if (e == KB_ERR_NOT_READY) break;
+      if (e != KB_OK || i >= d->n_entities) continue;
+      if (!(d->forced.bits[i / 32] & (1u << (i % 32))) && m.payload_len < KB_HA_STATE_SIZE &&
+          strcmp(d->last_state[i], m.payload) == 0)
+        continue; /* unchanged: nothing to say */
+      if (!publish_msg(d, &m)) {
+        d->dirty.bits[i / 32] |= 1u << (i % 32); /* not sent: still dirty */
+        return;
+      }
+      d->forced.bits[i / 32] &= ~(1u << (i % 32));
+      if (m.payload_len < KB_HA_STATE_SIZE) memcpy(d->last_state[i], m.payload, m.payload_len + 1);
+      if (d->trace && i < d->n_entities && d->dirty_frame_ns[i])
+        trace(d, "pub %llu %llu %s %s", (unsigned long long)mono_ns(), (unsigned long long)d->dirty_frame_ns[i],
+              m.topic, m.payload);
+    }
+    room--;
+  }
+}
+
+/* the health document (retained JSON), every KD_HEALTH_PERIOD_MS and after
+ * announces and connection changes */
+static void publish_health(kd_t *d) {
+  char buf[768];
+  const kb_health_t *h = kb_bus_health(&d->bus);
+  kd_mqtt_stats_t ms;
+  int n;
+  if (!d->mq || !kd_mqtt_connected(d->mq)) return;
+  kd_mqtt_stats(d->mq, &ms);
+  n = snprintf(buf, sizeof buf,
+               "{\"connected\":%s,\"uptime_s\":%llu,\"frames\":%lu,\"bad_frames\":%lu,"
+               "\"ring_overflows\":%lu,\"ring_high_water\":%u,\"last_frame_age_ms\":%lu,"
+               "\"mqtt_dropped\":%llu,\"mqtt_inbound_dropped\":%llu,\"mqtt_reconnects\":%llu,"
+               "\"log_suppressed\":%lu,\"healthy\":%s}",
+               kb_bus_status(&d->bus)->connected ? "true" : "false",
+               (unsigned long long)((mono_ns() - d->t_start_ns) / 1000000000u), (unsigned long)h->frames,
+               (unsigned long)(h->frames - h->frames_ok), (unsigned long)h->ring_overflows, (unsigned)h->ring_high_water,
+               (unsigned long)kb_bus_frame_age_ms(&d->bus), (unsigned long long)d->evq_dropped,
+               (unsigned long long)ms.in_dropped, (unsigned long long)(ms.connects ? ms.connects - 1 : 0),
+               kd_log_suppressed(), kb_bus_status(&d->bus)->connected ? "true" : "false");
+  if (n > 0 && (size_t)n < sizeof buf) kd_mqtt_publish(d->mq, d->t_health, buf, (size_t)n, true);
+}
+
+/* One task step of the daemon at task time now_us (the backend's 32-bit µs
+ * clock): the bus, the commands, the publishing. */
+static void kd_tick(kd_t *d, uint32_t now_us) {
+  kb_bus_poll(&d->bus, now_us);
+  handle_inbound(d);
+  kd_flush(d);
+  if (d->mq) {
+    uint32_t ms = kb_bus_ms(&d->bus);
+    bool c = kd_mqtt_connected(d->mq);
+    if (c != d->was_connected) d->health_due = true;
+    d->was_connected = c;
+    if (d->ann_phase == 0 && (d->health_due || (uint32_t)(ms - d->last_health_ms) >= KD_HEALTH_PERIOD_MS)) {
+      publish_health(d);
+      d->health_due = false;
+      d->last_health_ms = ms;
+    }
+  }
+}
+
+/* ------------------------------------------------- backend: simulated */
+
+/* wall time (CLOCK_MONOTONIC ns) of virtual time v (µs) */
+static uint64_t sim_wall(const kd_t *d, uint64_t v) {
+  double dv = (double)(int64_t)(v - d->sim.v0);
+  return d->sim.w0_ns + (uint64_t)(int64_t)(dv * 1000.0 / d->speed);
+}
+
+/* Keeps the simulated bus on the wall clock: nothing it decodes is
+ * published before the moment the bus would have carried it. A process that
+ * was stopped or starved comes back paused, not fast-forwarded. */
+static void sim_pace(kd_t *d, uint64_t now_us) {
+  uint64_t target = sim_wall(d, now_us), now = mono_ns();
+  if (now > target + 1000000000ull) {
+    kd_log(KD_INFO, "simulated panel: %.1f s behind the wall clock (the process was stopped or starved): "
+                    "it goes on from now",
+           (double)(now - target) / 1e9);
+    d->sim.v0 = now_us;
+    d->sim.w0_ns = now;
+    return;
+  }
+  if (target > now) {
+    struct timespec ts = {(time_t)((target - now) / 1000000000u), (long)((target - now) % 1000000000u)};
+    nanosleep(&ts, NULL); /* a signal cuts it short: the loop checks g_stop */
+  }
+}
+
+static void sim_key(kd_t *d, uint8_t key) {
+  if (!kb_wire_keypad_key(&d->sim.wire, d->sim.keypad, key))
+    kd_log(KD_WARNING, "simulated panel: the demo keypad's queue is full");
+}
+
+static void sim_keys(kd_t *d, const char *digits) {
+  for (; *digits; digits++) sim_key(d, kb_proto_digit_key((unsigned)(*digits - '0')));
+}
+
+/* --demo: a scripted day in the demo house, one step every few seconds
+ * (virtual), repeating. The keypad types the demo code like a person. */
+static void sim_demo(kd_t *d, uint64_t now) {
+  static const struct {
+    uint16_t after_s;
+    char what;  /* z zone open, c zone close, k type the code, a AC fail, A AC back */
+    uint8_t zone;
+  } script[] = {{5, 'z', 3}, {3, 'c', 3}, {4, 'z', 5}, {2, 'c', 5}, {4, 'k', 0},  {20, 'z', 1},
+                {1, 'c', 1}, {5, 'k', 0}, {5, 'z', 7}, {4, 'c', 7}, {4, 'a', 0},  {10, 'A', 0}};
+  const unsigned n = sizeof script / sizeof script[0];
+  const char *code = d->conf.code_length == 6 ? "123456" : "1234";
+  if (!d->demo || now < d->sim.demo_next) return;
+  switch (script[d->sim.demo_step].what) {
+    case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
+    case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;
+    case 'k': sim_keys(d, code); break;
+    case 'a': kb_sim_panel_ac(&d->sim.panel, false, now); break;
+    case 'A': kb_sim_panel_ac(&d->sim.panel, true, now); break;
+    default: break;
+  }
+  d->sim.demo_step = (d->sim.demo_step + 1) % n;
+  d->sim.demo_next = now + (uint64_t)script[d->sim.demo_step].after_s * 1000000u;
+}
+
+static void sim_task(void *ctx, uint64_t now_us) {
+  kd_t *d = ctx;
+  d->sim.now = now_us;
+  if (g_stop) return;
+  sim_pace(d, now_us);
+  sim_demo(d, now_us);
+  kd_tick(d, (uint32_t)now_us);
+}
+
+static void sim_on_msg(void *ctx, const kb_wire_msg_t *m) {
+  kd_t *d = ctx;
+  d->frame_end_ns = sim_wall(d, m->t_end);
+}
+
+/* A poke of the simulated panel (docs/keybusd.md), parsed with cJSON:
+ * one object with one action and an optional "id" (a string of at most
+ * KB_HA_CMD_ID_MAX plain characters or a non-negative integer), echoed in
+ * the result. Returns NULL when done, else the detail word of the error. */
+static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc) {
+  uint64_t now = d->sim.now;
+  cJSON *j, *id, *v, *b;
+  const char *err = NULL;
+  int keys = 0;
+  if (d->conf.backend != KB_CONF_SIM) return "not_simulated";
+  j = cJSON_ParseWithLength(p, len);
+  if (!j || !cJSON_IsObject(j)) {
+    cJSON_Delete(j);
+    return "json";
+  }
+  for (cJSON *it = j->child; it; it = it->next) keys++;
+  id = cJSON_GetObjectItemCaseSensitive(j, "id");
+  if (id) {
+    keys--;
+    if (cJSON_IsString(id) && strlen(id->valuestring) >= 1 && strlen(id->valuestring) <= KB_HA_CMD_ID_MAX &&
+        strspn(id->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+            strlen(id->valuestring)) {
+      snprintf(idc->id, sizeof idc->id, "%s", id->valuestring);
+      idc->id_kind = 1;
+    } else if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= 4294967295.0 &&
+               id->valuedouble == (double)(uint32_t)id->valuedouble) {
+      snprintf(idc->id, sizeof idc->id, "%u", (unsigned)id->valuedouble);
+      idc->id_kind = 2;
+    } else {
+      cJSON_Delete(j);
+      return "id";
+    }
+  }
+#define KD_ZONE_OK(x) (cJSON_IsNumber(x) && (x)->valuedouble >= 1 && (x)->valuedouble <= KB_SIM_ZONES && \
+                       (x)->valuedouble == (double)(int)(x)->valuedouble)
+  if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+    b = cJSON_GetObjectItemCaseSensitive(j, "open");
+    if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "zone";
+    else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
+    else {
+      kb_sim_panel_zone(&d->sim.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+      kd_log(KD_INFO, "simulated panel: zone %d %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "opened" : "closed");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "tamper")) != NULL) {
+    b = cJSON_GetObjectItemCaseSensitive(j, "on");
+    if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "tamper";
+    else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
+    else {
+      kb_sim_panel_zone_tamper(&d->sim.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+      kd_log(KD_INFO, "simulated panel: zone %d tamper %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "on" : "restored");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "ac_ok")) != NULL) {
+    if (keys != 1 || !cJSON_IsBool(v)) err = "ac_ok";
+    else {
+      kb_sim_panel_ac(&d->sim.panel, cJSON_IsTrue(v), now);
+      kd_log(KD_INFO, "simulated panel: AC power %s", cJSON_IsTrue(v) ? "restored" : "failed");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "battery_ok")) != NULL) {
+    if (keys != 1 || !cJSON_IsBool(v)) err = "battery_ok";
+    else {
+      kb_sim_panel_battery(&d->sim.panel, cJSON_IsTrue(v), now);
+      kd_log(KD_INFO, "simulated panel: battery %s", cJSON_IsTrue(v) ? "restored" : "low");
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "cut_ms")) != NULL) {
+    if (keys != 1 || !cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 600000) err = "cut_ms";
+    else if (!kb_wire_cut(&d->sim.wire, now, (uint64_t)v->valuedouble * 1000u, false)) err = "busy";
+    else kd_log(KD_INFO, "simulated panel: the bus is cut for %d ms", (int)v->valuedouble);
+  } else {
+    err = "action";
+  }
+#undef KD_ZONE_OK
+  cJSON_Delete(j);
+  return err;
+}
+
+static int sim_zone_type(kb_conf_class_t k) {
+  switch (k) {
+    case KB_CONF_CLASS_SMOKE:
+    case KB_CONF_CLASS_HEAT: return KB_SIM_ZONE_FIRE;
+    case KB_CONF_CLASS_GAS:
+    case KB_CONF_CLASS_CARBON_MONOXIDE:
+    case KB_CONF_CLASS_MOISTURE: return KB_SIM_ZONE_24H;
+    case KB_CONF_CLASS_MOTION:
+    case KB_CONF_CLASS_OCCUPANCY:
+    case KB_CONF_CLASS_PRESENCE: return KB_SIM_ZONE_INTERIOR;
+    case KB_CONF_CLASS_DOOR:
+    case KB_CONF_CLASS_GARAGE_DOOR: return KB_SIM_ZONE_DELAY;
+    default: return KB_SIM_ZONE_INSTANT;
+  }
+}
+
+static int run_sim(kd_t *d) {
+  kb_sim_cfg_t sc;
+  kb_wire_cfg_t wc;
+  kb_wire_port_t port;
+  uint64_t t0 = 1000000; /* virtual µs */
+  kb_sim_cfg_default(&sc, 1);
+  sc.partitions = 0;
+  for (int z = 1; z <= KB_SIM_ZONES; z++) {
+    const kb_conf_zone_t *cz = z <= KB_CONF_ZONES ? &d->conf.zone[z] : NULL;
+    sc.zone[z - 1].partition = 0;
+    sc.zone[z - 1].type = KB_SIM_ZONE_UNUSED;
+    if (cz && cz->used && cz->partition >= 1 && cz->partition <= 8) {
+      sc.zone[z - 1].partition = (uint8_t)cz->partition;
+      sc.zone[z - 1].type = (uint8_t)sim_zone_type(cz->device_class);
+    }
+  }
+  for (int p = 1; p <= KB_CONF_PARTITIONS; p++)
+    if (d->conf.partition[p].used) sc.partitions |= (uint8_t)(1u << (p - 1));
+  if (!sc.partitions) sc.partitions = 1;
+  /* demo-only codes (docs/keybusd.md): user 1 and the master code */
+  memset(sc.code, 0, sizeof sc.code);
+  sc.code_digits = (uint8_t)d->conf.code_length;
+  snprintf(sc.code[1], sizeof sc.code[1], "%s", sc.code_digits == 6 ? "123456" : "1234");
+  snprintf(sc.code[KB_SIM_MASTER], sizeof sc.code[KB_SIM_MASTER], "%s", sc.code_digits == 6 ? "555555" : "5555");
+  sc.exit_delay_s = sc.entry_delay_s = 10;
+  sc.seed = (uint32_t)mono_ns() | 1u;
+  kb_sim_panel_init(&d->sim.panel, &sc, t0);
+  kb_wire_cfg_default(&wc);
+  wc.seed = sc.seed;
+  wc.task_us = 5000; /* while the clock is held, the task runs every 5 ms */
+  memset(&port, 0, sizeof port);
+  port.link = kb_bus_link(&d->bus);
+  port.task = sim_task;
+  port.ctx = d;
+  kb_wire_init(&d->sim.wire, &wc, &d->sim.panel, &port, NULL, t0);
+  d->sim.wire.on_msg = sim_on_msg;
+  d->sim.wire.msg_ctx = d;
+  d->sim.keypad = kb_wire_keypad_add(&d->sim.wire, 1, 40);
+  kb_wire_keypad_pace(&d->sim.wire, d->sim.keypad, 300000, 600000);
+  d->sim.v0 = t0;
+  d->sim.w0_ns = mono_ns();
+  d->sim.now = t0;
+  d->sim.demo_next = t0 + 3000000u;
+  kd_log(KD_INFO, "simulated panel (no hardware): the demo house, %s; the codes are demo-only (docs/keybusd.md)%s",
+         d->conf.file_zones ? "zones from the configuration" : "partition 1 zones 1-6, partition 2 zones 7-8",
+         d->demo ? "; scripted activity (--demo)" : "; idle until poked");
+  while (!g_stop) kb_wire_step(&d->sim.wire);
+  return 0;
+}
+
+/* --------------------------------------------------- backend: Linux GPIO */
+
+static int run_gpio(kd_t *d) {
+  kb_gpio_cfg_t gc;
+  kb_gpio_rc_t rc;
+  const kb_conf_t *c = &d->conf;
+  struct sched_param sp;
+  memset(&gc, 0, sizeof gc);
+  if (c->gpio_chip[0] == '/') gc.chip_path = c->gpio_chip;
+  else if (c->gpio_chip[0]) gc.chip_label = c->gpio_chip;
+  if (c->gpio_clock.name[0]) gc.clock_name = c->gpio_clock.name;
+  else gc.clock_offset = (unsigned)c->gpio_clock.offset;
+  if (c->gpio_data.name[0]) gc.data_name = c->gpio_data.name;
+  else gc.data_offset = (unsigned)c->gpio_data.offset;
+  gc.write_enabled = c->gpio_write.name[0] || c->gpio_write.offset >= 0;
+  if (c->gpio_write.name[0]) gc.write_name = c->gpio_write.name;
+  else if (gc.write_enabled) gc.write_offset = (unsigned)c->gpio_write.offset;
+  rc = kb_gpio_open(&gc, kb_bus_link(&d->bus), &d->gpio);
+  if (rc == KB_GPIO_ERR_CONFIG || rc == KB_GPIO_ERR_IO || !d->gpio) {
+    kd_log(KD_ERROR, "gpio: cannot open the Keybus lines: %s (docs/linux-gpio.md)", kb_gpio_rc_name(rc));
+    return 1;
+  }
+  if (rc == KB_GPIO_GONE) kd_log(KD_WARNING, "gpio: the GPIO chip is not there now: retrying");
+  else kd_log(KD_INFO, "gpio: listening on the Keybus%s", gc.write_enabled ? " (write line enabled)" : " (read only)");
+  memset(&sp, 0, sizeof sp);
+  sp.sched_priority = 50;
+  if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+    kd_log(KD_INFO, "gpio: running without real-time priority (%s): writes may miss their slot under load",
+           strerror(errno));
+  while (!g_stop) {
+    kb_gpio_rc_t r = kb_gpio_poll(d->gpio, 2);
+    if (r == KB_GPIO_ERR_IO) kd_log(KD_ERROR, "gpio: %s", strerror(kb_gpio_last_errno(d->gpio)));
+    else if (r == KB_GPIO_GONE) kd_log(KD_WARNING, "gpio: the GPIO chip is gone: retrying");
+    kb_gpio_task(d->gpio);
+    kd_tick(d, kb_gpio_now_us(d->gpio));
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------ backend: replay */
+
+/* sleeps until capture time t_us (from t0_us) is due at the replay speed */
+static void replay_pace(kd_t *d, uint64_t t_us, uint64_t t0_us) {
+  uint64_t target = d->sim.w0_ns + (uint64_t)((double)(t_us - t0_us) * 1000.0 / d->speed), now = mono_ns();
+  while (!g_stop && target > now) {
+    uint64_t step = target - now > 10000000u ? 10000000u : target - now;
+    struct timespec ts = {0, (long)step};
+    nanosleep(&ts, NULL);
+    /* commands are answered while a long pause in the capture runs */
+    handle_inbound(d);
+    kd_flush(d);
+    now = mono_ns();
+  }
+}
+
+/* After the capture: the bus is reported disconnected (nothing to show
+ * any more) and the daemon stays up until it is stopped. */
+static int replay_idle(kd_t *d) {
+  struct timespec ts = {0, 20000000L};
+  while (!g_stop) {
+    handle_inbound(d);
+    kd_flush(d);
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
+static int run_replay_vcd(kd_t *d, FILE *f, const char *name) {
+  kb_vcd_reader_t r;
+  kb_errs_t errs;
+  kb_edges_t a;
+  kb_edge_t e;
+  uint64_t t0 = 0, last_poll = 0, t = 0;
+  int rc, first = 1;
+  memset(&errs, 0, sizeof errs);
+  if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
+    for (size_t i = 0; i < errs.n; i++) kd_log(KD_ERROR, "replay: %s", errs.msg[i]);
+    kb_errs_free(&errs);
+    return 1;
+  }
+  kb_edges_init(&a, kb_bus_link(&d->bus));
+  while (!g_stop && (rc = kb_vcd_next(&r, &e)) == 1) {
+    if (first) t0 = last_poll = e.t_us, first = 0;
+    t = e.t_us;
+    replay_pace(d, t, t0);
+    kb_edges_feed(&a, &e);
+    if (t - last_poll >= 1000u) {
+      kd_tick(d, (uint32_t)t);
+      last_poll = t;
+    }
+  }
+  if (g_stop) kb_vcd_close(&r);
+  kb_edges_finish(&a);
+  kd_tick(d, (uint32_t)t);
+  for (size_t i = 0; i < errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs.msg[i]);
+  kb_errs_free(&errs);
+  if (g_stop) return 0;
+  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
+  /* the link's 3 s rule reports the end of traffic as a disconnected bus */
+  {
+    struct timespec ts = {0, 20000000L};
+    uint64_t w0 = mono_ns();
+    while (!g_stop) {
+      uint64_t el = (mono_ns() - w0) / 1000u;
+      kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
+}
+
+static int run_replay_text(kd_t *d, FILE *f, const char *name) {
+  kb_cap_log_t log;
+  double t_base = 0, t_last = 0;
+  uint64_t vt = 0; /* capture time, µs */
+  bool have_base = false;
+  kb_cap_init(&log);
+  if (kb_cap_parse_stream(&log, f, name) != 0) {
+    kd_log(KD_ERROR, "replay: %s could not be read", name);
+    kb_cap_free(&log);
+    return 1;
+  }
+  for (size_t i = 0; i < log.errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", log.errs.msg[i]);
+  if (log.panel_frames == 0) {
+    kd_log(KD_ERROR, "replay: %s holds no Keybus frames", name);
+    kb_cap_free(&log);
+    return 1;
+  }
+  /* a text log has no clock edges: its frames go to the engine the way
+   * keybus-reader replays them (log mode), timed by their time stamps */
+  kb_engine_set_mode(&d->bus.engine, KB_MODE_LOG);
+  kb_engine_connected(&d->bus.engine, true, 0);
+  for (size_t i = 0; i < log.n && !g_stop; i++) {
+    const kb_cap_rec_t *r = &log.rec[i];
+    kb_decoded_t dec;
+    if (r->has_time) {
+      /* first stamp, a new capture or day (time going back), or a pause of
+       * more than KD_REPLAY_GAP_S (logs are pasted in parts, hours apart):
+       * the replay goes on KD_REPLAY_GAP_S later */
+      if (!have_base || r->t < t_last) {
+        t_base = r->t - (double)vt / 1e6;
+        have_base = true;
+      } else if (r->t - t_last > KD_REPLAY_GAP_S) {
+        t_base += r->t - t_last - KD_REPLAY_GAP_S;
+      }
+      t_last = r->t;
+      vt = (uint64_t)((r->t - t_base) * 1e6);
+    } else {
+      vt += 20000; /* no time stamp: 20 ms apart */
+    }
+    replay_pace(d, vt, 0);
+    switch (r->kind) {
+      case KB_CAP_FRAME:
+        if (r->source == KB_CAP_PANEL)
+          (void)kb_engine_panel(&d->bus.engine, r->bytes, r->nbytes, r->bits, 0, (uint32_t)(vt / 1000u), &dec);
+        else
+          (void)kb_engine_module(&d->bus.engine, r->has_under ? r->under : 0, r->under_sub, r->bytes, r->nbytes,
+                                 r->bits, (uint32_t)(vt / 1000u), &dec);
+        break;
+      case KB_CAP_CONNECTED:
+      case KB_CAP_DISCONNECTED:
+        kb_engine_connected(&d->bus.engine, r->kind == KB_CAP_CONNECTED, (uint32_t)(vt / 1000u));
+        break;
+      default:
+        break;
+    }
+    handle_inbound(d);
+    kd_flush(d);
+  }
+  kb_cap_free(&log);
+  if (g_stop) return 0;
+  kd_log(KD_INFO, "replay: end of %s (%lu frames): the bus is now reported disconnected", name,
+         (unsigned long)kb_bus_health(&d->bus)->frames);
+  kb_engine_connected(&d->bus.engine, false, (uint32_t)(vt / 1000u) + 3000u);
+  return replay_idle(d);
+}
+
+static int run_replay(kd_t *d) {
+  kb_capture_kind_t kind;
+  const char *name = d->conf.replay_file;
+  FILE *f = kb_capture_open(name, &kind);
+  int rc;
+  if (!f) {
+    kd_log(KD_ERROR, "replay: cannot read %s: %s", name, strerror(errno));
+    return 1;
+  }
+  kd_log(KD_INFO, "replay: %s (%s) at %gx speed; commands are refused (a replay cannot write)", name,
+         kind == KB_CAPTURE_VCD ? "VCD" : "text log", d->speed);
+  d->sim.w0_ns = mono_ns();
+  rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
+  fclose(f);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]\n"
+          "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]\n"
+          "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
+          "               [--check-config] [--version] [--help]\n"
+          "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
+          "  --config FILE    INI configuration (default %s, if present)\n"
+          "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
+          "  --replay FILE    replay a capture (any format keybus-reader reads; selects replay)\n"
+          "  --speed X        simulated or replayed time runs X times real time (0.01-1000)\n"
+          "  --mqtt URL       mqtt://[user@]host[:port] or mqtts://...; 'off' = no MQTT\n"
+          "                   (password: config file or KEYBUS_MQTT_PASSWORD only)\n"
+          "  --device-id ID   topics keybus/<ID>/..., unique ids (several panels on one broker)\n"
+          "  --http ADDR:PORT the web keypad's address\n"
+          "  --demo           simulated panel: scripted activity (default: idle until poked)\n"
+          "  --log-level L    error, warning, info (default) or debug\n"
+          "  --syslog         log to syslog/journald instead of stderr\n"
+          "  --trace FILE     benchmark trace: publish and key times (docs/keybusd.md)\n"
+          "  --check-config   validate the configuration, print the effective one, exit\n"
+          "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
+          KB_CONF_DEFAULT_PATH);
+}
+
+static int need_arg(int argc, char **argv, int i) {
+  if (i + 1 >= argc) {
+    fprintf(stderr, "keybusd: %s needs a value\n", argv[i]);
+    usage(stderr);
+    return 0;
+  }
+  return 1;
+}
+
+static int setup_ha(kd_t *d) {
+  kb_conf_t *c = &d->conf;
+  kb_ha_config_t *h = &d->ha;
+  uint8_t nz = 0;
+  bool warned = false;
+  memset(h, 0, sizeof *h);
+  h->prefix = c->topic_prefix;
+  h->discovery = c->discovery_prefix;
+  h->device_id = c->device_id;
+  snprintf(d->dev_name, sizeof d->dev_name, "%s",
+           c->backend == KB_CONF_SIM ? "DSC panel (simulated)" : c->backend == KB_CONF_REPLAY ? "DSC panel (replay)" : "DSC panel");
+  h->name = d->dev_name;
+  h->model = c->backend == KB_CONF_SIM ? "PowerSeries (simulated by keybusd)" : "PowerSeries";
+  h->sw_version = KD_VERSION;
+  for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
+    if (c->partition[p].used) h->partitions |= (uint8_t)(1u << (p - 1));
+  for (int z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++) {
+    kb_ha_class_t k;
+    if (!c->zone[z].used) continue;
+    k = kb_ha_class_parse(kb_conf_class_name(c->zone[z].device_class));
+    if (k == KB_HA_CLASS_COUNT) {
+      if (!warned)
+        kd_log(KD_WARNING, "zone %d: device class %s is shown as opening", z, kb_conf_class_name(c->zone[z].device_class));
+      warned = true;
+      k = KB_HA_CLASS_OPENING;
+    }
+    d->zones[nz].zone = (uint8_t)z;
+    d->zones[nz].dev_class = (uint8_t)k;
+    d->zones[nz].name = c->zone[z].name[0] ? c->zone[z].name : NULL;
+    nz++;
+  }
+  h->n_zones = nz;
+  h->zones = d->zones;
+  if (kb_ha_config_check(h) != KB_OK) {
+    fprintf(stderr,
+            "keybusd: the configuration cannot be shown to Home Assistant: device_id must be 1-%d of A-Z a-z 0-9 _ -, "
+            "topic prefixes without wildcards, names of at most %d printable characters\n",
+            KB_HA_ID_MAX, KB_HA_NAME_MAX);
+    return -1;
+  }
+  d->n_entities = kb_ha_entities(h);
+  if (kb_ha_topic(h, KB_HA_TOPIC_STATUS, d->t_status, sizeof d->t_status, NULL) != KB_OK ||
+      kb_ha_topic(h, KB_HA_TOPIC_COMMAND, d->t_command, sizeof d->t_command, NULL) != KB_OK ||
+      kb_ha_topic(h, KB_HA_TOPIC_RESULT, d->t_result, sizeof d->t_result, NULL) != KB_OK ||
+      kb_ha_topic(h, KB_HA_TOPIC_HA_STATUS, d->t_ha_status, sizeof d->t_ha_status, NULL) != KB_OK) {
+    fprintf(stderr, "keybusd: the topics do not fit %d bytes: shorten topic_prefix or device_id\n", KB_HA_TOPIC_SIZE);
+    return -1;
+  }
+  snprintf(d->t_sim, sizeof d->t_sim, "%s/%s/sim", c->topic_prefix, c->device_id);
+  snprintf(d->t_health, sizeof d->t_health, "%s/%s/health", c->topic_prefix, c->device_id);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  kd_t *d = &D;
+  kb_conf_err_t err;
+  const char *config = NULL, *level = NULL;
+  int check = 0, errors = 0, rc = 0, use_syslog = -1;
+  bool mqtt_off = false;
+  double speed = 0;
+  kb_bus_cfg_t bc;
+
+  memset(&err, 0, sizeof err);
+  kb_conf_init(&d->conf);
+  /* the config file first, whatever the position of --config */
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--config")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      config = argv[i + 1];
+    }
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
+    if (!strcmp(argv[i], "--version")) {
+      printf("keybusd %s (keybus API %d.%d.%d)\n", KD_VERSION, KB_API_VERSION_MAJOR, KB_API_VERSION_MINOR,
+             KB_API_VERSION_PATCH);
+      return 0;
+    }
+  }
+  errors += kb_conf_load(&d->conf, config ? config : KB_CONF_DEFAULT_PATH, config != NULL, &err);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--config")) {
+      i++;
+    } else if (!strcmp(a, "--backend") || !strcmp(a, "--replay") || !strcmp(a, "--device-id") ||
+               !strcmp(a, "--http") || !strcmp(a, "--mqtt")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      if (!strcmp(a, "--mqtt") && !strcmp(argv[i + 1], "off")) mqtt_off = true;
+      else errors += kb_conf_set(&d->conf, a + 2, argv[i + 1], &err);
+      i++;
+    } else if (!strcmp(a, "--speed")) {
+      char *end;
+      if (!need_arg(argc, argv, i)) return 2;
+      speed = strtod(argv[++i], &end);
+      if (*end || !(speed >= 0.01 && speed <= 1000)) {
+        fprintf(stderr, "keybusd: --speed: expected a number from 0.01 to 1000, got \"%s\"\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--log-level")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      level = argv[++i];
+      if (kd_log_level_parse(level) < 0) {
+        fprintf(stderr, "keybusd: --log-level: expected error, warning, info or debug, got \"%s\"\n", level);
+        return 2;
+      }
+    } else if (!strcmp(a, "--trace")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      d->trace_path = argv[++i];
+    } else if (!strcmp(a, "--demo")) {
+      d->demo = true;
+    } else if (!strcmp(a, "--syslog")) {
+      use_syslog = 1;
+    } else if (!strcmp(a, "--check-config")) {
+      check = 1;
+    } else {
+      fprintf(stderr, "keybusd: unknown option %s\n", a);
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (mqtt_off) d->conf.mqtt_enabled = false;
+  errors += kb_conf_finish(&d->conf, getenv, &err);
+  if (errors) {
+    fputs(err.text, stderr);
+    fprintf(stderr, "keybusd: %d error%s in the configuration\n", errors, errors == 1 ? "" : "s");
+    return 2;
+  }
+  d->speed = speed > 0 ? speed : d->conf.replay_speed;
+  if (setup_ha(d) != 0) return 2;
+  if (check) {
+    kb_conf_dump(&d->conf, stdout);
+    printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
+    return 0;
+  }
+  kd_log_init(level ? (kd_level_t)kd_log_level_parse(level) : (kd_level_t)d->conf.log_level,
+              use_syslog >= 0 ? use_syslog != 0 : d->conf.log_syslog);
+  if (d->trace_path) {
+    d->trace = fopen(d->trace_path, "a");
+    if (!d->trace) {
+      fprintf(stderr, "keybusd: cannot write %s: %s\n", d->trace_path, strerror(errno));
+      return 2;
+    }
+  }
+  {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: a sleep ends at the signal */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+  }
+  d->t_start_ns = mono_ns();
+  memset(&bc, 0, sizeof bc);
+  bc.event_cb = on_event;
+  bc.event_ctx = d;
+  bc.keys_cb = on_keys;
+  bc.keys_ctx = d;
+  kb_bus_init(&d->bus, &bc);
+  kd_log(KD_INFO, "keybusd %s starting: backend %s, device id %s", KD_VERSION, kb_conf_backend_name(d->conf.backend),
+         d->conf.device_id);
+  if (d->conf.mqtt_enabled) {
+    kd_mqtt_cfg_t mc;
+    memset(&mc, 0, sizeof mc);
+    mc.host = d->conf.mqtt_host;
+    mc.port = d->conf.mqtt_port;
+    mc.tls = d->conf.mqtt_tls;
+    mc.ca = d->conf.tls_ca;
+    mc.cert = d->conf.tls_cert;
+    mc.key = d->conf.tls_key;
+    mc.user = d->conf.mqtt_user;
+    mc.password = d->conf.mqtt_password.value;
+    mc.client_id = d->conf.mqtt_client_id;
+    mc.keepalive = d->conf.mqtt_keepalive;
+    mc.status_topic = d->t_status;
+    mc.subs[SUB_COMMAND] = d->t_command;
+    mc.subs[SUB_HA_STATUS] = d->t_ha_status;
+    mc.nsubs = 2;
+    if (d->conf.backend == KB_CONF_SIM) mc.subs[mc.nsubs++] = d->t_sim;
+    d->mq = kd_mqtt_start(&mc);
+    /* the password now lives in libmosquitto only */
+    memset(d->conf.mqtt_password.value, 0, sizeof d->conf.mqtt_password.value);
+    if (!d->mq) return 1;
+  } else {
+    kd_log(KD_INFO, "mqtt: off");
+  }
+  switch (d->conf.backend) {
+    case KB_CONF_GPIO: rc = run_gpio(d); break;
+    case KB_CONF_REPLAY: rc = run_replay(d); break;
+    default: rc = run_sim(d); break;
+  }
+  kd_log(KD_INFO, "stopping%s", g_stop ? " (signal)" : "");
+  /* the write line first: released whatever happens next */
+  kb_gpio_close(d->gpio);
+  d->gpio = NULL;
+  kd_mqtt_stop(d->mq, 2000);
+  if (d->trace) fclose(d->trace);
+  return rc;
+}
