@@ -40,7 +40,7 @@ if [ "$n" -eq 1 ]; then ok "no broker at start: 'mqtt: cannot connect' said once
 if kb_broker_start "$PORT"; then
   kb_record all "$B/#" "homeassistant/#"
   kb_case "broker up: keybusd connects and announces (documents, states, status, health)" \
-    $KBCHECK announced "$REC" 0 "$ID" 30
+    $KBCHECK announced "$REC" 0 "$ID" 30 --status
   kb_case "broker up: the documents are complete" $KBCHECK discovery "$REC" 0 "$ID" --partitions 2 --zones 8
   n=$(kb_count 'mqtt: connected' "$L")
   if [ "$n" -eq 1 ]; then ok "broker up: 'mqtt: connected' once"; else ko "broker up: 'mqtt: connected' once (got $n)" "$(kb_log_tail)"; fi
@@ -58,7 +58,7 @@ kb_broker_stop KILL
 sleep 3 # long enough for keybusd to notice and retry
 m=$(kb_mark)
 if kb_broker_start "$PORT"; then
-  kb_case "broker killed and restarted: everything re-published" $KBCHECK announced "$REC" "$m" "$ID" 30
+  kb_case "broker killed and restarted: everything re-published" $KBCHECK announced "$REC" "$m" "$ID" 30 --status
   lost=$(($(kb_count 'mqtt: connection lost' "$L") - lost0))
   conn=$(($(kb_count 'mqtt: connected' "$L") - conn0))
   added=$(($(wc -l <"$L") - lines0))

@@ -39,7 +39,7 @@ kb_expect "health published after the announce" 0 "$B/health" 10 --re '\{.*\}'
 kb_expect "Keybus connected (the simulated panel synced)" 0 "$B/connected" 10 --re online
 kb_case "discovery: valid JSON, unique ids, device, availability, alarm panel fields (2 partitions, 8 zones)" \
   $KBCHECK discovery "$REC" 0 "$ID" --partitions 2 --zones 8
-kb_case "announce: every document, every state, status, health" $KBCHECK announced "$REC" 0 "$ID" 5
+kb_case "announce: every document, every state, status, health" $KBCHECK announced "$REC" 0 "$ID" 5 --status
 if grep -q 'simulated panel' "$tmp/keybusd.log"; then ok "log names the simulated panel"; else ko "log names the simulated panel" "$(kb_log_tail)"; fi
 
 # A second subscriber, afterwards, gets everything from the broker's
@@ -94,7 +94,7 @@ conn0=$(kb_count 'mqtt: connected' "$tmp/keybusd.log")
 lines0=$(wc -l <"$tmp/keybusd.log")
 if kb_broker_restart; then
   kb_case "broker restarted (no persistence: retained store empty): everything re-published" \
-    $KBCHECK announced "$REC" "$m" "$ID" 20
+    $KBCHECK announced "$REC" "$m" "$ID" 20 --status
   kb_record ret2 "$B/#" "homeassistant/#"
   sleep 0.5
   kill -TERM "$REC_PID"
