@@ -12,7 +12,9 @@
 #                            the run, % of one core (goal < 1 %)
 #   keybusd_rss_first/max/last  VmRSS sampled every second (goal: flat)
 # Environment: KEYBUSD (default build/bin/keybusd), KEYBUSD_BENCH_SECONDS
-# (default 60), KEYBUSD_BENCH_COMMANDS (default 10, spread over the run).
+# (default 60), KEYBUSD_BENCH_COMMANDS (default 10, spread over the run),
+# KEYBUSD_BENCH_KEEP=DIR (keep the trace, the subscriber's record, the
+# command stamps and the logs there, to look into a figure).
 # A private mosquitto on a free 127.0.0.1 port (tests/broker/broker.sh); the
 # subscriber and the command publisher are tests/broker/kbmqtt.py.
 # Prints `bench NAME VALUE UNIT` and `info` lines; on failure `bench: FAIL`
@@ -81,4 +83,7 @@ echo "bench keybusd_rss_first $rss_first KiB"
 echo "bench keybusd_rss_max $rss_max KiB"
 echo "bench keybusd_rss_last $rss_last KiB"
 echo "info keybusd: $SECONDS_RUN s at speed 1 with --demo, CPU ticks of $((1000 / tck)) ms (goal < 1 % of a core, RSS flat)"
+if [ -n "${KEYBUSD_BENCH_KEEP:-}" ]; then
+  mkdir -p "$KEYBUSD_BENCH_KEEP" && cp "$tmp/trace" "$REC" "$tmp/cmds" "$tmp/keybusd.log" "$tmp/broker.log" "$KEYBUSD_BENCH_KEEP/"
+fi
 $PY bench/keybusd_latency.py "$tmp/trace" "$REC" "$tmp/cmds" || exit 1

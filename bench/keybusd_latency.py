@@ -12,7 +12,9 @@
 
 Frame to subscriber: each trace `pub` line is joined with the first message
 received on the same topic with the same payload, in order (FIFO per topic
-and payload), no earlier than its t_publish; latency = receipt - t_frame_end.
+and payload), no earlier than its t_frame_end (not t_publish: keybusd may
+stamp t_publish after the PUBLISH is already on its way, and a subscriber on
+loopback can read it first); latency = receipt - t_frame_end.
 Command to wire: the n-th command stamp with the n-th `cmd` line (commands
 are sent one at a time, each after the previous one's result), then the
 first `key` line of that request; latency = t_wire - stamp.
@@ -51,16 +53,17 @@ def main():
             m = json.loads(ln)
             if "topic" in m and not m["retain"]:
                 got[(m["topic"], m["payload"])].append(m["t"])
-    lat, inside, missed = [], [], 0
+    lat, inside, worst, missed = [], [], [], 0
     for t_pub, t_frame, topic, payload in pubs:
         q = got[(topic, payload)]
-        while q and q[0] < t_pub:
+        while q and q[0] < t_frame:
             q.popleft()  # an earlier copy (an announce), not this one
         if not q:
             missed += 1
             continue
         lat.append(q.popleft() - t_frame)
         inside.append(t_pub - t_frame)
+        worst.append((lat[-1], topic, payload))
     lat.sort()
     inside.sort()
     stamps = [int(x) for x in open(cmds).read().split()]
@@ -79,6 +82,8 @@ def main():
         print("bench keybusd_pub_count %d messages" % len(lat))
         print("info keybusd: frame end to PUBLISH written by keybusd: p50 %.0f us, p99 %.0f us" % (
             pct(inside, 50) / 1e3, pct(inside, 99) / 1e3))
+        worst.sort(reverse=True)
+        print("info keybusd: slowest: %s" % ", ".join("%s %s %.0f us" % (t, p, l / 1e3) for l, t, p in worst[:3]))
         print("info keybusd: goal p99 <= 2000 us: %s" % ("met" if pct(lat, 99) <= 2e6 else "NOT met"))
     else:
         print("bench: FAIL keybusd: no state message joined (trace pub lines %d)" % len(pubs))

@@ -32,6 +32,10 @@ kb_cleanup() {
   for p in "${KB_PIDS[@]}" $BROKER_PID; do
     kb_wait_gone "$p" 3 || kill -KILL "$p" 2>/dev/null
   done
+  # KT_KEEP=DIR keeps the recordings and logs there, to look into a failure
+  if [ -n "${KT_KEEP:-}" ] && [ -n "${tmp:-}" ]; then
+    mkdir -p "$KT_KEEP" && cp -r "$tmp"/. "$KT_KEEP"/
+  fi
   [ -n "${tmp:-}" ] && rm -rf "$tmp"
 }
 
