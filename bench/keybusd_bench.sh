@@ -83,6 +83,7 @@ echo "bench keybusd_rss_first $rss_first KiB"
 echo "bench keybusd_rss_max $rss_max KiB"
 echo "bench keybusd_rss_last $rss_last KiB"
 echo "info keybusd: $SECONDS_RUN s at speed 1 with --demo, CPU ticks of $((1000 / tck)) ms (goal < 1 % of a core, RSS flat)"
+echo "info keybusd: measuring chain alone (python publisher -> broker -> python subscriber, loopback): $($KBMQTT rtt --port "$BROKER_PORT" --count 100)"
 if [ -n "${KEYBUSD_BENCH_KEEP:-}" ]; then
   mkdir -p "$KEYBUSD_BENCH_KEEP" && cp "$tmp/trace" "$REC" "$tmp/cmds" "$tmp/keybusd.log" "$tmp/broker.log" "$KEYBUSD_BENCH_KEEP/"
 fi

@@ -19,6 +19,10 @@ Subcommands (every one takes --port, host 127.0.0.1):
         100 ms while the broker is down; runs until SIGTERM.
   pub --topic T --payload P [--retain] [--hex]   one message; prints the
         CLOCK_MONOTONIC ns stamp taken just before the PUBLISH is written.
+  rtt [--count N]    the measuring chain's own latency: N messages published
+        to a topic this client subscribes to, each stamped before its
+        PUBLISH and on receipt; prints "rtt_us p50 P p99 Q" (a baseline for
+        the bench's frame-to-subscriber figure, which includes one broker hop)
   flood --topic T --result-topic R --seed N --count N [--window W]
         [--timeout S] [--out FILE]
         publishes the generated bad commands (badgen.py), at most W without
@@ -270,6 +274,31 @@ def cmd_flood(a):
     print("sent %d results %d" % (sent, got))
 
 
+def cmd_rtt(a):
+    c = Client(a.port, "kbrtt-%d" % os.getpid())
+    c.connect()
+    topic = "kbrtt/%d" % os.getpid()
+    c.subscribe([topic])
+    lat = []
+    for i in range(a.count):
+        t0 = time.monotonic_ns()
+        c.publish(topic, b"%d" % i)
+        end = time.monotonic() + 2
+        got = False
+        while not got and time.monotonic() < end:
+            for m in c.poll(0.5):
+                if m[1] == topic and m[3] == b"%d" % i:
+                    lat.append(m[0] - t0)
+                    got = True
+        time.sleep(0.01)
+    c.close()
+    lat.sort()
+    if not lat:
+        print("rtt_us none")
+        return
+    print("rtt_us p50 %.0f p99 %.0f" % (lat[len(lat) // 2] / 1e3, lat[min(len(lat) - 1, len(lat) * 99 // 100)] / 1e3))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -283,6 +312,9 @@ def main():
     q.add_argument("--payload", required=True)
     q.add_argument("--retain", action="store_true")
     q.add_argument("--hex", action="store_true")
+    t = sub.add_parser("rtt")
+    t.add_argument("--port", type=int, required=True)
+    t.add_argument("--count", type=int, default=100)
     f = sub.add_parser("flood")
     f.add_argument("--port", type=int, required=True)
     f.add_argument("--topic", required=True)
@@ -293,7 +325,7 @@ def main():
     f.add_argument("--timeout", type=float, default=5.0)
     f.add_argument("--out")
     a = p.parse_args()
-    {"record": cmd_record, "pub": cmd_pub, "flood": cmd_flood}[a.cmd](a)
+    {"record": cmd_record, "pub": cmd_pub, "flood": cmd_flood, "rtt": cmd_rtt}[a.cmd](a)
 
 
 if __name__ == "__main__":
