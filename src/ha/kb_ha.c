@@ -163,7 +163,7 @@ static void w_base(wr_t *w, const kb_ha_config_t *c) {
 }
 
 static const char *const topic_tail[KB_HA_TOPIC_COUNT] = {"status", "connected", "command", "result",
-                                                          NULL};
+                                                          NULL,     "health"};
 
 static void w_topic(wr_t *w, const kb_ha_config_t *c, kb_ha_topic_t what) {
   if (what == KB_HA_TOPIC_HA_STATUS) {
