@@ -72,9 +72,14 @@ static void test_discovery_documents(void) {
   memset(&st, 0, sizeof st);
   st.version = 0x41;
   size_t n = kb_ha_entities(&c);
-  KT_EQ(n, 4 + 3 * 2 + 3);
-  char uids[32][64];
+  /* system 4, partitions 3 x 2, zones 3, zone extras 3 x 3, status and
+   * user 2 x 2, time, health 10, arming events 2, zone events, panel log */
+  KT_EQ(n, 4 + 3 * 2 + 3 + 9 + 4 + 1 + KB_HA_HEALTH_BASE + 2 + 1 + 1);
+  char uids[64][64];
   char status_t[KB_HA_TOPIC_SIZE], conn_t[KB_HA_TOPIC_SIZE], cmd_t[KB_HA_TOPIC_SIZE];
+  char health_t[KB_HA_TOPIC_SIZE];
+  KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_HEALTH, health_t, sizeof health_t, NULL), KB_OK);
+  KT_STREQ(health_t, "keybus/house1/health");
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_STATUS, status_t, sizeof status_t, NULL), KB_OK);
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_CONNECTED, conn_t, sizeof conn_t, NULL), KB_OK);
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_COMMAND, cmd_t, sizeof cmd_t, NULL), KB_OK);
@@ -102,7 +107,9 @@ static void test_discovery_documents(void) {
       for (size_t j = 0; j < i; j++) KT_CHECK(strcmp(uids[j], uid) != 0);
     }
     KT_CHECK(jstr(o, "name") != NULL);
-    /* state topic = the one kb_ha_state() publishes to */
+    /* state topic = the one kb_ha_state() publishes to; the entities
+     * without a retained state of their own read the health topic or an
+     * event topic, or (buttons) have none */
     char st_topic[KB_HA_TOPIC_SIZE];
     kb_ha_msg_t s = msg();
     s.topic = st_topic;
@@ -110,14 +117,33 @@ static void test_discovery_documents(void) {
     char pay[KB_HA_STATE_SIZE];
     s.payload = pay;
     s.payload_size = sizeof pay;
-    KT_EQ(kb_ha_state(&c, i, &st, &s), KB_OK);
-    KT_STREQ(jstr(o, "state_topic"), st_topic);
-    /* availability: LWT and keybus connected, both required */
+    bool is_health = strncmp(topic, "homeassistant/sensor/house1/health", 34) == 0 ||
+                     strcmp(topic, "homeassistant/binary_sensor/house1/health/config") == 0;
+    bool is_event = strncmp(topic, "homeassistant/event/", 20) == 0;
+    if (kb_ha_has_state(&c, i)) {
+      KT_EQ(kb_ha_state(&c, i, &st, &s), KB_OK);
+      KT_STREQ(jstr(o, "state_topic"), st_topic);
+      KT_CHECK(!is_health && !is_event);
+    } else {
+      KT_EQ(kb_ha_state(&c, i, &st, &s), KB_ERR_NOT_READY);
+      KT_EQ(s.topic_len, 0);
+      KT_EQ(pay[0], '\0');
+      KT_CHECK(is_health || is_event);
+      if (is_health) KT_STREQ(jstr(o, "state_topic"), health_t);
+      if (is_event) {
+        const char *t = jstr(o, "state_topic");
+        KT_CHECK(t && strncmp(t, "keybus/house1/", 14) == 0 && strstr(t, "event") != NULL);
+        KT_CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "event_types")) >= 2);
+      }
+      snprintf(st_topic, sizeof st_topic, "%s", is_health ? health_t : "");
+    }
+    /* availability: LWT and keybus connected, both required (but for the
+     * bus's own sensor and health, which matter most when it is gone) */
     const cJSON *av = cJSON_GetObjectItemCaseSensitive(o, "availability");
     KT_CHECK(cJSON_IsArray(av));
     KT_STREQ(jstr(cJSON_GetArrayItem(av, 0), "topic"), status_t);
     KT_STREQ(jstr(o, "availability_mode"), "all");
-    bool is_conn = strcmp(st_topic, conn_t) == 0;
+    bool is_conn = strcmp(st_topic, conn_t) == 0 || is_health;
     KT_EQ(cJSON_GetArraySize(av), is_conn ? 1 : 2);
     if (!is_conn) KT_STREQ(jstr(cJSON_GetArrayItem(av, 1), "topic"), conn_t);
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive(o, "device");
@@ -148,7 +174,8 @@ static void test_discovery_documents(void) {
         KT_STREQ(pc.code, "1234");
       }
     }
-    if (strstr(topic, "/zone_") != NULL) {
+    if (strncmp(topic, "homeassistant/binary_sensor/house1/zone_", 40) == 0 &&
+        strchr(topic + 40, '_') == NULL) { /* zone_<z>, not zone_<z>_alarm */
       zones++;
       const char *want[] = {"door", "window", "motion"};
       KT_STREQ(jstr(o, "device_class"), want[zones - 1]);
@@ -234,8 +261,10 @@ static void test_supported_features_hide_modes(void) {
 static void test_buffers_bounded(void) {
   static char name[KB_HA_NAME_MAX + 1];
   static kb_ha_zone_t z[KB_MAX_ZONES];
+  static const char *users[KB_HA_USERS_MAX];
   memset(name, '"', KB_HA_NAME_MAX); /* every character escaped */
   for (unsigned i = 0; i < KB_MAX_ZONES; i++) z[i] = (kb_ha_zone_t){(uint8_t)(i + 1), KB_HA_CLASS_CO, name};
+  for (unsigned i = 0; i < KB_HA_USERS_MAX; i++) users[i] = name;
   kb_ha_config_t c;
   memset(&c, 0, sizeof c);
   c.device_id = "01234567890123456789012345678901";
@@ -245,12 +274,27 @@ static void test_buffers_bounded(void) {
   c.partitions = 0xFF;
   c.zones = z;
   c.n_zones = KB_MAX_ZONES;
+  c.user_names = users;
+  c.n_user_names = KB_HA_USERS_MAX;
+  c.pgm_outputs = 0x3FFF;
+  c.button_outputs = 0x0F;
+  c.alarm_buttons = KB_HA_BTN_FIRE | KB_HA_BTN_AUX | KB_HA_BTN_PANIC;
+  c.button_partition = 8;
+  c.health_heap = 1;
+  KT_EQ(kb_ha_config_check(&c), KB_OK);
   kb_status_t st;
   memset(&st, 0, sizeof st);
   st.version = 0x99;
+  st.time = (kb_time_t){2099, 12, 31, 23, 59, 1};
+  for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) {
+    st.part[p].known = 1;
+    st.part[p].status = 0xB0; /* the longest words: "*6 remote programming (DLS) allowed" */
+    st.part[p].access_code = 95;
+  }
   size_t n = kb_ha_entities(&c);
   KT_EQ(n, KB_HA_ENTITIES_MAX);
-  size_t longest = 0;
+  size_t longest = 0, longest_state = 0;
+  char state[KB_HA_STATE_SIZE];
   for (size_t i = 0; i < n; i++) {
     kb_ha_msg_t m = msg();
     KT_EQ(kb_ha_discovery(&c, i, &st, &m), KB_OK);
@@ -258,8 +302,12 @@ static void test_buffers_bounded(void) {
     cJSON *o = cJSON_Parse(doc);
     KT_CHECK(o != NULL);
     cJSON_Delete(o);
-    KT_EQ(kb_ha_state(&c, i, &st, &m), KB_OK);
+    m.payload = state;
+    m.payload_size = sizeof state;
+    KT_EQ(kb_ha_state(&c, i, &st, &m), kb_ha_has_state(&c, i) ? KB_OK : KB_ERR_NOT_READY);
+    if (m.payload_len > longest_state) longest_state = m.payload_len;
   }
+  KT_CHECK(longest_state > 100); /* the user's name, all escaped, was there */
   /* one byte short: KB_ERR_FULL and an empty string, never a cut document */
   for (size_t i = 0; i < n; i += 7) {
     kb_ha_msg_t m = msg();
@@ -276,8 +324,61 @@ static void test_buffers_bounded(void) {
     KT_EQ(topic[0], '\0');
     KT_EQ(doc[0], '\0'); /* no stale document beside a refused topic */
   }
-  fprintf(stderr, "kt: ha: longest discovery document %zu bytes (KB_HA_DOC_SIZE %d)\n", longest,
-          KB_HA_DOC_SIZE);
+  /* health: every counter at its largest */
+  kb_health_t h;
+  memset(&h, 0xFF, sizeof h);
+  kb_ha_extra_t x;
+  memset(&x, 0, sizeof x);
+  x.uptime_s = x.last_frame_age_ms = x.mqtt_dropped = x.mqtt_reconnects = UINT32_MAX - 1;
+  x.edges_lost = x.heap_free = x.heap_min_free = x.heap_largest = x.alloc_failed = INT64_MAX;
+  char hp[KB_HA_HEALTH_SIZE];
+  kb_ha_msg_t m = msg();
+  m.payload = hp;
+  m.payload_size = sizeof hp;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_OK);
+  size_t health_len = m.payload_len;
+  cJSON *o = cJSON_Parse(hp);
+  KT_CHECK(o != NULL);
+  cJSON_Delete(o);
+  m.payload_size = health_len;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_ERR_FULL);
+  KT_EQ(hp[0], '\0');
+  /* events: a named user, a named zone */
+  char ep[KB_HA_EVENT_SIZE];
+  size_t event_len = 0;
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ACCESS_CODE;
+  ev.partition = 8;
+  ev.access.user = 95;
+  ev.access.pev.kind = KB_PEV_ARMED_BY_CODE;
+  m = msg();
+  m.payload = ep;
+  m.payload_size = sizeof ep;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.on = 1;
+  ev.zone.zone = 64;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PANEL_EVENT;
+  ev.panel.pev.kind = KB_PEV_ZONE_ALARM;
+  ev.panel.pev.number = 64;
+  ev.panel.pev.set = 0x18;
+  ev.panel.pev.code = 0xFF;
+  ev.panel.parts = 0xFF;
+  ev.panel.number = KB_EVENT_LIVE;
+  ev.panel.time = st.time;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  fprintf(stderr,
+          "kt: ha: longest discovery document %zu bytes (KB_HA_DOC_SIZE %d), state %zu (%d), "
+          "health %zu (%d), event %zu (%d)\n",
+          longest, KB_HA_DOC_SIZE, longest_state, KB_HA_STATE_SIZE, health_len, KB_HA_HEALTH_SIZE,
+          event_len, KB_HA_EVENT_SIZE);
   c.name = NULL;
   name[0] = 'x';
 }
@@ -405,7 +506,10 @@ static void test_dirty_publishes_what_changed(void) {
   kb_ha_mark(&c, &ev, &d);
   unsigned n = 0;
   while (kb_ha_next_dirty(&c, &st, &d, &m) == KB_OK) n++;
-  KT_EQ(n, kb_ha_entities(&c));
+  unsigned with_state = 0;
+  for (size_t i = 0; i < kb_ha_entities(&c); i++) with_state += kb_ha_has_state(&c, i);
+  KT_EQ(with_state, kb_ha_entities(&c) - KB_HA_HEALTH_BASE - 2 - 1 - 1); /* no health, events */
+  KT_EQ(n, with_state);
 }
 
 /* ------------------------------------------------------------ commands */
