@@ -1100,10 +1100,16 @@ kb_err_t kb_ha_health(const kb_ha_config_t *cfg, const kb_health_t *h, const kb_
 
 /* ------------------------------------------------------------ events */
 
-/* The category of a panel event (the panel log entity's event_type). */
-static const char *pev_category(uint8_t kind) {
+enum { PC_ALARM, PC_ALARM_RESTORED, PC_TAMPER, PC_TAMPER_RESTORED, PC_TROUBLE, PC_TROUBLE_RESTORED,
+       PC_ARMED, PC_DISARMED, PC_BYPASS, PC_ACCESS, PC_SYSTEM, PC_UNKNOWN };
+_Static_assert(sizeof panel_types / sizeof panel_types[0] == PC_UNKNOWN + 2u,
+               "one panel_types word per category, then NULL");
+
+/* The category of a panel event (the panel log entity's event_type): an
+ * index into panel_types (a byte table, not a pointer per kind). */
+static unsigned pev_category(uint8_t kind) {
   switch (kind) {
-  case KB_PEV_UNKNOWN: return "unknown";
+  case KB_PEV_UNKNOWN: return PC_UNKNOWN;
   case KB_PEV_ZONE_ALARM:
   case KB_PEV_DURESS_ALARM:
   case KB_PEV_RECENT_CLOSING_ALARM:
@@ -1113,26 +1119,26 @@ static const char *pev_category(uint8_t kind) {
   case KB_PEV_EXPANDER_SUPERVISORY_ALARM:
   case KB_PEV_PGM2_INPUT_ALARM:
   case KB_PEV_CROSS_ZONE_ALARM:
-  case KB_PEV_DELINQUENCY_ALARM: return "alarm";
+  case KB_PEV_DELINQUENCY_ALARM: return PC_ALARM;
   case KB_PEV_ZONE_ALARM_RESTORED:
   case KB_PEV_KEYPAD_FIRE_RESTORED:
   case KB_PEV_KEYPAD_AUX_RESTORED:
   case KB_PEV_KEYPAD_PANIC_RESTORED:
   case KB_PEV_EXPANDER_SUPERVISORY_RESTORED:
   case KB_PEV_PGM2_INPUT_RESTORED:
-  case KB_PEV_ALARM_CANCELLED: return "alarm_restored";
+  case KB_PEV_ALARM_CANCELLED: return PC_ALARM_RESTORED;
   case KB_PEV_ZONE_TAMPER:
   case KB_PEV_KEYPAD_TAMPER:
   case KB_PEV_EXPANDER_TAMPER:
   case KB_PEV_RF5132_TAMPER:
   case KB_PEV_PC5208_TAMPER:
-  case KB_PEV_PC5204_TAMPER: return "tamper";
+  case KB_PEV_PC5204_TAMPER: return PC_TAMPER;
   case KB_PEV_ZONE_TAMPER_RESTORED:
   case KB_PEV_KEYPAD_TAMPER_RESTORED:
   case KB_PEV_EXPANDER_TAMPER_RESTORED:
   case KB_PEV_RF5132_TAMPER_RESTORED:
   case KB_PEV_PC5208_TAMPER_RESTORED:
-  case KB_PEV_PC5204_TAMPER_RESTORED: return "tamper_restored";
+  case KB_PEV_PC5204_TAMPER_RESTORED: return PC_TAMPER_RESTORED;
   case KB_PEV_ZONE_FAULT:
   case KB_PEV_ZONE_BATTERY_LOW:
   case KB_PEV_BATTERY_TROUBLE:
@@ -1154,7 +1160,7 @@ static const char *pev_category(uint8_t kind) {
   case KB_PEV_TLINK_COM_FAULT:
   case KB_PEV_TLINK_NETWORK_FAULT:
   case KB_PEV_TLINK_RECEIVER_TROUBLE:
-  case KB_PEV_RF_DELINQUENCY_TROUBLE: return "trouble";
+  case KB_PEV_RF_DELINQUENCY_TROUBLE: return PC_TROUBLE;
   case KB_PEV_ZONE_FAULT_RESTORED:
   case KB_PEV_ZONE_BATTERY_RESTORED:
   case KB_PEV_BATTERY_RESTORED:
@@ -1172,7 +1178,7 @@ static const char *pev_category(uint8_t kind) {
   case KB_PEV_PC5204_AUX_RESTORED:
   case KB_PEV_PC5204_OUTPUT1_RESTORED:
   case KB_PEV_TLINK_RECEIVER_RESTORED:
-  case KB_PEV_RF_DELINQUENCY_RESTORED: return "trouble_restored";
+  case KB_PEV_RF_DELINQUENCY_RESTORED: return PC_TROUBLE_RESTORED;
   case KB_PEV_ARMED_BY_CODE:
   case KB_PEV_ARMED_PARTIAL:
   case KB_PEV_ARMED_SPECIAL:
@@ -1184,13 +1190,13 @@ static const char *pev_category(uint8_t kind) {
   case KB_PEV_ARMED_AUTO:
   case KB_PEV_ARMED_KEYSWITCH:
   case KB_PEV_ARMED_KEYPAD_AWAY:
-  case KB_PEV_ARMED_QUICK: return "armed";
+  case KB_PEV_ARMED_QUICK: return PC_ARMED;
   case KB_PEV_DISARMED_BY_CODE:
   case KB_PEV_DISARMED_ALARM_MEMORY:
   case KB_PEV_DISARMED_SPECIAL:
-  case KB_PEV_DISARMED_KEYSWITCH: return "disarmed";
+  case KB_PEV_DISARMED_KEYSWITCH: return PC_DISARMED;
   case KB_PEV_ZONE_BYPASSED:
-  case KB_PEV_BYPASS_MENU: return "bypass";
+  case KB_PEV_BYPASS_MENU: return PC_BYPASS;
   case KB_PEV_ACCESS_CODE:
   case KB_PEV_STAR1_BY_CODE:
   case KB_PEV_STAR2_BY_CODE:
@@ -1199,8 +1205,8 @@ static const char *pev_category(uint8_t kind) {
   case KB_PEV_STAR6_BY_CODE:
   case KB_PEV_INSTALLER_ENTER:
   case KB_PEV_INSTALLER_EXIT:
-  case KB_PEV_KEYPAD_LOCKOUT: return "access";
-  default: return "system";
+  case KB_PEV_KEYPAD_LOCKOUT: return PC_ACCESS;
+  default: return PC_SYSTEM;
   }
 }
 
@@ -1302,7 +1308,7 @@ kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const 
     if (i == 0) { /* the log line */
       e.kind = E_EV_PANEL;
       w_str(&w, "{\"event_type\":");
-      w_jstr(&w, pev_category(pe->pev.kind));
+      w_jstr(&w, panel_types[pev_category(pe->pev.kind)]);
       w_key(&w, "partitions");
       w_ch(&w, '[');
       for (unsigned p = 1, first = 1; p <= 8; p++) {
