@@ -86,7 +86,8 @@ static kb_err_t w_end(wr_t *w, size_t *len) {
 
 static const char *const class_names[KB_HA_CLASS_COUNT] = {
     "opening", "door",     "window",   "garage_door", "motion", "occupancy", "smoke",
-    "heat",    "gas",      "carbon_monoxide", "moisture", "vibration", "safety", "tamper"};
+    "heat",    "gas",      "carbon_monoxide", "moisture", "vibration", "safety", "tamper",
+    "presence", "sound",   "problem"};
 
 const char *kb_ha_class_name(kb_ha_class_t c) {
   return (unsigned)c < KB_HA_CLASS_COUNT ? class_names[c] : NULL;

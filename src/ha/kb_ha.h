@@ -104,6 +104,9 @@ typedef enum {
   KB_HA_CLASS_VIBRATION,
   KB_HA_CLASS_SAFETY,
   KB_HA_CLASS_TAMPER,
+  KB_HA_CLASS_PRESENCE, /* the last three: the rest of keybusd's config classes */
+  KB_HA_CLASS_SOUND,
+  KB_HA_CLASS_PROBLEM,
   KB_HA_CLASS_COUNT
 } kb_ha_class_t;
 

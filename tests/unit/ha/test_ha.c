@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "host/kb_conf.h"
 #include "ha/kb_ha.h"
 #include "ha/kb_status_words.h"
 #include "keybus/kb_bus.h"
@@ -1416,7 +1417,20 @@ static void test_submit_on_bus(void) {
   KT_EQ(kb_bus_keys_pending(&bus), KB_KEYS_QUEUE);
 }
 
-KT_MAIN(KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
+/* every device class keybusd's configuration accepts (kb_conf) is one
+ * Home Assistant gets, named the same; every class has a name */
+static void test_config_classes_map(void) {
+  for (int k = 0; k < KB_CONF_CLASS_COUNT; k++) {
+    const char *name = kb_conf_class_name((kb_conf_class_t)k);
+    kb_ha_class_t c = kb_ha_class_parse(name);
+    KT_CHECK(c != KB_HA_CLASS_COUNT);
+    KT_STREQ(kb_ha_class_name(c), name);
+  }
+  for (int c = 0; c < KB_HA_CLASS_COUNT; c++) KT_CHECK(kb_ha_class_name((kb_ha_class_t)c) != NULL);
+  KT_EQ(KB_HA_CLASS_COUNT, KB_CONF_CLASS_COUNT);
+}
+
+KT_MAIN(KT_CASE(test_config_classes_map), KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
         KT_CASE(test_supported_features_hide_modes), KT_CASE(test_buffers_bounded),
         KT_CASE(test_alarm_state_mapping), KT_CASE(test_system_states),
         KT_CASE(test_dirty_publishes_what_changed), KT_CASE(test_entity_order),
