@@ -72,7 +72,7 @@ static uint64_t mono_ns(void) {
 
 typedef struct {
   char topic[KB_HA_TOPIC_SIZE];
-  char payload[KB_HA_RESULT_SIZE + 64];
+  char payload[KB_HA_EVENT_SIZE > KB_HA_RESULT_SIZE ? KB_HA_EVENT_SIZE : KB_HA_RESULT_SIZE];
   size_t len;
   bool retain;
 } kd_msg_t;
@@ -108,7 +108,7 @@ typedef struct {
   /* MQTT */
   kd_mqtt_t *mq;
   char t_status[KB_HA_TOPIC_SIZE], t_command[KB_HA_TOPIC_SIZE], t_result[KB_HA_TOPIC_SIZE],
-      t_ha_status[KB_HA_TOPIC_SIZE], t_sim[256], t_health[256];
+      t_ha_status[KB_HA_TOPIC_SIZE], t_sim[256];
   int ann_phase;  /* 0 none, 1 discovery documents, 2 health */
   size_t ann_i;
   bool reannounce; /* the device block changed (panel version) */
@@ -183,6 +183,13 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   kb_ha_dirty_t before = d->dirty;
   unsigned r = kb_ha_mark(&d->ha, ev, &d->dirty);
   if (r & KB_HA_MARK_ANNOUNCE) d->reannounce = true;
+  /* event entities: not retained, queued now (they describe this moment) */
+  if (d->mq && kd_mqtt_connected(d->mq)) {
+    static char topic[KB_HA_TOPIC_SIZE], payload[KB_HA_EVENT_SIZE];
+    kb_ha_msg_t m = {topic, sizeof topic, 0, payload, sizeof payload, 0, false};
+    for (unsigned i = 0; kb_ha_event_msg(&d->ha, ev, kb_bus_status(&d->bus), i, &m) == KB_OK; i++)
+      evq_push(d, m.topic, m.payload, m.payload_len, m.retain);
+  }
   if (d->trace) {
     for (size_t i = 0; i < d->n_entities; i++) {
       uint32_t bit = 1u << (i % 32);
@@ -339,7 +346,8 @@ static bool publish_msg(kd_t *d, const kb_ha_msg_t *m) {
 }
 
 static void mark_all(kd_t *d) {
-  for (size_t i = 0; i < d->n_entities; i++) d->dirty.bits[i / 32] |= 1u << (i % 32);
+  for (size_t i = 0; i < d->n_entities; i++)
+    if (kb_ha_has_state(&d->ha, i)) d->dirty.bits[i / 32] |= 1u << (i % 32);
   d->forced = d->dirty;
 }
 
@@ -401,27 +409,30 @@ static void kd_flush(kd_t *d) {
   }
 }
 
-/* the health document (retained JSON), every KD_HEALTH_PERIOD_MS and after
- * announces and connection changes */
+/* the health document (retained JSON, kb_ha_health), every
+ * KD_HEALTH_PERIOD_MS and after announces and connection changes */
 static void publish_health(kd_t *d) {
-  char buf[768];
-  const kb_health_t *h = kb_bus_health(&d->bus);
+  static char topic[KB_HA_TOPIC_SIZE], payload[KB_HA_HEALTH_SIZE];
+  kb_ha_msg_t m = {topic, sizeof topic, 0, payload, sizeof payload, 0, false};
+  kb_ha_extra_t x;
   kd_mqtt_stats_t ms;
-  int n;
+  const kb_status_t *st = kb_bus_status(&d->bus);
+  const kb_health_t *h = kb_bus_health(&d->bus);
   if (!d->mq || !kd_mqtt_connected(d->mq)) return;
   kd_mqtt_stats(d->mq, &ms);
-  n = snprintf(buf, sizeof buf,
-               "{\"connected\":%s,\"uptime_s\":%llu,\"frames\":%lu,\"bad_frames\":%lu,"
-               "\"ring_overflows\":%lu,\"ring_high_water\":%u,\"last_frame_age_ms\":%lu,"
-               "\"mqtt_dropped\":%llu,\"mqtt_inbound_dropped\":%llu,\"mqtt_reconnects\":%llu,"
-               "\"log_suppressed\":%lu,\"healthy\":%s}",
-               kb_bus_status(&d->bus)->connected ? "true" : "false",
-               (unsigned long long)((mono_ns() - d->t_start_ns) / 1000000000u), (unsigned long)h->frames,
-               (unsigned long)(h->frames - h->frames_ok), (unsigned long)h->ring_overflows, (unsigned)h->ring_high_water,
-               (unsigned long)kb_bus_frame_age_ms(&d->bus), (unsigned long long)d->evq_dropped,
-               (unsigned long long)ms.in_dropped, (unsigned long long)(ms.connects ? ms.connects - 1 : 0),
-               kd_log_suppressed(), kb_bus_status(&d->bus)->connected ? "true" : "false");
-  if (n > 0 && (size_t)n < sizeof buf) kd_mqtt_publish(d->mq, d->t_health, buf, (size_t)n, true);
+  kb_ha_extra_init(&x);
+  x.uptime_s = (uint32_t)((mono_ns() - d->t_start_ns) / 1000000000u);
+  x.last_frame_age_ms = h->has_frame ? kb_bus_frame_age_ms(&d->bus) : UINT32_MAX;
+  x.mqtt_dropped = (uint32_t)(d->evq_dropped + ms.in_dropped);
+  x.mqtt_reconnects = (uint32_t)ms.losses;
+  if (d->gpio) {
+    kb_gpio_stats_t gs;
+    kb_gpio_stats(d->gpio, &gs);
+    x.edges_lost = (int64_t)gs.lost;
+  }
+  /* all is well: the bus talks, nothing was lost for lack of room */
+  x.healthy = st->connected && h->ring_overflows == 0 && d->evq_dropped == 0;
+  if (kb_ha_health(&d->ha, h, &x, &m) == KB_OK) kd_mqtt_publish(d->mq, m.topic, m.payload, m.payload_len, true);
 }
 
 /* One task step of the daemon at task time now_us (the backend's 32-bit µs
@@ -891,7 +902,6 @@ static int setup_ha(kd_t *d) {
   kb_conf_t *c = &d->conf;
   kb_ha_config_t *h = &d->ha;
   uint8_t nz = 0;
-  bool warned = false;
   memset(h, 0, sizeof *h);
   h->prefix = c->topic_prefix;
   h->discovery = c->discovery_prefix;
@@ -906,13 +916,9 @@ static int setup_ha(kd_t *d) {
   for (int z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++) {
     kb_ha_class_t k;
     if (!c->zone[z].used) continue;
+    /* one name list on both sides (tests/unit/ha/test_ha.c checks it) */
     k = kb_ha_class_parse(kb_conf_class_name(c->zone[z].device_class));
-    if (k == KB_HA_CLASS_COUNT) {
-      if (!warned)
-        kd_log(KD_WARNING, "zone %d: device class %s is shown as opening", z, kb_conf_class_name(c->zone[z].device_class));
-      warned = true;
-      k = KB_HA_CLASS_OPENING;
-    }
+    if (k == KB_HA_CLASS_COUNT) k = KB_HA_CLASS_OPENING;
     d->zones[nz].zone = (uint8_t)z;
     d->zones[nz].dev_class = (uint8_t)k;
     d->zones[nz].name = c->zone[z].name[0] ? c->zone[z].name : NULL;
@@ -920,6 +926,20 @@ static int setup_ha(kd_t *d) {
   }
   h->n_zones = nz;
   h->zones = d->zones;
+  {
+    static const char *names[KB_CONF_USERS];
+    int n = 0;
+    for (int u = 1; u <= KB_CONF_USERS && u <= KB_HA_USERS_MAX; u++) {
+      names[u - 1] = c->user[u][0] ? c->user[u] : NULL;
+      if (c->user[u][0]) n = u;
+    }
+    h->user_names = names;
+    h->n_user_names = (uint8_t)n;
+  }
+  h->pgm_outputs = c->pgm_outputs;
+  h->button_outputs = (uint8_t)c->button_outputs;
+  h->alarm_buttons = (uint8_t)((c->button_fire ? KB_HA_BTN_FIRE : 0u) | (c->button_aux ? KB_HA_BTN_AUX : 0u) |
+                               (c->button_panic ? KB_HA_BTN_PANIC : 0u));
   if (kb_ha_config_check(h) != KB_OK) {
     fprintf(stderr,
             "keybusd: the configuration cannot be shown to Home Assistant: device_id must be 1-%d of A-Z a-z 0-9 _ -, "
@@ -936,7 +956,6 @@ static int setup_ha(kd_t *d) {
     return -1;
   }
   snprintf(d->t_sim, sizeof d->t_sim, "%s/%s/sim", c->topic_prefix, c->device_id);
-  snprintf(d->t_health, sizeof d->t_health, "%s/%s/health", c->topic_prefix, c->device_id);
   return 0;
 }
 

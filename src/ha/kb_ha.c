@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keybus/kb_proto.h"
+#include "kb_status_words.h"
 
 /* jsmn (Debian's libjsmn-dev, header only): static so that nothing of it is
  * exported, strict so that only real JSON primitives tokenize. It needs
@@ -85,7 +86,8 @@ static kb_err_t w_end(wr_t *w, size_t *len) {
 
 static const char *const class_names[KB_HA_CLASS_COUNT] = {
     "opening", "door",     "window",   "garage_door", "motion", "occupancy", "smoke",
-    "heat",    "gas",      "carbon_monoxide", "moisture", "vibration", "safety", "tamper"};
+    "heat",    "gas",      "carbon_monoxide", "moisture", "vibration", "safety", "tamper",
+    "presence", "sound",   "problem"};
 
 const char *kb_ha_class_name(kb_ha_class_t c) {
   return (unsigned)c < KB_HA_CLASS_COUNT ? class_names[c] : NULL;
@@ -150,6 +152,15 @@ kb_err_t kb_ha_config_check(const kb_ha_config_t *cfg) {
       return KB_ERR_ARG;
     seen[b / 8] |= (uint8_t)(1u << (b % 8));
   }
+  if ((cfg->pgm_outputs >> KB_HA_PGM_MAX) || (cfg->button_outputs >> 4) || (cfg->alarm_buttons >> 3))
+    return KB_ERR_ARG;
+  if (cfg->button_partition && (cfg->button_partition > KB_MAX_PARTITIONS ||
+                                !((parts(cfg) >> (cfg->button_partition - 1u)) & 1u)))
+    return KB_ERR_ARG;
+  if (cfg->n_user_names > KB_HA_USERS_MAX || (cfg->n_user_names && !cfg->user_names))
+    return KB_ERR_ARG;
+  for (unsigned u = 0; u < cfg->n_user_names; u++)
+    if (!name_ok(cfg->user_names[u])) return KB_ERR_ARG;
   return KB_OK;
 }
 
@@ -163,7 +174,7 @@ static void w_base(wr_t *w, const kb_ha_config_t *c) {
 }
 
 static const char *const topic_tail[KB_HA_TOPIC_COUNT] = {"status", "connected", "command", "result",
-                                                          NULL};
+                                                          NULL,     "health"};
 
 static void w_topic(wr_t *w, const kb_ha_config_t *c, kb_ha_topic_t what) {
   if (what == KB_HA_TOPIC_HA_STATUS) {
@@ -187,100 +198,330 @@ kb_err_t kb_ha_topic(const kb_ha_config_t *cfg, kb_ha_topic_t what, char *buf, s
 
 /* ------------------------------------------------------------ entities */
 
-enum { E_CONNECTED = 0, E_TROUBLE, E_AC, E_BATTERY, E_ALARM, E_READY, E_FIRE, E_ZONE };
+/* Entity kinds. The order of the sections below is the order of the
+ * entities (docs/home-assistant.md): later sections are appended, never
+ * inserted, so that an entity's number stays what it was. */
+enum {
+  E_CONNECTED = 0, E_TROUBLE, E_AC, E_BATTERY, /* system */
+  E_ALARM, E_READY, E_FIRE,                    /* per partition */
+  E_ZONE,                                      /* per zone: open */
+  E_ZALARM, E_ZBYPASS, E_ZTAMPER,              /* per zone, unless no_zone_extras */
+  E_PSTATUS, E_PUSER,                          /* per partition */
+  E_TIME,                                      /* panel time */
+  E_PGM,                                       /* per PGM in pgm_outputs */
+  E_HEALTH,                                    /* health sensors (sub = index) */
+  E_BTN_OUT,                                   /* per command output in button_outputs */
+  E_BTN_KEY,                                   /* fire/aux/panic in alarm_buttons (sub 0-2) */
+  E_EV_ARM,                                    /* per partition: arm/disarm events */
+  E_EV_ZONE,                                   /* zone alarm/restore events */
+  E_EV_PANEL                                   /* panel log lines */
+};
 #define E_SYSTEM 4u /* entities before the partitions */
+
+/* Sections of the enumeration, in order. */
+enum { S_SYSTEM = 0, S_PART, S_ZONE, S_ZEXTRA, S_PEXTRA, S_TIME, S_PGM, S_HEALTH, S_BTN_OUT,
+       S_BTN_KEY, S_EV_ARM, S_EV_ZONE, S_EV_PANEL, S_COUNT };
 
 typedef struct {
   uint8_t kind;
-  uint8_t part;     /* E_ALARM..E_FIRE */
-  uint8_t zone_i;   /* E_ZONE: index into cfg->zones */
+  uint8_t part;   /* partition entities: 1..8 */
+  uint8_t zone_i; /* zone entities: index into cfg->zones */
+  uint8_t sub;    /* PGM number, health index, output number, alarm key 0-2 */
 } ent_t;
 
-static unsigned n_parts(const kb_ha_config_t *c) {
+static unsigned popcount(unsigned v) {
   unsigned n = 0;
-  for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) n += (parts(c) >> p) & 1u;
+  for (; v; v &= v - 1u) n++;
+  return n;
+}
+
+/* Bit index (0-based) of the rank-th set bit of v; 0 when there is none. */
+static unsigned nth_bit(unsigned v, unsigned rank) {
+  for (unsigned b = 0; v >> b; b++)
+    if (((v >> b) & 1u) && rank-- == 0) return b;
+  return 0;
+}
+
+static unsigned n_parts(const kb_ha_config_t *c) { return popcount(parts(c)); }
+
+static unsigned n_health(const kb_ha_config_t *c) {
+  return KB_HA_HEALTH_BASE + (c->health_heap ? KB_HA_HEALTH_HEAP : 0u);
+}
+
+static unsigned sec_count(const kb_ha_config_t *c, unsigned s) {
+  switch (s) {
+  case S_SYSTEM: return E_SYSTEM;
+  case S_PART: return 3u * n_parts(c);
+  case S_ZONE: return c->n_zones;
+  case S_ZEXTRA: return c->no_zone_extras ? 0u : 3u * c->n_zones;
+  case S_PEXTRA: return 2u * n_parts(c);
+  case S_TIME: return 1;
+  case S_PGM: return popcount(c->pgm_outputs);
+  case S_HEALTH: return n_health(c);
+  case S_BTN_OUT: return popcount(c->button_outputs);
+  case S_BTN_KEY: return popcount(c->alarm_buttons);
+  case S_EV_ARM: return n_parts(c);
+  case S_EV_ZONE: return c->n_zones ? 1u : 0u;
+  default: return 1; /* S_EV_PANEL */
+  }
+}
+
+static size_t sec_base(const kb_ha_config_t *c, unsigned s) {
+  size_t n = 0;
+  for (unsigned k = 0; k < s; k++) n += sec_count(c, k);
   return n;
 }
 
 size_t kb_ha_entities(const kb_ha_config_t *cfg) {
   if (kb_ha_config_check(cfg) != KB_OK) return 0;
-  return E_SYSTEM + 3u * n_parts(cfg) + cfg->n_zones;
+  return sec_base(cfg, S_COUNT);
 }
 
+/* Entity i of a checked config. */
 static bool ent_get(const kb_ha_config_t *c, size_t i, ent_t *e) {
-  unsigned np = n_parts(c);
+  unsigned s = 0, r;
   memset(e, 0, sizeof *e);
-  if (i < E_SYSTEM) {
-    e->kind = (uint8_t)i;
-    return true;
+  for (; s < S_COUNT; s++) {
+    unsigned n = sec_count(c, s);
+    if (i < n) break;
+    i -= n;
   }
-  i -= E_SYSTEM;
-  if (i < 3u * np) {
-    unsigned rank = (unsigned)(i / 3u);
-    e->kind = (uint8_t)(E_ALARM + i % 3u);
-    for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) {
-      if (!((parts(c) >> p) & 1u)) continue;
-      if (rank-- == 0) {
-        e->part = (uint8_t)(p + 1u);
-        return true;
-      }
-    }
-    return false;
+  if (s == S_COUNT) return false;
+  r = (unsigned)i;
+  switch (s) {
+  case S_SYSTEM: e->kind = (uint8_t)r; break;
+  case S_PART:
+    e->kind = (uint8_t)(E_ALARM + r % 3u);
+    e->part = (uint8_t)(nth_bit(parts(c), r / 3u) + 1u);
+    break;
+  case S_ZONE:
+    e->kind = E_ZONE;
+    e->zone_i = (uint8_t)r;
+    break;
+  case S_ZEXTRA:
+    e->kind = (uint8_t)(E_ZALARM + r % 3u);
+    e->zone_i = (uint8_t)(r / 3u);
+    break;
+  case S_PEXTRA:
+    e->kind = (uint8_t)(E_PSTATUS + r % 2u);
+    e->part = (uint8_t)(nth_bit(parts(c), r / 2u) + 1u);
+    break;
+  case S_TIME: e->kind = E_TIME; break;
+  case S_PGM:
+    e->kind = E_PGM;
+    e->sub = (uint8_t)(nth_bit(c->pgm_outputs, r) + 1u);
+    break;
+  case S_HEALTH:
+    e->kind = E_HEALTH;
+    e->sub = (uint8_t)r;
+    break;
+  case S_BTN_OUT:
+    e->kind = E_BTN_OUT;
+    e->sub = (uint8_t)(nth_bit(c->button_outputs, r) + 1u);
+    break;
+  case S_BTN_KEY:
+    e->kind = E_BTN_KEY;
+    e->sub = (uint8_t)nth_bit(c->alarm_buttons, r);
+    break;
+  case S_EV_ARM:
+    e->kind = E_EV_ARM;
+    e->part = (uint8_t)(nth_bit(parts(c), r) + 1u);
+    break;
+  case S_EV_ZONE: e->kind = E_EV_ZONE; break;
+  default: e->kind = E_EV_PANEL; break;
   }
-  i -= 3u * np;
-  if (i >= c->n_zones) return false;
-  e->kind = E_ZONE;
-  e->zone_i = (uint8_t)i;
   return true;
 }
 
-/* Entity index of partition p's entity `kind`, or SIZE_MAX. */
-static size_t ent_part(const kb_ha_config_t *c, uint8_t p, unsigned kind) {
-  size_t rank = 0;
-  if (p < 1 || p > KB_MAX_PARTITIONS || !((parts(c) >> (p - 1u)) & 1u)) return (size_t)-1;
-  for (unsigned q = 0; q + 1u < p; q++) rank += (parts(c) >> q) & 1u;
-  return E_SYSTEM + 3u * rank + (kind - E_ALARM);
+#define NO_ENT ((size_t)-1)
+
+static bool part_used(const kb_ha_config_t *c, uint8_t p) {
+  return p >= 1 && p <= KB_MAX_PARTITIONS && ((parts(c) >> (p - 1u)) & 1u);
 }
 
-static size_t ent_zone(const kb_ha_config_t *c, uint8_t zone) {
-  for (size_t i = 0; i < c->n_zones; i++)
-    if (c->zones[i].zone == zone) return E_SYSTEM + 3u * n_parts(c) + i;
-  return (size_t)-1;
+/* Rank of partition p among those in use (p in use). */
+static unsigned part_rank(const kb_ha_config_t *c, uint8_t p) {
+  return popcount(parts(c) & ((1u << (p - 1u)) - 1u));
+}
+
+/* Entity index of partition p's entity `kind`, or NO_ENT. */
+static size_t ent_part(const kb_ha_config_t *c, uint8_t p, unsigned kind) {
+  if (!part_used(c, p)) return NO_ENT;
+  if (kind >= E_PSTATUS) return sec_base(c, S_PEXTRA) + 2u * part_rank(c, p) + (kind - E_PSTATUS);
+  return sec_base(c, S_PART) + 3u * part_rank(c, p) + (kind - E_ALARM);
+}
+
+static int zone_index(const kb_ha_config_t *c, uint8_t zone) {
+  for (unsigned i = 0; i < c->n_zones; i++)
+    if (c->zones[i].zone == zone) return (int)i;
+  return -1;
+}
+
+/* Entity index of zone `zone`'s entity `kind` (E_ZONE, E_ZALARM..E_ZTAMPER), or NO_ENT. */
+static size_t ent_zone(const kb_ha_config_t *c, uint8_t zone, unsigned kind) {
+  int zi = zone_index(c, zone);
+  if (zi < 0) return NO_ENT;
+  if (kind == E_ZONE) return sec_base(c, S_ZONE) + (unsigned)zi;
+  if (c->no_zone_extras) return NO_ENT;
+  return sec_base(c, S_ZEXTRA) + 3u * (unsigned)zi + (kind - E_ZALARM);
+}
+
+static size_t ent_pgm(const kb_ha_config_t *c, uint8_t n) {
+  if (n < 1 || n > KB_HA_PGM_MAX || !((c->pgm_outputs >> (n - 1u)) & 1u)) return NO_ENT;
+  return sec_base(c, S_PGM) + popcount(c->pgm_outputs & ((1u << (n - 1u)) - 1u));
 }
 
 static const char *const sys_obj[E_SYSTEM] = {"connected", "trouble", "ac_power", "battery"};
 static const char *const sys_name[E_SYSTEM] = {"Keybus connected", "Trouble", "AC power",
                                                "Battery"};
 static const char *const sys_class[E_SYSTEM] = {"connectivity", "problem", "power", "battery"};
+static const char *const zextra_obj[3] = {"alarm", "bypass", "tamper"};
+static const char *const key_obj[3] = {"fire_alarm", "aux_alarm", "panic_alarm"};
+static const char *const key_name[3] = {"Fire alarm", "Auxiliary alarm", "Panic alarm"};
+static const char *const key_action[3] = {"fire", "aux", "panic"};
 
-/* object id: connected, trouble, ac_power, battery, p1, p1_ready, p1_fire, zone_5 */
-static void w_obj(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
-  if (e->kind < E_SYSTEM) {
-    w_str(w, sys_obj[e->kind]);
-  } else if (e->kind == E_ZONE) {
-    w_str(w, "zone_");
-    w_uint(w, c->zones[e->zone_i].zone);
-  } else {
-    w_ch(w, 'p');
-    w_uint(w, e->part);
-    if (e->kind == E_READY) w_str(w, "_ready");
-    if (e->kind == E_FIRE) w_str(w, "_fire");
+/* The health sensors: the key they read in the health payload (JSON), their
+ * object id after "health_", name, unit, device and state class. Index 0 is
+ * the binary "health" sensor (problem = not healthy); the last
+ * KB_HA_HEALTH_HEAP only with health_heap. */
+typedef struct {
+  const char *key, *name, *unit, *dev_class, *state_class;
+} health_t;
+
+static const health_t health_tab[KB_HA_HEALTH_BASE + KB_HA_HEALTH_HEAP] = {
+    {"healthy", "Health", NULL, "problem", NULL},
+    {"frames", "Frames", NULL, NULL, "total_increasing"},
+    {"bad_frames", "Bad frames", NULL, NULL, "total_increasing"},
+    {"ring_overflows", "Ring overflows", NULL, NULL, "total_increasing"},
+    {"ring_high_water", "Ring high-water", NULL, NULL, "measurement"},
+    {"last_frame_age_s", "Last frame age", "s", "duration", "measurement"},
+    {"mqtt_dropped", "MQTT messages dropped", NULL, NULL, "total_increasing"},
+    {"mqtt_reconnects", "MQTT reconnects", NULL, NULL, "total_increasing"},
+    {"uptime_s", "Uptime", "s", "duration", "total_increasing"},
+    {"edges_lost", "Edges lost", NULL, NULL, "total_increasing"},
+    {"heap_free", "Heap free", "B", "data_size", "measurement"},
+    {"heap_min_free", "Heap minimum free", "B", "data_size", "measurement"},
+    {"heap_largest", "Heap largest block", "B", "data_size", "measurement"},
+    {"alloc_failed", "Allocations failed", NULL, NULL, "total_increasing"},
+};
+
+static const char *component(const ent_t *e) {
+  switch (e->kind) {
+  case E_ALARM: return "alarm_control_panel";
+  case E_PSTATUS:
+  case E_PUSER:
+  case E_TIME: return "sensor";
+  case E_HEALTH: return e->sub ? "sensor" : "binary_sensor";
+  case E_BTN_OUT:
+  case E_BTN_KEY: return "button";
+  case E_EV_ARM:
+  case E_EV_ZONE:
+  case E_EV_PANEL: return "event";
+  default: return "binary_sensor";
   }
 }
 
-static void w_state_topic(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
-  static const char *const tail[3] = {"/state", "/ready", "/fire"};
+/* object id: connected, p1, p1_ready, zone_5, zone_5_alarm, p1_status,
+ * p1_user, panel_time, pgm_3, health, health_frames, output_2, fire_alarm,
+ * p1_arming, zone_alarms, panel_log */
+static void w_obj(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
+  static const char *const ptail[] = {"", "_ready", "_fire"};
+  switch (e->kind) {
+  case E_ZONE:
+  case E_ZALARM:
+  case E_ZBYPASS:
+  case E_ZTAMPER:
+    w_str(w, "zone_");
+    w_uint(w, c->zones[e->zone_i].zone);
+    if (e->kind != E_ZONE) {
+      w_ch(w, '_');
+      w_str(w, zextra_obj[e->kind - E_ZALARM]);
+    }
+    break;
+  case E_ALARM:
+  case E_READY:
+  case E_FIRE:
+  case E_PSTATUS:
+  case E_PUSER:
+  case E_EV_ARM:
+    w_ch(w, 'p');
+    w_uint(w, e->part);
+    w_str(w, e->kind <= E_FIRE     ? ptail[e->kind - E_ALARM]
+             : e->kind == E_PSTATUS ? "_status"
+             : e->kind == E_PUSER   ? "_user"
+                                    : "_arming");
+    break;
+  case E_TIME: w_str(w, "panel_time"); break;
+  case E_PGM:
+    w_str(w, "pgm_");
+    w_uint(w, e->sub);
+    break;
+  case E_HEALTH:
+    w_str(w, "health");
+    if (e->sub) {
+      w_ch(w, '_');
+      w_str(w, health_tab[e->sub].key);
+    }
+    break;
+  case E_BTN_OUT:
+    w_str(w, "output_");
+    w_uint(w, e->sub);
+    break;
+  case E_BTN_KEY: w_str(w, key_obj[e->sub]); break;
+  case E_EV_ZONE: w_str(w, "zone_alarms"); break;
+  case E_EV_PANEL: w_str(w, "panel_log"); break;
+  default: w_str(w, sys_obj[e->kind]); break;
+  }
+}
+
+/* The state topic (or event topic) of e; false for a button (none). */
+static bool w_state_topic(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
+  static const char *const tail[] = {"/state", "/ready", "/fire"};
+  if (e->kind == E_BTN_OUT || e->kind == E_BTN_KEY) return false;
+  if (e->kind == E_HEALTH) {
+    w_topic(w, c, KB_HA_TOPIC_HEALTH);
+    return true;
+  }
   w_base(w, c);
-  if (e->kind < E_SYSTEM) {
-    w_str(w, sys_obj[e->kind]);
-  } else if (e->kind == E_ZONE) {
+  switch (e->kind) {
+  case E_ZONE:
+  case E_ZALARM:
+  case E_ZBYPASS:
+  case E_ZTAMPER:
     w_str(w, "zone/");
     w_uint(w, c->zones[e->zone_i].zone);
-  } else {
+    if (e->kind != E_ZONE) {
+      w_ch(w, '/');
+      w_str(w, zextra_obj[e->kind - E_ZALARM]);
+    }
+    break;
+  case E_ALARM:
+  case E_READY:
+  case E_FIRE:
+  case E_PSTATUS:
+  case E_PUSER:
+  case E_EV_ARM:
     w_str(w, "partition/");
     w_uint(w, e->part);
-    w_str(w, tail[e->kind - E_ALARM]);
+    w_str(w, e->kind <= E_FIRE     ? tail[e->kind - E_ALARM]
+             : e->kind == E_PSTATUS ? "/status"
+             : e->kind == E_PUSER   ? "/user"
+                                    : "/event");
+    break;
+  case E_TIME: w_str(w, "time"); break;
+  case E_PGM:
+    w_str(w, "pgm/");
+    w_uint(w, e->sub);
+    break;
+  case E_EV_ZONE: w_str(w, "event/zone"); break;
+  case E_EV_PANEL: w_str(w, "event/panel"); break;
+  default: w_str(w, sys_obj[e->kind]); break;
   }
+  return true;
+}
+
+static bool ent_has_state(const ent_t *e) {
+  return e->kind < E_HEALTH; /* health, buttons and events have none of their own */
 }
 
 static void w_key(wr_t *w, const char *k) {
@@ -294,12 +535,9 @@ static void w_kv(wr_t *w, const char *k, const char *v) {
   w_jstr(w, v);
 }
 
-/* The topic as a JSON string value (topics hold no quote or backslash). */
-static void w_kv_topic(wr_t *w, const char *k, const kb_ha_config_t *c, const ent_t *e) {
+static void w_kv_uint(wr_t *w, const char *k, unsigned v) {
   w_key(w, k);
-  w_ch(w, '"');
-  w_state_topic(w, c, e);
-  w_ch(w, '"');
+  w_uint(w, v);
 }
 
 static void w_device(wr_t *w, const kb_ha_config_t *c, const kb_status_t *st) {
@@ -340,6 +578,44 @@ static void w_availability(wr_t *w, const kb_ha_config_t *c, bool with_bus) {
   w_kv(w, "availability_mode", "all");
 }
 
+/* The partition the buttons act on: the configured one, else the lowest in use. */
+static uint8_t button_part(const kb_ha_config_t *c) {
+  return c->button_partition ? c->button_partition : (uint8_t)(nth_bit(parts(c), 0) + 1u);
+}
+
+/* The name of a zone as a JSON string's content (without the quotes). */
+static void w_zone_name(wr_t *w, const kb_ha_config_t *c, unsigned zi) {
+  const char *n = c->zones[zi].name;
+  if (!n) {
+    w_str(w, "Zone ");
+    w_uint(w, c->zones[zi].zone);
+    return;
+  }
+  for (; *n; n++) {
+    if (*n == '"' || *n == '\\') w_ch(w, '\\');
+    w_ch(w, *n);
+  }
+}
+
+/* Event types of each event entity (discovery "event_types"; the payloads
+ * of kb_ha_event_msg use exactly these). */
+static const char *const arm_types[] = {"armed_away", "armed_home", "armed_night", "armed",
+                                        "disarmed", NULL};
+static const char *const zone_types[] = {"alarm", "restore", NULL};
+static const char *const panel_types[] = {"alarm",   "alarm_restored", "tamper", "tamper_restored",
+                                          "trouble", "trouble_restored", "armed", "disarmed",
+                                          "bypass",  "access",          "system", "unknown", NULL};
+
+static void w_list(wr_t *w, const char *k, const char *const *v) {
+  w_key(w, k);
+  w_ch(w, '[');
+  for (unsigned j = 0; v[j]; j++) {
+    if (j) w_ch(w, ',');
+    w_jstr(w, v[j]);
+  }
+  w_ch(w, ']');
+}
+
 kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
                          kb_ha_msg_t *m) {
   ent_t e;
@@ -352,12 +628,11 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   if (m->topic && m->topic_size) m->topic[0] = '\0';
   if (kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
     return KB_ERR_ARG;
-  const char *component = e.kind == E_ALARM ? "alarm_control_panel" : "binary_sensor";
 
   w_init(&w, m->topic, m->topic_size);
   w_str(&w, disc(cfg));
   w_ch(&w, '/');
-  w_str(&w, component);
+  w_str(&w, component(&e));
   w_ch(&w, '/');
   w_str(&w, cfg->device_id);
   w_ch(&w, '/');
@@ -368,18 +643,49 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
 
   w_init(&w, m->payload, m->payload_size);
   w_str(&w, "{\"name\":");
-  if (e.kind < E_SYSTEM) {
-    w_jstr(&w, sys_name[e.kind]);
-  } else if (e.kind == E_ZONE && cfg->zones[e.zone_i].name) {
-    w_jstr(&w, cfg->zones[e.zone_i].name);
-  } else if (e.kind == E_ZONE) {
-    w_str(&w, "\"Zone ");
-    w_uint(&w, cfg->zones[e.zone_i].zone);
+  switch (e.kind) {
+  case E_ZONE:
+  case E_ZALARM:
+  case E_ZBYPASS:
+  case E_ZTAMPER: {
+    static const char *const suffix[4] = {"", " alarm", " bypass", " tamper"};
     w_ch(&w, '"');
-  } else {
+    w_zone_name(&w, cfg, e.zone_i);
+    w_str(&w, suffix[e.kind - E_ZONE]);
+    w_ch(&w, '"');
+    break;
+  }
+  case E_ALARM:
+  case E_READY:
+  case E_FIRE:
+  case E_PSTATUS:
+  case E_PUSER:
+  case E_EV_ARM: {
+    static const char *const suffix[] = {"\"", " ready\"", " fire\""};
     w_str(&w, "\"Partition ");
     w_uint(&w, e.part);
-    w_str(&w, e.kind == E_READY ? " ready\"" : e.kind == E_FIRE ? " fire\"" : "\"");
+    w_str(&w, e.kind <= E_FIRE     ? suffix[e.kind - E_ALARM]
+              : e.kind == E_PSTATUS ? " status\""
+              : e.kind == E_PUSER   ? " last user\""
+                                    : " arming\"");
+    break;
+  }
+  case E_TIME: w_jstr(&w, "Panel time"); break;
+  case E_PGM:
+    w_str(&w, "\"PGM ");
+    w_uint(&w, e.sub);
+    w_ch(&w, '"');
+    break;
+  case E_HEALTH: w_jstr(&w, health_tab[e.sub].name); break;
+  case E_BTN_OUT:
+    w_str(&w, "\"Command output ");
+    w_uint(&w, e.sub);
+    w_ch(&w, '"');
+    break;
+  case E_BTN_KEY: w_jstr(&w, key_name[e.sub]); break;
+  case E_EV_ZONE: w_jstr(&w, "Zone alarms"); break;
+  case E_EV_PANEL: w_jstr(&w, "Panel log"); break;
+  default: w_jstr(&w, sys_name[e.kind]); break;
   }
   w_key(&w, "unique_id");
   w_ch(&w, '"');
@@ -387,19 +693,78 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   w_ch(&w, '_');
   w_obj(&w, cfg, &e);
   w_ch(&w, '"');
-  w_kv_topic(&w, "state_topic", cfg, &e);
-  /* keybus connected reports the bus itself: it must stay available when
-   * the bus is gone, so it follows the broker connection only */
-  w_availability(&w, cfg, e.kind != E_CONNECTED);
+  if (e.kind != E_BTN_OUT && e.kind != E_BTN_KEY) {
+    w_key(&w, "state_topic"); /* topics hold no quote or backslash */
+    w_ch(&w, '"');
+    w_state_topic(&w, cfg, &e);
+    w_ch(&w, '"');
+  }
+  /* keybus connected reports the bus itself, and health matters most when
+   * the bus is gone: both stay available without it (broker only) */
+  w_availability(&w, cfg, e.kind != E_CONNECTED && e.kind != E_HEALTH);
   if (e.kind < E_SYSTEM) w_kv(&w, "device_class", sys_class[e.kind]);
   if (e.kind == E_CONNECTED) {
     w_kv(&w, "payload_on", "online");
     w_kv(&w, "payload_off", "offline");
   }
-  if (e.kind == E_CONNECTED || e.kind == E_BATTERY || e.kind == E_AC || e.kind == E_TROUBLE)
-    w_kv(&w, "entity_category", "diagnostic");
-  if (e.kind == E_FIRE) w_kv(&w, "device_class", "smoke");
-  if (e.kind == E_ZONE) w_kv(&w, "device_class", class_names[cfg->zones[e.zone_i].dev_class]);
+  if (e.kind < E_SYSTEM || e.kind == E_HEALTH) w_kv(&w, "entity_category", "diagnostic");
+  switch (e.kind) {
+  case E_FIRE: w_kv(&w, "device_class", "smoke"); break;
+  case E_ZONE: w_kv(&w, "device_class", class_names[cfg->zones[e.zone_i].dev_class]); break;
+  case E_ZALARM: w_kv(&w, "device_class", "safety"); break;
+  case E_ZTAMPER: w_kv(&w, "device_class", "tamper"); break;
+  case E_PUSER:
+    /* the payload is {"user":n,"name":"..."}: the name is the state, the
+     * number an attribute */
+    w_kv(&w, "value_template", "{{ value_json.name }}");
+    w_key(&w, "json_attributes_topic");
+    w_ch(&w, '"');
+    w_state_topic(&w, cfg, &e);
+    w_ch(&w, '"');
+    break;
+  case E_HEALTH: {
+    const health_t *h = &health_tab[e.sub];
+    if (e.sub == 0) {
+      w_kv(&w, "value_template", "{{ 'OFF' if value_json.get('healthy') else 'ON' }}");
+    } else {
+      /* .get: a counter the frontend does not have is left out of the
+       * payload and shows as unknown */
+      w_key(&w, "value_template");
+      w_str(&w, "\"{{ value_json.get('");
+      w_str(&w, h->key);
+      w_str(&w, "') }}\"");
+    }
+    if (h->dev_class) w_kv(&w, "device_class", h->dev_class);
+    if (h->unit) w_kv(&w, "unit_of_measurement", h->unit);
+    if (h->state_class) w_kv(&w, "state_class", h->state_class);
+    break;
+  }
+  case E_BTN_OUT:
+  case E_BTN_KEY:
+    /* a press is one command on the JSON command topic, without a code:
+     * the keypad types it when the panel does not prompt for one */
+    w_key(&w, "command_topic");
+    w_ch(&w, '"');
+    w_topic(&w, cfg, KB_HA_TOPIC_COMMAND);
+    w_ch(&w, '"');
+    w_key(&w, "payload_press");
+    w_str(&w, "\"{\\\"partition\\\":");
+    w_uint(&w, button_part(cfg));
+    w_str(&w, ",\\\"action\\\":\\\"");
+    if (e.kind == E_BTN_OUT) {
+      w_str(&w, "output\\\",\\\"output\\\":");
+      w_uint(&w, e.sub);
+      w_str(&w, "}\"");
+    } else {
+      w_str(&w, key_action[e.sub]);
+      w_str(&w, "\\\"}\"");
+    }
+    break;
+  case E_EV_ARM: w_list(&w, "event_types", arm_types); break;
+  case E_EV_ZONE: w_list(&w, "event_types", zone_types); break;
+  case E_EV_PANEL: w_list(&w, "event_types", panel_types); break;
+  default: break;
+  }
   if (e.kind == E_ALARM) {
     uint8_t md = modes(cfg);
     bool first = true;
@@ -456,25 +821,93 @@ static bool zone_bit(const uint8_t *bits, uint8_t z) {
   return (bits[(z - 1u) / 8u] >> ((z - 1u) % 8u)) & 1u;
 }
 
+/* Two digits, zero-padded. */
+static void w_2d(wr_t *w, unsigned v) {
+  w_ch(w, (char)('0' + (v / 10u) % 10u));
+  w_ch(w, (char)('0' + v % 10u));
+}
+
+/* "YYYY-MM-DD HH:MM" */
+static void w_time(wr_t *w, const kb_time_t *t) {
+  w_uint(w, t->year);
+  w_ch(w, '-');
+  w_2d(w, t->month);
+  w_ch(w, '-');
+  w_2d(w, t->day);
+  w_ch(w, ' ');
+  w_2d(w, t->hour);
+  w_ch(w, ':');
+  w_2d(w, t->minute);
+}
+
+static void w_hex2(wr_t *w, unsigned v) {
+  static const char hex[] = "0123456789ABCDEF";
+  w_ch(w, hex[(v >> 4) & 0xFu]);
+  w_ch(w, hex[v & 0xFu]);
+}
+
+/* A user's name as JSON string content: the configured one, else "Master"
+ * (40) or "User <u>". */
+static void w_user_name(wr_t *w, const kb_ha_config_t *c, uint8_t u) {
+  const char *n = (u >= 1 && u <= c->n_user_names) ? c->user_names[u - 1u] : NULL;
+  if (n) {
+    for (; *n; n++) {
+      if (*n == '"' || *n == '\\') w_ch(w, '\\');
+      w_ch(w, *n);
+    }
+  } else if (u == 40) {
+    w_str(w, "Master");
+  } else {
+    w_str(w, "User ");
+    w_uint(w, u);
+  }
+}
+
+/* The panel's status words of a partition, capitalised ("Exit delay
+ * running"), from the one table (kb_status_words.h). */
+static void w_status_text(wr_t *w, const kb_partition_t *p) {
+  const char *t = kb_status_words(p->status);
+  if (!t) {
+    w_str(w, "Status 0x");
+    w_hex2(w, p->status);
+    return;
+  }
+  w_ch(w, (*t >= 'a' && *t <= 'z') ? (char)(*t - 'a' + 'A') : *t);
+  w_str(w, t + 1);
+}
+
+static void msg_clear(kb_ha_msg_t *m, bool retain) {
+  m->topic_len = m->payload_len = 0;
+  m->retain = retain;
+  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
+  if (m->topic && m->topic_size) m->topic[0] = '\0';
+}
+
+bool kb_ha_has_state(const kb_ha_config_t *cfg, size_t i) {
+  ent_t e;
+  return kb_ha_config_check(cfg) == KB_OK && i < kb_ha_entities(cfg) && ent_get(cfg, i, &e) &&
+         ent_has_state(&e);
+}
+
 kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st, kb_ha_msg_t *m) {
   ent_t e;
   wr_t w;
   kb_err_t r;
-  const char *v = "OFF";
+  const char *v = NULL;
   bool on = false;
   if (!m) return KB_ERR_ARG;
-  m->topic_len = m->payload_len = 0;
-  m->retain = true;
-  if (m->payload && m->payload_size) m->payload[0] = '\0'; /* nothing stale on an error */
-  if (m->topic && m->topic_size) m->topic[0] = '\0';
+  msg_clear(m, true);
   if (!st || kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
     return KB_ERR_ARG;
+  if (!ent_has_state(&e)) return KB_ERR_NOT_READY;
   w_init(&w, m->topic, m->topic_size);
   w_state_topic(&w, cfg, &e);
   r = w_end(&w, &m->topic_len);
   if (r != KB_OK) return r;
 
   const kb_partition_t *p = e.part ? &st->part[e.part - 1u] : NULL;
+  uint8_t zone = (e.kind >= E_ZONE && e.kind <= E_ZTAMPER) ? cfg->zones[e.zone_i].zone : 0;
+  w_init(&w, m->payload, m->payload_size);
   switch (e.kind) {
   case E_CONNECTED: v = st->connected ? "online" : "offline"; break;
   case E_TROUBLE: on = st->trouble; break;
@@ -486,11 +919,43 @@ kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
     break;
   case E_READY: on = p->ready; break;
   case E_FIRE: on = p->fire; break;
-  default: on = zone_bit(st->zones_open, cfg->zones[e.zone_i].zone); break;
+  case E_ZONE: on = zone_bit(st->zones_open, zone); break;
+  case E_ZALARM: on = zone_bit(st->zones_alarm, zone); break;
+  case E_ZBYPASS: on = zone_bit(st->zones_bypass, zone); break;
+  case E_ZTAMPER: on = zone_bit(st->zones_tamper, zone); break;
+  case E_PSTATUS:
+    if (!p->known || p->status == KB_ST_NONE) {
+      v = "None";
+      break;
+    }
+    w_status_text(&w, p);
+    v = "";
+    break;
+  case E_PUSER:
+    if (!p->access_code) {
+      v = "{\"user\":null,\"name\":null}";
+      break;
+    }
+    w_str(&w, "{\"user\":");
+    w_uint(&w, p->access_code);
+    w_str(&w, ",\"name\":\"");
+    w_user_name(&w, cfg, p->access_code);
+    w_str(&w, "\"}");
+    v = "";
+    break;
+  case E_TIME:
+    if (!st->time.valid) {
+      v = "None";
+      break;
+    }
+    w_time(&w, &st->time);
+    v = "";
+    break;
+  default: /* E_PGM */
+    on = (st->pgm >> (e.sub - 1u)) & 1u;
+    break;
   }
-  if (e.kind != E_CONNECTED && e.kind != E_ALARM) v = on ? "ON" : "OFF";
-  w_init(&w, m->payload, m->payload_size);
-  w_str(&w, v);
+  w_str(&w, v ? v : on ? "ON" : "OFF");
   return w_end(&w, &m->payload_len);
 }
 
@@ -503,13 +968,19 @@ unsigned kb_ha_mark(const kb_ha_config_t *cfg, const kb_event_t *ev, kb_ha_dirty
   if (!n || !ev || !d) return 0;
   switch (ev->type) {
   case KB_EV_SYNCED:
-    for (size_t i = 0; i < n; i++) dirty_set(d, i);
+    for (size_t i = 0; i < n; i++) {
+      ent_t e;
+      if (ent_get(cfg, i, &e) && ent_has_state(&e)) dirty_set(d, i);
+    }
     break;
   case KB_EV_CONNECTED: dirty_set(d, E_CONNECTED); break;
   case KB_EV_TROUBLE: dirty_set(d, E_TROUBLE); break;
   case KB_EV_AC_POWER: dirty_set(d, E_AC); break;
   case KB_EV_BATTERY: dirty_set(d, E_BATTERY); break;
-  case KB_EV_PARTITION:
+  case KB_EV_PARTITION: /* the status byte: its words too */
+    dirty_set(d, ent_part(cfg, ev->partition, E_PSTATUS));
+    dirty_set(d, ent_part(cfg, ev->partition, E_ALARM));
+    break;
   case KB_EV_ARMED:
   case KB_EV_NO_ENTRY_DELAY:
   case KB_EV_EXIT_DELAY:
@@ -518,7 +989,17 @@ unsigned kb_ha_mark(const kb_ha_config_t *cfg, const kb_event_t *ev, kb_ha_dirty
   case KB_EV_DISABLED: dirty_set(d, ent_part(cfg, ev->partition, E_ALARM)); break;
   case KB_EV_READY: dirty_set(d, ent_part(cfg, ev->partition, E_READY)); break;
   case KB_EV_FIRE: dirty_set(d, ent_part(cfg, ev->partition, E_FIRE)); break;
-  case KB_EV_ZONE_OPEN: dirty_set(d, ent_zone(cfg, ev->zone.zone)); break;
+  case KB_EV_ACCESS_CODE: /* the last user, of each partition the event names */
+    dirty_set(d, ent_part(cfg, ev->partition, E_PUSER));
+    for (uint8_t p = 1; p <= KB_MAX_PARTITIONS; p++)
+      if ((ev->access.parts >> (p - 1u)) & 1u) dirty_set(d, ent_part(cfg, p, E_PUSER));
+    break;
+  case KB_EV_ZONE_OPEN: dirty_set(d, ent_zone(cfg, ev->zone.zone, E_ZONE)); break;
+  case KB_EV_ZONE_ALARM: dirty_set(d, ent_zone(cfg, ev->zone.zone, E_ZALARM)); break;
+  case KB_EV_ZONE_BYPASS: dirty_set(d, ent_zone(cfg, ev->zone.zone, E_ZBYPASS)); break;
+  case KB_EV_ZONE_TAMPER: dirty_set(d, ent_zone(cfg, ev->zone.zone, E_ZTAMPER)); break;
+  case KB_EV_TIME: dirty_set(d, sec_base(cfg, S_TIME)); break;
+  case KB_EV_PGM: dirty_set(d, ent_pgm(cfg, ev->pgm.output)); break;
   case KB_EV_VERSION: return KB_HA_MARK_ANNOUNCE;
   default: break;
   }
@@ -532,9 +1013,348 @@ kb_err_t kb_ha_next_dirty(const kb_ha_config_t *cfg, const kb_status_t *st, kb_h
     uint32_t bit = (uint32_t)1u << (i % 32);
     if (!(d->bits[i / 32] & bit)) continue;
     d->bits[i / 32] &= ~bit;
+    if (!kb_ha_has_state(cfg, i)) continue; /* marked by a caller's hand: nothing to say */
     return kb_ha_state(cfg, i, st, m);
   }
   return KB_ERR_NOT_READY;
+}
+
+/* ------------------------------------------------------------ health */
+
+void kb_ha_extra_init(kb_ha_extra_t *x) {
+  if (!x) return;
+  memset(x, 0, sizeof *x);
+  x->last_frame_age_ms = UINT32_MAX;
+  x->edges_lost = x->heap_free = x->heap_min_free = x->heap_largest = x->alloc_failed = -1;
+}
+
+static void w_u64(wr_t *w, uint64_t v) {
+  char t[20];
+  size_t n = 0;
+  do {
+    t[sizeof t - 1 - n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v && n < sizeof t);
+  w_mem(w, t + sizeof t - n, n);
+}
+
+static void w_kv_u64(wr_t *w, const char *k, uint64_t v) {
+  w_key(w, k);
+  w_u64(w, v);
+}
+
+kb_err_t kb_ha_health(const kb_ha_config_t *cfg, const kb_health_t *h, const kb_ha_extra_t *x,
+                      kb_ha_msg_t *m) {
+  wr_t w;
+  kb_err_t r;
+  if (!m) return KB_ERR_ARG;
+  msg_clear(m, true);
+  if (!h || kb_ha_config_check(cfg) != KB_OK) return KB_ERR_ARG;
+  w_init(&w, m->topic, m->topic_size);
+  w_topic(&w, cfg, KB_HA_TOPIC_HEALTH);
+  r = w_end(&w, &m->topic_len);
+  if (r != KB_OK) return r;
+  w_init(&w, m->payload, m->payload_size);
+  /* w_key writes a leading comma: the first key goes by hand */
+  w_str(&w, "{\"frames\":");
+  w_uint(&w, h->frames);
+  w_kv_uint(&w, "frames_ok", h->frames_ok);
+  /* the errors a user can act on (wiring, timing, noise), summed */
+  w_kv_u64(&w, "bad_frames", (uint64_t)h->checksum_errors + h->length_errors + h->framing_errors +
+                                 h->runts);
+  w_kv_uint(&w, "checksum_errors", h->checksum_errors);
+  w_kv_uint(&w, "length_errors", h->length_errors);
+  w_kv_uint(&w, "framing_errors", h->framing_errors);
+  w_kv_uint(&w, "runts", h->runts);
+  w_kv_uint(&w, "unknown_cmds", h->unknown_cmds);
+  w_kv_uint(&w, "noise_rejected", h->filter_rejections);
+  w_kv_uint(&w, "ring_overflows", h->ring_overflows);
+  w_kv_uint(&w, "ring_high_water", h->ring_high_water);
+  if (x) {
+    w_key(&w, "healthy");
+    w_str(&w, x->healthy ? "true" : "false");
+    w_kv_uint(&w, "uptime_s", x->uptime_s);
+    w_key(&w, "last_frame_age_s");
+    if (x->last_frame_age_ms == UINT32_MAX) {
+      w_str(&w, "null");
+    } else { /* seconds with one decimal */
+      w_uint(&w, x->last_frame_age_ms / 1000u);
+      w_ch(&w, '.');
+      w_uint(&w, (x->last_frame_age_ms % 1000u) / 100u);
+    }
+    w_kv_uint(&w, "mqtt_dropped", x->mqtt_dropped);
+    w_kv_uint(&w, "mqtt_reconnects", x->mqtt_reconnects);
+    const struct {
+      const char *k;
+      int64_t v;
+    } opt[5] = {{"edges_lost", x->edges_lost},
+                {"heap_free", x->heap_free},
+                {"heap_min_free", x->heap_min_free},
+                {"heap_largest", x->heap_largest},
+                {"alloc_failed", x->alloc_failed}};
+    for (unsigned j = 0; j < 5; j++)
+      if (opt[j].v >= 0) w_kv_u64(&w, opt[j].k, (uint64_t)opt[j].v);
+  }
+  w_ch(&w, '}');
+  return w_end(&w, &m->payload_len);
+}
+
+/* ------------------------------------------------------------ events */
+
+enum { PC_ALARM, PC_ALARM_RESTORED, PC_TAMPER, PC_TAMPER_RESTORED, PC_TROUBLE, PC_TROUBLE_RESTORED,
+       PC_ARMED, PC_DISARMED, PC_BYPASS, PC_ACCESS, PC_SYSTEM, PC_UNKNOWN };
+_Static_assert(sizeof panel_types / sizeof panel_types[0] == PC_UNKNOWN + 2u,
+               "one panel_types word per category, then NULL");
+
+/* The category of a panel event (the panel log entity's event_type): an
+ * index into panel_types (a byte table, not a pointer per kind). */
+static unsigned pev_category(uint8_t kind) {
+  switch (kind) {
+  case KB_PEV_UNKNOWN: return PC_UNKNOWN;
+  case KB_PEV_ZONE_ALARM:
+  case KB_PEV_DURESS_ALARM:
+  case KB_PEV_RECENT_CLOSING_ALARM:
+  case KB_PEV_KEYPAD_FIRE_ALARM:
+  case KB_PEV_KEYPAD_AUX_ALARM:
+  case KB_PEV_KEYPAD_PANIC_ALARM:
+  case KB_PEV_EXPANDER_SUPERVISORY_ALARM:
+  case KB_PEV_PGM2_INPUT_ALARM:
+  case KB_PEV_CROSS_ZONE_ALARM:
+  case KB_PEV_DELINQUENCY_ALARM: return PC_ALARM;
+  case KB_PEV_ZONE_ALARM_RESTORED:
+  case KB_PEV_KEYPAD_FIRE_RESTORED:
+  case KB_PEV_KEYPAD_AUX_RESTORED:
+  case KB_PEV_KEYPAD_PANIC_RESTORED:
+  case KB_PEV_EXPANDER_SUPERVISORY_RESTORED:
+  case KB_PEV_PGM2_INPUT_RESTORED:
+  case KB_PEV_ALARM_CANCELLED: return PC_ALARM_RESTORED;
+  case KB_PEV_ZONE_TAMPER:
+  case KB_PEV_KEYPAD_TAMPER:
+  case KB_PEV_EXPANDER_TAMPER:
+  case KB_PEV_RF5132_TAMPER:
+  case KB_PEV_PC5208_TAMPER:
+  case KB_PEV_PC5204_TAMPER: return PC_TAMPER;
+  case KB_PEV_ZONE_TAMPER_RESTORED:
+  case KB_PEV_KEYPAD_TAMPER_RESTORED:
+  case KB_PEV_EXPANDER_TAMPER_RESTORED:
+  case KB_PEV_RF5132_TAMPER_RESTORED:
+  case KB_PEV_PC5208_TAMPER_RESTORED:
+  case KB_PEV_PC5204_TAMPER_RESTORED: return PC_TAMPER_RESTORED;
+  case KB_PEV_ZONE_FAULT:
+  case KB_PEV_ZONE_BATTERY_LOW:
+  case KB_PEV_BATTERY_TROUBLE:
+  case KB_PEV_AC_TROUBLE:
+  case KB_PEV_BELL_TROUBLE:
+  case KB_PEV_FIRE_TROUBLE:
+  case KB_PEV_AUX_SUPPLY_TROUBLE:
+  case KB_PEV_PHONE_LINE_TROUBLE:
+  case KB_PEV_PHONE_FTC:
+  case KB_PEV_KEYBUS_FAULT:
+  case KB_PEV_KEYPAD_TROUBLE:
+  case KB_PEV_EXPANDER_TROUBLE:
+  case KB_PEV_RF5132_SUPERVISORY_TROUBLE:
+  case KB_PEV_PC5204_SUPERVISORY_TROUBLE:
+  case KB_PEV_PC5204_BATTERY_TROUBLE:
+  case KB_PEV_PC5204_AUX_TROUBLE:
+  case KB_PEV_PC5204_OUTPUT1_TROUBLE:
+  case KB_PEV_PERIODIC_TEST_TROUBLE:
+  case KB_PEV_TLINK_COM_FAULT:
+  case KB_PEV_TLINK_NETWORK_FAULT:
+  case KB_PEV_TLINK_RECEIVER_TROUBLE:
+  case KB_PEV_RF_DELINQUENCY_TROUBLE: return PC_TROUBLE;
+  case KB_PEV_ZONE_FAULT_RESTORED:
+  case KB_PEV_ZONE_BATTERY_RESTORED:
+  case KB_PEV_BATTERY_RESTORED:
+  case KB_PEV_AC_RESTORED:
+  case KB_PEV_BELL_RESTORED:
+  case KB_PEV_FIRE_TROUBLE_RESTORED:
+  case KB_PEV_AUX_SUPPLY_RESTORED:
+  case KB_PEV_PHONE_LINE_RESTORED:
+  case KB_PEV_KEYBUS_FAULT_RESTORED:
+  case KB_PEV_KEYPAD_RESTORED:
+  case KB_PEV_EXPANDER_RESTORED:
+  case KB_PEV_RF5132_SUPERVISORY_RESTORED:
+  case KB_PEV_PC5204_SUPERVISORY_RESTORED:
+  case KB_PEV_PC5204_BATTERY_RESTORED:
+  case KB_PEV_PC5204_AUX_RESTORED:
+  case KB_PEV_PC5204_OUTPUT1_RESTORED:
+  case KB_PEV_TLINK_RECEIVER_RESTORED:
+  case KB_PEV_RF_DELINQUENCY_RESTORED: return PC_TROUBLE_RESTORED;
+  case KB_PEV_ARMED_BY_CODE:
+  case KB_PEV_ARMED_PARTIAL:
+  case KB_PEV_ARMED_SPECIAL:
+  case KB_PEV_ARMED_STAY:
+  case KB_PEV_ARMED_AWAY:
+  case KB_PEV_ARMED_NO_ENTRY_DELAY:
+  case KB_PEV_ACTIVATE_STAY_AWAY:
+  case KB_PEV_ARMED_ENTRY_DELAY:
+  case KB_PEV_ARMED_AUTO:
+  case KB_PEV_ARMED_KEYSWITCH:
+  case KB_PEV_ARMED_KEYPAD_AWAY:
+  case KB_PEV_ARMED_QUICK: return PC_ARMED;
+  case KB_PEV_DISARMED_BY_CODE:
+  case KB_PEV_DISARMED_ALARM_MEMORY:
+  case KB_PEV_DISARMED_SPECIAL:
+  case KB_PEV_DISARMED_KEYSWITCH: return PC_DISARMED;
+  case KB_PEV_ZONE_BYPASSED:
+  case KB_PEV_BYPASS_MENU: return PC_BYPASS;
+  case KB_PEV_ACCESS_CODE:
+  case KB_PEV_STAR1_BY_CODE:
+  case KB_PEV_STAR2_BY_CODE:
+  case KB_PEV_STAR3_BY_CODE:
+  case KB_PEV_STAR5_BY_CODE:
+  case KB_PEV_STAR6_BY_CODE:
+  case KB_PEV_INSTALLER_ENTER:
+  case KB_PEV_INSTALLER_EXIT:
+  case KB_PEV_KEYPAD_LOCKOUT: return PC_ACCESS;
+  default: return PC_SYSTEM;
+  }
+}
+
+/* An arming or disarming without a user (quick arm, keyswitch, auto arm,
+ * ...): the method word, or NULL for any other panel event. */
+static const char *pev_arm_method(uint8_t kind, bool *disarm) {
+  *disarm = false;
+  switch (kind) {
+  case KB_PEV_ARMED_SPECIAL: return "special";
+  case KB_PEV_ARMED_QUICK: return "quick";
+  case KB_PEV_ARMED_KEYSWITCH: return "keyswitch";
+  case KB_PEV_ARMED_AUTO: return "auto";
+  case KB_PEV_DISARMED_SPECIAL: *disarm = true; return "special";
+  case KB_PEV_DISARMED_KEYSWITCH: *disarm = true; return "keyswitch";
+  default: return NULL;
+  }
+}
+
+/* The event type of an arming of partition p: its mode when the status
+ * already shows it (armed, or the exit delay's target), else "armed". */
+static const char *arm_type(const kb_status_t *st, uint8_t p) {
+  const kb_partition_t *q = st ? &st->part[p - 1u] : NULL;
+  if (!q) return "armed";
+  if (q->armed != KB_ARMED_NONE) {
+    if (q->no_entry_delay) return "armed_night";
+    return q->armed == KB_ARMED_STAY ? "armed_home" : "armed_away";
+  }
+  if (q->exit_delay) {
+    switch (q->exit_target) {
+    case KB_EXIT_STAY: return "armed_home";
+    case KB_EXIT_AWAY: return "armed_away";
+    case KB_EXIT_NO_ENTRY_DELAY: return "armed_night";
+    default: break;
+    }
+  }
+  return "armed";
+}
+
+/* The rank-th partition in use of mask, 0 when there is none. */
+static uint8_t mask_part(const kb_ha_config_t *c, unsigned mask, unsigned rank) {
+  mask &= parts(c);
+  if (rank >= popcount(mask)) return 0;
+  return (uint8_t)(nth_bit(mask, rank) + 1u);
+}
+
+static kb_err_t ev_topic(const kb_ha_config_t *c, const ent_t *e, kb_ha_msg_t *m) {
+  wr_t w;
+  w_init(&w, m->topic, m->topic_size);
+  w_state_topic(&w, c, e);
+  return w_end(&w, &m->topic_len);
+}
+
+kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const kb_status_t *st,
+                         unsigned i, kb_ha_msg_t *m) {
+  ent_t e;
+  wr_t w;
+  kb_err_t r;
+  if (!m) return KB_ERR_ARG;
+  msg_clear(m, false);
+  if (!ev || kb_ha_config_check(cfg) != KB_OK) return KB_ERR_ARG;
+  memset(&e, 0, sizeof e);
+  w_init(&w, m->payload, m->payload_size);
+  switch (ev->type) {
+  case KB_EV_ACCESS_CODE: {
+    /* armed or disarmed by a user: the user's number (never a code) */
+    bool arm = ev->access.pev.kind == KB_PEV_ARMED_BY_CODE;
+    if (i != 0 || (!arm && ev->access.pev.kind != KB_PEV_DISARMED_BY_CODE) ||
+        !part_used(cfg, ev->partition))
+      return KB_ERR_NOT_READY;
+    e.kind = E_EV_ARM;
+    e.part = ev->partition;
+    w_str(&w, "{\"event_type\":");
+    w_jstr(&w, arm ? arm_type(st, ev->partition) : "disarmed");
+    w_kv_uint(&w, "partition", ev->partition);
+    w_kv_uint(&w, "user", ev->access.user);
+    w_str(&w, ",\"name\":\"");
+    w_user_name(&w, cfg, ev->access.user);
+    w_str(&w, "\"}");
+    break;
+  }
+  case KB_EV_ZONE_ALARM: {
+    int zi = zone_index(cfg, ev->zone.zone);
+    if (i != 0 || zi < 0) return KB_ERR_NOT_READY;
+    e.kind = E_EV_ZONE;
+    w_str(&w, "{\"event_type\":");
+    w_jstr(&w, ev->zone.on ? "alarm" : "restore");
+    w_kv_uint(&w, "zone", ev->zone.zone);
+    w_str(&w, ",\"name\":\"");
+    w_zone_name(&w, cfg, (unsigned)zi);
+    w_str(&w, "\"}");
+    break;
+  }
+  case KB_EV_PANEL_EVENT: {
+    /* live events only: buffer entries (0xAA/0xEC) are history being read */
+    const kb_ev_panel_t *pe = &ev->panel;
+    bool disarm;
+    const char *method = pev_arm_method(pe->pev.kind, &disarm);
+    if (pe->number != KB_EVENT_LIVE) return KB_ERR_NOT_READY;
+    if (i == 0) { /* the log line */
+      e.kind = E_EV_PANEL;
+      w_str(&w, "{\"event_type\":");
+      w_jstr(&w, panel_types[pev_category(pe->pev.kind)]);
+      w_key(&w, "partitions");
+      w_ch(&w, '[');
+      for (unsigned p = 1, first = 1; p <= 8; p++) {
+        if (!((pe->parts >> (p - 1u)) & 1u)) continue;
+        if (!first) w_ch(&w, ',');
+        w_uint(&w, p);
+        first = 0;
+      }
+      w_ch(&w, ']');
+      if (pe->pev.number) w_kv_uint(&w, "number", pe->pev.number);
+      /* the message as the protocol notes write it (set:code, hex), for
+       * the kinds a name does not tell apart (unknown, ...) */
+      w_key(&w, "raw");
+      w_ch(&w, '"');
+      w_hex2(&w, pe->pev.set);
+      w_ch(&w, ':');
+      w_hex2(&w, pe->pev.code);
+      w_ch(&w, '"');
+      if (pe->time.valid) {
+        w_key(&w, "time");
+        w_ch(&w, '"');
+        w_time(&w, &pe->time);
+        w_ch(&w, '"');
+      }
+      w_ch(&w, '}');
+      break;
+    }
+    /* then an arming without a user, once per partition in use it names */
+    uint8_t p = method ? mask_part(cfg, pe->parts, i - 1u) : 0;
+    if (!p) return KB_ERR_NOT_READY;
+    e.kind = E_EV_ARM;
+    e.part = p;
+    w_str(&w, "{\"event_type\":");
+    w_jstr(&w, disarm ? "disarmed" : arm_type(st, p));
+    w_kv_uint(&w, "partition", p);
+    w_kv(&w, "method", method);
+    w_ch(&w, '}');
+    break;
+  }
+  default: return KB_ERR_NOT_READY;
+  }
+  r = w_end(&w, &m->payload_len);
+  if (r == KB_OK) r = ev_topic(cfg, &e, m);
+  if (r != KB_OK) msg_clear(m, false);
+  return r;
 }
 
 /* ------------------------------------------------------------ commands */
@@ -548,7 +1368,8 @@ const char *kb_ha_perr_name(kb_ha_perr_t e) {
 }
 
 static const char *const act_names[KB_HA_ACT_COUNT] = {
-    NULL, "disarm", "arm_home", "arm_away", "arm_night", NULL, "bypass", "output", "set_time"};
+    NULL,     "disarm", "arm_home", "arm_away", "arm_night", NULL, "bypass", "output", "set_time",
+    "fire",   "aux",    "panic"};
 
 void kb_ha_cmd_wipe(kb_ha_cmd_t *c) {
   if (!c) return;
@@ -854,6 +1675,12 @@ static kb_ha_perr_t check_action(kb_ha_cmd_t *c, unsigned seen) {
     if (!c->code[0]) return KB_HA_PERR_CODE; /* the *6 menu needs the master code */
     extra &= ~(unsigned)F_TIME;
     break;
+  case KB_HA_ACT_FIRE:
+  case KB_HA_ACT_AUX:
+  case KB_HA_ACT_PANIC:
+    /* an alarm key is the whole request: a code has nowhere to go */
+    if (c->code[0]) return KB_HA_PERR_CODE;
+    break;
   default: break;
   }
   return extra ? KB_HA_PERR_FIELD : KB_HA_PERR_OK;
@@ -925,6 +1752,11 @@ kb_err_t kb_ha_cmd_keys(const kb_ha_cmd_t *c, char *buf, size_t size, const char
     if (c->output < 1 || c->output > 4) return KB_ERR_ARG;
     w_str(&w, out_keys[c->output - 1u]);
     break;
+  /* the keypad's alarm keys (kb_keys.h: f a p, module byte 0, verified by
+   * the panel's 0x1C) */
+  case KB_HA_ACT_FIRE: w_ch(&w, 'f'); break;
+  case KB_HA_ACT_AUX: w_ch(&w, 'a'); break;
+  case KB_HA_ACT_PANIC: w_ch(&w, 'p'); break;
   default: return KB_ERR_ARG;
   }
   if (code_out) *code_out = code;

@@ -15,14 +15,26 @@
  *   zeroed by kb_ha_submit() and kb_ha_cmd_wipe(), and on every parse error.
  *
  *   Entities: the device's entities are numbered 0..kb_ha_entities()-1 in a
- *   fixed order (keybus connected, trouble, AC power, battery; then per
- *   partition in use: alarm panel, ready, fire; then the configured zones).
+ *   fixed order (docs/home-assistant.md, "Entities"): keybus connected,
+ *   trouble, AC power, battery; per partition in use: alarm panel, ready,
+ *   fire; the configured zones; then the later groups, always appended so
+ *   that earlier numbers stay: per zone its alarm, bypass and tamper sensors
+ *   (unless no_zone_extras), per partition its status text and last user,
+ *   panel time, the PGM outputs of pgm_outputs, the health sensors, the
+ *   buttons (command outputs, fire/aux/panic), the event entities.
  *   kb_ha_discovery() writes entity i's discovery document (retained),
- *   kb_ha_state() its state payload (retained) from a kb_status_t.
- *   Publishing every entity's discovery then every state is the whole
- *   announce (at connect, and when Home Assistant says `online` on
- *   homeassistant/status); between announces kb_ha_mark() turns each engine
- *   event into dirty entities and kb_ha_next_dirty() yields exactly those.
+ *   kb_ha_state() its state payload (retained) from a kb_status_t; entities
+ *   without a retained state of their own (buttons, event entities, the
+ *   health sensors, which read the one health topic) say so with
+ *   kb_ha_has_state() and kb_ha_state() returns KB_ERR_NOT_READY for them:
+ *   publish nothing. Publishing every entity's discovery then every state
+ *   (and kb_ha_health()) is the whole announce (at connect, and when Home
+ *   Assistant says `online` on homeassistant/status); between announces
+ *   kb_ha_mark() turns each engine event into dirty entities and
+ *   kb_ha_next_dirty() yields exactly those (never a stateless one).
+ *   kb_ha_event_msg() gives the non-retained messages of the event
+ *   entities an engine event produces (publish them from the callback, or
+ *   from a copy of the event: they read only ev and st).
  *
  *   Commands: kb_ha_parse_command() reads one JSON command (bounded: at most
  *   KB_HA_CMD_MAX bytes, KB_HA_TOKENS tokens, jsmn in strict mode, nothing
@@ -59,12 +71,20 @@ extern "C" {
 #define KB_HA_NAME_MAX 48    /* names (device, zones): characters before escaping */
 #define KB_HA_TOPIC_SIZE 160 /* a topic, with its NUL */
 #define KB_HA_DOC_SIZE 2048  /* a discovery document, with its NUL */
-#define KB_HA_STATE_SIZE 16  /* a state payload, with its NUL */
+#define KB_HA_STATE_SIZE 128 /* a state payload, with its NUL (a user's name: JSON) */
+#define KB_HA_HEALTH_SIZE 640 /* the health payload (kb_ha_health), with its NUL */
+#define KB_HA_EVENT_SIZE 192 /* an event entity's payload (kb_ha_event_msg), with its NUL */
 #define KB_HA_RESULT_SIZE 128 /* a result payload, with its NUL */
 #define KB_HA_CMD_MAX 512    /* longest command accepted (bytes) */
 #define KB_HA_TOKENS 48      /* JSON tokens of one command at most */
 #define KB_HA_CMD_ID_MAX 32  /* a command's "id" (string characters or digits) */
-#define KB_HA_ENTITIES_MAX (4 + 3 * KB_MAX_PARTITIONS + KB_MAX_ZONES)
+#define KB_HA_USERS_MAX 95   /* access code numbers 1..95 (40 = master) */
+#define KB_HA_PGM_MAX 14     /* PGM outputs 1..14 */
+#define KB_HA_HEALTH_BASE 10 /* health sensors always announced */
+#define KB_HA_HEALTH_HEAP 4  /* more with health_heap (ESP32: heap, allocations) */
+#define KB_HA_ENTITIES_MAX                                                            \
+  (4 + 3 * KB_MAX_PARTITIONS + KB_MAX_ZONES + 3 * KB_MAX_ZONES + 2 * KB_MAX_PARTITIONS + \
+   1 + KB_HA_PGM_MAX + KB_HA_HEALTH_BASE + KB_HA_HEALTH_HEAP + 4 + 3 + KB_MAX_PARTITIONS + 2)
 /* zones of one bypass command: `*1@` + 2 digits each + `#` within KB_KEYS_MAX */
 #define KB_HA_BYPASS_MAX ((KB_KEYS_MAX - 4) / 2)
 
@@ -84,6 +104,9 @@ typedef enum {
   KB_HA_CLASS_VIBRATION,
   KB_HA_CLASS_SAFETY,
   KB_HA_CLASS_TAMPER,
+  KB_HA_CLASS_PRESENCE, /* the last three: the rest of keybusd's config classes */
+  KB_HA_CLASS_SOUND,
+  KB_HA_CLASS_PROBLEM,
   KB_HA_CLASS_COUNT
 } kb_ha_class_t;
 
@@ -104,6 +127,11 @@ typedef struct {
 #define KB_HA_ARM_AWAY 0x02u  /* away (`w`) */
 #define KB_HA_ARM_NIGHT 0x04u /* armed with no entry delay (`n`) */
 
+/* Buttons for the keypad alarm keys (kb_ha_config_t.alarm_buttons). */
+#define KB_HA_BTN_FIRE 0x01u  /* keypad fire alarm (`f`) */
+#define KB_HA_BTN_AUX 0x02u   /* keypad auxiliary alarm (`a`) */
+#define KB_HA_BTN_PANIC 0x04u /* keypad panic alarm (`p`) */
+
 typedef struct {
   const char *prefix;     /* state/command topics: <prefix>/<device_id>/...; NULL = "keybus" */
   const char *discovery;  /* discovery prefix; NULL = "homeassistant" */
@@ -116,6 +144,16 @@ typedef struct {
   uint8_t arm_without_code; /* 1: arming needs no code in HA (the panel's quick arm) */
   uint8_t n_zones;
   const kb_ha_zone_t *zones; /* n_zones entries, each zone once */
+  /* Added for issue 8's later entities; all default to 0 (memset). */
+  uint8_t no_zone_extras; /* 1: no zone alarm/bypass/tamper sensors (default: in) */
+  uint8_t n_user_names;   /* entries of user_names, 0..KB_HA_USERS_MAX */
+  const char *const *user_names; /* user_names[u-1]: name of access code u (40 =
+                                    master), NULL = none ("User <u>", "Master") */
+  uint16_t pgm_outputs;   /* bit n-1: PGM output n (1..14) as a binary sensor; 0 = none */
+  uint8_t button_outputs; /* bit n-1: a button for command output n (1..4); 0 = none */
+  uint8_t alarm_buttons;  /* KB_HA_BTN_*: fire/aux/panic buttons; 0 = none */
+  uint8_t button_partition; /* partition the buttons act on; 0 = the lowest in use */
+  uint8_t health_heap;    /* 1: the heap sensors too (frontends with a heap: ESP32) */
 } kb_ha_config_t;
 
 /* KB_OK, or KB_ERR_ARG for a device id or prefix outside the rules above
@@ -142,6 +180,7 @@ typedef enum {
   KB_HA_TOPIC_COMMAND,    /* <prefix>/<id>/command: JSON commands (subscribe) */
   KB_HA_TOPIC_RESULT,     /* <prefix>/<id>/result: command results (not retained) */
   KB_HA_TOPIC_HA_STATUS,  /* <discovery>/status: Home Assistant's birth/will (subscribe) */
+  KB_HA_TOPIC_HEALTH,     /* <prefix>/<id>/health: JSON counters (kb_ha_health, retained) */
   KB_HA_TOPIC_COUNT
 } kb_ha_topic_t;
 
@@ -161,9 +200,55 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
                          kb_ha_msg_t *m);
 
 /* Entity i's state topic and payload from st (retain = true). A partition
- * whose state is unknown gets "None" (Home Assistant's "unknown").
- * KB_ERR_ARG, KB_ERR_FULL. */
+ * whose state is unknown gets "None" (Home Assistant's "unknown"), so do a
+ * status text, a last user or a panel time not known yet.
+ * KB_ERR_ARG, KB_ERR_FULL; KB_ERR_NOT_READY (m's buffers empty) for an
+ * entity without a retained state (kb_ha_has_state() false): publish nothing. */
 kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st, kb_ha_msg_t *m);
+
+/* True when entity i has a retained state of its own (kb_ha_state writes
+ * one); false for buttons, event entities, health sensors, and i out of
+ * range or an invalid config. */
+bool kb_ha_has_state(const kb_ha_config_t *cfg, size_t i);
+
+/* The frontend's own counters for the health topic. An int64_t field of -1
+ * (or below) means "not applicable here" and is left out of the payload
+ * (Home Assistant then shows the sensor as unknown). */
+typedef struct {
+  uint32_t uptime_s;          /* since the frontend started */
+  uint32_t last_frame_age_ms; /* kb_engine_frame_age_ms(); UINT32_MAX = no frame yet */
+  uint32_t mqtt_dropped;      /* messages the publish queue had to drop */
+  uint32_t mqtt_reconnects;   /* broker connections lost and made again */
+  int64_t edges_lost;         /* edges the port lost (Linux GPIO sequence gaps) */
+  int64_t heap_free;          /* bytes free now (ESP32) */
+  int64_t heap_min_free;      /* lowest free bytes since start */
+  int64_t heap_largest;       /* largest free block */
+  int64_t alloc_failed;       /* allocations that failed */
+  bool healthy;               /* the frontend's verdict: all is well */
+} kb_ha_extra_t;
+
+/* Sets every optional field of x to -1 and the rest to 0 (healthy false). */
+void kb_ha_extra_init(kb_ha_extra_t *x);
+
+/* The health message: topic <prefix>/<id>/health (retained), a JSON object
+ * of the engine's counters (h) and the frontend's (x; may be NULL): see
+ * docs/home-assistant.md, "Health". Publish it at announce and then
+ * periodically (every 10-60 s); the health sensors read it. KB_ERR_ARG
+ * (config, h NULL), KB_ERR_FULL (KB_HA_HEALTH_SIZE always suffices). */
+kb_err_t kb_ha_health(const kb_ha_config_t *cfg, const kb_health_t *h, const kb_ha_extra_t *x,
+                      kb_ha_msg_t *m);
+
+/* The i-th (0-based) non-retained message (retain = false) of the event
+ * entities that engine event ev produces: arm/disarm by user per partition,
+ * zone alarm/restore (configured zones), panel log lines (live panel
+ * events). Payload {"event_type":"<type>",...}: docs/home-assistant.md,
+ * "Event entities"; never an access code (user numbers only).
+ * KB_ERR_NOT_READY when ev produces no i-th message (m's buffers empty);
+ * KB_ERR_ARG (config, ev NULL), KB_ERR_FULL (KB_HA_EVENT_SIZE suffices).
+ * st (may be NULL) adds the arm mode and names. Call it for i = 0, 1, ...
+ * until it returns KB_ERR_NOT_READY. */
+kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const kb_status_t *st,
+                         unsigned i, kb_ha_msg_t *m);
 
 /* The alarm_control_panel state of a partition: "disarmed", "arming" (exit
  * delay), "pending" (entry delay), "armed_home" (stay), "armed_away",
@@ -203,6 +288,9 @@ typedef enum {
   KB_HA_ACT_BYPASS,   /* "zones": [n, ...] */
   KB_HA_ACT_OUTPUT,   /* "output": 1..4 (command output) */
   KB_HA_ACT_SET_TIME, /* "time": "YYYY-MM-DD HH:MM" (or with a T) */
+  KB_HA_ACT_FIRE,     /* keypad fire alarm key (`f`); no code */
+  KB_HA_ACT_AUX,      /* keypad auxiliary alarm key (`a`); no code */
+  KB_HA_ACT_PANIC,    /* keypad panic alarm key (`p`); no code */
   KB_HA_ACT_COUNT
 } kb_ha_action_t;
 
@@ -216,7 +304,8 @@ typedef enum {
   KB_HA_PERR_TYPE,      /* a value of the wrong type */
   KB_HA_PERR_PARTITION, /* partition missing or not 1..KB_MAX_PARTITIONS */
   KB_HA_PERR_ACTION,    /* unknown action, none, or both action and keys */
-  KB_HA_PERR_CODE,      /* code not 4 or 6 digits, or missing where needed */
+  KB_HA_PERR_CODE,      /* code not 4 or 6 digits, missing where needed, or given
+                           to an alarm key (fire/aux/panic) */
   KB_HA_PERR_KEYS,      /* keys empty, too long or not printable */
   KB_HA_PERR_ZONES,     /* zones missing, empty, out of range, too many */
   KB_HA_PERR_OUTPUT,    /* output missing or not 1..4 */

@@ -9,7 +9,8 @@
  * Invariants (kb_ha.h): the parser answers within its enum; a refused
  * command holds no action and no code, and queues nothing; an accepted one
  * has a partition in range, a code of 0, 4 or 6 digits, is JSON to cJSON
- * too, and gives keys within KB_KEYS_MAX of the keypad's alphabet; after a
+ * too, and gives keys within KB_KEYS_MAX of the keypad's alphabet (an alarm
+ * action: its one key, no code); after a
  * submit the command is wiped; a result payload is JSON, names the
  * command's id and never holds its code.
  */
@@ -67,6 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_ASSERT(strlen(keys) >= 1 && strlen(keys) <= KB_KEYS_MAX);
       FZ_ASSERT(strspn(keys, "0123456789*#swncrxb<>[]{}fap@SWNCRXBFAP") == strlen(keys));
       FZ_ASSERT(kc == NULL || strcmp(kc, c.code) == 0);
+      /* an alarm key is the whole request, with no code (kb_keys.h) */
+      if (c.action >= KB_HA_ACT_FIRE && c.action <= KB_HA_ACT_PANIC) {
+        FZ_ASSERT(strlen(keys) == 1 && keys[0] == "fap"[c.action - KB_HA_ACT_FIRE]);
+        FZ_ASSERT(c.code[0] == '\0' && kc == NULL);
+      }
     }
     uint16_t id = 0;
     kb_err_t s = kb_ha_submit(&bus, &c, &id);

@@ -241,9 +241,34 @@ def seed_ha(out):
         n += 1
     write(out, "template", b'{"partition":1,"action":"arm_away","code":"1234","id":"ha-1"}')
     write(out, "bypass-max", b'{"partition":2,"action":"bypass","code":"123456","zones":[1,2,3,4,5,6,7,8,9,10]}')
+    # what the buttons' payload_press send (kb_ha_discovery)
+    write(out, "button-output", b'{"partition":1,"action":"output","output":2}')
+    write(out, "button-panic", b'{"partition":8,"action":"panic"}')
+    write(out, "alarm-key-with-code", b'{"partition":1,"action":"aux","code":"1234"}')
 
 
 SEEDERS["ha"] = seed_ha
+
+
+def seed_ha_out(out):
+    """fuzz_ha_out: 8 configuration bytes (partitions, zones, flags, PGM
+    mask, buttons, entity to discover, reserved), then raw bytes of a
+    kb_status_t, a kb_event_t and a kb_health_t (the target pads with
+    zeros). Their layout is C's, so the seeds are patterns the fuzzer grows
+    from: all zero, all ones, and a deterministic byte walk per config."""
+    import random
+    rnd = random.Random(8)
+    configs = [b"\x01\x00\x00\x00\x00\x00\x00\x00", b"\x03\x03\x00\x05\x00\x52\x07\x00",
+               b"\xff\x05\xff\xff\x3f\x7f\x40\x00", b"\x05\x02\x21\x01\x20\x00\x10\x00"]
+    for k, cfg in enumerate(configs):
+        write(out, "zero-%d" % k, cfg + bytes(600))
+        write(out, "ones-%d" % k, cfg + b"\xff" * 600)
+        write(out, "walk-%d" % k, cfg + bytes(rnd.randrange(256) for _ in range(600)))
+        # small values only: states that look like real ones (flags 0/1, types in range)
+        write(out, "small-%d" % k, cfg + bytes(rnd.randrange(3) for _ in range(600)))
+
+
+SEEDERS["ha_out"] = seed_ha_out
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:

@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "harness.h"
+#include "host/kb_conf.h"
 #include "ha/kb_ha.h"
+#include "ha/kb_status_words.h"
 #include "keybus/kb_bus.h"
 #include "keybus/kb_proto.h"
 
@@ -72,9 +74,14 @@ static void test_discovery_documents(void) {
   memset(&st, 0, sizeof st);
   st.version = 0x41;
   size_t n = kb_ha_entities(&c);
-  KT_EQ(n, 4 + 3 * 2 + 3);
-  char uids[32][64];
+  /* system 4, partitions 3 x 2, zones 3, zone extras 3 x 3, status and
+   * user 2 x 2, time, health 10, arming events 2, zone events, panel log */
+  KT_EQ(n, 4 + 3 * 2 + 3 + 9 + 4 + 1 + KB_HA_HEALTH_BASE + 2 + 1 + 1);
+  char uids[64][64];
   char status_t[KB_HA_TOPIC_SIZE], conn_t[KB_HA_TOPIC_SIZE], cmd_t[KB_HA_TOPIC_SIZE];
+  char health_t[KB_HA_TOPIC_SIZE];
+  KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_HEALTH, health_t, sizeof health_t, NULL), KB_OK);
+  KT_STREQ(health_t, "keybus/house1/health");
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_STATUS, status_t, sizeof status_t, NULL), KB_OK);
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_CONNECTED, conn_t, sizeof conn_t, NULL), KB_OK);
   KT_EQ(kb_ha_topic(&c, KB_HA_TOPIC_COMMAND, cmd_t, sizeof cmd_t, NULL), KB_OK);
@@ -102,7 +109,9 @@ static void test_discovery_documents(void) {
       for (size_t j = 0; j < i; j++) KT_CHECK(strcmp(uids[j], uid) != 0);
     }
     KT_CHECK(jstr(o, "name") != NULL);
-    /* state topic = the one kb_ha_state() publishes to */
+    /* state topic = the one kb_ha_state() publishes to; the entities
+     * without a retained state of their own read the health topic or an
+     * event topic, or (buttons) have none */
     char st_topic[KB_HA_TOPIC_SIZE];
     kb_ha_msg_t s = msg();
     s.topic = st_topic;
@@ -110,14 +119,33 @@ static void test_discovery_documents(void) {
     char pay[KB_HA_STATE_SIZE];
     s.payload = pay;
     s.payload_size = sizeof pay;
-    KT_EQ(kb_ha_state(&c, i, &st, &s), KB_OK);
-    KT_STREQ(jstr(o, "state_topic"), st_topic);
-    /* availability: LWT and keybus connected, both required */
+    bool is_health = strncmp(topic, "homeassistant/sensor/house1/health", 34) == 0 ||
+                     strcmp(topic, "homeassistant/binary_sensor/house1/health/config") == 0;
+    bool is_event = strncmp(topic, "homeassistant/event/", 20) == 0;
+    if (kb_ha_has_state(&c, i)) {
+      KT_EQ(kb_ha_state(&c, i, &st, &s), KB_OK);
+      KT_STREQ(jstr(o, "state_topic"), st_topic);
+      KT_CHECK(!is_health && !is_event);
+    } else {
+      KT_EQ(kb_ha_state(&c, i, &st, &s), KB_ERR_NOT_READY);
+      KT_EQ(s.topic_len, 0);
+      KT_EQ(pay[0], '\0');
+      KT_CHECK(is_health || is_event);
+      if (is_health) KT_STREQ(jstr(o, "state_topic"), health_t);
+      if (is_event) {
+        const char *t = jstr(o, "state_topic");
+        KT_CHECK(t && strncmp(t, "keybus/house1/", 14) == 0 && strstr(t, "event") != NULL);
+        KT_CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "event_types")) >= 2);
+      }
+      snprintf(st_topic, sizeof st_topic, "%s", is_health ? health_t : "");
+    }
+    /* availability: LWT and keybus connected, both required (but for the
+     * bus's own sensor and health, which matter most when it is gone) */
     const cJSON *av = cJSON_GetObjectItemCaseSensitive(o, "availability");
     KT_CHECK(cJSON_IsArray(av));
     KT_STREQ(jstr(cJSON_GetArrayItem(av, 0), "topic"), status_t);
     KT_STREQ(jstr(o, "availability_mode"), "all");
-    bool is_conn = strcmp(st_topic, conn_t) == 0;
+    bool is_conn = strcmp(st_topic, conn_t) == 0 || is_health;
     KT_EQ(cJSON_GetArraySize(av), is_conn ? 1 : 2);
     if (!is_conn) KT_STREQ(jstr(cJSON_GetArrayItem(av, 1), "topic"), conn_t);
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive(o, "device");
@@ -148,7 +176,8 @@ static void test_discovery_documents(void) {
         KT_STREQ(pc.code, "1234");
       }
     }
-    if (strstr(topic, "/zone_") != NULL) {
+    if (strncmp(topic, "homeassistant/binary_sensor/house1/zone_", 40) == 0 &&
+        strchr(topic + 40, '_') == NULL) { /* zone_<z>, not zone_<z>_alarm */
       zones++;
       const char *want[] = {"door", "window", "motion"};
       KT_STREQ(jstr(o, "device_class"), want[zones - 1]);
@@ -234,8 +263,10 @@ static void test_supported_features_hide_modes(void) {
 static void test_buffers_bounded(void) {
   static char name[KB_HA_NAME_MAX + 1];
   static kb_ha_zone_t z[KB_MAX_ZONES];
+  static const char *users[KB_HA_USERS_MAX];
   memset(name, '"', KB_HA_NAME_MAX); /* every character escaped */
   for (unsigned i = 0; i < KB_MAX_ZONES; i++) z[i] = (kb_ha_zone_t){(uint8_t)(i + 1), KB_HA_CLASS_CO, name};
+  for (unsigned i = 0; i < KB_HA_USERS_MAX; i++) users[i] = name;
   kb_ha_config_t c;
   memset(&c, 0, sizeof c);
   c.device_id = "01234567890123456789012345678901";
@@ -245,12 +276,27 @@ static void test_buffers_bounded(void) {
   c.partitions = 0xFF;
   c.zones = z;
   c.n_zones = KB_MAX_ZONES;
+  c.user_names = users;
+  c.n_user_names = KB_HA_USERS_MAX;
+  c.pgm_outputs = 0x3FFF;
+  c.button_outputs = 0x0F;
+  c.alarm_buttons = KB_HA_BTN_FIRE | KB_HA_BTN_AUX | KB_HA_BTN_PANIC;
+  c.button_partition = 8;
+  c.health_heap = 1;
+  KT_EQ(kb_ha_config_check(&c), KB_OK);
   kb_status_t st;
   memset(&st, 0, sizeof st);
   st.version = 0x99;
+  st.time = (kb_time_t){2099, 12, 31, 23, 59, 1};
+  for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++) {
+    st.part[p].known = 1;
+    st.part[p].status = 0xB0; /* the longest words: "*6 remote programming (DLS) allowed" */
+    st.part[p].access_code = 95;
+  }
   size_t n = kb_ha_entities(&c);
   KT_EQ(n, KB_HA_ENTITIES_MAX);
-  size_t longest = 0;
+  size_t longest = 0, longest_state = 0;
+  char state[KB_HA_STATE_SIZE];
   for (size_t i = 0; i < n; i++) {
     kb_ha_msg_t m = msg();
     KT_EQ(kb_ha_discovery(&c, i, &st, &m), KB_OK);
@@ -258,8 +304,12 @@ static void test_buffers_bounded(void) {
     cJSON *o = cJSON_Parse(doc);
     KT_CHECK(o != NULL);
     cJSON_Delete(o);
-    KT_EQ(kb_ha_state(&c, i, &st, &m), KB_OK);
+    m.payload = state;
+    m.payload_size = sizeof state;
+    KT_EQ(kb_ha_state(&c, i, &st, &m), kb_ha_has_state(&c, i) ? KB_OK : KB_ERR_NOT_READY);
+    if (m.payload_len > longest_state) longest_state = m.payload_len;
   }
+  KT_CHECK(longest_state > 100); /* the user's name, all escaped, was there */
   /* one byte short: KB_ERR_FULL and an empty string, never a cut document */
   for (size_t i = 0; i < n; i += 7) {
     kb_ha_msg_t m = msg();
@@ -276,8 +326,61 @@ static void test_buffers_bounded(void) {
     KT_EQ(topic[0], '\0');
     KT_EQ(doc[0], '\0'); /* no stale document beside a refused topic */
   }
-  fprintf(stderr, "kt: ha: longest discovery document %zu bytes (KB_HA_DOC_SIZE %d)\n", longest,
-          KB_HA_DOC_SIZE);
+  /* health: every counter at its largest */
+  kb_health_t h;
+  memset(&h, 0xFF, sizeof h);
+  kb_ha_extra_t x;
+  memset(&x, 0, sizeof x);
+  x.uptime_s = x.last_frame_age_ms = x.mqtt_dropped = x.mqtt_reconnects = UINT32_MAX - 1;
+  x.edges_lost = x.heap_free = x.heap_min_free = x.heap_largest = x.alloc_failed = INT64_MAX;
+  char hp[KB_HA_HEALTH_SIZE];
+  kb_ha_msg_t m = msg();
+  m.payload = hp;
+  m.payload_size = sizeof hp;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_OK);
+  size_t health_len = m.payload_len;
+  cJSON *o = cJSON_Parse(hp);
+  KT_CHECK(o != NULL);
+  cJSON_Delete(o);
+  m.payload_size = health_len;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_ERR_FULL);
+  KT_EQ(hp[0], '\0');
+  /* events: a named user, a named zone */
+  char ep[KB_HA_EVENT_SIZE];
+  size_t event_len = 0;
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ACCESS_CODE;
+  ev.partition = 8;
+  ev.access.user = 95;
+  ev.access.pev.kind = KB_PEV_ARMED_BY_CODE;
+  m = msg();
+  m.payload = ep;
+  m.payload_size = sizeof ep;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.on = 1;
+  ev.zone.zone = 64;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PANEL_EVENT;
+  ev.panel.pev.kind = KB_PEV_ZONE_ALARM;
+  ev.panel.pev.number = 64;
+  ev.panel.pev.set = 0x18;
+  ev.panel.pev.code = 0xFF;
+  ev.panel.parts = 0xFF;
+  ev.panel.number = KB_EVENT_LIVE;
+  ev.panel.time = st.time;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  if (m.payload_len > event_len) event_len = m.payload_len;
+  fprintf(stderr,
+          "kt: ha: longest discovery document %zu bytes (KB_HA_DOC_SIZE %d), state %zu (%d), "
+          "health %zu (%d), event %zu (%d)\n",
+          longest, KB_HA_DOC_SIZE, longest_state, KB_HA_STATE_SIZE, health_len, KB_HA_HEALTH_SIZE,
+          event_len, KB_HA_EVENT_SIZE);
   c.name = NULL;
   name[0] = 'x';
 }
@@ -405,7 +508,598 @@ static void test_dirty_publishes_what_changed(void) {
   kb_ha_mark(&c, &ev, &d);
   unsigned n = 0;
   while (kb_ha_next_dirty(&c, &st, &d, &m) == KB_OK) n++;
-  KT_EQ(n, kb_ha_entities(&c));
+  unsigned with_state = 0;
+  for (size_t i = 0; i < kb_ha_entities(&c); i++) with_state += kb_ha_has_state(&c, i);
+  KT_EQ(with_state, kb_ha_entities(&c) - KB_HA_HEALTH_BASE - 2 - 1 - 1); /* no health, events */
+  KT_EQ(n, with_state);
+}
+
+/* ------------------------------------------------- later entities (issue 8) */
+
+static const char *const names4[] = {"Alice", NULL, "Bob \"B\""};
+
+static kb_ha_config_t cfg_all(void) {
+  kb_ha_config_t c = cfg2();
+  c.pgm_outputs = 0x0005; /* PGM 1 and 3 */
+  c.button_outputs = 0x02; /* command output 2 */
+  c.alarm_buttons = KB_HA_BTN_FIRE | KB_HA_BTN_PANIC;
+  c.health_heap = 1;
+  c.user_names = names4;
+  c.n_user_names = 3;
+  return c;
+}
+
+/* The unique id (object id) of entity i. */
+static void uid_of(const kb_ha_config_t *c, size_t i, char *out, size_t n) {
+  kb_ha_msg_t m = msg();
+  out[0] = '\0';
+  KT_EQ(kb_ha_discovery(c, i, NULL, &m), KB_OK);
+  cJSON *o = cJSON_Parse(doc);
+  KT_CHECK(o != NULL);
+  const char *u = jstr(o, "unique_id");
+  snprintf(out, n, "%s", u ? u : "?");
+  cJSON_Delete(o);
+}
+
+/* The documented order (docs/home-assistant.md), entity by entity: the
+ * first 13 are the entities of before, at their old numbers. */
+static void test_entity_order(void) {
+  static const char *const want[] = {
+      "connected", "trouble", "ac_power", "battery", "p1", "p1_ready", "p1_fire", "p2", "p2_ready",
+      "p2_fire", "zone_1", "zone_2", "zone_7",
+      "zone_1_alarm", "zone_1_bypass", "zone_1_tamper", "zone_2_alarm", "zone_2_bypass",
+      "zone_2_tamper", "zone_7_alarm", "zone_7_bypass", "zone_7_tamper",
+      "p1_status", "p1_user", "p2_status", "p2_user", "panel_time", "pgm_1", "pgm_3",
+      "health", "health_frames", "health_bad_frames", "health_ring_overflows",
+      "health_ring_high_water", "health_last_frame_age_s", "health_mqtt_dropped",
+      "health_mqtt_reconnects", "health_uptime_s", "health_edges_lost", "health_heap_free",
+      "health_heap_min_free", "health_heap_largest", "health_alloc_failed",
+      "output_2", "fire_alarm", "panic_alarm", "p1_arming", "p2_arming", "zone_alarms",
+      "panel_log"};
+  kb_ha_config_t c = cfg_all();
+  size_t n = kb_ha_entities(&c);
+  KT_EQ(n, sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < n && i < sizeof want / sizeof want[0]; i++) {
+    char u[96], w[96];
+    uid_of(&c, i, u, sizeof u);
+    snprintf(w, sizeof w, "house1_%s", want[i]);
+    KT_STREQ(u, w);
+  }
+  /* without the zone extras: the nine go, the rest move up in order */
+  c.no_zone_extras = 1;
+  KT_EQ(kb_ha_entities(&c), n - 9);
+  for (size_t i = 0; i < kb_ha_entities(&c); i++) {
+    char u[96], w[96];
+    uid_of(&c, i, u, sizeof u);
+    snprintf(w, sizeof w, "house1_%s", want[i < 13 ? i : i + 9]);
+    KT_STREQ(u, w);
+  }
+  /* the config's new fields are checked */
+  c = cfg_all();
+  c.pgm_outputs = 0x4000; /* PGM 15 */
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  c = cfg_all();
+  c.button_outputs = 0x10;
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  c = cfg_all();
+  c.alarm_buttons = 0x08;
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  c = cfg_all();
+  c.button_partition = 3; /* not in use */
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  c.button_partition = 2;
+  KT_EQ(kb_ha_config_check(&c), KB_OK);
+  c.n_user_names = KB_HA_USERS_MAX + 1;
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  c.n_user_names = 2;
+  c.user_names = NULL;
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+  static const char *const bad_names[] = {"ok", "line\nbreak"};
+  c.user_names = bad_names;
+  KT_EQ(kb_ha_config_check(&c), KB_ERR_ARG);
+}
+
+/* The index of the entity whose unique id is house1_<obj>. */
+static size_t find(const kb_ha_config_t *c, const char *obj) {
+  char w[96];
+  snprintf(w, sizeof w, "house1_%s", obj);
+  for (size_t i = 0; i < kb_ha_entities(c); i++) {
+    char u[96];
+    uid_of(c, i, u, sizeof u);
+    if (strcmp(u, w) == 0) return i;
+  }
+  KT_CHECK(!"entity not found");
+  return 0;
+}
+
+static void state_is(const kb_ha_config_t *c, const char *obj, const kb_status_t *st,
+                     const char *want_topic, const char *want) {
+  kb_ha_msg_t m = msg();
+  KT_EQ(kb_ha_state(c, find(c, obj), st, &m), KB_OK);
+  KT_STREQ(topic, want_topic);
+  KT_STREQ(doc, want);
+  KT_CHECK(m.retain);
+  KT_EQ(m.payload_len, strlen(want));
+}
+
+static void test_new_states(void) {
+  kb_ha_config_t c = cfg_all();
+  kb_status_t st;
+  memset(&st, 0, sizeof st);
+  /* nothing known yet: unknown, never a made-up value */
+  state_is(&c, "p1_status", &st, "keybus/house1/partition/1/status", "None");
+  state_is(&c, "p1_user", &st, "keybus/house1/partition/1/user", "{\"user\":null,\"name\":null}");
+  state_is(&c, "panel_time", &st, "keybus/house1/time", "None");
+  state_is(&c, "zone_7_alarm", &st, "keybus/house1/zone/7/alarm", "OFF");
+  st.zones_alarm[0] = 0x40;  /* zone 7 */
+  st.zones_bypass[0] = 0x02; /* zone 2 */
+  st.zones_tamper[0] = 0x01; /* zone 1 */
+  state_is(&c, "zone_7_alarm", &st, "keybus/house1/zone/7/alarm", "ON");
+  state_is(&c, "zone_7_bypass", &st, "keybus/house1/zone/7/bypass", "OFF");
+  state_is(&c, "zone_2_bypass", &st, "keybus/house1/zone/2/bypass", "ON");
+  state_is(&c, "zone_1_tamper", &st, "keybus/house1/zone/1/tamper", "ON");
+  state_is(&c, "zone_1_alarm", &st, "keybus/house1/zone/1/alarm", "OFF");
+  /* the panel's status words, from the one table, capitalised */
+  st.part[0].known = 1;
+  st.part[0].status = KB_ST_EXIT_DELAY;
+  state_is(&c, "p1_status", &st, "keybus/house1/partition/1/status", "Exit delay running");
+  KT_STREQ(kb_status_words(KB_ST_EXIT_DELAY), "exit delay running");
+  st.part[0].status = KB_ST_READY;
+  state_is(&c, "p1_status", &st, "keybus/house1/partition/1/status", "Ready to arm");
+  st.part[0].status = KB_ST_BYPASS_MENU;
+  state_is(&c, "p1_status", &st, "keybus/house1/partition/1/status", "*1 zone bypass menu");
+  st.part[0].status = 0x0A; /* not in the table */
+  state_is(&c, "p1_status", &st, "keybus/house1/partition/1/status", "Status 0x0A");
+  st.part[1].known = 1;
+  st.part[1].status = KB_ST_DISABLED;
+  state_is(&c, "p2_status", &st, "keybus/house1/partition/2/status", "Partition disabled");
+  /* last user: the number, and the configured name or a default */
+  st.part[0].access_code = 1;
+  state_is(&c, "p1_user", &st, "keybus/house1/partition/1/user", "{\"user\":1,\"name\":\"Alice\"}");
+  st.part[0].access_code = 2; /* NULL in the table */
+  state_is(&c, "p1_user", &st, "keybus/house1/partition/1/user", "{\"user\":2,\"name\":\"User 2\"}");
+  st.part[0].access_code = 3;
+  state_is(&c, "p1_user", &st, "keybus/house1/partition/1/user",
+           "{\"user\":3,\"name\":\"Bob \\\"B\\\"\"}");
+  st.part[1].access_code = 40;
+  state_is(&c, "p2_user", &st, "keybus/house1/partition/2/user", "{\"user\":40,\"name\":\"Master\"}");
+  st.part[1].access_code = 17; /* beyond the names given */
+  state_is(&c, "p2_user", &st, "keybus/house1/partition/2/user", "{\"user\":17,\"name\":\"User 17\"}");
+  /* the user sensor shows the name, the number as an attribute */
+  kb_ha_msg_t m = msg();
+  KT_EQ(kb_ha_discovery(&c, find(&c, "p1_user"), NULL, &m), KB_OK);
+  KT_STREQ(topic, "homeassistant/sensor/house1/p1_user/config");
+  cJSON *o = cJSON_Parse(doc);
+  KT_STREQ(jstr(o, "value_template"), "{{ value_json.name }}");
+  KT_STREQ(jstr(o, "json_attributes_topic"), "keybus/house1/partition/1/user");
+  KT_STREQ(jstr(o, "name"), "Partition 1 last user");
+  cJSON_Delete(o);
+  /* panel time */
+  st.time = (kb_time_t){2026, 12, 6, 5, 7, 1};
+  state_is(&c, "panel_time", &st, "keybus/house1/time", "2026-12-06 05:07");
+  st.time.valid = 0;
+  state_is(&c, "panel_time", &st, "keybus/house1/time", "None");
+  /* PGM outputs of the mask only */
+  st.pgm = 0x0004; /* PGM 3 */
+  state_is(&c, "pgm_3", &st, "keybus/house1/pgm/3", "ON");
+  state_is(&c, "pgm_1", &st, "keybus/house1/pgm/1", "OFF");
+  st.pgm = 0x0001;
+  state_is(&c, "pgm_1", &st, "keybus/house1/pgm/1", "ON");
+  /* device classes */
+  const struct { const char *obj, *topic, *cls; } dc[] = {
+      {"zone_7_alarm", "homeassistant/binary_sensor/house1/zone_7_alarm/config", "safety"},
+      {"zone_7_tamper", "homeassistant/binary_sensor/house1/zone_7_tamper/config", "tamper"},
+      {"zone_7_bypass", "homeassistant/binary_sensor/house1/zone_7_bypass/config", NULL},
+      {"pgm_3", "homeassistant/binary_sensor/house1/pgm_3/config", NULL},
+      {"panel_time", "homeassistant/sensor/house1/panel_time/config", NULL}};
+  for (size_t k = 0; k < sizeof dc / sizeof dc[0]; k++) {
+    m = msg();
+    KT_EQ(kb_ha_discovery(&c, find(&c, dc[k].obj), NULL, &m), KB_OK);
+    KT_STREQ(topic, dc[k].topic);
+    o = cJSON_Parse(doc);
+    if (dc[k].cls) KT_STREQ(jstr(o, "device_class"), dc[k].cls);
+    else KT_CHECK(jstr(o, "device_class") == NULL);
+    cJSON_Delete(o);
+  }
+  m = msg();
+  KT_EQ(kb_ha_discovery(&c, find(&c, "zone_1_bypass"), NULL, &m), KB_OK);
+  o = cJSON_Parse(doc);
+  KT_STREQ(jstr(o, "name"), "Front \"door\" bypass");
+  cJSON_Delete(o);
+}
+
+/* Each event marks exactly the entities it changes. */
+static void test_dirty_new_entities(void) {
+  kb_ha_config_t c = cfg_all();
+  kb_status_t st;
+  memset(&st, 0, sizeof st);
+  kb_ha_dirty_t d;
+  memset(&d, 0, sizeof d);
+  kb_ha_msg_t m = msg();
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  st.zones_alarm[0] = 0x40;
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.on = 1;
+  ev.zone.zone = 7;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  ev.type = KB_EV_ZONE_BYPASS;
+  ev.zone.zone = 2;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  ev.type = KB_EV_ZONE_TAMPER;
+  ev.zone.zone = 9; /* not configured */
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PARTITION;
+  ev.partition = 2;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ACCESS_CODE;
+  ev.partition = 1;
+  ev.access.user = 1;
+  ev.access.parts = 0x01;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_TIME;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PGM;
+  ev.pgm.on = 1;
+  ev.pgm.output = 3;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  ev.pgm.output = 2; /* not in the mask */
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  /* events that change no retained state: nothing */
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PANEL_EVENT;
+  ev.panel.number = KB_EVENT_LIVE;
+  KT_EQ(kb_ha_mark(&c, &ev, &d), 0);
+  const char *want[] = {"keybus/house1/partition/2/state", "keybus/house1/zone/2/bypass",
+                        "keybus/house1/zone/7/alarm",      "keybus/house1/partition/1/user",
+                        "keybus/house1/partition/2/status", "keybus/house1/time",
+                        "keybus/house1/pgm/3"};
+  for (unsigned k = 0; k < sizeof want / sizeof want[0]; k++) {
+    KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_OK);
+    KT_STREQ(topic, want[k]);
+  }
+  KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_ERR_NOT_READY);
+  /* a stateless entity marked by hand is skipped, not a stop */
+  size_t h = find(&c, "health_frames"), t = find(&c, "panel_time");
+  d.bits[h / 32] |= 1u << (h % 32);
+  d.bits[t / 32] |= 1u << (t % 32);
+  KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/time");
+  KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_ERR_NOT_READY);
+  /* without the zone extras, zone events still find their entities */
+  c.no_zone_extras = 1;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.zone = 7;
+  kb_ha_mark(&c, &ev, &d);
+  ev.type = KB_EV_ZONE_OPEN;
+  kb_ha_mark(&c, &ev, &d);
+  KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/zone/7");
+  KT_EQ(kb_ha_next_dirty(&c, &st, &d, &m), KB_ERR_NOT_READY);
+}
+
+static void test_health(void) {
+  kb_ha_config_t c = cfg_all();
+  kb_health_t h;
+  memset(&h, 0, sizeof h);
+  h.frames = 1000;
+  h.frames_ok = 990;
+  h.checksum_errors = 3;
+  h.length_errors = 2;
+  h.framing_errors = 1;
+  h.runts = 4;
+  h.unknown_cmds = 5;
+  h.filter_rejections = 6;
+  h.ring_overflows = 7;
+  h.ring_high_water = 12;
+  kb_ha_extra_t x;
+  kb_ha_extra_init(&x);
+  KT_EQ(x.heap_free, -1);
+  KT_EQ(x.last_frame_age_ms, UINT32_MAX);
+  x.uptime_s = 3600;
+  x.mqtt_dropped = 8;
+  x.mqtt_reconnects = 9;
+  x.edges_lost = 11;
+  x.healthy = true;
+  char hp[KB_HA_HEALTH_SIZE];
+  kb_ha_msg_t m = msg();
+  m.payload = hp;
+  m.payload_size = sizeof hp;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/health");
+  KT_CHECK(m.retain);
+  KT_STREQ(hp, "{\"frames\":1000,\"frames_ok\":990,\"bad_frames\":10,\"checksum_errors\":3,"
+               "\"length_errors\":2,\"framing_errors\":1,\"runts\":4,\"unknown_cmds\":5,"
+               "\"noise_rejected\":6,\"ring_overflows\":7,\"ring_high_water\":12,\"healthy\":true,"
+               "\"uptime_s\":3600,\"last_frame_age_s\":null,\"mqtt_dropped\":8,"
+               "\"mqtt_reconnects\":9,\"edges_lost\":11}");
+  x.last_frame_age_ms = 2345;
+  x.heap_free = 120000;
+  x.heap_min_free = 90000;
+  x.heap_largest = 65536;
+  x.alloc_failed = 0;
+  x.healthy = false;
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_OK);
+  cJSON *o = cJSON_Parse(hp);
+  KT_CHECK(o != NULL);
+  KT_CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "healthy")));
+  KT_CHECK(cJSON_GetObjectItemCaseSensitive(o, "last_frame_age_s")->valuedouble == 2.3);
+  KT_EQ(cJSON_GetObjectItemCaseSensitive(o, "heap_largest")->valueint, 65536);
+  KT_EQ(cJSON_GetObjectItemCaseSensitive(o, "alloc_failed")->valueint, 0);
+  /* every health sensor reads a key the payload has (with all counters given) */
+  unsigned sensors = 0;
+  for (size_t i = 0; i < kb_ha_entities(&c); i++) {
+    kb_ha_msg_t d = msg();
+    KT_EQ(kb_ha_discovery(&c, i, NULL, &d), KB_OK);
+    cJSON *q = cJSON_Parse(doc);
+    const char *st = jstr(q, "state_topic");
+    if (st && strcmp(st, "keybus/house1/health") == 0) {
+      sensors++;
+      const char *tpl = jstr(q, "value_template");
+      KT_CHECK(tpl != NULL);
+      KT_STREQ(jstr(q, "entity_category"), "diagnostic");
+      const char *k = tpl ? strstr(tpl, "get('") : NULL;
+      KT_CHECK(k != NULL);
+      if (k) {
+        char key[40];
+        size_t n = strcspn(k + 5, "'");
+        snprintf(key, sizeof key, "%.*s", (int)n, k + 5);
+        if (!cJSON_GetObjectItemCaseSensitive(o, key)) fprintf(stderr, "no key %s\n", key);
+        KT_CHECK(cJSON_GetObjectItemCaseSensitive(o, key) != NULL);
+      }
+    }
+    cJSON_Delete(q);
+  }
+  KT_EQ(sensors, KB_HA_HEALTH_BASE + KB_HA_HEALTH_HEAP);
+  cJSON_Delete(o);
+  /* no frontend counters: the engine's alone; nothing n/a is written */
+  KT_EQ(kb_ha_health(&c, &h, NULL, &m), KB_OK);
+  KT_CHECK(strstr(hp, "healthy") == NULL && strstr(hp, "heap") == NULL);
+  KT_EQ(hp[m.payload_len - 1], '}');
+  kb_ha_extra_init(&x);
+  KT_EQ(kb_ha_health(&c, &h, &x, &m), KB_OK);
+  KT_CHECK(strstr(hp, "heap") == NULL && strstr(hp, "edges_lost") == NULL);
+  KT_EQ(kb_ha_health(&c, NULL, &x, &m), KB_ERR_ARG);
+  KT_EQ(hp[0], '\0');
+}
+
+/* A button's payload_press is a command the parser takes, typed as the
+ * keypad's key; a press queues it on a real bus. */
+static void test_buttons(void) {
+  kb_ha_config_t c = cfg_all();
+  static const struct { const char *obj, *name; kb_ha_action_t act; char key; } b[] = {
+      {"output_2", "Command output 2", KB_HA_ACT_OUTPUT, ']'},
+      {"fire_alarm", "Fire alarm", KB_HA_ACT_FIRE, 'f'},
+      {"panic_alarm", "Panic alarm", KB_HA_ACT_PANIC, 'p'}};
+  for (unsigned pass = 0; pass < 2; pass++) {
+    c.button_partition = pass ? 2 : 0; /* 0: the lowest in use */
+    for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) {
+      kb_ha_msg_t m = msg();
+      KT_EQ(kb_ha_discovery(&c, find(&c, b[k].obj), NULL, &m), KB_OK);
+      char want_t[96];
+      snprintf(want_t, sizeof want_t, "homeassistant/button/house1/%s/config", b[k].obj);
+      KT_STREQ(topic, want_t);
+      cJSON *o = cJSON_Parse(doc);
+      KT_STREQ(jstr(o, "name"), b[k].name);
+      KT_STREQ(jstr(o, "command_topic"), "keybus/house1/command");
+      KT_CHECK(jstr(o, "state_topic") == NULL);
+      KT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "availability")), 2);
+      const char *press = jstr(o, "payload_press");
+      KT_CHECK(press != NULL);
+      kb_ha_cmd_t cmd;
+      KT_EQ(kb_ha_parse_command(press ? press : "", press ? strlen(press) : 0, &cmd), KB_HA_PERR_OK);
+      KT_EQ(cmd.action, b[k].act);
+      KT_EQ(cmd.partition, pass ? 2 : 1);
+      KT_EQ(cmd.code[0], 0);
+      char keys[16];
+      const char *code = "x";
+      KT_EQ(kb_ha_cmd_keys(&cmd, keys, sizeof keys, &code), KB_OK);
+      KT_EQ(keys[0], b[k].key);
+      KT_EQ(keys[1], '\0');
+      KT_CHECK(code == NULL);
+      static kb_bus_t bus;
+      kb_bus_init(&bus, NULL);
+      uint16_t id = 0;
+      KT_EQ(kb_ha_submit(&bus, &cmd, &id), KB_OK);
+      KT_EQ(bus.keys.q[0].keys[0], b[k].key);
+      KT_EQ(kb_bus_keys_pending(&bus), 1);
+      cJSON_Delete(o);
+    }
+  }
+  /* none by default */
+  kb_ha_config_t d = cfg2();
+  for (size_t i = 0; i < kb_ha_entities(&d); i++) {
+    kb_ha_msg_t m = msg();
+    KT_EQ(kb_ha_discovery(&d, i, NULL, &m), KB_OK);
+    KT_CHECK(strstr(topic, "/button/") == NULL && strstr(topic, "/pgm_") == NULL);
+  }
+  /* the alarm keys as commands */
+  kb_ha_cmd_t cmd;
+  const char *cmds[] = {"{\"partition\":1,\"action\":\"fire\"}", "{\"partition\":2,\"action\":\"aux\",\"code\":\"\"}",
+                        "{\"partition\":1,\"action\":\"panic\",\"id\":\"p1\"}"};
+  const char keys3[] = "fap";
+  for (unsigned k = 0; k < 3; k++) {
+    char keys[16];
+    KT_EQ(kb_ha_parse_command(cmds[k], strlen(cmds[k]), &cmd), KB_HA_PERR_OK);
+    KT_EQ(cmd.action, KB_HA_ACT_FIRE + k);
+    KT_EQ(kb_ha_cmd_keys(&cmd, keys, sizeof keys, NULL), KB_OK);
+    KT_EQ(keys[0], keys3[k]);
+  }
+  KT_EQ(kb_ha_parse_command("{\"partition\":1,\"action\":\"fire\",\"code\":\"1234\"}", 45, &cmd),
+        KB_HA_PERR_CODE);
+  KT_EQ(cmd.code[0], 0);
+  const char *extra = "{\"partition\":1,\"action\":\"panic\",\"output\":1}";
+  KT_EQ(kb_ha_parse_command(extra, strlen(extra), &cmd), KB_HA_PERR_FIELD);
+}
+
+/* The event entities: payloads and topics per engine event, types from the
+ * discovery's list, never retained, never a code. */
+static void event_is(const kb_ha_config_t *c, const kb_event_t *ev, const kb_status_t *st,
+                     unsigned i, const char *want_topic, const char *want) {
+  char ep[KB_HA_EVENT_SIZE];
+  kb_ha_msg_t m = msg();
+  m.payload = ep;
+  m.payload_size = sizeof ep;
+  m.retain = true;
+  KT_EQ(kb_ha_event_msg(c, ev, st, i, &m), KB_OK);
+  KT_CHECK(!m.retain);
+  KT_STREQ(topic, want_topic);
+  KT_STREQ(ep, want);
+  KT_EQ(m.payload_len, strlen(want));
+  /* its type is one of the entity's event_types, and its topic the entity's */
+  cJSON *o = cJSON_Parse(ep);
+  const char *type = jstr(o, "event_type");
+  bool found = false;
+  for (size_t i2 = 0; i2 < kb_ha_entities(c); i2++) {
+    kb_ha_msg_t d = msg();
+    KT_EQ(kb_ha_discovery(c, i2, NULL, &d), KB_OK);
+    cJSON *q = cJSON_Parse(doc);
+    const char *t = jstr(q, "state_topic");
+    if (t && strcmp(t, want_topic) == 0 && strstr(topic, "/event/")) {
+      const cJSON *types = cJSON_GetObjectItemCaseSensitive(q, "event_types"), *it;
+      cJSON_ArrayForEach(it, types) found |= type && strcmp(it->valuestring, type) == 0;
+    }
+    cJSON_Delete(q);
+  }
+  KT_CHECK(found);
+  cJSON_Delete(o);
+  m.retain = true;
+  KT_EQ(kb_ha_event_msg(c, ev, st, i + 1 + (i == 0 && ev->type == KB_EV_PANEL_EVENT ? 8 : 0), &m),
+        KB_ERR_NOT_READY);
+}
+
+static void no_event(const kb_ha_config_t *c, const kb_event_t *ev, const kb_status_t *st,
+                     unsigned i) {
+  kb_ha_msg_t m = msg();
+  KT_EQ(kb_ha_event_msg(c, ev, st, i, &m), KB_ERR_NOT_READY);
+  KT_EQ(topic[0], '\0');
+  KT_EQ(doc[0], '\0');
+}
+
+static void test_events(void) {
+  kb_ha_config_t c = cfg_all();
+  kb_status_t st;
+  memset(&st, 0, sizeof st);
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  /* armed by a user: the mode from the status, the user's number and name */
+  ev.type = KB_EV_ACCESS_CODE;
+  ev.partition = 1;
+  ev.access.user = 1;
+  ev.access.parts = 0x01;
+  ev.access.pev.kind = KB_PEV_ARMED_BY_CODE;
+  st.part[0].exit_delay = 1;
+  st.part[0].exit_target = KB_EXIT_AWAY;
+  event_is(&c, &ev, &st, 0, "keybus/house1/partition/1/event",
+           "{\"event_type\":\"armed_away\",\"partition\":1,\"user\":1,\"name\":\"Alice\"}");
+  st.part[0].exit_delay = 0;
+  st.part[0].armed = KB_ARMED_STAY;
+  event_is(&c, &ev, &st, 0, "keybus/house1/partition/1/event",
+           "{\"event_type\":\"armed_home\",\"partition\":1,\"user\":1,\"name\":\"Alice\"}");
+  st.part[0].no_entry_delay = 1;
+  event_is(&c, &ev, &st, 0, "keybus/house1/partition/1/event",
+           "{\"event_type\":\"armed_night\",\"partition\":1,\"user\":1,\"name\":\"Alice\"}");
+  event_is(&c, &ev, NULL, 0, "keybus/house1/partition/1/event",
+           "{\"event_type\":\"armed\",\"partition\":1,\"user\":1,\"name\":\"Alice\"}");
+  ev.partition = 2;
+  ev.access.user = 40;
+  ev.access.pev.kind = KB_PEV_DISARMED_BY_CODE;
+  event_is(&c, &ev, &st, 0, "keybus/house1/partition/2/event",
+           "{\"event_type\":\"disarmed\",\"partition\":2,\"user\":40,\"name\":\"Master\"}");
+  ev.partition = 0; /* names no partition */
+  no_event(&c, &ev, &st, 0);
+  ev.partition = 3; /* not in use */
+  no_event(&c, &ev, &st, 0);
+  ev.partition = 1;
+  ev.access.pev.kind = KB_PEV_STAR6_BY_CODE; /* not an arming */
+  no_event(&c, &ev, &st, 0);
+  /* zone alarm and restore, configured zones only */
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.on = 1;
+  ev.zone.zone = 7;
+  event_is(&c, &ev, &st, 0, "keybus/house1/event/zone",
+           "{\"event_type\":\"alarm\",\"zone\":7,\"name\":\"Hall\"}");
+  ev.zone.on = 0;
+  ev.zone.zone = 1;
+  event_is(&c, &ev, &st, 0, "keybus/house1/event/zone",
+           "{\"event_type\":\"restore\",\"zone\":1,\"name\":\"Front \\\"door\\\"\"}");
+  ev.zone.zone = 2;
+  event_is(&c, &ev, &st, 0, "keybus/house1/event/zone",
+           "{\"event_type\":\"restore\",\"zone\":2,\"name\":\"Zone 2\"}");
+  ev.zone.zone = 9;
+  no_event(&c, &ev, &st, 0);
+  /* panel log lines: live events only */
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PANEL_EVENT;
+  ev.panel.pev = kb_pev_decode(0x00, 0x0B); /* zone 3 alarm */
+  KT_EQ(ev.panel.pev.kind, KB_PEV_ZONE_ALARM);
+  ev.panel.parts = 0x01;
+  ev.panel.cmd = 0xA5;
+  ev.panel.number = KB_EVENT_LIVE;
+  ev.panel.time = (kb_time_t){2026, 12, 6, 5, 30, 1};
+  event_is(&c, &ev, &st, 0, "keybus/house1/event/panel",
+           "{\"event_type\":\"alarm\",\"partitions\":[1],\"number\":3,\"raw\":\"00:0B\","
+           "\"time\":\"2026-12-06 05:30\"}");
+  no_event(&c, &ev, &st, 1); /* not an arming: no second message */
+  ev.panel.number = 12; /* an event buffer entry: history, not news */
+  no_event(&c, &ev, &st, 0);
+  /* a quick arming of both partitions: the log line, then one arming each */
+  ev.panel.number = KB_EVENT_LIVE;
+  ev.panel.pev.kind = KB_PEV_ARMED_QUICK;
+  ev.panel.pev.number = 0;
+  ev.panel.pev.set = 0x02;
+  ev.panel.pev.code = 0x98;
+  ev.panel.parts = 0x07; /* 3 is not in use */
+  ev.panel.time.valid = 0;
+  event_is(&c, &ev, &st, 0, "keybus/house1/event/panel",
+           "{\"event_type\":\"armed\",\"partitions\":[1,2,3],\"raw\":\"02:98\"}");
+  char ep[KB_HA_EVENT_SIZE];
+  kb_ha_msg_t m = msg();
+  m.payload = ep;
+  m.payload_size = sizeof ep;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 1, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/partition/1/event");
+  KT_STREQ(ep, "{\"event_type\":\"armed_night\",\"partition\":1,\"method\":\"quick\"}");
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 2, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/partition/2/event");
+  KT_STREQ(ep, "{\"event_type\":\"armed\",\"partition\":2,\"method\":\"quick\"}");
+  no_event(&c, &ev, &st, 3);
+  ev.panel.pev.kind = KB_PEV_DISARMED_KEYSWITCH;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 1, &m), KB_OK);
+  KT_STREQ(ep, "{\"event_type\":\"disarmed\",\"partition\":1,\"method\":\"keyswitch\"}");
+  /* the unknown and the rest have their category */
+  ev.panel.pev.kind = KB_PEV_UNKNOWN;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  KT_CHECK(strncmp(ep, "{\"event_type\":\"unknown\"", 23) == 0);
+  ev.panel.pev.kind = KB_PEV_AC_TROUBLE;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  KT_CHECK(strncmp(ep, "{\"event_type\":\"trouble\"", 23) == 0);
+  ev.panel.pev.kind = KB_PEV_COLD_START;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_OK);
+  KT_CHECK(strncmp(ep, "{\"event_type\":\"system\"", 22) == 0);
+  /* other events have no message; bad arguments */
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_OPEN;
+  ev.zone.zone = 7;
+  no_event(&c, &ev, &st, 0);
+  KT_EQ(kb_ha_event_msg(&c, NULL, &st, 0, &m), KB_ERR_ARG);
+  c.device_id = "a/b";
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_ERR_ARG);
+  /* too small: refused whole */
+  c = cfg_all();
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_ZONE_ALARM;
+  ev.zone.zone = 7;
+  m.payload_size = 10;
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 0, &m), KB_ERR_FULL);
+  KT_EQ(ep[0], '\0');
+  KT_EQ(topic[0], '\0');
 }
 
 /* ------------------------------------------------------------ commands */
@@ -723,8 +1417,23 @@ static void test_submit_on_bus(void) {
   KT_EQ(kb_bus_keys_pending(&bus), KB_KEYS_QUEUE);
 }
 
-KT_MAIN(KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
+/* every device class keybusd's configuration accepts (kb_conf) is one
+ * Home Assistant gets, named the same; every class has a name */
+static void test_config_classes_map(void) {
+  for (int k = 0; k < KB_CONF_CLASS_COUNT; k++) {
+    const char *name = kb_conf_class_name((kb_conf_class_t)k);
+    kb_ha_class_t c = kb_ha_class_parse(name);
+    KT_CHECK(c != KB_HA_CLASS_COUNT);
+    KT_STREQ(kb_ha_class_name(c), name);
+  }
+  for (int c = 0; c < KB_HA_CLASS_COUNT; c++) KT_CHECK(kb_ha_class_name((kb_ha_class_t)c) != NULL);
+  KT_EQ(KB_HA_CLASS_COUNT, KB_CONF_CLASS_COUNT);
+}
+
+KT_MAIN(KT_CASE(test_config_classes_map), KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
         KT_CASE(test_supported_features_hide_modes), KT_CASE(test_buffers_bounded),
         KT_CASE(test_alarm_state_mapping), KT_CASE(test_system_states),
-        KT_CASE(test_dirty_publishes_what_changed), KT_CASE(test_parse_good),
+        KT_CASE(test_dirty_publishes_what_changed), KT_CASE(test_entity_order),
+        KT_CASE(test_new_states), KT_CASE(test_dirty_new_entities), KT_CASE(test_health),
+        KT_CASE(test_buttons), KT_CASE(test_events), KT_CASE(test_parse_good),
         KT_CASE(test_parse_bad), KT_CASE(test_result_table), KT_CASE(test_submit_on_bus))
