@@ -118,12 +118,20 @@ def docs_after(path, mark, dev):
 
 
 def state_topics(docs):
+    """The retained state topics the documents name: event entities' topics
+    carry events (not retained, nothing to re-publish); buttons have none."""
     out = set()
-    for _, p in docs.values():
+    for topic, (_, p) in docs.items():
         v = obj(p)
-        if v and isinstance(v.get("state_topic"), str):
+        if v and isinstance(v.get("state_topic"), str) and topic.split("/")[1] != "event":
             out.add(v["state_topic"])
     return out
+
+
+def broker_only(obj_id):
+    """Entities that follow the broker connection only (docs/home-assistant.md:
+    they matter most when the bus is gone): connected and the health sensors."""
+    return obj_id == "connected" or obj_id == "health" or obj_id.startswith("health_")
 
 
 def cmd_discovery(a):
@@ -146,12 +154,20 @@ def cmd_discovery(a):
         if uid in uids:
             errs.append("%s: unique_id %r also in %s" % (topic, uid, uids[uid]))
         uids[uid] = topic
-        for k in ("name", "state_topic", "device", "origin", "availability"):
+        for k in ("name", "device", "origin", "availability"):
             if k not in v:
                 errs.append("%s: no %s" % (topic, k))
-        st = v.get("state_topic", "")
-        if not isinstance(st, str) or not st.startswith(base):
-            errs.append("%s: state_topic %r not under %s" % (topic, st, base))
+        if comp == "button":
+            if v.get("command_topic") != base + "command":
+                errs.append("%s: command_topic %r" % (topic, v.get("command_topic")))
+        else:
+            st = v.get("state_topic", "")
+            if not isinstance(st, str) or not st.startswith(base):
+                errs.append("%s: state_topic %r not under %s" % (topic, st, base))
+        if comp == "event":
+            et = v.get("event_types")
+            if not isinstance(et, list) or not et or not all(isinstance(x, str) for x in et):
+                errs.append("%s: event_types %r" % (topic, et))
         dv = v.get("device", {})
         if not isinstance(dv, dict) or ("keybus_%s" % dev) not in (dv.get("identifiers") or []) or \
                 not all(isinstance(dv.get(k), str) and dv.get(k) for k in ("name", "manufacturer", "model", "sw_version")):
@@ -163,10 +179,12 @@ def cmd_discovery(a):
         av_topics = [x.get("topic") for x in av] if isinstance(av, list) and all(isinstance(x, dict) for x in av) else None
         if av_topics is None or base + "status" not in av_topics:
             errs.append("%s: availability %r lacks %sstatus" % (topic, av, base))
-        elif obj_id != "connected":
-            if base + "connected" not in av_topics or v.get("availability_mode") != "all":
-                errs.append("%s: availability %r mode %r: the bus must count (both topics, all)" % (
-                    topic, av_topics, v.get("availability_mode")))
+        elif broker_only(obj_id):
+            if av_topics != [base + "status"]:
+                errs.append("%s: availability %r: the broker connection only" % (topic, av_topics))
+        elif base + "connected" not in av_topics or v.get("availability_mode") != "all":
+            errs.append("%s: availability %r mode %r: the bus must count (both topics, all)" % (
+                topic, av_topics, v.get("availability_mode")))
         if comp == "alarm_control_panel":
             pn = re.fullmatch(r"p(\d)", obj_id)
             if v.get("command_topic") != base + "command":

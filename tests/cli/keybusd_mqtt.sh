@@ -6,7 +6,7 @@
 # the alarm panels' fields), states retained; arm away with the code from
 # MQTT (queued, done, arming, armed_away), a wrong code (wrong_code, still
 # armed), a zone opening (its sensor ON, entry delay: pending), disarm
-# (disarmed); Home Assistant's birth message and a broker restart re-announce
+# (disarmed), each arming and disarming an event naming the user; Home Assistant's birth message and a broker restart re-announce
 # everything (one log line each); a cut bus makes the entities unavailable and
 # they come back; the codes appear in no topic and no log line; SIGTERM leaves
 # a retained offline and exit 0.
@@ -59,6 +59,7 @@ kb_expect "arm away: result done" "$m" "$B/result" 15 --json '{"id":"arm1","resu
 if [ -n "$q" ] && [ -n "$LINE" ] && [ "$q" -lt "$LINE" ]; then ok "arm away: queued before done"; else ko "arm away: queued before done (lines $q, $LINE)"; fi
 kb_expect "partition 1 arming (exit delay)" "$m" "$B/partition/1/state" 10 --re arming
 kb_expect "partition 1 armed_away" "$m" "$B/partition/1/state" 15 --re armed_away
+kb_expect "event: partition 1 armed away by user 1" "$m" "$B/partition/1/event" 5 --json '{"event_type":"armed_away","partition":1,"user":1}'
 
 m=$(kb_mark)
 kb_pub "$B/command" '{"partition":1,"action":"disarm","code":"9999","id":"bad1"}'
@@ -77,6 +78,7 @@ kb_pub "$B/command" '{"partition":1,"action":"disarm","code":"1234","id":"dis1"}
 kb_expect "disarm: result queued" "$m" "$B/result" 5 --json '{"id":"dis1","result":"queued"}'
 kb_expect "disarm: result done" "$m" "$B/result" 10 --json '{"id":"dis1","result":"done"}'
 kb_expect "partition 1 disarmed" "$m" "$B/partition/1/state" 10 --re disarmed
+kb_expect "event: partition 1 disarmed by user 1" "$m" "$B/partition/1/event" 5 --json '{"event_type":"disarmed","partition":1,"user":1}'
 m=$(kb_mark)
 kb_pub "$B/sim" '{"zone":1,"open":false}'
 kb_expect "zone 1 sensor OFF" "$m" "$B/zone/1" 5 --re OFF
