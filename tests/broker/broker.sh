@@ -109,7 +109,9 @@ connection_messages true
 EOF
     "$MOSQUITTO" -c "$tmp/mosquitto.conf" >>"$tmp/broker.log" 2>&1 &
     BROKER_PID=$!
-    if kb_port_open "$port" 5; then
+    # Accepting, and still ours: a mosquitto that lost the port to another
+    # process exits, and that process is not our broker.
+    if kb_port_open "$port" 5 && sleep 0.1 && kill -0 "$BROKER_PID" 2>/dev/null; then
       BROKER_PORT=$port
       return 0
     fi
