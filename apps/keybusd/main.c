@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -695,9 +696,14 @@ static int run_gpio(kd_t *d) {
   else kd_log(KD_INFO, "gpio: listening on the Keybus%s", gc.write_enabled ? " (write line enabled)" : " (read only)");
   memset(&sp, 0, sizeof sp);
   sp.sched_priority = 50;
+  /* the capture loop (this thread; the MQTT thread was started before and
+   * keeps the normal policy) runs real-time, its pages resident: a page
+   * fault or a lower-priority task must not make a write miss its slot */
   if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
     kd_log(KD_INFO, "gpio: running without real-time priority (%s): writes may miss their slot under load",
            strerror(errno));
+  if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+    kd_log(KD_INFO, "gpio: memory not locked (%s)", strerror(errno));
   while (!g_stop) {
     kb_gpio_rc_t r = kb_gpio_poll(d->gpio, 2);
     if (r == KB_GPIO_ERR_IO) kd_log(KD_ERROR, "gpio: %s", strerror(kb_gpio_last_errno(d->gpio)));
