@@ -67,6 +67,14 @@ if [ -n "$allow" ]; then
 else
   ok "no syscall allow-list"
 fi
+# mlockall(MCL_CURRENT) is checked against the whole address space, and
+# MCL_FUTURE against every later mapping: only an unlimited RLIMIT_MEMLOCK
+# lets it and later allocations succeed.
+if grep -q 'mlockall' apps/keybusd/*.c && [ "$(d LimitMEMLOCK)" != infinity ]; then
+  ko "keybusd calls mlockall: LimitMEMLOCK=infinity (got '$(d LimitMEMLOCK)')"
+else
+  ok "LimitMEMLOCK fits keybusd's mlockall ($(d LimitMEMLOCK))"
+fi
 if [ "$(d User)" = keybus ] && d SupplementaryGroups | grep -qw gpio; then ok "runs as keybus, in the gpio group"; else ko "runs as keybus, in the gpio group" "User=$(d User) SupplementaryGroups=$(d SupplementaryGroups)"; fi
 if [ "$(d Restart)" = on-failure ] && d RestartPreventExitStatus | grep -qw 2; then ok "restarts on failure, not after a configuration error (exit 2)"; else ko "Restart=on-failure, RestartPreventExitStatus=2"; fi
 kt_done $T
