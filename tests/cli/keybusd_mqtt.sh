@@ -29,6 +29,11 @@ B=keybus/$ID
 REC=$tmp/all.jsonl
 kb_record all "$B/#" "homeassistant/#" || { ko "recorder connects"; kt_done $T; }
 
+# A retained command someone left on the broker: replaying it at every
+# connect would type keys nobody asked for now (docs/home-assistant.md: the
+# command topic is not retained). Checked below: no result, partition 2 idle.
+kb_pub "$B/command" '{"partition":2,"action":"arm_away","code":"1234","id":"stale1"}' --retain
+
 kb_keybusd keybusd --config /dev/null --backend sim --mqtt "mqtt://127.0.0.1:$BROKER_PORT" \
   --device-id "$ID" --speed 4 --http off --log-level info
 KB=$KB_PID
@@ -40,6 +45,15 @@ kb_expect "Keybus connected (the simulated panel synced)" 0 "$B/connected" 10 --
 kb_case "discovery: valid JSON, unique ids, device, availability, alarm panel fields (2 partitions, 8 zones)" \
   $KBCHECK discovery "$REC" 0 "$ID" --partitions 2 --zones 8
 kb_case "announce: every document, every state, status, health" $KBCHECK announced "$REC" 0 "$ID" 5 --status
+sleep 1
+if grep -F "\"$B/result\"" "$REC" | grep -qF stale1; then
+  ko "a retained command is not carried out" "$(grep -F stale1 "$REC" | tail -n 3)"
+elif [ "$($KBCHECK last "$REC" "$B/partition/2/state")" != disarmed ]; then
+  ko "a retained command is not carried out (partition 2: $($KBCHECK last "$REC" "$B/partition/2/state"))"
+else
+  ok "a retained command is not carried out (no result, partition 2 disarmed)"
+fi
+kb_pub "$B/command" '' --retain # cleared: the later checks see no retained command
 if grep -q 'simulated panel' "$tmp/keybusd.log"; then ok "log names the simulated panel"; else ko "log names the simulated panel" "$(kb_log_tail)"; fi
 
 # A second subscriber, afterwards, gets everything from the broker's
