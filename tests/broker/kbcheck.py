@@ -11,6 +11,8 @@ prints the evidence (what did arrive) and exits 1.
                                      whose payload fully matches REGEX, or
                                      is a JSON object holding SUBSET; prints
                                      its line number
+  (discovery, announced, retained: --prefix P for topics P/ID/..., default
+  keybus)
   discovery FILE MARK ID [--partitions N] [--zones N]
                                      every discovery document after MARK is
                                      valid and complete (docs/home-assistant.md)
@@ -27,6 +29,8 @@ prints the evidence (what did arrive) and exits 1.
   number FILE TOPIC KEYRE            the last JSON payload on TOPIC has a
                                      key (at any depth) matching KEYRE with
                                      a number: prints key=value
+  uids FILE                          the discovery documents of every device
+                                     in FILE: unique_ids unique across all
   results FILE TOPIC                 counts of the result words on TOPIC
   secrets FILE... --code C... [--skip-topic T...]
                                      no payload (recordings) or line (logs)
@@ -135,6 +139,8 @@ def broker_only(obj_id):
 
 
 def cmd_discovery(a):
+    global PREFIX
+    PREFIX = a.prefix
     dev = a.id
     docs = docs_after(a.file, a.mark, dev)
     errs = []
@@ -224,6 +230,8 @@ def cmd_discovery(a):
 
 
 def cmd_announced(a):
+    global PREFIX
+    PREFIX = a.prefix
     dev = a.id
     end = time.monotonic() + a.timeout
     base = "%s/%s/" % (PREFIX, dev)
@@ -252,6 +260,8 @@ def cmd_announced(a):
 
 
 def cmd_retained(a):
+    global PREFIX
+    PREFIX = a.prefix
     base = "%s/%s/" % (PREFIX, a.id)
     all_msgs = msgs(a.file)
     docs = docs_after(a.file, 0, a.id)
@@ -269,6 +279,28 @@ def cmd_retained(a):
     for e in errs:
         print(e)
     return 1 if errs or not docs else 0
+
+
+def cmd_uids(a):
+    last = {}
+    for m in msgs(a.file):
+        if m["topic"].startswith(DISC + "/") and m["topic"].endswith("/config") and m["payload"]:
+            last[m["topic"]] = m["payload"]
+    seen, errs = {}, []
+    for t, p in sorted(last.items()):
+        v = obj(p)
+        uid = v.get("unique_id") if v else None
+        if not uid:
+            errs.append("%s: no unique_id" % t)
+        elif uid in seen:
+            errs.append("%s: unique_id %s also in %s" % (t, uid, seen[uid]))
+        else:
+            seen[uid] = t
+    devs = sorted({t.split("/")[2] for t in last})
+    print("%d documents, %d unique ids, devices %s" % (len(last), len(seen), " ".join(devs)))
+    for e in errs[:10]:
+        print(e)
+    return 1 if errs or not last else 0
 
 
 def cmd_results(a):
@@ -355,18 +387,21 @@ def main():
     x.add_argument("--json")
     x.add_argument("--retain", type=int)
     x = s.add_parser("discovery")
+    x.add_argument("--prefix", default="keybus")
     x.add_argument("file")
     x.add_argument("mark", type=int)
     x.add_argument("id")
     x.add_argument("--partitions", type=int)
     x.add_argument("--zones", type=int)
     x = s.add_parser("announced")
+    x.add_argument("--prefix", default="keybus")
     x.add_argument("file")
     x.add_argument("mark", type=int)
     x.add_argument("id")
     x.add_argument("timeout", type=float)
     x.add_argument("--status", action="store_true")
     x = s.add_parser("retained")
+    x.add_argument("--prefix", default="keybus")
     x.add_argument("file")
     x.add_argument("id")
     x = s.add_parser("last")
@@ -376,6 +411,8 @@ def main():
     x.add_argument("file")
     x.add_argument("topic")
     x.add_argument("keyre")
+    x = s.add_parser("uids")
+    x.add_argument("file")
     x = s.add_parser("results")
     x.add_argument("file")
     x.add_argument("topic")
@@ -388,7 +425,7 @@ def main():
         p.error("wait takes --re or --json")
     sys.exit({"mark": cmd_mark, "wait": cmd_wait, "discovery": cmd_discovery,
               "announced": cmd_announced, "retained": cmd_retained,
-              "results": cmd_results, "last": cmd_last, "number": cmd_number, "secrets": cmd_secrets}[a.cmd](a) or 0)
+              "results": cmd_results, "uids": cmd_uids, "last": cmd_last, "number": cmd_number, "secrets": cmd_secrets}[a.cmd](a) or 0)
 
 
 if __name__ == "__main__":
