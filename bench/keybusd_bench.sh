@@ -13,6 +13,9 @@
 #   keybusd_rss_first/max/last  VmRSS sampled every second (goal: flat)
 # Environment: KEYBUSD (default build/bin/keybusd), KEYBUSD_BENCH_SECONDS
 # (default 60), KEYBUSD_BENCH_COMMANDS (default 10, spread over the run),
+# KEYBUSD_BENCH_POKES (default 1: every other second zone 8 of the demo house
+# opens or closes through the sim topic, so the latency figures rest on more
+# than the demo's few dozen state changes; 0: the demo alone),
 # KEYBUSD_BENCH_KEEP=DIR (keep the trace, the subscriber's record, the
 # command stamps and the logs there, to look into a figure).
 # A private mosquitto on a free 127.0.0.1 port (tests/broker/broker.sh); the
@@ -63,6 +66,9 @@ for ((s = 1; s <= SECONDS_RUN; s++)); do
     $KBMQTT pub --port "$BROKER_PORT" --topic "$B/command" --payload "{\"partition\":2,\"keys\":\"#\",\"id\":\"bench$sent\"}" >>"$tmp/cmds"
     $KBCHECK wait "$REC" "$m" "$B/result" 5 --re ".*\"bench$sent\".*\"(done|rejected|timeout|uncertain|not_verified|collided|busy|invalid[a-z_]*|disconnected)\".*" >/dev/null ||
       echo "info keybusd: command $sent: no final result within 5 s"
+  elif [ "${KEYBUSD_BENCH_POKES:-1}" = 1 ] && [ $((s % 2)) -eq 1 ]; then
+    z8=$([ "${z8:-false}" = true ] && echo false || echo true)
+    $KBMQTT pub --port "$BROKER_PORT" --topic "$B/sim" --payload "{\"zone\":8,\"open\":$z8}" >/dev/null
   fi
   sleep 1
   kill -0 "$KB" 2>/dev/null || fail "keybusd died: $(tail -n 3 "$tmp/keybusd.log")"
