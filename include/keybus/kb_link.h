@@ -320,7 +320,8 @@ KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high);
  * last rising edge, publishes the message as the next boundary would have
  * (same frame, same counters; `messages` still counts at the boundary), so
  * the task can have it one idle gap earlier; the boundary then only starts
- * the next message. Returns true when it ended a message (published, runt or
+ * the next message. A runt (< 8 panel bits) is left to the boundary. Returns
+ * true when it ended a message (published, or lost to a full ring: an
  * overflow), false when it had nothing to do; any other call is harmless.
  * Never changes the write plan: a key is driven exactly as without the idle
  * call. A port that never makes it still works, with each frame published at

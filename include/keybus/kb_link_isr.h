@@ -268,15 +268,17 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_sample(kb_link_t *l, bool clock_hi
  * boundary would have published it (same frame, same runt/overflow
  * counting), and an unpublished capture starts in its place, so the
  * following boundary publishes nothing and a stray bit before it lands in
- * no published slot. Returns true when it ended a message (published,
- * dropped as a runt, or lost to a full ring), false when there was nothing to
- * do (no message in progress, clock low, gap not over yet): a call at any
- * other moment is harmless. The write plan (wr_*) is not touched: it is made
+ * no published slot. A runt (fewer than 8 panel bits: never a frame) is
+ * left to the boundary, which drops and counts it as before. Returns true
+ * when it ended a message (published, or lost to a full ring), false when
+ * there was nothing to do (no message in progress, a runt, clock low, gap
+ * not over yet): a call at any other moment is harmless. The write plan (wr_*) is not touched: it is made
  * by the samples and handed over at the boundary, whichever call published.
  * O(1); runs in the interrupt context, under the rules of the edge and the
  * sample (never preempts them, nor they it: kb_port.h). */
 KB_LINK_ISR_INLINE KB_ISR_FN bool kb_link_isr_idle(kb_link_t *l, bool clock_high, uint32_t now_us) {
-  if (!clock_high || !l->in_msg || (uint32_t)(now_us - l->t_rise_us) <= KB_GAP_US) return false;
+  if (!clock_high || !l->in_msg || l->p_count < 8u || (uint32_t)(now_us - l->t_rise_us) <= KB_GAP_US)
+    return false;
   kb_link_isr_publish(l);
   kb_link_isr_start(l, now_us, 0);
   return true;

@@ -155,13 +155,21 @@ static void test_idle_nothing_to_do(void) {
   KT_EQ(stats().frames, 2);
 }
 
-/* A runt and a full ring end at the idle call exactly as at the boundary:
- * counted once, nothing published, the boundary after them adds nothing. */
+/* A runt is left to the boundary (the idle call says no: the capture goes
+ * on exactly as without it); a full ring ends at the idle call exactly as at
+ * the boundary: counted once, nothing published, the boundary after it adds
+ * nothing. */
 static void test_idle_runt_and_overflow(void) {
   start(0u);
-  clock_msg(st05, 10, 5, 5000u, NULL); /* 5 panel bits + trailing = 6 < 8 */
-  KT_CHECK(kb_link_idle(&lk, true, t_rise + KB_GAP_US + 1u));
+  clock_msg(st05, 10, 6, 5000u, NULL); /* 6 panel bits + trailing = 7 < 8 */
+  KT_CHECK(!kb_link_idle(&lk, true, t_rise + KB_GAP_US + 1u));
+  KT_EQ(stats().runts, 0);
+  KT_EQ(lk.p_count, 7); /* untouched */
+  clock_msg(st05, 10, 7, 5000u, NULL); /* its boundary drops the runt; 8 bits: a frame */
   KT_EQ(stats().runts, 1);
+  KT_CHECK(kb_link_idle(&lk, true, t_rise + KB_GAP_US + 1u));
+  KT_EQ(ring_count(), 1);
+  kb_link_pop(&lk);
   KT_CHECK(kb_link_peek(&lk) == NULL);
   for (int i = 0; i < KB_FRAME_RING; i++) {
     clock_msg(st27, 8, -1, 5000u, NULL);
@@ -174,8 +182,8 @@ static void test_idle_runt_and_overflow(void) {
   clock_msg(st27, 8, -1, 5000u, NULL); /* its boundary: no second overflow */
   KT_EQ(stats().overflows, 1);
   KT_EQ(stats().runts, 1);
-  KT_EQ(stats().frames, KB_FRAME_RING);
-  KT_EQ(stats().messages, KB_FRAME_RING + 3);
+  KT_EQ(stats().frames, KB_FRAME_RING + 1);
+  KT_EQ(stats().messages, KB_FRAME_RING + 4);
   KT_EQ(stats().high_water, KB_FRAME_RING);
 }
 
@@ -298,7 +306,8 @@ static void run_script(const step_t *s, int n, bool with_idle, bool late_idle, t
     clock_msg(s[i].panel, s[i].nbytes, s[i].nbits, 3000u + 1000u * (uint32_t)(i % 3), t->pulls[i]);
     if (with_idle) {
       uint32_t when = late_idle ? t_next - 1u : t_rise + KB_GAP_US + 1u;
-      KT_CHECK(kb_link_idle(&lk, true, when));
+      bool ended = kb_link_idle(&lk, true, when);
+      KT_EQ(ended, s[i].nbits < 0 || s[i].nbits + 1 >= 8); /* runts: left to the boundary */
     }
     drain_into(t);
     if (kb_link_write_idle(&lk)) kb_link_write_wipe(&lk);
