@@ -130,6 +130,14 @@ void kb_edge_advance(kb_edge_port_t *a, uint32_t t_us);
  * between edges (a poll timeout) wakes up then. */
 bool kb_edge_due(const kb_edge_port_t *a, uint32_t *t_us);
 
+/* When the idle call falls due: armed, or to be armed by the pending sample
+ * because the clock is high now (it will read high): true and *t_us =
+ * edge + KB_GAP_US + 1; false otherwise. A caller that sleeps until the next
+ * input change wakes up then, so the link publishes the message that just
+ * ended without waiting for the next one (the other samples need no
+ * wake-up: the next change takes them at their own time, before itself). */
+bool kb_edge_idle_due(const kb_edge_port_t *a, uint32_t *t_us);
+
 /* End of input (no interrupt can run any more): fires an armed sample,
  * whatever its time, and calls kb_link_finish() so the message in progress
  * is published (if the idle call has not already published it). */

@@ -53,6 +53,15 @@ bool kb_edge_due(const kb_edge_port_t *a, uint32_t *t_us) {
   return false;
 }
 
+bool kb_edge_idle_due(const kb_edge_port_t *a, uint32_t *t_us) {
+  KB_ASSERT(a != NULL && t_us != NULL);
+  if (a->idle || (a->pending && a->level[KB_EDGE_CLOCK])) {
+    *t_us = a->t_armed + KB_GAP_US + 1u;
+    return true;
+  }
+  return false;
+}
+
 /* Common part of feed and missed: a due sample first (it sees the levels
  * from before this change), then the level. Returns false when the change
  * is to be ignored (unknown line, duplicate). */

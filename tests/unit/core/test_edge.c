@@ -289,6 +289,8 @@ static void test_idle_publishes(void) {
   rise = now - 3000u - 500u; /* the trailing cell's rising edge */
   KT_CHECK(kb_edge_due(&ed, &due));
   KT_EQ(due, rise + KB_SAMPLE_US); /* the trailing sample */
+  KT_CHECK(kb_edge_idle_due(&ed, &due)); /* the clock is high: it will arm the idle call */
+  KT_EQ(due, rise + KB_GAP_US + 1u);
   kb_edge_advance(&ed, rise + KB_SAMPLE_US);
   KT_EQ(ed.samples, 84);
   KT_CHECK(kb_edge_due(&ed, &due));
@@ -299,6 +301,7 @@ static void test_idle_publishes(void) {
   kb_edge_advance(&ed, rise + KB_GAP_US + 1u);
   KT_EQ(ed.idles, 1);
   KT_CHECK(!kb_edge_due(&ed, &due));
+  KT_CHECK(!kb_edge_idle_due(&ed, &due));
   expect_status_frame();
   kb_edge_advance(&ed, rise + 2500u); /* once */
   KT_EQ(ed.idles, 1);
@@ -355,6 +358,8 @@ static void test_idle_clock_low_and_disarm(void) {
   message(status_msg, sizeof status_msg);
   rise = now - 3500u;
   kb_edge_advance(&ed, rise + KB_SAMPLE_US); /* idle armed */
+  KT_CHECK(kb_edge_idle_due(&ed, &due));
+  KT_EQ(due, rise + KB_GAP_US + 1u);
   kb_edge_missed(&ed, KB_EDGE_CLOCK, false, rise + 900u);
   kb_edge_advance(&ed, rise + KB_GAP_US + 1u);
   KT_EQ(ed.idles, 0);
@@ -369,6 +374,9 @@ static void test_idle_clock_low_and_disarm(void) {
   rise = now - 3500u;
   kb_edge_advance(&ed, rise + KB_SAMPLE_US);
   (void)kb_edge_feed(&ed, KB_EDGE_CLOCK, false, rise + 600u);
+  KT_CHECK(!kb_edge_idle_due(&ed, &due)); /* a low phase: its sample reads low */
+  KT_CHECK(kb_edge_due(&ed, &due));
+  KT_EQ(due, rise + 600u + KB_SAMPLE_US);
   (void)kb_edge_feed(&ed, KB_EDGE_CLOCK, true, rise + 900u);
   kb_edge_advance(&ed, rise + KB_GAP_US + 1u); /* not due: the new rise re-arms it */
   KT_EQ(ed.idles, 0);
