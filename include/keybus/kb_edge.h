@@ -125,9 +125,8 @@ void kb_edge_missed(kb_edge_port_t *a, unsigned line, bool high, uint32_t t_us);
 void kb_edge_advance(kb_edge_port_t *a, uint32_t t_us);
 
 /* When the next timed action (the armed sample, or the idle call) falls due:
- * true and *t_us = its time (the earliest t_us at which kb_edge_advance()
- * performs it), or false when nothing is armed. A caller that sleeps
- * between edges (a poll timeout) wakes up then. */
+ * true and *t_us = that moment (the earliest t_us at which kb_edge_advance()
+ * performs it), or false when nothing is armed. */
 bool kb_edge_due(const kb_edge_port_t *a, uint32_t *t_us);
 
 /* When the idle call falls due: armed, or to be armed by the pending sample
