@@ -56,10 +56,19 @@ section_isr() {
     fail "isr: build"
     return
   fi
-  isr_pass "" "" isr "$d/isr_bench" kb_link_edge kb_link_sample || return
+  # With the link's idle call in every gap (KB_BENCH_IDLE=1, kb_port.h 2b),
+  # as a port with an idle one-shot runs: the frames are published there and
+  # the boundary edge only starts the next message. kb_link_idle is a third
+  # handler, measured apart (isr_idle_*, per call: one call per message).
+  export KB_BENCH_IDLE=1
+  isr_pass "" "" isr "$d/isr_bench" kb_link_edge kb_link_sample kb_link_idle || return
   # The same with a key written continuously (KB_BENCH_WRITE=1, see
   # bench/isr_bench.c): figures with the suffix _writing.
-  isr_pass _writing 1 isr "$d/isr_bench" kb_link_edge kb_link_sample || return
+  isr_pass _writing 1 isr "$d/isr_bench" kb_link_edge kb_link_sample kb_link_idle || return
+  # Without the idle call (a port that does not make it; the stimulus of
+  # the figures before it): suffix _noidle.
+  export KB_BENCH_IDLE=0
+  isr_pass _noidle "" isr "$d/isr_bench" kb_link_edge kb_link_sample || return
   section_isr_port
 }
 
@@ -90,7 +99,7 @@ section_isr_port() {
   local sizes bad=0 f want got
   sizes=$(fn_sizes "$d/port_stubs.o")
   for f in kbp_plat_lines_read:4 kbp_plat_write_pin:4 kbp_plat_now_us:2 \
-    kbp_plat_timer_start:1 kbp_plat_timer_stop:1; do
+    kbp_plat_timer_start:1 kbp_plat_timer_stop:1 kbp_plat_idle_start:1 kbp_plat_idle_stop:1; do
     want=${f#*:}
     got=$(printf '%s\n' "$sizes" | awk -v n="${f%%:*}" '$1 == n {print $2}')
     echo "info isr_port stub ${f%%:*} $got instr (model $want)"
@@ -100,16 +109,33 @@ section_isr_port() {
     fail "isr_port: the stubs do not cost what the model says (see info lines)"
     return
   fi
+  # the template as it is by default (no idle timer, KBP_IDLE_TIMER=0)
+  export KB_BENCH_IDLE=0
   isr_pass "" "" isr_port "$d/isr_bench" kbp_clock_isr kbp_sample_isr || return
-  isr_pass _writing 1 isr_port "$d/isr_bench" kbp_clock_isr kbp_sample_isr
+  isr_pass _writing 1 isr_port "$d/isr_bench" kbp_clock_isr kbp_sample_isr || return
+  # built with its idle one-shot (KBP_IDLE_TIMER=1): the rising edges re-arm
+  # it, kbp_idle_isr makes the idle call in every gap: suffix _idletimer
+  if ! $CC $CFLAGS $pinc -DKBP_IDLE_TIMER=1 -c ports/template/kb_port_template.c -o "$d/port_it.o" ||
+    ! $CC $CFLAGS $pinc -DKBP_IDLE_TIMER=1 -fsanitize-coverage=trace-pc -c ports/template/kb_port_template.c \
+      -o "$d/port_it_sig.o" ||
+    ! $CC $CFLAGS $pinc -DKBP_IDLE_TIMER=1 -D_POSIX_C_SOURCE=200809L -DKB_BENCH_PORT bench/isr_bench.c bench/mix.c \
+      "$d/port_it.o" "$d/port_stubs.o" "$d/kb_link.o" -o "$d/isr_bench_it" ||
+    ! $CC $CFLAGS $pinc -DKBP_IDLE_TIMER=1 -D_POSIX_C_SOURCE=200809L -DKB_BENCH_PORT -DKB_BENCH_SIG bench/isr_bench.c \
+      bench/mix.c "$d/port_it_sig.o" "$d/port_stubs.o" "$d/kb_link.o" -o "$d/isr_bench_it_sig"; then
+    fail "isr_port: build (KBP_IDLE_TIMER=1)"
+    return
+  fi
+  export KB_BENCH_IDLE=1
+  isr_pass _idletimer "" isr_port "$d/isr_bench_it" kbp_clock_isr kbp_sample_isr kbp_idle_isr
 }
 
 # One measurement pass. $1: suffix of the figure names, $2: value of
 # KB_BENCH_WRITE, $3: prefix of the figure names (isr, isr_port), $4: the
 # bench binary ($4_sig: its trace-pc build), $5/$6: the edge and sample
-# handlers. Files go to $OUT/$3/pass$1.
+# handlers, $7 (optional): the idle handler (KB_BENCH_IDLE=1 runs). Files go
+# to $OUT/$3/pass$1.
 isr_pass() {
-  local sfx=$1 pfx=$3 bin=$4 fe=$5 fs=$6
+  local sfx=$1 pfx=$3 bin=$4 fe=$5 fs=$6 fi=${7:-}
   local d=$OUT/$pfx/pass$1
   mkdir -p "$d" && rm -f "$d"/cg.* "$d"/*.out*
   export KB_BENCH_WRITE=$2
@@ -121,7 +147,10 @@ isr_pass() {
   edges=$(sed -n 's/^mix .* edges=\([0-9]*\).*/\1/p' "$d/sigs.txt")
   samples=$(sed -n 's/^mix .* samples=\([0-9]*\).*/\1/p' "$d/sigs.txt")
 
-  local vg="valgrind --tool=callgrind --collect-atstart=no"
+  local idles
+  idles=$(sed -n 's/^mix .* idles=\([0-9]*\).*/\1/p' "$d/sigs.txt")
+
+  local vg="valgrind --tool=callgrind --collect-atstart=no" itot=0 tog_i=""
   if ! $vg --toggle-collect="$fe" --callgrind-out-file="$d/edge.out" \
     "$bin" mix "$MIX" >/dev/null 2>"$d/vg-edge.log" ||
     ! $vg --toggle-collect="$fs" --callgrind-out-file="$d/sample.out" \
@@ -129,10 +158,19 @@ isr_pass() {
     fail "$pfx$sfx: callgrind (mean runs), see $d/vg-*.log"
     return 1
   fi
+  if [ -n "$fi" ]; then
+    if ! $vg --toggle-collect="$fi" --callgrind-out-file="$d/idle.out" \
+      "$bin" mix "$MIX" >/dev/null 2>"$d/vg-idle.log"; then
+      fail "$pfx$sfx: callgrind (idle mean run), see $d/vg-idle.log"
+      return 1
+    fi
+    itot=$(cg_total "$d/idle.out")
+    tog_i="--toggle-collect=$fi"
+  fi
   local calls
   calls=$(awk '/^sig /{print $4}' "$d/sigs.txt" | tr '\n' ' ')
   # shellcheck disable=SC2086
-  if ! $vg --toggle-collect="$fe" --toggle-collect="$fs" \
+  if ! $vg --toggle-collect="$fe" --toggle-collect="$fs" $tog_i \
     --callgrind-out-file="$d/cg.out" "$bin" measure "$MIX" $calls >/dev/null \
     2>"$d/vg-measure.log"; then
     fail "$pfx$sfx: callgrind (per-call run), see $d/vg-measure.log"
@@ -146,7 +184,7 @@ isr_pass() {
   done >"$d/costs.txt"
 
   awk -v sfx="$sfx" -v pfx="$pfx" -v edges="$edges" -v samples="$samples" -v etot="$(cg_total "$d/edge.out")" \
-    -v stot="$(cg_total "$d/sample.out")" '
+    -v stot="$(cg_total "$d/sample.out")" -v itot="$itot" -v idles="${idles:-0}" -v fi="$fi" '
     FNR == NR { cost[$1] = $2; next }
     /^sig / {
       h = $2; first = $4; nmix = $5; nforced = $6
@@ -155,14 +193,19 @@ isr_pass() {
       printf "info %s%s path %-6s %3d instr  mix %7d  forced %5d  (first call %d)\n", pfx, sfx, h, c, nmix, nforced, first
       sum[h] += c * nmix
       if (c > worst[h]) worst[h] = c
+      if (h == "idle") { ipaths++; next } # a handler of its own: figures apart
       if (nmix && c > worstmix) worstmix = c
       if (nforced && c > worstforced) worstforced = c
       paths++
     }
     END {
-      if (sum["edge"] != etot || sum["sample"] != stot) {
-        printf "bench: FAIL %s%s: per-path costs add up to %d/%d, callgrind totals are %d/%d\n", pfx, sfx, \
-          sum["edge"], sum["sample"], etot, stot
+      if (sum["edge"] != etot || sum["sample"] != stot || sum["idle"] + 0 != itot) {
+        printf "bench: FAIL %s%s: per-path costs add up to %d/%d/%d, callgrind totals are %d/%d/%d\n", pfx, \
+          sfx, sum["edge"], sum["sample"], sum["idle"], etot, stot, itot
+        bad = 1
+      }
+      if (fi != "" && (idles == 0 || !ipaths)) {
+        printf "bench: FAIL %s%s: the idle handler was not called\n", pfx, sfx
         bad = 1
       }
       printf "bench %s_clock_edges%s %d edges\n", pfx, sfx, edges
@@ -175,6 +218,12 @@ isr_pass() {
       printf "bench %s_worst_call_forced%s %d instr\n", pfx, sfx, worstforced
       printf "bench %s_worst_call%s %d instr\n", pfx, sfx, (worst["edge"] > worst["sample"] ? worst["edge"] : worst["sample"])
       printf "bench %s_paths%s %d paths\n", pfx, sfx, paths
+      if (fi != "") {
+        printf "bench %s_idle_calls%s %d calls\n", pfx, sfx, idles
+        printf "bench %s_idle_mean%s %.1f instr\n", pfx, sfx, itot / idles
+        printf "bench %s_idle_worst%s %d instr\n", pfx, sfx, worst["idle"]
+        printf "bench %s_idle_paths%s %d paths\n", pfx, sfx, ipaths
+      }
       if (sfx == "" && pfx == "isr") print "info reference 3.0 (taligentx/dscKeybusInterface, same mix): edge handler 34 mean / 449 worst, sample handler 43 mean / 74 worst, ~77 instr per clock edge"
       if (sfx == "" && pfx == "isr_port") print "info isr_port model: template port handlers (ports/template) + stub platform (bench/port_stubs.c), virtual keypad enabled; reference 3.0 whole handlers on the same stimulus: ~77 instr per clock edge, worst call 449"
       exit bad
@@ -308,20 +357,28 @@ section_decode() {
 #   per request: submission -> last key out, excess over the n-th eligible
 #   slot (includes the waits for the panel's `*` menu and code prompt).
 # See bench/keys_bench.c and docs/noise.md ("Key latency").
+#   The same once more with the wire's idle point (kb_wire_cfg_t.idle_task,
+#   -DKB_WIRE_IDLE_TASK_DEFAULT=1: the task also polls 1.05 ms after each
+#   message's last bit, as a port with the link's idle call and a task that
+#   polls every ms): figures with the suffix _idletask.
 section_keys() {
-  local d=$OUT/keys
+  local d=$OUT/keys it
   mkdir -p "$d"
-  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -Isrc -I/usr/include/cjson bench/keys_bench.c \
-    src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c -lcjson -lm -o "$d/keys_bench"; then
-    fail "keys: build"
-    return
-  fi
-  if ! "$d/keys_bench" >"$d/out.txt" 2>"$d/err.txt"; then
-    cat "$d/out.txt" "$d/err.txt"
-    fail "keys: run, see $d/err.txt"
-    return
-  fi
-  cat "$d/out.txt"
+  for it in 0 1; do
+    if ! $CC $CFLAGS -DKB_WIRE_IDLE_TASK_DEFAULT=$it -D_POSIX_C_SOURCE=200809L -Isrc -I/usr/include/cjson \
+      bench/keys_bench.c src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c -lcjson -lm \
+      -o "$d/keys_bench$it"; then
+      fail "keys: build"
+      return
+    fi
+    if ! "$d/keys_bench$it" >"$d/out$it.txt" 2>"$d/err$it.txt"; then
+      cat "$d/out$it.txt" "$d/err$it.txt"
+      fail "keys: run, see $d/err$it.txt"
+      return
+    fi
+  done
+  cat "$d/out0.txt"
+  sed -n 's/^bench \([a-z_]*\) /bench \1_idletask /p' "$d/out1.txt"
 }
 
 # ---------------------------------------------------------------------------
@@ -333,22 +390,34 @@ section_keys() {
 #   soak_disagreeing: counts (all must be 0); soak_done_pct: requests that
 #   could succeed and did, noisy; soak_clean_done_pct: the same, clean bus;
 #   soak_uncertain: results that say the outcome is uncertain (noisy).
+#   Run twice: as written, and with the wire's idle point (the task polls
+#   1.05 ms after each message's last bit too, -DKB_WIRE_IDLE_TASK_DEFAULT=1):
+#   figures with the suffix _idletask.
 section_soak() {
-  local d=$OUT/soak
+  local d=$OUT/soak it
   mkdir -p "$d"
-  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L -Isrc -Itests -I/usr/include/cjson \
-    '-DKB_ASSERT(c)=((c)?(void)0:abort())' -include stdlib.h tests/unit/sim/test_soak.c \
-    tests/harness.c src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c \
-    -lcjson -lm -o "$d/soak"; then
-    fail "soak: build"
-    return
-  fi
-  if ! "$d/soak" >"$d/out.txt" 2>"$d/err.txt"; then
-    cat "$d/out.txt" "$d/err.txt"
-    fail "soak: run, see $d/err.txt"
-    return
-  fi
-  grep '^soak: ' "$d/err.txt" | sed 's/^soak: /info soak /'
+  for it in 0 1; do
+    if ! $CC $CFLAGS -DKB_WIRE_IDLE_TASK_DEFAULT=$it -D_POSIX_C_SOURCE=200809L -Isrc -Itests \
+      -I/usr/include/cjson '-DKB_ASSERT(c)=((c)?(void)0:abort())' -include stdlib.h tests/unit/sim/test_soak.c \
+      tests/harness.c src/sim/kb_sim_panel.c src/sim/kb_wire.c src/host/*.c src/core/*.c \
+      -lcjson -lm -o "$d/soak$it"; then
+      fail "soak: build"
+      return
+    fi
+    if ! "$d/soak$it" >"$d/out$it.txt" 2>"$d/err$it.txt"; then
+      cat "$d/out$it.txt" "$d/err$it.txt"
+      fail "soak: run, see $d/err$it.txt"
+      return
+    fi
+  done
+  grep '^soak: ' "$d/err0.txt" | sed 's/^soak: /info soak /'
+  grep '^soak: ' "$d/err1.txt" | sed 's/^soak: /info soak_idletask /'
+  soak_figures "$d/err0.txt"
+  soak_figures "$d/err1.txt" | sed 's/^bench \([a-z_]*\) /bench \1_idletask /'
+}
+
+# The soak's figures from its stderr ($1).
+soak_figures() {
   awk '
     /^soak: ber 1e-3: [0-9]+ seeds/ {
       match($0, /keys received twice [0-9]+/); t = substr($0, RSTART + 20, RLENGTH - 20)
@@ -364,7 +433,7 @@ section_soak() {
     /^soak: clean: [0-9]+ seeds/ {
       match($0, /\([0-9.]+ %\)/); p = substr($0, RSTART + 1, RLENGTH - 4)
       printf "bench soak_clean_done_pct %s %%\n", p
-    }' "$d/err.txt"
+    }' "$1"
 }
 
 want=("$@")

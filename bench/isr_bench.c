@@ -16,6 +16,13 @@
  *                                  dumps callgrind stats ("pre", then "call N")
  *                                  so that the dump holds that call alone.
  *
+ * With KB_BENCH_IDLE=1 in the environment the link's idle call
+ * (kb_link_idle, kb_port.h 2b) is made in every gap, KB_GAP_US + 20 us after
+ * the trailing rising edge, as a port with an idle one-shot makes it (so
+ * the frames are published there, not at the next boundary); it is a third
+ * handler ("idle"), measured apart. KB_BENCH_IDLE=0 (or unset): no idle
+ * call, the stimulus of the figures before it.
+ *
  * With KB_BENCH_WRITE=1 in the environment a key is written continuously:
  * whenever the write path is idle after a message, the "task" (between
  * messages, not counted) arms the next key of a rotation (partition 1 and 2
@@ -37,7 +44,8 @@
  * sample sets the clock and data bits and calls kbp_sample_isr(). The
  * virtual keypad is enabled (the clock handler drives the write pin on
  * every edge). Same modes, same figures, handlers kbp_clock_isr and
- * kbp_sample_isr in place of kb_link_edge and kb_link_sample.
+ * kbp_sample_isr in place of kb_link_edge and kb_link_sample (and, built
+ * with -DKBP_IDLE_TIMER=1, kbp_idle_isr in place of kb_link_idle).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,11 +76,12 @@ static uint32_t now_us;
 /* ------------------------------------------------------------- call hooks */
 
 enum { MODE_MIX, MODE_SIG, MODE_MEASURE };
-enum { H_EDGE, H_SAMPLE };
+enum { H_EDGE, H_SAMPLE, H_IDLE };
 static int mode;
 static int phase; /* 0 = mix, 1 = forced cases */
 static unsigned long call_no;
-static unsigned long n_edges, n_samples;
+static unsigned long n_edges, n_samples, n_idles;
+static int idle_mode;
 static unsigned long *sel;
 static int nsel, next_sel;
 
@@ -158,6 +167,27 @@ static void sample(bool high, bool data) {
   if (!phase) n_samples++;
 }
 
+/* The idle call at t (the clock high since the trailing rising edge). */
+static void idle_call(uint32_t t) {
+#ifdef KB_BENCH_PORT
+#if KBP_IDLE_TIMER
+  stub_gpio_in |= STUB_CLOCK;
+  stub_now_us = t;
+  pre_call();
+  kbp_idle_isr(NULL);
+#else
+  (void)t;
+  fprintf(stderr, "isr_bench: KB_BENCH_IDLE=1 needs the port built with KBP_IDLE_TIMER=1\n");
+  exit(2);
+#endif
+#else
+  pre_call();
+  (void)kb_link_idle(&link_state, true, t);
+#endif
+  post_call(H_IDLE);
+  if (!phase) n_idles++;
+}
+
 /* --------------------------------------------------------------- messages */
 
 static void cycle_bits(int mbit, int pbit) {
@@ -175,6 +205,7 @@ static void send_bits(const uint8_t *pb, const uint8_t *mb, int nbits, uint32_t 
     now_us += 1000u;
   }
   cycle_bits(1, 1);
+  if (idle_mode) idle_call(now_us + 500u + KB_GAP_US + 20u); /* gap_us >= 2000 */
   now_us += 500u + gap_us;
 }
 
@@ -271,6 +302,7 @@ int main(int argc, char **argv) {
   }
 #endif
   write_mode = getenv("KB_BENCH_WRITE") && !strcmp(getenv("KB_BENCH_WRITE"), "1");
+  idle_mode = getenv("KB_BENCH_IDLE") && !strcmp(getenv("KB_BENCH_IDLE"), "1");
   mix_load(&mix, argv[2], "isr_bench");
   nsel = argc - 3;
   sel = calloc((size_t)nsel + 1, sizeof *sel);
@@ -285,9 +317,9 @@ int main(int argc, char **argv) {
   run_mix();
   kb_link_stats_t s;
   kb_link_stats(&link_state, &s);
-  printf("mix messages=%ld edges=%lu samples=%lu frames=%lu overflows=%lu runts=%lu\n", mix.nmessages,
-         n_edges, n_samples, (unsigned long)s.frames, (unsigned long)s.overflows,
-         (unsigned long)s.runts);
+  printf("mix messages=%ld edges=%lu samples=%lu idles=%lu frames=%lu overflows=%lu runts=%lu\n",
+         mix.nmessages, n_edges, n_samples, n_idles, (unsigned long)s.frames,
+         (unsigned long)s.overflows, (unsigned long)s.runts);
   if (s.frames != (uint32_t)mix.nmessages || s.overflows || s.runts) {
     fprintf(stderr, "isr_bench: the mix did not come through whole\n");
     return 1;
@@ -310,7 +342,8 @@ int main(int argc, char **argv) {
     }
   }
   for (int i = 0; i < nsigs; i++)
-    printf("sig %s %016llx %lu %lu %lu\n", sigs[i].handler == H_EDGE ? "edge" : "sample",
+    printf("sig %s %016llx %lu %lu %lu\n",
+           sigs[i].handler == H_EDGE ? "edge" : sigs[i].handler == H_SAMPLE ? "sample" : "idle",
            (unsigned long long)sigs[i].id, sigs[i].first, sigs[i].n[0], sigs[i].n[1]);
   free(sel);
   return 0;

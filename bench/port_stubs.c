@@ -9,7 +9,8 @@
  *   reads both pins at once, as one read of a GPIO input register does),
  *   pin write 4 (widen, shift, store to the output register, ret),
  *   timestamp 2 (load the counter, ret),
- *   timer start / stop 1 (ret: the one-shot is started by the stimulus).
+ *   timer start / stop 1 (ret: the one-shot is started by the stimulus), the
+ *   idle one-shot's start / stop likewise 1 (KBP_IDLE_TIMER builds call them).
  * bench/bench.sh checks those counts in the object before it measures.
  * The "registers" are plain variables the stimulus sets before each call.
  */
@@ -32,4 +33,9 @@ void kbp_plat_write_pin(bool on) { stub_gpio_out = (uint32_t)on << WRITE_BIT; }
 uint32_t kbp_plat_now_us(void) { return stub_now_us; }
 void kbp_plat_timer_start(void) {}
 void kbp_plat_timer_stop(void) {}
+/* the idle one-shot (called only by a port built with KBP_IDLE_TIMER=1) */
+void kbp_plat_idle_start(void);
+void kbp_plat_idle_stop(void);
+void kbp_plat_idle_start(void) {}
+void kbp_plat_idle_stop(void) {}
 void kbp_plat_clock_irq(bool enable) { (void)enable; }

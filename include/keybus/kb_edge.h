@@ -3,9 +3,9 @@
  * kb_edge.h - the edge adaptor: a port for platforms that see timestamped
  * level changes of the bus lines instead of taking interrupts (Linux GPIO
  * line events, the replay of a VCD or a log, the simulator's virtual wire).
- * It turns them into the kb_link_edge()/kb_link_sample() calls a real port's
- * clock interrupt and one-shot timer would make (kb_port.h), and says what
- * the link asks of the write line.
+ * It turns them into the kb_link_edge()/kb_link_sample()/kb_link_idle() calls
+ * a real port's clock interrupt and timers would make (kb_port.h), and says
+ * what the link asks of the write line.
  *
  * What it promises
  *   The model of a real port, exactly:
@@ -22,6 +22,16 @@
  *   - A clock edge before the armed sample fired (a glitch, or an implausibly
  *     fast clock) cancels that sample (counted): the edge arms its own. This
  *     is what a one-shot re-armed on every edge does.
+ *   - The idle call (kb_port.h 2b): a sample that reads the clock high arms
+ *     it, due more than KB_GAP_US after the clock edge that armed the sample
+ *     (the last rising edge): kb_link_idle(link, clock level, t) is made at
+ *     the first kb_edge_advance() (or change, before it is applied) at
+ *     t >= edge + KB_GAP_US + 1, with the clock level in force then (the
+ *     port re-reads the pin), once; any clock edge the port sees disarms it.
+ *     So the link publishes each message KB_GAP_US after its last rising
+ *     edge as soon as time is advanced past that point, not at the next
+ *     message's first edge. A change at exactly the idle time comes after
+ *     the call (as for the sample).
  *   - The write line: what the link's last kb_link_edge() returned
  *     (KB_LINK_WRITE_PULL_LOW = pull the data line low, open collector);
  *     kb_edge_feed() returns it and kb_edge_write() reads it. The caller
@@ -75,12 +85,14 @@ typedef struct kb_edge_port_s {
   uint8_t level[KB_EDGE_LINE_COUNT]; /* current levels (0/1), start high */
   uint8_t pending;                   /* a sample is armed */
   uint8_t write;                     /* kb_link_write_t in force */
+  uint8_t idle;                      /* the idle call is armed (t_armed + KB_GAP_US + 1) */
   uint32_t t_armed;                  /* clock edge that armed the pending sample */
   /* counters */
   uint32_t clock_edges; /* clock changes seen (link called) */
   uint32_t data_edges;  /* data changes */
   uint32_t pc16_edges;  /* PC-16 changes (reserved line) */
   uint32_t samples;     /* samples fired */
+  uint32_t idles;       /* idle calls that ended a message (kb_link_idle true) */
   uint32_t cancelled;   /* samples cancelled by an early clock edge */
   uint32_t duplicates;  /* changes to the level a line already had */
   uint32_t missed;      /* clock changes the port did not see (kb_edge_missed) */
@@ -106,12 +118,28 @@ kb_link_write_t kb_edge_feed(kb_edge_port_t *a, unsigned line, bool high, uint32
 void kb_edge_missed(kb_edge_port_t *a, unsigned line, bool high, uint32_t t_us);
 
 /* Time has reached t_us with no change: fires the armed sample if it is due
- * (t_us - edge >= KB_SAMPLE_US). */
+ * (t_us - edge >= KB_SAMPLE_US), then makes the idle call if it is due
+ * (t_us - edge > KB_GAP_US; armed by a sample that read the clock high).
+ * Call it while the clock is held (no change comes) so the link publishes
+ * the message KB_GAP_US after its last rising edge: kb_edge_due() says when. */
 void kb_edge_advance(kb_edge_port_t *a, uint32_t t_us);
+
+/* When the next timed action (the armed sample, or the idle call) falls due:
+ * true and *t_us = that moment (the earliest t_us at which kb_edge_advance()
+ * performs it), or false when nothing is armed. */
+bool kb_edge_due(const kb_edge_port_t *a, uint32_t *t_us);
+
+/* When the idle call falls due: armed, or to be armed by the pending sample
+ * because the clock is high now (it will read high): true and *t_us =
+ * edge + KB_GAP_US + 1; false otherwise. A caller that sleeps until the next
+ * input change wakes up then, so the link publishes the message that just
+ * ended without waiting for the next one (the other samples need no
+ * wake-up: the next change takes them at their own time, before itself). */
+bool kb_edge_idle_due(const kb_edge_port_t *a, uint32_t *t_us);
 
 /* End of input (no interrupt can run any more): fires an armed sample,
  * whatever its time, and calls kb_link_finish() so the message in progress
- * is published. */
+ * is published (if the idle call has not already published it). */
 void kb_edge_finish(kb_edge_port_t *a);
 
 /* The write-line request in force (what the last clock edge returned). */

@@ -15,7 +15,10 @@
  *   by default: a port whose interrupt and task run on different cores must
  *   make it a real memory fence, see KB_SMP in kb_config.h).
  *   A clock-high period longer than KB_GAP_US ends a message; the next falling
- *   edge is bit 0 of the new one. Messages with fewer than 8 panel bits are
+ *   edge is bit 0 of the new one. The message is published by that falling
+ *   edge (the boundary), or earlier, KB_GAP_US after its last rising edge, by
+ *   the optional idle call kb_link_idle() when the port makes it (kb_port.h
+ *   2b): the same frame either way, published once. Messages with fewer than 8 panel bits are
  *   discarded (counted as runts). A full ring counts an overflow and the new
  *   message is lost whole; committed frames are never touched.
  *
@@ -23,11 +26,13 @@
  *   kb_link_init()            task, before the port attaches its interrupts.
  *   kb_link_edge()            interrupt (KB_ISR_FN), both clock edges.
  *   kb_link_sample()          interrupt (KB_ISR_FN), KB_SAMPLE_US after each edge.
- *                             kb_link_edge() and kb_link_sample() share
- *                             their state without any lock: they must never
- *                             preempt each other (same interrupt priority,
- *                             or one masks the other) and should run on the
- *                             same core as each other.
+ *   kb_link_idle()            interrupt (KB_ISR_FN), optional: more than
+ *                             KB_GAP_US after the last rising edge.
+ *                             kb_link_edge(), kb_link_sample() and
+ *                             kb_link_idle() share their state without any
+ *                             lock: they must never preempt each other (same
+ *                             interrupt priority, or one masks the other) and
+ *                             should run on the same core as each other.
  *   kb_link_peek/pop()        task: the single consumer of the ring.
  *   kb_link_tick()            task, periodically: the 3 s disconnected rule.
  *   kb_link_finish()          task, only when no interrupt can run (end of a
@@ -89,7 +94,8 @@ typedef enum {
 
 /* Counters for health reporting (task-side snapshot). */
 typedef struct {
-  uint32_t messages;   /* message boundaries seen */
+  uint32_t messages;   /* message boundaries seen (message starts; an idle
+                        * publish does not count one) */
   uint32_t frames;     /* frames published to the ring */
   uint32_t overflows;  /* messages lost because the ring was full */
   uint32_t runts;      /* messages with < 8 panel bits, dropped */
@@ -110,7 +116,8 @@ typedef struct kb_link_s {
   uint16_t m_count;   /* module bits of this message */
   uint8_t p_idx;      /* panel byte receiving bits (stays at the cap) */
   uint8_t m_idx;      /* module byte receiving bits */
-  uint8_t in_msg;     /* a boundary started the message in slot[head] */
+  uint8_t in_msg;     /* a boundary started the message in slot[head] and
+                         neither the idle call nor kb_link_finish() ended it */
   uint8_t wr_started; /* interrupt, while armed: the slot's first bit is planned
                          in this message (a message cut inside it spends the key) */
   uint32_t p_acc;     /* bits of the current panel byte below a sentinel bit */
@@ -306,6 +313,20 @@ KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t n
  * level at the sample (re-read by the port): high = a panel bit, low = a
  * module bit. O(1). The body is kb_link_isr_sample() (kb_link_isr.h). */
 KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high);
+
+/* The idle call (optional; kb_port.h 2b): clock_high is the clock level now
+ * (re-read by the port), now_us the port's clock. When a message is in
+ * progress, the clock is high and more than KB_GAP_US has passed since the
+ * last rising edge, publishes the message as the next boundary would have
+ * (same frame, same counters; `messages` still counts at the boundary), so
+ * the task can have it one idle gap earlier; the boundary then only starts
+ * the next message. A runt (< 8 panel bits) is left to the boundary. Returns
+ * true when it ended a message (published, or lost to a full ring: an
+ * overflow), false when it had nothing to do; any other call is harmless.
+ * Never changes the write plan: a key is driven exactly as without the idle
+ * call. A port that never makes it still works, with each frame published at
+ * the next message's first edge. O(1). The body is kb_link_isr_idle(). */
+KB_ISR_FN bool kb_link_idle(kb_link_t *l, bool clock_high, uint32_t now_us);
 
 #ifdef __cplusplus
 }

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT
  *
  * kb_link_isr.h - the link layer's interrupt side, inline: the bodies of
- * kb_link_edge() and kb_link_sample() for a port that wants its interrupt
- * handler to be one function with no call layers.
+ * kb_link_edge(), kb_link_sample() and kb_link_idle() for a port that wants
+ * its interrupt handlers to be one function each with no call layers.
  *
  * What it promises
- *   kb_link_isr_edge() and kb_link_isr_sample() ARE the link's interrupt
- *   side: src/core/kb_link.c defines the out-of-line kb_link_edge() and
- *   kb_link_sample() as one call to each, so there is one implementation.
- *   Same contract as those two (kb_link.h): O(1), no loop over a frame, no
+ *   kb_link_isr_edge(), kb_link_isr_sample() and kb_link_isr_idle() ARE the
+ *   link's interrupt side: src/core/kb_link.c defines the out-of-line
+ *   kb_link_edge(), kb_link_sample() and kb_link_idle() as one call to each,
+ *   so there is one implementation. Same contract as those (kb_link.h): O(1), no loop over a frame, no
  *   division, no atomic read-modify-write, no library call (no memset or
  *   memcpy), no constant table (nothing a flash-cached ESP32 could miss).
  *   Every function here carries KB_ISR_FN, so a compiler that does not
@@ -21,13 +21,17 @@
  *                         kb_link_edge(); see kb_port.h.
  *   kb_link_isr_sample()  a port's sample interrupt (KB_SAMPLE_US after each
  *                         edge), instead of kb_link_sample().
- *   A port uses either these or the out-of-line pair, never mixes them on one
+ *   kb_link_isr_idle()    optional: a port's idle interrupt (more than
+ *                         KB_GAP_US after the last rising edge, kb_port.h 2b),
+ *                         instead of kb_link_idle().
+ *   A port uses either these or the out-of-line ones, never mixes them on one
  *   kb_link_t at the same time (both are correct; mixing is just pointless).
- *   The rules of kb_link.h hold unchanged: the edge and the sample handler
+ *   The rules of kb_link.h hold unchanged: the edge, sample and idle handlers
  *   never preempt each other, KB_BARRIER() is a real fence when interrupt and
  *   task run on different cores (kb_port.h).
- *   Everything named kb_link_isr_*() other than those two is internal (shared
- *   with kb_link.c's task side, which starts and publishes messages too).
+ *   Everything named kb_link_isr_*() other than those three is internal
+ *   (shared with kb_link.c's task side, which starts and publishes messages
+ *   too).
  */
 #ifndef KB_LINK_ISR_H_
 #define KB_LINK_ISR_H_
@@ -111,7 +115,10 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_publish(kb_link_t *l) {
 }
 
 /* Falling edge after more than KB_GAP_US of clock high. Out of line (and
- * reached by a tail call) so that the common edge needs no register saves. */
+ * reached by a tail call) so that the common edge needs no register saves.
+ * When kb_link_isr_idle() has already ended the message (in_msg = 0), only
+ * the new one starts: nothing is published twice, and `messages` (message
+ * starts) is counted here either way. */
 KB_LINK_ISR_OUTLINE KB_ISR_FN kb_link_write_t kb_link_isr_boundary(kb_link_t *l, uint32_t now_us) {
   l->messages++;
   if (l->in_msg) kb_link_isr_publish(l);
@@ -252,6 +259,29 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_sample(kb_link_t *l, bool clock_hi
     else
       l->m_acc = acc;
   }
+}
+
+/* kb_link_idle(), inline: the idle call. clock_high = the clock pin re-read
+ * now. When a message is in progress, the clock is high and more than
+ * KB_GAP_US has passed since the last rising edge, the message is over (the
+ * next falling edge can only be a boundary): it is published here, as the
+ * boundary would have published it (same frame, same runt/overflow
+ * counting), and an unpublished capture starts in its place, so the
+ * following boundary publishes nothing and a stray bit before it lands in
+ * no published slot. A runt (fewer than 8 panel bits: never a frame) is
+ * left to the boundary, which drops and counts it as before. Returns true
+ * when it ended a message (published, or lost to a full ring), false when
+ * there was nothing to do (no message in progress, a runt, clock low, gap
+ * not over yet): a call at any other moment is harmless. The write plan (wr_*) is not touched: it is made
+ * by the samples and handed over at the boundary, whichever call published.
+ * O(1); runs in the interrupt context, under the rules of the edge and the
+ * sample (never preempts them, nor they it: kb_port.h). */
+KB_LINK_ISR_INLINE KB_ISR_FN bool kb_link_isr_idle(kb_link_t *l, bool clock_high, uint32_t now_us) {
+  if (!clock_high || !l->in_msg || l->p_count < 8u || (uint32_t)(now_us - l->t_rise_us) <= KB_GAP_US)
+    return false;
+  kb_link_isr_publish(l);
+  kb_link_isr_start(l, now_us, 0);
+  return true;
 }
 
 #ifdef __cplusplus

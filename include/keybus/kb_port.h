@@ -7,8 +7,8 @@
  *
  * What it promises
  *   Nothing runs by itself: the library never calls the port. The port calls
- *   the link from two interrupt handlers and the engine from one task, under
- *   the rules below; if it keeps them, every frame the panel sends reaches
+ *   the link from two interrupt handlers (three with the optional idle call,
+ *   2b) and the engine from one task, under the rules below; if it keeps them, every frame the panel sends reaches
  *   the ring whole, and the virtual keypad writes only what it was asked to.
  *   Including this header gives a port everything it needs for its
  *   interrupt side: kb_link.h, the inline handlers of kb_link_isr.h, and
@@ -36,10 +36,39 @@
  *   GPIO line events, replays, simulators) use the edge adaptor kb_edge.h,
  *   which models exactly this.
  *
- * 3. The two handlers never preempt each other
- *   kb_link_edge() and kb_link_sample() share their state without a lock.
- *   They must run on the SAME core, at the SAME interrupt priority (so
- *   neither can interrupt the other), or be one handler. On ESP-IDF: do all
+ * 2b. The idle call, KB_GAP_US after the last rising edge (optional)
+ *   A message is over when the clock has stayed high for more than KB_GAP_US
+ *   (1 ms); without help the link learns it only at the next message's first
+ *   falling edge, one whole idle gap later (~5 ms on a real panel). A port
+ *   that wants each frame in the task's hands as soon as possible (an MQTT
+ *   bridge reporting a change within 2 ms of the frame's last bit) arranges
+ *   one more interrupt: more than KB_GAP_US after each rising edge, its
+ *   handler re-reads the clock pin and calls kb_link_idle(link, clock_high,
+ *   now_us), or kb_link_isr_idle() inline. The link publishes the message
+ *   there if the clock is still high and the gap is over, exactly as the
+ *   boundary would have (same frame, counters, write plan); the next falling
+ *   edge then only starts the next message. A call at any other moment does
+ *   nothing, so the timer need not be exact, only never early: e.g.
+ *     - a second one-shot re-armed by every rising edge for KB_GAP_US + a
+ *       margin (ports/template, KBP_IDLE_TIMER: one platform call per rising
+ *       edge, one short interrupt per message), or
+ *     - the sample one-shot re-armed after each high-phase sample for
+ *       KB_GAP_US - KB_SAMPLE_US + a margin, the handler telling the two
+ *       apart by a flag that every edge clears (a store per edge), or
+ *     - a periodic tick (every 100-500 us) calling it (no cost on the edge
+ *       path; the tick's period adds to the latency).
+ *   The margin covers the timer's granularity (a few us to 50 us); the
+ *   handler's latency only delays the publication. The idle handler obeys
+ *   rules 3, 4 and 7 like the other two (same core, same priority, never
+ *   preempting or preempted by them; KB_ISR_FN). A port that never calls it
+ *   still works, with every frame published at the next message's first
+ *   edge. The edge adaptor makes the call itself (kb_edge_advance()): a
+ *   caller that sleeps between edges wakes up at kb_edge_idle_due().
+ *
+ * 3. The handlers never preempt each other
+ *   kb_link_edge(), kb_link_sample() and kb_link_idle() share their state
+ *   without a lock. They must run on the SAME core, at the SAME interrupt
+ *   priority (so none can interrupt another), or be one handler. On ESP-IDF: do all
  *   init (GPIO ISR service, handler add, timer callbacks, enable, start)
  *   from one task pinned to one core, since an interrupt is bound to the
  *   core that allocated it; give both the same level.
@@ -76,8 +105,8 @@
  *   its low 32 bits. esp_timer_get_time() truncated to uint32_t is right.
  *
  * 7. Placement: KB_ISR_FN
- *   Every interrupt-side function (kb_link_edge, kb_link_sample, the
- *   kb_link_isr_* helpers, the port's own handlers) carries KB_ISR_FN on
+ *   Every interrupt-side function (kb_link_edge, kb_link_sample,
+ *   kb_link_idle, the kb_link_isr_* helpers, the port's own handlers) carries KB_ISR_FN on
  *   its prototype AND its definition. It is empty by default. A port whose
  *   interrupt must run from RAM (ESP-IDF: while the flash cache is off)
  *   defines it, on the compiler line or in its KB_CONFIG_FILE, as ONE fixed
@@ -98,7 +127,8 @@
  *   link: kb_bus_init) -> output pin released -> timer created, callback
  *   registered -> clock interrupt attached and enabled LAST (an edge must
  *   never find state that is not ready). Stop in reverse: clock interrupt
- *   detached first, then the timer stopped, then the write pin released.
+ *   detached first, then the timer(s) stopped (the idle one-shot too), then
+ *   the write pin released.
  *
  * 9. The task
  *   One task (or loop) calls kb_bus_poll(bus, now_us) often enough that the

@@ -257,6 +257,7 @@ kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t *
   g->cfg = *cfg;
   if (!g->cfg.write_budget_us) g->cfg.write_budget_us = 150;
   if (!g->cfg.idle_settle_us) g->cfg.idle_settle_us = 2000;
+  if (!g->cfg.event_lag_us) g->cfg.event_lag_us = 200;
   if (!g->cfg.retry_ms) g->cfg.retry_ms = 1000;
   if (g->cfg.event_buffer_size > 1024u) g->cfg.event_buffer_size = 1024u;
   g->link = link;
@@ -372,6 +373,45 @@ static void sort_batch(struct gpio_v2_line_event *ev, size_t n) {
   }
 }
 
+/* The event clock (ns) at which the adaptor time `due` (us, the low 32 bits
+ * of the same clock) comes, seen from now (due at or before now: now). */
+static uint64_t due_ns(uint64_t now, uint32_t due) {
+  int32_t d = (int32_t)(due - us32(now));
+  if (d <= 0) return now;
+  return (now / 1000u + (uint64_t)(uint32_t)d) * 1000u;
+}
+
+/* When the poll must return at the latest for the link's idle call (the
+ * message that just ended is published there): its time + event_lag_us.
+ * 0: no such deadline, or it has passed (the call was tried, or is being
+ * made now): the caller's timeout stands. */
+static uint64_t idle_wake_ns(const kb_gpio_t *g, uint64_t now) {
+  uint32_t due;
+  uint64_t w;
+  if (!kb_edge_idle_due(&g->edge, &due)) return 0;
+  w = due_ns(now, due) + (uint64_t)g->cfg.event_lag_us * 1000u;
+  return w > now ? w : 0;
+}
+
+/* The idle call, once its time is event_lag_us in the past: every event
+ * stamped before it is then in our hands (read until EAGAIN), so the
+ * adaptor may advance to it. The clock pin read now guards against an
+ * event later than that: it must still be high (if it reads low, a falling
+ * edge is on its way; its event decides, as the boundary). */
+static kb_gpio_rc_t timed(kb_gpio_t *g) {
+  uint64_t now = now_ns(g), lag = (uint64_t)g->cfg.event_lag_us * 1000u;
+  uint32_t due, t;
+  bool clk, dat;
+  if (!kb_edge_idle_due(&g->edge, &due)) return KB_GPIO_OK;
+  if (now < lag || now - lag <= g->last_ts) return KB_GPIO_OK;
+  t = us32(now - lag);
+  if ((int32_t)(t - due) < 0) return KB_GPIO_OK;
+  if (!read_levels(g, &clk, &dat)) return io_failed(g, errno);
+  if (!clk) return KB_GPIO_OK;
+  kb_edge_advance(&g->edge, t);
+  return KB_GPIO_OK;
+}
+
 /* No event for a while: fire a sample that is surely complete, re-read the
  * levels in case an edge was lost without a trace. */
 static kb_gpio_rc_t idle(kb_gpio_t *g) {
@@ -406,8 +446,11 @@ static kb_gpio_rc_t idle(kb_gpio_t *g) {
 kb_gpio_rc_t kb_gpio_poll(kb_gpio_t *g, int timeout_ms) {
   struct pollfd p;
   struct gpio_v2_line_event ev[EV_BATCH];
+  struct timespec ts, *tsp = NULL;
   int r;
   size_t total = 0;
+  uint64_t t_now, wake;
+  kb_gpio_rc_t trc;
   if (!g) return KB_GPIO_ERR_CONFIG;
   if (!g->open) {
     uint64_t now = now_ns(g), period = (uint64_t)g->cfg.retry_ms * 1000000u;
@@ -426,7 +469,17 @@ kb_gpio_rc_t kb_gpio_poll(kb_gpio_t *g, int timeout_ms) {
   p.fd = g->in_fd;
   p.events = POLLIN;
   p.revents = 0;
-  r = poll(&p, 1, timeout_ms);
+  /* the timeout, shortened to the idle call's deadline (us resolution) */
+  t_now = now_ns(g);
+  wake = idle_wake_ns(g, t_now);
+  if (timeout_ms >= 0 || wake) {
+    uint64_t w = timeout_ms >= 0 ? (uint64_t)timeout_ms * 1000000u : UINT64_MAX;
+    if (wake && wake - t_now < w) w = wake - t_now;
+    ts.tv_sec = (time_t)(w / 1000000000u);
+    ts.tv_nsec = (long)(w % 1000000000u);
+    tsp = &ts;
+  }
+  r = ppoll(&p, 1, tsp, NULL);
   if (r < 0) {
     if (errno == EINTR) return KB_GPIO_OK;
     g->last_errno = errno;
@@ -455,6 +508,8 @@ kb_gpio_rc_t kb_gpio_poll(kb_gpio_t *g, int timeout_ms) {
     total += k;
     if (k < EV_BATCH) break;
   }
+  trc = timed(g);
+  if (trc != KB_GPIO_OK) return trc;
   if (total == 0) return idle(g);
   return KB_GPIO_OK;
 }

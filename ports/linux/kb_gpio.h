@@ -18,6 +18,15 @@
  *     wake-up delays decoding but never changes a bit.
  *   - Lost events (gaps in seqno / line_seqno) are counted; the frame they
  *     hit fails the engine's checks, as a glitch would.
+ *   - Each message is published KB_GAP_US after its last rising edge (the
+ *     link's idle call, through the adaptor), not at the next message's
+ *     first edge: kb_gpio_poll() never waits past that moment + event_lag_us
+ *     (its poll timeout is shortened to it, with microsecond resolution),
+ *     and makes the call then if the clock pin still reads high and no
+ *     later event is queued. So a frame reaches kb_bus_poll() about
+ *     KB_GAP_US + event_lag_us + the wake-up latency after its last bit.
+ *     Other samples need no wake-up: the next event takes them at their own
+ *     time.
  *   - The write line: what kb_edge_feed() returns is applied at once. A pull
  *     low that would start more than write_budget_us after its clock edge's
  *     timestamp is not driven at all (too late to be read in time): it is
@@ -69,6 +78,9 @@ typedef struct {
   unsigned event_buffer_size;  /* kernel FIFO in events; 0 = 1024 (the kernel's maximum) */
   uint32_t write_budget_us;    /* latest start of a pull low after its edge; 0 = 150 */
   uint32_t idle_settle_us;     /* fire a pending sample only when this much older; 0 = 2000 */
+  uint32_t event_lag_us;       /* how late the kernel may queue an event after its timestamp:
+                                  the idle call is made (and the message published) only
+                                  once it is this much in the past; 0 = 200 */
   uint32_t retry_ms;           /* reopen period while gone; 0 = 1000 */
   const char *dev_dir;         /* where gpiochipN live; NULL = "/dev" */
   /* the clock of the event timestamps (CLOCK_MONOTONIC, ns); NULL = clock_gettime */
@@ -105,8 +117,10 @@ typedef struct kb_gpio_s kb_gpio_t;
  * and kb_gpio_poll() retries. Other errors: *out is NULL. */
 kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t **out);
 
-/* Waits up to timeout_ms for events, feeds them to the link, drives the
- * write line. While gone: retries the open (every retry_ms). */
+/* Waits up to timeout_ms for events (less when the link's idle call falls
+ * due sooner: see above), feeds them to the link, drives the write line,
+ * makes the idle call when due. While gone: retries the open (every
+ * retry_ms). */
 kb_gpio_rc_t kb_gpio_poll(kb_gpio_t *g, int timeout_ms);
 
 /* Task side: performs a pending write abort. Call before kb_bus_poll(). */

@@ -34,10 +34,14 @@ static inline KB_ISR_FN void kbp_write(kbp_port_t *p, uint8_t w) {
 KB_ISR_FN void kbp_clock_isr(void *arg) {
   kbp_port_t *p = &kbp_port;
   (void)arg;
-  if (kbp_plat_lines_read() & KBP_LINE_CLOCK)
+  if (kbp_plat_lines_read() & KBP_LINE_CLOCK) {
     kbp_write(p, (uint8_t)kb_link_isr_edge(p->link, true, kbp_plat_now_us()));
-  else
+#if KBP_IDLE_TIMER
+    kbp_plat_idle_start(); /* the idle call, KBP_IDLE_US after this rise (2b) */
+#endif
+  } else {
     kbp_write(p, (uint8_t)kb_link_isr_edge(p->link, false, kbp_plat_now_us()));
+  }
   kbp_plat_timer_start();
 }
 
@@ -51,6 +55,18 @@ KB_ISR_FN void kbp_sample_isr(void *arg) {
   kb_link_isr_sample(kbp_port.link, (lines & KBP_LINE_CLOCK) != 0u, (lines & KBP_LINE_DATA) != 0u);
 }
 
+#if KBP_IDLE_TIMER
+/* The idle call (kb_port.h 2b): the clock re-read and the time; the link
+ * publishes the message if the clock has stayed high for more than
+ * KB_GAP_US (a stale firing, inside a message or a low phase, does nothing).
+ * A one-shot that does not disarm itself is stopped here first. */
+KB_ISR_FN void kbp_idle_isr(void *arg) {
+  (void)arg;
+  (void)kb_link_isr_idle(kbp_port.link, (kbp_plat_lines_read() & KBP_LINE_CLOCK) != 0u,
+                         kbp_plat_now_us());
+}
+#endif
+
 void kbp_start(kb_link_t *link) {
   kbp_port_t *p = &kbp_port;
   KB_ASSERT(link != NULL);
@@ -62,6 +78,9 @@ void kbp_start(kb_link_t *link) {
   kbp_plat_write_pin(false);
 #endif
   kbp_plat_timer_stop();
+#if KBP_IDLE_TIMER
+  kbp_plat_idle_stop();
+#endif
   /* 3. the clock interrupt last: the first edge finds everything ready
    * (the barrier orders the stores above before the interrupt can run) */
   KB_BARRIER();
@@ -71,6 +90,9 @@ void kbp_start(kb_link_t *link) {
 void kbp_stop(void) {
   kbp_plat_clock_irq(false); /* no new edge, so no new one-shot */
   kbp_plat_timer_stop();     /* a sample still armed is dropped */
+#if KBP_IDLE_TIMER
+  kbp_plat_idle_stop(); /* an idle call still armed too (the task may finish the frame) */
+#endif
 #if KBP_WRITE_PIN
   kbp_plat_write_pin(false); /* never leave the bus pulled low */
 #endif

@@ -9,7 +9,11 @@
  * What it promises
  *   kbp_clock_isr() and kbp_sample_isr() are the two interrupt handlers of
  *   kb_port.h (1, 2, 5), each ONE function: the link's bodies are inlined
- *   from kb_link_isr.h, the only calls left are the platform's. kbp_start()
+ *   from kb_link_isr.h, the only calls left are the platform's. With
+ *   KBP_IDLE_TIMER 1, kbp_idle_isr() is the third (kb_port.h 2b): a second
+ *   one-shot, re-armed by every rising edge, fires KBP_IDLE_US later and
+ *   makes the link publish the message that just ended (one idle gap
+ *   earlier than the next message's first edge would). kbp_start()
  *   and kbp_stop() bring them up and down in the order of kb_port.h (8).
  *   The task loop is in kb_port_task.c (kb_bus_poll()).
  *
@@ -17,7 +21,8 @@
  *   kbp_start(), kbp_stop()    task (the task that owns the kb_bus_t).
  *   kbp_clock_isr()            the clock pin's interrupt, both edges.
  *   kbp_sample_isr()           the one-shot timer's interrupt.
- *   The two handlers must never preempt each other: same core, same
+ *   kbp_idle_isr()             the idle one-shot's interrupt (KBP_IDLE_TIMER).
+ *   The handlers must never preempt each other: same core, same
  *   priority (kb_port.h, 3).
  */
 #ifndef KB_PORT_TEMPLATE_H_
@@ -41,6 +46,26 @@ extern "C" {
 #ifndef KBP_WRITE_PIN
 #define KBP_WRITE_PIN 1
 #endif
+
+/* 1: the board has a second one-shot for the idle call (kb_port.h 2b): each
+ * frame reaches the task KBP_IDLE_US after its last bit instead of at the
+ * next message's first edge (an idle gap, ~5 ms, later). Costs one platform
+ * call per rising edge (kbp_plat_idle_start) and one short interrupt per
+ * message. 0 (the default, for now): two timers' worth of platform calls
+ * only; everything works, with the older latency. */
+#ifndef KBP_IDLE_TIMER
+#define KBP_IDLE_TIMER 0
+#endif
+
+/* The idle one-shot's delay after a rising edge: just past KB_GAP_US (the
+ * link publishes only once more than KB_GAP_US has passed) plus a margin for
+ * the timer's granularity and the interrupt's latency (the link checks the
+ * time itself: a call that comes too early does nothing, so the margin only
+ * needs to cover the timer firing early, never the latency). */
+#ifndef KBP_IDLE_MARGIN_US
+#define KBP_IDLE_MARGIN_US 20u
+#endif
+#define KBP_IDLE_US (KB_GAP_US + KBP_IDLE_MARGIN_US)
 
 /* ---------------------------------------------------------------- Types */
 
@@ -82,6 +107,12 @@ KB_ISR_FN void kbp_clock_isr(void *arg);
  * unused. */
 KB_ISR_FN void kbp_sample_isr(void *arg);
 
+#if KBP_IDLE_TIMER
+/* The idle one-shot's interrupt, KBP_IDLE_US after the last rising edge.
+ * arg: unused. */
+KB_ISR_FN void kbp_idle_isr(void *arg);
+#endif
+
 /* ------------------------------------- Platform calls (the port fills in)
  *
  * The whole platform surface of the interrupt side. The ones marked
@@ -106,6 +137,14 @@ KB_ISR_FN uint32_t kbp_plat_now_us(void);
 KB_ISR_FN void kbp_plat_timer_start(void);
 /* Stops the one-shot (task side here; see kb_port.h, 2). */
 void kbp_plat_timer_stop(void);
+#if KBP_IDLE_TIMER
+/* (Re)arms the idle one-shot to fire once, KBP_IDLE_US from now (fixed:
+ * configured once, at init), restarting a running one; its interrupt calls
+ * kbp_idle_isr() at the priority of the other two (kb_port.h 3). */
+KB_ISR_FN void kbp_plat_idle_start(void);
+/* Stops the idle one-shot (task side). */
+void kbp_plat_idle_stop(void);
+#endif
 /* Attaches and enables (true), or disables and detaches (false), the clock
  * pin's any-edge interrupt calling kbp_clock_isr(). Task side. */
 void kbp_plat_clock_irq(bool enable);

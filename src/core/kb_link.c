@@ -13,7 +13,7 @@
  * moved to a sink byte in the state: bits are still counted but not stored.
  * Publishing is one store of head after KB_BARRIER(). The interrupt side's
  * bodies live in kb_link_isr.h (inline, for ports); this file defines the
- * out-of-line kb_link_edge()/kb_link_sample() from them.
+ * out-of-line kb_link_edge()/kb_link_sample()/kb_link_idle() from them.
  *
  * Task side: peek/pop move tail; kb_link_tick() turns the boundary counter
  * into the connected/disconnected rule.
@@ -34,6 +34,10 @@ KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t n
 
 KB_ISR_FN void kb_link_sample(kb_link_t *l, bool clock_high, bool data_high) {
   kb_link_isr_sample(l, clock_high, data_high);
+}
+
+KB_ISR_FN bool kb_link_idle(kb_link_t *l, bool clock_high, uint32_t now_us) {
+  return kb_link_isr_idle(l, clock_high, now_us);
 }
 
 /* ------------------------------------------------------------ Task side */

@@ -41,6 +41,10 @@ void kb_edges_advance(kb_edges_t *a, uint64_t t_us) {
    * whatever the gap (the core's clock is 32 bits) */
   if (a->port.pending && t_us >= a->t_armed && t_us - a->t_armed >= KB_SAMPLE_US)
     kb_edge_advance(&a->port, (uint32_t)(a->t_armed + KB_SAMPLE_US));
+  /* the idle call likewise, at its own time (armed by that sample when it
+   * read the clock high): the link publishes the message there */
+  if (a->port.idle && t_us >= a->t_armed && t_us - a->t_armed > KB_GAP_US)
+    kb_edge_advance(&a->port, (uint32_t)(a->t_armed + KB_GAP_US + 1u));
 }
 
 void kb_edges_feed(kb_edges_t *a, const kb_edge_t *e) {
@@ -101,12 +105,11 @@ static void task_tick(kb_replay_t *r) {
   if (ch != KB_LINK_NO_CHANGE && r->change) r->change(r->ctx, ch, r->now_us);
 }
 
-/* One task step at now_us (inside a gap). */
+/* One task step at now_us (inside a gap). The adaptor's idle call ends the
+ * message the clock ended (held high past KB_GAP_US): the link publishes
+ * it, as a port's idle interrupt would make it. */
 static void step(kb_replay_t *r) {
   kb_edges_advance(&r->adapt, r->now_us - r->skipped_us);
-  /* The clock ended the message (held high past the gap); a replay has no
-   * interrupt that could race kb_link_finish(). */
-  if (r->clock_high && r->now_us - r->t_rise > KB_GAP_US) kb_link_finish(&r->link);
   drain(r);
   task_tick(r);
 }

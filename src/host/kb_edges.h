@@ -9,7 +9,9 @@
  *   The core edge adaptor's (include/keybus/kb_edge.h: duplicates ignored,
  *   a clock edge arms a sample KB_SAMPLE_US later, the sample fires before
  *   the first input edge at or after its time, an edge before it cancels
- *   it); this layer adds what 64-bit capture times need:
+ *   it, a sample that reads the clock high arms the idle call at edge +
+ *   KB_GAP_US + 1, which publishes the message); this layer adds what
+ *   64-bit capture times need:
  *   Edges must come in time order; an edge earlier than the previous one is
  *   counted in `out_of_order` and processed as if at the previous time.
  *   Times are 64-bit microseconds here; the core adaptor and the link get
@@ -72,7 +74,8 @@ void kb_edges_feed(kb_edges_t *a, const kb_edge_t *e);
 void kb_edges_cb(void *ctx, const kb_edge_t *e);
 
 /* Time has reached t_us with no edge: fires the armed sample if it is due
- * (t_us >= sample time). */
+ * (t_us >= sample time), then makes the idle call if it is due (t_us >=
+ * rising edge + KB_GAP_US + 1), each at its own time. */
 void kb_edges_advance(kb_edges_t *a, uint64_t t_us);
 
 /* End of input: fires an armed sample (whatever its time) and calls
@@ -87,9 +90,9 @@ void kb_edges_finish(kb_edges_t *a);
  * disconnected rule, exactly as a task woken every KB_REPLAY_STEP_US would.
  * In a gap of the capture (no edge for more than one step) that task time
  * advances in steps: the message the clock ended (held high for more than
- * KB_GAP_US) is published at the first step, the disconnection is seen at
- * the step that is more than KB_DISCONNECT_US after the last message
- * boundary. Nothing can change after that until the next edge, so a longer
+ * KB_GAP_US) is published by the adaptor's idle call and taken at the first
+ * step, the disconnection is seen at the step that is more than
+ * KB_DISCONNECT_US after the last message boundary. Nothing can change after that until the next edge, so a longer
  * gap is jumped over in O(1): the cost is O(1) per edge whatever the times
  * (a VCD may hold absolute timestamps, or times close to UINT64_MAX).
  * The link counts in 32-bit microseconds modulo 2^32; a gap longer than

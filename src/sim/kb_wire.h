@@ -39,14 +39,30 @@
  *   kb_wire_cut()  the clock held high (bus cut) or low for a duration,
  *                starting at the first message boundary at or after its time.
  *
- * Task side: once per message, right after its first falling edge (the edge
- * that makes the link publish the previous message), and every task_us while
- * the clock is held, the wire calls the port's task callback with the
- * virtual time, like a firmware task loop that drains the link ring, feeds
- * the engine, steps the virtual keypad and ticks the disconnected rule. A
- * key the task arms there may go out in the same message (as on a real bus,
- * where the task runs while the interrupt captures). kb_wire_finish() runs
- * it once more at the end.
+ * Task side: the wire calls the port's task callback with the virtual time,
+ * like a firmware task loop that drains the link ring, feeds the engine,
+ * steps the virtual keypad and ticks the disconnected rule:
+ *   - with cfg.idle_task set, at the idle point of each gap: KB_WIRE_IDLE_US
+ *     (KB_GAP_US + 50 us) after the last rising edge, when that falls before
+ *     the next falling edge (the panel's gaps, >= 1100 us, always do; so does
+ *     the first task step of a clock held high). Time is advanced there
+ *     first, so the port's idle call (kb_edge.h) has made the link publish
+ *     the message that just ended: the task sees each frame 1.05 ms after its
+ *     last bit, before the next message starts, as a firmware task polling
+ *     every millisecond would. The 50 us are that task's wake-up after the
+ *     idle interrupt (any value from 1 us to the shortest gap minus
+ *     KB_GAP_US would do). Off by default: the scenarios written before it
+ *     keep their timing (a key request then goes out about one message later,
+ *     see kb_wire_cfg_t.idle_task);
+ *   - right after each message's first falling edge (the boundary: the
+ *     port's idle call publishes the previous message there, just before the
+ *     edge, when the wire did not stop at the idle point);
+ *   - every task_us while the clock is held (the first step publishes the
+ *     message that ended at the cut).
+ * A key the task arms may go out in the message that follows (at the idle
+ * point) or the same message (after its first edge), as on a real bus, where
+ * the task runs while the interrupt captures. kb_wire_finish() runs it once
+ * more at the end.
  *
  * Cost: O(1) per edge (O(keypads) per bit cell); no allocation.
  */
@@ -69,6 +85,10 @@ extern "C" {
 #define KB_WIRE_KEYQ 64  /* keys waiting per simulated keypad */
 #define KB_WIRE_CUTS 8   /* scheduled cuts */
 #define KB_WIRE_ALARM 0x100u /* flag: the key is an alarm key (module byte 0) */
+/* The task's idle point in a gap: after the last rising edge, KB_GAP_US (the
+ * link's idle call) plus 50 us (a task polling every ms, woken after it). */
+#define KB_WIRE_IDLE_MARGIN_US 50u
+#define KB_WIRE_IDLE_US (KB_GAP_US + KB_WIRE_IDLE_MARGIN_US)
 
 /* The engine side: what a port talks to. */
 typedef struct {
@@ -99,6 +119,12 @@ typedef struct {
   uint32_t jitter_us;  /* 0..100 */
   uint32_t panel_lag_us; /* panel data after the rising edge, default 0 (< 150) */
   uint32_t task_us;    /* task period while the clock is held, default 10000 */
+  bool idle_task;      /* also run the task at each gap's idle point (KB_WIRE_IDLE_US
+                        * after the last rising edge): frames reach the task one
+                        * gap earlier, as on a port that makes the idle call and a
+                        * task that polls every ms (keybusd's latency). Default
+                        * false: the task runs at each message's first edge only,
+                        * as the scenarios were written for */
   uint64_t seed;
 } kb_wire_cfg_t;
 
@@ -133,6 +159,7 @@ typedef struct {
   uint64_t msgs_hit;   /* messages with at least one flipped bit */
   uint64_t glitches, lost_edges, samples, cancelled;
   uint64_t cut_us;     /* virtual time with the clock held */
+  uint64_t idle_points; /* task calls at a gap's idle point */
   uint32_t last_hit;   /* index of the last message hit by a flip */
 } kb_wire_stats_t;
 
@@ -150,6 +177,8 @@ typedef struct kb_wire_s {
   /* bus */
   uint64_t t;          /* virtual now */
   uint8_t clk, dat;    /* bus levels */
+  uint8_t rise_seen;   /* t_rise is valid (the clock has risen once) */
+  uint64_t t_rise;     /* last rising clock edge (seen by the port or not) */
   uint8_t drv_panel, drv_keys, drv_eng; /* data drivers (1 = released) */
   /* port: the core edge adaptor (kb_edge.h) on the bus levels */
   kb_edge_port_t port_edge;

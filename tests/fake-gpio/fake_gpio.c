@@ -72,6 +72,7 @@ static int (*real_close)(int);
 static int (*real_ioctl)(int, unsigned long, ...);
 static ssize_t (*real_read)(int, void *, size_t);
 static int (*real_poll)(struct pollfd *, nfds_t, int);
+static int (*real_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
 
 static void resolve_real(void) {
   if (real_open) return;
@@ -81,7 +82,8 @@ static void resolve_real(void) {
   *(void **)(&real_ioctl) = dlsym(RTLD_NEXT, "ioctl");
   *(void **)(&real_read) = dlsym(RTLD_NEXT, "read");
   *(void **)(&real_poll) = dlsym(RTLD_NEXT, "poll");
-  if (!real_open || !real_close || !real_ioctl || !real_read || !real_poll) abort();
+  *(void **)(&real_ppoll) = dlsym(RTLD_NEXT, "ppoll");
+  if (!real_open || !real_close || !real_ioctl || !real_read || !real_poll || !real_ppoll) abort();
 }
 
 static void init_fds(void) {
@@ -468,27 +470,47 @@ static int ready(struct pollfd *p, nfds_t n) {
   return r;
 }
 
-int poll(struct pollfd *p, nfds_t n, int timeout) {
+/* poll() and ppoll() on fake fds, in virtual time; timeout in ns, < 0 =
+ * none. Returns -2 when no fd is a fake one (the caller asks the C library). */
+static int fake_wait(struct pollfd *p, nfds_t n, int64_t timeout) {
   bool any = false;
   int r;
   uint64_t limit, next;
-  resolve_real();
   for (nfds_t i = 0; i < n; i++)
     if (find(p[i].fd)) any = true;
   if (!any) {
     if (n == 0 && nchips > 0) { /* a plain wait, in virtual time */
-      world_to(now_ns + (timeout > 0 ? (uint64_t)timeout * 1000000u : 0u));
+      world_to(now_ns + (timeout > 0 ? (uint64_t)timeout : 0u));
       return 0;
     }
-    return real_poll(p, n, timeout);
+    return -2;
   }
   r = ready(p, n);
   if (r > 0 || timeout == 0) return r;
-  limit = timeout < 0 ? UINT64_MAX : now_ns + (uint64_t)timeout * 1000000u;
+  st.waits++;
+  limit = timeout < 0 ? UINT64_MAX : now_ns + (uint64_t)timeout;
   next = world.next_ns ? world.next_ns(world.ctx) : UINT64_MAX;
   /* the thread wakes latency_ns after what woke it (an edge, or the
    * timeout): a stall longer than the timeout is a stall too */
-  if (next != UINT64_MAX && next <= limit) world_to((next < now_ns ? now_ns : next) + latency_ns);
-  else if (limit != UINT64_MAX) world_to(limit + latency_ns);
+  if (next != UINT64_MAX && next <= limit) {
+    world_to((next < now_ns ? now_ns : next) + latency_ns);
+  } else if (limit != UINT64_MAX) {
+    st.timeouts++;
+    world_to(limit + latency_ns);
+  }
   return ready(p, n);
+}
+
+int poll(struct pollfd *p, nfds_t n, int timeout) {
+  int r;
+  resolve_real();
+  r = fake_wait(p, n, timeout < 0 ? -1 : (int64_t)timeout * 1000000);
+  return r == -2 ? real_poll(p, n, timeout) : r;
+}
+
+int ppoll(struct pollfd *p, nfds_t n, const struct timespec *tmo, const sigset_t *mask) {
+  int r;
+  resolve_real();
+  r = fake_wait(p, n, tmo ? (int64_t)tmo->tv_sec * 1000000000 + tmo->tv_nsec : -1);
+  return r == -2 ? real_ppoll(p, n, tmo, mask) : r;
 }

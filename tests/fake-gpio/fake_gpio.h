@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  *
  * fake_gpio.h - a fake GPIO character device for tests (libfakegpio.so):
- * it interposes open/close/ioctl/read/poll and answers, for the chip paths
+ * it interposes open/close/ioctl/read/poll/ppoll and answers, for the chip paths
  * registered here, the v2 uAPI calls a backend makes (chip info, line info,
  * line requests with edge detection and an event buffer, get/set values,
  * reading struct gpio_v2_line_event with timestamps and sequence numbers).
@@ -9,9 +9,10 @@
  *
  * What it promises
  *   Virtual time, in CLOCK_MONOTONIC-like ns, owned by the fake: it moves
- *   only in poll() (to the next edge of the world + the wake-up latency, or
- *   by the timeout) and by fake_gpio_advance(). The "world" (the test's
- *   simulated bus) generates edges lazily up to the time asked, through
+ *   only in poll()/ppoll() (to the next edge of the world + the wake-up
+ *   latency, or by the timeout + the latency) and by fake_gpio_advance().
+ *   The "world" (the test's simulated bus) generates edges lazily up to the
+ *   time asked, through
  *   fake_gpio_edge(), and hears every output change at the virtual time of
  *   the SET_VALUES call. The kernel's FIFO is modelled: capacity =
  *   event_buffer_size (0 = 16 x lines, max 1024), full -> the OLDEST event
@@ -47,6 +48,8 @@ typedef struct {
   uint64_t opens;        /* successful opens of a fake chip */
   unsigned buffer_size;  /* event buffer of the last edge request */
   int open_fds;          /* fake fds open now */
+  uint64_t waits;        /* poll()/ppoll() calls on fake fds that waited */
+  uint64_t timeouts;     /* ... that ended by their timeout (no edge before it) */
 } fake_gpio_stats_t;
 
 /* Resets everything (chips, world, time 0, faults, stats). */

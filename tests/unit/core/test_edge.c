@@ -276,6 +276,138 @@ static void test_long_gap(void) {
   KT_EQ(link_.slot[0].panel[0] & 1u, 1); /* it read the level from before */
 }
 
+/* The idle call: the message is in the ring at last rise + KB_GAP_US + 1
+ * (the first advance or change at or after it), not a microsecond before;
+ * once; its boundary then publishes nothing more. kb_edge_due() names each
+ * timed action (the trailing sample, then the idle call). */
+static void test_idle_publishes(void) {
+  uint32_t due = 0, rise;
+  kb_link_stats_t st;
+  setup(100000);
+  KT_CHECK(!kb_edge_due(&ed, &due)); /* nothing armed */
+  message(status_msg, sizeof status_msg);
+  rise = now - 3000u - 500u; /* the trailing cell's rising edge */
+  KT_CHECK(kb_edge_due(&ed, &due));
+  KT_EQ(due, rise + KB_SAMPLE_US); /* the trailing sample */
+  KT_CHECK(kb_edge_idle_due(&ed, &due)); /* the clock is high: it will arm the idle call */
+  KT_EQ(due, rise + KB_GAP_US + 1u);
+  kb_edge_advance(&ed, rise + KB_SAMPLE_US);
+  KT_EQ(ed.samples, 84);
+  KT_CHECK(kb_edge_due(&ed, &due));
+  KT_EQ(due, rise + KB_GAP_US + 1u);
+  kb_edge_advance(&ed, rise + KB_GAP_US);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  KT_EQ(ed.idles, 0);
+  kb_edge_advance(&ed, rise + KB_GAP_US + 1u);
+  KT_EQ(ed.idles, 1);
+  KT_CHECK(!kb_edge_due(&ed, &due));
+  KT_CHECK(!kb_edge_idle_due(&ed, &due));
+  expect_status_frame();
+  kb_edge_advance(&ed, rise + 2500u); /* once */
+  KT_EQ(ed.idles, 1);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  /* the next message: its boundary publishes nothing; its own idle does */
+  message(status_msg, sizeof status_msg);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  kb_link_stats(&link_, &st);
+  KT_EQ(st.frames, 1);
+  KT_EQ(st.messages, 2);
+  kb_edge_advance(&ed, now - 3000u - 500u + KB_GAP_US + 1u);
+  expect_status_frame();
+  KT_EQ(ed.idles, 2);
+  /* finish after it: nothing more (the capture is empty) */
+  kb_edge_finish(&ed);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  kb_link_stats(&link_, &st);
+  KT_EQ(st.frames, 2);
+  KT_EQ(st.runts, 0);
+}
+
+/* Without any advance in the gap the next change does it, before the change
+ * is applied: the boundary edge (or a data change in the gap) at or after the
+ * idle time finds the message published; a data change exactly at the idle
+ * time comes after the call, one a microsecond earlier does not trigger it. */
+static void test_idle_on_change(void) {
+  uint32_t rise;
+  setup(5000);
+  message(status_msg, sizeof status_msg);
+  rise = now - 3500u;
+  (void)kb_edge_feed(&ed, KB_EDGE_DATA, false, rise + KB_GAP_US);
+  KT_EQ(ed.idles, 0);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  (void)kb_edge_feed(&ed, KB_EDGE_DATA, true, rise + KB_GAP_US + 1u);
+  KT_EQ(ed.idles, 1);
+  expect_status_frame();
+  /* and through the boundary edge itself */
+  message(status_msg, sizeof status_msg);
+  KT_EQ(ed.idles, 1);
+  boundary();
+  KT_EQ(ed.idles, 2);
+  expect_status_frame();
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+}
+
+/* The clock re-read at the idle call: a falling edge the port missed leaves
+ * the clock low, so the message is not ended there (the link waits for the
+ * boundary, as without the idle call). A clock edge the port sees disarms
+ * the call: a bit cell that comes back within the gap keeps the message
+ * going. */
+static void test_idle_clock_low_and_disarm(void) {
+  uint32_t rise, due;
+  setup(5000);
+  message(status_msg, sizeof status_msg);
+  rise = now - 3500u;
+  kb_edge_advance(&ed, rise + KB_SAMPLE_US); /* idle armed */
+  KT_CHECK(kb_edge_idle_due(&ed, &due));
+  KT_EQ(due, rise + KB_GAP_US + 1u);
+  kb_edge_missed(&ed, KB_EDGE_CLOCK, false, rise + 900u);
+  kb_edge_advance(&ed, rise + KB_GAP_US + 1u);
+  KT_EQ(ed.idles, 0);
+  KT_CHECK(!kb_edge_due(&ed, &due)); /* made once: it said no */
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  kb_edge_missed(&ed, KB_EDGE_CLOCK, true, rise + 2000u);
+  boundary(); /* publishes it, as without the idle call */
+  expect_status_frame();
+  /* disarm: one more (slow) cell, falling 600 us after the rise */
+  setup(5000);
+  message(status_msg, sizeof status_msg);
+  rise = now - 3500u;
+  kb_edge_advance(&ed, rise + KB_SAMPLE_US);
+  (void)kb_edge_feed(&ed, KB_EDGE_CLOCK, false, rise + 600u);
+  KT_CHECK(!kb_edge_idle_due(&ed, &due)); /* a low phase: its sample reads low */
+  KT_CHECK(kb_edge_due(&ed, &due));
+  KT_EQ(due, rise + 600u + KB_SAMPLE_US);
+  (void)kb_edge_feed(&ed, KB_EDGE_CLOCK, true, rise + 900u);
+  kb_edge_advance(&ed, rise + KB_GAP_US + 1u); /* not due: the new rise re-arms it */
+  KT_EQ(ed.idles, 0);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  kb_edge_advance(&ed, rise + 900u + KB_GAP_US);
+  KT_EQ(ed.idles, 0);
+  kb_edge_advance(&ed, rise + 900u + KB_GAP_US + 1u);
+  KT_EQ(ed.idles, 1);
+  const kb_frame_t *f = kb_link_peek(&link_);
+  KT_CHECK(f != NULL);
+  if (f) KT_EQ(f->panel_bits, 43); /* the extra cell belongs to it */
+}
+
+/* The idle time past the 32-bit wrap. */
+static void test_idle_wrap(void) {
+  uint32_t rise, due;
+  setup(0);
+  now = (uint32_t)0u - 41500u - 400u; /* the trailing rise 400 us before the wrap */
+  message(status_msg, sizeof status_msg);
+  rise = now - 3500u;
+  KT_EQ(rise, (uint32_t)0u - 400u);
+  kb_edge_advance(&ed, rise + KB_SAMPLE_US);
+  KT_CHECK(kb_edge_due(&ed, &due));
+  KT_EQ(due, 601u);
+  kb_edge_advance(&ed, 600u);
+  KT_CHECK(kb_link_peek(&link_) == NULL);
+  kb_edge_advance(&ed, 601u);
+  expect_status_frame();
+}
+
 KT_MAIN(KT_CASE(test_message_through), KT_CASE(test_sample_time), KT_CASE(test_glitch_cancels),
         KT_CASE(test_write_line), KT_CASE(test_wrap), KT_CASE(test_missed_and_lines),
-        KT_CASE(test_no_link), KT_CASE(test_long_gap))
+        KT_CASE(test_no_link), KT_CASE(test_long_gap), KT_CASE(test_idle_publishes),
+        KT_CASE(test_idle_on_change), KT_CASE(test_idle_clock_low_and_disarm), KT_CASE(test_idle_wrap))

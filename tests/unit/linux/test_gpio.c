@@ -43,6 +43,9 @@ typedef struct {
   uint64_t messages, lows, late_lows, high_lows;
   uint32_t budget_us;
   int n_acts;
+  /* per message (the first 256): its trailing rising edge (its last bit)
+   * and the next message's first falling edge */
+  uint64_t t_end[256], t_next_start[256];
 } world_t;
 
 static void data_update(world_t *w, uint64_t t) {
@@ -83,7 +86,6 @@ static void step(world_t *w) {
   }
   /* trailing bit done: the panel acts on what it read, then the next message */
   kb_sim_panel_module(&w->panel, t / US, w->module, w->bits);
-  w->messages++;
   {
     uint32_t gap;
     kb_sim_panel_next(&w->panel, t / US, w->bytes, &w->bits, &gap);
@@ -91,6 +93,11 @@ static void step(world_t *w) {
     w->k = 0;
     w->t_next = t + (uint64_t)gap * US;
   }
+  if (w->messages < 256) {
+    w->t_end[w->messages] = t;
+    w->t_next_start[w->messages] = w->t_next;
+  }
+  w->messages++;
 }
 
 static void w_advance(void *ctx, uint64_t now) {
@@ -482,6 +489,76 @@ static void test_vanished_chip_retried(void) {
   kb_gpio_close(R.g);
 }
 
+/* Each frame reaches the task KB_GAP_US + event_lag_us (+ the wake-up
+ * latency) after its last bit, before the next message starts: the poll
+ * does not sleep past the link's idle call, even with a long timeout, and
+ * wakes up for it once per message, not more. Before the idle call the
+ * frame waited for the next message's first edge (a whole gap, ~5 ms). */
+static void test_frame_published_after_gap(void) {
+  static const uint32_t lags[2] = {0, 500}; /* 0: the default, 200 us */
+  for (int k = 0; k < 2; k++) {
+    uint64_t t_seen[256];
+    unsigned seen = 0, n;
+    uint32_t lag = lags[k] ? lags[k] : 200u;
+    fake_gpio_stats_t fs;
+    rig_setup();
+    fake_gpio_set_latency(30 * US);
+    R.cfg.event_lag_us = lags[k];
+    KT_EQ(rig_open(), KB_GPIO_OK);
+    if (!R.g) return;
+    while (fake_gpio_now() < 1500 * MS) {
+      uint32_t frames;
+      KT_EQ(kb_gpio_poll(R.g, 100), KB_GPIO_OK);
+      kb_gpio_task(R.g);
+      kb_bus_poll(&R.bus, kb_gpio_now_us(R.g));
+      frames = kb_bus_health(&R.bus)->frames;
+      while (seen < frames && seen < 256) t_seen[seen++] = fake_gpio_now();
+    }
+    n = R.w.messages < 256 ? (unsigned)R.w.messages : 256;
+    KT_CHECK(n > 15);
+    KT_EQ(seen, n); /* the last one too: it is published in its own gap */
+    for (unsigned i = 0; i < seen && i < n; i++) {
+      uint64_t lat = t_seen[i] - R.w.t_end[i];
+      if (lat < (KB_GAP_US + 1u + lag) * US || lat > (KB_GAP_US + 1u + lag + 30u + 1u) * US ||
+          t_seen[i] >= R.w.t_next_start[i]) {
+        printf("  lag %u message %u: seen %llu ns after its last bit, next starts %llu ns after it\n", lag,
+               i, (unsigned long long)lat, (unsigned long long)(R.w.t_next_start[i] - R.w.t_end[i]));
+        KT_CHECK(!"frame not seen at its idle time");
+        break;
+      }
+    }
+    KT_EQ(kb_gpio_edges(R.g)->idles, n);
+    KT_EQ(kb_bus_health(&R.bus)->frames_ok, kb_bus_health(&R.bus)->frames);
+    /* one timed wake-up per message (and the caller's 100 ms ones) */
+    fake_gpio_stats(&fs);
+    KT_CHECK(fs.timeouts <= n + 1500u / 100u + 2u);
+    kb_gpio_close(R.g);
+  }
+}
+
+/* The clock pin reads low at the idle time (its falling edge raised no
+ * interrupt): the call is not made there (the message goes on, as far as
+ * the link knows), the poll does not spin on the deadline, and decoding
+ * resumes once the idle re-read corrects the level. */
+static void test_idle_call_waits_for_clock_high(void) {
+  fake_gpio_stats_t fs0, fs;
+  uint32_t ok0;
+  rig_setup();
+  fake_gpio_set_latency(30 * US);
+  KT_EQ(rig_open(), KB_GPIO_OK);
+  if (!R.g) return;
+  (void)run_until(1000 * MS, KB_GPIO_OK);
+  fake_gpio_stats(&fs0);
+  fake_gpio_lose_irq(OFF_CLK, 1);
+  (void)run_until(1100 * MS, KB_GPIO_OK);
+  fake_gpio_stats(&fs);
+  KT_CHECK(fs.waits - fs0.waits < 100u * 1000u / 100u); /* no spinning: < 1 wait per 100 us */
+  ok0 = kb_bus_health(&R.bus)->frames_ok;
+  (void)run_until(2100 * MS, KB_GPIO_OK);
+  KT_CHECK(kb_bus_health(&R.bus)->frames_ok > ok0 + 8);
+  kb_gpio_close(R.g);
+}
+
 static void test_open_errors(void) {
   kb_gpio_t *g = NULL;
   fake_gpio_stats_t fs;
@@ -523,4 +600,5 @@ static void test_open_errors(void) {
 KT_MAIN(KT_CASE(test_frames_decoded), KT_CASE(test_labels_not_trusted), KT_CASE(test_inverted_inputs),
         KT_CASE(test_late_wakeup_same_bits), KT_CASE(test_key_written_and_echoed),
         KT_CASE(test_late_write_aborted), KT_CASE(test_release_when_clock_stops), KT_CASE(test_lost_events_counted),
-        KT_CASE(test_vanished_chip_retried), KT_CASE(test_open_errors))
+        KT_CASE(test_vanished_chip_retried), KT_CASE(test_open_errors),
+        KT_CASE(test_frame_published_after_gap), KT_CASE(test_idle_call_waits_for_clock_high))
