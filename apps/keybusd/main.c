@@ -650,6 +650,10 @@ static int run_sim(kd_t *d) {
   kb_wire_cfg_default(&wc);
   wc.seed = sc.seed;
   wc.task_us = 5000; /* while the clock is held, the task runs every 5 ms */
+  /* and at each gap's idle point (last rise + KB_GAP_US + 50 µs), where the
+   * link publishes the frame: as a firmware task polling every millisecond
+   * would see it, not a whole gap later */
+  wc.idle_task = true;
   memset(&port, 0, sizeof port);
   port.link = kb_bus_link(&d->bus);
   port.task = sim_task;
@@ -705,7 +709,9 @@ static int run_gpio(kd_t *d) {
   if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
     kd_log(KD_INFO, "gpio: memory not locked (%s)", strerror(errno));
   while (!g_stop) {
-    kb_gpio_rc_t r = kb_gpio_poll(d->gpio, 2);
+    /* the poll wakes by itself for the link's idle call (kb_gpio.h); the
+     * timeout only bounds how long a command waits on a silent bus */
+    kb_gpio_rc_t r = kb_gpio_poll(d->gpio, 10);
     if (r == KB_GPIO_ERR_IO) kd_log(KD_ERROR, "gpio: %s", strerror(kb_gpio_last_errno(d->gpio)));
     else if (r == KB_GPIO_GONE) kd_log(KD_WARNING, "gpio: the GPIO chip is gone: retrying");
     kb_gpio_task(d->gpio);
