@@ -19,7 +19,9 @@
 # KEYBUSD_BENCH_KEEP=DIR (keep the trace, the subscriber's record, the
 # command stamps and the logs there, to look into a figure).
 # A private mosquitto on a free 127.0.0.1 port (tests/broker/broker.sh); the
-# subscriber and the command publisher are tests/broker/kbmqtt.py.
+# subscriber is bench/mqtt_probe.c (KEYBUSD_BENCH_PROBE=python: the
+# Python one, tests/broker/kbmqtt.py record), the command publisher
+# tests/broker/kbmqtt.py.
 # Prints `bench NAME VALUE UNIT` and `info` lines; on failure `bench: FAIL`
 # and exit 1.
 set -u
@@ -38,12 +40,29 @@ kb_init keybusd_bench
 kb_broker_start || fail "mosquitto did not start"
 ID=bench-$$
 B=keybus/$ID
-kb_record probe "$B/#" || fail "subscriber did not connect"
+REC=$tmp/probe.jsonl
+if [ "${KEYBUSD_BENCH_PROBE:-c}" = c ]; then
+  # The subscriber in C (bench/mqtt_probe.c): the figure includes it, and a
+  # Python one adds its interpreter's wake-up and jitter.
+  P=build/bench/keybusd/mqtt_probe
+  mkdir -p "$(dirname "$P")"
+  ${CC:-gcc} -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 \
+    bench/mqtt_probe.c -o "$P" -lmosquitto || fail "mqtt_probe build"
+  : >"$REC"
+  "$P" "$BROKER_PORT" "$REC" "$B/#" &
+  kb_track $!
+  for ((i = 0; i < 100; i++)); do
+    grep -q '"event": "connected"' "$REC" && break
+    sleep 0.05
+  done
+  grep -q '"event": "connected"' "$REC" || fail "subscriber (mqtt_probe) did not connect"
+else
+  kb_record probe "$B/#" || fail "subscriber did not connect"
+fi
 : >"$tmp/cmds"
 kb_keybusd keybusd --config /dev/null --backend sim --speed 1 --demo --mqtt "mqtt://127.0.0.1:$BROKER_PORT" \
   --device-id "$ID" --http off --trace "$tmp/trace" --log-level warning
 KB=$KB_PID
-REC=$tmp/probe.jsonl
 $KBCHECK wait "$REC" 0 "$B/health" 15 --re '\{.*\}' >/dev/null || fail "keybusd did not announce: $(tail -n 3 "$tmp/keybusd.log")"
 
 # CPU and RSS: every second; a command every SECONDS_RUN/NCMD seconds, each
@@ -89,7 +108,7 @@ echo "bench keybusd_rss_first $rss_first KiB"
 echo "bench keybusd_rss_max $rss_max KiB"
 echo "bench keybusd_rss_last $rss_last KiB"
 echo "info keybusd: $SECONDS_RUN s at speed 1 with --demo, CPU ticks of $((1000 / tck)) ms (goal < 1 % of a core, RSS flat)"
-echo "info keybusd: measuring chain alone (python publisher -> broker -> python subscriber, loopback): $($KBMQTT rtt --port "$BROKER_PORT" --count 100)"
+echo "info keybusd: subscriber: ${KEYBUSD_BENCH_PROBE:-c}; a Python publisher -> broker -> Python subscriber round on loopback: $($KBMQTT rtt --port "$BROKER_PORT" --count 100)"
 if [ -n "${KEYBUSD_BENCH_KEEP:-}" ]; then
   mkdir -p "$KEYBUSD_BENCH_KEEP" && cp "$tmp/trace" "$REC" "$tmp/cmds" "$tmp/keybusd.log" "$tmp/broker.log" "$KEYBUSD_BENCH_KEEP/"
 fi

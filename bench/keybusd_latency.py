@@ -38,7 +38,9 @@ def pct(xs, p):
 def main():
     trace, rec, cmds = sys.argv[1:4]
     pubs, cmd_lines, keys = [], [], {}
-    with open(trace, encoding="utf-8", errors="replace") as f:
+    # latin-1 both sides: the recorders write each payload byte as one
+    # character, so a payload that is not ASCII still joins
+    with open(trace, encoding="latin-1") as f:
         for ln in f:
             w = ln.rstrip("\n").split(" ", 4)
             if w[0] == "pub" and len(w) >= 4:
