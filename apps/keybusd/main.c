@@ -114,6 +114,8 @@ typedef struct {
   size_t ann_i;
   bool reannounce; /* the device block changed (panel version) */
   kd_msg_t evq[KD_EVQ];
+  kd_msg_t last_retained; /* the last retained event message (last_event), again at each announce */
+  bool have_last_retained;
   unsigned evq_head, evq_len;
   uint64_t evq_dropped;
   kd_pending_t pending[KD_PENDING];
@@ -188,8 +190,16 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   if (d->mq && kd_mqtt_connected(d->mq)) {
     static char topic[KB_HA_TOPIC_SIZE], payload[KB_HA_EVENT_SIZE];
     kb_ha_msg_t m = {topic, sizeof topic, 0, payload, sizeof payload, 0, false};
-    for (unsigned i = 0; kb_ha_event_msg(&d->ha, ev, kb_bus_status(&d->bus), i, &m) == KB_OK; i++)
+    for (unsigned i = 0; kb_ha_event_msg(&d->ha, ev, kb_bus_status(&d->bus), i, &m) == KB_OK; i++) {
       evq_push(d, m.topic, m.payload, m.payload_len, m.retain);
+      if (m.retain && m.payload_len < sizeof d->last_retained.payload && m.topic_len < sizeof d->last_retained.topic) {
+        memcpy(d->last_retained.topic, m.topic, m.topic_len + 1);
+        memcpy(d->last_retained.payload, m.payload, m.payload_len + 1);
+        d->last_retained.len = m.payload_len;
+        d->last_retained.retain = true;
+        d->have_last_retained = true;
+      }
+    }
   }
   if (d->trace) {
     for (size_t i = 0; i < d->n_entities; i++) {
@@ -377,6 +387,9 @@ static void kd_flush(kd_t *d) {
       } else {
         d->ann_phase = 0;
         d->health_due = true;
+        /* a broker without persistence lost it when it restarted */
+        if (d->have_last_retained)
+          evq_push(d, d->last_retained.topic, d->last_retained.payload, d->last_retained.len, true);
         continue;
       }
     } else if (d->evq_len) {

@@ -214,13 +214,15 @@ enum {
   E_BTN_KEY,                                   /* fire/aux/panic in alarm_buttons (sub 0-2) */
   E_EV_ARM,                                    /* per partition: arm/disarm events */
   E_EV_ZONE,                                   /* zone alarm/restore events */
-  E_EV_PANEL                                   /* panel log lines */
+  E_EV_PANEL,                                  /* panel log lines */
+  E_LAST                                       /* last event: the last panel log line,
+                                                  retained (written by kb_ha_event_msg) */
 };
 #define E_SYSTEM 4u /* entities before the partitions */
 
 /* Sections of the enumeration, in order. */
 enum { S_SYSTEM = 0, S_PART, S_ZONE, S_ZEXTRA, S_PEXTRA, S_TIME, S_PGM, S_HEALTH, S_BTN_OUT,
-       S_BTN_KEY, S_EV_ARM, S_EV_ZONE, S_EV_PANEL, S_COUNT };
+       S_BTN_KEY, S_EV_ARM, S_EV_ZONE, S_EV_PANEL, S_LAST, S_COUNT };
 
 typedef struct {
   uint8_t kind;
@@ -262,7 +264,7 @@ static unsigned sec_count(const kb_ha_config_t *c, unsigned s) {
   case S_BTN_KEY: return popcount(c->alarm_buttons);
   case S_EV_ARM: return n_parts(c);
   case S_EV_ZONE: return c->n_zones ? 1u : 0u;
-  default: return 1; /* S_EV_PANEL */
+  default: return 1; /* S_EV_PANEL, S_LAST */
   }
 }
 
@@ -328,7 +330,8 @@ static bool ent_get(const kb_ha_config_t *c, size_t i, ent_t *e) {
     e->part = (uint8_t)(nth_bit(parts(c), r) + 1u);
     break;
   case S_EV_ZONE: e->kind = E_EV_ZONE; break;
-  default: e->kind = E_EV_PANEL; break;
+  case S_EV_PANEL: e->kind = E_EV_PANEL; break;
+  default: e->kind = E_LAST; break;
   }
   return true;
 }
@@ -410,7 +413,8 @@ static const char *component(const ent_t *e) {
   case E_ALARM: return "alarm_control_panel";
   case E_PSTATUS:
   case E_PUSER:
-  case E_TIME: return "sensor";
+  case E_TIME:
+  case E_LAST: return "sensor";
   case E_HEALTH: return e->sub ? "sensor" : "binary_sensor";
   case E_BTN_OUT:
   case E_BTN_KEY: return "button";
@@ -470,6 +474,7 @@ static void w_obj(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
   case E_BTN_KEY: w_str(w, key_obj[e->sub]); break;
   case E_EV_ZONE: w_str(w, "zone_alarms"); break;
   case E_EV_PANEL: w_str(w, "panel_log"); break;
+  case E_LAST: w_str(w, "last_event"); break;
   default: w_str(w, sys_obj[e->kind]); break;
   }
 }
@@ -515,13 +520,16 @@ static bool w_state_topic(wr_t *w, const kb_ha_config_t *c, const ent_t *e) {
     break;
   case E_EV_ZONE: w_str(w, "event/zone"); break;
   case E_EV_PANEL: w_str(w, "event/panel"); break;
+  case E_LAST: w_str(w, "last_event"); break;
   default: w_str(w, sys_obj[e->kind]); break;
   }
   return true;
 }
 
 static bool ent_has_state(const ent_t *e) {
-  return e->kind < E_HEALTH; /* health, buttons and events have none of their own */
+  /* health, buttons and events have none of their own; the last event's is
+   * written by kb_ha_event_msg (retained), not read from the status */
+  return e->kind < E_HEALTH;
 }
 
 static void w_key(wr_t *w, const char *k) {
@@ -685,6 +693,7 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   case E_BTN_KEY: w_jstr(&w, key_name[e.sub]); break;
   case E_EV_ZONE: w_jstr(&w, "Zone alarms"); break;
   case E_EV_PANEL: w_jstr(&w, "Panel log"); break;
+  case E_LAST: w_jstr(&w, "Last event"); break;
   default: w_jstr(&w, sys_name[e.kind]); break;
   }
   w_key(&w, "unique_id");
@@ -713,6 +722,15 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   case E_ZONE: w_kv(&w, "device_class", class_names[cfg->zones[e.zone_i].dev_class]); break;
   case E_ZALARM: w_kv(&w, "device_class", "safety"); break;
   case E_ZTAMPER: w_kv(&w, "device_class", "tamper"); break;
+  case E_LAST:
+    /* the payload is the panel log line's event: its type is the state,
+     * the rest (partitions, time, raw) attributes */
+    w_kv(&w, "value_template", "{{ value_json.event_type }}");
+    w_key(&w, "json_attributes_topic");
+    w_ch(&w, '"');
+    w_state_topic(&w, cfg, &e);
+    w_ch(&w, '"');
+    break;
   case E_PUSER:
     /* the payload is {"user":n,"name":"..."}: the name is the state, the
      * number an attribute */
@@ -1306,8 +1324,8 @@ kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const 
     bool disarm;
     const char *method = pev_arm_method(pe->pev.kind, &disarm);
     if (pe->number != KB_EVENT_LIVE) return KB_ERR_NOT_READY;
-    if (i == 0) { /* the log line */
-      e.kind = E_EV_PANEL;
+    if (i <= 1) { /* the log line, then the same as the last event (retained) */
+      e.kind = i == 0 ? E_EV_PANEL : E_LAST;
       w_str(&w, "{\"event_type\":");
       w_jstr(&w, panel_types[pev_category(pe->pev.kind)]);
       w_key(&w, "partitions");
@@ -1338,7 +1356,7 @@ kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const 
       break;
     }
     /* then an arming without a user, once per partition in use it names */
-    uint8_t p = method ? mask_part(cfg, pe->parts, i - 1u) : 0;
+    uint8_t p = method ? mask_part(cfg, pe->parts, i - 2u) : 0;
     if (!p) return KB_ERR_NOT_READY;
     e.kind = E_EV_ARM;
     e.part = p;
@@ -1354,6 +1372,7 @@ kb_err_t kb_ha_event_msg(const kb_ha_config_t *cfg, const kb_event_t *ev, const 
   r = w_end(&w, &m->payload_len);
   if (r == KB_OK) r = ev_topic(cfg, &e, m);
   if (r != KB_OK) msg_clear(m, false);
+  else m->retain = e.kind == E_LAST;
   return r;
 }
 

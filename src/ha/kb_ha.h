@@ -84,7 +84,7 @@ extern "C" {
 #define KB_HA_HEALTH_HEAP 4  /* more with health_heap (ESP32: heap, allocations) */
 #define KB_HA_ENTITIES_MAX                                                            \
   (4 + 3 * KB_MAX_PARTITIONS + KB_MAX_ZONES + 3 * KB_MAX_ZONES + 2 * KB_MAX_PARTITIONS + \
-   1 + KB_HA_PGM_MAX + KB_HA_HEALTH_BASE + KB_HA_HEALTH_HEAP + 4 + 3 + KB_MAX_PARTITIONS + 2)
+   1 + KB_HA_PGM_MAX + KB_HA_HEALTH_BASE + KB_HA_HEALTH_HEAP + 4 + 3 + KB_MAX_PARTITIONS + 2 + 1)
 /* zones of one bypass command: `*1@` + 2 digits each + `#` within KB_KEYS_MAX */
 #define KB_HA_BYPASS_MAX ((KB_KEYS_MAX - 4) / 2)
 
@@ -238,10 +238,12 @@ void kb_ha_extra_init(kb_ha_extra_t *x);
 kb_err_t kb_ha_health(const kb_ha_config_t *cfg, const kb_health_t *h, const kb_ha_extra_t *x,
                       kb_ha_msg_t *m);
 
-/* The i-th (0-based) non-retained message (retain = false) of the event
- * entities that engine event ev produces: arm/disarm by user per partition,
- * zone alarm/restore (configured zones), panel log lines (live panel
- * events). Payload {"event_type":"<type>",...}: docs/home-assistant.md,
+/* The i-th (0-based) message of the event entities that engine event ev
+ * produces: arm/disarm by user per partition, zone alarm/restore
+ * (configured zones), panel log lines (live panel events), all not retained
+ * (retain = false); a panel log line is followed by the same payload on the
+ * last event sensor's topic, retained (retain = true: the one exception).
+ * Payload {"event_type":"<type>",...}: docs/home-assistant.md,
  * "Event entities"; never an access code (user numbers only).
  * KB_ERR_NOT_READY when ev produces no i-th message (m's buffers empty);
  * KB_ERR_ARG (config, ev NULL), KB_ERR_FULL (KB_HA_EVENT_SIZE suffices).

@@ -75,8 +75,9 @@ static void test_discovery_documents(void) {
   st.version = 0x41;
   size_t n = kb_ha_entities(&c);
   /* system 4, partitions 3 x 2, zones 3, zone extras 3 x 3, status and
-   * user 2 x 2, time, health 10, arming events 2, zone events, panel log */
-  KT_EQ(n, 4 + 3 * 2 + 3 + 9 + 4 + 1 + KB_HA_HEALTH_BASE + 2 + 1 + 1);
+   * user 2 x 2, time, health 10, arming events 2, zone events, panel log,
+   * last event */
+  KT_EQ(n, 4 + 3 * 2 + 3 + 9 + 4 + 1 + KB_HA_HEALTH_BASE + 2 + 1 + 1 + 1);
   char uids[64][64];
   char status_t[KB_HA_TOPIC_SIZE], conn_t[KB_HA_TOPIC_SIZE], cmd_t[KB_HA_TOPIC_SIZE];
   char health_t[KB_HA_TOPIC_SIZE];
@@ -122,6 +123,7 @@ static void test_discovery_documents(void) {
     bool is_health = strncmp(topic, "homeassistant/sensor/house1/health", 34) == 0 ||
                      strcmp(topic, "homeassistant/binary_sensor/house1/health/config") == 0;
     bool is_event = strncmp(topic, "homeassistant/event/", 20) == 0;
+    bool is_last = strcmp(topic, "homeassistant/sensor/house1/last_event/config") == 0;
     if (kb_ha_has_state(&c, i)) {
       KT_EQ(kb_ha_state(&c, i, &st, &s), KB_OK);
       KT_STREQ(jstr(o, "state_topic"), st_topic);
@@ -130,8 +132,14 @@ static void test_discovery_documents(void) {
       KT_EQ(kb_ha_state(&c, i, &st, &s), KB_ERR_NOT_READY);
       KT_EQ(s.topic_len, 0);
       KT_EQ(pay[0], '\0');
-      KT_CHECK(is_health || is_event);
+      KT_CHECK(is_health || is_event || is_last);
       if (is_health) KT_STREQ(jstr(o, "state_topic"), health_t);
+      /* the last event: written by kb_ha_event_msg, retained */
+      if (is_last) {
+        KT_STREQ(jstr(o, "state_topic"), "keybus/house1/last_event");
+        KT_STREQ(jstr(o, "json_attributes_topic"), "keybus/house1/last_event");
+        KT_STREQ(jstr(o, "value_template"), "{{ value_json.event_type }}");
+      }
       if (is_event) {
         const char *t = jstr(o, "state_topic");
         KT_CHECK(t && strncmp(t, "keybus/house1/", 14) == 0 && strstr(t, "event") != NULL);
@@ -510,7 +518,7 @@ static void test_dirty_publishes_what_changed(void) {
   while (kb_ha_next_dirty(&c, &st, &d, &m) == KB_OK) n++;
   unsigned with_state = 0;
   for (size_t i = 0; i < kb_ha_entities(&c); i++) with_state += kb_ha_has_state(&c, i);
-  KT_EQ(with_state, kb_ha_entities(&c) - KB_HA_HEALTH_BASE - 2 - 1 - 1); /* no health, events */
+  KT_EQ(with_state, kb_ha_entities(&c) - KB_HA_HEALTH_BASE - 2 - 1 - 1 - 1); /* no health, events, last event */
   KT_EQ(n, with_state);
 }
 
@@ -555,7 +563,7 @@ static void test_entity_order(void) {
       "health_mqtt_reconnects", "health_uptime_s", "health_edges_lost", "health_heap_free",
       "health_heap_min_free", "health_heap_largest", "health_alloc_failed",
       "output_2", "fire_alarm", "panic_alarm", "p1_arming", "p2_arming", "zone_alarms",
-      "panel_log"};
+      "panel_log", "last_event"};
   kb_ha_config_t c = cfg_all();
   size_t n = kb_ha_entities(&c);
   KT_EQ(n, sizeof want / sizeof want[0]);
@@ -1046,7 +1054,19 @@ static void test_events(void) {
   event_is(&c, &ev, &st, 0, "keybus/house1/event/panel",
            "{\"event_type\":\"alarm\",\"partitions\":[1],\"number\":3,\"raw\":\"00:0B\","
            "\"time\":\"2026-12-06 05:30\"}");
-  no_event(&c, &ev, &st, 1); /* not an arming: no second message */
+  {
+    /* then the same line as the last event, retained: the one exception */
+    char lp[KB_HA_EVENT_SIZE];
+    kb_ha_msg_t lm = msg();
+    lm.payload = lp;
+    lm.payload_size = sizeof lp;
+    KT_EQ(kb_ha_event_msg(&c, &ev, &st, 1, &lm), KB_OK);
+    KT_STREQ(topic, "keybus/house1/last_event");
+    KT_STREQ(lp, "{\"event_type\":\"alarm\",\"partitions\":[1],\"number\":3,\"raw\":\"00:0B\","
+                 "\"time\":\"2026-12-06 05:30\"}");
+    KT_CHECK(lm.retain);
+  }
+  no_event(&c, &ev, &st, 2); /* not an arming: nothing more */
   ev.panel.number = 12; /* an event buffer entry: history, not news */
   no_event(&c, &ev, &st, 0);
   /* a quick arming of both partitions: the log line, then one arming each */
@@ -1064,14 +1084,17 @@ static void test_events(void) {
   m.payload = ep;
   m.payload_size = sizeof ep;
   KT_EQ(kb_ha_event_msg(&c, &ev, &st, 1, &m), KB_OK);
+  KT_STREQ(topic, "keybus/house1/last_event");
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 2, &m), KB_OK);
   KT_STREQ(topic, "keybus/house1/partition/1/event");
   KT_STREQ(ep, "{\"event_type\":\"armed_night\",\"partition\":1,\"method\":\"quick\"}");
-  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 2, &m), KB_OK);
+  KT_CHECK(!m.retain);
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 3, &m), KB_OK);
   KT_STREQ(topic, "keybus/house1/partition/2/event");
   KT_STREQ(ep, "{\"event_type\":\"armed\",\"partition\":2,\"method\":\"quick\"}");
-  no_event(&c, &ev, &st, 3);
+  no_event(&c, &ev, &st, 4);
   ev.panel.pev.kind = KB_PEV_DISARMED_KEYSWITCH;
-  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 1, &m), KB_OK);
+  KT_EQ(kb_ha_event_msg(&c, &ev, &st, 2, &m), KB_OK);
   KT_STREQ(ep, "{\"event_type\":\"disarmed\",\"partition\":1,\"method\":\"keyswitch\"}");
   /* the unknown and the rest have their category */
   ev.panel.pev.kind = KB_PEV_UNKNOWN;
