@@ -18,13 +18,15 @@ prints the evidence (what did arrive) and exits 1.
                                      valid and complete (docs/home-assistant.md)
   announced FILE MARK ID TIMEOUT [--status]
                                      after MARK: every discovery document,
-                                     every state topic the documents name and
+                                     every state topic the documents name
+                                     (last_event once there was one) and
                                      health (and status online: --status, a
                                      (re)connect; a birth message re-announces
                                      without it)
-  retained FILE ID                   a recorder that subscribed afterwards
+  retained FILE ID [--seen MAIN]     a recorder that subscribed afterwards
                                      got every state and status online, all
-                                     with the retain flag
+                                     with the retain flag (last_event too
+                                     when MAIN, the main recording, has one)
   last FILE TOPIC                    the last payload on TOPIC
   number FILE TOPIC KEYRE            the last JSON payload on TOPIC has a
                                      key (at any depth) matching KEYRE with
@@ -130,6 +132,18 @@ def state_topics(docs):
         if v and isinstance(v.get("state_topic"), str) and topic.split("/")[1] != "event":
             out.add(v["state_topic"])
     return out
+
+
+def event_born(topic):
+    """State topics whose retained value comes from the panel's events, not
+    from its status (docs/home-assistant.md: last_event): nothing to publish
+    until the first event, then re-published at every announce."""
+    return topic.endswith("/last_event")
+
+
+def published_before(path, mark, topics):
+    """Those of topics that carried a non-empty payload before line mark."""
+    return {m["topic"] for m in load(path) if m["line"] < mark and m.get("topic") in topics and m["payload"]}
 
 
 def broker_only(obj_id):
@@ -243,6 +257,8 @@ def cmd_announced(a):
         all_docs = docs_after(a.file, 0, dev)
         want_docs = set(all_docs)
         want_states = state_topics(all_docs)
+        born = {t for t in want_states if event_born(t)}
+        want_states -= born - published_before(a.file, a.mark, born)
         topics = {m["topic"] for m in after}
         online = any(m["topic"] == base + "status" and m["payload"] == "online" for m in after)
         health = any(m["topic"] == base + "health" for m in after)
@@ -267,7 +283,12 @@ def cmd_retained(a):
     docs = docs_after(a.file, 0, a.id)
     errs = []
     got = {m["topic"]: m for m in all_msgs}
-    for t in sorted(set(docs) | state_topics(docs) | {base + "status", base + "health"}):
+    want = state_topics(docs)
+    born = {t for t in want if event_born(t)}
+    # an event-born state is retained only once an event has happened: the
+    # main recording (--seen) says whether one has
+    want -= born - (published_before(a.seen, 1 << 62, born) if a.seen else set())
+    for t in sorted(set(docs) | want | {base + "status", base + "health"}):
         m = got.get(t)
         if m is None:
             errs.append("%s: not retained" % t)
@@ -402,6 +423,7 @@ def main():
     x.add_argument("--status", action="store_true")
     x = s.add_parser("retained")
     x.add_argument("--prefix", default="keybus")
+    x.add_argument("--seen")
     x.add_argument("file")
     x.add_argument("id")
     x = s.add_parser("last")

@@ -62,7 +62,7 @@ REC_MAIN=$REC
 kb_record ret1 "$B/#" "homeassistant/#"
 sleep 0.5
 kill -TERM "$REC_PID"
-kb_case "states, documents, status and health are retained" $KBCHECK retained "$tmp/ret1.jsonl" "$ID"
+kb_case "states, documents, status and health are retained" $KBCHECK retained "$tmp/ret1.jsonl" "$ID" --seen "$REC"
 
 # ------------------------------------------------------------ the scenario
 m=$(kb_mark)
@@ -114,7 +114,7 @@ if kb_broker_restart; then
   kb_record ret2 "$B/#" "homeassistant/#"
   sleep 0.5
   kill -TERM "$REC_PID"
-  kb_case "after the restart, everything retained again" $KBCHECK retained "$tmp/ret2.jsonl" "$ID"
+  kb_case "after the restart, everything retained again" $KBCHECK retained "$tmp/ret2.jsonl" "$ID" --seen "$REC"
   lost=$(($(kb_count 'mqtt: connection lost' "$tmp/keybusd.log") - lost0))
   conn=$(($(kb_count 'mqtt: connected' "$tmp/keybusd.log") - conn0))
   added=$(($(wc -l <"$tmp/keybusd.log") - lines0))
