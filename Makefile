@@ -9,6 +9,8 @@
 #   make bench      instruction counts (callgrind) of the interrupt and decode paths
 #   make fuzz       every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (default 300)
 #   make esp-check  src/core built with the ESP-IDF kits (KEYBUS_IDF_KITS), IRAM check of the link
+#   make install    keybusd, keybus-reader, the systemd unit, the udev rule and an example
+#                   /etc/keybus/keybusd.conf (never overwritten); PREFIX, DESTDIR as usual
 #
 # V selects a build variant (directory build/$(V)); the apps in build/bin come
 # from the default variant "rel".
@@ -72,7 +74,7 @@ PORT_OBJ := $(PORT_SRC:%.c=$(B)/obj/%.o)
 
 
 .SECONDEXPANSION:
-.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins esp-check ports
+.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins esp-check ports install
 .SECONDARY:
 
 all: apps
@@ -204,6 +206,31 @@ fuzz: $(DEPS_OK)
 # `make test` reports it as skipped instead.
 esp-check:
 	@KB_ESP_CHECK_REQUIRED=1 bash tests/cli/esp_check.sh
+
+# make install: docs/keybusd.md "Install". With DESTDIR (a staging root, as
+# packagers use) nothing outside it is touched; without it, the system user
+# `keybus` (in the gpio group) is created and systemd reloaded.
+PREFIX  ?= /usr/local
+SYSCONF ?= /etc
+UNITDIR ?= /etc/systemd/system
+UDEVDIR ?= /etc/udev/rules.d
+install: apps
+	install -D -m 0755 build/rel/bin/keybusd $(DESTDIR)$(PREFIX)/bin/keybusd
+	install -D -m 0755 build/rel/bin/keybus-reader $(DESTDIR)$(PREFIX)/bin/keybus-reader
+	sed 's|/usr/local|$(PREFIX)|g' packaging/systemd/keybusd.service >build/keybusd.service
+	install -D -m 0644 build/keybusd.service $(DESTDIR)$(UNITDIR)/keybusd.service
+	install -D -m 0644 packaging/udev/60-keybus-gpio.rules $(DESTDIR)$(UDEVDIR)/60-keybus-gpio.rules
+	install -D -m 0644 docs/keybusd.md $(DESTDIR)$(PREFIX)/share/doc/keybus/keybusd.md
+	install -d -m 0755 $(DESTDIR)$(SYSCONF)/keybus
+	test -e $(DESTDIR)$(SYSCONF)/keybus/keybusd.conf || install -m 0640 examples/keybusd.conf $(DESTDIR)$(SYSCONF)/keybus/keybusd.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+	  getent group gpio >/dev/null || groupadd --system gpio; \
+	  id keybus >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin --user-group --groups gpio keybus; \
+	  chgrp keybus $(SYSCONF)/keybus/keybusd.conf; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed: edit $(SYSCONF)/keybus/keybusd.conf, then: systemctl enable --now keybusd"; \
+	fi
 
 clean:
 	rm -rf build

@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr decode keys soak)
+SECTIONS=(isr decode keys soak keybusd)
 status=0
 
 fail() {
@@ -393,6 +393,14 @@ section_keys() {
 #   Run twice: as written, and with the wire's idle point (the task polls
 #   1.05 ms after each message's last bit too, -DKB_WIRE_IDLE_TASK_DEFAULT=1):
 #   figures with the suffix _idletask.
+# keybusd: the daemon on the simulated panel in real time against a private
+#   broker: frame end -> subscriber latency, command -> first key, CPU and RSS
+#   (bench/keybusd_bench.sh; KEYBUSD_BENCH_SECONDS, default 60).
+section_keybusd() {
+  make --no-print-directory V=rel apps >/dev/null || { fail "keybusd: build"; return; }
+  bash bench/keybusd_bench.sh || fail keybusd
+}
+
 section_soak() {
   local d=$OUT/soak it
   mkdir -p "$d"

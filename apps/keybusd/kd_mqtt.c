@@ -22,6 +22,8 @@ struct kd_mqtt {
   pthread_mutex_t mu;
   /* under mu */
   bool stop, connected, announce;
+  bool closing; /* kd_mqtt_stop() is disconnecting: the end of the loop is no loss */
+  bool done;    /* run() returned */
   int outstanding;
   kd_mqtt_in_t *inq;
   unsigned in_head, in_len;
@@ -65,7 +67,7 @@ static void say(kd_mqtt_t *m, conn_state_t s, const char *why) {
              m->port, why);
       break;
     case ST_LOST:
-      kd_log(change ? KD_WARNING : KD_DEBUG, "mqtt: connection to %s:%d lost: %s (reconnecting)", m->host,
+      kd_log(change ? KD_WARNING : KD_DEBUG, "mqtt: connection lost (%s:%d): %s; reconnecting", m->host,
              m->port, why);
       break;
     default:
@@ -181,6 +183,9 @@ static void *run(void *arg) {
       if (m->connected) backoff = 1;
       pthread_mutex_unlock(&m->mu);
     }
+    pthread_mutex_lock(&m->mu);
+    if (m->closing) m->stop = true; /* the clean disconnect went out: no loss to report */
+    pthread_mutex_unlock(&m->mu);
     if (stopping(m)) break;
     on_disconnect(m->mosq, m, rc);
     {
@@ -193,6 +198,9 @@ static void *run(void *arg) {
     nap(m, backoff);
     backoff = backoff >= 16 ? 30 : backoff * 2;
   }
+  pthread_mutex_lock(&m->mu);
+  m->done = true;
+  pthread_mutex_unlock(&m->mu);
   return NULL;
 }
 
@@ -217,6 +225,10 @@ kd_mqtt_t *kd_mqtt_start(const kd_mqtt_cfg_t *c) {
   /* publishes come from the main thread, the socket is this module's thread */
   mosquitto_threaded_set(m->mosq, true);
   mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  /* states are small packets sent one by one: without this, Nagle's
+   * algorithm holds the second of two until the broker's delayed ACK
+   * (tens of ms; seen in the bench) */
+  mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_connect_callback_set(m->mosq, on_connect);
   mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
   mosquitto_publish_callback_set(m->mosq, on_publish);
@@ -343,7 +355,20 @@ void kd_mqtt_stop(kd_mqtt_t *m, int wait_ms) {
       if (out == 0) break;
       nanosleep(&d, NULL);
     }
+    /* the loop thread writes the DISCONNECT and sees the socket close (up
+     * to a second); a loss seen while closing is the disconnect itself */
+    pthread_mutex_lock(&m->mu);
+    m->closing = true;
+    pthread_mutex_unlock(&m->mu);
     mosquitto_disconnect(m->mosq);
+    for (int i = 0; i < 100; i++) {
+      bool done;
+      pthread_mutex_lock(&m->mu);
+      done = m->done;
+      pthread_mutex_unlock(&m->mu);
+      if (done) break;
+      nanosleep(&d, NULL);
+    }
   }
   pthread_mutex_lock(&m->mu);
   m->stop = true;
