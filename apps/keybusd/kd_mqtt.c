@@ -194,6 +194,9 @@ static void *run(void *arg) {
       was = m->logged;
       pthread_mutex_unlock(&m->mu);
       if (was == ST_UP) say(m, ST_LOST, why(rc));
+      /* failed before the broker accepted (a TLS handshake, a closed
+       * socket): as unreachable; a refusal was said already */
+      else if (was != ST_REFUSED) say(m, ST_UNREACHABLE, why(rc));
     }
     nap(m, backoff);
     backoff = backoff >= 16 ? 30 : backoff * 2;

@@ -1061,6 +1061,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: %d error%s in the configuration\n", errors, errors == 1 ? "" : "s");
     return 2;
   }
+  /* the TLS files are read by libmosquitto at each connect: one that is
+   * missing or unreadable is a configuration error now, not a retry loop */
+  if (d->conf.mqtt_enabled && d->conf.mqtt_tls) {
+    const char *f[3] = {d->conf.tls_ca, d->conf.tls_cert, d->conf.tls_key};
+    static const char *const key[3] = {"tls_ca", "tls_cert", "tls_key"};
+    for (int k = 0; k < 3; k++)
+      if (f[k][0] && access(f[k], R_OK) != 0) {
+        fprintf(stderr, "%s: [mqtt] %s: cannot read %s: %s\n", d->conf.file, key[k], f[k], strerror(errno));
+        errors++;
+      }
+    if (errors) {
+      fprintf(stderr, "keybusd: %d error%s in the configuration\n", errors, errors == 1 ? "" : "s");
+      return 2;
+    }
+  }
   d->speed = speed > 0 ? speed : d->conf.replay_speed;
   if (setup_ha(d) != 0) return 2;
   if (check) {
