@@ -32,6 +32,8 @@ struct kd_mqtt {
   /* copies of the configuration */
   char *host, *status_topic, *subs[KD_MQTT_SUBS];
   int port, keepalive, nsubs;
+  void (*overflow)(void *ctx, kd_mqtt_t *m, int sub, const char *payload, size_t len);
+  void *overflow_ctx;
 };
 
 static uint64_t mono_ns(void) {
@@ -131,6 +133,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     m->st.in_dropped++;
     pthread_mutex_unlock(&m->mu);
     kd_log(KD_WARNING, "mqtt: inbound queue full: a message on %s was dropped", msg->topic);
+    if (m->overflow)
+      m->overflow(m->overflow_ctx, m, sub, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
     return;
   }
   {
@@ -220,6 +224,8 @@ kd_mqtt_t *kd_mqtt_start(const kd_mqtt_cfg_t *c) {
   m->port = c->port;
   m->keepalive = c->keepalive;
   m->nsubs = c->nsubs < KD_MQTT_SUBS ? c->nsubs : KD_MQTT_SUBS;
+  m->overflow = c->overflow;
+  m->overflow_ctx = c->overflow_ctx;
   for (int i = 0; i < m->nsubs; i++) m->subs[i] = dup(c->subs[i]);
   if (!m->inq || !m->host || !m->status_topic) goto fail;
   mosquitto_lib_init();

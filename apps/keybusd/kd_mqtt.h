@@ -12,8 +12,8 @@
  *     retried with back-off (1 s doubling to 30 s); a lost connection is
  *     reconnected the same way. Each change is logged once (not per retry).
  *   - Inbound: messages on the subscribed topics go into a bounded queue
- *     (KD_MQTT_INQ entries); when it is full the message is dropped and
- *     counted. A payload longer than KD_MQTT_PAYLOAD_MAX is queued as
+ *     (KD_MQTT_INQ entries); when it is full the message is dropped,
+ *     counted and handed to cfg.overflow, which answers it. A payload longer than KD_MQTT_PAYLOAD_MAX is queued as
  *     `too_long` with no payload (the daemon answers it with an error).
  *   - Outbound: kd_mqtt_publish() never blocks on the network: libmosquitto
  *     queues the packet and this thread writes it. Flow control is the
@@ -41,6 +41,8 @@
 #define KD_MQTT_WINDOW 64
 #define KD_MQTT_SUBS 4
 
+typedef struct kd_mqtt kd_mqtt_t;
+
 typedef struct {
   const char *host;
   int port;
@@ -53,6 +55,10 @@ typedef struct {
   const char *status_topic;    /* will "offline" / "online", retained */
   const char *subs[KD_MQTT_SUBS];
   int nsubs;
+  /* called on the MQTT thread for a message the full inbound queue could
+   * not take (NULL = none): its sender still gets an answer ("busy") */
+  void (*overflow)(void *ctx, kd_mqtt_t *m, int sub, const char *payload, size_t len);
+  void *overflow_ctx;
 } kd_mqtt_cfg_t;
 
 typedef struct {
@@ -70,8 +76,6 @@ typedef struct {
   uint64_t connects;    /* successful connections */
   uint64_t losses;      /* connections lost */
 } kd_mqtt_stats_t;
-
-typedef struct kd_mqtt kd_mqtt_t;
 
 /* Creates the client and starts its thread (which connects). NULL on a
  * setup error (logged: a TLS file that cannot be read, out of memory). */

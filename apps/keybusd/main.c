@@ -350,6 +350,22 @@ static void handle_inbound(kd_t *d) {
   }
 }
 
+/* On the MQTT thread: a command or poke the full inbound queue could not
+ * take still gets an answer, naming its id when it has one. Only pure
+ * functions of src/ha and the thread-safe publish are used here. */
+static void on_overflow(void *ctx, kd_mqtt_t *m, int sub, const char *payload, size_t len) {
+  kd_t *d = ctx;
+  kb_ha_cmd_t c;
+  char buf[KB_HA_RESULT_SIZE];
+  size_t n;
+  if (sub != SUB_COMMAND && sub != SUB_SIM) return;
+  memset(&c, 0, sizeof c);
+  if (sub == SUB_COMMAND) (void)kb_ha_parse_command(payload, len, &c); /* for its id only */
+  if (kb_ha_result_json(&c, "busy", "queue_full", buf, sizeof buf, &n) == KB_OK)
+    kd_mqtt_publish(m, d->t_result, buf, n, false);
+  kb_ha_cmd_wipe(&c);
+}
+
 /* ------------------------------------------------------------ publish */
 
 static bool publish_msg(kd_t *d, const kb_ha_msg_t *m) {
@@ -1133,6 +1149,8 @@ int main(int argc, char **argv) {
     mc.subs[SUB_HA_STATUS] = d->t_ha_status;
     mc.nsubs = 2;
     if (d->conf.backend == KB_CONF_SIM) mc.subs[mc.nsubs++] = d->t_sim;
+    mc.overflow = on_overflow;
+    mc.overflow_ctx = d;
     d->mq = kd_mqtt_start(&mc);
     /* the password now lives in libmosquitto only */
     memset(d->conf.mqtt_password.value, 0, sizeof d->conf.mqtt_password.value);
