@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KD_MQTT_INQ 32
+#define KD_MQTT_INQ 128
 #define KD_MQTT_PAYLOAD_MAX 1024
 #define KD_MQTT_WINDOW 64
 #define KD_MQTT_SUBS 4
