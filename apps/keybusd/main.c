@@ -54,6 +54,7 @@
 #define KD_VERSION "0.8.0"
 _Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accepts must suit Home Assistant");
 #define KD_EVQ 64             /* event messages waiting for the window */
+#define KD_EVQ_EVENTS 16      /* of which kept for the engine's events */
 #define KD_PENDING 16         /* commands waiting for their final result */
 #define KD_HEALTH_PERIOD_MS 30000u
 #define KD_REPLAY_GAP_S 10.0  /* longest pause of a text capture replayed */
@@ -331,7 +332,10 @@ static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc
 static void handle_inbound(kd_t *d) {
   kd_mqtt_in_t in;
   if (!d->mq) return;
-  while (kd_mqtt_take(d->mq, &in)) {
+  /* a command is taken only when its result has room in the event queue
+   * (some left for the engine's events): a burst waits in the inbound
+   * queue, where an overflow is answered, instead of losing results here */
+  while (d->evq_len < KD_EVQ - KD_EVQ_EVENTS && kd_mqtt_take(d->mq, &in)) {
     if (in.sub == SUB_COMMAND) {
       handle_command(d, &in);
     } else if (in.sub == SUB_HA_STATUS) {

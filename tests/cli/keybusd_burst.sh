@@ -20,7 +20,7 @@ for i in $(seq 400); do echo "{\"partition\":1,\"action\":\"nope\",\"id\":$i}"; 
   mosquitto_pub -p "$BROKER_PORT" -t keybus/burst/command -l
 wait "$spid"
 n=$(wc -l <"$tmp/res.txt")
-check every_command_answered test "$n" -eq 400
+check_status every_command_answered $((n != 400)) "$n results; keybusd log: $(grep -v "mqtt: inbound queue full" "$tmp/kd.log" | tail -n 5)"
 ids=$(grep -oE '"id":[0-9]+' "$tmp/res.txt" | sort -u | wc -l)
 check every_id_once test "$ids" -eq 400
 bad=$(grep -vcE '^\{"id":[0-9]+,"result":"(invalid_request","detail":"action|busy","detail":"queue_full)"\}$' "$tmp/res.txt")
