@@ -50,6 +50,7 @@ kb_init() {
     echo "$1: mosquitto ($MOSQUITTO) or python3 ($PY) not installed" >&2
     exit 1
   fi
+  KB_NAME=$1
   tmp=$(mktemp -d)
   trap kb_cleanup EXIT
   trap 'exit 130' INT TERM
@@ -221,4 +222,19 @@ kb_count() {
   local n
   n=$(grep -cE "$1" "$2" 2>/dev/null)
   echo "${n:-0}"
+}
+
+# kb_need_keybusd: K = the keybusd under test ($KEYBUSD, default
+# build/bin/keybusd); ends the script with one failed case when it is missing
+kb_need_keybusd() {
+  K=${KEYBUSD:-build/bin/keybusd}
+  if [ ! -x "$K" ]; then
+    ko "keybusd binary present ($K; run make V=rel apps)"
+    kt_done "$KB_NAME"
+  fi
+}
+
+# kb_need_broker: kb_broker_start, or the script ends with one failed case
+kb_need_broker() {
+  kb_broker_start || { ko "private mosquitto broker starts" "$(tail -n 5 "$tmp/broker.log")"; kt_done "$KB_NAME"; }
 }

@@ -17,11 +17,7 @@ set -u
 T=keybusd_bad
 KT_DETAIL_LINES=40
 kb_init $T
-K=${KEYBUSD:-build/bin/keybusd}
-if [ ! -x "$K" ]; then
-  ko "keybusd binary present ($K; run make V=rel apps)"
-  kt_done $T
-fi
+kb_need_keybusd
 SEED=${KT_BAD_SEED:-1}
 COUNT=${KT_BAD_COUNT:-1000}
 
@@ -30,7 +26,7 @@ d1=$($PY tests/broker/badgen.py --seed "$SEED" --count "$COUNT" --digest)
 d2=$($PY tests/broker/badgen.py --seed "$SEED" --count "$COUNT" --digest)
 if [ -n "$d1" ] && [ "$d1" = "$d2" ]; then ok "bad-command set is deterministic (seed $SEED: ${d1:0:12})"; else ko "bad-command set is deterministic ($d1 / $d2)"; fi
 
-kb_broker_start || { ko "private mosquitto broker starts" "$(tail -n 5 "$tmp/broker.log")"; kt_done $T; }
+kb_need_broker
 ID=kt-bad-$$
 B=keybus/$ID
 REC=$tmp/all.jsonl

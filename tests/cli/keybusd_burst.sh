@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../broker/broker.sh"
 kb_init keybusd_burst
-kb_broker_start || { ko broker_started; kt_done keybusd_burst; }
-K=${KEYBUSD:-build/bin/keybusd}
+kb_need_keybusd
+kb_need_broker
 "$K" --config /dev/null --mqtt "mqtt://127.0.0.1:$BROKER_PORT" --device-id burst --trace "$tmp/trace" \
   >"$tmp/kd.log" 2>&1 &
 kpid=$!

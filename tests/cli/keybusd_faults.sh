@@ -17,11 +17,7 @@ set -u
 T=keybusd_faults
 KT_DETAIL_LINES=40
 kb_init $T
-K=${KEYBUSD:-build/bin/keybusd}
-if [ ! -x "$K" ]; then
-  ko "keybusd binary present ($K; run make V=rel apps)"
-  kt_done $T
-fi
+kb_need_keybusd
 STOP_S=${KT_STOP_S:-10}
 ID=kt-faults-$$
 B=keybus/$ID

@@ -14,12 +14,8 @@ set -u
 T=keybusd_multi
 KT_DETAIL_LINES=30
 kb_init $T
-K=${KEYBUSD:-build/bin/keybusd}
-if [ ! -x "$K" ]; then
-  ko "keybusd binary present ($K; run make V=rel apps)"
-  kt_done $T
-fi
-kb_broker_start || { ko "private mosquitto broker starts" "$(tail -n 5 "$tmp/broker.log")"; kt_done $T; }
+kb_need_keybusd
+kb_need_broker
 A=kt-a-$$
 Bd=kt-b-$$
 PA=keybus/$A

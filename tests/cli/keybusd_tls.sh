@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../broker/broker.sh"
 kb_init keybusd_tls
 command -v openssl >/dev/null || kt_skip keybusd_tls "openssl is not installed"
-K=${KEYBUSD:-build/bin/keybusd}
+kb_need_keybusd
 
 # a CA, a server certificate for 127.0.0.1 signed by it, and another CA
 cd "$tmp" || exit 1
