@@ -74,15 +74,20 @@ static void emit(kd_level_t level, const char *text) {
   }
 }
 
-void kd_log(kd_level_t level, const char *fmt, ...) {
+static void vlog(kd_level_t level, bool limited, const char *fmt, va_list ap) {
   char text[512];
-  va_list ap;
   struct timespec ts;
   kind_t *k;
   unsigned long dropped = 0;
   if ((unsigned)level > KD_DEBUG) level = KD_DEBUG;
   pthread_mutex_lock(&mu);
   if (level > threshold) {
+    pthread_mutex_unlock(&mu);
+    return;
+  }
+  if (!limited) {
+    vsnprintf(text, sizeof text, fmt, ap);
+    emit(level, text);
     pthread_mutex_unlock(&mu);
     return;
   }
@@ -101,9 +106,7 @@ void kd_log(kd_level_t level, const char *fmt, ...) {
   k->n++;
   dropped = k->suppressed;
   k->suppressed = 0;
-  va_start(ap, fmt);
   vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
   if (dropped) {
     size_t n = strlen(text);
     snprintf(text + n, sizeof text - n, " (%lu similar message%s suppressed)", dropped,
@@ -111,6 +114,20 @@ void kd_log(kd_level_t level, const char *fmt, ...) {
   }
   emit(level, text);
   pthread_mutex_unlock(&mu);
+}
+
+void kd_log(kd_level_t level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, true, fmt, ap);
+  va_end(ap);
+}
+
+void kd_log_event(kd_level_t level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, false, fmt, ap);
+  va_end(ap);
 }
 
 unsigned long kd_log_suppressed(void) {

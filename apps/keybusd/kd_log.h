@@ -39,6 +39,15 @@ void kd_log(kd_level_t level, const char *fmt, ...)
 /* The rate limit's window (tests); KD_LOG_WINDOW_S by default. */
 void kd_log_set_window(long seconds);
 
+/* A line that is never rate-limited: for state changes of the panel a user
+ * must see every one of (armed, disarmed, alarm, exit and entry delay) and
+ * the demo's narration. Not for anything a fault can repeat. */
+void kd_log_event(kd_level_t level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* Lines suppressed by the rate limit so far (health). */
 unsigned long kd_log_suppressed(void);
 

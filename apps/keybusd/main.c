@@ -216,10 +216,16 @@ static void on_event(void *ctx, const kb_event_t *ev) {
       d->health_due = true;
       break;
     case KB_EV_ALARM:
-      if (ev->state.on) kd_log(KD_WARNING, "partition %u: ALARM", ev->partition);
+      if (ev->state.on) kd_log_event(KD_WARNING, "partition %u: ALARM", ev->partition);
       break;
     case KB_EV_ARMED:
-      kd_log(KD_INFO, "partition %u: %s", ev->partition, ev->armed.on ? (ev->armed.mode == KB_ARMED_STAY ? "armed stay" : "armed away") : "disarmed");
+      kd_log_event(KD_INFO, "partition %u: %s", ev->partition, ev->armed.on ? (ev->armed.mode == KB_ARMED_STAY ? "armed stay" : "armed away") : "disarmed");
+      break;
+    case KB_EV_EXIT_DELAY:
+      if (ev->exit_delay.on) kd_log_event(KD_INFO, "partition %u: exit delay", ev->partition);
+      break;
+    case KB_EV_ENTRY_DELAY:
+      if (ev->state.on) kd_log_event(KD_INFO, "partition %u: entry delay", ev->partition);
       break;
     default:
       break;
@@ -536,7 +542,20 @@ static void sim_demo(kd_t *d, uint64_t now) {
                 {1, 'c', 1}, {5, 'k', 0}, {5, 'z', 7}, {4, 'c', 7}, {4, 'a', 0},  {10, 'A', 0}};
   const unsigned n = sizeof script / sizeof script[0];
   const char *code = d->conf.code_length == 6 ? "123456" : "1234";
+  unsigned z;
   if (!d->demo || now < d->sim.demo_next) return;
+  z = script[d->sim.demo_step].zone;
+  switch (script[d->sim.demo_step].what) {
+    case 'z':
+    case 'c':
+      kd_log_event(KD_INFO, "demo: zone %u (%s) %s", z, z <= KB_CONF_ZONES && d->conf.zone[z].name[0] ? d->conf.zone[z].name : "?",
+             script[d->sim.demo_step].what == 'z' ? "opens" : "closes");
+      break;
+    case 'k': kd_log_event(KD_INFO, "demo: someone types the user code on the keypad of partition 1"); break;
+    case 'a': kd_log_event(KD_INFO, "demo: AC power fails"); break;
+    case 'A': kd_log_event(KD_INFO, "demo: AC power is back"); break;
+    default: break;
+  }
   switch (script[d->sim.demo_step].what) {
     case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
     case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;

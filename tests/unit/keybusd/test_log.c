@@ -59,6 +59,13 @@ static void test_repeats_are_limited_per_call_site(void) {
   KT_EQ(kd_log_suppressed() - before, 50 - KD_LOG_BURST);
 }
 
+/* state changes a user must see all of are never limited */
+static void test_events_are_never_limited(void) {
+  setup();
+  for (int i = 0; i < 20; i++) kd_log_event(KD_INFO, "zeta armed %d", i);
+  KT_EQ(lines("zeta armed", NULL, 0), 20);
+}
+
 static void test_next_window_says_how_many_were_suppressed(void) {
   char last[600];
   setup();
@@ -73,4 +80,4 @@ static void test_next_window_says_how_many_were_suppressed(void) {
 }
 
 KT_MAIN(KT_CASE(test_line_format_and_levels), KT_CASE(test_repeats_are_limited_per_call_site),
-        KT_CASE(test_next_window_says_how_many_were_suppressed))
+        KT_CASE(test_events_are_never_limited), KT_CASE(test_next_window_says_how_many_were_suppressed))
