@@ -104,9 +104,8 @@ typedef struct {
   uint64_t dirty_frame_ns[KB_HA_ENTITIES_MAX]; /* trace: end of the frame that dirtied it */
   uint64_t frame_end_ns;                        /* trace: end of the last frame on the wire */
   /* the last state payload published per entity: a state marked dirty that
-   * did not change is not sent again, except after an announce (forced) */
+   * did not change is not sent again ("" after an announce: all are sent) */
   char last_state[KB_HA_ENTITIES_MAX][KB_HA_STATE_SIZE];
-  kb_ha_dirty_t forced;
 
   /* MQTT */
   kd_mqtt_t *mq;
@@ -386,7 +385,7 @@ static bool publish_msg(kd_t *d, const kb_ha_msg_t *m) {
 static void mark_all(kd_t *d) {
   for (size_t i = 0; i < d->n_entities; i++)
     if (kb_ha_has_state(&d->ha, i)) d->dirty.bits[i / 32] |= 1u << (i % 32);
-  d->forced = d->dirty;
+  memset(d->last_state, 0, sizeof d->last_state); /* a state is never "": each is sent */
 }
 
 static void kd_flush(kd_t *d) {
@@ -425,24 +424,21 @@ static void kd_flush(kd_t *d) {
       d->evq_head = (d->evq_head + 1) % KD_EVQ;
       d->evq_len--;
     } else {
+      /* the lowest dirty entity (what kb_ha_next_dirty() would take; walked
+       * here because its number keys last_state and the trace) */
       size_t i;
-      kb_err_t e;
-      /* the lowest dirty bit is the one kb_ha_next_dirty() takes */
       for (i = 0; i < d->n_entities && !(d->dirty.bits[i / 32] & (1u << (i % 32))); i++) {
       }
-      e = kb_ha_next_dirty(&d->ha, st, &d->dirty, &m);
-      if (e == KB_ERR_NOT_READY) break;
-      if (e != KB_OK || i >= d->n_entities) continue;
-      if (!(d->forced.bits[i / 32] & (1u << (i % 32))) && m.payload_len < KB_HA_STATE_SIZE &&
-          strcmp(d->last_state[i], m.payload) == 0)
-        continue; /* unchanged: nothing to say */
+      if (i == d->n_entities) break;
+      d->dirty.bits[i / 32] &= ~(1u << (i % 32));
+      if (kb_ha_state(&d->ha, i, st, &m) != KB_OK || m.payload_len >= KB_HA_STATE_SIZE) continue;
+      if (strcmp(d->last_state[i], m.payload) == 0) continue; /* unchanged: nothing to say */
       if (!publish_msg(d, &m)) {
         d->dirty.bits[i / 32] |= 1u << (i % 32); /* not sent: still dirty */
         return;
       }
-      d->forced.bits[i / 32] &= ~(1u << (i % 32));
-      if (m.payload_len < KB_HA_STATE_SIZE) memcpy(d->last_state[i], m.payload, m.payload_len + 1);
-      if (d->trace && i < d->n_entities && d->dirty_frame_ns[i])
+      memcpy(d->last_state[i], m.payload, m.payload_len + 1);
+      if (d->trace && d->dirty_frame_ns[i])
         trace(d, "pub %llu %llu %s %s", (unsigned long long)mono_ns(), (unsigned long long)d->dirty_frame_ns[i],
               m.topic, m.payload);
     }
@@ -775,9 +771,10 @@ static int run_gpio(kd_t *d) {
 
 /* ------------------------------------------------------ backend: replay */
 
-/* sleeps until capture time t_us (from t0_us) is due at the replay speed */
-static void replay_pace(kd_t *d, uint64_t t_us, uint64_t t0_us) {
-  uint64_t target = d->sim.w0_ns + (uint64_t)((double)(t_us - t0_us) * 1000.0 / d->speed), now = mono_ns();
+/* sleeps until capture time t_us is due at the replay speed (the capture's
+ * clock maps to the wall clock as the simulated bus's does: sim_wall) */
+static void replay_pace(kd_t *d, uint64_t t_us) {
+  uint64_t target = sim_wall(d, t_us), now = mono_ns();
   while (!g_stop && target > now) {
     uint64_t step = target - now > 10000000u ? 10000000u : target - now;
     struct timespec ts = {0, (long)step};
@@ -806,7 +803,7 @@ static int run_replay_vcd(kd_t *d, FILE *f, const char *name) {
   kb_errs_t errs;
   kb_edges_t a;
   kb_edge_t e;
-  uint64_t t0 = 0, last_poll = 0, t = 0;
+  uint64_t last_poll = 0, t = 0;
   int rc, first = 1;
   memset(&errs, 0, sizeof errs);
   if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
@@ -816,9 +813,9 @@ static int run_replay_vcd(kd_t *d, FILE *f, const char *name) {
   }
   kb_edges_init(&a, kb_bus_link(&d->bus));
   while (!g_stop && (rc = kb_vcd_next(&r, &e)) == 1) {
-    if (first) t0 = last_poll = e.t_us, first = 0;
+    if (first) d->sim.v0 = last_poll = e.t_us, first = 0;
     t = e.t_us;
-    replay_pace(d, t, t0);
+    replay_pace(d, t);
     kb_edges_feed(&a, &e);
     if (t - last_poll >= 1000u) {
       kd_tick(d, (uint32_t)t);
@@ -884,7 +881,7 @@ static int run_replay_text(kd_t *d, FILE *f, const char *name) {
     } else {
       vt += 20000; /* no time stamp: 20 ms apart */
     }
-    replay_pace(d, vt, 0);
+    replay_pace(d, vt);
     switch (r->kind) {
       case KB_CAP_FRAME:
         if (r->source == KB_CAP_PANEL)
@@ -923,6 +920,7 @@ static int run_replay(kd_t *d) {
   kd_log(KD_INFO, "replay: %s (%s) at %gx speed; commands are refused (a replay cannot write)", name,
          kind == KB_CAPTURE_VCD ? "VCD" : "text log", d->speed);
   d->sim.w0_ns = mono_ns();
+  d->sim.v0 = 0; /* a VCD moves it to its first edge */
   rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
   fclose(f);
   return rc;
