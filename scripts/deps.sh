@@ -14,6 +14,8 @@ pkgs=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   libnewlib-dev                            # C library headers of the ESP-IDF 5.3.5 kit (make esp-check)
   binutils python3
+  g++                                      # the ESPHome component's C++ glue, built on ESPHome's host platform (make esphome-check)
+  python3-voluptuous python3-yaml python3-colorama python3-argcomplete python3-tzlocal  # ESPHome's own front end (config, codegen), run offline from the kit
 )
 missing=()
 for p in "${pkgs[@]}"; do
