@@ -285,6 +285,17 @@ static void test_state_once(void) {
   run_ms(3000);
   KT_EQ(count(from, "keybus/test/zone/2", "OFF"), 1);
   KT_EQ(count(from, "keybus/test/zone/2", NULL), 2);
+  /* the bus cut for 4 s: connected goes offline and back; when the panel
+   * is heard again (synced: every entity marked), only what changed is sent */
+  from = n_msg;
+  KT_CHECK(kb_wire_cut(&WIRE, kb_wire_now(&WIRE), 4000000u, false));
+  run_ms(10000);
+  KT_EQ(count(from, "keybus/test/connected", "offline"), 1);
+  KT_EQ(count(from, "keybus/test/connected", "online"), 1);
+  KT_EQ(count(from, "keybus/test/zone/1", NULL), 0);
+  KT_EQ(count(from, "keybus/test/zone/2", NULL), 0);
+  KT_EQ(count(from, "keybus/test/partition/1/state", NULL), 0);
+  KT_EQ(count(from, "keybus/test/health", NULL), 2); /* at each change of the bus connection */
   KT_EQ(lock_errors, 0);
 }
 
@@ -308,6 +319,10 @@ static void test_command(void) {
   KT_EQ(count(from, "keybus/test/result", NULL), 2);
   run_ms(12000); /* exit delay over */
   KT_CHECK(find(from, "keybus/test/partition/1/state", "armed_away") > s);
+  /* each state once, though the panel's messages marked them again and again */
+  KT_EQ(count(from, "keybus/test/partition/1/state", "arming"), 1);
+  KT_EQ(count(from, "keybus/test/partition/1/state", "armed_away"), 1);
+  KT_EQ(count(from, "keybus/test/partition/1/state", NULL), 2);
   /* disarm (the code typed as the keys): the arming event entity says who */
   from = n_msg;
   send_cmd("{\"partition\":1,\"action\":\"disarm\",\"code\":\"" CODE "\",\"id\":7}", false);
@@ -399,6 +414,41 @@ static void test_malformed(void) {
   KT_EQ(lock_errors, 0);
 }
 
+/* a burst of commands: each is answered at once (queued or busy), each
+ * queued one later with its final word, none twice */
+static void test_burst(void) {
+  char json[96], id[16];
+  unsigned from, queued = 0, busy = 0, final = 0;
+  setup();
+  (void)connect_synced();
+  from = n_msg;
+  for (int i = 0; i < 12; i++) {
+    snprintf(json, sizeof json, "{\"partition\":1,\"keys\":\"*\",\"id\":%d}", i);
+    send_cmd(json, false);
+  }
+  run_ms(30000);
+  for (int i = 0; i < 12; i++) {
+    unsigned q, b, f;
+    snprintf(id, sizeof id, "{\"id\":%d,", i);
+    q = b = f = 0;
+    for (unsigned k = from; k < n_msg; k++) {
+      if (strcmp(MSG[k].topic, "keybus/test/result") || strncmp(MSG[k].payload, id, strlen(id))) continue;
+      if (strstr(MSG[k].payload, "\"queued\"")) q++;
+      else if (strstr(MSG[k].payload, "\"busy\"")) b++;
+      else f++;
+    }
+    KT_EQ(q + b, 1);
+    KT_EQ(f, q); /* a queued one ends once; a refused one never */
+    queued += q;
+    busy += b;
+    final += f;
+  }
+  KT_CHECK(queued >= 1 && busy >= 1);
+  KT_EQ(final, queued);
+  KT_EQ(kb_bus_keys_pending(&BUS), 0);
+  KT_EQ(lock_errors, 0);
+}
+
 /* the publish function full now and then: the same messages, same order */
 static void test_flow_control(void) {
   static rec_t want[600];
@@ -479,5 +529,5 @@ static void test_bus_stopped(void) {
   KT_EQ(lock_errors, 0);
 }
 
-KT_MAIN(KT_CASE(test_announce), KT_CASE(test_state_once), KT_CASE(test_command), KT_CASE(test_malformed),
+KT_MAIN(KT_CASE(test_announce), KT_CASE(test_state_once), KT_CASE(test_command), KT_CASE(test_malformed), KT_CASE(test_burst),
         KT_CASE(test_flow_control), KT_CASE(test_reconnect), KT_CASE(test_bus_stopped))
