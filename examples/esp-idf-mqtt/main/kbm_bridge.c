@@ -13,6 +13,9 @@
 /* announce phases, in publishing order */
 enum { A_NONE = 0, A_ONLINE, A_DISCOVERY, A_STATES, A_HEALTH, A_LAST };
 
+/* notes of the keybus task (kbm_note_t.kind) */
+enum { N_BUS_UP = 1, N_BUS_DOWN, N_ALARM, N_CMD_END, N_DROPPED };
+
 /* what take() prepared in b->out */
 typedef enum { T_NOTHING = 0, T_MSG, T_HEALTH } take_t;
 
@@ -68,12 +71,58 @@ kb_err_t kbm_init(kbm_bridge_t *b, const kb_ha_config_t *ha, const kbm_io_t *io)
 
 /* ------------------------------------------------- queue (bridge lock held) */
 
+static void note(kbm_bridge_t *b, uint8_t kind, unsigned partition, unsigned id, const char *word) {
+  kbm_note_t *n;
+  if (b->notes_len == KBM_NOTES) {
+    b->notes_lost++;
+    return;
+  }
+  n = &b->notes[(b->notes_head + b->notes_len++) % KBM_NOTES];
+  n->kind = kind;
+  n->partition = (uint8_t)partition;
+  n->id = (uint16_t)id;
+  n->word = word;
+}
+
+/* the notes, logged here (publisher task; no lock held while logging) */
+static void say_notes(kbm_bridge_t *b) {
+  for (;;) {
+    kbm_note_t n;
+    unsigned lost;
+    lock(b);
+    if (!b->notes_len) {
+      unlock(b);
+      return;
+    }
+    n = b->notes[b->notes_head];
+    b->notes_head = (b->notes_head + 1) % KBM_NOTES;
+    b->notes_len--;
+    lost = b->notes_lost;
+    b->notes_lost = 0;
+    unlock(b);
+    if (lost) say(b, KBM_LOG_WARNING, "(%u log lines of the keybus task lost)", lost);
+    switch (n.kind) {
+      case N_BUS_UP: say(b, KBM_LOG_INFO, "keybus: connected (frames are arriving)"); break;
+      case N_BUS_DOWN:
+        say(b, KBM_LOG_WARNING, "keybus: disconnected (no clock for 3 s): entities are unavailable until it is back");
+        break;
+      case N_ALARM: say(b, KBM_LOG_WARNING, "partition %u: ALARM", (unsigned)n.partition); break;
+      case N_CMD_END:
+        say(b, n.word && !strcmp(n.word, "done") ? KBM_LOG_INFO : KBM_LOG_WARNING, "command %u (partition %u): %s",
+            (unsigned)n.id, (unsigned)n.partition, n.word ? n.word : "?");
+        break;
+      case N_DROPPED: say(b, KBM_LOG_WARNING, "mqtt: a message was dropped (the queue to the broker is full)"); break;
+      default: break;
+    }
+  }
+}
+
 static void evq_push(kbm_bridge_t *b, const char *topic, size_t topic_len, const char *payload, size_t len,
                      bool retain) {
   kbm_msg_t *m;
   if (b->evq_len == KBM_EVQ || len >= sizeof m->payload || topic_len >= sizeof m->topic) {
     b->st.dropped++;
-    say(b, KBM_LOG_WARNING, "mqtt: a message for %s was dropped (the queue to the broker is full)", topic);
+    note(b, N_DROPPED, 0, 0, NULL);
     return;
   }
   m = &b->evq[(b->evq_head + b->evq_len++) % KBM_EVQ];
@@ -103,7 +152,6 @@ void kbm_on_poll(void *ctx, kb_bus_t *bus) {
 void kbm_on_event(void *ctx, const kb_event_t *ev) {
   kbm_bridge_t *b = ctx;
   kb_ha_msg_t m;
-  bool connected;
   lock(b);
   if (kb_ha_mark(&b->ha, ev, &b->dirty) & KB_HA_MARK_ANNOUNCE) b->announce_req = true;
   /* event entities (not retained: they describe this moment) go out only
@@ -125,15 +173,11 @@ void kbm_on_event(void *ctx, const kb_event_t *ev) {
   if (ev->type == KB_EV_CONNECTED) {
     b->bus_connected = ev->state.on;
     b->health_due = true;
-  }
-  connected = b->bus_connected;
-  unlock(b);
-  if (ev->type == KB_EV_CONNECTED) {
-    if (connected) say(b, KBM_LOG_INFO, "keybus: connected (frames are arriving)");
-    else say(b, KBM_LOG_WARNING, "keybus: disconnected (no clock for 3 s): entities are unavailable until it is back");
+    note(b, ev->state.on ? N_BUS_UP : N_BUS_DOWN, 0, 0, NULL);
   } else if (ev->type == KB_EV_ALARM && ev->state.on) {
-    say(b, KBM_LOG_WARNING, "partition %u: ALARM", (unsigned)ev->partition);
+    note(b, N_ALARM, ev->partition, 0, NULL);
   }
+  unlock(b);
 }
 
 void kbm_on_keys(void *ctx, const kb_keys_note_t *n) {
@@ -155,9 +199,8 @@ void kbm_on_keys(void *ctx, const kb_keys_note_t *n) {
     kb_ha_cmd_wipe(&b->pending[slot].cmd);
     b->pending[slot].used = false;
   }
+  note(b, N_CMD_END, n->partition, n->id, word);
   unlock(b);
-  say(b, n->result == KB_KEYS_DONE ? KBM_LOG_INFO : KBM_LOG_WARNING, "command %u (partition %u): %s",
-      (unsigned)n->id, (unsigned)n->partition, word);
 }
 
 /* --------------------------------------------------------------- MQTT task */
@@ -403,6 +446,7 @@ static bool health(kbm_bridge_t *b) {
 
 unsigned kbm_pump(kbm_bridge_t *b, unsigned budget) {
   unsigned n = 0;
+  say_notes(b);
   while (budget == 0 || n < budget) {
     kbm_pub_t r;
     if (!b->out.held) {

@@ -32,6 +32,9 @@
  *   - Secrets: an access code is parsed into a kb_ha_cmd_t on the stack,
  *     handed to kb_ha_submit() (which zeroes it) and never formatted into a
  *     log line, a topic or a payload.
+ *   - Stack: the keybus task's callbacks format and log nothing (that task's
+ *     stack is sized for decoding): they leave notes (kbm_note_t) that
+ *     kbm_pump() logs on the publisher's stack.
  *   - Memory: everything is in kbm_bridge_t (the caller places it
  *     statically); nothing is allocated.
  *
@@ -76,6 +79,9 @@ extern "C" {
 #ifndef KBM_HEALTH_PERIOD_MS
 #define KBM_HEALTH_PERIOD_MS 30000u
 #endif
+#ifndef KBM_NOTES
+#define KBM_NOTES 8 /* log notes of the keybus task waiting for the publisher */
+#endif
 #define KBM_LOG_LINE 160 /* a log line, with its NUL */
 
 typedef enum {
@@ -113,6 +119,15 @@ typedef struct {
   uint16_t len;
   bool retain;
 } kbm_msg_t;
+
+/* What the keybus task has to say: kept as data and logged by the
+ * publisher (kbm_pump), so the keybus task's stack never holds a printf. */
+typedef struct {
+  uint8_t kind;      /* kbm_bridge.c */
+  uint8_t partition;
+  uint16_t id;
+  const char *word;  /* static string (result word) or NULL */
+} kbm_note_t;
 
 typedef struct {
   bool used;
@@ -158,6 +173,8 @@ typedef struct {
   kbm_msg_t last_event;  /* the retained last_event message, again at each announce */
   bool have_last_event;
   kbm_pending_t pending[KBM_PENDING];
+  kbm_note_t notes[KBM_NOTES];
+  unsigned notes_head, notes_len, notes_lost;
   kbm_stats_t st;
 
   /* the publisher task's own: the message being published */

@@ -113,6 +113,9 @@ static void io_health(void *ctx, kb_health_t *h, kb_ha_extra_t *x) {
 static void io_log(void *ctx, kbm_level_t level, const char *line) {
   (void)ctx;
   (void)level;
+  /* never with a lock held: in particular never on the keybus task, whose
+   * stack is sized for decoding, not for printf */
+  if (bus_locked || bridge_locked) lock_errors++;
   if (strstr(line, CODE)) code_leaked = true;
   snprintf(LOG[n_log % 64], KBM_LOG_LINE, "%s", line);
   n_log++;
@@ -191,6 +194,13 @@ static unsigned connect_synced(void) {
   kbm_mqtt_connected(&BR, true);
   kbm_pump(&BR, 0);
   return first;
+}
+
+/* a log line holding text, among the last 64 */
+static bool logged(const char *text) {
+  for (unsigned i = n_log > 64 ? n_log - 64 : 0; i < n_log; i++)
+    if (strstr(LOG[i % 64], text)) return true;
+  return false;
 }
 
 static unsigned count(unsigned from, const char *topic, const char *payload) {
@@ -296,6 +306,7 @@ static void test_state_once(void) {
   KT_EQ(count(from, "keybus/test/zone/2", NULL), 0);
   KT_EQ(count(from, "keybus/test/partition/1/state", NULL), 0);
   KT_EQ(count(from, "keybus/test/health", NULL), 2); /* at each change of the bus connection */
+  KT_CHECK(logged("keybus: disconnected"));
   KT_EQ(lock_errors, 0);
 }
 
@@ -328,6 +339,7 @@ static void test_command(void) {
   send_cmd("{\"partition\":1,\"action\":\"disarm\",\"code\":\"" CODE "\",\"id\":7}", false);
   run_ms(6000);
   KT_CHECK(find(from, "keybus/test/result", "{\"id\":7,\"result\":\"done\"}") >= 0);
+  KT_CHECK(logged("(partition 1): done"));
   KT_CHECK(find(from, "keybus/test/partition/1/state", "disarmed") >= 0);
   KT_CHECK(find(from, "keybus/test/partition/1/event", "\"user\":1") >= 0);
   /* the last event is published again (retained) at the next announce, last */
