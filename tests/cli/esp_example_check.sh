@@ -21,6 +21,8 @@
 #     Debian's jsmn.h in build/esp-example/ (standing for espressif/jsmn);
 #     v5.3.5 reaches mqtt_client.h in components/mqtt, v6.0.2 in the managed
 #     component espressif__mqtt, as the kits lay them out;
+#     plus the component's PUBLIC compile definitions (ports/esp-idf/
+#     CMakeLists.txt), as a real build passes them to main;
 #   - again with non-default menuconfig values (64 zones, 8 partitions,
 #     credentials set);
 #   - the counter-check: CONFIG_KBM_ZONES=65 is refused by app_main.c's #error.
@@ -81,6 +83,17 @@ fi
 mkdir -p "$OUT/jsmn"
 cp /usr/include/jsmn.h "$OUT/jsmn/jsmn.h"
 FLAGS=(--strict -Wall -Wextra -Werror -Iinclude -Isrc/ha -Iports/esp-idf/include -I"$OUT/jsmn")
+# the component's PUBLIC compile definitions reach main in a real build (e.g.
+# KB_CONFIG_FILE: kb_bus_t's sizes come from the component's Kconfig): the
+# example is compiled with them too
+defs=()
+if [ -f ports/esp-idf/CMakeLists.txt ]; then
+  while IFS= read -r d; do
+    [ -n "$d" ] && defs+=("-D${d//\\\"/\"}")
+  done < <(sed -n 's/.*target_compile_definitions(${COMPONENT_LIB} PUBLIC "\(.*\)")/\1/p' ports/esp-idf/CMakeLists.txt)
+fi
+echo "info the keybus component's public definitions: ${defs[*]:-none}"
+FLAGS+=("${defs[@]}")
 OTHER=(-DCONFIG_KBM_ZONES=64 -DCONFIG_KBM_PARTITIONS=255 '-DCONFIG_KBM_WIFI_SSID="home"'
   '-DCONFIG_KBM_WIFI_PASSWORD="secret99"' '-DCONFIG_KBM_MQTT_USER="ha"' '-DCONFIG_KBM_MQTT_PASSWORD="pw"'
   '-DCONFIG_KBM_BROKER_URI="mqtts://broker:8883"' -DCONFIG_KBM_PUBLISHER_STACK=8192)
