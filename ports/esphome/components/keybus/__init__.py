@@ -262,9 +262,17 @@ def validate_partition(value):
     return value
 
 
+def _clock_pin(value):
+    # ESP32: ESPHome's own pin schema (its flash-pin checks; the pin object
+    # whose attach_interrupt the component uses); host: just a number
+    if CORE.is_esp32:
+        return pins.internal_gpio_input_pin_schema(value)
+    return _pin(value)
+
+
 def _pin(value):
-    # the pin's own schema is applied in to_code (ESP32 only); here just the
-    # shape: a number, GPIOn or a pin map with `number`
+    # the data and write pins are driven by the ESP-IDF component (kbe), not
+    # by ESPHome pin objects: a number, GPIOn or a pin map with `number`
     if isinstance(value, dict):
         return cv.Schema({cv.Required("number"): cv.valid, cv.Optional("inverted"): cv.boolean,
                           cv.Optional("mode"): cv.valid,
@@ -294,7 +302,7 @@ CONFIG_SCHEMA = cv.All(
     cv.Schema(
         {
             cv.GenerateID(): cv.declare_id(KeybusHub),
-            cv.Required(CONF_CLOCK_PIN): _pin,
+            cv.Required(CONF_CLOCK_PIN): _clock_pin,
             cv.Required(CONF_DATA_PIN): _pin,
             cv.Optional(CONF_WRITE_PIN): _pin,
             cv.Optional(CONF_VARIANT): cv.one_of(*VARIANTS, lower=True),
@@ -362,11 +370,8 @@ async def to_code(config):
         # interrupt must be in IRAM too
         add_idf_sdkconfig_option("CONFIG_GPTIMER_ISR_IRAM_SAFE", True)
         add_idf_sdkconfig_option("CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM", True)
-        pin = await cg.gpio_pin_expression(
-            pins.internal_gpio_input_pin_schema(config[CONF_CLOCK_PIN])
-        )
+        pin = await cg.gpio_pin_expression(config[CONF_CLOCK_PIN])
         cg.add(var.set_clock_pin_object(pin))
-        cg.add_define("KEYBUS_VARIANT", variant)
     if CONF_SIMULATION in config:
         sim = config[CONF_SIMULATION]
         cg.add(
