@@ -145,6 +145,8 @@ check "the simulation opened zone 1 (entry delay), the alarm followed" \
   bash -c "grep -q 'simulated panel: partition 1 entry delay (zone 1)' '$log' && grep -q 'simulated panel: partition 1 alarm (zone 1)' '$log'"
 check "the disarm with the YAML's code reached the simulated panel" \
   grep -q "simulated panel: partition 1 disarmed by access code number 1" "$log"
+check "keybus.write_keys reached the simulated panel (c: door chime on)" \
+  grep -q "simulated panel: partition 1 door chime on" "$log"
 check "zone 1 published open, then closed" \
   bash -c "grep -q \"'Zone 1 Front door': Sending state ON\" '$log' && grep -q \"'Zone 1 Front door': Sending state OFF\" '$log'"
 check "zone 1 alarm published" grep -q "'Zone 1 alarm': Sending state ON" "$log"

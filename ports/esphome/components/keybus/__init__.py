@@ -400,9 +400,11 @@ ARM_MODES = {
 
 def validate_keys(value):
     value = cv.string_strict(value)
-    if not value or len(value) > 32:
-        raise cv.Invalid("keys must be 1..32 keypad keys")
-    allowed = set("0123456789*#<>sSwWnNfFaApPcCrRbB[]{}@")
+    # the virtual keypad's alphabet (include/keybus/kb_keys.h) and its
+    # KB_KEYS_MAX default; the engine checks again at submit
+    if not value or len(value) > 24:
+        raise cv.Invalid("keys must be 1..24 keypad keys")
+    allowed = set("0123456789*#<>[]{}@swncrxbfapSWNCRXBFAP")
     for ch in value:
         if ch not in allowed:
             raise cv.Invalid(f"keys: '{ch}' is not a keypad key (docs/esphome.md, Actions)")

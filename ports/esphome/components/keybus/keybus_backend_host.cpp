@@ -71,6 +71,9 @@ static void sim_act(void *ctx, const kb_sim_act_t *a) {
     case KB_SIM_ACT_ENTRY_START:
       ESP_LOGI(TAG, "simulated panel: partition %u entry delay (zone %u)", a->partition, a->zone);
       break;
+    case KB_SIM_ACT_CHIME:
+      ESP_LOGI(TAG, "simulated panel: partition %u door chime %s", a->partition, a->value ? "on" : "off");
+      break;
     case KB_SIM_ACT_ALARM:
       ESP_LOGI(TAG, "simulated panel: partition %u alarm (zone %u)", a->partition, a->zone);
       break;

@@ -498,8 +498,11 @@ bool KeybusHub::submit_(uint8_t partition, uint8_t action, const char *keys, con
   cmd.partition = partition;
   if (keys != nullptr)
     snprintf(cmd.keys, sizeof cmd.keys, "%s", keys);
+  // raw keys carry a code only where they say so (`@`: the hub's code, typed
+  // if the panel prompts for it)
+  const bool wants_code = action != KB_HA_ACT_KEYS || (keys != nullptr && strchr(keys, '@') != nullptr);
   const std::string &c = code != nullptr ? *code : this->code_;
-  if (!c.empty())
+  if (wants_code && !c.empty())
     snprintf(cmd.code, sizeof cmd.code, "%s", c.c_str());
   kb_bus_t *bus = backend_lock(100);
   if (bus == nullptr) {
