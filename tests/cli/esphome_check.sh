@@ -127,6 +127,15 @@ warn=$(printf '%s\n' "$out" | grep -E 'warning:' | grep -E 'components/keybus/|s
 if [ -z "$warn" ]; then ok "no compiler warning in the component or the engine sources"
 else ko "no compiler warning in the component or the engine sources" "$warn"; fi
 
+# the component's own C++ held to -Wall -Wextra -Werror (ESPHome's headers included)
+pflags() { awk '/^\[env:/{e=1;next} /^\[/{e=0} e&&/^build_flags *=/{b=1;next} e&&b&&/^[ \t]/{print $1;next} {b=0}' "$1/platformio.ini"; }
+bad=""
+for f in "$GEN"/src/esphome/components/keybus/*.cpp; do
+  o=$(cd "$GEN" && g++ $(pflags "$GEN") -Isrc -Wall -Wextra -Werror -fsyntax-only "${f#"$GEN"/}" 2>&1) || bad="$bad$o"
+done
+if [ -z "$bad" ]; then ok "component C++ (host): -Wall -Wextra -Werror"
+else ko "component C++ (host): -Wall -Wextra -Werror" "$bad"; fi
+
 # 4. run it: ends by itself (simulation stop_after: App.safe_reboot -> exit 0)
 log=$B/run.log
 (cd "$B" && HOME=$B/home timeout 120 ./keybus-host) > "$log.raw" 2>&1
@@ -264,6 +273,17 @@ if [ -f "$CFG/$y" ]; then
     done
     if [ -z "$miss" ]; then ok "esp32 generation: ports/esp-idf and the engine copied, include flags, IRAM sdkconfig options (up to the kit's gap)"
     else ko "esp32 generation: ports/esp-idf and the engine copied, include flags, IRAM sdkconfig options" "missing or wrong:$miss"; fi
+    # the ESP32 glue (USE_ESP32, the esp32 build_flags) type-checked on the
+    # host against ESPHome's real headers and the real keybus_esp.h; the few
+    # ESP-IDF names they reach are stubbed (tests/esphome/esp32-stubs): a
+    # syntax and type check, not an ESP32 build (no Xtensa/RISC-V C++ here)
+    bad=""
+    for f in "$EG"/src/esphome/components/keybus/*.cpp; do
+      o=$(cd "$EG" && g++ -std=gnu++17 $(pflags "$EG") -Isrc -I"$REPO/tests/esphome/esp32-stubs" -Wall -Wextra -Werror \
+            -fsyntax-only "${f#"$EG"/}" 2>&1) || bad="$bad$o"
+    done
+    if [ -z "$bad" ]; then ok "component C++ for USE_ESP32 (keybus_esp.h, attach_interrupt): type-checks, -Wall -Wextra -Werror"
+    else ko "component C++ for USE_ESP32: type-checks, -Wall -Wextra -Werror" "$bad"; fi
   else
     ko "esp32 generation (rc=$rc)" "$(printf '%s\n' "$out" | tail -n 20)"
   fi
