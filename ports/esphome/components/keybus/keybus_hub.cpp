@@ -492,6 +492,10 @@ bool KeybusHub::submit_(uint8_t partition, uint8_t action, const char *keys, con
     ESP_LOGW(TAG, "partition %u: not queued: the bus is not running", partition);
     return false;
   }
+  if (this->cfg_.write_pin < 0) {
+    ESP_LOGW(TAG, "partition %u: not queued: listen only (no write_pin)", partition);
+    return false;
+  }
   kb_ha_cmd_t cmd;
   memset(&cmd, 0, sizeof cmd);
   cmd.action = action;
