@@ -268,10 +268,16 @@ if [ -f "$CFG/$y" ]; then
     for flag in -Isrc/keybus/include -Isrc/keybus/ports/esp-idf/include -Isrc/keybus/src -Isrc/keybus/src/ha; do
       grep -q -- "^ *$flag\$" "$EG/platformio.ini" || miss="$miss (build flag $flag)"
     done
-    for opt in CONFIG_GPTIMER_ISR_IRAM_SAFE=y CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM=y; do
+    opts="CONFIG_GPTIMER_ISR_IRAM_SAFE=y CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM=y"
+    [ -f ports/esp-idf/sdkconfig.defaults ] && opts=$(grep -E '^CONFIG_[A-Z0-9_]+=' ports/esp-idf/sdkconfig.defaults)
+    if [ -f ports/esp-idf/include/keybus_esp_config.h ] &&
+       ! grep -q '^ *-DKB_CONFIG_FILE=\\"keybus_esp_config.h\\"$' "$EG/platformio.ini"; then
+      miss="$miss (build flag KB_CONFIG_FILE)"
+    fi
+    for opt in $opts; do
       grep -qx "$opt" "$EG/sdkconfig.keybus-devkit" || miss="$miss ($opt not in the sdkconfig)"
     done
-    if [ -z "$miss" ]; then ok "esp32 generation: ports/esp-idf and the engine copied, include flags, IRAM sdkconfig options (up to the kit's gap)"
+    if [ -z "$miss" ]; then ok "esp32 generation: ports/esp-idf and the engine copied, include flags, ports/esp-idf's sdkconfig options (up to the kit's gap)"
     else ko "esp32 generation: ports/esp-idf and the engine copied, include flags, IRAM sdkconfig options" "missing or wrong:$miss"; fi
     # the ESP32 glue (USE_ESP32, the esp32 build_flags) type-checked on the
     # host against ESPHome's real headers and the real keybus_esp.h; the few

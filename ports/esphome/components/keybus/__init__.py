@@ -318,6 +318,35 @@ CONFIG_SCHEMA = cv.All(
 )
 
 
+# The ESP-IDF component's options when its sdkconfig.defaults is not there.
+IDF_OPTIONS_FALLBACK = [("CONFIG_GPTIMER_ISR_IRAM_SAFE", True), ("CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM", True)]
+
+
+def _idf_options():
+    """(name, value) of every CONFIG_* line of ports/esp-idf/sdkconfig.defaults."""
+    path = REPO.joinpath("ports", "esp-idf", "sdkconfig.defaults")
+    if not path.is_file():
+        return IDF_OPTIONS_FALLBACK
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line.startswith("CONFIG_") or "=" not in line:
+            continue
+        name, value = line.split("=", 1)
+        if value == "y":
+            out.append((name, True))
+        elif value == "n":
+            out.append((name, False))
+        elif value.startswith('"') and value.endswith('"'):
+            out.append((name, value[1:-1]))
+        else:
+            try:
+                out.append((name, int(value, 0)))
+            except ValueError:
+                out.append((name, value))
+    return out
+
+
 def _copy_engine():
     """Copies the engine sources into <build>/src/keybus/ and removes stale ones."""
     specs = list(ENGINE_COMMON) + (ENGINE_ESP32 if CORE.is_esp32 else ENGINE_HOST)
@@ -365,11 +394,16 @@ async def to_code(config):
     if CORE.is_esp32:
         from esphome.components.esp32 import add_idf_sdkconfig_option
 
-        # the component's interrupt code is IRAM-safe (docs/esp32.md): the GPTimer
-        # driver's ISR path and its control functions called from the clock
-        # interrupt must be in IRAM too
-        add_idf_sdkconfig_option("CONFIG_GPTIMER_ISR_IRAM_SAFE", True)
-        add_idf_sdkconfig_option("CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM", True)
+        # the ESP-IDF options the ESP-IDF component needs (its interrupt code is
+        # IRAM-safe only with them; its sources #error without them), from the
+        # one list it keeps: ports/esp-idf/sdkconfig.defaults
+        for name, value in _idf_options():
+            add_idf_sdkconfig_option(name, value)
+        # the engine's sizes and KB_ISR_FN come from the component's config
+        # header, for every source (kb_bus_t's layout depends on them), as
+        # ports/esp-idf/CMakeLists.txt does with a PUBLIC definition
+        if REPO.joinpath("ports", "esp-idf", "include", "keybus_esp_config.h").is_file():
+            cg.add_build_flag('-DKB_CONFIG_FILE=\\"keybus_esp_config.h\\"')
         pin = await cg.gpio_pin_expression(config[CONF_CLOCK_PIN])
         cg.add(var.set_clock_pin_object(pin))
     if CONF_SIMULATION in config:
