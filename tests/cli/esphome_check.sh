@@ -127,11 +127,13 @@ warn=$(printf '%s\n' "$out" | grep -E 'warning:' | grep -E 'components/keybus/|s
 if [ -z "$warn" ]; then ok "no compiler warning in the component or the engine sources"
 else ko "no compiler warning in the component or the engine sources" "$warn"; fi
 
-# the component's own C++ held to -Wall -Wextra -Werror (ESPHome's headers included)
+# the component's own C++ held to -Wall -Wextra -Werror (ESPHome's headers
+# included); the build_flags are word-split as a shell would (eval), as
+# PlatformIO does: -DKB_CONFIG_FILE=\"keybus_esp_config.h\" keeps its quotes
 pflags() { awk '/^\[env:/{e=1;next} /^\[/{e=0} e&&/^build_flags *=/{b=1;next} e&&b&&/^[ \t]/{print $1;next} {b=0}' "$1/platformio.ini"; }
 bad=""
 for f in "$GEN"/src/esphome/components/keybus/*.cpp; do
-  o=$(cd "$GEN" && g++ $(pflags "$GEN") -Isrc -Wall -Wextra -Werror -fsyntax-only "${f#"$GEN"/}" 2>&1) || bad="$bad$o"
+  o=$(cd "$GEN" && eval "g++ $(pflags "$GEN") -Isrc -Wall -Wextra -Werror -fsyntax-only ${f#"$GEN"/}" 2>&1) || bad="$bad$o"
 done
 if [ -z "$bad" ]; then ok "component C++ (host): -Wall -Wextra -Werror"
 else ko "component C++ (host): -Wall -Wextra -Werror" "$bad"; fi
@@ -285,8 +287,8 @@ if [ -f "$CFG/$y" ]; then
     # syntax and type check, not an ESP32 build (no Xtensa/RISC-V C++ here)
     bad=""
     for f in "$EG"/src/esphome/components/keybus/*.cpp; do
-      o=$(cd "$EG" && g++ -std=gnu++17 $(pflags "$EG") -Isrc -I"$REPO/tests/esphome/esp32-stubs" -Wall -Wextra -Werror \
-            -fsyntax-only "${f#"$EG"/}" 2>&1) || bad="$bad$o"
+      o=$(cd "$EG" && eval "g++ -std=gnu++17 $(pflags "$EG") -Isrc -I$REPO/tests/esphome/esp32-stubs -Wall -Wextra -Werror \
+            -fsyntax-only ${f#"$EG"/}" 2>&1) || bad="$bad$o"
     done
     if [ -z "$bad" ]; then ok "component C++ for USE_ESP32 (keybus_esp.h, attach_interrupt): type-checks, -Wall -Wextra -Werror"
     else ko "component C++ for USE_ESP32: type-checks, -Wall -Wextra -Werror" "$bad"; fi
