@@ -130,7 +130,7 @@ else ko "no compiler warning in the component or the engine sources" "$warn"; fi
 # the component's own C++ held to -Wall -Wextra -Werror (ESPHome's headers
 # included); the build_flags are word-split as a shell would (eval), as
 # PlatformIO does: -DKB_CONFIG_FILE=\"keybus_esp_config.h\" keeps its quotes
-pflags() { awk '/^\[env:/{e=1;next} /^\[/{e=0} e&&/^build_flags *=/{b=1;next} e&&b&&/^[ \t]/{print $1;next} {b=0}' "$1/platformio.ini"; }
+pflags() { awk '/^\[env:/{e=1;next} /^\[/{e=0} e&&/^build_flags *=/{b=1;next} e&&b&&/^[ \t]/{print $1;next} {b=0}' "$1/platformio.ini" | tr '\n' ' '; }
 bad=""
 for f in "$GEN"/src/esphome/components/keybus/*.cpp; do
   o=$(cd "$GEN" && eval "g++ $(pflags "$GEN") -Isrc -Wall -Wextra -Werror -fsyntax-only ${f#"$GEN"/}" 2>&1) || bad="$bad$o"
