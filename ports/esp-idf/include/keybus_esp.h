@@ -57,6 +57,17 @@
 extern "C" {
 #endif
 
+/* The thresholds of kbe_healthy() (override with -D). */
+#ifndef KBE_HEALTH_ERR_PCT
+#define KBE_HEALTH_ERR_PCT 5u /* checksum errors per 100 frames, at most (exclusive) */
+#endif
+#ifndef KBE_HEALTH_OVERFLOW_S
+#define KBE_HEALTH_OVERFLOW_S 600u /* no ring overflow in the last 10 minutes */
+#endif
+#ifndef KBE_HEALTH_HEAP_FLOOR
+#define KBE_HEALTH_HEAP_FLOOR 16384u /* minimum-ever free internal heap, bytes */
+#endif
+
 typedef enum {
   KBE_STOPPED = 0, /* never started, or stopped */
   KBE_RUNNING = 1, /* interrupts attached, task polling */
