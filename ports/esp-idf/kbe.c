@@ -92,7 +92,6 @@ static struct {
 /* distinct failures already logged (task only) */
 static kbe_alloc_t s_alloc_seen[KBE_ALLOC_DISTINCT];
 static uint8_t s_alloc_nseen;
-static bool s_alloc_hook;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -283,11 +282,10 @@ bool kbe_task_begin(void) {
   s_ovf_seen = false;
   memset(&s_np, 0, sizeof s_np);
   s_np.since_s = kbe_uptime_s();
-  if (!s_alloc_hook) {
-    KBE_TRY("heap_caps_register_failed_alloc_callback",
-            heap_caps_register_failed_alloc_callback(kbe_alloc_failed));
-    s_alloc_hook = true;
-  }
+  /* the failed-allocation hook (one per system: the last registration
+   * wins; registering it again at a restart changes nothing) */
+  KBE_TRY("heap_caps_register_failed_alloc_callback",
+          heap_caps_register_failed_alloc_callback(kbe_alloc_failed));
   if (!s_build_id[0]) (void)esp_app_get_elf_sha256(s_build_id, sizeof s_build_id);
 
   /* the pins: inputs without pulls (the interface's dividers set the
@@ -416,6 +414,20 @@ void kbe_task_main(void *arg) {
   /* kbe_start()/kbe_stop() delete this task once they have the result */
   for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
 }
+
+#ifdef KBE_HOST_FAKE
+/* Host tests only: the statics as after a reboot (the fake's fake_reset()
+ * is a reboot of the "chip"; the component must forget it installed the
+ * GPIO ISR service then). */
+void kbe_host_reboot(void) {
+  s_service_ours = false;
+  s_service_shared = false;
+  memset(&s_alloc, 0, sizeof s_alloc);
+  memset(s_alloc_seen, 0, sizeof s_alloc_seen);
+  s_alloc_nseen = 0;
+  s_state = KBE_STOPPED;
+}
+#endif
 
 /* ---------------------------------------------------------------- API */
 

@@ -85,6 +85,10 @@ bool kbe_task_step(void);
 /* Takes the port down (stop order) and releases the waiter in kbe_stop(). */
 void kbe_task_end(void);
 
+#ifdef KBE_HOST_FAKE
+void kbe_host_reboot(void); /* host tests: statics back to power-on */
+#endif
+
 /* The task's period when no frame wakes it (ms). */
 #define KBE_POLL_MS 10u
 /* No frame this long after start (or after the panel was lost): the one
