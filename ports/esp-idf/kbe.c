@@ -51,7 +51,7 @@ static kbe_config_t s_cfg;
 static volatile int s_state = KBE_STOPPED;
 static volatile bool s_stop;
 static esp_err_t s_init_err;
-static char s_failure[80];
+static char s_failure[64]; /* the longest: 40 + 2 + 21 */
 static char s_build_id[17];
 
 /* What kbe_task_begin() brought up: the undo and kbe_task_end() take down
@@ -89,8 +89,8 @@ static struct {
   kbe_alloc_t pend[KBE_ALLOC_PENDING];
   uint8_t npend;
 } s_alloc;
-/* distinct failures already logged (task only) */
-static kbe_alloc_t s_alloc_seen[KBE_ALLOC_DISTINCT];
+/* distinct failures already logged (task only): a hash of each */
+static uint32_t s_alloc_seen[KBE_ALLOC_DISTINCT];
 static uint8_t s_alloc_nseen;
 
 /* ------------------------------------------------------------ helpers */
@@ -124,10 +124,16 @@ static void kbe_alloc_failed(size_t size, uint32_t caps, const char *function_na
   portEXIT_CRITICAL_SAFE(&s_alloc_mux);
 }
 
-static bool kbe_alloc_same(const kbe_alloc_t *a, const kbe_alloc_t *b) {
-  if (a->size != b->size || a->caps != b->caps) return false;
-  if (a->fn == NULL || b->fn == NULL) return a->fn == b->fn;
-  return strcmp(a->fn, b->fn) == 0;
+/* FNV-1a over size, caps and the function's name: the identity of a
+ * failure (two distinct ones colliding would only merge their log lines;
+ * each is still counted). */
+static uint32_t kbe_alloc_hash(const kbe_alloc_t *a) {
+  uint32_t h = 2166136261u;
+  const char *f = a->fn ? a->fn : "";
+  uint32_t w[2] = {a->size, a->caps};
+  for (unsigned i = 0; i < 8u; i++) h = (h ^ ((w[i / 4u] >> (8u * (i % 4u))) & 0xFFu)) * 16777619u;
+  for (; *f; f++) h = (h ^ (uint8_t)*f) * 16777619u;
+  return h;
 }
 
 /* The task's half: each distinct failure logged once, caps decoded. */
@@ -141,10 +147,11 @@ static void kbe_alloc_report(void) {
   portEXIT_CRITICAL_SAFE(&s_alloc_mux);
   for (uint8_t i = 0; i < n; i++) {
     char names[96];
+    uint32_t id = kbe_alloc_hash(&pend[i]);
     bool seen = false;
-    for (uint8_t j = 0; j < s_alloc_nseen && !seen; j++) seen = kbe_alloc_same(&pend[i], &s_alloc_seen[j]);
+    for (uint8_t j = 0; j < s_alloc_nseen && !seen; j++) seen = s_alloc_seen[j] == id;
     if (seen || s_alloc_nseen >= KBE_ALLOC_DISTINCT) continue; /* counted in the health */
-    s_alloc_seen[s_alloc_nseen++] = pend[i];
+    s_alloc_seen[s_alloc_nseen++] = id;
     ESP_LOGW(TAG, "allocation failed: %" PRIu32 " bytes, caps 0x%08" PRIx32 " (%s) in %s%s",
              pend[i].size, pend[i].caps, kbe_caps_name(pend[i].caps, names, sizeof names),
              pend[i].fn ? pend[i].fn : "?",

@@ -42,7 +42,11 @@
 #define CONFIG_KEYBUS_ZONES 64 /* 8..64, a multiple of 8 */
 #endif
 #ifndef CONFIG_KEYBUS_RING_DEPTH
-#define CONFIG_KEYBUS_RING_DEPTH 16 /* frames between interrupt and task, 2..127 */
+/* Frames between interrupt and task, 2..127 (40 bytes each). The task is
+ * woken at every frame, so the ring only covers the time it may be held
+ * off (the lock, higher-priority tasks, flash writes): 8 frames are about
+ * half a second of traffic. */
+#define CONFIG_KEYBUS_RING_DEPTH 8
 #endif
 
 /* The keybus task. */
