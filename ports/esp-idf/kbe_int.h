@@ -23,8 +23,8 @@
 
 #if defined(ESP_PLATFORM) && !defined(KBE_NO_IRAM_CHECK)
 #include "esp_idf_version.h"
-#if ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 0, 0)
-#error "keybus: ESP-IDF 5.0 or later (the GPTimer driver)"
+#if ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 1, 0)
+#error "keybus: ESP-IDF 5.1 or later (the GPTimer driver with intr_priority)"
 #endif
 #if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(6, 0, 0)
 #if !defined(CONFIG_GPTIMER_ISR_CACHE_SAFE) || !CONFIG_GPTIMER_ISR_CACHE_SAFE

@@ -9,7 +9,8 @@
 #     init/stop order, every init failure, no heap after init, health,
 #     the no-panel log budget, start/stop/start, failed allocations);
 #   - every CONFIG_KEYBUS_* of ports/esp-idf/Kconfig has its #ifndef default
-#     in keybus_esp_config.h, and the sources use no other one;
+#     in keybus_esp_config.h, and the sources use no other one; with
+#     python3-kconfiglib, the Kconfig parses and its defaults are the header's;
 #   - with KEYBUS_IDF_KITS: the fake (esp_fake.c) compiles against both kits'
 #     real headers, so its signatures are ESP-IDF's (and a drifted signature
 #     is refused: counter-test); without the kits that part is skipped.
@@ -46,6 +47,19 @@ if [ -n "$kconf" ] && [ "$kconf" = "$defs" ]; then ok "every Kconfig symbol has 
 else ko "Kconfig symbols = #ifndef defaults" "$(diff <(echo "$kconf") <(echo "$defs"))"; fi
 if [ "$used" = "$defs" ]; then ok "the sources use only the Kconfig's CONFIG_KEYBUS_* symbols"
 else ko "CONFIG_KEYBUS_* used = defined" "$(diff <(echo "$used") <(echo "$defs"))"; fi
+
+# the Kconfig parses (kconfiglib, as ESP-IDF's kconfgen) and its defaults
+# (non-ESP32 target) are the header's
+if /usr/bin/python3 -c 'import kconfiglib' 2>/dev/null; then
+  if log=$(/usr/bin/python3 tests/esp/kconfig_defaults.py ports/esp-idf/Kconfig \
+    ports/esp-idf/include/keybus_esp_config.h "$OUT" 2>&1); then
+    ok "Kconfig parses without warning and its defaults are keybus_esp_config.h's ($(printf '%s\n' "$log" | wc -l) symbols)"
+  else
+    ko "Kconfig defaults = keybus_esp_config.h defaults" "$log"
+  fi
+else
+  echo "skipped: esp-host kconfig (python3-kconfiglib not installed: the Kconfig is not parsed)"
+fi
 
 # the fake's signatures against the real headers
 if [ -z "${KEYBUS_IDF_KITS:-}" ]; then
