@@ -497,9 +497,13 @@ kbe_state_t kbe_state(void) { return (kbe_state_t)s_state; }
 
 const char *kbe_failure(void) { return s_state == KBE_FAILED ? s_failure : ""; }
 
+/* The calling task is the keybus task (its callbacks run with the lock
+ * held: FreeRTOS mutexes do not nest). */
+static bool kbe_on_task(void) { return s_task != NULL && xTaskGetCurrentTaskHandle() == s_task; }
+
 kb_bus_t *kbe_lock(uint32_t wait_ms) {
   TickType_t t;
-  if (s_state != KBE_RUNNING || s_lock == NULL) return NULL;
+  if (s_state != KBE_RUNNING || s_lock == NULL || kbe_on_task()) return NULL;
   t = wait_ms == UINT32_MAX ? portMAX_DELAY : pdMS_TO_TICKS(wait_ms);
   if (xSemaphoreTake(s_lock, t) != pdTRUE) return NULL;
   if (s_state != KBE_RUNNING) {
@@ -558,12 +562,14 @@ void kbe_health(kbe_health_t *h) {
   h->build_id = s_build_id;
   h->isr_service_shared = s_service_shared;
   h->overflow_age_s = UINT32_MAX;
-  bus = kbe_lock(100);
+  /* from a bus callback the keybus task holds the lock already */
+  bool own = kbe_on_task();
+  bus = own ? (s_state == KBE_RUNNING ? &s_bus : NULL) : kbe_lock(100);
   if (bus != NULL) {
     h->bus = *kb_bus_health(bus);
     h->connected = kb_bus_status(bus)->connected != 0;
     if (s_ovf_seen) h->overflow_age_s = up_s - s_ovf_at_s;
-    kbe_unlock();
+    if (!own) kbe_unlock();
   }
   h->healthy = kbe_healthy(h);
 }

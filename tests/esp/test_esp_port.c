@@ -226,11 +226,18 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ev;
   events++;
 }
-static unsigned polls;
+static unsigned polls, polls_connected;
+static bool poll_health; /* the callback reads kbe_health() as a bridge would */
 static void on_poll(void *ctx, kb_bus_t *bus) {
   (void)ctx;
   (void)bus;
   polls++;
+  if (poll_health) {
+    kbe_health_t h;
+    KT_CHECK(kbe_lock(0) == NULL); /* the task holds it: no deadlock, no nesting */
+    kbe_health(&h);
+    if (h.connected && h.bus.frames_ok > 0) polls_connected++;
+  }
 }
 
 static kbe_config_t config(void) {
@@ -308,6 +315,12 @@ static void test_frames_decoded_through_the_handlers(void) {
   }
   KT_CHECK(events > 0);
   KT_CHECK(polls > 0);
+  /* kbe_health() from the bus callback (the lock is the task's) */
+  poll_health = true;
+  polls_connected = 0;
+  run_until(fake_now() + 200000u);
+  poll_health = false;
+  KT_CHECK(polls_connected > 5);
   KT_CHECK(kbe_isr.notifies > 50); /* the task woken per frame */
   KT_CHECK(fake_stats.yields > 0);
   KT_CHECK(fake_stats.alarms > 1000);

@@ -115,9 +115,11 @@ kbe_state_t kbe_state(void);
  * "gptimer_new_timer: ESP_ERR_NOT_FOUND". Static storage. */
 const char *kbe_failure(void);
 
-/* The bus, locked against the keybus task's poll, or NULL when not running
- * or the lock was not had within wait_ms. Keep it short (the ring holds
- * KB_FRAME_RING frames while the task waits). */
+/* The bus, locked against the keybus task's poll, or NULL when not running,
+ * the lock was not had within wait_ms (UINT32_MAX: forever), or the caller
+ * is the keybus task itself (its callbacks get the bus as an argument).
+ * Keep it short (the ring holds KB_FRAME_RING frames while the task
+ * waits). */
 kb_bus_t *kbe_lock(uint32_t wait_ms);
 void kbe_unlock(void);
 
@@ -148,7 +150,8 @@ typedef struct {
   bool healthy;            /* kbe_healthy() of the above */
 } kbe_health_t;
 
-/* Fills h (any task; locks the bus briefly). */
+/* Fills h: from any task (locks the bus briefly), or from the bus
+ * callbacks on the keybus task (which hold the lock already). */
 void kbe_health(kbe_health_t *h);
 
 /* THE definition of healthy (docs/esp32.md): keybus connected, checksum
