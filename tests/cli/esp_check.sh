@@ -35,6 +35,7 @@
 #     latter, and every iram-allow.txt entry is really called (no spare one);
 #   - counter-tests: handler variants calling gpio_get_level or ESP_LOGW (flash
 #     functions) are rejected by check-iram.sh.
+#   - bench/esp_size.sh (make size) passes and prints its three size lines.
 # Xtensa (ESP32, ESP32-S3) builds: not checked here (no Xtensa compiler).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -216,4 +217,17 @@ for ver in v5.3.5 v6.0.2; do
   esp_component "$ver" "$kit" "$out"
 done
 echo "info esp32/esp32s3 (Xtensa): component build not checked here (Debian has no Xtensa gcc; docs/esp32.md)"
+
+# the sizes (make size): the three lines in their format, the budgets held
+if out=$(bash bench/esp_size.sh 2>&1); then
+  ok "bench/esp_size.sh: static RAM <= 3072 and stack high-water + 1024 <= the default"
+else
+  ko "bench/esp_size.sh passes" "$out"
+fi
+printf '%s\n' "$out" | grep -E '^(size|info)' | sed 's/^/    /'
+for re in '^size esp-idf rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' \
+  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$'; do
+  if printf '%s\n' "$out" | grep -Eq "$re"; then ok "bench/esp_size.sh prints /$re/"
+  else ko "bench/esp_size.sh prints /$re/" "$out"; fi
+done
 kt_done "$NAME"
