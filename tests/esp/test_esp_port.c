@@ -163,6 +163,7 @@ static void edge(int level) {
 
 static kb_sim_panel_t panel;
 static bool panel_on;
+static bool corrupt; /* flip the last bit of every message but the status ones (noise) */
 static unsigned acts_exit, acts_keys;
 
 static void on_act(void *ctx, const kb_sim_act_t *a) {
@@ -188,8 +189,11 @@ static void message(void) {
   uint8_t bytes[KB_SIM_FRAME], module[KB_SIM_FRAME];
   uint16_t bits;
   uint32_t gap;
+  bool flip;
   kb_sim_panel_next(&panel, fake_now(), bytes, &bits, &gap);
   if (bits > KB_WAVE_MAX_BITS) bits = KB_WAVE_MAX_BITS;
+  /* the last bit is a checksum's, except in the status messages */
+  flip = corrupt && bytes[0] != 0x05 && bytes[0] != 0x1B && bytes[0] != 0x11;
   memset(module, 0xFF, sizeof module);
   advance(fake_now() + gap);
   for (unsigned k = 0; k <= bits; k++) {
@@ -202,7 +206,7 @@ static void message(void) {
       unsigned bit = k < 8 ? 7u - k : k == 8 ? 0u : 7u - (k - 9u) % 8u;
       if (byte < KB_SIM_FRAME) module[byte] &= (uint8_t)~(1u << bit);
     }
-    fake_pin_drive(DAT, k < bits ? kb_wave_bit(bytes, bits, k) : 1);
+    fake_pin_drive(DAT, k < bits ? kb_wave_bit(bytes, bits, k) ^ (flip && k == bits - 1u) : 1);
     edge(1);
     if (k == bits) break;
     advance(tf + 1000u);
@@ -635,6 +639,17 @@ static void test_healthy_inputs(void) {
   KT_STREQ(h.reset_name, "POWERON");
   KT_EQ(h.stack_free_min, 1000);
   KT_EQ(h.overflow_age_s, UINT32_MAX);
+  /* noise: checksum errors over KBE_HEALTH_ERR_PCT of the frames */
+  corrupt = true;
+  for (int i = 0; i < 20; i++) { /* zone changes: checksummed messages */
+    kb_sim_panel_zone(&panel, 2, i % 2 == 0, fake_now());
+    run_until(fake_now() + 250000u);
+  }
+  corrupt = false;
+  kbe_health(&h);
+  KT_CHECK(h.connected);
+  KT_CHECK((uint64_t)h.bus.checksum_errors * 100u >= (uint64_t)KBE_HEALTH_ERR_PCT * h.bus.frames);
+  KT_CHECK(!h.healthy);
   /* heap under the floor */
   fake_heap_set(200000, KBE_HEALTH_HEAP_FLOOR - 1u, 100000);
   kbe_health(&h);
