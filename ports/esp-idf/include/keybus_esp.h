@@ -53,6 +53,14 @@
 #include "esp_err.h"
 #include "keybus/kb_bus.h"
 
+/* kb_bus_t's layout (the engine's sizes) and KB_ISR_FN come from the
+ * component's configuration header: every source of the component, of the
+ * engine and of its users must be built with it (ports/esp-idf/CMakeLists.txt
+ * defines it PUBLIC; ESPHome adds it as a build flag). */
+#ifndef KEYBUS_ESP_CONFIG_H_
+#error "keybus: build with -DKB_CONFIG_FILE=\"keybus_esp_config.h\" (docs/esp32.md)"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
