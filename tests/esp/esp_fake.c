@@ -41,7 +41,9 @@
 #else
 /* compiled against a kit: only the prototypes are being checked */
 typedef struct {
-  unsigned heap_calls, isr_violations, alarms, alarm_woken, gpio_isrs, yields, timers_live;
+  unsigned heap_calls, isr_violations, alarms, alarm_woken;
+  uint64_t alarm_after_min, alarm_after_max;
+  unsigned gpio_isrs, yields, timers_live;
   unsigned tasks_created, tasks_deleted;
   unsigned log[6];
   char last_log[256];
@@ -58,7 +60,7 @@ typedef bool (*fake_block_hook_t)(void);
 fake_stats_t fake_stats;
 gpio_dev_t GPIO;
 
-static uint64_t now_us;
+static uint64_t now_us, last_pin_isr_us;
 static bool in_isr;
 static bool quiet = true, verbose_checked;
 
@@ -349,6 +351,7 @@ void fake_pin_drive(uint32_t pin, int level) {
   }
   if (isr) {
     fake_stats.gpio_isrs++;
+    last_pin_isr_us = now_us;
     in_isr = true;
     isr(arg);
     in_isr = false;
@@ -511,6 +514,8 @@ void fake_advance_to(uint64_t t_us) {
     now_us = when;
     due->armed = false; /* one-shot: the hardware disarms it */
     fake_stats.alarms++;
+    if (now_us - last_pin_isr_us < fake_stats.alarm_after_min) fake_stats.alarm_after_min = now_us - last_pin_isr_us;
+    if (now_us - last_pin_isr_us > fake_stats.alarm_after_max) fake_stats.alarm_after_max = now_us - last_pin_isr_us;
     if (due->cb) {
       gptimer_alarm_event_data_t ed = {now_us - due->base, due->alarm};
       in_isr = true;
@@ -720,6 +725,7 @@ void fake_reset(void) {
   cur_task = -1;
   /* semaphores are the port's static objects: they live on, as in firmware */
   memset(&fake_stats, 0, sizeof fake_stats);
+  fake_stats.alarm_after_min = UINT64_MAX;
   log_n = 0;
   fail_call = NULL;
   fake_calls_clear();

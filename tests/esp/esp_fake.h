@@ -64,6 +64,8 @@ typedef struct {
   unsigned isr_violations; /* a call an interrupt must not make, made in one */
   unsigned alarms;         /* one-shot alarms fired */
   unsigned alarm_woken;    /* on_alarm returned true */
+  uint64_t alarm_after_min, alarm_after_max; /* us from the last pin interrupt
+                                                to an alarm (UINT64_MAX, 0: none) */
   unsigned gpio_isrs;      /* pin interrupts dispatched */
   unsigned yields;         /* portYIELD_FROM_ISR(pdTRUE) */
   unsigned timers_live;    /* timers created and not deleted */

@@ -328,6 +328,10 @@ static void test_frames_decoded_through_the_handlers(void) {
   KT_CHECK(kbe_isr.notifies > 50); /* the task woken per frame */
   KT_CHECK(fake_stats.yields > 0);
   KT_CHECK(fake_stats.alarms > 1000);
+  /* every sample 250 us after the edge that armed it (count reset, then
+   * the alarm: an alarm armed on a running count would fire at once) */
+  KT_EQ(fake_stats.alarm_after_min, KB_SAMPLE_US);
+  KT_EQ(fake_stats.alarm_after_max, KB_SAMPLE_US);
   KT_EQ(fake_stats.alarm_woken, 0);
   KT_EQ(kbe_isr.arm_errors, 0);
   KT_EQ(fake_stats.isr_violations, 0);
