@@ -60,7 +60,10 @@ typedef bool (*fake_block_hook_t)(void);
 fake_stats_t fake_stats;
 gpio_dev_t GPIO;
 
-static uint64_t now_us, last_pin_isr_us;
+static uint64_t now_us;
+#ifndef KBE_FAKE_REAL_HEADERS
+static uint64_t last_pin_isr_us; /* the last pin interrupt dispatched */
+#endif
 static bool in_isr;
 static bool quiet = true, verbose_checked;
 
