@@ -22,6 +22,21 @@
 #   - the counter-check: KB_ISR_FN mapped to ESP-IDF's IRAM_ATTR does NOT
 #     compile (IRAM_ATTR embeds __COUNTER__: prototype and definition get
 #     different sections), which is why kb_port.h asks for the fixed name.
+#   - the ESP-IDF component (ports/esp-idf, docs/esp32.md): every
+#     ports/esp-idf/*.c and the engine it builds (src/core, src/ha) compiles
+#     with the component's configuration (KB_CONFIG_FILE keybus_esp_config.h,
+#     no CONFIG_KEYBUS_* as under ESPHome, and once with Kconfig values set),
+#     against a copy of the kit's sdkconfig.h with the options of
+#     ports/esp-idf/sdkconfig.defaults that the kit's Kconfig knows, included
+#     first (the kit itself is never edited);
+#   - without those options the component refuses to build (its #error);
+#   - check-iram.sh passes on kbe_isr.o (the handlers) with the kit's
+#     iram-safe.txt plus ports/esp-idf/iram-allow.txt, fails without the
+#     latter, and every iram-allow.txt entry is really called (no spare one);
+#   - counter-tests: handler variants calling gpio_get_level or ESP_LOGW (flash
+#     functions) are rejected by check-iram.sh.
+#   - bench/esp_size.sh (make size) passes and prints its three size lines.
+# Xtensa (ESP32, ESP32-S3) builds: not checked here (no Xtensa compiler).
 set -u
 . "$(dirname "$0")/lib.sh"
 NAME=tests/cli/esp_check.sh
@@ -40,6 +55,100 @@ if ! command -v riscv64-unknown-elf-gcc >/dev/null; then
   kt_done "$NAME"
 fi
 check "check-iram.sh present in \$KEYBUS_IDF_KITS ($K)" test -x "$K/check-iram.sh"
+
+# esp_component VER KIT OUT: the ports/esp-idf checks for one kit.
+esp_component() {
+  local ver=$1 kit=$2 out=$3/component opt n bad log src o fn
+  mkdir -p "$out/config" "$out/jsmn" "$out/variant"
+  # the kit's sdkconfig.h, then the component's options (those this
+  # version's Kconfig knows: the 5.x and 6.x names differ) as kconfgen
+  # would write them
+  {
+    cat "$kit/config/sdkconfig.h"
+    echo "/* ports/esp-idf/sdkconfig.defaults (tests/cli/esp_check.sh) */"
+    sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' ports/esp-idf/sdkconfig.defaults | while read -r opt; do
+      if grep -q "^# $opt is not set\$\|^$opt=" "$kit/config/sdkconfig"; then echo "#define $opt 1"; fi
+    done
+  } >"$out/config/sdkconfig.h"
+  n=$(grep -c '^#define CONFIG_GPTIMER_\(ISR_IRAM_SAFE\|ISR_CACHE_SAFE\|CTRL_FUNC_IN_IRAM\) 1$' "$out/config/sdkconfig.h")
+  if [ "$n" = 2 ]; then ok "$ver: component sdkconfig: the GPTimer ISR-safe option and CTRL_FUNC_IN_IRAM set"
+  else ko "$ver: component sdkconfig: the GPTimer IRAM options set" "$(tail -n 4 "$out/config/sdkconfig.h")"; fi
+  if ! cp /usr/include/jsmn.h "$out/jsmn/jsmn.h" 2>/dev/null; then
+    ko "$ver: /usr/include/jsmn.h present (libjsmn-dev)"
+    return
+  fi
+  local CF=(--strict -Wall -Wextra -Werror "-I$out/config" -Iports/esp-idf -Iports/esp-idf/include
+    -Iinclude -Isrc/ha "-I$out/jsmn" '-DKB_CONFIG_FILE="keybus_esp_config.h"')
+  # every source of the component, with no CONFIG_KEYBUS_* (ESPHome) and
+  # with Kconfig values
+  for variant in defaults kconfig; do
+    local extra=()
+    [ $variant = kconfig ] && extra=(-DCONFIG_KEYBUS_PARTITIONS=2 -DCONFIG_KEYBUS_ZONES=32
+      -DCONFIG_KEYBUS_RING_DEPTH=8 -DCONFIG_KEYBUS_WRITE_PIN=6 -DCONFIG_KEYBUS_TASK_STACK=3072)
+    n=0 bad=""
+    mkdir -p "$out/$variant"
+    for src in ports/esp-idf/*.c src/core/*.c src/ha/*.c; do
+      o=$out/$variant/$(basename "$src" .c).o
+      if ! log=$("$kit/idf-gcc" "${CF[@]}" "${extra[@]}" -c "$src" -o "$o" 2>&1); then
+        bad="$bad$src: $log"$'\n'
+      fi
+      n=$((n + 1))
+    done
+    if [ -z "$bad" ]; then ok "$ver: component ($variant): $n files compile (ports/esp-idf, src/core, src/ha; idf-gcc --strict -Wall -Wextra -Werror)"
+    else ko "$ver: component ($variant) compiles" "$bad"; fi
+  done
+  # without the options: the component's #error, not a silent IRAM hazard
+  if log=$("$kit/idf-gcc" --strict -Wall -Wextra -Werror -Iports/esp-idf/include -Iinclude \
+    '-DKB_CONFIG_FILE="keybus_esp_config.h"' -c ports/esp-idf/kbe_isr.c -o "$out/noopt.o" 2>&1); then
+    ko "$ver: component refuses the kit's default sdkconfig (it compiled)"
+  elif printf '%s\n' "$log" | grep -q 'error: #error "keybus: set CONFIG_GPTIMER_'; then
+    ok "$ver: component refuses a sdkconfig without the GPTimer IRAM options (#error)"
+  else
+    ko "$ver: component refuses the default sdkconfig with its #error" "$log"
+  fi
+  # the handlers' object: IRAM-safe with exactly the allowlist extension
+  o=$out/defaults/kbe_isr.o
+  [ -f "$o" ] || return
+  cat "$kit/iram-safe.txt" ports/esp-idf/iram-allow.txt >"$out/allow.txt"
+  if log=$("$K/check-iram.sh" "$out/allow.txt" "$o" 2>&1); then ok "$ver: check-iram kbe_isr.o (kit iram-safe.txt + ports/esp-idf/iram-allow.txt)"
+  else ko "$ver: check-iram kbe_isr.o" "$log"; fi
+  printf '%s\n' "$log" | grep -E '^(iram|ok|FAIL|NOTE)' | sed "s/^/    $ver kbe_isr.o: /"
+  for fn in kbe_clock_isr kbe_alarm_cb; do
+    if printf '%s\n' "$log" | grep -q "^iram  $fn in .iram1.keybus$"; then ok "$ver: $fn in .iram1.keybus"
+    else ko "$ver: $fn in .iram1.keybus" "$log"; fi
+  done
+  for fn in $(grep -v '^\s*#' ports/esp-idf/iram-allow.txt | awk 'NF {print $1}'); do
+    if printf '%s\n' "$log" | grep -q "call $fn (allowlist)"; then ok "$ver: iram-allow.txt entry $fn is called by the handlers"
+    else ko "$ver: iram-allow.txt entry $fn is called by the handlers (a spare entry?)" "$log"; fi
+  done
+  if log=$("$K/check-iram.sh" "$kit/iram-safe.txt" "$o" 2>&1); then
+    ko "$ver: check-iram kbe_isr.o fails without iram-allow.txt (it passed: the extension is not needed?)"
+  else ok "$ver: check-iram kbe_isr.o fails without iram-allow.txt"; fi
+  # counter-tests: a handler calling a flash function is rejected
+  sed 's/bool data = gpio_ll_get_level(&GPIO, p->data_pin) != 0;/bool data = gpio_get_level((gpio_num_t)p->data_pin) != 0;/' \
+    ports/esp-idf/kbe_isr.c >"$out/variant/kbe_isr_getlevel.c"
+  sed 's|^  kb_link_isr_sample(p->link, clock, data);|  ESP_LOGW("keybus", "sample %d", (int)data);\n&|' \
+    ports/esp-idf/kbe_isr.c >"$out/variant/kbe_isr_log.c"
+  for v in getlevel:gpio_get_level log:esp_log; do
+    local name=${v%%:*} sym=${v#*:}
+    src=$out/variant/kbe_isr_$name.c
+    if cmp -s "$src" ports/esp-idf/kbe_isr.c; then
+      ko "$ver: counter-test $name: the variant differs from kbe_isr.c (the sed no longer matches)"
+      continue
+    fi
+    if ! log=$("$kit/idf-gcc" "${CF[@]}" -include driver/gpio.h -include esp_log.h -c "$src" -o "$out/variant/$name.o" 2>&1); then
+      ko "$ver: counter-test $name compiles" "$log"
+      continue
+    fi
+    if log=$("$K/check-iram.sh" "$out/allow.txt" "$out/variant/$name.o" 2>&1); then
+      ko "$ver: counter-test: a handler calling $sym is rejected (check-iram passed)" "$log"
+    elif printf '%s\n' "$log" | grep -q "^FAIL.*$sym"; then
+      ok "$ver: counter-test: a handler calling $sym (flash) is rejected by check-iram"
+    else
+      ko "$ver: counter-test: rejected for calling $sym" "$log"
+    fi
+  done
+}
 
 ISR='-DKB_ISR_FN=__attribute__((section(".iram1.keybus")))'
 FLAGS=(--strict -Wall -Wextra -Werror -Iinclude -Iports/template "$ISR")
@@ -104,5 +213,21 @@ for ver in v5.3.5 v6.0.2; do
   else
     ko "$ver: KB_ISR_FN=IRAM_ATTR is refused for the documented reason" "$log"
   fi
+
+  esp_component "$ver" "$kit" "$out"
+done
+echo "info esp32/esp32s3 (Xtensa): component build not checked here (Debian has no Xtensa gcc; docs/esp32.md)"
+
+# the sizes (make size): the three lines in their format, the budgets held
+if out=$(bash bench/esp_size.sh 2>&1); then
+  ok "bench/esp_size.sh: static RAM <= 3072 and stack high-water + 1024 <= the default"
+else
+  ko "bench/esp_size.sh passes" "$out"
+fi
+printf '%s\n' "$out" | grep -E '^(size|info)' | sed 's/^/    /'
+for re in '^size esp-idf rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' \
+  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$'; do
+  if printf '%s\n' "$out" | grep -Eq "$re"; then ok "bench/esp_size.sh prints /$re/"
+  else ko "bench/esp_size.sh prints /$re/" "$out"; fi
 done
 kt_done "$NAME"

@@ -53,8 +53,27 @@
 #include "esp_err.h"
 #include "keybus/kb_bus.h"
 
+/* kb_bus_t's layout (the engine's sizes) and KB_ISR_FN come from the
+ * component's configuration header: every source of the component, of the
+ * engine and of its users must be built with it (ports/esp-idf/CMakeLists.txt
+ * defines it PUBLIC; ESPHome adds it as a build flag). */
+#ifndef KEYBUS_ESP_CONFIG_H_
+#error "keybus: build with -DKB_CONFIG_FILE=\"keybus_esp_config.h\" (docs/esp32.md)"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* The thresholds of kbe_healthy() (override with -D). */
+#ifndef KBE_HEALTH_ERR_PCT
+#define KBE_HEALTH_ERR_PCT 5u /* checksum errors per 100 frames, at most (exclusive) */
+#endif
+#ifndef KBE_HEALTH_OVERFLOW_S
+#define KBE_HEALTH_OVERFLOW_S 600u /* no ring overflow in the last 10 minutes */
+#endif
+#ifndef KBE_HEALTH_HEAP_FLOOR
+#define KBE_HEALTH_HEAP_FLOOR 16384u /* minimum-ever free internal heap, bytes */
 #endif
 
 typedef enum {
@@ -104,9 +123,11 @@ kbe_state_t kbe_state(void);
  * "gptimer_new_timer: ESP_ERR_NOT_FOUND". Static storage. */
 const char *kbe_failure(void);
 
-/* The bus, locked against the keybus task's poll, or NULL when not running
- * or the lock was not had within wait_ms. Keep it short (the ring holds
- * KB_FRAME_RING frames while the task waits). */
+/* The bus, locked against the keybus task's poll, or NULL when not running,
+ * the lock was not had within wait_ms (UINT32_MAX: forever), or the caller
+ * is the keybus task itself (its callbacks get the bus as an argument).
+ * Keep it short (the ring holds KB_FRAME_RING frames while the task
+ * waits). */
 kb_bus_t *kbe_lock(uint32_t wait_ms);
 void kbe_unlock(void);
 
@@ -137,7 +158,8 @@ typedef struct {
   bool healthy;            /* kbe_healthy() of the above */
 } kbe_health_t;
 
-/* Fills h (any task; locks the bus briefly). */
+/* Fills h: from any task (locks the bus briefly), or from the bus
+ * callbacks on the keybus task (which hold the lock already). */
 void kbe_health(kbe_health_t *h);
 
 /* THE definition of healthy (docs/esp32.md): keybus connected, checksum

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# esp_size.sh - the ESP-IDF component's sizes (`make size` calls it).
+#
+# With the ESP-IDF v5.3.5 kit (KEYBUS_IDF_KITS, see the third-party README
+# section 1) every source the component builds (ports/esp-idf/*.c,
+# src/core/*.c, src/ha/*.c) is compiled for the ESP32-C3 exactly as
+# tests/cli/esp_check.sh does (the kit's flags: -Og as ESP-IDF's default
+# build; the kit's sdkconfig.h plus the component's IRAM options; no
+# CONFIG_KEYBUS_*, i.e. the defaults: 8 partitions, 64 zones, a 16-frame
+# ring) and prints
+#   size esp-idf rv32imc text=N data=N bss=N
+#       object totals (before the link's --gc-sections); bss WITHOUT the task
+#       stack (its own line), WITH the task's control block (StaticTask_t),
+#       the mutex and the binary semaphore (StaticSemaphore_t);
+#   size esp-idf-stack rv32imc bytes=N
+#       the task stack (CONFIG_KEYBUS_TASK_STACK default), static;
+#   size esp-idf-iram rv32imc text=N
+#       the .iram1.* sections of the interrupt handlers' object (kbe_isr.o);
+# then `info` lines (the breakdown, and the task's measured host high-water
+# mark: tests/esp/test_esp_port.c built with -DKBE_STACK_PROBE runs every
+# task step on a painted stack), and `ok`/`FAIL` checks:
+#   ram/esp-idf      data + bss <= RAM_LIMIT (3072)
+#   stack/esp-idf    the measured high-water mark + 1024 bytes <= the default
+# Without the kit: "skipped: esp-size (...)" and exit 0 (nothing measured).
+set -u
+cd "$(dirname "$0")/.."
+RAM_LIMIT=${RAM_LIMIT:-3072}
+OUT=build/esp-size
+nfail=0
+bad() {
+  echo "FAIL $1: $2"
+  nfail=$((nfail + 1))
+}
+
+if [ -z "${KEYBUS_IDF_KITS:-}" ] || [ ! -x "${KEYBUS_IDF_KITS:-}/v5.3.5/idf-gcc" ]; then
+  echo "skipped: esp-size (KEYBUS_IDF_KITS not set or without v5.3.5/: the ESP-IDF kit folder; .ci/run sets it)"
+  exit 0
+fi
+kit=$KEYBUS_IDF_KITS/v5.3.5
+if ! command -v riscv64-unknown-elf-gcc >/dev/null; then
+  echo "skipped: esp-size (riscv64-unknown-elf-gcc missing: make deps)"
+  exit 0
+fi
+rm -rf "$OUT" && mkdir -p "$OUT/config" "$OUT/jsmn" "$OUT/obj"
+{
+  cat "$kit/config/sdkconfig.h"
+  sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' ports/esp-idf/sdkconfig.defaults | while read -r opt; do
+    if grep -q "^# $opt is not set\$\|^$opt=" "$kit/config/sdkconfig"; then echo "#define $opt 1"; fi
+  done
+} >"$OUT/config/sdkconfig.h"
+cp /usr/include/jsmn.h "$OUT/jsmn/jsmn.h" || { bad build "/usr/include/jsmn.h missing (libjsmn-dev)"; exit 1; }
+for src in ports/esp-idf/*.c src/core/*.c src/ha/*.c; do
+  if ! err=$("$kit/idf-gcc" --strict -Wall -Wextra -Werror "-I$OUT/config" -Iports/esp-idf \
+    -Iports/esp-idf/include -Iinclude -Isrc/ha "-I$OUT/jsmn" '-DKB_CONFIG_FILE="keybus_esp_config.h"' \
+    -c "$src" -o "$OUT/obj/$(basename "$src" .c).o" 2>&1); then
+    bad "build/$src" "$(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+  fi
+done
+[ $nfail -eq 0 ] || exit 1
+
+read -r text data bss < <(riscv64-unknown-elf-size "$OUT"/obj/*.o | awk 'NR > 1 {t += $1; d += $2; b += $3} END {print t, d, b}')
+# sym OBJ NAME: the size of a symbol (nm -S prints it in hex)
+sym() {
+  local h
+  h=$(riscv64-unknown-elf-nm -S "$OUT/obj/$1" | awk -v s="$2" '$4 == s {print $2}')
+  echo $((16#${h:-0}))
+}
+# iram OBJ: the bytes of its .iram1.* sections
+iram_of() {
+  local n=0 h
+  for h in $(riscv64-unknown-elf-readelf -SW "$OUT/obj/$1" | sed -n 's/^ *\[ *[0-9]*\] \.iram1[^ ]* *[A-Z_]* *[0-9a-f]* *[0-9a-f]* *\([0-9a-f]*\) .*/\1/p'); do
+    n=$((n + 16#$h))
+  done
+  echo $n
+}
+stack=$(sym kbe.o s_stack)
+tcb=$(sym kbe.o s_tcb)
+busb=$(sym kbe.o s_bus)
+sems=$(( $(sym kbe.o s_lock_buf) + $(sym kbe.o s_done_buf) ))
+bss=$((bss - stack))
+iram=$(iram_of kbe_isr.o)
+iram_link=$(iram_of kb_link.o)
+def=$(sed -n 's/^#define CONFIG_KEYBUS_TASK_STACK \([0-9]*\).*/\1/p' ports/esp-idf/include/keybus_esp_config.h)
+
+echo "size esp-idf rv32imc text=$text data=$data bss=$bss"
+echo "size esp-idf-stack rv32imc bytes=$def"
+echo "size esp-idf-iram rv32imc text=$iram"
+echo "info esp-idf ram: kb_bus_t $busb, StaticTask_t $tcb, 2 x StaticSemaphore_t $sems, the component's own $((data + bss - busb - tcb - sems)) (ESP-IDF v5.3.5 kit, esp32c3)"
+echo "info esp-idf ram: StaticTask_t is $tcb bytes with the kit's newlib headers (Debian's struct _reent; docs/esp32.md)"
+echo "info esp-idf-iram: kb_link.o's .iram1 ($iram_link bytes: kb_link_edge/kb_link_sample, unused by the component) is left out: --gc-sections drops it when nothing calls it (not linked here)"
+if [ $((data + bss)) -le "$RAM_LIMIT" ]; then echo "ok ram/esp-idf $((data + bss)) <= $RAM_LIMIT"
+else bad "ram/esp-idf" "data+bss $((data + bss)) > $RAM_LIMIT"; fi
+
+# the task's stack high-water mark, measured on the host
+mkdir -p "$OUT/probe"
+if ! err=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Og -g -DKBE_STACK_PROBE -DKBE_HOST_FAKE \
+  '-DKB_CONFIG_FILE="keybus_esp_config.h"' -Itests/esp/include -Itests/esp -Iports/esp-idf \
+  -Iports/esp-idf/include -Iinclude -Isrc -Itests ports/esp-idf/*.c src/core/*.c src/sim/kb_sim_panel.c \
+  src/host/kb_wave.c tests/esp/esp_fake.c tests/esp/test_esp_port.c tests/harness.c \
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -Wl,-z,now -o "$OUT/probe/test_esp_port" 2>&1); then
+  bad "stack/esp-idf" "probe build: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+else
+  line=$("$OUT/probe/test_esp_port" stack_high_water | grep '^stack high-water:')
+  hwm=$(printf '%s\n' "$line" | sed -n 's/^stack high-water: \([0-9]*\) bytes.*/\1/p')
+  echo "info esp-idf-stack: $line"
+  if [ -n "$hwm" ] && [ $((hwm + 1024)) -le "$def" ]; then echo "ok stack/esp-idf $hwm + 1024 <= $def"
+  else bad "stack/esp-idf" "high-water '${hwm:-?}' + 1024 > $def"; fi
+fi
+[ $nfail -eq 0 ]

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT
+ * The host fake of ESP-IDF's freertos/FreeRTOS.h: tests/esp/include/esp_fake_api.h. */
+#include "esp_fake_api.h"
