@@ -27,7 +27,7 @@ import os
 from esphome import automation, pins
 import esphome.codegen as cg
 import esphome.config_validation as cv
-from esphome.const import CONF_ID, CONF_SPEED
+from esphome.const import CONF_ID, CONF_SPEED, KEY_CORE, KEY_FRAMEWORK_VERSION
 from esphome.core import CORE
 from esphome.helpers import copy_file_if_changed
 
@@ -208,6 +208,16 @@ def _validate_hub(config):
             "keybus: needs the esp-idf framework on ESP32 (esp32: framework: type: esp-idf) "
             "or the host platform (with simulation:)"
         )
+    if CORE.is_esp32:
+        # ports/esp-idf needs ESP-IDF 5.1+ (the GPTimer's interrupt priority,
+        # the driver split; kbe_int.h stops older builds with an #error); ESPHome
+        # 2024.10 still defaults to ESP-IDF 4.4.8, so say it here, at config time
+        version = CORE.data.get(KEY_CORE, {}).get(KEY_FRAMEWORK_VERSION)
+        if version is not None and version < cv.Version(5, 1, 0):
+            raise cv.Invalid(
+                f"keybus: needs ESP-IDF 5.1 or newer, this configuration builds with {version} "
+                "(set esp32: framework: version: to a 5.x release, see docs/esphome.md)"
+            )
     if CORE.is_esp32 and CONF_SIMULATION in config:
         raise cv.Invalid(f"{CONF_SIMULATION}: only on the host platform", [CONF_SIMULATION])
     if CORE.is_host and CONF_SIMULATION not in config:
