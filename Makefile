@@ -5,10 +5,13 @@
 #   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
-#   make size       cross builds of the engine: size per unit, RAM probe
+#   make size       cross builds of the engine: size per unit, RAM probe; the ESP-IDF component's RAM
 #   make bench      instruction counts (callgrind) of the interrupt and decode paths
 #   make fuzz       every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (default 300)
-#   make esp-check  src/core built with the ESP-IDF kits (KEYBUS_IDF_KITS), IRAM check of the link
+#   make esp-check  the engine, ports/esp-idf and the ESP-IDF example built with the ESP-IDF kits
+#                   (KEYBUS_IDF_KITS), IRAM checks of the interrupt handlers
+#   make esphome-check  the ESPHome component through ESPHome's front end, run on its host
+#                   platform (KEYBUS_ESPHOME_KIT)
 #   make install    keybusd, keybus-reader, the systemd unit, the udev rule and an example
 #                   /etc/keybus/keybusd.conf (never overwritten); PREFIX, DESTDIR as usual
 #
@@ -74,7 +77,7 @@ PORT_OBJ := $(PORT_SRC:%.c=$(B)/obj/%.o)
 
 
 .SECONDEXPANSION:
-.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins esp-check ports install
+.PHONY: all apps tests run test coverage size bench deps need-deps clean fuzz fuzz-bins esp-check esphome-check ports install
 .SECONDARY:
 
 all: apps
@@ -168,6 +171,9 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 
 # the listen-only build of the template port's test includes the other one
+# the ESP-IDF example's bridge is #included by its test
+$(B)/tests/espex/test_bridge: examples/esp-idf-mqtt/main/kbm_bridge.c examples/esp-idf-mqtt/main/kbm_bridge.h
+
 $(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
 
 tests: apps $(UNIT_BIN) $(PORT_OBJ)
@@ -191,6 +197,7 @@ coverage: $(DEPS_OK)
 
 size: $(DEPS_OK)
 	@bash bench/size.sh
+	@bash bench/esp_size.sh
 
 bench: $(DEPS_OK)
 	@bash bench/bench.sh
@@ -206,6 +213,14 @@ fuzz: $(DEPS_OK)
 # `make test` reports it as skipped instead.
 esp-check:
 	@KB_ESP_CHECK_REQUIRED=1 bash tests/cli/esp_check.sh
+	@KB_ESP_CHECK_REQUIRED=1 bash tests/cli/esp_example_check.sh
+
+# The ESPHome component (ports/esphome) through ESPHome 2024.10.2's own front
+# end (config, codegen) and built and run on ESPHome's host platform
+# (tests/cli/esphome_check.sh; the kit is found through KEYBUS_ESPHOME_KIT
+# only). Fails when it is not set; `make test` reports it as skipped instead.
+esphome-check:
+	@KB_ESPHOME_CHECK_REQUIRED=1 bash tests/cli/esphome_check.sh
 
 # make install: docs/keybusd.md "Install". With DESTDIR (a staging root, as
 # packagers use) nothing outside it is touched; without it, the system user
