@@ -31,10 +31,20 @@ page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
 page.on('request', (r) => { const u = r.url(); if (!u.startsWith(base) && !u.startsWith('data:')) external.push(u); });
 page.setDefaultTimeout(10000);
 
+// polls fn in the page (Runtime.callFunctionOn: no eval, so the page's
+// Content-Security-Policy stays as strict as it is for users)
+async function waitFor(fn, arg, timeout = 10000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + String(fn).slice(0, 120));
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 const line1 = () => page.textContent('#line1');
 const line2 = () => page.textContent('#line2');
 const finalResult = async () => {
-  await page.waitForFunction(() => { const r = document.getElementById('result'); return r.dataset.word && !['accepted', 'queued'].includes(r.dataset.word); });
+  await waitFor(() => { const r = document.getElementById('result'); return r.dataset.word && !['accepted', 'queued'].includes(r.dataset.word); });
   return page.evaluate(() => ({ word: document.getElementById('result').dataset.word, text: document.getElementById('result').textContent }));
 };
 const typeCode = async (code) => { for (const k of code) await page.click(`button[data-key="${k}"]`); };
@@ -42,7 +52,7 @@ const typeCode = async (code) => { for (const k of code) await page.click(`butto
 try {
   await page.goto(base + '/');
   await check('page_loads_partition_1_ready', async () => {
-    await page.waitForFunction(() => /ready to arm/i.test(document.getElementById('line1').textContent));
+    await waitFor(() => /ready to arm/i.test(document.getElementById('line1').textContent));
     if (!(await page.isVisible('.light.l-ready.on'))) throw new Error('the Ready light is not on');
   });
   await check('zone_names_from_config', async () => {
@@ -91,10 +101,10 @@ try {
     const typed = await line2();
     if (/1234/.test(typed)) throw new Error('the code is shown on the display: ' + typed);
     await page.click('button[data-act="arm_away"]');
-    await page.waitForFunction(() => /exit delay/i.test(document.getElementById('line2').textContent));
+    await waitFor(() => /exit delay/i.test(document.getElementById('line2').textContent));
     const r = await finalResult();
     if (r.word !== 'done') throw new Error('result ' + r.word);
-    await page.waitForFunction(() => /armed away/i.test(document.getElementById('line1').textContent), null, { timeout: 20000 });
+    await waitFor(() => /armed away/i.test(document.getElementById('line1').textContent), null, 20000);
     if (!(await page.isVisible('.light.l-armed.on'))) throw new Error('the Armed light is not on');
   });
   await page.screenshot({ path: outDir + '/armed.png', fullPage: true });
