@@ -122,7 +122,7 @@ try:
     # the timing client's thread ends at its next write (the health every 2 s)
     time.sleep(2.5)
     streams = [stream(port) for _ in range(20)]
-    time.sleep(1.5)
+    time.sleep(2.5)  # a health message (every 2 s) counts them
     h = json.loads(get(port, "/api/state")[1])["health"]
     print("bench web_rss_20_streams_kb %d kB" % rss_kb(p.pid))
     print("bench web_streams_open %d streams" % h["web_clients"])

@@ -53,6 +53,7 @@ struct kd_web {
   char *state;
   size_t state_len;
   uint64_t state_seq;
+  char health[KD_WEB_MSG_MAX]; /* the latest "health" message ("" none yet) */
   /* events, results, health */
   ring_msg_t ring[KD_WEB_RING];
   uint64_t seq; /* next sequence number */
@@ -213,6 +214,7 @@ void kd_web_push(kd_web_t *w, const char *type, const char *json, size_t len) {
   memcpy(m->data, json, len);
   m->data[len] = 0;
   m->len = len;
+  if (strcmp(type, "health") == 0) memcpy(w->health, m->data, len + 1);
   if (strcmp(type, "result") == 0) {
     char id[KB_HA_CMD_ID_MAX + 1];
     result_id(m->data, id, sizeof id);
@@ -661,6 +663,8 @@ void kd_web_handle(kd_web_t *w, const kd_web_req_t *q, kd_web_resp_t *r) {
     error_resp(r, 401, "login");
   } else if (!strcmp(p, "/api/state")) {
     if (!get) error_resp(r, 405, "method");
+    else if (w->health[0] && w->state_len > 2 && w->state[w->state_len - 1] == '}')
+      json_resp(r, 200, "%.*s,\"health\":%s}", (int)(w->state_len - 1), w->state, w->health);
     else json_resp(r, 200, "%s", w->state);
   } else if (!strcmp(p, "/api/events")) {
     if (!get) error_resp(r, 405, "method");

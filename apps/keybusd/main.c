@@ -478,6 +478,7 @@ static void web_event(kd_t *d, const kb_event_t *ev) {
   size_t n = 0;
   if (!d->web_dirty) d->web_frame_ns = d->frame_end_ns;
   d->web_dirty = true;
+  if (ev->type == KB_EV_CONNECTED) d->web_health_ns = 0; /* the health at once */
   switch (ev->type) {
     case KB_EV_EXIT_DELAY:
     case KB_EV_ENTRY_DELAY:
@@ -616,9 +617,9 @@ static void web_state(kd_t *d) {
          zbit(st->zones_alarm, z) ? "true" : "false", zbit(d->zone_memory, z) ? "true" : "false",
          zbit(st->zones_bypass, z) ? "true" : "false", zbit(st->zones_tamper, z) ? "true" : "false");
   }
-  jadd(b, cap, &n, "],\"health\":");
-  n += n < cap ? web_health(d, b + n, cap - n) : 0;
-  jadd(b, cap, &n, "}");
+  /* the health is not part of it: it changes with every frame, and has
+   * its own message (the hub adds the latest to GET /api/state) */
+  jadd(b, cap, &n, "]}");
   if (n < cap) kd_web_set_state(d->web, b, n);
   else kd_log(KD_WARNING, "http: the state document does not fit %zu bytes", cap);
   if (d->trace && d->web_frame_ns)
