@@ -376,6 +376,20 @@ try:
     lg = log_of(p)
     ok("password_never_logged", "s3cretpw" not in lg and "wrong0" not in lg, lg[-300:])
     ok("failed_login_logged", "failed login from 127.0.0.1" in lg, lg[-300:])
+
+    # the password given as a crypt(3) hash (yescrypt, as crypt_gensalt makes it)
+    import ctypes
+    lc = ctypes.CDLL("libcrypt.so.1")
+    lc.crypt.restype = ctypes.c_char_p
+    lc.crypt_gensalt.restype = ctypes.c_char_p
+    hashed = lc.crypt(b"hashedpw", lc.crypt_gensalt(b"$y$", 0, None, 0)).decode()
+    p = start([], {"KEYBUS_HTTP_PASSWORD": hashed})
+    h = Client(p.port)
+    h.session()
+    s1 = h.post("/api/login", {"password": hashed})[0]
+    s2 = h.post("/api/login", {"password": "hashedpw"})[0]
+    ok("hashed_password_config", s1 == 401 and s2 == 200, (s1, s2))
+    stop(p)
 finally:
     for p in procs:
         stop(p)
