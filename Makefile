@@ -2,7 +2,8 @@
 #
 #   make            build/bin/keybus-reader (and every app); installs nothing
 #   make deps       installs the Debian packages (scripts/deps.sh; make run and make test do too)
-#   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers
+#   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers;
+#                   the web keypad on http://127.0.0.1:8080 (docs/web.md)
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
 #   make size       cross builds of the engine: size per unit, RAM probe
