@@ -191,13 +191,19 @@ static void evq_push(kd_t *d, const char *topic, const char *payload, size_t len
   m->retain = retain;
 }
 
+/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N) */
+static bool from_web(const kb_ha_cmd_t *c) {
+  return c && c->id_kind == 1 && (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4));
+}
+
 static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char *detail) {
   char buf[KB_HA_RESULT_SIZE];
   size_t len;
   if (kb_ha_result_json(cmd, word, detail, buf, sizeof buf, &len) != KB_OK) return;
-  /* to the broker while connected (results are not retained: one sent
-   * into a disconnected queue would only crowd out the rest) */
-  if (d->mq && kd_mqtt_connected(d->mq)) evq_push(d, d->t_result, buf, len, false);
+  /* to the broker: a command's result waits in the queue for a broker that
+   * is back, as before; the web keypad's only while connected (its page has
+   * it already, and with no broker they would only crowd out the rest) */
+  if (d->mq && (kd_mqtt_connected(d->mq) || !from_web(cmd))) evq_push(d, d->t_result, buf, len, false);
   if (d->web) kd_web_push(d->web, "result", buf, len);
 }
 
