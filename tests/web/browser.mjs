@@ -68,6 +68,10 @@ try {
 
   // open/close a zone from the simulation: the tile follows within a second
   const dom = [];
+  // CLOCK_MONOTONIC (keybusd's t_frame, node's hrtime) minus the wall clock
+  // (the page's performance.timeOrigin + now): the same machine's clocks
+  const monoMinusWall = Number(process.hrtime.bigint()) / 1e6 - Date.now();
+  const shownBefore = await page.evaluate(() => window.kbShown.length);
   await check('sim_zone_open_tile_within_1s', async () => {
     for (let i = 0; i < 10; i++) {
       const want = i % 2 === 0 ? '1' : '0';
@@ -80,6 +84,14 @@ try {
   if (dom.length) {
     console.log(`bench web_click_to_dom_p50_ms ${pct(dom, 0.5)} ms`);
     console.log(`bench web_click_to_dom_p99_ms ${pct(dom, 0.99)} ms`);
+  }
+  // the last bit of the frame that changed the zone -> the page's DOM showing it
+  const shown = await page.evaluate((n) => window.kbShown.slice(n), shownBefore);
+  const f2d = shown.map(([tf, wall]) => wall + monoMinusWall - tf / 1e6).filter((x) => x > -5 && x < 5000);
+  if (f2d.length) {
+    console.log(`bench web_frame_to_dom_p50_ms ${pct(f2d, 0.5).toFixed(1)} ms`);
+    console.log(`bench web_frame_to_dom_p99_ms ${pct(f2d, 0.99).toFixed(1)} ms`);
+    console.log(`bench web_frame_to_dom_samples ${f2d.length} states`);
   }
   const paint = await page.evaluate(() => window.kbLatency.slice());
   if (paint.length) console.log(`bench web_sse_to_dom_p50_ms ${pct(paint, 0.5).toFixed(2)} ms`);

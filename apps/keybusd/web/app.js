@@ -19,8 +19,10 @@
   let waiting = null;      // id of the command whose result is shown
   let es = null;
   let stateAt = 0;         // performance.now() when the state arrived
-  const lat = [];          // SSE arrival -> DOM painted, ms (window.kbLatency)
+  const lat = [];          // SSE arrival -> DOM updated, ms (window.kbLatency)
+  const shown = [];        // [t_frame ns, wall ms when the DOM showed it] (window.kbShown)
   window.kbLatency = lat;
+  window.kbShown = shown;
 
   async function api(path, body) {
     const opt = body === undefined ? {} : {
@@ -271,7 +273,9 @@
       if (!state.partitions.some((p) => p.n === part) && state.partitions.length) part = state.partitions[0].n;
       render();
       lat.push(performance.now() - t0);
+      if (state.t_frame) shown.push([state.t_frame, performance.timeOrigin + performance.now()]);
       if (lat.length > 1000) lat.shift();
+      if (shown.length > 1000) shown.shift();
     });
     es.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
     es.addEventListener('result', (m) => onResult(JSON.parse(m.data)));
