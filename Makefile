@@ -2,7 +2,8 @@
 #
 #   make            build/bin/keybus-reader (and every app); installs nothing
 #   make deps       installs the Debian packages (scripts/deps.sh; make run and make test do too)
-#   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers
+#   make run        keybusd on the simulated panel (--demo), publishing to a broker on 127.0.0.1:1883 if one answers;
+#                   the web keypad on http://127.0.0.1:8080 (docs/web.md)
 #   make test       every test, with gcc, clang and gcc+ASan+UBSan; ends "N passed, M failed"
 #   make coverage   branch coverage of src/core (fails below 90 %)
 #   make size       cross builds of the engine: size per unit, RAM probe; the ESP-IDF component's RAM
@@ -152,16 +153,25 @@ $(UNIT_BIN) $(FUZZ_BIN) $(APPS:%=$(B)/bin/%): $(B)/lib/libkbha.a
 
 $(B)/bin/%: $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a $$(wildcard apps/$$*/*.c apps/$$*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -I. -Iapps/$* $(wildcard apps/$*/*.c) -o $@ $(APP_LIBS) $(LIBS) $(LDLIBS) $(APP_LDLIBS) $(SAN)
+	$(CC) $(HOST_CFLAGS) -I. -Iapps/$* $(wildcard apps/$*/*.c) $(APP_SRC) -o $@ $(APP_LIBS) $(LIBS) $(LDLIBS) $(APP_LDLIBS) $(SAN)
 
 # keybusd (apps/keybusd): the Linux GPIO backend (ports/linux), libmosquitto
-# on its own thread.
-$(B)/bin/keybusd: $(B)/lib/libkblinux.a | need-mosquitto
+# on its own thread, the web keypad (libmicrohttpd on its own threads, the
+# page's files embedded: apps/keybusd/web -> build/<variant>/gen/kd_assets.c,
+# docs/web.md; crypt(3) hashes its password).
+WEB_ASSETS := $(sort $(wildcard apps/keybusd/web/*))
+$(B)/gen/kd_assets.c: $(WEB_ASSETS) scripts/embed_assets.py
+	@mkdir -p $(dir $@)
+	python3 scripts/embed_assets.py $@ $(WEB_ASSETS)
+$(B)/bin/keybusd: $(B)/lib/libkblinux.a $(B)/gen/kd_assets.c | need-mosquitto need-microhttpd
 $(B)/bin/keybusd: APP_LIBS = $(B)/lib/libkblinux.a
-$(B)/bin/keybusd: APP_LDLIBS = -lmosquitto -pthread
-.PHONY: need-mosquitto
+$(B)/bin/keybusd: APP_SRC = $(B)/gen/kd_assets.c
+$(B)/bin/keybusd: APP_LDLIBS = -lmosquitto -lmicrohttpd -lcrypt -pthread
+.PHONY: need-mosquitto need-microhttpd
 need-mosquitto:
 	@test -f /usr/include/mosquitto.h || { echo "make: libmosquitto-dev is missing: run 'make deps'"; exit 1; }
+need-microhttpd:
+	@test -f /usr/include/microhttpd.h || { echo "make: libmicrohttpd-dev is missing: run 'make deps'"; exit 1; }
 
 $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/unit/*/*.h ports/template/*.[ch]) $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
@@ -184,6 +194,12 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/lib/libkbsim.a $(B)/lib/libkb
 	$(CC) $(HOST_CFLAGS) -Itests $< -o $@ $(LIBS) $(LDLIBS) $(SAN) -fsanitize=fuzzer
 
 fuzz-bins: $(FUZZ_BIN)
+
+# the web keypad's request handling (apps/keybusd/kd_web.c, included by the
+# target) with its embedded files
+$(B)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz.h apps/keybusd/kd_web.c apps/keybusd/kd_web.h apps/keybusd/kd_log.c $(B)/gen/kd_assets.c $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests -Iapps/keybusd $< $(B)/gen/kd_assets.c -o $@ $(LIBS) $(LDLIBS) -lcrypt -pthread $(SAN) -fsanitize=fuzzer
 
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null

@@ -7,6 +7,8 @@ pkgs=(
   libcjson-dev                             
   libjsmn-dev                              # header-only JSON tokenizer of src/ha (Home Assistant commands)
   libmosquitto-dev                         # keybusd's MQTT client
+  libmicrohttpd-dev libcrypt-dev           # keybusd's web keypad: the HTTP server, crypt(3) for its password
+  chromium nodejs                          # the web keypad's browser test (headless; playwright-core from npm, tests/web)
   mosquitto mosquitto-clients              # a broker and its clients for keybusd's tests (started on 127.0.0.1 only)
   valgrind                                 
   gcovr                                    
@@ -18,6 +20,9 @@ pkgs=(
   g++                                      # the ESPHome component's C++ glue, built on ESPHome's host platform (make esphome-check)
   python3-voluptuous python3-yaml python3-colorama python3-argcomplete python3-tzlocal  # ESPHome's own front end (config, codegen), run offline from the kit
 )
+# npm comes with some builds of nodejs (NodeSource's): Debian's own npm
+# package only where there is none, since it conflicts with those
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

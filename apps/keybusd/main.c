@@ -40,13 +40,17 @@
 #include <cJSON.h>
 
 #include "ha/kb_ha.h"
+#include "ha/kb_status_words.h"
 #include "host/kb_capture.h"
 #include "host/kb_conf.h"
 #include "host/kb_edges.h"
+#include "host/kb_text.h"
 #include "host/kb_vcd.h"
 #include "keybus/keybus.h"
+#include "kd_http.h"
 #include "kd_log.h"
 #include "kd_mqtt.h"
+#include "kd_web.h"
 #include "ports/linux/kb_gpio.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
@@ -58,6 +62,7 @@ _Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accep
 #define KD_PENDING 16         /* commands waiting for their final result */
 #define KD_HEALTH_PERIOD_MS 30000u
 #define KD_REPLAY_GAP_S 10.0  /* longest pause of a text capture replayed */
+#define KD_WEB_HEALTH_MS 2000u /* health to the web keypad's streams */
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) {
@@ -137,6 +142,17 @@ typedef struct {
     unsigned demo_step;
   } sim;
   kb_gpio_t *gpio;
+
+  /* the web keypad (kd_web.h, kd_http.h): NULL when [http] is off */
+  kd_web_t *web;
+  kd_http_t *http;
+  bool web_dirty;          /* the state document must be written again */
+  uint64_t web_frame_ns;   /* end of the frame that first dirtied it (sim) */
+  uint64_t web_health_ns;  /* last health message */
+  uint64_t web_state_ns;   /* last state document */
+  uint8_t zone_memory[KB_ZONE_BYTES]; /* zones in alarm since their partition last armed */
+  uint64_t delay_ns[KB_MAX_PARTITIONS]; /* start of the exit or entry delay running */
+  int exit_delay_s, entry_delay_s;      /* known lengths (sim), 0 = unknown */
 } kd_t;
 
 static kd_t D; /* one daemon per process: static, nothing of it on the heap */
@@ -175,17 +191,29 @@ static void evq_push(kd_t *d, const char *topic, const char *payload, size_t len
   m->retain = retain;
 }
 
+/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N) */
+static bool from_web(const kb_ha_cmd_t *c) {
+  return c && c->id_kind == 1 && (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4));
+}
+
 static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char *detail) {
   char buf[KB_HA_RESULT_SIZE];
   size_t len;
   if (kb_ha_result_json(cmd, word, detail, buf, sizeof buf, &len) != KB_OK) return;
-  evq_push(d, d->t_result, buf, len, false);
+  /* to the broker: a command's result waits in the queue for a broker that
+   * is back, as before; the web keypad's only while connected (its page has
+   * it already, and with no broker they would only crowd out the rest) */
+  if (d->mq && (kd_mqtt_connected(d->mq) || !from_web(cmd))) evq_push(d, d->t_result, buf, len, false);
+  if (d->web) kd_web_push(d->web, "result", buf, len);
 }
+
+static void web_event(kd_t *d, const kb_event_t *ev);
 
 static void on_event(void *ctx, const kb_event_t *ev) {
   kd_t *d = ctx;
   kb_ha_dirty_t before = d->dirty;
   unsigned r = kb_ha_mark(&d->ha, ev, &d->dirty);
+  if (d->web) web_event(d, ev);
   if (r & KB_HA_MARK_ANNOUNCE) d->reannounce = true;
   /* event entities: not retained, queued now (they describe this moment) */
   if (d->mq && kd_mqtt_connected(d->mq)) {
@@ -278,13 +306,13 @@ static void on_keys(void *ctx, const kb_keys_note_t *n) {
 
 /* ----------------------------------------------------------- commands */
 
+/* A parsed command, from MQTT or the web keypad: the one path to the
+ * virtual keypad, the one pending table, the same result words. c is wiped. */
+static void submit_command(kd_t *d, kb_ha_cmd_t *cmd, uint64_t t_rx_ns);
+
 static void handle_command(kd_t *d, const kd_mqtt_in_t *in) {
   kb_ha_cmd_t c;
   kb_ha_perr_t pe;
-  kb_err_t e;
-  uint16_t req = 0;
-  unsigned part;
-  int slot = -1;
   if (in->too_long) {
     memset(&c, 0, sizeof c);
     result(d, NULL, "invalid_request", kb_ha_perr_name(KB_HA_PERR_SIZE));
@@ -298,6 +326,16 @@ static void handle_command(kd_t *d, const kd_mqtt_in_t *in) {
     kb_ha_cmd_wipe(&c);
     return;
   }
+  submit_command(d, &c, in->t_rx_ns);
+}
+
+static void submit_command(kd_t *d, kb_ha_cmd_t *cmd, uint64_t t_rx_ns) {
+  kb_ha_cmd_t c = *cmd;
+  kb_err_t e;
+  uint16_t req = 0;
+  unsigned part;
+  int slot = -1;
+  kb_ha_cmd_wipe(cmd);
   if (d->conf.backend == KB_CONF_REPLAY) {
     result(d, &c, "not_available", "replay");
     kd_log(KD_WARNING, "command refused: a replay cannot write to the bus");
@@ -327,15 +365,38 @@ static void handle_command(kd_t *d, const kd_mqtt_in_t *in) {
   d->pending[slot].req = req;
   d->pending[slot].cmd = c;
   kd_log(KD_INFO, "command %u queued (partition %u)", (unsigned)req, part);
-  trace(d, "cmd %llu %u", (unsigned long long)in->t_rx_ns, (unsigned)req);
+  trace(d, "cmd %llu %u", (unsigned long long)t_rx_ns, (unsigned)req);
 }
 
 /* A sim poke: {"zone":N,"open":bool} {"tamper":N,"on":bool} {"ac_ok":bool}
  * {"battery_ok":bool} {"cut_ms":N}, optional "id" (below). */
 static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc);
 
+static void web_update(kd_t *d);
+
 static void handle_inbound(kd_t *d) {
   kd_mqtt_in_t in;
+  if (d->web) {
+    kd_web_in_t wi;
+    /* as for MQTT below: taken while the result has room */
+    while ((!d->mq || !kd_mqtt_connected(d->mq) || d->evq_len < KD_EVQ - KD_EVQ_EVENTS) && kd_web_take(d->web, &wi)) {
+      if (wi.kind == KD_WEB_IN_CMD) {
+        submit_command(d, &wi.cmd, wi.t_rx_ns);
+      } else {
+        kb_ha_cmd_t idc;
+        const char *err;
+        memset(&idc, 0, sizeof idc);
+        idc.id_kind = 1;
+        memcpy(idc.id, wi.id, sizeof idc.id);
+        err = sim_poke(d, wi.sim, wi.sim_len, &idc);
+        idc.id_kind = 1; /* the page's own id names the result, not one in the poke */
+        memcpy(idc.id, wi.id, sizeof idc.id);
+        result(d, &idc, err ? "invalid_request" : "done", err);
+        if (err) kd_log(KD_WARNING, "simulated panel: poke from the web refused (%s)", err);
+      }
+    }
+    web_update(d);
+  }
   if (!d->mq) return;
   /* a command is taken only when its result has room in the event queue
    * (some left for the engine's events): a burst waits in the inbound
@@ -373,6 +434,226 @@ static void on_overflow(void *ctx, kd_mqtt_t *m, int sub, const char *payload, s
   if (kb_ha_result_json(&c, "busy", "queue_full", buf, sizeof buf, &n) == KB_OK)
     kd_mqtt_publish(m, d->t_result, buf, n, false);
   kb_ha_cmd_wipe(&c);
+}
+
+/* ------------------------------------------------------- web keypad */
+
+static uint64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* appends to a bounded buffer; *n stops growing at the end (the document
+ * is then refused by its length check, never sent cut short) */
+static void jadd(char *b, size_t cap, size_t *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static void jadd(char *b, size_t cap, size_t *n, const char *fmt, ...) {
+  va_list ap;
+  int k;
+  if (*n >= cap) return;
+  va_start(ap, fmt);
+  k = vsnprintf(b + *n, cap - *n, fmt, ap);
+  va_end(ap);
+  *n = k < 0 ? cap : *n + (size_t)k;
+}
+
+/* a JSON string of s (names from the configuration: printable) */
+static void jstr(char *b, size_t cap, size_t *n, const char *s) {
+  jadd(b, cap, n, "\"");
+  for (; s && *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') jadd(b, cap, n, "\\%c", ch);
+    else if (ch < 0x20) jadd(b, cap, n, "\\u%04x", ch);
+    else jadd(b, cap, n, "%c", ch);
+  }
+  jadd(b, cap, n, "\"");
+}
+
+static bool zbit(const uint8_t *bits, unsigned z) { return (bits[(z - 1) / 8] >> ((z - 1) % 8)) & 1u; }
+
+/* One engine event for the page: the state document is written again, the
+ * delays and zone memory are followed, and the changes a person wants to
+ * read go into the event log. */
+static void web_event(kd_t *d, const kb_event_t *ev) {
+  char text[160], js[KD_WEB_MSG_MAX];
+  const char *kind = NULL;
+  size_t n = 0;
+  if (!d->web_dirty) d->web_frame_ns = d->frame_end_ns;
+  d->web_dirty = true;
+  if (ev->type == KB_EV_CONNECTED) d->web_health_ns = 0; /* the health at once */
+  switch (ev->type) {
+    case KB_EV_EXIT_DELAY:
+    case KB_EV_ENTRY_DELAY:
+      if (ev->partition >= 1 && ev->partition <= KB_MAX_PARTITIONS && ev->state.on)
+        d->delay_ns[ev->partition - 1] = mono_ns();
+      kind = ev->state.on ? "delay" : NULL;
+      break;
+    case KB_EV_ARMED:
+      if (ev->armed.on)
+        for (unsigned z = 1; z <= KB_MAX_ZONES; z++)
+          if (z <= KB_CONF_ZONES && d->conf.zone[z].used && d->conf.zone[z].partition == ev->partition)
+            d->zone_memory[(z - 1) / 8] &= (uint8_t)~(1u << ((z - 1) % 8));
+      kind = "arm";
+      break;
+    case KB_EV_ZONE_ALARM:
+      if (ev->zone.on && ev->zone.zone >= 1 && ev->zone.zone <= KB_MAX_ZONES)
+        d->zone_memory[(ev->zone.zone - 1) / 8] |= (uint8_t)(1u << ((ev->zone.zone - 1) % 8));
+      kind = "alarm";
+      break;
+    case KB_EV_ALARM:
+    case KB_EV_FIRE:
+    case KB_EV_KEYPAD_ALARM: kind = "alarm"; break;
+    case KB_EV_ACCESS_CODE: kind = "user"; break;
+    case KB_EV_ZONE_OPEN:
+    case KB_EV_ZONE_TAMPER:
+    case KB_EV_ZONE_BYPASS: kind = "zone"; break;
+    case KB_EV_TROUBLE:
+    case KB_EV_AC_POWER:
+    case KB_EV_BATTERY: kind = "trouble"; break;
+    case KB_EV_PANEL_EVENT: kind = "panel"; break;
+    case KB_EV_CONNECTED: kind = "bus"; break;
+    default: break;
+  }
+  if (!kind || kb_text_event(ev, text, sizeof text) == 0) return;
+  jadd(js, sizeof js, &n, "{\"t\":%llu,\"kind\":\"%s\",\"partition\":%u,\"text\":", (unsigned long long)wall_ms(), kind,
+       ev->partition);
+  jstr(js, sizeof js, &n, text);
+  if ((ev->type == KB_EV_ZONE_OPEN || ev->type == KB_EV_ZONE_ALARM || ev->type == KB_EV_ZONE_TAMPER ||
+       ev->type == KB_EV_ZONE_BYPASS) &&
+      ev->zone.zone <= KB_CONF_ZONES && d->conf.zone[ev->zone.zone].name[0]) {
+    jadd(js, sizeof js, &n, ",\"zone\":%u,\"name\":", ev->zone.zone);
+    jstr(js, sizeof js, &n, d->conf.zone[ev->zone.zone].name);
+  }
+  jadd(js, sizeof js, &n, "}");
+  if (n < sizeof js) kd_web_push(d->web, "event", js, n);
+}
+
+static size_t web_health(kd_t *d, char *b, size_t cap) {
+  const kb_health_t *h = kb_bus_health(&d->bus);
+  const kb_status_t *st = kb_bus_status(&d->bus);
+  size_t n = 0;
+  jadd(b, cap, &n,
+       "{\"connected\":%s,\"frames\":%lu,\"frames_ok\":%lu,\"errors\":%lu,\"ring_overflows\":%lu,"
+       "\"uptime_s\":%llu,\"last_frame_age_ms\":%ld,\"mqtt\":\"%s\",\"dropped\":%llu,\"web_clients\":%d",
+       st->connected ? "true" : "false", (unsigned long)h->frames, (unsigned long)h->frames_ok,
+       (unsigned long)(h->checksum_errors + h->length_errors + h->framing_errors), (unsigned long)h->ring_overflows,
+       (unsigned long long)((mono_ns() - d->t_start_ns) / 1000000000u),
+       h->has_frame ? (long)kb_bus_frame_age_ms(&d->bus) : -1L,
+       !d->mq ? "off" : kd_mqtt_connected(d->mq) ? "connected" : "disconnected", (unsigned long long)d->evq_dropped,
+       kd_web_streams(d->web));
+  if (d->gpio) {
+    kb_gpio_stats_t gs;
+    kb_gpio_stats(d->gpio, &gs);
+    jadd(b, cap, &n, ",\"edges_lost\":%llu", (unsigned long long)gs.lost);
+  }
+  jadd(b, cap, &n, "}");
+  return n;
+}
+
+/* The state document (docs/web.md, "GET /api/state"). */
+static void web_state(kd_t *d) {
+  static char b[KD_WEB_STATE_MAX];
+  const size_t cap = sizeof b;
+  const kb_status_t *st = kb_bus_status(&d->bus);
+  uint64_t now = mono_ns();
+  size_t n = 0;
+  bool first = true;
+  jadd(b, cap, &n, "{\"backend\":\"%s\",\"simulated\":%s,\"device\":", kb_conf_backend_name(d->conf.backend),
+       d->conf.backend == KB_CONF_SIM ? "true" : "false");
+  jstr(b, cap, &n, d->dev_name);
+  jadd(b, cap, &n,
+       ",\"version\":\"%s\",\"t_frame\":%llu,\"connected\":%s,\"synced\":%s,\"code_digits\":%u,\"trouble\":%s,"
+       "\"ac_power\":%s,\"battery_ok\":%s,\"pgm\":%u,\"panel_version\":%u",
+       KD_VERSION, (unsigned long long)d->web_frame_ns, st->connected ? "true" : "false",
+       st->synced ? "true" : "false", (unsigned)(st->code_digits ? st->code_digits : d->conf.code_length),
+       st->trouble ? "true" : "false", st->ac_power ? "true" : "false", st->battery_ok ? "true" : "false",
+       (unsigned)st->pgm, (unsigned)st->version);
+  if (st->time.year)
+    jadd(b, cap, &n, ",\"time\":\"%04u-%02u-%02u %02u:%02u\"", (unsigned)st->time.year, (unsigned)st->time.month,
+         (unsigned)st->time.day, (unsigned)st->time.hour, (unsigned)st->time.minute);
+  jadd(b, cap, &n, ",\"buttons\":{\"fire\":%s,\"aux\":%s,\"panic\":%s,\"outputs\":[", d->conf.button_fire ? "true" : "false",
+       d->conf.button_aux ? "true" : "false", d->conf.button_panic ? "true" : "false");
+  for (unsigned o = 1, k = 0; o <= 4; o++)
+    if (d->conf.button_outputs & (1u << (o - 1))) jadd(b, cap, &n, "%s%u", k++ ? "," : "", o);
+  jadd(b, cap, &n, "]},\"partitions\":[");
+  for (unsigned p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++) {
+    const kb_partition_t *pa = &st->part[p - 1];
+    const char *alarm_state = kb_ha_alarm_state(pa), *words = pa->known ? kb_status_words(pa->status) : NULL;
+    bool delay = pa->exit_delay || pa->entry_delay;
+    int total = pa->exit_delay ? d->exit_delay_s : pa->entry_delay ? d->entry_delay_s : 0;
+    if (!d->conf.partition[p].used) continue;
+    jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", p);
+    first = false;
+    jstr(b, cap, &n, d->conf.partition[p].name[0] ? d->conf.partition[p].name : "");
+    jadd(b, cap, &n,
+         ",\"known\":%s,\"state\":%s%s%s,\"lights\":%u,\"status\":%u,\"message\":", pa->known ? "true" : "false",
+         alarm_state ? "\"" : "", alarm_state ? alarm_state : "null", alarm_state ? "\"" : "", (unsigned)pa->lights,
+         (unsigned)pa->status);
+    if (words) jstr(b, cap, &n, words);
+    else if (pa->known) jadd(b, cap, &n, "\"status 0x%02x\"", (unsigned)pa->status);
+    else jadd(b, cap, &n, "null");
+    jadd(b, cap, &n,
+         ",\"ready\":%s,\"armed\":%s,\"exit_delay\":%s,\"entry_delay\":%s,\"alarm\":%s,\"fire\":%s,"
+         "\"last_user\":%u",
+         pa->ready ? "true" : "false",
+         pa->armed == KB_ARMED_AWAY ? "\"away\"" : pa->armed == KB_ARMED_STAY ? "\"stay\"" : "null",
+         pa->exit_delay ? "true" : "false", pa->entry_delay ? "true" : "false", pa->alarm ? "true" : "false",
+         pa->fire ? "true" : "false", (unsigned)pa->access_code);
+    if (delay && d->delay_ns[p - 1])
+      jadd(b, cap, &n, ",\"delay_elapsed_ms\":%llu", (unsigned long long)((now - d->delay_ns[p - 1]) / 1000000u));
+    if (delay && total) jadd(b, cap, &n, ",\"delay_total_s\":%d", total);
+    jadd(b, cap, &n, "}");
+  }
+  jadd(b, cap, &n, "],\"zones\":[");
+  first = true;
+  for (unsigned z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++) {
+    const kb_conf_zone_t *cz = &d->conf.zone[z];
+    if (!cz->used) continue;
+    jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", z);
+    first = false;
+    if (cz->name[0]) jstr(b, cap, &n, cz->name);
+    else jadd(b, cap, &n, "\"Zone %u\"", z);
+    jadd(b, cap, &n,
+         ",\"partition\":%d,\"class\":\"%s\",\"open\":%s,\"alarm\":%s,\"memory\":%s,\"bypassed\":%s,\"tamper\":%s}",
+         cz->partition, kb_conf_class_name(cz->device_class), zbit(st->zones_open, z) ? "true" : "false",
+         zbit(st->zones_alarm, z) ? "true" : "false", zbit(d->zone_memory, z) ? "true" : "false",
+         zbit(st->zones_bypass, z) ? "true" : "false", zbit(st->zones_tamper, z) ? "true" : "false");
+  }
+  /* the health is not part of it: it changes with every frame, and has
+   * its own message (the hub adds the latest to GET /api/state) */
+  jadd(b, cap, &n, "]}");
+  if (n < cap) kd_web_set_state(d->web, b, n);
+  else kd_log(KD_WARNING, "http: the state document does not fit %zu bytes", cap);
+  if (d->trace && d->web_frame_ns)
+    trace(d, "web %llu %llu", (unsigned long long)mono_ns(), (unsigned long long)d->web_frame_ns);
+}
+
+/* After each task step: the state when it changed, and every second while
+ * a delay runs (its elapsed time: a page opened late counts down from it),
+ * the health every KD_WEB_HEALTH_MS. */
+static void web_update(kd_t *d) {
+  uint64_t now = mono_ns();
+  if (!d->web_dirty && now - d->web_state_ns >= 1000000000u) {
+    const kb_status_t *st = kb_bus_status(&d->bus);
+    for (unsigned p = 0; p < KB_MAX_PARTITIONS; p++)
+      if (st->part[p].exit_delay || st->part[p].entry_delay) d->web_dirty = true;
+  }
+  if (d->web_dirty) {
+    d->web_state_ns = now;
+    web_state(d);
+    d->web_dirty = false;
+    d->web_frame_ns = 0;
+  }
+  if (now - d->web_health_ns >= (uint64_t)KD_WEB_HEALTH_MS * 1000000u) {
+    char b[KD_WEB_MSG_MAX];
+    size_t n = web_health(d, b, sizeof b);
+    if (n < sizeof b) kd_web_push(d->web, "health", b, n);
+    d->web_health_ns = now;
+  }
 }
 
 /* ------------------------------------------------------------ publish */
@@ -694,6 +975,7 @@ static int run_sim(kd_t *d) {
   snprintf(sc.code[1], sizeof sc.code[1], "%s", sc.code_digits == 6 ? "123456" : "1234");
   snprintf(sc.code[KB_SIM_MASTER], sizeof sc.code[KB_SIM_MASTER], "%s", sc.code_digits == 6 ? "555555" : "5555");
   sc.exit_delay_s = sc.entry_delay_s = 10;
+  d->exit_delay_s = d->entry_delay_s = 10; /* known here: the page counts them down */
   sc.seed = (uint32_t)mono_ns() | 1u;
   kb_sim_panel_init(&d->sim.panel, &sc, t0);
   kb_wire_cfg_default(&wc);
@@ -931,7 +1213,7 @@ static int run_replay(kd_t *d) {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]\n"
-          "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]\n"
+          "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT|off] [--demo]\n"
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
           "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
@@ -942,7 +1224,8 @@ static void usage(FILE *f) {
           "  --mqtt URL       mqtt://[user@]host[:port] or mqtts://...; 'off' = no MQTT\n"
           "                   (password: config file or KEYBUS_MQTT_PASSWORD only)\n"
           "  --device-id ID   topics keybus/<ID>/..., unique ids (several panels on one broker)\n"
-          "  --http ADDR:PORT the web keypad's address\n"
+          "  --http ADDR:PORT the web keypad's address (default 127.0.0.1:8080); 'off' = none\n"
+          "                   (another address needs a password: docs/web.md)\n"
           "  --demo           simulated panel: scripted activity (default: idle until poked)\n"
           "  --log-level L    error, warning, info (default) or debug\n"
           "  --syslog         log to syslog/journald instead of stderr\n"
@@ -950,6 +1233,12 @@ static void usage(FILE *f) {
           "  --check-config   validate the configuration, print the effective one, exit\n"
           "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
           KB_CONF_DEFAULT_PATH);
+}
+
+/* 127.0.0.0/8, ::1, localhost: only this machine reaches it */
+static bool http_loopback(const char *a) {
+  return !strncmp(a, "127.", 4) || !strcmp(a, "::1") || !strcmp(a, "localhost") ||
+         !strcmp(a, "0:0:0:0:0:0:0:1");
 }
 
 static int need_arg(int argc, char **argv, int i) {
@@ -1114,6 +1403,16 @@ int main(int argc, char **argv) {
     }
   }
   d->speed = speed > 0 ? speed : d->conf.replay_speed;
+  /* the web keypad types keys on the alarm panel: anyone who can reach it
+   * must first give a password, unless only this machine can */
+  if (d->conf.http_enabled && !http_loopback(d->conf.http_addr) && !d->conf.http_password.value[0]) {
+    fprintf(stderr,
+            "keybusd: [http] listen = %s:%d is reachable from other machines and no password is set: set [http] "
+            "password or password_file, or KEYBUS_HTTP_PASSWORD, or listen on 127.0.0.1 (docs/web.md)\n",
+            d->conf.http_addr, d->conf.http_port);
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (setup_ha(d) != 0) return 2;
   if (check) {
     kb_conf_dump(&d->conf, stdout);
@@ -1152,6 +1451,32 @@ int main(int argc, char **argv) {
   kb_bus_init(&d->bus, &bc);
   kd_log(KD_INFO, "keybusd %s starting: backend %s, device id %s", KD_VERSION, kb_conf_backend_name(d->conf.backend),
          d->conf.device_id);
+  if (d->conf.http_enabled) {
+    kd_web_cfg_t wc;
+    memset(&wc, 0, sizeof wc);
+    wc.password = d->conf.http_password.value;
+    wc.bind_addr = d->conf.http_addr;
+    wc.port = d->conf.http_port;
+    wc.simulated = d->conf.backend == KB_CONF_SIM;
+    wc.alarm_keys[0] = d->conf.button_fire;
+    wc.alarm_keys[1] = d->conf.button_aux;
+    wc.alarm_keys[2] = d->conf.button_panic;
+    d->web = kd_web_new(&wc);
+    /* the password now lives hashed in the hub only */
+    memset(d->conf.http_password.value, 0, sizeof d->conf.http_password.value);
+    if (!d->web) return 1;
+    d->web_dirty = true;
+    web_update(d);
+    d->http = kd_http_start(d->web, d->conf.http_addr, d->conf.http_port);
+    if (d->http) {
+      bool v6 = strchr(d->conf.http_addr, ':') != NULL;
+      kd_log(KD_INFO, "web keypad: http://%s%s%s:%d/%s", v6 ? "[" : "",
+             !strcmp(d->conf.http_addr, "0.0.0.0") || !strcmp(d->conf.http_addr, "::") ? "<this machine>" : d->conf.http_addr,
+             v6 ? "]" : "", kd_http_port(d->http), wc.simulated ? " (simulated panel)" : "");
+    }
+  } else {
+    kd_log(KD_INFO, "web keypad: off");
+  }
   if (d->conf.mqtt_enabled) {
     kd_mqtt_cfg_t mc;
     memset(&mc, 0, sizeof mc);
@@ -1189,6 +1514,8 @@ int main(int argc, char **argv) {
   kb_gpio_close(d->gpio);
   d->gpio = NULL;
   kd_mqtt_stop(d->mq, 2000);
+  kd_http_stop(d->http);
+  kd_web_free(d->web);
   if (d->trace) fclose(d->trace);
   return rc;
 }

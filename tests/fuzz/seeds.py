@@ -270,6 +270,39 @@ def seed_ha_out(out):
 
 SEEDERS["ha_out"] = seed_ha_out
 
+def seed_http(out):
+    """fuzz_http (the web keypad, tests/fuzz/fuzz_http.c): a flags byte, then
+    method, path, query, host, cookie, token, if-none-match, content-type
+    separated by newlines, then the body."""
+    def req(name, flags, method, path, body=b"", query=b"", host=b"127.0.0.1:8080", ctype=b"application/json",
+            cookie=b"", token=b"", inm=b""):
+        write(out, name, bytes([flags]) + b"\n".join([method, path, query, host, cookie, token, inm, ctype]) + b"\n" + body)
+    for p in [b"/", b"/app.js", b"/app.css", b"/index.html", b"/api/state", b"/api/events", b"/api/session",
+              b"/api/stream", b"/api/result", b"/nothing", b"/api/"]:
+        req("get" + p.decode().replace("/", "_"), 0x03, b"GET", p, query=b"id=web-1" if p == b"/api/result" else b"")
+    for name, body in [("arm", b'{"partition":1,"action":"arm_away","code":"1234"}'), ("keys", b'{"partition":1,"keys":"*4"}'),
+                       ("aux", b'{"partition":1,"action":"aux"}'), ("panic", b'{"partition":1,"action":"panic"}'),
+                       ("bypass", b'{"partition":1,"action":"bypass","zones":[1,2],"code":"1234"}'),
+                       ("bad", b'{"partition":1,'), ("output", b'{"partition":2,"action":"output","output":3}')]:
+        req("keys_" + name, 0x03, b"POST", b"/api/keys", body)
+        req("keys_notoken_" + name, 0x01, b"POST", b"/api/keys", body)
+    req("sim_zone", 0x03, b"POST", b"/api/sim", b'{"zone":3,"open":true}')
+    req("sim_cut", 0x03, b"POST", b"/api/sim", b'{"cut_ms":100}')
+    req("login_right", 0x13, b"POST", b"/api/login", b'{"password":"fuzzpw"}')
+    req("login_wrong", 0x13, b"POST", b"/api/login", b'{"password":"nope"}')
+    req("logout", 0x13, b"POST", b"/api/logout", b"{}")
+    req("state_pw", 0x11, b"GET", b"/api/state")
+    req("host_evil", 0x03, b"GET", b"/api/state", host=b"evil.example")
+    req("host_v6", 0x03, b"GET", b"/api/state", host=b"[::1]:8080")
+    req("etag", 0x00, b"GET", b"/", inm=b'"0000000000000000"')
+    req("cookie_odd", 0x00, b"GET", b"/api/state", cookie=b"a=b; kb_session=0123456789abcdef0123456789abcdef; x")
+    req("put", 0x03, b"PUT", b"/api/keys", b"{}")
+    req("stream", 0x23, b"GET", b"/api/stream")
+    req("too_large", 0x0b, b"POST", b"/api/keys", b"x" * 600)
+
+
+SEEDERS["http"] = seed_http
+
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
         sys.exit("usage: seeds.py {%s} OUTDIR" % ",".join(SEEDERS))
