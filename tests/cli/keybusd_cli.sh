@@ -107,4 +107,13 @@ if "$K" --config "$tmp/gpio.conf" --check-config >/dev/null 2>&1; then
 else
   ko gpio_config_accepted "$("$K" --config "$tmp/gpio.conf" --check-config 2>&1)"
 fi
+# the installed example (make install copies it to /etc/keybus) is a valid
+# configuration as shipped (its secret file beside it, as the comments say)
+mkdir -p "$tmp/example"
+cp examples/keybusd.conf "$tmp/example/"
+echo not-a-real-password >"$tmp/example/mqtt.secret"
+out=$("$K" --config "$tmp/example/keybusd.conf" --check-config 2>&1); rc=$?
+check example_config_valid test "$rc" -eq 0
+check example_config_ok_line grep -q "configuration OK" <<<"$out"
+
 kt_done keybusd_cli
