@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr decode keys soak keybusd)
+SECTIONS=(isr decode keys soak keybusd web)
 status=0
 
 fail() {
@@ -399,6 +399,13 @@ section_keys() {
 section_keybusd() {
   make --no-print-directory V=rel apps >/dev/null || { fail "keybusd: build"; return; }
   bash bench/keybusd_bench.sh || fail keybusd
+}
+
+# web: the web keypad (bench/web_bench.sh): page weight, frame end -> SSE
+#   client latency, keybusd's RSS with 20 SSE clients (docs/web.md).
+section_web() {
+  make --no-print-directory V=rel apps >/dev/null || { fail "web: build"; return; }
+  bash bench/web_bench.sh || fail web
 }
 
 section_soak() {

@@ -218,6 +218,7 @@ typedef enum {
   KB_EV_BUZZER,
   KB_EV_PANEL_FLAG,
   KB_EV_MODULE,
+  KB_EV_FLASH, /* issue 10: the status lights that flash (part: lights = flashing bits) */
   KB_EV_COUNT
 } kb_event_type_t;
 
@@ -232,7 +233,7 @@ typedef struct {
 typedef struct {
   uint8_t lights; /* §3.2 bits (KB_LIGHT_*) */
   uint8_t status; /* §3.3 code (KB_ST_*) */
-} kb_ev_part_t; /* KB_EV_PARTITION */
+} kb_ev_part_t; /* KB_EV_PARTITION; KB_EV_FLASH: lights = the flashing bits */
 typedef struct {
   uint8_t on;
   uint8_t mode; /* kb_armed_t */
@@ -339,6 +340,8 @@ typedef struct {
   uint8_t armed;       /* kb_armed_t */
   uint8_t exit_target; /* kb_exit_t while exit_delay */
   uint8_t access_code; /* last user (code number) that armed/disarmed, 0 = none yet */
+  uint8_t flash;       /* §3.2 bits of the lights that flash (0x5D/0x63/0xE6.17/18, sent on a
+                          change and every 30 s); 0 = none, or not reported yet */
 } kb_partition_t;
 
 #define KB_ZONE_BYTES (KB_MAX_ZONES / 8)

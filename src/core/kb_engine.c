@@ -983,8 +983,25 @@ static void supervision(kb_engine_t *e, const uint8_t *b, uint8_t n, const kb_mo
            KB_DEVICE_RF5132, t_ms);
 }
 
+/* Flashing status lights (0x5D P1, 0x63 P2, 0xE6.17/18 partitions of a
+ * mask): part[].flash of each partition named, one KB_EV_FLASH per change. */
+static void flash_lights(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  if (d->nzset == 0) return;
+  for (uint8_t i = 0; i < KB_MAX_PARTITIONS && i < 8u; i++) {
+    kb_partition_t *p = &e->status.part[i];
+    if (!(d->zset[0].parts & (1u << i)) || p->flash == d->flash_lights) continue;
+    p->flash = d->flash_lights;
+    kb_event_t ev;
+    ev_start(&ev, KB_EV_FLASH, (uint8_t)(i + 1u));
+    ev.part.lights = p->flash;
+    ev.part.status = p->status;
+    emit(e, &ev, t_ms);
+  }
+}
+
 /* The rarer typed state of a panel frame (configuration, PGM, bell, sounds,
- * trouble flags), out of line: the status stream's path stays short. */
+ * trouble flags, flashing lights), out of line: the status stream's path
+ * stays short. */
 ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   kb_status_t *s = &e->status;
   if (d->has & KB_HAS_VERSION) version(e, d, t_ms);
@@ -996,10 +1013,12 @@ ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_
   if (d->has & KB_HAS_BELL) set_flag(e, &s->bell, d->bell, KB_EV_BELL, 0, t_ms);
   if (d->has & KB_HAS_SOUND) sound(e, &d->sound, t_ms);
   if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
+  if (d->has & KB_HAS_FLASH) flash_lights(e, d, t_ms);
 }
 
 /* The typed fields a panel frame may carry besides its partition bytes. */
-#define PANEL_EXTRAS (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER)
+#define PANEL_EXTRAS \
+  (KB_HAS_VERSION | KB_HAS_PGM | KB_HAS_AC | KB_HAS_BELL | KB_HAS_SOUND | KB_HAS_DIALER | KB_HAS_FLASH)
 
 ENGINE_INLINE void panel_fields(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
   kb_status_t *s = &e->status;

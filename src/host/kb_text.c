@@ -594,6 +594,12 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
       if (ev->module.number) sb_add(&s, " %u", ev->module.number);
       sb_add(&s, " %s", ev->module.on ? "present" : "gone");
       break;
+    case KB_EV_FLASH:
+      sb_add(&s, "partition %u lights flashing:", p);
+      if (!ev->part.lights) sb_add(&s, " none");
+      for (unsigned b = 0; b < 8; b++)
+        if (ev->part.lights & (1u << b)) sb_add(&s, " %s", kb_text_light(b));
+      break;
     default: sb_add(&s, "event %u", ev->type); break;
   }
   return s.len;

@@ -178,7 +178,7 @@ static const char *const ev_words[] = {
     "entry_delay", "alarm", "fire", "disabled", "access_code", "zone_open", "zone_alarm",
     "zone_tamper", "zone_bypass", "trouble", "ac_power", "battery", "pgm", "keypad_alarm", "time",
     "version", "panel_event", "key", "frame_error", "noise", "code_digits", "bell", "beep", "tone",
-    "buzzer", "panel_flag", "module"};
+    "buzzer", "panel_flag", "module", "flash"};
 _Static_assert(sizeof ev_words / sizeof ev_words[0] == KB_EV_COUNT, "a word per kb_event_type_t");
 
 _Static_assert(N_RESULT_WORDS == KB_KEYS_UNKNOWN, "a word per kb_keys_result_t");

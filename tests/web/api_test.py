@@ -276,6 +276,39 @@ try:
     res = c.result(j["id"]) if s == 202 else None
     ok("disarm_done", res and res["result"] == "done", res)
 
+    # flashing lights: armed night (no entry delay) the panel flashes Armed
+    # (0x5D), which the state document carries as "flash" (engine: part.flash)
+    end = time.time() + 5  # the disarm settles (the panel's "disarmed" message) first
+    while time.time() < end:
+        s, st, _, _ = c.req("GET", "/api/state")
+        if st["partitions"][0]["message"] == "ready to arm":
+            break
+        time.sleep(0.2)
+    ok("flash_none_disarmed", st["partitions"][0].get("flash") == 0, st["partitions"][0])
+    s, j, _, _ = c.post("/api/keys", {"partition": 1, "action": "arm_night", "code": "1234"})
+    res = c.result(j["id"]) if s == 202 else None
+    ok("arm_night_done", res and res["result"] == "done", res)
+    p1 = None
+    end = time.time() + 15  # the exit delay (10 s at --speed 4) and the next 0x5D
+    while time.time() < end:
+        s, st, _, _ = c.req("GET", "/api/state")
+        p1 = st["partitions"][0]
+        if p1.get("flash", 0) & 2:
+            break
+        time.sleep(0.2)
+    ok("flash_armed_night", p1 is not None and p1.get("flash", 0) & 2 and p1["state"] == "armed_night", p1)
+    s, j, _, _ = c.post("/api/keys", {"partition": 1, "action": "disarm", "code": "1234"})
+    res = c.result(j["id"]) if s == 202 else None
+    ok("disarm_night_done", res and res["result"] == "done", res)
+    end = time.time() + 5
+    while time.time() < end:
+        s, st, _, _ = c.req("GET", "/api/state")
+        p1 = st["partitions"][0]
+        if p1.get("flash") == 0:
+            break
+        time.sleep(0.2)
+    ok("flash_stops_disarmed", p1.get("flash") == 0, p1)
+
     # the simulation over the API, and the stream
     sse = socket.create_connection(("127.0.0.1", p.port), 5)
     sse.sendall(b"GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")

@@ -156,7 +156,9 @@
     box.textContent = '';
     for (const [name, bit] of LIGHTS) {
       const on = p && (p.lights & bit);
-      const s = el('span', { class: 'light l-' + name + (on ? ' on' : ''), 'data-light': name }, name[0].toUpperCase() + name.slice(1));
+      const fl = p && (p.flash & bit); /* flashing, as the panel's 0x5D/0x63 says */
+      const s = el('span', { class: 'light l-' + name + (on || fl ? ' on' : '') + (fl ? ' flash' : ''), 'data-light': name },
+        name[0].toUpperCase() + name.slice(1));
       box.appendChild(s);
     }
   }

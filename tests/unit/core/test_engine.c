@@ -969,6 +969,35 @@ static void typed_bell(void) {
   KT_EQ(find_ev(KB_EV_BELL)->state.on, 0);
 }
 
+/* Flashing lights (notes §3.16, 0x5D P1 / 0x63 P2; the capture line
+ * "5D 0 04 20 00 00 00 81": Memory flashing, zone 6): part[].flash of the
+ * partition named, one KB_EV_FLASH per change, the 30 s repeat silent. */
+static void typed_flash(void) {
+  const kb_event_t *ev;
+  start(KB_MODE_LIVE);
+  KT_EQ(feed("5D 00 04 20 00 00 00 81"), KB_CHECK_OK);
+  KT_EQ(P(1)->flash, KB_LIGHT_MEMORY);
+  KT_EQ(P(2)->flash, 0);
+  KT_EQ(count_ev(KB_EV_FLASH), 1);
+  ev = find_ev(KB_EV_FLASH);
+  KT_EQ(ev->partition, 1);
+  KT_EQ(ev->part.lights, KB_LIGHT_MEMORY);
+  feed("5D 00 04 20 00 00 00 81"); /* the 30 s repeat */
+  KT_EQ(count_ev(KB_EV_FLASH), 1);
+  feedc("63 00 02 00 00 00 00"); /* P2: Armed flashing */
+  KT_EQ(P(2)->flash, KB_LIGHT_ARMED);
+  KT_EQ(P(1)->flash, KB_LIGHT_MEMORY);
+  KT_EQ(find_ev(KB_EV_FLASH)->partition, 2);
+  feedc("5D 00 00 00 00 00 00"); /* P1: nothing flashes any more */
+  KT_EQ(P(1)->flash, 0);
+  KT_EQ(count_ev(KB_EV_FLASH), 3);
+  KT_EQ(find_ev(KB_EV_FLASH)->part.lights, 0);
+  nev = 0;
+  feed("5D 00 04 20 00 00 00 82"); /* a bad checksum changes nothing */
+  KT_EQ(P(1)->flash, 0);
+  KT_EQ(count_ev(KB_EV_FLASH), 0);
+}
+
 /* Beeps, tone and buzzer: one event per command and partition named. */
 static void typed_sounds(void) {
   const kb_event_t *ev;
@@ -1147,6 +1176,6 @@ KT_MAIN(KT_CASE(live_trouble_confirmed_by_0x27), KT_CASE(gate_checksummed_frames
         KT_CASE(module_before_sync_ignored), KT_CASE(frame_age), KT_CASE(code_digits_from_0x16),
         KT_CASE(access_code_every_event_once), KT_CASE(bypass_tracked_from_star1_menu),
         KT_CASE(bypass_per_partition), KT_CASE(bypass_live_menu_flash), KT_CASE(issue300_star9_stay_is_stay),
-        KT_CASE(typed_bell), KT_CASE(typed_sounds), KT_CASE(typed_panel_flags),
+        KT_CASE(typed_bell), KT_CASE(typed_flash), KT_CASE(typed_sounds), KT_CASE(typed_panel_flags),
         KT_CASE(typed_modules_live), KT_CASE(typed_modules_log), KT_CASE(set_mode_switches_filter),
         KT_CASE(event_union_layout))
