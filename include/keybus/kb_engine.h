@@ -434,6 +434,10 @@ typedef struct kb_engine_s {
   /* bypassed zones: the partition (1-8, 0 = none named) that showed zone z
    * bypassed, in the nibble (z-1)%2 of byte (z-1)/2 */
   uint8_t byp_owner[KB_MAX_ZONES / 2];
+  /* bit p-1: a panel event disarmed partition p after its committed status
+   * byte said armed or a delay; that byte is read as disarmed until the
+   * next one is committed (kb_engine.c, disarm()) */
+  uint8_t pev_disarmed;
 } kb_engine_t;
 
 /* ------------------------------------------------------------ Task API */

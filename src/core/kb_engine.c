@@ -208,10 +208,29 @@ static uint8_t no_entry_delay_mode(const kb_partition_t *pt, uint8_t li) {
 
 /* Re-derives partition p's state from its committed lights/status bytes and
  * reports what changed. */
+/* A status byte that says armed, arming or a delay (what a "disarmed" panel
+ * event overrides, see disarm()). */
+static bool armed_status(uint8_t st) {
+  switch (st) {
+    case KB_ST_ARMED_STAY:
+    case KB_ST_ARMED_AWAY:
+    case KB_ST_ARMED_STAY_NO_ENTRY:
+    case KB_ST_ARMED_AWAY_NO_ENTRY:
+    case KB_ST_EXIT_DELAY:
+    case KB_ST_ARMING_NO_ENTRY:
+    case KB_ST_ENTRY_DELAY:
+    case KB_ST_ALARM: return true;
+    default: return false;
+  }
+}
+
 static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   kb_partition_t *pt = &e->status.part[p - 1];
   kb_partition_t n = *pt;
   uint8_t st = n.status, li = n.lights;
+
+  /* disarmed by a panel event since this byte was committed (disarm()) */
+  if (((e->pev_disarmed >> ((p - 1u) & 7u)) & 1u) && armed_status(st)) st = KB_ST_DISARMED;
 
   n.disabled = st == KB_ST_DISABLED;
   if (st < KB_ST_BATTERY_CHECK) n.fire = (li & KB_LIGHT_FIRE) != 0;
@@ -356,6 +375,7 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
   else {
     pt->status = v;
     pt->known = 1;
+    e->pev_disarmed &= (uint8_t)~(1u << ((p - 1u) & 7u)); /* a new byte: read as it is */
   }
   memset(&e->filt[p - 1][k], 0, sizeof e->filt[p - 1][k]);
 }
@@ -480,6 +500,14 @@ static void corroborate(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
 
 static void disarm(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   kb_partition_t *pt = &e->status.part[p - 1];
+  /* The committed status byte may still say armed or a delay: the panel's
+   * "disarmed" message can pass in a single 0x05 (a key pressed at once, a
+   * prompt next), too quick for the filter. Left alone, the next lights-only
+   * change would re-derive the old state from it (an exit delay back on a
+   * disarmed partition, and a keypad request judged by it). The panel's own
+   * event says disarmed: until a new status byte is committed, that byte is
+   * read as "disarmed" (the byte itself stays what the wire said). */
+  if (armed_status(pt->status)) e->pev_disarmed |= (uint8_t)(1u << ((p - 1u) & 7u));
   if (pt->armed != KB_ARMED_NONE) {
     pt->armed = KB_ARMED_NONE;
     emit_armed(e, p, 0, KB_ARMED_NONE, t_ms);
