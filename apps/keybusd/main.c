@@ -55,7 +55,7 @@
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
 
-#define KD_VERSION "0.8.0"
+#define KD_VERSION "0.10.0"
 _Static_assert(KB_CONF_ID_MAX - 1 == KB_HA_ID_MAX, "a device id the config accepts must suit Home Assistant");
 #define KD_EVQ 64             /* event messages waiting for the window */
 #define KD_EVQ_EVENTS 16      /* of which kept for the engine's events */
