@@ -592,7 +592,7 @@ static void web_state(kd_t *d) {
     jadd(b, cap, &n,
          ",\"known\":%s,\"state\":%s%s%s,\"lights\":%u,\"flash\":%u,\"status\":%u,\"message\":",
          pa->known ? "true" : "false", alarm_state ? "\"" : "", alarm_state ? alarm_state : "null",
-         alarm_state ? "\"" : "", (unsigned)pa->lights, (unsigned)pa->flash, (unsigned)pa->status);
+         alarm_state ? "\"" : "", (unsigned)pa->lights, (unsigned)st->flash[p - 1], (unsigned)pa->status);
     if (words) jstr(b, cap, &n, words);
     else if (pa->known) jadd(b, cap, &n, "\"status 0x%02x\"", (unsigned)pa->status);
     else jadd(b, cap, &n, "null");

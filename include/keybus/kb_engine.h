@@ -340,14 +340,17 @@ typedef struct {
   uint8_t armed;       /* kb_armed_t */
   uint8_t exit_target; /* kb_exit_t while exit_delay */
   uint8_t access_code; /* last user (code number) that armed/disarmed, 0 = none yet */
-  uint8_t flash;       /* §3.2 bits of the lights that flash (0x5D/0x63/0xE6.17/18, sent on a
-                          change and every 30 s); 0 = none, or not reported yet */
 } kb_partition_t;
 
 #define KB_ZONE_BYTES (KB_MAX_ZONES / 8)
 
 typedef struct {
   kb_partition_t part[KB_MAX_PARTITIONS];
+  /* per partition (index p-1): §3.2 bits of the lights that flash (0x5D,
+   * 0x63, 0xE6.17/18, sent on a change and every 30 s); 0 = none, or not
+   * reported yet. Beside part[] rather than in it: kb_partition_t is copied
+   * on every status change, and stays the size it was. */
+  uint8_t flash[KB_MAX_PARTITIONS];
   uint8_t zones_open[KB_ZONE_BYTES]; /* bit (z-1)%8 of byte (z-1)/8 = zone z */
   uint8_t zones_alarm[KB_ZONE_BYTES];
   uint8_t zones_tamper[KB_ZONE_BYTES];

@@ -230,7 +230,8 @@ static void apply_partition(kb_engine_t *e, uint8_t p, uint32_t t_ms) {
   uint8_t st = n.status, li = n.lights;
 
   /* disarmed by a panel event since this byte was committed (disarm()) */
-  if (((e->pev_disarmed >> ((p - 1u) & 7u)) & 1u) && armed_status(st)) st = KB_ST_DISARMED;
+  if (e->pev_disarmed != 0u && armed_status(st) && ((e->pev_disarmed >> ((p - 1u) & 7u)) & 1u))
+    st = KB_ST_DISARMED;
 
   n.disabled = st == KB_ST_DISABLED;
   if (st < KB_ST_BATTERY_CHECK) n.fire = (li & KB_LIGHT_FIRE) != 0;
@@ -375,7 +376,8 @@ static void commit_byte(kb_engine_t *e, uint8_t p, uint8_t k, uint8_t v) {
   else {
     pt->status = v;
     pt->known = 1;
-    e->pev_disarmed &= (uint8_t)~(1u << ((p - 1u) & 7u)); /* a new byte: read as it is */
+    if (e->pev_disarmed != 0u) /* a new byte: read as it is */
+      e->pev_disarmed &= (uint8_t)~(1u << ((p - 1u) & 7u));
   }
   memset(&e->filt[p - 1][k], 0, sizeof e->filt[p - 1][k]);
 }
@@ -1012,17 +1014,18 @@ static void supervision(kb_engine_t *e, const uint8_t *b, uint8_t n, const kb_mo
 }
 
 /* Flashing status lights (0x5D P1, 0x63 P2, 0xE6.17/18 partitions of a
- * mask): part[].flash of each partition named, one KB_EV_FLASH per change. */
-static void flash_lights(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
-  if (d->nzset == 0) return;
-  for (uint8_t i = 0; i < KB_MAX_PARTITIONS && i < 8u; i++) {
-    kb_partition_t *p = &e->status.part[i];
-    if (!(d->zset[0].parts & (1u << i)) || p->flash == d->flash_lights) continue;
-    p->flash = d->flash_lights;
+ * mask): status.flash[] of each partition named, one KB_EV_FLASH per change. */
+static inline void flash_lights(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_ms) {
+  unsigned mask = d->nzset ? d->zset[0].parts : 0u;
+  /* the mask's bits only (0x5D/0x63 name one partition: one turn) */
+  for (uint8_t i = 0; mask != 0u && i < KB_MAX_PARTITIONS; i++, mask >>= 1) {
+    uint8_t *f = &e->status.flash[i];
+    if (!(mask & 1u) || *f == d->flash_lights) continue;
+    *f = d->flash_lights;
     kb_event_t ev;
     ev_start(&ev, KB_EV_FLASH, (uint8_t)(i + 1u));
-    ev.part.lights = p->flash;
-    ev.part.status = p->status;
+    ev.part.lights = *f;
+    ev.part.status = e->status.part[i].status;
     emit(e, &ev, t_ms);
   }
 }
@@ -1040,8 +1043,11 @@ ENGINE_COLD void panel_extras(kb_engine_t *e, const kb_decoded_t *d, uint32_t t_
   }
   if (d->has & KB_HAS_BELL) set_flag(e, &s->bell, d->bell, KB_EV_BELL, 0, t_ms);
   if (d->has & KB_HAS_SOUND) sound(e, &d->sound, t_ms);
-  if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
-  if (d->has & KB_HAS_FLASH) flash_lights(e, d, t_ms);
+  /* one test for the two rarest (the others' path stays as short as it was) */
+  if (d->has & (KB_HAS_DIALER | KB_HAS_FLASH)) {
+    if (d->has & KB_HAS_DIALER) panel_flags(e, KB_PANEL_DIALER_MASK, d->panel_flags, t_ms);
+    if (d->has & KB_HAS_FLASH) flash_lights(e, d, t_ms);
+  }
 }
 
 /* The typed fields a panel frame may carry besides its partition bytes. */

@@ -18,7 +18,14 @@ set -u
 MIX_MAX=450
 SHARE_MAX=65
 GOLDEN_ENGINE_MAX=420
-GOLDEN_MAX=450
+# 450 was issue 7's target for the golden corpus (447.7 then). Issue 10 made
+# the engine apply the flashing-lights messages it used to ignore: the
+# corpus has 8 (0x5D x5, 0xE6.18 x3, all different), each ~75 instructions
+# through the model and its KB_EV_FLASH, 2.3 per message on average (450.4
+# after trimming: one test for the dialer and flash bits, the flash state
+# beside kb_partition_t rather than in it). The 30 s repeat of a real panel
+# costs only the comparison. The mix, which is real traffic, stays <= 450.
+GOLDEN_MAX=452
 
 bench_run decode '^(bench|info decode_(worst|frames_per|poll|idle|golden))'
 mean=$(figure decode_instructions_per_frame_mix)

@@ -970,14 +970,14 @@ static void typed_bell(void) {
 }
 
 /* Flashing lights (notes §3.16, 0x5D P1 / 0x63 P2; the capture line
- * "5D 0 04 20 00 00 00 81": Memory flashing, zone 6): part[].flash of the
+ * "5D 0 04 20 00 00 00 81": Memory flashing, zone 6): status.flash[] of the
  * partition named, one KB_EV_FLASH per change, the 30 s repeat silent. */
 static void typed_flash(void) {
   const kb_event_t *ev;
   start(KB_MODE_LIVE);
   KT_EQ(feed("5D 00 04 20 00 00 00 81"), KB_CHECK_OK);
-  KT_EQ(P(1)->flash, KB_LIGHT_MEMORY);
-  KT_EQ(P(2)->flash, 0);
+  KT_EQ(eng.status.flash[0], KB_LIGHT_MEMORY);
+  KT_EQ(eng.status.flash[1], 0);
   KT_EQ(count_ev(KB_EV_FLASH), 1);
   ev = find_ev(KB_EV_FLASH);
   KT_EQ(ev->partition, 1);
@@ -985,16 +985,16 @@ static void typed_flash(void) {
   feed("5D 00 04 20 00 00 00 81"); /* the 30 s repeat */
   KT_EQ(count_ev(KB_EV_FLASH), 1);
   feedc("63 00 02 00 00 00 00"); /* P2: Armed flashing */
-  KT_EQ(P(2)->flash, KB_LIGHT_ARMED);
-  KT_EQ(P(1)->flash, KB_LIGHT_MEMORY);
+  KT_EQ(eng.status.flash[1], KB_LIGHT_ARMED);
+  KT_EQ(eng.status.flash[0], KB_LIGHT_MEMORY);
   KT_EQ(find_ev(KB_EV_FLASH)->partition, 2);
   feedc("5D 00 00 00 00 00 00"); /* P1: nothing flashes any more */
-  KT_EQ(P(1)->flash, 0);
+  KT_EQ(eng.status.flash[0], 0);
   KT_EQ(count_ev(KB_EV_FLASH), 3);
   KT_EQ(find_ev(KB_EV_FLASH)->part.lights, 0);
   nev = 0;
   feed("5D 00 04 20 00 00 00 82"); /* a bad checksum changes nothing */
-  KT_EQ(P(1)->flash, 0);
+  KT_EQ(eng.status.flash[0], 0);
   KT_EQ(count_ev(KB_EV_FLASH), 0);
 }
 
