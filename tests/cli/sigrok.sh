@@ -41,6 +41,8 @@ got() {
       -e 's/^dsc_keybus-1: [^:]*: \([0-9A-F ]*\) \[CHECKSUM ERROR\]$/\1 bad/p' \
       -e 's/^dsc_keybus-1: \(P[0-9]\) key .* (\(0x[0-9A-F][0-9A-F]\))$/key \1 \2/p'
 }
+# (noise.kbs: bit errors, clock glitches, jitter; bus_cut.kbs: the bus
+# drops out)
 # same NAME VCD MIN: the decoder and keybus-reader agree on VCD, which holds
 # at least MIN frames
 same() {
@@ -56,7 +58,7 @@ same() {
   fi
 }
 
-for sc in arm_away entry_alarm partitions; do
+for sc in arm_away entry_alarm partitions noise bus_cut; do
   if "$S" --vcd-out "$tmp/$sc.vcd" "examples/scenarios/$sc.kbs" >"$tmp/$sc.out" 2>&1; then
     same "$sc" "$tmp/$sc.vcd" 100
   else

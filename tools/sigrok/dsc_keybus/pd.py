@@ -226,7 +226,6 @@ class Decoder(srd.Decoder):
 
     def end_message(self):
         if len(self.pbits) < 8:
-            self.new_message()
             return
         pb = self.put_bits(self.pbits, A_PBIT, A_PBYTE)
         mb = self.put_bits(self.mbits, A_MBIT, A_MBYTE)
@@ -261,44 +260,46 @@ class Decoder(srd.Decoder):
                 key = KEYS.get(v, '0x%02X' % v)
                 self.put(ms, me, self.out_ann,
                          [A_KEY, ['P%d key %s (0x%02X)' % (slots[k], key, v), key]])
-        self.new_message()
 
     def decode(self):
+        # The model of keybus's own link layer (include/keybus/kb_edge.h,
+        # kb_link_isr.h), so a glitchy capture decodes as keybus-reader does:
+        # - every clock edge arms a data sample 250 us later; an edge before
+        #   it fires cancels it (a glitch) and arms its own;
+        # - the sample goes to the panel stream when it reads the clock high,
+        #   to the module stream when low;
+        # - a falling edge more than 1 ms after the last rising edge starts a
+        #   message (ending the one before); a sample that reads the clock
+        #   high ends the message when the clock is still high 1 ms after
+        #   the last rising edge (so the last message of a capture shows).
         if not self.samplerate:
             raise srd.SamplerateError('Cannot decode without samplerate.')
         delay = max(1, int(SAMPLE_DELAY * self.samplerate))
-        gap = max(1, int(END_GAP * self.samplerate) - delay)
-        pending = None  # [start, bit list, value] of the bit being sampled
+        gap = max(1, int(END_GAP * self.samplerate))
+        t_rise = None
+        in_msg = False
+        clk, _ = self.wait({0: 'e'})
         while True:
-            clk, _ = self.wait({0: 'e'})
             edge = self.samplenum
-            if pending:
-                pending[1].append((pending[0], edge, pending[2]))
-                pending = None
-            # Sample the data line 250 us after the edge; the clock's level
-            # then tells whose bit it is (as the reference does).
-            clk, dat = self.wait({'skip': delay})
-            if clk == 0:
-                pending = [edge, self.mbits, dat]
-                continue
-            # High phase: a panel bit. Its end is the next falling edge, or
-            # the message end when the clock stays high for more than 1 ms.
-            if len(self.mbits) == len(self.pbits) + 1:
-                pending = [edge, self.pbits, dat]
-            else:
-                # A high phase with no low phase before it (capture start):
-                # not part of a message.
-                continue
-            self.wait([{0: 'f'}, {'skip': gap}])
+            if clk == 1:
+                t_rise = edge
+            elif t_rise is None or edge - t_rise > gap:
+                if in_msg:
+                    self.end_message()
+                self.new_message()
+                in_msg = True
+            clk, dat = self.wait([{0: 'e'}, {'skip': delay}])
             if self.matched[0]:
-                edge = self.samplenum
-                pending[1].append((pending[0], edge, pending[2]))
-                pending = None
-                # This falling edge starts a low phase: sample it.
-                clk, dat = self.wait({'skip': delay})
-                if clk == 0:
-                    pending = [edge, self.mbits, dat]
-            else:
-                pending[1].append((pending[0], self.samplenum, pending[2]))
-                pending = None
-                self.end_message()
+                continue  # a glitch: this edge's sample is cancelled
+            bits = self.pbits if clk == 1 else self.mbits
+            if in_msg:
+                bits.append((edge, self.samplenum + delay, dat))
+            if clk == 1 and t_rise is not None:
+                due = t_rise + gap + 1 - self.samplenum
+                clk, dat = self.wait([{0: 'e'}, {'skip': max(1, due)}])
+                if self.matched[0]:
+                    continue
+                if in_msg:
+                    self.end_message()
+                    in_msg = False
+            clk, _ = self.wait({0: 'e'})
