@@ -27,9 +27,15 @@ srd() {
 # want VCD: keybus-reader's panel frames as "BYTES VERDICT" and its keys as
 # "key P<n> 0x<code>", in the order of the capture
 want() {
-  "$R" --json "$1" | jq -r '
-    if .source == "panel" then (.bytes | join(" ")) + " " + .checksum
-    else (.fields.keys // [])[] | select(.partition) | "key P\(.partition) \(.code)" end'
+  "$R" --json "$1" | python3 -c 'import json, sys
+for l in sys.stdin:
+    f = json.loads(l)
+    if f["source"] == "panel":
+        print(" ".join(f["bytes"]), f["checksum"])
+    else:
+        for k in f.get("fields", {}).get("keys", []):
+            if "partition" in k:
+                print("key P%d %s" % (k["partition"], k["code"]))'
 }
 # got VCD: the decoder's, in the same form (frames and keys interleave in
 # time order in sigrok-cli's output)
