@@ -288,12 +288,14 @@ class Decoder(srd.Decoder):
                     self.end_message()
                 self.new_message()
                 in_msg = True
-            clk, dat = self.wait([{0: 'e'}, {'skip': delay}])
+            # The levels in force just before edge + 250 us: a change at
+            # exactly the sample time is not seen by the sample (kb_edge.h).
+            clk, dat = self.wait([{0: 'e'}, {'skip': max(1, delay - 1)}])
             if self.matched[0]:
                 continue  # a glitch: this edge's sample is cancelled
             bits = self.pbits if clk == 1 else self.mbits
             if in_msg:
-                bits.append((edge, self.samplenum + delay, dat))
+                bits.append((edge, edge + 2 * delay, dat))
             if clk == 1 and t_rise is not None:
                 due = t_rise + gap + 1 - self.samplenum
                 clk, dat = self.wait([{0: 'e'}, {'skip': max(1, due)}])
