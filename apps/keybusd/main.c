@@ -166,6 +166,7 @@ typedef struct {
     int64_t last_key_s, last_ok_s, last_try_s, checked_s;
     int last_why;            /* the last decision logged, -1 none */
     bool reported;           /* the panel's time was logged once */
+    int32_t logged_drift;    /* the drift last logged */
   } clk;
 } kd_t;
 
@@ -236,11 +237,14 @@ static void clock_time(kd_t *d) {
   if (!pt->valid || !localtime_r(&t, &d->clk.panel_local)) return;
   d->clk.panel_at_s = mono_s();
   drift = kd_clock_drift(pt, &d->clk.panel_local);
-  if (!d->clk.reported || drift > 1 || drift < -1)
+  /* once, then when the drift changes beyond the panel's resolution: not at
+   * every report of a panel that stays off while it cannot be set (armed) */
+  if (!d->clk.reported || ((drift > 1 || drift < -1) && drift != d->clk.logged_drift))
     kd_log(KD_INFO, "panel clock: the panel says %04u-%02u-%02u %02u:%02u, %ld min %s the host's local time",
            (unsigned)pt->year, (unsigned)pt->month, (unsigned)pt->day, (unsigned)pt->hour, (unsigned)pt->minute,
            labs((long)drift), drift < 0 ? "behind" : "ahead of");
   d->clk.reported = true;
+  d->clk.logged_drift = drift;
 }
 
 /* Once a second: set the panel clock when kd_clock_decide() says so. */
