@@ -4,7 +4,8 @@
  *
  *   keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]
  *           [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]
- *           [--log-level LEVEL] [--syslog] [--trace FILE] [--check-config] [--version] [--help]
+ *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time] [--check-config]
+ *           [--version] [--help]
  *
  * Threads: the main thread owns the Keybus (backend, kb_bus, the virtual
  * keypad) and everything Home Assistant sees of it (src/ha); the MQTT thread
@@ -47,6 +48,7 @@
 #include "host/kb_text.h"
 #include "host/kb_vcd.h"
 #include "keybus/keybus.h"
+#include "kd_clock.h"
 #include "kd_http.h"
 #include "kd_log.h"
 #include "kd_mqtt.h"
@@ -153,6 +155,19 @@ typedef struct {
   uint8_t zone_memory[KB_ZONE_BYTES]; /* zones in alarm since their partition last armed */
   uint64_t delay_ns[KB_MAX_PARTITIONS]; /* start of the exit or entry delay running */
   int exit_delay_s, entry_delay_s;      /* known lengths (sim), 0 = unknown */
+
+  /* --sync-time (kd_clock.h): times are monotonic seconds, -1 = never */
+  struct {
+    bool on;
+    uint8_t partition;
+    uint16_t req;            /* the set-time request being typed, 0 = none */
+    int64_t panel_at_s;      /* the panel's last time report (-1: none since start or the last set) */
+    struct tm panel_local;   /* the host's local time then */
+    int64_t last_key_s, last_ok_s, last_try_s, checked_s;
+    int last_why;            /* the last decision logged, -1 none */
+    bool reported;           /* the panel's time was logged once */
+    int32_t logged_drift;    /* the drift last logged */
+  } clk;
 } kd_t;
 
 static kd_t D; /* one daemon per process: static, nothing of it on the heap */
@@ -209,6 +224,92 @@ static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char
 
 static void web_event(kd_t *d, const kb_event_t *ev);
 
+/* ------------------------------------------------ panel clock (--sync-time) */
+
+static int64_t mono_s(void) { return (int64_t)(mono_ns() / 1000000000u); }
+
+/* The panel reported its time (KB_EV_TIME): the host's local time now goes
+ * with it, so that the drift is measured at the report, not later. */
+static void clock_time(kd_t *d) {
+  const kb_time_t *pt = &kb_bus_status(&d->bus)->time;
+  time_t t = time(NULL);
+  int32_t drift;
+  if (!pt->valid || !localtime_r(&t, &d->clk.panel_local)) return;
+  d->clk.panel_at_s = mono_s();
+  drift = kd_clock_drift(pt, &d->clk.panel_local);
+  /* once, then when the drift changes beyond the panel's resolution: not at
+   * every report of a panel that stays off while it cannot be set (armed) */
+  if (!d->clk.reported || ((drift > 1 || drift < -1) && drift != d->clk.logged_drift))
+    kd_log(KD_INFO, "panel clock: the panel says %04u-%02u-%02u %02u:%02u, %ld min %s the host's local time",
+           (unsigned)pt->year, (unsigned)pt->month, (unsigned)pt->day, (unsigned)pt->hour, (unsigned)pt->minute,
+           labs((long)drift), drift < 0 ? "behind" : "ahead of");
+  d->clk.reported = true;
+  d->clk.logged_drift = drift;
+}
+
+/* Once a second: set the panel clock when kd_clock_decide() says so. */
+static void clock_step(kd_t *d) {
+  const kb_status_t *st = kb_bus_status(&d->bus);
+  kd_clock_in_t in;
+  kd_clock_why_t why;
+  time_t t = time(NULL);
+  int64_t now = mono_s();
+  int32_t drift;
+  uint16_t req = 0;
+  kb_err_t e;
+  if (!d->clk.on || now == d->clk.checked_s) return;
+  d->clk.checked_s = now;
+  memset(&in, 0, sizeof in);
+  if (!localtime_r(&t, &in.local)) return;
+  in.now_s = now;
+  in.panel = st->time;
+  in.panel_at_s = d->clk.panel_at_s;
+  in.panel_local = d->clk.panel_local;
+  in.synced = st->synced != 0;
+  in.part = &st->part[d->clk.partition - 1];
+  in.last_key_s = d->clk.last_key_s;
+  in.last_ok_s = d->clk.last_ok_s;
+  in.last_try_s = d->clk.last_try_s;
+  in.busy = d->clk.req != 0;
+  why = kd_clock_decide(&in, &drift);
+  if ((int)why != d->clk.last_why && why != KD_CLOCK_SET)
+    kd_log(KD_DEBUG, "panel clock: not now (%s)", kd_clock_why_name(why));
+  d->clk.last_why = (int)why;
+  if (why != KD_CLOCK_SET) return;
+  d->clk.last_try_s = now;
+  e = kb_bus_set_time(&d->bus, d->clk.partition, (uint16_t)(in.local.tm_year + 1900), (uint8_t)(in.local.tm_mon + 1),
+                      (uint8_t)in.local.tm_mday, (uint8_t)in.local.tm_hour, (uint8_t)in.local.tm_min,
+                      d->conf.sync_time_code.value, &req);
+  if (e != KB_OK) {
+    kd_log(KD_WARNING, "panel clock: the set-time request was refused (%s); next try in %d min", kb_err_name(e),
+           KD_CLOCK_RETRY_S / 60);
+    return;
+  }
+  d->clk.req = req;
+  kd_log(KD_INFO, "panel clock: setting it to %04d-%02d-%02d %02d:%02d on partition %u (request %u; it was %ld min %s)",
+         in.local.tm_year + 1900, in.local.tm_mon + 1, in.local.tm_mday, in.local.tm_hour, in.local.tm_min,
+         (unsigned)d->clk.partition, (unsigned)req, labs((long)drift), drift < 0 ? "behind" : "ahead");
+}
+
+/* The set-time request ended (its code is already wiped by the keypad). */
+static void clock_end(kd_t *d, const kb_keys_note_t *n) {
+  kb_keys_info_t info;
+  memset(&info, 0, sizeof info);
+  info.result = n->result;
+  info.status = n->status;
+  info.reason = n->reason;
+  d->clk.req = 0;
+  if (n->result == KB_KEYS_DONE) {
+    d->clk.last_ok_s = mono_s();
+    d->clk.panel_at_s = -1; /* the drift is measured again at the panel's next report */
+    d->clk.reported = false;
+    kd_log(KD_INFO, "panel clock: set (request %u done); next routine set in 24 h", (unsigned)n->id);
+  } else {
+    kd_log(KD_WARNING, "panel clock: request %u ended %s; next try in %d min", (unsigned)n->id,
+           kb_ha_result_word((kb_keys_result_t)n->result, &info), KD_CLOCK_RETRY_S / 60);
+  }
+}
+
 static void on_event(void *ctx, const kb_event_t *ev) {
   kd_t *d = ctx;
   kb_ha_dirty_t before = d->dirty;
@@ -237,6 +338,12 @@ static void on_event(void *ctx, const kb_event_t *ev) {
     }
   }
   switch (ev->type) {
+    case KB_EV_KEY: /* someone at a keypad (the keys keybusd typed are not reported) */
+      d->clk.last_key_s = (int64_t)(mono_ns() / 1000000000u);
+      break;
+    case KB_EV_TIME:
+      if (d->clk.on) clock_time(d);
+      break;
     case KB_EV_CONNECTED:
       if (ev->state.on) kd_log(KD_INFO, "keybus: connected (frames are arriving)");
       else kd_log(KD_WARNING, "keybus: disconnected (no clock for 3 s): entities are unavailable until it is back");
@@ -262,6 +369,10 @@ static void on_event(void *ctx, const kb_event_t *ev) {
 static void on_keys(void *ctx, const kb_keys_note_t *n) {
   kd_t *d = ctx;
   int slot = -1;
+  if (d->clk.req && n->id == d->clk.req && n->type == KB_KEYS_NOTE_END) {
+    clock_end(d, n); /* not a command of MQTT or the web keypad: no result message */
+    return;
+  }
   for (int i = 0; i < KD_PENDING; i++)
     if (d->pending[i].used && d->pending[i].req == n->id) slot = i;
   switch (n->type) {
@@ -757,6 +868,7 @@ static void publish_health(kd_t *d) {
  * clock): the bus, the commands, the publishing. */
 static void kd_tick(kd_t *d, uint32_t now_us) {
   kb_bus_poll(&d->bus, now_us);
+  clock_step(d);
   handle_inbound(d);
   kd_flush(d);
   if (d->mq) {
@@ -1215,7 +1327,7 @@ static void usage(FILE *f) {
           "usage: keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]\n"
           "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT|off] [--demo]\n"
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
-          "               [--check-config] [--version] [--help]\n"
+          "               [--sync-time] [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
@@ -1230,6 +1342,8 @@ static void usage(FILE *f) {
           "  --log-level L    error, warning, info (default) or debug\n"
           "  --syslog         log to syslog/journald instead of stderr\n"
           "  --trace FILE     benchmark trace: publish and key times (docs/keybusd.md)\n"
+          "  --sync-time      keep the panel clock on the host's local time (needs [keybus]\n"
+          "                   sync_time_code, sync_time_code_file or KEYBUS_SYNC_TIME_CODE)\n"
           "  --check-config   validate the configuration, print the effective one, exit\n"
           "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
           KB_CONF_DEFAULT_PATH);
@@ -1374,6 +1488,8 @@ int main(int argc, char **argv) {
       use_syslog = 1;
     } else if (!strcmp(a, "--check-config")) {
       check = 1;
+    } else if (!strcmp(a, "--sync-time")) {
+      d->conf.sync_time = true;
     } else {
       fprintf(stderr, "keybusd: unknown option %s\n", a);
       usage(stderr);
@@ -1403,6 +1519,21 @@ int main(int argc, char **argv) {
     }
   }
   d->speed = speed > 0 ? speed : d->conf.replay_speed;
+  /* the panel's *6 menu needs a code: without one, setting the clock could
+   * only fail, every time */
+  if (d->conf.sync_time && !d->conf.sync_time_code.value[0]) {
+    fprintf(stderr,
+            "keybusd: --sync-time (or [keybus] sync_time) needs the access code that opens the panel's *6 menu: set "
+            "[keybus] sync_time_code or sync_time_code_file, or KEYBUS_SYNC_TIME_CODE (docs/keybusd.md)\n");
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
+  if (d->conf.sync_time && !d->conf.partition[d->conf.sync_time_partition].used) {
+    fprintf(stderr, "keybusd: [keybus] sync_time_partition = %d is not one of the configured partitions\n",
+            d->conf.sync_time_partition);
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   /* the web keypad types keys on the alarm panel: anyone who can reach it
    * must first give a password, unless only this machine can */
   if (d->conf.http_enabled && !http_loopback(d->conf.http_addr) && !d->conf.http_password.value[0]) {
@@ -1439,6 +1570,16 @@ int main(int argc, char **argv) {
     sigaction(SIGPIPE, &sa, NULL);
   }
   d->t_start_ns = mono_ns();
+  d->clk.partition = (uint8_t)d->conf.sync_time_partition;
+  d->clk.panel_at_s = d->clk.last_key_s = d->clk.last_ok_s = d->clk.last_try_s = d->clk.checked_s = -1;
+  d->clk.last_why = -1;
+  if (d->conf.sync_time && d->conf.backend == KB_CONF_REPLAY)
+    kd_log(KD_WARNING, "panel clock: --sync-time is off: a replay cannot write to the bus");
+  else if (d->conf.sync_time) {
+    d->clk.on = true;
+    kd_log(KD_INFO, "panel clock: kept on the host's local time, on partition %u (at most once a day unless it drifts)",
+           (unsigned)d->clk.partition);
+  }
   /* sleeps end when asked, not up to 50 µs later (the default timer
    * slack): the simulated bus is paced by them. Before the MQTT thread
    * starts, which inherits it. */

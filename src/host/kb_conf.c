@@ -603,6 +603,10 @@ static const keydef_t keys[] = {
     {SEC_KEYBUS, "topic_prefix", set_topic, F(topic_prefix)},
     {SEC_KEYBUS, "code_length", set_code_length, F(code_length)},
     {SEC_KEYBUS, "pgm_outputs", set_pgms, F(pgm_outputs)},
+    {SEC_KEYBUS, "sync_time", set_bool, F(sync_time)},
+    {SEC_KEYBUS, "sync_time_partition", set_partition_no, F(sync_time_partition)},
+    {SEC_KEYBUS, "sync_time_code", set_secret, F(sync_time_code)},
+    {SEC_KEYBUS, "sync_time_code_file", set_secret_file, F(sync_time_code)},
     {SEC_MQTT, "enabled", set_bool, F(mqtt_enabled)},
     {SEC_MQTT, "url", set_url, F(mqtt_host)},
     {SEC_MQTT, "password", set_secret, F(mqtt_password)},
@@ -651,6 +655,7 @@ void kb_conf_init(kb_conf_t *c) {
   copy(c->device_id, sizeof c->device_id, "keybus");
   copy(c->topic_prefix, sizeof c->topic_prefix, "keybus");
   c->code_length = 4;
+  c->sync_time_partition = 1;
   c->mqtt_enabled = true;
   copy(c->mqtt_host, sizeof c->mqtt_host, "127.0.0.1");
   c->mqtt_port = 1883;
@@ -1007,6 +1012,16 @@ int kb_conf_finish(kb_conf_t *c, char *(*getenv_fn)(const char *), kb_conf_err_t
   bool any_part = false;
   secret(c, &c->mqtt_password, "KEYBUS_MQTT_PASSWORD", getenv_fn, "mqtt", err);
   secret(c, &c->http_password, "KEYBUS_HTTP_PASSWORD", getenv_fn, "http", err);
+  secret(c, &c->sync_time_code, "KEYBUS_SYNC_TIME_CODE", getenv_fn, "keybus", err);
+  if (c->sync_time_code.value[0]) {
+    /* checked, never echoed: code_length digits */
+    const char *v = c->sync_time_code.value;
+    size_t n = strspn(v, "0123456789");
+    if (v[n] || n != (size_t)c->code_length)
+      add_err(err, c->sync_time_code.src == KB_CONF_SECRET_ENV ? "KEYBUS_SYNC_TIME_CODE" : c->file,
+              c->sync_time_code.src == KB_CONF_SECRET_ENV ? 0 : c->sync_time_code.line,
+              "[keybus] sync_time_code: expected %d digits (code_length)", c->code_length);
+  }
   if (c->mqtt_enabled && c->mqtt_password.src != KB_CONF_SECRET_NONE && !c->mqtt_user[0])
     add_err(err, c->file, c->mqtt_password.line,
             "[mqtt] a password is set (%s) but the url has no user: mqtt://user@host:port",
@@ -1089,6 +1104,8 @@ void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   fprintf(f, "replay_speed = %g\ndevice_id = %s\ntopic_prefix = %s\ncode_length = %d\n", c->replay_speed,
           c->device_id, c->topic_prefix, c->code_length);
   put_numbers(f, "pgm_outputs", c->pgm_outputs, 14);
+  fprintf(f, "sync_time = %s\nsync_time_partition = %d\n# sync_time_code: %s\n", c->sync_time ? "yes" : "no",
+          c->sync_time_partition, secret_text(&c->sync_time_code));
   fprintf(f, "\n[mqtt]\nenabled = %s\nurl = %s://%s%s", c->mqtt_enabled ? "yes" : "no", c->mqtt_tls ? "mqtts" : "mqtt",
           c->mqtt_user, c->mqtt_user[0] ? "@" : "");
   put_host(f, c->mqtt_host);

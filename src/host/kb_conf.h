@@ -139,6 +139,15 @@ typedef struct {
   /* [keybus] pgm_outputs: bit n-1 = PGM output n (1-14) shown as a sensor */
   uint16_t pgm_outputs;
 
+  /* [keybus] sync_time: keep the panel clock right (keybusd --sync-time,
+   * docs/keybusd.md "Panel clock") on partition sync_time_partition, with
+   * the code sync_time_code / sync_time_code_file / KEYBUS_SYNC_TIME_CODE
+   * (a secret: 4 or 6 digits, code_length of them; the panel's *6 menu
+   * usually wants the master code) */
+  bool sync_time;
+  int sync_time_partition;     /* 1-8 */
+  kb_conf_secret_t sync_time_code;
+
   kb_conf_zone_t zone[KB_CONF_ZONES + 1];           /* [1..64] */
   kb_conf_partition_t partition[KB_CONF_PARTITIONS + 1]; /* [1..8] */
   char user[KB_CONF_USERS + 1][KB_CONF_NAME_MAX];   /* [1..95], "" = no name */
