@@ -48,8 +48,11 @@ KEYBUS_SYNC_TIME_CODE=5555 "$K" --config /dev/null --mqtt off --http off --sync-
 pid=$!
 check sets_the_clock wait_log "$tmp/log" "panel clock: setting it to $today" 20
 check set_done wait_log "$tmp/log" "panel clock: set \(request [0-9]+ done\)" 20
-# the panel's next report (the timestamp, every 60 virtual s) agrees
-check panel_reports_host_time wait_log "$tmp/log" "panel clock: the panel says $today [0-9:]+, [01] min" 20
+# the panel's next reports (the timestamp, every 60 virtual s) agree: within
+# a few minutes, since the simulated panel's clock runs at --speed 10 (one
+# virtual minute per 6 real seconds) while the host's runs at 1, and a
+# loaded machine may see a later report first
+check panel_reports_host_time wait_log "$tmp/log" "panel clock: the panel says $today [0-9:]+, [0-3] min" 40
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"; rc=$?
 check stops_0 test "$rc" -eq 0
