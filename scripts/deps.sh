@@ -17,6 +17,7 @@ pkgs=(
   libnewlib-dev                            # C library headers of the ESP-IDF 5.3.5 kit (make esp-check)
   python3-kconfiglib                       # parses ports/esp-idf/Kconfig to compare its defaults with the code's (esp_host.sh)
   sigrok-cli                               # tests/cli/sigrok.sh: the PulseView decoder in tools/sigrok, run by sigrok-cli
+  python3-aiohttp                          # pyenvisalink (the TPI client of Home Assistant) talks to keybusd --tpi in tests/cli/keybusd_tpi_client.sh
   binutils python3
   g++                                      # the ESPHome component's C++ glue, built on ESPHome's host platform (make esphome-check)
   python3-voluptuous python3-yaml python3-colorama python3-argcomplete python3-tzlocal  # ESPHome's own front end (config, codegen), run offline from the kit
