@@ -179,8 +179,6 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 
 # keybusd's unit tests include the app's sources they test
 $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
-# the panel clock's decision logic, #included by its test
-$(B)/tests/keybusd/test_clock: apps/keybusd/kd_clock.c apps/keybusd/kd_clock.h
 
 # the listen-only build of the template port's test includes the other one
 # the ESP-IDF example's bridge is #included by its test

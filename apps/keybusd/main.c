@@ -40,6 +40,7 @@
 
 #include <cJSON.h>
 
+#include "ha/kb_clock.h"
 #include "ha/kb_ha.h"
 #include "ha/kb_status_words.h"
 #include "host/kb_capture.h"
@@ -48,7 +49,6 @@
 #include "host/kb_text.h"
 #include "host/kb_vcd.h"
 #include "keybus/keybus.h"
-#include "kd_clock.h"
 #include "kd_http.h"
 #include "kd_log.h"
 #include "kd_mqtt.h"
@@ -156,7 +156,7 @@ typedef struct {
   uint64_t delay_ns[KB_MAX_PARTITIONS]; /* start of the exit or entry delay running */
   int exit_delay_s, entry_delay_s;      /* known lengths (sim), 0 = unknown */
 
-  /* --sync-time (kd_clock.h): times are monotonic seconds, -1 = never */
+  /* --sync-time (ha/kb_clock.h): times are monotonic seconds, -1 = never */
   struct {
     bool on;
     uint8_t partition;
@@ -236,7 +236,10 @@ static void clock_time(kd_t *d) {
   int32_t drift;
   if (!pt->valid || !localtime_r(&t, &d->clk.panel_local)) return;
   d->clk.panel_at_s = mono_s();
-  drift = kd_clock_drift(pt, &d->clk.panel_local);
+  {
+    kb_clock_tm_t pl = KB_CLOCK_TM(&d->clk.panel_local);
+    drift = kb_clock_drift(pt, &pl);
+  }
   /* once, then when the drift changes beyond the panel's resolution: not at
    * every report of a panel that stays off while it cannot be set (armed) */
   if (!d->clk.reported || ((drift > 1 || drift < -1) && drift != d->clk.logged_drift))
@@ -247,11 +250,12 @@ static void clock_time(kd_t *d) {
   d->clk.logged_drift = drift;
 }
 
-/* Once a second: set the panel clock when kd_clock_decide() says so. */
+/* Once a second: set the panel clock when kb_clock_decide() says so. */
 static void clock_step(kd_t *d) {
   const kb_status_t *st = kb_bus_status(&d->bus);
-  kd_clock_in_t in;
-  kd_clock_why_t why;
+  kb_clock_in_t in;
+  kb_clock_why_t why;
+  struct tm lt;
   time_t t = time(NULL);
   int64_t now = mono_s();
   int32_t drift;
@@ -260,34 +264,35 @@ static void clock_step(kd_t *d) {
   if (!d->clk.on || now == d->clk.checked_s) return;
   d->clk.checked_s = now;
   memset(&in, 0, sizeof in);
-  if (!localtime_r(&t, &in.local)) return;
+  if (!localtime_r(&t, &lt)) return;
+  in.local = KB_CLOCK_TM(&lt);
   in.now_s = now;
   in.panel = st->time;
   in.panel_at_s = d->clk.panel_at_s;
-  in.panel_local = d->clk.panel_local;
+  in.panel_local = KB_CLOCK_TM(&d->clk.panel_local);
   in.synced = st->synced != 0;
   in.part = &st->part[d->clk.partition - 1];
   in.last_key_s = d->clk.last_key_s;
   in.last_ok_s = d->clk.last_ok_s;
   in.last_try_s = d->clk.last_try_s;
   in.busy = d->clk.req != 0;
-  why = kd_clock_decide(&in, &drift);
-  if ((int)why != d->clk.last_why && why != KD_CLOCK_SET)
-    kd_log(KD_DEBUG, "panel clock: not now (%s)", kd_clock_why_name(why));
+  why = kb_clock_decide(&in, &drift);
+  if ((int)why != d->clk.last_why && why != KB_CLOCK_SET)
+    kd_log(KD_DEBUG, "panel clock: not now (%s)", kb_clock_why_name(why));
   d->clk.last_why = (int)why;
-  if (why != KD_CLOCK_SET) return;
+  if (why != KB_CLOCK_SET) return;
   d->clk.last_try_s = now;
-  e = kb_bus_set_time(&d->bus, d->clk.partition, (uint16_t)(in.local.tm_year + 1900), (uint8_t)(in.local.tm_mon + 1),
-                      (uint8_t)in.local.tm_mday, (uint8_t)in.local.tm_hour, (uint8_t)in.local.tm_min,
+  e = kb_bus_set_time(&d->bus, d->clk.partition, (uint16_t)(lt.tm_year + 1900), (uint8_t)(lt.tm_mon + 1),
+                      (uint8_t)lt.tm_mday, (uint8_t)lt.tm_hour, (uint8_t)lt.tm_min,
                       d->conf.sync_time_code.value, &req);
   if (e != KB_OK) {
     kd_log(KD_WARNING, "panel clock: the set-time request was refused (%s); next try in %d min", kb_err_name(e),
-           KD_CLOCK_RETRY_S / 60);
+           KB_CLOCK_RETRY_S / 60);
     return;
   }
   d->clk.req = req;
   kd_log(KD_INFO, "panel clock: setting it to %04d-%02d-%02d %02d:%02d on partition %u (request %u; it was %ld min %s)",
-         in.local.tm_year + 1900, in.local.tm_mon + 1, in.local.tm_mday, in.local.tm_hour, in.local.tm_min,
+         lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday, lt.tm_hour, lt.tm_min,
          (unsigned)d->clk.partition, (unsigned)req, labs((long)drift), drift < 0 ? "behind" : "ahead");
 }
 
@@ -306,7 +311,7 @@ static void clock_end(kd_t *d, const kb_keys_note_t *n) {
     kd_log(KD_INFO, "panel clock: set (request %u done); next routine set in 24 h", (unsigned)n->id);
   } else {
     kd_log(KD_WARNING, "panel clock: request %u ended %s; next try in %d min", (unsigned)n->id,
-           kb_ha_result_word((kb_keys_result_t)n->result, &info), KD_CLOCK_RETRY_S / 60);
+           kb_ha_result_word((kb_keys_result_t)n->result, &info), KB_CLOCK_RETRY_S / 60);
   }
 }
 
