@@ -183,6 +183,8 @@ $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 # the listen-only build of the template port's test includes the other one
 # the ESP-IDF example's bridge is #included by its test
 $(B)/tests/espex/test_bridge: examples/esp-idf-mqtt/main/kbm_bridge.c examples/esp-idf-mqtt/main/kbm_bridge.h
+# and its panel clock (SNTP time, the decision of src/ha/kb_clock.c)
+$(B)/tests/espex/test_clock: examples/esp-idf-mqtt/main/kbm_clock.c examples/esp-idf-mqtt/main/kbm_clock.h examples/esp-idf-mqtt/main/kbm_bridge.h
 
 $(B)/tests/core/test_port_listen: tests/unit/core/test_port_template.c
 

@@ -49,10 +49,13 @@ kb_clock_why_t kb_clock_decide(const kb_clock_in_t *in, int32_t *drift) {
   /* the panel reports minutes: a difference of one minute is its resolution */
   if (dr >= -1 && dr <= 1 && in->last_ok_s >= 0 && in->now_s - in->last_ok_s < KB_CLOCK_DAY_S) return KB_CLOCK_IN_SYNC;
   if (in->last_try_s >= 0 && in->now_s - in->last_try_s < KB_CLOCK_RETRY_S) return KB_CLOCK_BACKOFF;
-  if (!in->synced || !in->part || !in->part->known || !in->part->ready) return KB_CLOCK_NOT_READY;
+  if (!in->synced || !in->part || !in->part->known) return KB_CLOCK_NOT_READY;
+  /* before the ready light: an armed panel's is off too, and "armed" is the
+   * reason worth logging */
   if (in->part->armed != KB_ARMED_NONE || in->part->exit_delay || in->part->entry_delay || in->part->alarm ||
       in->part->fire)
     return KB_CLOCK_ARMED;
+  if (!in->part->ready) return KB_CLOCK_NOT_READY;
   if (in->last_key_s >= 0 && in->now_s - in->last_key_s < KB_CLOCK_KEY_QUIET_S) return KB_CLOCK_KEYPAD;
   if (in->local.second >= KB_CLOCK_MINUTE_END_S) return KB_CLOCK_MINUTE_END;
   return KB_CLOCK_SET;

@@ -152,6 +152,9 @@ static void test_armed(void) {
   KT_EQ(kb_clock_decide(&in, NULL), KB_CLOCK_ARMED);
   part.alarm = 0;
   KT_EQ(kb_clock_decide(&in, NULL), KB_CLOCK_SET);
+  /* an armed panel's ready light is off too: the reason is still "armed" */
+  part.armed = KB_ARMED_AWAY, part.ready = 0;
+  KT_EQ(kb_clock_decide(&in, NULL), KB_CLOCK_ARMED);
 }
 
 static void test_recent_key(void) {
