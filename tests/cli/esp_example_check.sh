@@ -7,16 +7,19 @@
 # Without a kit (always):
 #   - every menuconfig entry of main/Kconfig.projbuild has the same default
 #     in app_main.c's #ifndef CONFIG_KBM_* block (the compile checks below,
-#     and any build without the Kconfig, use those);
+#     and any build without the Kconfig, use those); a bool entry defaults
+#     to n and app_main.c does not #define it (absent = off, as sdkconfig.h);
 #   - main/CMakeLists.txt registers exactly the main/*.c files;
 #   - CMakeLists.txt points EXTRA_COMPONENT_DIRS and SDKCONFIG_DEFAULTS at
 #     ports/esp-idf, which holds the component's header;
-#   - the bridge (kbm_bridge.c) builds with the host compiler and no ESP-IDF
-#     header (-std=c11 -pedantic): its logic is what tests/unit/espex runs.
+#   - the bridge (kbm_bridge.c) and the panel clock (kbm_clock.c) build with
+#     the host compiler and no ESP-IDF header (-std=c11 -pedantic): their
+#     logic is what tests/unit/espex runs.
 # With the kits (KEYBUS_IDF_KITS: the folder holding v5.3.5/ and v6.0.2/;
 # .ci/run sets it; without it "skipped", or a failure with
 # KB_ESP_CHECK_REQUIRED=1, as `make esp-check` runs it), per kit:
-#   - every main/*.c compiles with `idf-gcc --strict -Wall -Wextra -Werror`,
+#   - every main/*.c, and src/ha/kb_clock.c (the clock's shared decision),
+#     compiles with `idf-gcc --strict -Wall -Wextra -Werror`,
 #     include paths include/, src/ha, ports/esp-idf/include and a copy of
 #     Debian's jsmn.h in build/esp-example/ (standing for espressif/jsmn);
 #     v5.3.5 reaches mqtt_client.h in components/mqtt, v6.0.2 in the managed
@@ -24,8 +27,10 @@
 #     plus the component's PUBLIC compile definitions (ports/esp-idf/
 #     CMakeLists.txt), as a real build passes them to main;
 #   - again with non-default menuconfig values (64 zones, 8 partitions,
-#     credentials set);
-#   - the counter-check: CONFIG_KBM_ZONES=65 is refused by app_main.c's #error.
+#     credentials set, the panel clock on: SNTP, a TZ, partition 2, a code);
+#   - app_main.c reaches esp_netif_sntp.h (the SNTP API of IDF 5.1+ and 6.x);
+#   - the counter-checks: CONFIG_KBM_ZONES=65 and CONFIG_KBM_SYNC_TIME_PARTITION=9
+#     are refused by app_main.c's #errors.
 # Not checked here: linking, Ethernet (the kits have no esp_eth), Xtensa
 # targets (ESP32, ESP32-S3): only a real `idf.py build` does that.
 set -u
@@ -35,13 +40,27 @@ EX=examples/esp-idf-mqtt
 OUT=build/esp-example
 
 # ---- the example's files agree with each other (no kit needed)
-kconf=$(awk '/^ *config KBM_/ {name=$2} /^ *default / && name {d=$0; sub(/^ *default /, "", d); print "CONFIG_" name " " d; name=""}' \
+kall=$(awk '/^ *config KBM_/ {name=$2; type=""} /^ *(bool|string|int)( |$)/ && name {type=$1}
+  /^ *default / && name {d=$0; sub(/^ *default /, "", d); print (type == "bool" ? "BOOL " : "") "CONFIG_" name " " d; name=""}' \
   "$EX/main/Kconfig.projbuild" | sort)
+kconf=$(printf '%s\n' "$kall" | grep -v '^BOOL ')
+kbool=$(printf '%s\n' "$kall" | sed -n 's/^BOOL //p')
 cdef=$(sed -n 's/^#define \(CONFIG_KBM_[A-Z_]*\) \(.*\)$/\1 \2/p' "$EX/main/app_main.c" | sort)
 if [ -n "$kconf" ] && [ "$kconf" = "$cdef" ]; then
   ok "Kconfig.projbuild defaults = app_main.c's #ifndef defaults ($(printf '%s\n' "$kconf" | wc -l) entries)"
 else
   ko "Kconfig.projbuild defaults = app_main.c's #ifndef defaults" "$(diff <(printf '%s\n' "$kconf") <(printf '%s\n' "$cdef"))"
+fi
+bad=""
+while read -r name d; do
+  [ -z "$name" ] && continue
+  [ "$d" = n ] || bad="$bad $name defaults to $d;"
+  grep -q "^#define $name\b" "$EX/main/app_main.c" && bad="$bad app_main.c #defines $name;"
+done <<<"$kbool"
+if [ -n "$kbool" ] && [ -z "$bad" ]; then
+  ok "Kconfig.projbuild bools default to n and app_main.c leaves them undefined ($(printf '%s\n' "$kbool" | wc -l))"
+else
+  ko "Kconfig.projbuild bools default to n and app_main.c leaves them undefined" "${bad:-no bool entry found}"
 fi
 srcs=$(grep -o '"[a-z_]*\.c"' "$EX/main/CMakeLists.txt" | tr -d '"' | sort | tr '\n' ' ')
 have=$(cd "$EX/main" && ls -- *.c | sort | tr '\n' ' ')
@@ -55,12 +74,14 @@ else
   ko "CMakeLists.txt: EXTRA_COMPONENT_DIRS and SDKCONFIG_DEFAULTS point at ports/esp-idf"
 fi
 mkdir -p "$OUT"
-if log=$(${CC:-cc} -std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -Iinclude -Isrc/ha \
-    -c "$EX/main/kbm_bridge.c" -o "$OUT/kbm_bridge.host.o" 2>&1); then
-  ok "kbm_bridge.c builds on the host without ESP-IDF (-std=c11 -pedantic)"
-else
-  ko "kbm_bridge.c builds on the host without ESP-IDF" "$log"
-fi
+for f in kbm_bridge kbm_clock; do
+  if log=$(${CC:-cc} -std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -Iinclude -Isrc/ha \
+      -c "$EX/main/$f.c" -o "$OUT/$f.host.o" 2>&1); then
+    ok "$f.c builds on the host without ESP-IDF (-std=c11 -pedantic)"
+  else
+    ko "$f.c builds on the host without ESP-IDF" "$log"
+  fi
+done
 
 # ---- the kits
 if [ -z "${KEYBUS_IDF_KITS:-}" ]; then
@@ -96,7 +117,9 @@ echo "info the keybus component's public definitions: ${defs[*]:-none}"
 FLAGS+=("${defs[@]}")
 OTHER=(-DCONFIG_KBM_ZONES=64 -DCONFIG_KBM_PARTITIONS=255 '-DCONFIG_KBM_WIFI_SSID="home"'
   '-DCONFIG_KBM_WIFI_PASSWORD="secret99"' '-DCONFIG_KBM_MQTT_USER="ha"' '-DCONFIG_KBM_MQTT_PASSWORD="pw"'
-  '-DCONFIG_KBM_BROKER_URI="mqtts://broker:8883"' -DCONFIG_KBM_PUBLISHER_STACK=8192)
+  '-DCONFIG_KBM_BROKER_URI="mqtts://broker:8883"' -DCONFIG_KBM_PUBLISHER_STACK=8192
+  -DCONFIG_KBM_SYNC_TIME=1 '-DCONFIG_KBM_SNTP_SERVER="time.example.org"' '-DCONFIG_KBM_TZ="CET-1CEST,M3.5.0,M10.5.0/3"'
+  -DCONFIG_KBM_SYNC_TIME_PARTITION=2 '-DCONFIG_KBM_SYNC_TIME_CODE="5555"')
 for ver in v5.3.5 v6.0.2; do
   kit=$K/$ver
   if [ ! -x "$kit/idf-gcc" ]; then
@@ -107,7 +130,7 @@ for ver in v5.3.5 v6.0.2; do
   rm -rf "$o" && mkdir -p "$o"
   for variant in defaults other; do
     n=0 bad=""
-    for src in "$EX"/main/*.c; do
+    for src in "$EX"/main/*.c src/ha/kb_clock.c; do
       extra=()
       [ "$variant" = other ] && extra=("${OTHER[@]}")
       if ! log=$("$kit/idf-gcc" "${FLAGS[@]}" "${extra[@]}" -c "$src" -o "$o/$(basename "$src" .c).$variant.o" 2>&1); then
@@ -128,13 +151,27 @@ for ver in v5.3.5 v6.0.2; do
   else
     ko "$ver: app_main.c reaches mqtt_client.h"
   fi
-  # counter-check: the zone range guard
+  # the SNTP API both versions offer (esp_netif_sntp, not lwIP's esp_sntp.h)
+  if "$kit/idf-gcc" "${FLAGS[@]}" -M "$EX/main/app_main.c" 2>/dev/null | tr ' \\' '\n\n' |
+      grep -q "components/esp_netif/include/esp_netif_sntp\.h$"; then
+    ok "$ver: app_main.c reaches esp_netif_sntp.h in components/esp_netif"
+  else
+    ko "$ver: app_main.c reaches esp_netif_sntp.h in components/esp_netif"
+  fi
+  # counter-checks: the range guards
   if log=$("$kit/idf-gcc" "${FLAGS[@]}" -DCONFIG_KBM_ZONES=65 -c "$EX/main/app_main.c" -o "$o/zones65.o" 2>&1); then
     ko "$ver: CONFIG_KBM_ZONES=65 is refused (it compiled)"
   elif printf '%s\n' "$log" | grep -q 'CONFIG_KBM_ZONES must be'; then
     ok "$ver: CONFIG_KBM_ZONES=65 is refused by its #error"
   else
     ko "$ver: CONFIG_KBM_ZONES=65 is refused for the documented reason" "$log"
+  fi
+  if log=$("$kit/idf-gcc" "${FLAGS[@]}" -DCONFIG_KBM_SYNC_TIME_PARTITION=9 -c "$EX/main/app_main.c" -o "$o/part9.o" 2>&1); then
+    ko "$ver: CONFIG_KBM_SYNC_TIME_PARTITION=9 is refused (it compiled)"
+  elif printf '%s\n' "$log" | grep -q 'CONFIG_KBM_SYNC_TIME_PARTITION must be'; then
+    ok "$ver: CONFIG_KBM_SYNC_TIME_PARTITION=9 is refused by its #error"
+  else
+    ko "$ver: CONFIG_KBM_SYNC_TIME_PARTITION=9 is refused for the documented reason" "$log"
   fi
 done
 kt_done "$NAME"

@@ -25,28 +25,41 @@
  * the heap is in the health message (heap_free, heap_min_free,
  * heap_largest, alloc_failed).
  *
+ * Panel clock (CONFIG_KBM_SYNC_TIME, kbm_clock.c): SNTP (esp_netif_sntp)
+ * sets the wall clock, CONFIG_KBM_TZ (a POSIX TZ string) makes it local
+ * time; the publisher checks once a second, with the bus lock (kbe_lock)
+ * held, whether to type the panel's set-time request; nothing is decided
+ * before SNTP's first sync.
+ *
  * Secrets: the Wi-Fi and MQTT passwords come from menuconfig and go to the
- * drivers only; a command's access code never reaches a log line.
+ * drivers only; a command's access code and the clock's *6 code (menuconfig
+ * or NVS) never reach a log line.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "esp_app_desc.h"
 #include "esp_err.h"
 #include "esp_event.h"
 #include "esp_log.h"
 #include "esp_netif.h"
+#include "esp_netif_sntp.h"
 #include "esp_timer.h"
 #include "esp_wifi.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/semphr.h"
 #include "freertos/task.h"
 #include "mqtt_client.h"
+#include "nvs.h"
 #include "nvs_flash.h"
 #include "sdkconfig.h"
 
 #include "kbm_bridge.h"
+#include "kbm_clock.h"
 #include "keybus_esp.h"
 
 /* Every menuconfig value has its default here too, so that the file also
@@ -90,10 +103,36 @@
 #ifndef CONFIG_KBM_PUBLISHER_PRIORITY
 #define CONFIG_KBM_PUBLISHER_PRIORITY 4
 #endif
+/* CONFIG_KBM_SYNC_TIME is a bool: defined (1) when on, absent when off */
+#ifndef CONFIG_KBM_SNTP_SERVER
+#define CONFIG_KBM_SNTP_SERVER "pool.ntp.org"
+#endif
+#ifndef CONFIG_KBM_TZ
+#define CONFIG_KBM_TZ "UTC0"
+#endif
+#ifndef CONFIG_KBM_SYNC_TIME_PARTITION
+#define CONFIG_KBM_SYNC_TIME_PARTITION 1
+#endif
+#ifndef CONFIG_KBM_SYNC_TIME_CODE
+#define CONFIG_KBM_SYNC_TIME_CODE ""
+#endif
+#ifdef CONFIG_KBM_SYNC_TIME
+#define KBM_SYNC_TIME_ON 1
+#else
+#define KBM_SYNC_TIME_ON 0
+#endif
 
 #if CONFIG_KBM_ZONES < 0 || CONFIG_KBM_ZONES > KB_MAX_ZONES
 #error "CONFIG_KBM_ZONES must be 0..KB_MAX_ZONES"
 #endif
+#if CONFIG_KBM_SYNC_TIME_PARTITION < 1 || CONFIG_KBM_SYNC_TIME_PARTITION > KB_MAX_PARTITIONS
+#error "CONFIG_KBM_SYNC_TIME_PARTITION must be 1..KB_MAX_PARTITIONS"
+#endif
+
+/* The clock's *6 code in NVS (namespace, key: a string of 4 or 6 digits)
+ * wins over CONFIG_KBM_SYNC_TIME_CODE: the firmware image then holds none */
+#define KBM_NVS_NAMESPACE "keybus"
+#define KBM_NVS_TIME_CODE "time_code"
 
 #define KBM_BUS_WAIT_MS 100   /* a command or the publisher waits this long for the bus */
 #define KBM_PUMP_PERIOD_MS 100 /* the publisher's tick: retries, periodic health */
@@ -109,6 +148,8 @@ static StaticTask_t s_pub_tcb;
 static StackType_t s_pub_stack[CONFIG_KBM_PUBLISHER_STACK / sizeof(StackType_t)];
 static esp_mqtt_client_handle_t s_mqtt;
 static bool s_wifi_up;
+static kbm_clock_t s_clock;         /* off (partition 0) unless clock_init() accepts the settings */
+static volatile bool s_sntp_synced; /* set by SNTP's first sync; never cleared */
 
 /* ------------------------------------------------------ the bridge's platform */
 
@@ -173,15 +214,20 @@ static uint32_t io_now_ms(void *ctx) {
   return (uint32_t)(esp_timer_get_time() / 1000);
 }
 
+static bool ok(const char *what, esp_err_t e);
+
 /* --------------------------------------------------------- keybus callbacks */
 
 /* keybus task, bus lock held: mark, queue, wake the publisher (never block) */
 static void on_event(void *ctx, const kb_event_t *ev) {
   kbm_on_event(ctx, ev);
+  kbm_clock_on_event(&s_clock, ev); /* notes a key or the panel's time report */
   if (s_pub) xTaskNotifyGive(s_pub);
 }
 
 static void on_keys(void *ctx, const kb_keys_note_t *n) {
+  /* the clock's set-time request: its own, no command result */
+  if (kbm_clock_on_keys(&s_clock, n)) return;
   kbm_on_keys(ctx, n);
   if (n->type == KB_KEYS_NOTE_END && s_pub) xTaskNotifyGive(s_pub);
 }
@@ -193,6 +239,7 @@ static void publisher(void *arg) {
   for (;;) {
     (void)ulTaskNotifyTake(pdTRUE, pdMS_TO_TICKS(KBM_PUMP_PERIOD_MS));
     (void)kbm_pump(&s_bridge, 0);
+    kbm_clock_step(&s_clock); /* once a second; nothing when the clock is off */
     kbm_stats(&s_bridge, &st);
     if (!told && st.published > 0) {
       /* once the first announce went out: how much of the stack it needed */
@@ -200,6 +247,91 @@ static void publisher(void *arg) {
       ESP_LOGI(TAG, "publisher: %u bytes of its stack never used", (unsigned)uxTaskGetStackHighWaterMark(NULL));
     }
   }
+}
+
+/* ------------------------------------------------------------ panel clock */
+
+/* the wall clock, once SNTP has set it (before: 1970, or whatever the RTC
+ * kept across a reset: not trusted) */
+static bool clk_wall(void *ctx, int64_t *epoch_s) {
+  struct timeval tv;
+  (void)ctx;
+  if (!s_sntp_synced || gettimeofday(&tv, NULL) != 0) return false;
+  *epoch_s = (int64_t)tv.tv_sec;
+  return true;
+}
+
+/* local time under TZ (CONFIG_KBM_TZ): newlib/picolibc apply the POSIX
+ * rule, so a DST change moves it by an hour, which the clock then sets */
+static bool clk_local(void *ctx, int64_t epoch_s, kb_clock_tm_t *out) {
+  time_t t = (time_t)epoch_s;
+  struct tm lt;
+  (void)ctx;
+  if (!localtime_r(&t, &lt)) return false;
+  *out = KB_CLOCK_TM(&lt);
+  return true;
+}
+
+static int64_t clk_mono_s(void *ctx) {
+  (void)ctx;
+  return esp_timer_get_time() / 1000000;
+}
+
+/* lwIP's task, at every SNTP sync: only a flag (the clock logs the time) */
+static void on_sntp(struct timeval *tv) {
+  (void)tv;
+  s_sntp_synced = true;
+}
+
+/* The *6 code: NVS first, then menuconfig. Into out (size bytes); *from
+ * names where it came from, for the log (the code itself never is). */
+static void clock_code(char *out, size_t size, const char **from) {
+  nvs_handle_t h;
+  size_t n = size;
+  if (nvs_open(KBM_NVS_NAMESPACE, NVS_READONLY, &h) == ESP_OK) {
+    esp_err_t e = nvs_get_str(h, KBM_NVS_TIME_CODE, out, &n);
+    nvs_close(h);
+    if (e == ESP_OK && out[0]) {
+      *from = "NVS " KBM_NVS_NAMESPACE "/" KBM_NVS_TIME_CODE;
+      return;
+    }
+  }
+  n = strlen(CONFIG_KBM_SYNC_TIME_CODE);
+  if (n >= size) n = size - 1; /* too long: refused by kbm_clock_init as not 4/6 digits */
+  memcpy(out, CONFIG_KBM_SYNC_TIME_CODE, n);
+  out[n] = 0;
+  *from = "menuconfig";
+}
+
+/* Before the keybus starts: the zone, the code, the clock's state. */
+static void clock_init(void) {
+  kbm_clock_io_t io = {clk_wall, clk_local, clk_mono_s, io_bus_lock, io_bus_unlock, io_log, NULL};
+  char code[KB_KEYS_CODE_MAX + 2];
+  const char *from = "menuconfig";
+  const char *tz = CONFIG_KBM_TZ[0] ? CONFIG_KBM_TZ : "UTC0";
+  kb_err_t e;
+  if (!KBM_SYNC_TIME_ON) return;
+  setenv("TZ", tz, 1);
+  tzset();
+  memset(code, 0, sizeof code);
+  clock_code(code, sizeof code, &from);
+  e = kbm_clock_init(&s_clock, &io, (uint8_t)CONFIG_KBM_SYNC_TIME_PARTITION, code);
+  memset(code, 0, sizeof code);
+  if (e != KB_OK) {
+    ESP_LOGE(TAG, "panel clock: off (%s): the *6 code (from %s) must be 4 or 6 digits", kb_err_name(e), from);
+    return;
+  }
+  ESP_LOGI(TAG, "panel clock: kept on SNTP time (%s, TZ \"%s\") on partition %u, the *6 code from %s",
+           CONFIG_KBM_SNTP_SERVER, tz, (unsigned)CONFIG_KBM_SYNC_TIME_PARTITION, from);
+}
+
+/* After esp_netif_init: SNTP polls the server (every
+ * CONFIG_LWIP_SNTP_UPDATE_DELAY ms) once the network is up. */
+static void sntp_start(void) {
+  esp_sntp_config_t sc = ESP_NETIF_SNTP_DEFAULT_CONFIG(CONFIG_KBM_SNTP_SERVER);
+  sc.sync_cb = on_sntp;
+  sc.wait_for_sync = false; /* nobody waits: the clock checks the flag */
+  if (!ok("sntp", esp_netif_sntp_init(&sc))) ESP_LOGE(TAG, "panel clock: no SNTP, so the panel clock is never set");
 }
 
 /* ------------------------------------------------------------------- MQTT */
@@ -362,6 +494,7 @@ void app_main(void) {
   (void)ok("nvs_flash_init", e);
 
   if (!bridge_init()) return;
+  clock_init();
 
   /* the bus first: it never waits for the network */
   kbe_config_default(&kc);
@@ -383,5 +516,6 @@ void app_main(void) {
     ESP_LOGE(TAG, "no network: the keybus runs, nothing is published");
     return;
   }
+  if (s_clock.partition) sntp_start();
   (void)mqtt_start();
 }
