@@ -139,6 +139,9 @@ typedef struct {
 typedef struct {
   uint32_t powerup_ms; /* data line high this long before the first frame
                         * (keypads powering up; the reference waits 4000 ms) */
+  bool menu_key;       /* pass on 0xF7 (LCD menu navigation). Off by default:
+                        * 0xF7 is "no key" (0xFF) with one bit bent, the only
+                        * key one flipped bit can make out of an idle slot */
 } kb_pnl_cfg_t;
 
 /* Engine state. Public so firmware can place it statically; fields are
@@ -177,6 +180,7 @@ typedef struct kb_pnl_s {
   uint8_t zone_ask;    /* a keypad-zone notification: 0xD5 after a 0x05 */
   uint8_t kz_valid;
   uint8_t kz_open;     /* keypad zones (slot 1 = bit 0) open, from 0xD5 */
+  uint8_t menu_key;
   uint8_t keyq[KB_PNL_KEYQ];
   uint8_t kq_head, kq_len;
   uint32_t keys, keys_lost, rejected, alarm_asks, alarm_noise, zone_queries;
@@ -184,7 +188,7 @@ typedef struct kb_pnl_s {
 
 /* ------------------------------------------------------------ Task API */
 
-/* Defaults: powerup_ms 4000. */
+/* Defaults: powerup_ms 4000, menu_key false. */
 void kb_pnl_cfg_default(kb_pnl_cfg_t *c);
 
 /* Clears all state: Ready and Backlight on (the reference's default), no
