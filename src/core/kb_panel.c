@@ -111,7 +111,10 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
 
 /* ------------------------------------------------------------ Task side */
 
-void kb_pnl_cfg_default(kb_pnl_cfg_t *c) { c->powerup_ms = 4000u; }
+void kb_pnl_cfg_default(kb_pnl_cfg_t *c) {
+  c->powerup_ms = 4000u;
+  c->menu_key = false;
+}
 
 void kb_pnl_init(kb_pnl_t *p, const kb_pnl_cfg_t *cfg) {
   kb_pnl_cfg_t d;
@@ -123,6 +126,7 @@ void kb_pnl_init(kb_pnl_t *p, const kb_pnl_cfg_t *cfg) {
   }
   /* half periods: 2 per ms at KB_PNL_HALF_US = 500 */
   p->up_need = cfg->powerup_ms * (1000u / KB_PNL_HALF_US);
+  p->menu_key = cfg->menu_key ? 1u : 0u;
   p->st = ST_WAIT;
   if (!p->up_need) {
     p->st = ST_GAP;
@@ -277,7 +281,7 @@ static void answer(kb_pnl_t *p, const kb_pnl_rx_t *r) {
       unsigned i;
       for (i = 0; i < NKEYPAD && keys[i].code != r->module[2]; i++) {
       }
-      if (i < NKEYPAD) {
+      if (i < NKEYPAD && (r->module[2] != 0xF7u || p->menu_key)) {
         key_push(p, r->module[2]);
       } else {
         p->rejected++;
