@@ -398,14 +398,16 @@ static void send(kb_pnl_t *p, uint8_t cmd, uint16_t gap) {
 
 /* The next frame (B4.2, B4.3). */
 static void schedule(kb_pnl_t *p) {
+  /* the handshake first, start-up sequence or not: the keypad repeats its
+   * alarm key only in the frame right after the one that carried it */
+  if (p->alarm_ask == 1u) {
+    p->alarm_ask = 2u; /* asked: cleared by the 0x1C answer */
+    send(p, 0x1C, KB_PNL_GAP_HALVES);
+    return;
+  }
   if (p->step < STEADY) {
     uint8_t s = p->step++;
     send(p, startup_cmd[s], s == 1u ? KB_PNL_STARTUP_PAUSE_HALVES : KB_PNL_GAP_HALVES);
-    return;
-  }
-  if (p->alarm_ask) {
-    p->alarm_ask = 2u; /* asked: cleared by the 0x1C answer */
-    send(p, 0x1C, KB_PNL_GAP_HALVES);
     return;
   }
   if (p->zone_ask && p->last_cmd == 0x05u) {

@@ -539,6 +539,21 @@ static void test_alarm_keys(void) {
   free(r);
 }
 
+/* An alarm key pressed while the start-up sequence runs: the keypad repeats
+ * it only in the next frame, so 0x1C goes before the next start-up frame. */
+static void test_alarm_key_during_startup(void) {
+  rig_t *r = rig_new(0, NULL);
+  KT_CHECK(kb_skp_press(&r->kp, KB_SKP_ALARM | 0xEE));
+  run_ms(r, 900);
+  KT_EQ(r->nkeys, 1);
+  KT_EQ(r->keys[0], KB_PNL_KEY_PANIC);
+  KT_EQ(r->kp.log[0], 0x16);
+  KT_EQ(r->kp.log[1], 0x1C);
+  KT_EQ(r->kp.log[2], 0x5D); /* then the sequence goes on */
+  KT_CHECK(kb_pnl_started(&r->pnl));
+  free(r);
+}
+
 static void test_keypad_zone(void) {
   rig_t *r = rig_started();
   uint8_t open = 0;
@@ -617,5 +632,5 @@ KT_MAIN(KT_CASE(test_d2_startup_vectors), KT_CASE(test_d2_lights_and_zones),
         KT_CASE(test_d2_beep_tone_buzzer), KT_CASE(test_time_and_status), KT_CASE(test_bad_args),
         KT_CASE(test_wire_timing), KT_CASE(test_powerup_wait), KT_CASE(test_alarm_noise_rejected),
         KT_CASE(test_contention_counted), KT_CASE(test_startup_sequence),
-        KT_CASE(test_scheduler_order), KT_CASE(test_keys_read_back), KT_CASE(test_alarm_keys),
+        KT_CASE(test_scheduler_order), KT_CASE(test_keys_read_back), KT_CASE(test_alarm_keys), KT_CASE(test_alarm_key_during_startup),
         KT_CASE(test_keypad_zone), KT_CASE(test_task_stops_bus_idles), KT_CASE(test_noise))
