@@ -33,10 +33,8 @@ static bool put(char *buf, size_t n, const char *fmt, ...) {
   return r >= 0 && (size_t)r < n;
 }
 
-const char *kd_keypad_sub(const kd_keypad_cfg_t *c, unsigned i, char *buf, size_t n) {
-  if (i == 0) return put(buf, n, "%s/%s/keypad/+/set", c->prefix, c->id) ? buf : NULL;
-  if (i == 1) return put(buf, n, "%s/%s/keypad/+/+/set", c->prefix, c->id) ? buf : NULL;
-  return NULL;
+const char *kd_keypad_sub(const kd_keypad_cfg_t *c, char *buf, size_t n) {
+  return put(buf, n, "%s/%s/keypad/set", c->prefix, c->id) ? buf : NULL;
 }
 
 int kd_keypad_key_msg(const kd_keypad_cfg_t *c, uint8_t code, char *topic, size_t tn,
@@ -82,35 +80,28 @@ static kb_pnl_state_t zone_state(const kb_pnl_t *p, unsigned z) {
   return (p->zblink[g] & bit) ? KB_PNL_BLINK : (p->zones[g] & bit) ? KB_PNL_ON : KB_PNL_OFF;
 }
 
-kd_keypad_rc_t kd_keypad_command(const kd_keypad_cfg_t *c, kb_pnl_t *p, const char *topic,
-                                 const char *payload, char *state_topic, size_t tn, char *state,
-                                 size_t sn) {
+kd_keypad_rc_t kd_keypad_command(const kd_keypad_cfg_t *c, kb_pnl_t *p, const char *payload,
+                                 char *state_topic, size_t tn, char *state, size_t sn) {
   char base[KD_KEYPAD_TOPIC_MAX], what[32], arg[32];
-  size_t bl;
-  const char *rest;
+  const char *sp, *sl;
   unsigned long v;
   if (state_topic && tn) state_topic[0] = 0;
   if (state && sn) state[0] = 0;
-  if (!put(base, sizeof base, "%s/%s/keypad/", c->prefix, c->id)) return KD_KEYPAD_NOT_MINE;
-  bl = strlen(base);
-  if (strncmp(topic, base, bl) != 0) return KD_KEYPAD_NOT_MINE;
-  rest = topic + bl;
-  /* <what>/set or <what>/<arg>/set */
-  {
-    const char *s1 = strchr(rest, '/'), *s2;
-    if (!s1 || (size_t)(s1 - rest) >= sizeof what) return KD_KEYPAD_NOT_MINE;
-    memcpy(what, rest, (size_t)(s1 - rest));
-    what[s1 - rest] = 0;
-    s2 = strchr(s1 + 1, '/');
-    if (!s2) {
-      if (strcmp(s1 + 1, "set")) return KD_KEYPAD_NOT_MINE;
-      arg[0] = 0;
-    } else {
-      if (strcmp(s2 + 1, "set") || (size_t)(s2 - s1 - 1) >= sizeof arg) return KD_KEYPAD_NOT_MINE;
-      memcpy(arg, s1 + 1, (size_t)(s2 - s1 - 1));
-      arg[s2 - s1 - 1] = 0;
-    }
+  if (!put(base, sizeof base, "%s/%s/keypad/", c->prefix, c->id)) return KD_KEYPAD_BAD;
+  /* "<what>[/<arg>] <value>" */
+  sp = strchr(payload, ' ');
+  if (!sp) return KD_KEYPAD_BAD;
+  sl = memchr(payload, '/', (size_t)(sp - payload));
+  if ((size_t)((sl ? sl : sp) - payload) >= sizeof what) return KD_KEYPAD_BAD;
+  memcpy(what, payload, (size_t)((sl ? sl : sp) - payload));
+  what[(sl ? sl : sp) - payload] = 0;
+  arg[0] = 0;
+  if (sl) {
+    if ((size_t)(sp - sl - 1) >= sizeof arg || sp == sl + 1) return KD_KEYPAD_BAD;
+    memcpy(arg, sl + 1, (size_t)(sp - sl - 1));
+    arg[sp - sl - 1] = 0;
   }
+  payload = sp + 1;
   if (!strcmp(what, "light") && arg[0]) {
     int st = state_of(payload);
     for (unsigned i = 0; i < KB_PNL_LIGHT_COUNT; i++) {
@@ -214,7 +205,8 @@ int kd_keypad_discovery(const kd_keypad_cfg_t *c, unsigned i, char *topic, size_
     if (!put(topic, tn, "%s/select/%s/%s/config", c->discovery, c->id, obj)) return -1;
     return put(doc, dn,
                "{\"name\":\"%s\",\"unique_id\":\"%s_%s\",\"state_topic\":\"%s/%s/keypad/%s\","
-               "\"command_topic\":\"%s/%s/keypad/%s/set\",\"options\":[\"off\",\"on\",\"blink\"],%s}",
+               "\"command_topic\":\"%s/%s/keypad/set\",\"command_template\":\"%s {{ value }}\","
+               "\"options\":[\"off\",\"on\",\"blink\"],%s}",
                name, c->id, obj, c->prefix, c->id, path, c->prefix, c->id, path, com)
                ? 0
                : -1;
@@ -227,8 +219,8 @@ int kd_keypad_discovery(const kd_keypad_cfg_t *c, unsigned i, char *topic, size_
     if (!put(topic, tn, "%s/number/%s/keypad_%s/config", c->discovery, c->id, what[k])) return -1;
     return put(doc, dn,
                "{\"name\":\"%s\",\"unique_id\":\"%s_keypad_%s\",\"command_topic\":"
-               "\"%s/%s/keypad/%s/set\",\"min\":0,\"max\":%u,\"mode\":\"box\",\"optimistic\":true,"
-               "%s}",
+               "\"%s/%s/keypad/set\",\"command_template\":\"%s {{ value | int }}\",\"min\":0,"
+               "\"max\":%u,\"mode\":\"box\",\"optimistic\":true,%s}",
                names[k], c->id, what[k], c->prefix, c->id, what[k], max[k], com)
                ? 0
                : -1;

@@ -10,12 +10,18 @@
  *   <p>/<id>/keypad/event             keybus ->, not retained: {"event_type":"<key>"}
  *                                     per key ("1", "*", "fire", "stay", ...)
  *   <p>/<id>/keypad/light/<name>      keybus ->, retained: off | on | blink
- *   <p>/<id>/keypad/light/<name>/set  -> keybus: off | on | blink
- *   <p>/<id>/keypad/zone/<z>          keybus ->, retained; .../set -> keybus (z 1..zones)
- *   <p>/<id>/keypad/beep/set          -> keybus: 0..128 beeps (0 cancels)
- *   <p>/<id>/keypad/buzzer/set        -> keybus: 0..255 seconds (0 cancels)
- *   <p>/<id>/keypad/tone/set          -> keybus: off | <beeps 0-7>,<constant 0|1>,<interval 0-15>
- *   <p>/<id>/keypad/status/set        -> keybus: the LCD status code, 0..255 or 0x00..0xFF
+ *   <p>/<id>/keypad/zone/<z>          keybus ->, retained: off | on | blink (z 1..zones)
+ *   <p>/<id>/keypad/set               -> keybus, one topic for every command
+ *                                     (the daemon's inbound queue keeps the
+ *                                     subscription index, not the topic; HA's
+ *                                     entities share it through their
+ *                                     command_template). Payload "<what> <value>":
+ *                                       light/<name> off|on|blink
+ *                                       zone/<z> off|on|blink
+ *                                       beep <0..128>      (0 cancels)
+ *                                       buzzer <0..255>    (seconds, 0 cancels)
+ *                                       tone off | tone <beeps 0-7>,<constant 0|1>,<interval 0-15>
+ *                                       status <0..255 or 0x00..0xFF>  (LCD message code)
  *   <discovery>/<component>/<id>/keypad_<object>/config  discovery documents
  * Keys are published as typed: a user may type an access code on the
  * keypad, so they are never logged (only counted) and Home Assistant's
@@ -44,24 +50,22 @@ typedef struct {
 } kd_keypad_cfg_t;
 
 typedef enum {
-  KD_KEYPAD_NOT_MINE = 0, /* not a keypad topic: someone else's */
-  KD_KEYPAD_APPLIED,      /* applied; a state to publish may be set */
-  KD_KEYPAD_BAD           /* a keypad topic with a bad payload: nothing changed */
+  KD_KEYPAD_APPLIED = 0, /* applied; a state to publish may be set */
+  KD_KEYPAD_BAD          /* a malformed command: nothing changed */
 } kd_keypad_rc_t;
 
-/* The subscriptions the role needs: i = 0, 1 (NULL after). */
-const char *kd_keypad_sub(const kd_keypad_cfg_t *c, unsigned i, char *buf, size_t n);
+/* The one command topic the role subscribes to (NULL: too small). */
+const char *kd_keypad_sub(const kd_keypad_cfg_t *c, char *buf, size_t n);
 
 /* The event for key `code`: 0, or -1 (no key / buffers too small). */
 int kd_keypad_key_msg(const kd_keypad_cfg_t *c, uint8_t code, char *topic, size_t tn,
                       char *payload, size_t pn);
 
-/* Applies one inbound message. On KD_KEYPAD_APPLIED for a light or a zone,
- * state_topic/state hold the retained state to publish (state_topic[0] =
- * 0 when there is none). */
-kd_keypad_rc_t kd_keypad_command(const kd_keypad_cfg_t *c, kb_pnl_t *p, const char *topic,
-                                 const char *payload, char *state_topic, size_t tn, char *state,
-                                 size_t sn);
+/* Applies one message of the command topic (payload NUL-terminated). On
+ * KD_KEYPAD_APPLIED for a light or a zone, state_topic/state hold the
+ * retained state to publish (state_topic[0] = 0 when there is none). */
+kd_keypad_rc_t kd_keypad_command(const kd_keypad_cfg_t *c, kb_pnl_t *p, const char *payload,
+                                 char *state_topic, size_t tn, char *state, size_t sn);
 
 /* Entities: the key event, one select per light, one per zone light, and
  * numbers for beep, buzzer and the status code. */

@@ -30,65 +30,65 @@ static void test_commands(void) {
   kb_pnl_t p;
   char st[KD_KEYPAD_TOPIC_MAX], sv[16];
   kb_pnl_init(&p, NULL);
-#define CMD(topic, payload) kd_keypad_command(&CFG, &p, topic, payload, st, sizeof st, sv, sizeof sv)
-  KT_EQ(CMD("keybus/door/keypad/light/armed/set", "blink"), KD_KEYPAD_APPLIED);
+#define CMD(payload) kd_keypad_command(&CFG, &p, payload, st, sizeof st, sv, sizeof sv)
+  KT_EQ(CMD("light/armed blink"), KD_KEYPAD_APPLIED);
   KT_EQ(p.blink, 0x02);
   KT_STREQ(st, "keybus/door/keypad/light/armed");
   KT_STREQ(sv, "blink");
-  KT_EQ(CMD("keybus/door/keypad/light/ready/set", "off"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("light/ready off"), KD_KEYPAD_APPLIED);
   KT_EQ(p.lights, 0x80);
-  KT_EQ(CMD("keybus/door/keypad/light/fire/set", "ON"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("light/fire ON"), KD_KEYPAD_APPLIED);
   KT_EQ(p.lights, 0xC0);
   KT_STREQ(sv, "on");
-  KT_EQ(CMD("keybus/door/keypad/zone/3/set", "on"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("zone/3 on"), KD_KEYPAD_APPLIED);
   KT_EQ(p.zones[0], 0x04);
   KT_STREQ(st, "keybus/door/keypad/zone/3");
-  KT_EQ(CMD("keybus/door/keypad/beep/set", "3"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("beep 3"), KD_KEYPAD_APPLIED);
   KT_EQ(p.beep, 6);
   KT_EQ(p.beep_p, 1);
   KT_STREQ(st, ""); /* nothing retained for a beep */
-  KT_EQ(CMD("keybus/door/keypad/buzzer/set", "10"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("buzzer 10"), KD_KEYPAD_APPLIED);
   KT_EQ(p.buzzer, 10);
-  KT_EQ(CMD("keybus/door/keypad/status/set", "0x11"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("status 0x11"), KD_KEYPAD_APPLIED);
   KT_EQ(p.status, 0x11);
-  KT_EQ(CMD("keybus/door/keypad/tone/set", "2,0,4"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("tone 2,0,4"), KD_KEYPAD_APPLIED);
   KT_EQ(p.tone, 0x24);
-  KT_EQ(CMD("keybus/door/keypad/tone/set", "off"), KD_KEYPAD_APPLIED);
+  KT_EQ(CMD("tone off"), KD_KEYPAD_APPLIED);
   KT_EQ(p.tone, 0x00);
   /* refused, nothing changed */
   {
     kb_pnl_t before = p;
-    KT_EQ(CMD("keybus/door/keypad/light/armed/set", "bright"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/light/disco/set", "on"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/zone/9/set", "on"), KD_KEYPAD_BAD); /* 8 zones configured */
-    KT_EQ(CMD("keybus/door/keypad/zone/0/set", "on"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/zone/x/set", "on"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/beep/set", "129"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/beep/set", "-1"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/beep/set", ""), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/beep/set", "3x"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/status/set", "256"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/tone/set", "8,0,0"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/tone/set", "1,2,0"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/tone/set", "1,0,16"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/tone/set", "1,0,1,"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/nothing/set", "1"), KD_KEYPAD_BAD);
-    KT_EQ(CMD("keybus/door/keypad/beep/x/set", "1"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("light/armed bright"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("light/disco on"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("zone/9 on"), KD_KEYPAD_BAD); /* 8 zones configured */
+    KT_EQ(CMD("zone/0 on"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("zone/x on"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("beep 129"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("beep -1"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("beep "), KD_KEYPAD_BAD);
+    KT_EQ(CMD("beep 3x"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("status 256"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("tone 8,0,0"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("tone 1,2,0"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("tone 1,0,16"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("tone 1,0,1,"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("nothing 1"), KD_KEYPAD_BAD);
+    KT_EQ(CMD("beep/x 1"), KD_KEYPAD_BAD);
     KT_CHECK(memcmp(&before, &p, sizeof p) == 0);
   }
-  /* not ours */
-  KT_EQ(CMD("keybus/door/command", "{}"), KD_KEYPAD_NOT_MINE);
-  KT_EQ(CMD("keybus/other/keypad/beep/set", "1"), KD_KEYPAD_NOT_MINE);
-  KT_EQ(CMD("keybus/door/keypad/beep", "1"), KD_KEYPAD_NOT_MINE);
-  KT_EQ(CMD("keybus/door/keypad/light/armed", "on"), KD_KEYPAD_NOT_MINE);
+  /* malformed framing */
+  KT_EQ(CMD("beep"), KD_KEYPAD_BAD);
+  KT_EQ(CMD(""), KD_KEYPAD_BAD);
+  KT_EQ(CMD("light/ on"), KD_KEYPAD_BAD);
+  KT_EQ(CMD("light on"), KD_KEYPAD_BAD);
+  KT_EQ(CMD("averyveryveryveryveryveryverylongword 1"), KD_KEYPAD_BAD);
 #undef CMD
 }
 
 static void test_subscriptions(void) {
   char b[KD_KEYPAD_TOPIC_MAX];
-  KT_STREQ(kd_keypad_sub(&CFG, 0, b, sizeof b), "keybus/door/keypad/+/set");
-  KT_STREQ(kd_keypad_sub(&CFG, 1, b, sizeof b), "keybus/door/keypad/+/+/set");
-  KT_CHECK(kd_keypad_sub(&CFG, 2, b, sizeof b) == NULL);
+  KT_STREQ(kd_keypad_sub(&CFG, b, sizeof b), "keybus/door/keypad/set");
+  KT_CHECK(kd_keypad_sub(&CFG, b, 8) == NULL);
 }
 
 static void test_discovery(void) {
@@ -110,7 +110,8 @@ static void test_discovery(void) {
       cJSON *o = cJSON_GetObjectItem(j, "options");
       selects++;
       KT_EQ(cJSON_GetArraySize(o), 3);
-      KT_CHECK(strstr(cJSON_GetObjectItem(j, "command_topic")->valuestring, "/set") != NULL);
+      KT_STREQ(cJSON_GetObjectItem(j, "command_topic")->valuestring, "keybus/door/keypad/set");
+      KT_CHECK(strstr(cJSON_GetObjectItem(j, "command_template")->valuestring, " {{ value }}") != NULL);
     }
     if (strstr(t, "/number/")) numbers++;
     if (strstr(t, "/event/")) {
