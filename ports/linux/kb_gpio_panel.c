@@ -202,7 +202,8 @@ static struct timespec ns_ts(uint64_t ns) {
   return t;
 }
 
-kb_gpio_rc_t kb_gpio_panel_run(kb_gpio_panel_t *g, volatile int *stop) {
+kb_gpio_rc_t kb_gpio_panel_run(kb_gpio_panel_t *g, volatile int *stop, void (*task)(void *ctx),
+                               void *ctx) {
   const uint64_t half = (uint64_t)KB_PNL_HALF_US * 1000u;
   struct timespec now;
   uint64_t next;
@@ -222,6 +223,7 @@ kb_gpio_rc_t kb_gpio_panel_run(kb_gpio_panel_t *g, volatile int *stop) {
     if (late > (uint64_t)KB_GPIO_PANEL_STRETCH_US * 1000u) g->st.stretched++;
     rc = kb_gpio_panel_step(g);
     if (rc != KB_GPIO_OK) return rc;
+    if (task && !(g->st.halves & 1u)) task(ctx); /* every ms, after the edge */
     if (late >= half) {
       g->st.overruns++;
       next = n + half; /* no catching up with a burst of short phases */

@@ -34,12 +34,13 @@
  * Who calls what, from where
  *   kb_gpio_panel_open/close: the task, before/after the clock thread.
  *   kb_gpio_panel_run(): the clock thread (the "interrupt side"; give it
- *   SCHED_FIFO: kb_gpio_panel_rt()). It is the only caller of kb_pnl_isr().
+ *   SCHED_FIFO: kb_gpio_panel_rt()). It is the only caller of kb_pnl_isr();
+ *   its task hook is the simplest place for the task side (one thread). A
+ *   task side on another thread instead needs the core built with KB_SMP=1
+ *   (kb_config.h) when the two can run on different CPUs.
  *   kb_gpio_panel_step(): instead of run(), for a caller with its own timer
- *   (and the tests). The task thread calls kb_pnl_poll() and the kb_pnl_set
- *   functions; with task and clock on different CPUs, build the core with
- *   KB_SMP=1 (kb_config.h). kb_gpio_panel_stats(): any thread (a snapshot,
- *   fields may be mid-update).
+ *   (and the tests). kb_gpio_panel_stats(): any thread (a snapshot, fields
+ *   may be mid-update).
  */
 #ifndef KB_GPIO_PANEL_H_
 #define KB_GPIO_PANEL_H_
@@ -91,8 +92,12 @@ kb_gpio_rc_t kb_gpio_panel_open(const kb_gpio_panel_cfg_t *cfg, kb_pnl_t *pnl,
 kb_gpio_rc_t kb_gpio_panel_step(kb_gpio_panel_t *g);
 
 /* The clock loop: steps every KB_PNL_HALF_US until *stop is nonzero or a
- * step fails (its rc is returned). */
-kb_gpio_rc_t kb_gpio_panel_run(kb_gpio_panel_t *g, volatile int *stop);
+ * step fails (its rc is returned). task (may be NULL) runs after every
+ * second step, in this thread: the panel role's task side (kb_pnl_poll and
+ * the kb_pnl_set_* calls) then shares the thread with kb_pnl_isr(), and the
+ * core needs no KB_SMP build. It must return well within a half period. */
+kb_gpio_rc_t kb_gpio_panel_run(kb_gpio_panel_t *g, volatile int *stop, void (*task)(void *ctx),
+                               void *ctx);
 
 /* SCHED_FIFO at priority prio for the calling thread: 0 or an errno. */
 int kb_gpio_panel_rt(int prio);

@@ -241,7 +241,10 @@ static void *stopper(void *arg) {
   return NULL;
 }
 
+static void count_task(void *ctx) { (*(unsigned *)ctx)++; }
+
 static void test_run_loop(void) {
+  unsigned ntask = 0;
   kb_pnl_t pnl;
   kb_pnl_cfg_t pc;
   kb_gpio_panel_t *g = NULL;
@@ -258,7 +261,7 @@ static void test_run_loop(void) {
   (void)kb_pnl_poll(&pnl); /* one frame staged */
   stop_flag = 0;
   KT_EQ(pthread_create(&th, NULL, stopper, NULL), 0);
-  KT_EQ(kb_gpio_panel_run(g, &stop_flag), KB_GPIO_OK);
+  KT_EQ(kb_gpio_panel_run(g, &stop_flag, count_task, &ntask), KB_GPIO_OK);
   pthread_join(th, NULL);
   kb_gpio_panel_stats(g, &ps);
   for (unsigned i = 0; i < 5; i++) sum += ps.late_hist[i];
@@ -268,6 +271,7 @@ static void test_run_loop(void) {
   KT_CHECK(ps.halves >= 10 && ps.halves <= 125);
   KT_CHECK(ps.halves >= 110 || ps.max_late_us > 0);
   KT_CHECK(W.clock_edges > 0);
+  KT_EQ(ntask, ps.halves / 2u); /* the task hook: after every second step */
   printf("info: run loop: %llu halves in 60 ms, max late %u us, overruns %llu\n",
          (unsigned long long)ps.halves, ps.max_late_us, (unsigned long long)ps.overruns);
   kb_gpio_panel_close(g);
