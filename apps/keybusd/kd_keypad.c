@@ -213,7 +213,7 @@ int kd_keypad_discovery(const kd_keypad_cfg_t *c, unsigned i, char *topic, size_
   }
   {
     static const char *const what[3] = {"beep", "buzzer", "status"};
-    static const char *const names[3] = {"Keypad beeps", "Keypad buzzer", "Keypad status code"};
+    static const char *const titles[3] = {"Keypad beeps", "Keypad buzzer", "Keypad status code"};
     static const unsigned max[3] = {128, 255, 255};
     unsigned k = i - 1u - KB_PNL_LIGHT_COUNT - nz;
     if (!put(topic, tn, "%s/number/%s/keypad_%s/config", c->discovery, c->id, what[k])) return -1;
@@ -221,7 +221,7 @@ int kd_keypad_discovery(const kd_keypad_cfg_t *c, unsigned i, char *topic, size_
                "{\"name\":\"%s\",\"unique_id\":\"%s_keypad_%s\",\"command_topic\":"
                "\"%s/%s/keypad/set\",\"command_template\":\"%s {{ value | int }}\",\"min\":0,"
                "\"max\":%u,\"mode\":\"box\",\"optimistic\":true,%s}",
-               names[k], c->id, what[k], c->prefix, c->id, what[k], max[k], com)
+               titles[k], c->id, what[k], c->prefix, c->id, what[k], max[k], com)
                ? 0
                : -1;
   }

@@ -32,6 +32,11 @@ typedef struct {
 
 static run_t R; /* one role per process */
 
+/* kb_gpio_rc_name() lives in kb_gpio.c, which this unit need not link */
+static const char *rc_name(kb_gpio_rc_t rc) {
+  return rc == KB_GPIO_GONE ? "no such GPIO chip now" : rc == KB_GPIO_ERR_CONFIG ? "a line or chip not found, or busy" : "I/O error";
+}
+
 static uint64_t mono_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -86,7 +91,7 @@ static void inbound(run_t *r) {
 }
 
 /* the task step: answers in, next frame staged, keys out, commands in */
-static void task(run_t *r) {
+static void role_task(run_t *r) {
   uint8_t code;
   char t[KD_KEYPAD_TOPIC_MAX], p[64];
   (void)kb_pnl_poll(&r->pnl);
@@ -103,13 +108,13 @@ static volatile sig_atomic_t *g_stop_flag;
 /* the GPIO clock loop's hook: the task in the clock's thread */
 static void gpio_task(void *ctx) {
   run_t *r = ctx;
-  task(r);
+  role_task(r);
   if (*g_stop_flag) r->clock_stop = 1;
 }
 
 static void sim_task(void *ctx, uint64_t now) {
   (void)now;
-  task(ctx);
+  role_task(ctx);
 }
 
 static int sim_keys(run_t *r, const char *keys) {
@@ -163,7 +168,7 @@ int kd_keypad_run(const kd_keypad_run_cfg_t *c, volatile sig_atomic_t *stop) {
     kb_gpio_panel_stats_t st;
     int e;
     if (rc != KB_GPIO_OK) {
-      kd_log(KD_ERROR, "keypad: cannot open the keypad lines: %s (docs/keypad-interface.md)", kb_gpio_rc_name(rc));
+      kd_log(KD_ERROR, "keypad: cannot open the keypad lines: %s (docs/keypad-interface.md)", rc_name(rc));
       return 1;
     }
     /* one thread: the clock steps, and the task between them (kb_gpio_panel.h) */
@@ -179,7 +184,7 @@ int kd_keypad_run(const kd_keypad_run_cfg_t *c, volatile sig_atomic_t *stop) {
            (unsigned long long)st.stretched);
     kb_gpio_panel_close(r->gpio); /* bus clock idle high, data released */
     if (rc != KB_GPIO_OK) {
-      kd_log(KD_ERROR, "keypad: the GPIO lines failed: %s", kb_gpio_rc_name(rc));
+      kd_log(KD_ERROR, "keypad: the GPIO lines failed: %s", rc_name(rc));
       return 1;
     }
     return 0;

@@ -28,7 +28,7 @@
 
 #include "kd_keypad.h"
 #include "kd_mqtt.h"
-#include "ports/linux/kb_gpio_panel.h"
+#include "../../ports/linux/kb_gpio_panel.h" /* relative: the unit test has no -I. */
 
 typedef struct {
   kd_keypad_cfg_t kp;
