@@ -27,6 +27,17 @@
  *   high. Between frames the clock stays high for at least
  *   KB_PNL_GAP_HALVES half periods (5 ms), longer when the task is late.
  *
+ * The bus (Classic keypads: PC1500RK, PC2550RK; cfg.classic, notes B5)
+ *   The port's timer runs at KB_PNL_CLASSIC_HALF_US (500 Hz clock). A frame
+ *   is 16 cycles, no command, no stop bit, no checksum: the panel's bits
+ *   are the zone lights (bit 7 = zone 1) then the status lights (bit 7
+ *   Ready ... bit 1 Fire, bit 0 the beeper); the keypad's key code is in
+ *   the low phases of the first 8 cycles. Frames repeat every ~59 ms (26 ms
+ *   of clock high between them). The engine flashes Classic lights itself
+ *   (the keypads have no flash command), sounds beeps and the buzzer on the
+ *   beeper bit, clicks on each key, and hands out keys in the PowerSeries
+ *   codes below.
+ *
  * Who calls what, from where
  *   kb_pnl_init()            task, before the port starts its timer.
  *   kb_pnl_set_*(), kb_pnl_beep(), kb_pnl_tone(), kb_pnl_buzzer()
@@ -83,8 +94,19 @@ extern "C" {
 #ifndef KB_PNL_KEYQ
 #define KB_PNL_KEYQ 16u
 #endif
-/* Zone lights the engine drives (0x27/0x2D/0x34/0x3E and the 0x5D masks). */
+/* Zone lights the engine drives (0x27/0x2D/0x34/0x3E and the 0x5D masks;
+ * Classic keypads show zones 1-8). */
 #define KB_PNL_ZONES 32u
+/* Classic: half period, clock-high half periods after a frame's last one
+ * (26 ms), how long F/A/P must be held, the same key again no sooner than,
+ * the key click, the flash period (on and off) and a beep's on and off time. */
+#define KB_PNL_CLASSIC_HALF_US 1000u
+#define KB_PNL_CLASSIC_GAP_HALVES 25u
+#define KB_PNL_CLASSIC_HOLD_MS 1000u
+#define KB_PNL_CLASSIC_REPEAT_MS 150u
+#define KB_PNL_CLASSIC_CLICK_MS 100u
+#define KB_PNL_CLASSIC_FLASH_MS 500u
+#define KB_PNL_CLASSIC_BEEP_MS 120u
 
 /* ------------------------------------------------------------- Types */
 
@@ -117,9 +139,10 @@ typedef enum { KB_PNL_OFF = 0, KB_PNL_ON = 1, KB_PNL_BLINK = 2 } kb_pnl_state_t;
 
 /* What the keypads answered in one frame (interrupt -> task). */
 typedef struct {
-  uint8_t cmd;                        /* the frame's command byte */
+  uint8_t cmd;                        /* the frame's command byte (Classic: the zone byte) */
   uint8_t bits;                       /* panel bits clocked (stop bit included) */
   uint8_t seen;                       /* nonzero when any keypad bit read 0 */
+  uint32_t t;                         /* the interrupt's half-period count at the frame's end */
   uint8_t module[KB_PNL_FRAME_BYTES]; /* keypad slots, panel-index layout; bytes
                                        * past `bits` are stale */
 } kb_pnl_rx_t;
@@ -142,6 +165,9 @@ typedef struct {
   bool menu_key;       /* pass on 0xF7 (LCD menu navigation). Off by default:
                         * 0xF7 is "no key" (0xFF) with one bit bent, the only
                         * key one flipped bit can make out of an idle slot */
+  bool classic;        /* drive Classic keypads (the port's timer then runs at
+                        * KB_PNL_CLASSIC_HALF_US; powerup_ms 100 is the
+                        * reference's wait for them) */
 } kb_pnl_cfg_t;
 
 /* Engine state. Public so firmware can place it statically; fields are
@@ -159,6 +185,9 @@ typedef struct kb_pnl_s {
   uint8_t idx;      /* byte of bit k (panel-index layout) */
   uint8_t mask;     /* its bit */
   uint8_t drive;    /* panel bit being driven (1 = released) */
+  uint8_t fresh;    /* the next keypad bit starts a module byte */
+  uint8_t classic;  /* Classic frames: no stop bit, no trailing cycle */
+  uint32_t now;     /* half periods since init (wraps) */
   uint16_t cnt;     /* half periods of the gap so far (saturates) */
   uint32_t up;      /* power-up: half periods with the data line high */
   uint32_t up_need;
@@ -184,11 +213,18 @@ typedef struct kb_pnl_s {
   uint8_t keyq[KB_PNL_KEYQ];
   uint8_t kq_head, kq_len;
   uint32_t keys, keys_lost, rejected, alarm_asks, alarm_noise, zone_queries;
+  /* Classic task state (times in ms from the answers' t) */
+  uint32_t c_now;        /* time of the last answer */
+  uint8_t c_prev;        /* key code of the previous frame (0xFF none) */
+  uint8_t c_hold;        /* F/A/P being held, 0xFF none */
+  uint8_t c_last;        /* last key handed out */
+  uint32_t c_hold_t, c_last_t, c_click_until, c_buzz_until, c_beep_t;
+  uint16_t c_beeps;      /* beeper half-cycles still to sound (on, off, on, ...) */
 } kb_pnl_t;
 
 /* ------------------------------------------------------------ Task API */
 
-/* Defaults: powerup_ms 4000, menu_key false. */
+/* Defaults: powerup_ms 4000, menu_key false, classic false. */
 void kb_pnl_cfg_default(kb_pnl_cfg_t *c);
 
 /* Clears all state: Ready and Backlight on (the reference's default), no
@@ -202,7 +238,11 @@ KB_MUST_CHECK kb_err_t kb_pnl_set_light(kb_pnl_t *p, kb_pnl_light_t light, kb_pn
 /* A zone light, zone 1..KB_PNL_ZONES: KB_OK or KB_ERR_ARG. */
 KB_MUST_CHECK kb_err_t kb_pnl_set_zone(kb_pnl_t *p, unsigned zone, kb_pnl_state_t st);
 
-/* The partition-1 status byte of 0x05/0x27 (LCD keypads show its message:
+/* Classic keypads: no status byte, no date, no tone (these do nothing);
+ * beep(n) sounds n short beeps and buzzer(s) the beeper for s seconds on the
+ * frame's beeper bit; the Backlight light does nothing.
+ *
+ * The partition-1 status byte of 0x05/0x27 (LCD keypads show its message:
  * 0x01 ready, 0x03 zones open, 0x11 in alarm, 0x9F enter code, ...;
  * docs/protocol/powerseries.md 3.3). The only text an LCD keypad takes from
  * the commands this engine sends. */
@@ -232,7 +272,12 @@ unsigned kb_pnl_poll(kb_pnl_t *p);
 
 /* The next key, oldest first: true and *code set, or false when none. Codes:
  * the keypad's byte (0x00 '0', 0x05 '1', ... 0x28 '*', 0x2D '#', B4.6) or
- * KB_PNL_KEY_FIRE/AUX/PANIC. */
+ * KB_PNL_KEY_FIRE/AUX/PANIC. Classic keypads' codes are translated to
+ * these (B5): a key is handed out when it appears (the same key again only
+ * after it was away for KB_PNL_CLASSIC_REPEAT_MS; holding a digit gives
+ * one key),
+ * F/A/P once held for KB_PNL_CLASSIC_HOLD_MS, again every such period while
+ * held. */
 bool kb_pnl_key(kb_pnl_t *p, uint8_t *code);
 
 /* Name of a key code ("0".."9", "*", "#", "fire", "aux", "panic", "stay",

@@ -25,25 +25,48 @@ static const uint8_t zone_cmd[4] = {0x27, 0x2D, 0x34, 0x3E};
  * stop bit alone in byte 1 (bit 0), then data bytes from byte 2, MSB first.
  * The same position names the panel bit and the keypad slot before it. */
 static inline void pos_next(kb_pnl_t *p) {
-  if (p->idx == 1u) {
-    p->idx = 2u;
-    p->mask = 0x80u;
-  } else if (p->idx == 0u && p->mask == 0x01u) {
-    p->idx = 1u; /* mask stays 0x01: the stop bit */
-  } else {
+  if (p->mask != 0x01u) {
     p->mask = (uint8_t)(p->mask >> 1);
-    if (!p->mask) {
-      p->idx++;
-      p->mask = 0x80u;
-    }
+    return;
   }
+  p->fresh = 1u; /* the next bit starts a module byte */
+  if (p->idx == 0u && !p->classic) {
+    p->idx = 1u; /* mask stays 0x01: the stop bit, alone in byte 1 */
+    return;
+  }
+  p->idx++;
+  p->mask = 0x80u;
+}
+
+/* The frame is done: its answers are published, the clock stays high. */
+static inline uint8_t frame_done(kb_pnl_t *p) {
+  kb_pnl_rx_t *r = &p->rx[p->head];
+  uint8_t next = (uint8_t)(p->head + 1u);
+  if (next == KB_PNL_RING + 1u) next = 0u;
+  r->bits = p->tx_bits;
+  r->t = p->now;
+  p->frames++;
+  if (next == p->tail) {
+    p->overflows++; /* the slot is reused by the next frame */
+  } else {
+    KB_BARRIER(); /* the answer before the index that publishes it */
+    p->head = next;
+  }
+  KB_BARRIER(); /* published before the task may stage the next frame */
+  p->tx_ready = 0u;
+  p->st = ST_GAP;
+  p->cnt = 0u; /* counts the high half periods from here */
+  return KB_PNL_CLK_HIGH;
 }
 
 KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
+  p->now++;
   switch (p->st) {
   case ST_HIGH:
     /* end of panel bit k: a released bit that reads 0 is someone else's */
     if (p->drive && !data_high) p->contention++;
+    /* Classic: no trailing cycle, the last bit's high phase runs on */
+    if (p->classic && p->k + 1u >= p->tx_bits) return frame_done(p);
     p->k++;
     pos_next(p);
     p->st = ST_LOW;
@@ -54,7 +77,10 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
     kb_pnl_rx_t *r = &p->rx[p->head];
     if (p->k < p->tx_bits) {
       uint8_t *m = &r->module[p->idx];
-      if (p->mask == 0x80u || p->idx == 1u) *m = 0xFFu; /* first bit of the byte */
+      if (p->fresh) { /* first bit of the byte */
+        *m = 0xFFu;
+        p->fresh = 0u;
+      }
       if (!data_high) {
         *m = (uint8_t)(*m & ~p->mask);
         r->seen = 1u;
@@ -64,23 +90,7 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
       return (uint8_t)(KB_PNL_CLK_HIGH | (p->drive ? 0u : KB_PNL_DATA_LOW));
     }
     /* the trailing cycle's low phase is over: the frame is done */
-    {
-      uint8_t next = (uint8_t)(p->head + 1u);
-      if (next == KB_PNL_RING + 1u) next = 0u;
-      r->bits = p->k;
-      p->frames++;
-      if (next == p->tail) {
-        p->overflows++; /* the slot is reused by the next frame */
-      } else {
-        KB_BARRIER(); /* the answer before the index that publishes it */
-        p->head = next;
-      }
-      KB_BARRIER(); /* published before the task may stage the next frame */
-      p->tx_ready = 0u;
-      p->st = ST_GAP;
-      p->cnt = 0u; /* counts the high half periods from here */
-      return KB_PNL_CLK_HIGH;
-    }
+    return frame_done(p);
   }
 
   case ST_GAP:
@@ -93,6 +103,7 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
       p->k = 0u;
       p->idx = 0u;
       p->mask = 0x80u;
+      p->fresh = 1u;
       p->st = ST_LOW;
       return 0u; /* first falling edge: keypad slot 0 */
     }
@@ -114,6 +125,7 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
 void kb_pnl_cfg_default(kb_pnl_cfg_t *c) {
   c->powerup_ms = 4000u;
   c->menu_key = false;
+  c->classic = false;
 }
 
 void kb_pnl_init(kb_pnl_t *p, const kb_pnl_cfg_t *cfg) {
@@ -124,9 +136,12 @@ void kb_pnl_init(kb_pnl_t *p, const kb_pnl_cfg_t *cfg) {
     kb_pnl_cfg_default(&d);
     cfg = &d;
   }
-  /* half periods: 2 per ms at KB_PNL_HALF_US = 500 */
-  p->up_need = cfg->powerup_ms * (1000u / KB_PNL_HALF_US);
+  p->classic = cfg->classic ? 1u : 0u;
+  /* half periods: 2 per ms at KB_PNL_HALF_US, 1 at KB_PNL_CLASSIC_HALF_US */
+  p->up_need = cfg->powerup_ms * (1000u / (p->classic ? KB_PNL_CLASSIC_HALF_US : KB_PNL_HALF_US));
   p->menu_key = cfg->menu_key ? 1u : 0u;
+  p->c_prev = p->c_hold = p->c_last = 0xFFu;
+  if (p->classic) p->step = STEADY; /* Classic keypads need no start-up sequence */
   p->st = ST_WAIT;
   if (!p->up_need) {
     p->st = ST_GAP;
@@ -438,20 +453,117 @@ static void schedule(kb_pnl_t *p) {
   }
 }
 
+/* ------------------------------------------------------ Classic (B5) */
+
+/* Classic key codes (A4) and what the application gets (PowerSeries codes);
+ * the last three are F/A/P. */
+static const uint8_t ckeys[15][2] = {
+    {0xD7, 0x00}, {0xBE, 0x05}, {0xDE, 0x0A}, {0xEE, 0x0F}, {0xBD, 0x11},
+    {0xDD, 0x16}, {0xED, 0x1B}, {0xBB, 0x1C}, {0xDB, 0x22}, {0xEB, 0x27},
+    {0xB7, 0x28}, {0xE7, 0x2D}, {0x3F, KB_PNL_KEY_FIRE}, {0x5F, KB_PNL_KEY_AUX},
+    {0x6F, KB_PNL_KEY_PANIC}};
+#define CKEYS_FAP 12u
+
+static void classic_push(kb_pnl_t *p, uint8_t code, uint32_t t) {
+  key_push(p, code);
+  p->c_last = code;
+  p->c_last_t = t;
+  p->c_click_until = t + KB_PNL_CLASSIC_CLICK_MS;
+}
+
+/* One Classic frame's answer: K0 is the key (a real keypad repeats it in
+ * every frame while it is held). Times: 1 half period = 1 ms. */
+static void answer_classic(kb_pnl_t *p, const kb_pnl_rx_t *r) {
+  uint8_t k0 = (r->seen && r->bits >= 8u) ? r->module[0] : 0xFFu;
+  uint32_t t = r->t;
+  unsigned i;
+  p->last_cmd = r->cmd;
+  p->c_now = t;
+  for (i = 0; i < 15u && ckeys[i][0] != k0; i++) {
+  }
+  if (k0 != 0xFFu && i == 15u) p->rejected++; /* no key: noise */
+  if (i >= CKEYS_FAP && i < 15u) {
+    /* F/A/P count only when held (B5): once per hold period */
+    if (p->c_hold != k0) {
+      p->c_hold = k0;
+      p->c_hold_t = t;
+    } else if ((uint32_t)(t - p->c_hold_t) >= KB_PNL_CLASSIC_HOLD_MS) {
+      classic_push(p, ckeys[i][1], t);
+      p->c_hold_t = t;
+    }
+  } else {
+    p->c_hold = 0xFFu;
+    /* a key when it appears; the same key again only once it has been away
+     * for KB_PNL_CLASSIC_REPEAT_MS (a bounce, or one frame bent by noise in
+     * the middle of a press, is not a second press) */
+    if (i < CKEYS_FAP && k0 != p->c_prev &&
+        !(ckeys[i][1] == p->c_last && (uint32_t)(t - p->c_last_t) < KB_PNL_CLASSIC_REPEAT_MS))
+      classic_push(p, ckeys[i][1], t);
+  }
+  if (i < 15u && ckeys[i][1] == p->c_last) p->c_last_t = t; /* still there: last seen now */
+  p->c_prev = k0;
+}
+
+static bool before(uint32_t t, uint32_t until) { return (int32_t)(until - t) > 0; }
+
+/* The next Classic frame: zone lights, status lights, the beeper. */
+static void schedule_classic(kb_pnl_t *p) {
+  static const uint8_t cbit[7] = {0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02};
+  uint32_t t = p->c_now;
+  bool flash_on = ((t / KB_PNL_CLASSIC_FLASH_MS) & 1u) == 0u, beeper;
+  uint8_t z = 0, s = 0;
+  for (unsigned i = 0; i < 8u; i++) {
+    uint8_t bit = (uint8_t)(1u << i);
+    if ((p->zones[0] & bit) || ((p->zblink[0] & bit) && flash_on)) z = (uint8_t)(z | 0x80u >> i);
+    if (i < 7u && ((p->lights & bit) || ((p->blink & bit) && flash_on))) s = (uint8_t)(s | cbit[i]);
+  }
+  if (p->beep_p) {
+    unsigned n = p->beep == 0xFFu ? 128u : p->beep / 2u;
+    p->c_beeps = (uint16_t)(2u * n - 1u); /* on, off, on, ... on */
+    p->c_beep_t = t;
+    p->beep_p = 0u;
+  } else if (p->c_beeps && (uint32_t)(t - p->c_beep_t) >= KB_PNL_CLASSIC_BEEP_MS) {
+    p->c_beeps--;
+    p->c_beep_t = t;
+  }
+  if (p->buzzer_p) {
+    p->c_buzz_until = t + 1000u * p->buzzer;
+    p->buzzer_p = 0u;
+  }
+  p->tone_p = p->time_p = 0u; /* nothing to show them on */
+  beeper = before(t, p->c_click_until) || before(t, p->c_buzz_until) || (p->c_beeps & 1u);
+  p->tx[0] = z;
+  p->tx[1] = (uint8_t)(s | (beeper ? 0x01u : 0u));
+  p->tx_bits = 16u;
+  p->tx_gap = KB_PNL_CLASSIC_GAP_HALVES;
+  KB_BARRIER(); /* the frame before the flag */
+  p->tx_ready = 1u;
+}
+
 unsigned kb_pnl_poll(kb_pnl_t *p) {
   unsigned n = 0;
   uint8_t idle = (uint8_t)!p->tx_ready, tail = p->tail;
   KB_BARRIER(); /* an answer published before tx_ready fell is visible below */
   while (tail != p->head) {
     KB_BARRIER();
-    answer(p, &p->rx[tail]);
+    if (p->classic) {
+      answer_classic(p, &p->rx[tail]);
+    } else {
+      answer(p, &p->rx[tail]);
+    }
     tail++;
     if (tail == KB_PNL_RING + 1u) tail = 0u;
     KB_BARRIER(); /* done with the slot before handing it back */
     p->tail = tail;
     n++;
   }
-  if (idle) schedule(p);
+  if (idle) {
+    if (p->classic) {
+      schedule_classic(p);
+    } else {
+      schedule(p);
+    }
+  }
   return n;
 }
 

@@ -7,13 +7,18 @@
 
 #include <string.h>
 
-/* clock high longer than this ends a frame (in-frame high phases: 500 us) */
+/* clock high longer than this ends a frame (in-frame high phases: 500 us,
+ * Classic 1000 us) */
 #define FRAME_END_US 1500u
+#define FRAME_END_CLASSIC_US 3000u
 
 /* Bit cell k -> panel-index byte and bit: the command byte, the stop bit
  * alone in byte 1, then the data bytes. */
-static void pos(unsigned k, unsigned *byte, uint8_t *mask) {
-  if (k < 8u) {
+static void pos(const kb_skp_t *kp, unsigned k, unsigned *byte, uint8_t *mask) {
+  if (kp->classic) {
+    *byte = k / 8u;
+    *mask = (uint8_t)(0x80u >> (k % 8u));
+  } else if (k < 8u) {
     *byte = 0;
     *mask = (uint8_t)(0x80u >> k);
   } else if (k == 8u) {
@@ -34,6 +39,12 @@ void kb_skp_init(kb_skp_t *k, uint8_t slot, uint8_t lag_us) {
   memset(k->out, 0xFF, sizeof k->out);
 }
 
+bool kb_skp_press_hold(kb_skp_t *k, uint8_t code, uint16_t hold_ms) {
+  if (k->q_len >= KB_SKP_KEYQ) return false;
+  k->q_hold[(k->q_head + k->q_len) % KB_SKP_KEYQ] = hold_ms;
+  return kb_skp_press(k, code);
+}
+
 bool kb_skp_press(kb_skp_t *k, uint16_t code) {
   if (k->q_len >= KB_SKP_KEYQ) return false;
   k->q[(k->q_head + k->q_len) % KB_SKP_KEYQ] = code;
@@ -41,7 +52,9 @@ bool kb_skp_press(kb_skp_t *k, uint16_t code) {
   return true;
 }
 
-unsigned kb_skp_pending(const kb_skp_t *k) { return (unsigned)k->q_len + k->alarm; }
+unsigned kb_skp_pending(const kb_skp_t *k) {
+  return (unsigned)k->q_len + k->alarm + (k->classic && k->cur_code != 0xFF && k->cur_until ? 1u : 0u);
+}
 
 void kb_skp_zone(kb_skp_t *k, bool open) {
   if ((k->zone_open != 0) != open) k->zone_note = 1;
@@ -82,6 +95,31 @@ static int expect(uint8_t cmd, bool *crc) {
   }
 }
 
+/* A Classic frame: 16 bits, the zone byte and the status byte. */
+static void frame_end_classic(kb_skp_t *k) {
+  kb_skp_frame_t f;
+  memset(&f, 0, sizeof f);
+  f.bytes[0] = k->rx[0];
+  f.bytes[1] = k->rx[1];
+  f.n = 2;
+  f.ok = k->cell == 16u;
+  if (k->on_frame) k->on_frame(k->frame_ctx, &f);
+  if (!f.ok) {
+    k->bad++;
+    return;
+  }
+  k->nlog++;
+  k->zones[0] = 0;
+  k->lights = 0;
+  for (unsigned i = 0; i < 8u; i++) {
+    if (f.bytes[0] & (0x80u >> i)) k->zones[0] = (uint8_t)(k->zones[0] | 1u << i);
+    if (i < 7u && (f.bytes[1] & (0x80u >> i))) k->lights = (uint8_t)(k->lights | 1u << i);
+  }
+  if ((f.bytes[1] & 1u) && !k->beeper) k->beeps_on++;
+  k->beeper = f.bytes[1] & 1u;
+  if (k->beeper) k->beep_frames++;
+}
+
 /* The frame that just ended: check it, then show what it says. */
 static void frame_end(kb_skp_t *k) {
   kb_skp_frame_t f;
@@ -90,6 +128,10 @@ static void frame_end(kb_skp_t *k) {
   int want;
   k->in_frame = 0;
   k->frames++;
+  if (k->classic) {
+    frame_end_classic(k);
+    return;
+  }
   memset(&f, 0, sizeof f);
   /* the last cell is the trailing cycle (line released), not a bit */
   bits = k->cell ? k->cell - 1u : 0u;
@@ -153,8 +195,26 @@ static void frame_end(kb_skp_t *k) {
 
 /* Plans byte 0 (the alarm slot) at the start of a frame, before the command
  * is known. */
-static void plan_start(kb_skp_t *k) {
+static void plan_start(kb_skp_t *k, uint64_t t) {
   memset(k->out, 0xFF, sizeof k->out);
+  if (k->classic) {
+    /* the key is sent in every frame while it is held */
+    if (k->cur_until && t < k->cur_until) {
+      k->out[0] = k->cur_code;
+    } else if (t >= k->rel_until && k->q_len) {
+      uint16_t hold = k->q_hold[k->q_head];
+      k->cur_code = (uint8_t)k->q[k->q_head];
+      k->q_head = (uint8_t)((k->q_head + 1u) % KB_SKP_KEYQ);
+      k->q_len--;
+      k->keys_sent++;
+      k->cur_until = t + 1000ull * (hold ? hold : 200u);
+      k->rel_until = k->cur_until + 200000u; /* released 200 ms: at least 2 frames */
+      k->out[0] = k->cur_code;
+    } else {
+      k->cur_until = 0;
+    }
+    return;
+  }
   if (k->alarm) {
     k->out[0] = k->alarm_key;
     k->alarm--;
@@ -188,15 +248,15 @@ static void plan_cmd(kb_skp_t *k) {
 unsigned kb_skp_fall(kb_skp_t *k, uint64_t t) {
   unsigned b;
   uint8_t m;
-  if (k->in_frame && t - k->t_rise > FRAME_END_US) frame_end(k);
+  if (k->in_frame && t - k->t_rise > (k->classic ? FRAME_END_CLASSIC_US : FRAME_END_US)) frame_end(k);
   if (!k->in_frame) {
     k->in_frame = 1;
     k->cell = 0;
     memset(k->rx, 0xFF, sizeof k->rx);
-    plan_start(k);
+    plan_start(k, t);
   }
-  if (k->cell == 9u) plan_cmd(k);
-  pos(k->cell, &b, &m);
+  if (k->cell == 9u && !k->classic) plan_cmd(k);
+  pos(k, k->cell, &b, &m);
   if (b >= KB_SKP_BYTES) return 1;
   return (k->out[b] & m) ? 1u : 0u;
 }
@@ -206,13 +266,13 @@ void kb_skp_rise(kb_skp_t *k, uint64_t t, bool data_high) {
   uint8_t m;
   k->t_rise = t;
   if (!k->in_frame) return;
-  pos(k->cell, &b, &m);
+  pos(k, k->cell, &b, &m);
   if (b < KB_SKP_BYTES && !data_high) k->rx[b] = (uint8_t)(k->rx[b] & ~m);
   if (k->cell < 0xFFFFu) k->cell++;
 }
 
 void kb_skp_idle(kb_skp_t *k, uint64_t t) {
-  if (k->in_frame && t - k->t_rise > FRAME_END_US) frame_end(k);
+  if (k->in_frame && t - k->t_rise > (k->classic ? FRAME_END_CLASSIC_US : FRAME_END_US)) frame_end(k);
 }
 
 /* ------------------------------------------------------------ bus */
@@ -254,6 +314,7 @@ static void data_set(kb_skp_bus_t *b, uint64_t t) {
 void kb_skp_bus_cfg_default(kb_skp_bus_cfg_t *c) {
   memset(c, 0, sizeof *c);
   c->task_us = 1000;
+  c->half_us = KB_PNL_HALF_US;
   c->seed = 1;
 }
 
@@ -262,6 +323,7 @@ void kb_skp_bus_init(kb_skp_bus_t *b, const kb_skp_bus_cfg_t *c, kb_pnl_t *pnl,
   memset(b, 0, sizeof *b);
   b->cfg = *c;
   if (!b->cfg.task_us) b->cfg.task_us = 1000;
+  if (!b->cfg.half_us) b->cfg.half_us = KB_PNL_HALF_US;
   b->pnl = pnl;
   b->vcd = vcdw;
   b->t = b->next_task = t0_us;
@@ -291,7 +353,7 @@ void kb_skp_bus_half(kb_skp_bus_t *b) {
     }
     b->next_task += b->cfg.task_us;
   }
-  b->t += KB_PNL_HALF_US;
+  b->t += b->cfg.half_us;
   b->halves++;
   /* the timer fires: the port reads the line (a keypad's bit at the end of
    * a low phase; noise flips what the engine reads there), then applies */

@@ -20,6 +20,14 @@
  *     - its zone terminal: a change sets byte 5 bit 2 low in 0x05 frames
  *       until a 0xD5 query, answered in byte slot+1 (0x03 open, 0x30 closed).
  *
+ *   Classic (kb_skp_t.classic, notes A4/B5): 16-cycle frames with no
+ *   command, stop bit or checksum: byte 0 the zone lights (bit 7 = zone 1),
+ *   byte 1 the status lights (bit 7 Ready .. bit 1 Fire) and the beeper (bit
+ *   0); a frame of any other length is rejected. The keypad sends its key
+ *   code (A4: 0xBE = 1, ..., 0x3F = F) in the first 8 low phases of every
+ *   frame while the key is held (kb_skp_press_hold: hold_ms, then 200 ms
+ *   released before the next key), as real Classic keypads repeat it.
+ *
  *   The bus (kb_skp_bus_t) plays the port of a panel-role firmware: a timer
  *   every KB_PNL_HALF_US reads the data line, calls kb_pnl_isr() and applies
  *   the levels it returns (data first, then the clock); the task
@@ -89,6 +97,14 @@ typedef struct {
   uint8_t alarm, alarm_key;  /* alarm key: frames still to send it in */
   uint8_t zone_open, zone_note;
   uint32_t keys_sent;
+  /* Classic */
+  uint8_t classic;       /* set after kb_skp_init() */
+  uint8_t beeper;        /* the beeper bit of the last frame */
+  uint32_t beep_frames;  /* frames with the beeper on */
+  uint32_t beeps_on;     /* times the beeper went on */
+  uint16_t q_hold[KB_SKP_KEYQ]; /* Classic: how long each key is held, ms */
+  uint8_t cur_code;
+  uint64_t cur_until, rel_until;
 } kb_skp_t;
 
 /* A keypad in slot 1..8 whose data lags the falling edge by lag_us (< 250). */
@@ -97,6 +113,10 @@ void kb_skp_init(kb_skp_t *k, uint8_t slot, uint8_t lag_us);
 /* Queues a key: the keypad's byte (0x05 = '1', ...) or, with KB_SKP_ALARM,
  * an alarm key (0xBB, 0xDD, 0xEE). false when the queue is full. */
 bool kb_skp_press(kb_skp_t *k, uint16_t code);
+
+/* Classic: queues a key code (A4) held for hold_ms (F/A/P need more than
+ * 1000 ms for a panel to take them). false when the queue is full. */
+bool kb_skp_press_hold(kb_skp_t *k, uint8_t code, uint16_t hold_ms);
 
 /* Keys still to send (an alarm key in progress included). */
 unsigned kb_skp_pending(const kb_skp_t *k);
@@ -123,6 +143,7 @@ void kb_skp_idle(kb_skp_t *k, uint64_t t);
 typedef struct {
   double ber;        /* 0..1, per bit read */
   uint32_t task_us;  /* task period, default 1000 */
+  uint32_t half_us;  /* the timer: KB_PNL_HALF_US (default), KB_PNL_CLASSIC_HALF_US */
   uint64_t seed;     /* default 1 */
 } kb_skp_bus_cfg_t;
 

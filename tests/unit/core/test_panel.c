@@ -628,7 +628,195 @@ static void test_noise(void) {
   free(r);
 }
 
-KT_MAIN(KT_CASE(test_d2_startup_vectors), KT_CASE(test_d2_lights_and_zones),
+/* ------------------------------------------------------- Classic (B5) */
+
+static rig_t *rig_classic(double ber) {
+  rig_t *r = calloc(1, sizeof *r);
+  kb_pnl_cfg_t pc;
+  kb_skp_bus_cfg_t bc;
+  KT_CHECK(r != NULL);
+  kb_pnl_cfg_default(&pc);
+  pc.powerup_ms = 100; /* the reference's wait for Classic keypads */
+  pc.classic = true;
+  kb_pnl_init(&r->pnl, &pc);
+  kb_skp_init(&r->kp, 1, 40);
+  r->kp.classic = 1;
+  r->kp.on_frame = on_frame;
+  r->kp.frame_ctx = r;
+  kb_skp_bus_cfg_default(&bc);
+  bc.ber = ber;
+  bc.half_us = KB_PNL_CLASSIC_HALF_US;
+  kb_skp_bus_init(&r->bus, &bc, &r->pnl, NULL, 0);
+  r->bus.task = task;
+  r->bus.task_ctx = r;
+  KT_CHECK(kb_skp_bus_add(&r->bus, &r->kp));
+  return r;
+}
+
+static int find_bytes(const rig_t *r, unsigned from, uint8_t b0, uint8_t b1) {
+  for (unsigned i = from; i < r->nf; i++)
+    if (r->f[i].n == 2 && r->f[i].bytes[0] == b0 && r->f[i].bytes[1] == b1) return (int)i;
+  return -1;
+}
+
+static void test_classic_d2_frames(void) {
+  rig_t *r = rig_classic(0);
+  unsigned m;
+  KT_CHECK(kb_pnl_started(&r->pnl)); /* no start-up sequence */
+  run_ms(r, 400);
+  KT_CHECK(r->nf >= 4);
+  check_frame(r, 0, "00 80"); /* default: no zone LEDs, Ready */
+  KT_EQ(r->kp.bad, 0);
+  KT_EQ(kb_skp_light(&r->kp, KB_PNL_LIGHT_READY), KB_PNL_ON);
+  /* zone 1 + zone 8 + Armed, then a key: its click on the beeper bit */
+  KT_EQ(kb_pnl_set_zone(&r->pnl, 1, KB_PNL_ON), KB_OK);
+  KT_EQ(kb_pnl_set_zone(&r->pnl, 8, KB_PNL_ON), KB_OK);
+  KT_EQ(kb_pnl_set_light(&r->pnl, KB_PNL_LIGHT_READY, KB_PNL_OFF), KB_OK);
+  KT_EQ(kb_pnl_set_light(&r->pnl, KB_PNL_LIGHT_ARMED, KB_PNL_ON), KB_OK);
+  run_ms(r, 200);
+  m = r->nf;
+  KT_CHECK(find_bytes(r, 0, 0x81, 0x40) >= 0);
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xBE, 150));
+  run_ms(r, 600);
+  {
+    int c = find_bytes(r, m, 0x81, 0x41);
+    KT_CHECK(c >= 0);
+    check_frame(r, c, "81 41");
+    /* the click is short: 100 ms, one or two frames */
+    KT_CHECK(r->kp.beep_frames >= 1 && r->kp.beep_frames <= 2);
+    KT_EQ(r->kp.beeps_on, 1);
+  }
+  KT_EQ(r->nkeys, 1);
+  KT_EQ(r->keys[0], 0x05);
+  KT_EQ(kb_skp_zone_light(&r->kp, 1), KB_PNL_ON);
+  KT_EQ(kb_skp_zone_light(&r->kp, 8), KB_PNL_ON);
+  KT_EQ(kb_skp_zone_light(&r->kp, 2), KB_PNL_OFF);
+  KT_EQ(kb_skp_light(&r->kp, KB_PNL_LIGHT_ARMED), KB_PNL_ON);
+  free(r);
+}
+
+/* 500 Hz, 16 cycles, the keypad's slots before each bit, 26 ms high. */
+static void test_classic_wire_timing(void) {
+  kb_pnl_t p;
+  kb_pnl_cfg_t c;
+  uint8_t lv[200];
+  unsigned lows = 0, first = 0, last = 0, n;
+  kb_pnl_cfg_default(&c);
+  c.classic = true;
+  c.powerup_ms = 10; /* 10 half periods of 1 ms */
+  kb_pnl_init(&p, &c);
+  (void)kb_pnl_poll(&p);
+  KT_EQ(p.tx_bits, 16);
+  KT_EQ(p.tx[0], 0x00);
+  KT_EQ(p.tx[1], 0x80);
+  for (n = 0; n < sizeof lv; n++) lv[n] = kb_pnl_isr(&p, true);
+  for (unsigned i = 0; i < sizeof lv; i++) {
+    if (!(lv[i] & KB_PNL_CLK_HIGH)) {
+      if (!lows) first = i;
+      lows++;
+      last = i;
+    }
+  }
+  KT_EQ(first, 10); /* after the power-up wait */
+  KT_EQ(lows, 16);
+  KT_EQ(last - first, 30u);
+  for (unsigned k = 0; k < 16; k++) /* 00000000 10000000 */
+    KT_EQ(!(lv[first + 2 * k + 1] & KB_PNL_DATA_LOW), k == 8);
+  KT_EQ(p.frames, 1);
+  /* the next frame: 26 ms of clock high after the last bit's high phase */
+  (void)kb_pnl_poll(&p);
+  {
+    unsigned hi = 0;
+    kb_pnl_t q = p;
+    q.cnt = 0;
+    while (kb_pnl_isr(&q, true) & KB_PNL_CLK_HIGH) hi++;
+    KT_EQ(hi, KB_PNL_CLASSIC_GAP_HALVES); /* + the half frame_done began: 26 ms */
+  }
+}
+
+static void test_classic_keys(void) {
+  rig_t *r = rig_classic(0);
+  run_ms(r, 200);
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xBE, 250)); /* 1: held 4 frames, one key */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xDE, 120)); /* 2 */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xE7, 300)); /* # */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xD7, 120)); /* 0 */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0xD7, 120)); /* 0 again, after a release */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0x3F, 1300)); /* Fire, held: one */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0x6F, 500));  /* Panic, too short: none */
+  KT_CHECK(kb_skp_press_hold(&r->kp, 0x5F, 2300)); /* Aux, held 2.3 s: two */
+  run_ms(r, 7000);
+  KT_EQ(kb_skp_pending(&r->kp), 0);
+  {
+    static const uint8_t want[] = {0x05, 0x0A, 0x2D, 0x00, 0x00, KB_PNL_KEY_FIRE, KB_PNL_KEY_AUX,
+                                   KB_PNL_KEY_AUX};
+    KT_EQ(r->nkeys, sizeof want);
+    for (unsigned i = 0; i < sizeof want && i < r->nkeys; i++) KT_EQ(r->keys[i], want[i]);
+  }
+  KT_EQ(r->pnl.rejected, 0);
+  free(r);
+}
+
+static void test_classic_flash_beep_buzzer(void) {
+  rig_t *r = rig_classic(0);
+  unsigned on = 0, off = 0, changes = 0, prev = 2;
+  run_ms(r, 200);
+  KT_EQ(kb_pnl_set_light(&r->pnl, KB_PNL_LIGHT_ARMED, KB_PNL_BLINK), KB_OK);
+  KT_EQ(kb_pnl_set_zone(&r->pnl, 3, KB_PNL_BLINK), KB_OK);
+  {
+    unsigned m = r->nf;
+    run_ms(r, 3000);
+    for (unsigned i = m; i < r->nf; i++) {
+      unsigned a = (r->f[i].bytes[1] & 0x40) != 0, z = (r->f[i].bytes[0] & 0x20) != 0;
+      KT_EQ(a, z); /* flashing lights flash together */
+      if (a) on++;
+      else off++;
+      if (prev != 2 && a != prev) changes++;
+      prev = a;
+    }
+  }
+  /* 500 ms on, 500 ms off: about 6 changes in 3 s */
+  KT_CHECK(on > 10 && off > 10);
+  KT_CHECK(changes >= 5 && changes <= 7);
+  KT_EQ(kb_pnl_set_light(&r->pnl, KB_PNL_LIGHT_ARMED, KB_PNL_OFF), KB_OK);
+  KT_EQ(kb_pnl_set_zone(&r->pnl, 3, KB_PNL_OFF), KB_OK);
+  kb_pnl_beep(&r->pnl, 3);
+  run_ms(r, 1500);
+  KT_EQ(r->kp.beeps_on, 3);
+  kb_pnl_buzzer(&r->pnl, 1);
+  {
+    uint32_t f0 = r->kp.beep_frames;
+    run_ms(r, 2000);
+    KT_EQ(r->kp.beeps_on, 4); /* one long sound */
+    /* 1 s of frames every ~59 ms */
+    KT_CHECK(r->kp.beep_frames - f0 >= 15 && r->kp.beep_frames - f0 <= 19);
+  }
+  KT_EQ(r->kp.bad, 0);
+  free(r);
+}
+
+static void test_classic_noise(void) {
+  static const uint8_t codes[] = {0xBE, 0xDE, 0xEE, 0xBD, 0xDD, 0xED, 0xBB, 0xDB, 0xEB, 0xD7};
+  static const uint8_t keys[] = {0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27, 0x00};
+  rig_t *r = rig_classic(3e-3);
+  unsigned j = 0;
+  run_ms(r, 200);
+  for (unsigned rep = 0; rep < 3; rep++)
+    for (unsigned i = 0; i < sizeof codes; i++) KT_CHECK(kb_skp_press_hold(&r->kp, codes[i], 200));
+  run_ms(r, 15000);
+  KT_CHECK(r->bus.flips > 10);
+  for (unsigned i = 0; i < r->nkeys; i++) {
+    while (j < 30 && keys[j % 10] != r->keys[i]) j++;
+    if (j >= 30) kt_fail(__FILE__, __LINE__, "key %u: 0x%02X out of order or invented", i, r->keys[i]);
+    j++;
+  }
+  KT_CHECK(r->nkeys >= 27); /* a key lasts 3-4 frames: one bent frame rarely loses it */
+  free(r);
+}
+
+KT_MAIN(KT_CASE(test_classic_d2_frames), KT_CASE(test_classic_wire_timing),
+        KT_CASE(test_classic_keys), KT_CASE(test_classic_flash_beep_buzzer),
+        KT_CASE(test_classic_noise), KT_CASE(test_d2_startup_vectors), KT_CASE(test_d2_lights_and_zones),
         KT_CASE(test_d2_beep_tone_buzzer), KT_CASE(test_time_and_status), KT_CASE(test_bad_args),
         KT_CASE(test_wire_timing), KT_CASE(test_powerup_wait), KT_CASE(test_alarm_noise_rejected),
         KT_CASE(test_contention_counted), KT_CASE(test_startup_sequence),
