@@ -4,11 +4,12 @@
  * simulated PowerSeries keypad (src/sim/kb_sim_keypad.h) in virtual time;
  * writes the traffic as a VCD that keybus-reader decodes (docs/keypad-interface.md).
  *
- *   keybus-panel-sim [--vcd-out OUT.vcd] [--ms N] [--keys KEYS] [--zone N] [--beep N]
- *                    [--ber X] [--seed N]
+ *   keybus-panel-sim [--classic] [--vcd-out OUT.vcd] [--ms N] [--keys KEYS] [--zone N]
+ *                    [--beep N] [--ber X] [--seed N]
  *
  * KEYS: 0-9 * # as typed on the keypad, f a p for the Fire, Aux and Panic
- * keys (held: sent with the 0x1C handshake). Prints each key the engine read
+ * keys (held: sent with the 0x1C handshake; Classic: held 1.3 s, digits
+ * 200 ms). --classic drives a Classic keypad (notes B5). Prints each key the engine read
  * ("key 1", "key fire") and a summary line. Exit 0, or 2 for a usage error
  * or an unwritable file.
  */
@@ -22,9 +23,10 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: keybus-panel-sim [--vcd-out OUT.vcd] [--ms N] [--keys KEYS] [--zone N] [--beep N]\n"
-          "                        [--ber X] [--seed N]\n"
+          "usage: keybus-panel-sim [--classic] [--vcd-out OUT.vcd] [--ms N] [--keys KEYS] [--zone N]\n"
+          "                        [--beep N] [--ber X] [--seed N]\n"
           "  The engine plays the panel and drives a simulated keypad (virtual time).\n"
+          "  --classic    a Classic keypad (PC1500RK/PC2550RK: 500 Hz, 16-bit frames)\n"
           "  --vcd-out F  write the clock and data wires as VCD\n"
           "  --ms N       virtual milliseconds to run after the start-up sequence (default 1000)\n"
           "  --keys K     keys the keypad sends: 0-9 * # and f a p (Fire, Aux, Panic)\n"
@@ -53,6 +55,17 @@ static void task(void *ctx, uint64_t now) {
   }
 }
 
+/* Classic key codes (notes A4), same order as the digits */
+static int classic_code(char ch, uint8_t *code) {
+  static const char digits[] = "0123456789*#fap";
+  static const uint8_t codes[] = {0xD7, 0xBE, 0xDE, 0xEE, 0xBD, 0xDD, 0xED, 0xBB,
+                                  0xDB, 0xEB, 0xB7, 0xE7, 0x3F, 0x5F, 0x6F};
+  const char *p = strchr(digits, ch);
+  if (!ch || !p) return -1;
+  *code = codes[p - digits];
+  return 0;
+}
+
 static int key_code(char ch, uint16_t *code) {
   static const char digits[] = "0123456789*#";
   static const uint8_t codes[] = {0x00, 0x05, 0x0A, 0x0F, 0x11, 0x16, 0x1B, 0x1C, 0x22, 0x27, 0x28, 0x2D};
@@ -75,6 +88,7 @@ int main(int argc, char **argv) {
   unsigned long ms = 1000, zone = 0, beep = 0;
   unsigned long long seed = 1;
   double ber = 0;
+  bool classic = false;
   FILE *vf = NULL;
   kb_vcd_writer_t vw;
   kb_pnl_cfg_t pc;
@@ -87,6 +101,10 @@ int main(int argc, char **argv) {
     if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
       usage(stdout);
       return 0;
+    }
+    if (!strcmp(o, "--classic")) {
+      classic = true;
+      continue;
     }
     if (!v) {
       fprintf(stderr, "keybus-panel-sim: %s: unknown option or missing value\n", o);
@@ -133,10 +151,24 @@ int main(int argc, char **argv) {
 
   kb_pnl_cfg_default(&pc);
   pc.powerup_ms = 0; /* the simulated keypad is up at once */
+  pc.classic = classic;
   kb_pnl_init(&a.pnl, &pc);
   kb_skp_init(&a.kp, 1, 40);
+  a.kp.classic = classic;
   for (const char *k = keys; *k; k++) {
     uint16_t code;
+    uint8_t cc;
+    if (classic) {
+      if (classic_code(*k, &cc) != 0) {
+        fprintf(stderr, "keybus-panel-sim: --keys: '%c' is no key (0-9 * # f a p)\n", *k);
+        return 2;
+      }
+      if (!kb_skp_press_hold(&a.kp, cc, (uint16_t)(strchr("fap", *k) ? 1300 : 200))) {
+        fprintf(stderr, "keybus-panel-sim: --keys: at most %u keys\n", KB_SKP_KEYQ);
+        return 2;
+      }
+      continue;
+    }
     if (key_code(*k, &code) != 0) {
       fprintf(stderr, "keybus-panel-sim: --keys: '%c' is no key (0-9 * # f a p)\n", *k);
       return 2;
@@ -155,6 +187,7 @@ int main(int argc, char **argv) {
     }
   }
   kb_skp_bus_cfg_default(&bc);
+  bc.half_us = classic ? KB_PNL_CLASSIC_HALF_US : KB_PNL_HALF_US;
   bc.ber = ber;
   bc.seed = seed;
   kb_skp_bus_init(&a.bus, &bc, &a.pnl, vf ? &vw : NULL, 0);

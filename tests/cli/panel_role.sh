@@ -94,6 +94,62 @@ if flips < 10 or len(got) < 30:
 print("ok")')
 if [ "$res" = ok ]; then ok noise_no_invented_key; else ko noise_no_invented_key "$res"; fi
 
+# Classic keypads: keys, and the wire read back from the VCD itself (the
+# reader's Classic decoding is another piece of issue 11): 16 clock pulses of
+# 1 ms low / 1 ms high per frame, 26 ms more of clock high between frames, and
+# the panel's 16 bits sampled in the high phases (zone 2 lit, Ready).
+out=$("$P" --classic --vcd-out "$tmp/c.vcd" --keys '12#f' --zone 2 --ms 5000 2>&1)
+check_status classic_runs $? "$out"
+keys=$(printf '%s\n' "$out" | awk '$1 == "key" {printf "%s ", $2}')
+if [ "$keys" = "1 2 # fire " ]; then ok classic_engine_keys; else ko classic_engine_keys "$out"; fi
+res=$(python3 - "$tmp/c.vcd" <<'PY'
+import sys
+ev = []  # (t, wire, level)
+ids = {}
+t = 0
+for line in open(sys.argv[1]):
+    w = line.split()
+    if not w:
+        continue
+    if w[0] == "$var":
+        ids[w[3]] = w[4]
+    elif w[0].startswith("#"):
+        t = int(w[0][1:])
+    elif w[0][0] in "01" and w[0][1:] in ids:
+        ev.append((t, ids[w[0][1:]], int(w[0][0])))
+clk = [(t, l) for t, n, l in ev if n == "clock"]
+data = [(t, l) for t, n, l in ev if n == "data"]
+def data_at(t):
+    v = 1
+    for td, l in data:
+        if td > t:
+            break
+        v = l
+    return v
+falls = [t for t, l in clk if l == 0]
+frames, cur = [], [falls[0]]
+for a, b in zip(falls, falls[1:]):
+    if b - a > 5000:
+        frames.append(cur)
+        cur = [b]
+    else:
+        cur.append(b)
+bad = []
+if any(len(f) != 16 for f in frames):
+    bad.append("pulses per frame %s" % sorted({len(f) for f in frames}))
+if any(b - a != 2000 for f in frames for a, b in zip(f, f[1:])):
+    bad.append("clock period not 2 ms")
+gaps = {frames[i + 1][0] - (frames[i][-1] + 1000) for i in range(len(frames) - 1)}
+if min(gaps) != 27000:  # last bit's high phase + 26 ms
+    bad.append("clock high between frames %s" % sorted(gaps)[:3])
+bits = "".join(str(data_at(t + 1500)) for t in frames[3])  # mid high phase of each cycle
+if bits[:8] != "01000000" or bits[8:15] != "1000000":
+    bad.append("frame bits %s" % bits)
+print("\n".join(bad) if bad else "ok")
+PY
+)
+if [ "$res" = ok ]; then ok classic_wire; else ko classic_wire "$res"; fi
+
 # bad options: exit 2, a message
 for a in "--keys x" "--zone 33" "--ber 2" "--ms" "--bogus 1"; do
   # shellcheck disable=SC2086
