@@ -142,6 +142,7 @@ typedef struct {
   uint8_t cmd;                        /* the frame's command byte (Classic: the zone byte) */
   uint8_t bits;                       /* panel bits clocked (stop bit included) */
   uint8_t seen;                       /* nonzero when any keypad bit read 0 */
+  uint8_t clash;                      /* nonzero when a panel 1-bit read back 0 */
   uint32_t t;                         /* the interrupt's half-period count at the frame's end */
   uint8_t module[KB_PNL_FRAME_BYTES]; /* keypad slots, panel-index layout; bytes
                                        * past `bits` are stale */
@@ -151,6 +152,8 @@ typedef struct {
   uint32_t frames;      /* frames clocked out */
   uint32_t overflows;   /* answers lost: the ring was full */
   uint32_t contention;  /* panel 1-bits that read back 0 (someone else drove) */
+  uint32_t clashed;     /* answers ignored: the frame had such a bit (a data line
+                         * stuck low, a second panel): no key is read from it */
   uint32_t keys;        /* keys queued for the application */
   uint32_t keys_lost;   /* keys dropped: the key queue was full */
   uint32_t rejected;    /* keypad bytes that are no known key (noise) */
@@ -212,7 +215,7 @@ typedef struct kb_pnl_s {
   uint8_t menu_key;
   uint8_t keyq[KB_PNL_KEYQ];
   uint8_t kq_head, kq_len;
-  uint32_t keys, keys_lost, rejected, alarm_asks, alarm_noise, zone_queries;
+  uint32_t keys, keys_lost, rejected, alarm_asks, alarm_noise, zone_queries, clashed;
   /* Classic task state (times in ms from the answers' t) */
   uint32_t c_now;        /* time of the last answer */
   uint8_t c_prev;        /* key code of the previous frame (0xFF none) */

@@ -64,7 +64,10 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
   switch (p->st) {
   case ST_HIGH:
     /* end of panel bit k: a released bit that reads 0 is someone else's */
-    if (p->drive && !data_high) p->contention++;
+    if (p->drive && !data_high) {
+      p->contention++;
+      p->rx[p->head].clash = 1u;
+    }
     /* Classic: no trailing cycle, the last bit's high phase runs on */
     if (p->classic && p->k + 1u >= p->tx_bits) return frame_done(p);
     p->k++;
@@ -100,6 +103,7 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
       KB_BARRIER(); /* the staged frame after its flag */
       r->cmd = p->tx[0];
       r->seen = 0u;
+      r->clash = 0u;
       p->k = 0u;
       p->idx = 0u;
       p->mask = 0x80u;
@@ -267,6 +271,14 @@ static bool have_byte(const kb_pnl_rx_t *r, unsigned b) {
 /* One frame's answer (B4.6). */
 static void answer(kb_pnl_t *p, const kb_pnl_rx_t *r) {
   p->last_cmd = r->cmd;
+  if (r->clash) {
+    /* the line did not follow the panel's own bits: whatever the keypad
+     * slots read is not a keypad's (a data line held low reads as the key
+     * 0x00 in every frame) */
+    p->clashed++;
+    if (r->cmd == 0x1Cu) p->alarm_ask = 0u;
+    return;
+  }
   if (r->cmd == 0x1Cu) {
     /* the keypad repeats its alarm key in byte 0 of the 0x1C frame */
     uint8_t c = 0;
@@ -474,10 +486,11 @@ static void classic_push(kb_pnl_t *p, uint8_t code, uint32_t t) {
 /* One Classic frame's answer: K0 is the key (a real keypad repeats it in
  * every frame while it is held). Times: 1 half period = 1 ms. */
 static void answer_classic(kb_pnl_t *p, const kb_pnl_rx_t *r) {
-  uint8_t k0 = (r->seen && r->bits >= 8u) ? r->module[0] : 0xFFu;
+  uint8_t k0 = (r->seen && r->bits >= 8u && !r->clash) ? r->module[0] : 0xFFu;
   uint32_t t = r->t;
   unsigned i;
   p->last_cmd = r->cmd;
+  if (r->clash) p->clashed++; /* read as no key (see answer()) */
   p->c_now = t;
   for (i = 0; i < 15u && ckeys[i][0] != k0; i++) {
   }
@@ -583,4 +596,5 @@ void kb_pnl_stats(const kb_pnl_t *p, kb_pnl_stats_t *out) {
   out->alarm_asks = p->alarm_asks;
   out->alarm_noise = p->alarm_noise;
   out->zone_queries = p->zone_queries;
+  out->clashed = p->clashed;
 }

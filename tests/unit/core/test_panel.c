@@ -387,6 +387,49 @@ static void test_alarm_noise_rejected(void) {
   KT_EQ(s.keys, 0);
 }
 
+static bool slot_low(unsigned k) {
+  (void)k;
+  return false;
+}
+
+/* A data line held low: every keypad slot reads 0 (the key "0", 0x00, in
+ * byte 2; something in the alarm slots), but so do the panel's own 1-bits:
+ * the answers are ignored, no key, no alarm handshake. */
+static void test_stuck_low_line_no_keys(void) {
+  kb_pnl_t p;
+  kb_pnl_cfg_t c;
+  kb_pnl_stats_t s;
+  uint8_t code;
+  kb_pnl_cfg_default(&c);
+  c.powerup_ms = 0;
+  kb_pnl_init(&p, &c);
+  p.step = 8;
+  for (unsigned i = 0; i < 5; i++) {
+    (void)kb_pnl_poll(&p);
+    KT_EQ(p.tx[0], 0x05); /* never a 0x1C */
+    /* the stuck line: slots and the panel's bits all read 0 */
+    {
+      unsigned halves = 0;
+      uint8_t prev = KB_PNL_CLK_HIGH, v;
+      for (;;) {
+        v = kb_pnl_isr(&p, false);
+        halves++;
+        if (!(prev & KB_PNL_CLK_HIGH) && (v & KB_PNL_CLK_HIGH) && !p.tx_ready) break;
+        prev = v;
+        if (halves > 200) break;
+      }
+    }
+  }
+  (void)kb_pnl_poll(&p);
+  KT_CHECK(!kb_pnl_key(&p, &code));
+  kb_pnl_stats(&p, &s);
+  KT_EQ(s.clashed, 5);
+  KT_EQ(s.keys, 0);
+  KT_EQ(s.alarm_asks, 0);
+  KT_CHECK(s.contention > 5);
+  (void)slot_low;
+}
+
 /* A panel bit of 1 that reads back 0: another driver on the line. */
 static bool slot_none_contend(unsigned k) {
   (void)k;
@@ -819,6 +862,6 @@ KT_MAIN(KT_CASE(test_classic_d2_frames), KT_CASE(test_classic_wire_timing),
         KT_CASE(test_classic_noise), KT_CASE(test_d2_startup_vectors), KT_CASE(test_d2_lights_and_zones),
         KT_CASE(test_d2_beep_tone_buzzer), KT_CASE(test_time_and_status), KT_CASE(test_bad_args),
         KT_CASE(test_wire_timing), KT_CASE(test_powerup_wait), KT_CASE(test_alarm_noise_rejected),
-        KT_CASE(test_contention_counted), KT_CASE(test_startup_sequence),
+        KT_CASE(test_contention_counted), KT_CASE(test_stuck_low_line_no_keys), KT_CASE(test_startup_sequence),
         KT_CASE(test_scheduler_order), KT_CASE(test_keys_read_back), KT_CASE(test_alarm_keys), KT_CASE(test_alarm_key_during_startup),
         KT_CASE(test_keypad_zone), KT_CASE(test_task_stops_bus_idles), KT_CASE(test_noise))
