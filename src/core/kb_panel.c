@@ -21,10 +21,20 @@ static const uint8_t zone_cmd[4] = {0x27, 0x2D, 0x34, 0x3E};
 
 /* ------------------------------------------------------- Interrupt side */
 
+/* The handler's helpers are forced inline, and carry KB_ISR_FN so that a
+ * compiler that still keeps one out of line (-O0) places it where the
+ * interrupt can run it (an ESP32 handler in IRAM must not call flash code:
+ * checked with the ESP-IDF kits' check-iram.sh). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PNL_ISR_INLINE static inline __attribute__((always_inline))
+#else
+#define PNL_ISR_INLINE static inline
+#endif
+
 /* Moves (idx, mask) to the next bit cell: the command byte's 8 bits, the
  * stop bit alone in byte 1 (bit 0), then data bytes from byte 2, MSB first.
  * The same position names the panel bit and the keypad slot before it. */
-static inline void pos_next(kb_pnl_t *p) {
+PNL_ISR_INLINE KB_ISR_FN void pos_next(kb_pnl_t *p) {
   if (p->mask != 0x01u) {
     p->mask = (uint8_t)(p->mask >> 1);
     return;
@@ -39,7 +49,7 @@ static inline void pos_next(kb_pnl_t *p) {
 }
 
 /* The frame is done: its answers are published, the clock stays high. */
-static inline uint8_t frame_done(kb_pnl_t *p) {
+PNL_ISR_INLINE KB_ISR_FN uint8_t frame_done(kb_pnl_t *p) {
   kb_pnl_rx_t *r = &p->rx[p->head];
   uint8_t next = (uint8_t)(p->head + 1u);
   if (next == KB_PNL_RING + 1u) next = 0u;
@@ -59,10 +69,12 @@ static inline uint8_t frame_done(kb_pnl_t *p) {
   return KB_PNL_CLK_HIGH;
 }
 
+/* An if-chain, not a switch: a switch may become a jump table, a constant
+ * table in flash that an interrupt running from IRAM must not read (the
+ * rule kb_link_isr.h follows). */
 KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
   p->now++;
-  switch (p->st) {
-  case ST_HIGH:
+  if (p->st == ST_HIGH) {
     /* end of panel bit k: a released bit that reads 0 is someone else's */
     if (p->drive && !data_high) {
       p->contention++;
@@ -74,8 +86,8 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
     pos_next(p);
     p->st = ST_LOW;
     return 0u; /* clock falls, line released: the keypads' turn */
-
-  case ST_LOW: {
+  }
+  if (p->st == ST_LOW) {
     /* end of keypad slot k: data_high is the keypads' bit */
     kb_pnl_rx_t *r = &p->rx[p->head];
     if (p->k < p->tx_bits) {
@@ -95,8 +107,7 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
     /* the trailing cycle's low phase is over: the frame is done */
     return frame_done(p);
   }
-
-  case ST_GAP:
+  if (p->st == ST_GAP) {
     if (p->cnt < 0xFFFFu) p->cnt++;
     if (p->tx_ready && p->cnt > p->tx_gap) { /* the trailing cycle's high half + the gap */
       kb_pnl_rx_t *r = &p->rx[p->head];
@@ -112,16 +123,15 @@ KB_ISR_FN uint8_t kb_pnl_isr(kb_pnl_t *p, bool data_high) {
       return 0u; /* first falling edge: keypad slot 0 */
     }
     return KB_PNL_CLK_HIGH;
-
-  default: /* ST_WAIT */
-    if (!data_high) {
-      p->up = 0u;
-    } else if (++p->up >= p->up_need) {
-      p->st = ST_GAP;
-      p->cnt = 0xFFFFu; /* no gap owed before the first frame */
-    }
-    return KB_PNL_CLK_HIGH;
   }
+  /* ST_WAIT: the keypads power up */
+  if (!data_high) {
+    p->up = 0u;
+  } else if (++p->up >= p->up_need) {
+    p->st = ST_GAP;
+    p->cnt = 0xFFFFu; /* no gap owed before the first frame */
+  }
+  return KB_PNL_CLK_HIGH;
 }
 
 /* ------------------------------------------------------------ Task side */
