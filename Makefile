@@ -180,6 +180,12 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 # keybusd's unit tests include the app's sources they test
 $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 
+# keybusd --role keypad (docs/keypad-interface.md) and the panel role's Linux
+# port, #included by their tests
+$(B)/tests/keybusd/test_keypad: apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h
+$(B)/tests/keybusd/test_keypad_run: apps/keybusd/kd_log.c apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h apps/keybusd/kd_keypad_run.c apps/keybusd/kd_keypad_run.h ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h
+$(B)/tests/linux/test_gpio_panel: tests/fake-gpio/fake_gpio.c ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h
+
 # the listen-only build of the template port's test includes the other one
 # the ESP-IDF example's bridge is #included by its test
 $(B)/tests/espex/test_bridge: examples/esp-idf-mqtt/main/kbm_bridge.c examples/esp-idf-mqtt/main/kbm_bridge.h
