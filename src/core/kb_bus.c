@@ -20,6 +20,7 @@ void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
   bus->rem_us = 0;
   bus->clock_started = 0;
   bus->connected = false;
+  bus->xpd = NULL;
 }
 
 /* Advances the ms clock to now_us. The first poll aligns it with the
@@ -63,6 +64,7 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
       kb_engine_frame(&bus->engine, f, bus->ms);
       /* the key's echo is read before the pop overwrites it */
       if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
+      if (bus->xpd != NULL) kb_xpd_frame(bus->xpd, f);
       kb_link_ring_pop(&bus->link);
       n++;
     } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
@@ -87,6 +89,21 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   }
   if (!kb_keys_idle(&bus->keys, bus->connected))
     kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
+  if (bus->xpd != NULL) kb_xpd_poll(bus->xpd);
+}
+
+kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x) {
+  kb_err_t err;
+  if (bus == NULL) return KB_ERR_ARG;
+  if (x == NULL) {
+    if (bus->xpd != NULL) kb_xpd_detach(bus->xpd);
+    bus->xpd = NULL;
+    return KB_OK;
+  }
+  if (bus->xpd != NULL) return KB_ERR_BUSY;
+  err = kb_xpd_attach(x, &bus->link);
+  if (err == KB_OK) bus->xpd = x;
+  return err;
 }
 
 kb_link_t *kb_bus_link(kb_bus_t *bus) {
