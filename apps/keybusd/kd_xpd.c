@@ -324,20 +324,23 @@ size_t kd_xpd_count(const kd_xpd_conf_t *c) {
   return n;
 }
 
-kb_err_t kd_xpd_discovery(const kd_xpd_conf_t *c, const kb_ha_config_t *ha, size_t i, kb_ha_msg_t *m) {
-  unsigned z = 0;
+unsigned kd_xpd_zone_at(const kd_xpd_conf_t *c, size_t i) {
   size_t k = 0;
+  if (!c) return 0;
+  for (unsigned t = 1; t <= 64u; t++)
+    if ((c->zones >> (t - 1u)) & 1u) {
+      if (k == i) return t;
+      k++;
+    }
+  return 0;
+}
+
+kb_err_t kd_xpd_discovery(const kd_xpd_conf_t *c, const kb_ha_config_t *ha, size_t i, kb_ha_msg_t *m) {
+  unsigned z;
   int tn, pn;
   const char *px, *disc;
   if (!c || !ha || !m || !m->topic || !m->payload || kb_ha_config_check(ha) != KB_OK) return KB_ERR_ARG;
-  for (unsigned t = 1; t <= 64u; t++)
-    if ((c->zones >> (t - 1u)) & 1u) {
-      if (k == i) {
-        z = t;
-        break;
-      }
-      k++;
-    }
+  z = kd_xpd_zone_at(c, i);
   if (!z) return KB_ERR_ARG;
   px = pfx(ha);
   disc = ha->discovery ? ha->discovery : "homeassistant";

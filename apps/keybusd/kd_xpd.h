@@ -81,6 +81,8 @@ kb_err_t kd_xpd_state(const kb_ha_config_t *ha, unsigned zone, kb_xpd_zone_t sta
 /* The Home Assistant discovery document (retained) of the i-th virtual zone
  * (0 .. kd_xpd_count()-1, ascending zone order). KB_ERR_ARG past the end. */
 size_t kd_xpd_count(const kd_xpd_conf_t *c);
+/* The i-th virtual zone (ascending), 0 past the end. */
+unsigned kd_xpd_zone_at(const kd_xpd_conf_t *c, size_t i);
 kb_err_t kd_xpd_discovery(const kd_xpd_conf_t *c, const kb_ha_config_t *ha, size_t i, kb_ha_msg_t *m);
 
 #endif /* KD_XPD_H_ */

@@ -59,15 +59,27 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
     /* Frames change the engine, not the keypad's queue: idle before the
      * first frame, it stays idle through the drain. */
     bool keys = !kb_keys_idle(&bus->keys, bus->connected);
+    kb_xpd_t *xpd = bus->xpd;
     unsigned n = 0;
-    do {
-      kb_engine_frame(&bus->engine, f, bus->ms);
-      /* the key's echo is read before the pop overwrites it */
-      if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
-      if (bus->xpd != NULL) kb_xpd_frame(bus->xpd, f);
-      kb_link_ring_pop(&bus->link);
-      n++;
-    } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+    if (!keys && xpd == NULL) { /* the usual drain: the engine alone */
+      do {
+        kb_engine_frame(&bus->engine, f, bus->ms);
+        kb_link_ring_pop(&bus->link);
+        n++;
+      } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+    } else {
+      do {
+        kb_engine_frame(&bus->engine, f, bus->ms);
+        /* the key's echo is read before the pop overwrites it */
+        if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
+        if (xpd != NULL) kb_xpd_frame(xpd, f);
+        kb_link_ring_pop(&bus->link);
+        n++;
+      } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+      /* a change the interrupt held up can go out once the message it was
+       * driving has been published, i.e. after a drain */
+      if (xpd != NULL) kb_xpd_poll(xpd);
+    }
     /* The link's statistics into the health. They change only when the
      * interrupt publishes or drops a frame: the high-water mark rises to H
      * when H frames wait, a drop needs a full ring (KB_FRAME_RING >= 2
@@ -89,7 +101,6 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   }
   if (!kb_keys_idle(&bus->keys, bus->connected))
     kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
-  if (bus->xpd != NULL) kb_xpd_poll(bus->xpd);
 }
 
 kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x) {

@@ -26,6 +26,9 @@ static void test_conf_ok(void) {
   KT_EQ(c.zones, (1ull << 8) | (1ull << 9) | (1ull << 16));
   KT_EQ(c.line, 4);
   KT_EQ(kd_xpd_count(&c), 3);
+  KT_EQ(kd_xpd_zone_at(&c, 0), 9);
+  KT_EQ(kd_xpd_zone_at(&c, 2), 17);
+  KT_EQ(kd_xpd_zone_at(&c, 3), 0);
   /* no section: nothing, no error */
   KT_EQ(parse(&c, "[keybus]\nbackend = sim\n"), 0);
   KT_EQ(c.expanders, 0);
