@@ -131,6 +131,8 @@ typedef struct {
 #define KB_LINK_XW_E6 0xFFu    /* map_img value: 0xE6, decide at panel bit 16 */
 typedef struct kb_link_xw_s {
   uint8_t img[2][KB_LINK_XW_IMAGES][8]; /* [bank][image] module bytes 2..9 */
+  uint16_t on[2];      /* [bank] bit i: image i pulls some bit low (a message whose
+                        * image is all 1s is not driven at all: cheaper) */
   uint8_t map_cmd[32]; /* task, before attach: command whose low 5 bits index here */
   uint8_t map_img[32]; /* image + 1 (0 = none, KB_LINK_XW_E6 = by 0xE6 sub-command) */
   volatile uint8_t bank; /* task: the bank the interrupt latches */
@@ -349,7 +351,10 @@ void kb_link_write_wipe(kb_link_t *l);
  * the panel may read another key there: use it for secrets, not for every
  * cancel). The path stays armed until the interrupt takes the cancel (or
  * finishes the slot), then kb_link_write_wipe() clears the 0xFF. While idle:
- * as kb_link_write_wipe(). */
+ * as kb_link_write_wipe(). With a module-reply writer attached, the reply
+ * bit already planned for the next edge (merged into the same drive value)
+ * is cleared too: that reply may go out with a bit released, which its
+ * owner sees in the echo and sends again (kb_xpd.h). */
 void kb_link_write_abort(kb_link_t *l);
 
 /* ------------------------------------ Module-reply writer (task side)
@@ -369,8 +374,9 @@ void kb_link_xw_detach(kb_link_t *l);
 
 /* The bank the task may edit now (the one not being handed to the
  * interrupt), or NULL while the interrupt is still driving it (try again
- * after the current message: at the next poll). */
-uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x))[8];
+ * after the current message: at the next poll). *on receives that bank's
+ * `on` mask, to be set with the images. */
+uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x, uint16_t **on))[8];
 
 /* Hands the edited bank to the interrupt: the next message that selects an
  * image drives it. */

@@ -208,12 +208,14 @@ KB_LINK_ISR_INLINE KB_ISR_FN uint8_t kb_link_isr_xw(const kb_link_t *l, kb_link_
       uint32_t i = acc & 31u, m = x->map_img[i];
       if (m != 0u && x->map_cmd[i] == (uint8_t)acc) {
         uint8_t b = x->bank;
-        x->busy_frames = l->frames;
-        x->busy = (uint8_t)(b + 1u);
         if (m == KB_LINK_XW_E6) {
+          x->busy_frames = l->frames;
+          x->busy = (uint8_t)(b + 1u);
           x->e6 = 1;
           x->latched = b;
-        } else {
+        } else if ((x->on[b] >> (m - 1u)) & 1u) { /* an all-1s image drives nothing */
+          x->busy_frames = l->frames;
+          x->busy = (uint8_t)(b + 1u);
           x->cur = x->img[b][m - 1u];
         }
       }
@@ -231,11 +233,16 @@ KB_LINK_ISR_INLINE KB_ISR_FN uint8_t kb_link_isr_xw(const kb_link_t *l, kb_link_
     if (c != 17u || !x->e6) return 0;
     x->e6 = 0;
     s = (acc & 0xFFu) - 8u; /* panel byte 2: 0x08/0x0A/0x0C/0x0E = expanders 4..7 */
-    if (s >= 8u || (s & 1u)) {
+    if (s >= 8u || (s & 1u)) { /* another 0xE6 */
       x->busy = 0;
       return 0;
     }
-    x->cur = x->img[x->latched][KB_LINK_XW_IMG_E6 + (s >> 1)];
+    s = KB_LINK_XW_IMG_E6 + (s >> 1);
+    if (!((x->on[x->latched] >> s) & 1u)) { /* all 1s: nothing to drive */
+      x->busy = 0;
+      return 0;
+    }
+    x->cur = x->img[x->latched][s];
   }
   k = c - 9u; /* bit of the image: module byte 2 + k / 8, MSB first */
   if (k < 64u) return (uint8_t)(((uint32_t)x->cur[k >> 3] << (k & 7u) & 0x80u) == 0u);

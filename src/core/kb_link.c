@@ -192,14 +192,15 @@ void kb_link_xw_detach(kb_link_t *l) {
   l->xw = NULL;
 }
 
-uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x))[8] {
+uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x, uint16_t **on))[8] {
   uint8_t other;
-  KB_ASSERT(l != NULL && x != NULL);
+  KB_ASSERT(l != NULL && x != NULL && on != NULL);
   other = (uint8_t)(x->bank ^ 1u);
   KB_BARRIER(); /* busy as of now: a message starting later latches `bank` */
   if (x->busy == (uint8_t)(other + 1u) &&
       *(volatile const uint32_t *)&l->frames == x->busy_frames)
     return NULL; /* that message is still being driven (or not yet published) */
+  *on = &x->on[other];
   return x->img[other];
 }
 

@@ -80,9 +80,10 @@ static void reply_of(const kb_xpd_t *x, unsigned e, uint8_t r[5]) {
  * poll. */
 static void publish(kb_xpd_t *x) {
   uint8_t(*b)[8];
+  uint16_t *onm = NULL, m = 0;
   x->dirty = 1;
   if (x->link == NULL) return; /* built at attach */
-  b = kb_link_xw_edit(x->link, &x->xw);
+  b = kb_link_xw_edit(x->link, &x->xw, &onm);
   if (b == NULL) {
     x->stats.deferred++;
     return;
@@ -110,6 +111,10 @@ static void publish(kb_xpd_t *x) {
     img = e < 4u ? b[IMG_REPLY + e] : &b[KB_LINK_XW_IMG_E6 + e - 4u][1];
     memcpy(img, x->reply[e], 5u);
   }
+  for (unsigned i = 0; i < KB_LINK_XW_IMAGES; i++) /* images that pull something low */
+    for (unsigned k = 0; k < 8u; k++)
+      if (b[i][k] != 0xFFu) m |= (uint16_t)(1u << i);
+  *onm = m;
   kb_link_xw_publish(&x->xw);
   x->dirty = 0;
 }
