@@ -20,6 +20,11 @@
  *        the engine's health, so kb_bus_health() is current after every poll
  *        (they change only when the link publishes or drops a frame, and a
  *        drop leaves a full ring: the copy is made when frames were drained).
+ *   With a virtual zone expander attached (kb_bus_xpd_attach()), step 2
+ *   also passes each frame to kb_xpd_frame() and, after the drain, calls
+ *   kb_xpd_poll() (a change the interrupt held up goes out once the message
+ *   it was driving is published: a drain follows). Without one, and with the
+ *   keypad idle, the drain is the engine alone, as before.
  *   Steps 2 and 4 skip the keypad when it has nothing to do
  *   (kb_keys_idle()). The link (bus->link) is ticked by kb_bus_poll() only:
  *   nobody else may call kb_link_tick() on it.
@@ -70,6 +75,7 @@
 #include "keybus/kb_err.h"
 #include "keybus/kb_keys.h"
 #include "keybus/kb_link.h"
+#include "keybus/kb_xpd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,6 +106,7 @@ typedef struct kb_bus_s {
   uint16_t rem_us;  /* µs of the last poll not yet a whole millisecond */
   uint8_t clock_started;
   bool connected; /* kb_link_connected(&link), as of the last kb_link_tick() */
+  kb_xpd_t *xpd;  /* virtual zone expander (kb_bus_xpd_attach), NULL = none */
 } kb_bus_t;
 
 /* ------------------------------------------------------------ Task API */
@@ -147,6 +154,15 @@ kb_keys_result_t kb_bus_keys_result(const kb_bus_t *bus, uint16_t id, kb_keys_in
 
 /* Key requests queued or being typed. */
 uint8_t kb_bus_keys_pending(const kb_bus_t *bus);
+
+/* Virtual zone expander (kb_xpd.h), off by default: attaches x (initialised
+ * with kb_xpd_init(), owned by the caller, valid as long as the bus) to the
+ * bus's link; from then on kb_bus_poll() passes it every frame
+ * (kb_xpd_frame(), before the pop) and polls it once per poll. x == NULL
+ * detaches the one attached. Errors as kb_xpd_attach(); KB_ERR_BUSY when one
+ * is attached already. Without it the bus costs nothing more than before
+ * (the per-frame figure of `make bench` decode is unchanged). */
+KB_MUST_CHECK kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x);
 
 #ifdef __cplusplus
 }

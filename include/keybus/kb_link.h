@@ -40,6 +40,11 @@
  *   kb_link_stats()           task.
  *   kb_link_write_*()         task: the virtual keypad's write path (one key
  *                             at a time, see below; kb_keys.h drives it).
+ *   kb_link_xw_*()            task: the module-reply writer (zone expander
+ *                             emulation, see below; kb_xpd.h drives it).
+ *                             Independent of the key writer: when both want
+ *                             a low phase of one message, the line is pulled
+ *                             low if either pulls it low.
  *
  * Timestamps are the port's 32-bit microsecond counter; it may wrap (all
  * arithmetic is modulo 2^32).
@@ -83,6 +88,11 @@ typedef struct kb_frame_s {
 #define KB_FRAME_WROTE_BYTE(w) ((uint8_t)((w) & 0x1Fu))
 #define KB_FRAME_WROTE_GEN(w) ((uint8_t)(((w) >> 5) & 0x03u))
 
+/* Bytes of kb_link_t.wr_gate: the key writer's armed flag ("wr_armed") and
+ * the module-reply writer's attached flag. */
+#define KB_LINK_GATE_KEY 0
+#define KB_LINK_GATE_XW 1
+
 /* Slots of the ring: the usable ones and the one the interrupt is filling. */
 #define KB_LINK_RING_SLOTS (KB_FRAME_RING + 1)
 
@@ -101,6 +111,39 @@ typedef struct {
   uint32_t runts;      /* messages with < 8 panel bits, dropped */
   uint8_t high_water;  /* most frames ever waiting in the ring */
 } kb_link_stats_t;
+
+/* Module-reply writer (zone expander emulation, kb_xpd.h). Images of module
+ * bytes 2..9 (low phases 9..72) that the interrupt drives, bit for bit (a 0
+ * pulls the line low), in every message whose command selects an image.
+ * Selection is O(1): map_cmd/map_img are indexed by command & 31 (the
+ * commands used all differ in their low 5 bits). 0xE6 selects by panel byte
+ * 2, complete after 17 panel bits, just before low phase 17: sub-commands 0x08/0x0A/0x0C/0x0E pick the images
+ * KB_LINK_XW_IMG_E6 + 0..3 (module bytes 3..9 then follow in time).
+ *
+ * Two banks: the interrupt latches the bank named by `bank` when a message
+ * selects an image and marks it in `busy` (bank + 1, with the link's frame
+ * count then) until the message is over (its frame published, or the next
+ * message started); the task edits only the other bank, and only while the
+ * interrupt is not driving it (kb_link_xw_edit()), then hands it over with
+ * one store (kb_link_xw_publish()). So a reply is never torn. */
+#define KB_LINK_XW_IMAGES 12u  /* images per bank */
+#define KB_LINK_XW_IMG_E6 8u   /* first image chosen by an 0xE6 sub-command */
+#define KB_LINK_XW_E6 0xFFu    /* map_img value: 0xE6, decide at panel bit 16 */
+typedef struct kb_link_xw_s {
+  uint8_t img[2][KB_LINK_XW_IMAGES][8]; /* [bank][image] module bytes 2..9 */
+  uint16_t on[2];      /* [bank] bit i: image i pulls some bit low (a message whose
+                        * image is all 1s is not driven at all: cheaper) */
+  uint8_t map_cmd[32]; /* task, before attach: command whose low 5 bits index here */
+  uint8_t map_img[32]; /* image + 1 (0 = none, KB_LINK_XW_E6 = by 0xE6 sub-command) */
+  volatile uint8_t bank; /* task: the bank the interrupt latches */
+  volatile uint8_t busy; /* interrupt: bank + 1 the message in progress drives, 0 = none */
+  volatile uint32_t busy_frames; /* interrupt: link frames published when busy was set
+                                  * (once one more is, that message is over) */
+  uint8_t e6;            /* interrupt: this message is an 0xE6 (decide at bit 16) */
+  uint8_t latched;       /* interrupt: bank latched for the E6 decision */
+  const uint8_t *cur;    /* interrupt: image being driven (NULL = none) */
+  volatile uint32_t driven; /* interrupt: messages in which an image was driven */
+} kb_link_xw_t;
 
 /* Link state. Public so firmware can place it statically; fields are
  * internal. All of it is set by kb_link_init() before interrupts attach. */
@@ -127,14 +170,23 @@ typedef struct kb_link_s {
   kb_frame_t *cur;    /* &slot[head] */
   uint32_t t_rise_us; /* last rising clock edge */
   uint32_t messages, frames, overflows, runts;
-  /* virtual-keypad write path. wr_armed: set by the task (kb_link_write_arm,
+  /* The two writers' flags, read by the panel sample as one 16-bit load
+   * (wr_gate.any: nothing to plan when 0, the default path's only cost).
+   * wr_gate.by[KB_LINK_GATE_KEY] is the key writer's armed flag (wr_armed
+   * below); wr_gate.by[KB_LINK_GATE_XW] is 1 while a module-reply writer is
+   * attached (task only). Each byte has its own writer(s), as before: no
+   * read-modify-write of the pair.
+   * virtual-keypad write path. wr_armed: set by the task (kb_link_write_arm,
    * only while 0), cleared by the interrupt when the key has been driven in
    * every message asked for (or when a cancel is seen at a message start).
    * The configuration below is written by the task only while wr_armed = 0
    * (one exception: kb_link_write_abort() stores 0xFF into wr_key and 0 into
    * wr_bfirst, wr_next and wr_bnext while armed, values that can only release
    * the line); the interrupt reads it only while wr_armed = 1. */
-  volatile uint8_t wr_armed;
+  union {
+    volatile uint16_t any;
+    volatile uint8_t by[2];
+  } wr_gate;
   volatile uint8_t wr_cancel; /* task only: drop the armed key at the next message start */
   uint8_t wr_key;    /* byte driven, MSB first */
   uint8_t wr_cycle;  /* first low phase of the slot (0 = module byte 0) */
@@ -149,6 +201,10 @@ typedef struct kb_link_s {
   uint8_t wr_next;  /* drive value for the next falling edge in a message */
   uint8_t wr_bnext; /* drive value if the next falling edge starts a message */
   uint8_t wr_gen;   /* task only: generation of the next arm (0..3) */
+  /* module-reply writer: set by the task (kb_link_xw_attach/detach); its
+   * bits are merged into wr_next by the interrupt (never wr_bnext: replies
+   * start at low phase 9). */
+  kb_link_xw_t *xw; /* read by the interrupt only while wr_gate.by[KB_LINK_GATE_XW] = 1 */
   /* task-side connection tracking */
   uint8_t connected;
   uint32_t tick_messages;
@@ -295,8 +351,36 @@ void kb_link_write_wipe(kb_link_t *l);
  * the panel may read another key there: use it for secrets, not for every
  * cancel). The path stays armed until the interrupt takes the cancel (or
  * finishes the slot), then kb_link_write_wipe() clears the 0xFF. While idle:
- * as kb_link_write_wipe(). */
+ * as kb_link_write_wipe(). With a module-reply writer attached, the reply
+ * bit already planned for the next edge (merged into the same drive value)
+ * is cleared too: that reply may go out with a bit released, which its
+ * owner sees in the echo and sends again (kb_xpd.h). */
 void kb_link_write_abort(kb_link_t *l);
+
+/* ------------------------------------ Module-reply writer (task side)
+ *
+ * kb_xpd.h is the only intended caller. The writer state (kb_link_xw_t)
+ * belongs to the caller; the link only keeps a pointer. */
+
+/* Resets the interrupt-side fields of x and starts the interrupt driving
+ * its images (bank x->bank). map_cmd/map_img and both banks must be filled
+ * first. KB_ERR_ARG for NULL, KB_ERR_BUSY when another writer is attached. */
+KB_MUST_CHECK kb_err_t kb_link_xw_attach(kb_link_t *l, kb_link_xw_t *x);
+
+/* Stops the module-reply writer (the next interrupt drives nothing more).
+ * On a port whose interrupt runs on another core the edge after the call
+ * may still drive one planned bit. No effect when none is attached. */
+void kb_link_xw_detach(kb_link_t *l);
+
+/* The bank the task may edit now (the one not being handed to the
+ * interrupt), or NULL while the interrupt is still driving it (try again
+ * after the current message: at the next poll). *on receives that bank's
+ * `on` mask, to be set with the images. */
+uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x, uint16_t **on))[8];
+
+/* Hands the edited bank to the interrupt: the next message that selects an
+ * image drives it. */
+void kb_link_xw_publish(kb_link_xw_t *x);
 
 /* ------------------------------------------------------- Interrupt API */
 
@@ -304,7 +388,8 @@ void kb_link_write_abort(kb_link_t *l);
  * Falling edge after > KB_GAP_US of clock high: publishes the previous message
  * and starts a new one. Returns what the port must do with the write line:
  * KB_LINK_WRITE_PULL_LOW only on a falling edge whose module bit of an armed
- * key is 0 (the decision was made by the preceding kb_link_sample()); always
+ * key, or of an attached module-reply image, is 0 (the decision was made by
+ * the preceding kb_link_sample()); always
  * KB_LINK_WRITE_RELEASE on a rising edge and while no key is being written.
  * O(1). The body is kb_link_isr_edge() (kb_link_isr.h). */
 KB_ISR_FN kb_link_write_t kb_link_edge(kb_link_t *l, bool clock_high, uint32_t now_us);

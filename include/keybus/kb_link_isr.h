@@ -146,7 +146,7 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_plan(kb_link_t *l, uint32_t c, uin
         l->wr_next = 0;
         l->wr_bnext = 0;
         KB_BARRIER(); /* the plan cleared before the path is handed back */
-        l->wr_armed = 0;
+        l->wr_gate.by[KB_LINK_GATE_KEY] = 0;
         return;
       }
     }
@@ -154,7 +154,7 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_plan(kb_link_t *l, uint32_t c, uin
       l->wr_next = 0;
       l->wr_bnext = 0;
       KB_BARRIER(); /* the plan cleared before the path is handed back */
-      l->wr_armed = 0;
+      l->wr_gate.by[KB_LINK_GATE_KEY] = 0;
       return;
     }
     /* alarm slot: its first bit went out at that boundary if a sample
@@ -190,9 +190,100 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_plan(kb_link_t *l, uint32_t c, uin
     if (--l->wr_reps == 0u) {
       l->wr_bnext = 0;
       KB_BARRIER(); /* the plan cleared before the path is handed back */
-      l->wr_armed = 0;
+      l->wr_gate.by[KB_LINK_GATE_KEY] = 0;
     }
   }
+}
+
+/* Module-reply writer plan (kb_link_xw_t), run by each panel sample while a
+ * writer is attached: returns its drive value for the next falling edge
+ * inside this message (1 = pull low; kb_link_isr_writers() merges it into
+ * wr_next). c = panel bits read = index of the next low phase; the images
+ * start at low phase 9 (module byte 2). O(1): a few compares, one index. */
+KB_LINK_ISR_INLINE KB_ISR_FN uint8_t kb_link_isr_xw(const kb_link_t *l, kb_link_xw_t *x,
+                                                    uint32_t c, uint32_t acc) {
+  uint32_t k;
+  if (c <= 8u) {
+    if (c == 8u) { /* the command byte is complete */
+      uint32_t i = acc & 31u, m = x->map_img[i];
+      if (m != 0u && x->map_cmd[i] == (uint8_t)acc) {
+        uint8_t b = x->bank;
+        if (m == KB_LINK_XW_E6) {
+          x->busy_frames = l->frames;
+          x->busy = (uint8_t)(b + 1u);
+          x->e6 = 1;
+          x->latched = b;
+        } else if ((x->on[b] >> (m - 1u)) & 1u) { /* an all-1s image drives nothing */
+          x->busy_frames = l->frames;
+          x->busy = (uint8_t)(b + 1u);
+          x->cur = x->img[b][m - 1u];
+        }
+      }
+    } else if (c == 1u) { /* a new message: nothing chosen yet */
+      x->cur = (const uint8_t *)0;
+      x->e6 = 0;
+      x->busy = 0;
+    }
+    return 0;
+  }
+  if (x->cur == (const uint8_t *)0) {
+    uint32_t s;
+    /* panel byte 2 (bits 9..16) is complete once 17 bits are read; the
+     * E6 images start with module byte 3, low phase 17 = the next one */
+    if (c != 17u || !x->e6) return 0;
+    x->e6 = 0;
+    s = (acc & 0xFFu) - 8u; /* panel byte 2: 0x08/0x0A/0x0C/0x0E = expanders 4..7 */
+    if (s >= 8u || (s & 1u)) { /* another 0xE6 */
+      x->busy = 0;
+      return 0;
+    }
+    s = KB_LINK_XW_IMG_E6 + (s >> 1);
+    if (!((x->on[x->latched] >> s) & 1u)) { /* all 1s: nothing to drive */
+      x->busy = 0;
+      return 0;
+    }
+    x->cur = x->img[x->latched][s];
+  }
+  k = c - 9u; /* bit of the image: module byte 2 + k / 8, MSB first */
+  if (k < 64u) return (uint8_t)(((uint32_t)x->cur[k >> 3] << (k & 7u) & 0x80u) == 0u);
+  x->cur = (const uint8_t *)0;
+  x->driven++;
+  x->busy = 0;
+  return 0;
+}
+
+/* The value of wr_gate.any with the key writer armed and no reply writer
+ * (folded to a constant by the compiler: no table, no byte-order test). */
+KB_LINK_ISR_INLINE KB_ISR_FN uint32_t kb_link_gate_key_only(void) {
+  union {
+    uint16_t any;
+    uint8_t by[2];
+  } u;
+  u.by[KB_LINK_GATE_KEY] = 1;
+  u.by[KB_LINK_GATE_XW] = 0;
+  return u.any;
+}
+
+/* Both writers, or the reply writer alone (g = wr_gate.any, one load): the
+ * key plan assigns wr_next at every sample it runs in; the reply writer's
+ * bit is ORed in after it, or assigned when no key is armed (then nobody
+ * else writes wr_next). So the line is pulled low when either pulls it low,
+ * and the edge still returns one byte. */
+static inline KB_ISR_FN void kb_link_isr_writers(kb_link_t *l, uint32_t g, uint32_t c, uint32_t acc) {
+  uint8_t x;
+  (void)g;
+  if (l->wr_gate.by[KB_LINK_GATE_KEY]) {
+    KB_BARRIER(); /* the armed flag before the configuration it guards */
+    kb_link_isr_plan(l, c, acc);
+    if (!l->wr_gate.by[KB_LINK_GATE_XW]) return;
+    KB_BARRIER(); /* the flag before the writer it hands over */
+    x = kb_link_isr_xw(l, l->xw, c, acc);
+    l->wr_next = (uint8_t)(l->wr_next | x);
+    return;
+  }
+  if (!l->wr_gate.by[KB_LINK_GATE_XW]) return;
+  KB_BARRIER();
+  l->wr_next = kb_link_isr_xw(l, l->xw, c, acc);
 }
 
 /* A byte of a stream is complete: move to the next one (or to the sink past
@@ -228,7 +319,7 @@ KB_LINK_ISR_INLINE KB_ISR_FN kb_link_write_t kb_link_isr_edge(kb_link_t *l, bool
     return KB_LINK_WRITE_RELEASE;
   }
   if ((uint32_t)(now_us - l->t_rise_us) > KB_GAP_US) return kb_link_isr_boundary(l, now_us);
-  return (kb_link_write_t)l->wr_next; /* planned by the last panel sample */
+  return (kb_link_write_t)l->wr_next; /* planned by the last panel sample (both writers) */
 }
 
 /* kb_link_sample(), inline: the data line read KB_SAMPLE_US after the last
@@ -245,9 +336,17 @@ KB_LINK_ISR_INLINE KB_ISR_FN void kb_link_isr_sample(kb_link_t *l, bool clock_hi
       kb_link_isr_next_byte(l, &l->p_idx, &l->p_acc, &l->p_ptr, l->cur->panel, &l->p_count);
     else
       l->p_acc = acc;
-    if (l->wr_armed) {
-      KB_BARRIER(); /* the armed flag before the configuration it guards */
-      kb_link_isr_plan(l, l->p_count, acc);
+    {
+      /* both writers' flags in one load: nothing more on the default path */
+      uint32_t g = l->wr_gate.any;
+      if (g) {
+        if (g == kb_link_gate_key_only()) {
+          KB_BARRIER(); /* the armed flag before the configuration it guards */
+          kb_link_isr_plan(l, l->p_count, acc);
+        } else {
+          kb_link_isr_writers(l, g, l->p_count, acc);
+        }
+      }
     }
   } else {
     if (!data_high) l->cur->module_seen = 1;

@@ -20,6 +20,7 @@ void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg) {
   bus->rem_us = 0;
   bus->clock_started = 0;
   bus->connected = false;
+  bus->xpd = NULL;
 }
 
 /* Advances the ms clock to now_us. The first poll aligns it with the
@@ -58,14 +59,27 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
     /* Frames change the engine, not the keypad's queue: idle before the
      * first frame, it stays idle through the drain. */
     bool keys = !kb_keys_idle(&bus->keys, bus->connected);
+    kb_xpd_t *xpd = bus->xpd;
     unsigned n = 0;
-    do {
-      kb_engine_frame(&bus->engine, f, bus->ms);
-      /* the key's echo is read before the pop overwrites it */
-      if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
-      kb_link_ring_pop(&bus->link);
-      n++;
-    } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+    if (!keys && xpd == NULL) { /* the usual drain: the engine alone */
+      do {
+        kb_engine_frame(&bus->engine, f, bus->ms);
+        kb_link_ring_pop(&bus->link);
+        n++;
+      } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+    } else {
+      do {
+        kb_engine_frame(&bus->engine, f, bus->ms);
+        /* the key's echo is read before the pop overwrites it */
+        if (keys) kb_keys_step(&bus->keys, &bus->link, &bus->engine, f, now_us);
+        if (xpd != NULL) kb_xpd_frame(xpd, f);
+        kb_link_ring_pop(&bus->link);
+        n++;
+      } while ((f = kb_link_ring_peek(&bus->link)) != NULL);
+      /* a change the interrupt held up can go out once the message it was
+       * driving has been published, i.e. after a drain */
+      if (xpd != NULL) kb_xpd_poll(xpd);
+    }
     /* The link's statistics into the health. They change only when the
      * interrupt publishes or drops a frame: the high-water mark rises to H
      * when H frames wait, a drop needs a full ring (KB_FRAME_RING >= 2
@@ -87,6 +101,20 @@ void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   }
   if (!kb_keys_idle(&bus->keys, bus->connected))
     kb_keys_step(&bus->keys, &bus->link, &bus->engine, NULL, now_us);
+}
+
+kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x) {
+  kb_err_t err;
+  if (bus == NULL) return KB_ERR_ARG;
+  if (x == NULL) {
+    if (bus->xpd != NULL) kb_xpd_detach(bus->xpd);
+    bus->xpd = NULL;
+    return KB_OK;
+  }
+  if (bus->xpd != NULL) return KB_ERR_BUSY;
+  err = kb_xpd_attach(x, &bus->link);
+  if (err == KB_OK) bus->xpd = x;
+  return err;
 }
 
 kb_link_t *kb_bus_link(kb_bus_t *bus) {

@@ -98,14 +98,14 @@ void kb_link_finish(kb_link_t *l) {
 
 bool kb_link_write_idle(const kb_link_t *l) {
   KB_ASSERT(l != NULL);
-  return l->wr_armed == 0;
+  return l->wr_gate.by[KB_LINK_GATE_KEY] == 0;
 }
 
 kb_err_t kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t cmd_a,
                            uint8_t cmd_b, uint8_t messages) {
   KB_ASSERT(l != NULL);
   if (slot_byte == 1u || slot_byte >= KB_FRAME_BYTES || messages == 0u) return KB_ERR_ARG;
-  if (l->wr_armed) return KB_ERR_BUSY;
+  if (l->wr_gate.by[KB_LINK_GATE_KEY]) return KB_ERR_BUSY;
   KB_BARRIER(); /* the interrupt's last stores before ours (it has disarmed) */
   l->wr_cancel = 0;
   l->wr_key = key;
@@ -119,10 +119,11 @@ kb_err_t kb_link_write_arm(kb_link_t *l, uint8_t key, uint8_t slot_byte, uint8_t
   l->wr_go = 0;
   l->wr_started = 0;
   l->wr_primed = 0;
-  l->wr_next = 0;
+  /* wr_next is 0 here with no reply writer (every disarm clears it); with
+   * one it holds the reply writer's planned bit, which must not be lost */
   l->wr_bnext = 0;
   KB_BARRIER(); /* the configuration before the flag that hands it over */
-  l->wr_armed = 1;
+  l->wr_gate.by[KB_LINK_GATE_KEY] = 1;
   return KB_OK;
 }
 
@@ -133,19 +134,19 @@ uint8_t kb_link_write_tag(const kb_link_t *l) {
 
 void kb_link_write_cancel(kb_link_t *l) {
   KB_ASSERT(l != NULL);
-  if (l->wr_armed) l->wr_cancel = 1;
+  if (l->wr_gate.by[KB_LINK_GATE_KEY]) l->wr_cancel = 1;
 }
 
 void kb_link_write_wipe(kb_link_t *l) {
   KB_ASSERT(l != NULL);
-  if (l->wr_armed) return;
+  if (l->wr_gate.by[KB_LINK_GATE_KEY]) return;
   KB_BARRIER();
   *(volatile uint8_t *)&l->wr_key = 0;
 }
 
 void kb_link_write_abort(kb_link_t *l) {
   KB_ASSERT(l != NULL);
-  if (!l->wr_armed) {
+  if (!l->wr_gate.by[KB_LINK_GATE_KEY]) {
     kb_link_write_wipe(l);
     return;
   }
@@ -162,6 +163,51 @@ void kb_link_write_abort(kb_link_t *l) {
   *(volatile uint8_t *)&l->wr_bnext = 0;
   KB_BARRIER();
   l->wr_cancel = 1;
+}
+
+/* ------------------------------------------ Task: module-reply writer */
+
+kb_err_t kb_link_xw_attach(kb_link_t *l, kb_link_xw_t *x) {
+  KB_ASSERT(l != NULL);
+  if (l == NULL || x == NULL) return KB_ERR_ARG;
+  if (l->xw != NULL) return KB_ERR_BUSY;
+  x->busy = 0;
+  x->e6 = 0;
+  x->latched = 0;
+  x->cur = NULL;
+  x->bank &= 1u;
+  l->xw = x;
+  KB_BARRIER(); /* the writer's state and pointer before the flag that hands it over */
+  l->wr_gate.by[KB_LINK_GATE_XW] = 1;
+  return KB_OK;
+}
+
+void kb_link_xw_detach(kb_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (l == NULL || l->xw == NULL) return;
+  l->wr_gate.by[KB_LINK_GATE_XW] = 0;
+  KB_BARRIER(); /* no reply plan after this; clear the one already made, unless
+                 * a key is armed (its plan assigns wr_next at every sample) */
+  if (!l->wr_gate.by[KB_LINK_GATE_KEY]) *(volatile uint8_t *)&l->wr_next = 0;
+  l->xw = NULL;
+}
+
+uint8_t (*kb_link_xw_edit(const kb_link_t *l, kb_link_xw_t *x, uint16_t **on))[8] {
+  uint8_t other;
+  KB_ASSERT(l != NULL && x != NULL && on != NULL);
+  other = (uint8_t)(x->bank ^ 1u);
+  KB_BARRIER(); /* busy as of now: a message starting later latches `bank` */
+  if (x->busy == (uint8_t)(other + 1u) &&
+      *(volatile const uint32_t *)&l->frames == x->busy_frames)
+    return NULL; /* that message is still being driven (or not yet published) */
+  *on = &x->on[other];
+  return x->img[other];
+}
+
+void kb_link_xw_publish(kb_link_xw_t *x) {
+  KB_ASSERT(x != NULL);
+  KB_BARRIER(); /* the bank's bytes before the index that hands it over */
+  x->bank = (uint8_t)(x->bank ^ 1u);
 }
 
 void kb_link_stats(const kb_link_t *l, kb_link_stats_t *out) {

@@ -27,14 +27,14 @@
 
 /* ------------------------------------------------------------ model */
 
-typedef enum { A_OPEN, A_CLOSE, A_KEYS, A_KEYPAD, A_AC, A_BATTERY, A_CUT, A_SETTIME, A_TAMPER } act_kind_t;
+typedef enum { A_OPEN, A_CLOSE, A_KEYS, A_KEYPAD, A_AC, A_BATTERY, A_CUT, A_SETTIME, A_TAMPER, A_VZONE } act_kind_t;
 
 typedef struct {
   uint64_t t;
   int line;
   uint8_t kind;
   uint8_t part;
-  uint8_t on;      /* ac/battery ok, cut low, tamper on */
+  uint8_t on;      /* ac/battery ok, cut low, tamper on; vzone: kb_xpd_zone_t */
   uint8_t human;   /* keypad: keys at human speed */
   uint16_t n;      /* zone */
   uint64_t dur;    /* cut */
@@ -119,6 +119,7 @@ typedef struct rt_s {
   kb_sim_panel_t panel;
   kb_wire_t wire;
   kb_bus_t bus; /* link + engine + virtual keypad, one task entry */
+  kb_xpd_t xpd; /* virtual zone expander(s) on the bus (config `expander N`) */
   kb_vcd_writer_t vw;
   uint64_t now;
   size_t next_act;
@@ -550,6 +551,10 @@ static int parse_config(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
   } else if (!strcmp(k, "trailing_bits")) {
     if (n != 2 || parse_uint(t[1], 0, 7, &v)) return perr(p, "expected: trailing_bits 0-7");
     c->trailing_bits = (uint8_t)v;
+  } else if (!strcmp(k, "expander")) {
+    if (n != 2 || parse_uint(t[1], 0, c->later_gen ? 7 : 3, &v))
+      return perr(p, "expected: expander N (0-%d)", c->later_gen ? 7 : 3);
+    c->expanders |= (uint8_t)(1u << v);
   } else if (!strcmp(k, "seed")) {
     if (n != 2 || parse_uint(t[1], 0, 0xFFFFFFFFul, &v)) return perr(p, "expected: seed N");
     s->wcfg.seed = v;
@@ -595,6 +600,14 @@ static int parse_action(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
     a.kind = A_TAMPER;
     a.n = (uint16_t)v;
     a.on = (uint8_t)o;
+  } else if (!strcmp(t[0], "vzone")) {
+    static const char *const st[] = {"closed", "open", "tamper"};
+    int o = n == 3 ? word_index(t[2], st, 3) : -1;
+    if (o < 0 || parse_uint(t[1], 1, KB_SIM_ZONES, &v))
+      return perr(p, "expected: vzone N (1-64) open|closed|tamper");
+    a.kind = A_VZONE;
+    a.n = (uint16_t)v;
+    a.on = (uint8_t)o; /* kb_xpd_zone_t: closed 0, open 1, tamper 2 */
   } else if (!strcmp(t[0], "keys") || !strcmp(t[0], "keypad")) {
     int phys = !strcmp(t[0], "keypad");
     if (phys && n == 4 && !q[3] && !strcmp(t[3], "human")) {
@@ -897,7 +910,9 @@ static void early_limits(perr_t *p, const kb_scenario_t *s) {
   for (size_t i = 0; i < s->nact && !p->failed; i++) {
     const act_t *a = &s->act[i];
     p->line = a->line;
-    if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER) && a->n > 32) perr(p, "%s", msg_z);
+    if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER || a->kind == A_VZONE) &&
+        a->n > 32)
+      perr(p, "%s", msg_z);
     if (a->kind == A_KEYPAD && a->part > 2) perr(p, "%s", msg_p);
   }
   for (size_t i = 0; i < s->nexp && !p->failed; i++) {
@@ -1168,6 +1183,11 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
         perr(&p, "action after 'end'");
       }
     if (!p.failed && !s->cfg.later_gen) early_limits(&p, s);
+    for (size_t i = 0; i < s->nact && !p.failed; i++) /* a virtual zone needs its expander */
+      if (s->act[i].kind == A_VZONE && !((s->cfg.expanders >> ((s->act[i].n - 1u) / 8u)) & 1u)) {
+        p.line = s->act[i].line;
+        perr(&p, "vzone %u: no 'expander %u' line", s->act[i].n, (s->act[i].n - 1u) / 8u);
+      }
   }
   if (p.failed) {
     kb_scenario_free(s);
@@ -1406,6 +1426,13 @@ static void apply(rt_t *r, const act_t *a) {
       say(r, false, "> tamper zone %u %s", a->n, a->on ? "on" : "off");
       kb_sim_panel_zone_tamper(&r->panel, a->n, a->on, now);
       break;
+    case A_VZONE: {
+      static const char *const st[] = {"closed", "open", "tamper"};
+      kb_err_t err = kb_xpd_set_zone(&r->xpd, (uint8_t)a->n, (kb_xpd_zone_t)a->on);
+      say(r, false, "> virtual zone %u %s", a->n, st[a->on % 3u]);
+      if (err != KB_OK) say(r, true, "warning: virtual zone %u: %s", a->n, kb_err_name(err));
+      break;
+    }
     case A_AC:
       say(r, false, "> AC power %s", a->on ? "on" : "off");
       kb_sim_panel_ac(&r->panel, a->on, now);
@@ -1891,6 +1918,12 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
   {
     const kb_bus_cfg_t bc = {on_event, r, on_keys, r};
     kb_bus_init(&r->bus, &bc);
+  }
+  kb_xpd_init(&r->xpd);
+  if (s->cfg.expanders) { /* the engine's side emulates the expanders the panel has */
+    for (uint8_t e = 0; e < KB_XPD_EXPANDERS; e++)
+      if (((s->cfg.expanders >> e) & 1u) && kb_xpd_enable(&r->xpd, e, true) != KB_OK) return 2;
+    if (kb_bus_xpd_attach(&r->bus, &r->xpd) != KB_OK) return 2;
   }
   kb_sim_panel_init(&r->panel, &s->cfg, 0);
   if (o->vcd && kb_vcd_writer_begin(&r->vw, o->vcd, "keybus-sim", 0, true, true) != 0) return 2;

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "keybus/kb_module.h"
 #include "keybus/kb_proto.h"
 
 /* ------------------------------------------------------------ constants */
@@ -997,6 +998,25 @@ static void build_flashing(const kb_sim_panel_t *p, kb_sim_msg_t *m, unsigned pa
 static bool take_pending(kb_sim_panel_t *p, kb_sim_msg_t *m) {
   uint32_t pd = p->pend;
   memset(m, 0, sizeof *m);
+  if (p->xq_pend) { /* an expander asked to be queried (notes §3.14): first */
+    static const uint8_t q[4] = {KB_CMD_EXPANDER_0, KB_CMD_EXPANDER_1, KB_CMD_EXPANDER_2,
+                                 KB_CMD_EXPANDER_3};
+    unsigned e = 0;
+    while (!((p->xq_pend >> e) & 1u)) e++;
+    p->xq_pend &= (uint8_t)~(1u << e);
+    p->truth.xpd_queries++;
+    if (e < 4u) {
+      m->b[0] = q[e];
+      memset(&m->b[2], 0xFF, 5);
+      m->n = 7;
+    } else {
+      m->b[0] = KB_CMD_EXTENDED;
+      m->b[2] = (uint8_t)(KB_E6_EXPANDER_4 + 2u * (e - 4u));
+      memset(&m->b[3], 0xFF, 6);
+      m->n = 9;
+    }
+    return true;
+  }
   for (unsigned g = 0; g < 8; g++)
     if (pd & PEND_ZG(g)) {
       p->pend &= ~PEND_ZG(g);
@@ -1279,6 +1299,51 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
   *gap_us = gap;
 }
 
+static void zone_set(kb_sim_panel_t *p, unsigned zone, bool open);
+static void zone_tamper_set(kb_sim_panel_t *p, unsigned zone, bool tamper);
+
+/* Zone expanders (cfg.expanders): notification bits in the status
+ * commands' module byte 4 (expanders 0-3, b7..b4) and 7 (4-7), notes §4.4,
+ * queue a query; a reply (notes §4.7) sets the states of the zones that
+ * changed, as if wired: open (fields 00 and 11), closed (01, and a tamper
+ * restored), tamper (10). n = module bytes clocked. */
+static void expander_module(kb_sim_panel_t *p, uint8_t cmd, const uint8_t *module, unsigned n) {
+  uint8_t sub = p->last.b[2], mb[KB_SIM_FRAME];
+  kb_mod_reply_t r;
+  for (unsigned i = 0; i < KB_SIM_FRAME; i++)
+    mb[i] = i < n && i < p->last.n ? module[i] : 0xFFu;
+  if (cmd == KB_CMD_STATUS || cmd == KB_CMD_PROG_STATUS || cmd == 0x0F || cmd == 0x27 ||
+      cmd == 0x2D || cmd == 0x3E) {
+    uint8_t want = (uint8_t)((~mb[4] >> 4) & 0x0Fu); /* b7 = expander 0 */
+    if (p->last.n > 7u) want |= (uint8_t)(((~mb[7] >> 4) & 0x0Fu) << 4);
+    for (unsigned e = 0; e < 8u; e++) {
+      unsigned bit = e < 4u ? 3u - e : 4u + 3u - (e - 4u);
+      if (((want >> bit) & 1u) && ((p->cfg.expanders >> e) & 1u) && (e < 4u || later(p)))
+        p->xq_pend |= (uint8_t)(1u << e);
+    }
+    return;
+  }
+  if (kb_module_kind(cmd, sub) != KB_MOD_EXPANDER) return;
+  kb_module_reply_decode(cmd, sub, mb, p->last.n, &r);
+  if (!((p->cfg.expanders >> r.u.exp.expander) & 1u)) return;
+  if (r.truncated || r.csum != KB_MOD_CSUM_OK) {
+    p->truth.xpd_bad++;
+    return;
+  }
+  p->truth.xpd_replies++;
+  for (unsigned i = 0; i < r.u.exp.nchanged; i++) {
+    unsigned z = r.u.exp.changed[i].zone;
+    uint8_t st = r.u.exp.changed[i].state;
+    if (z < 1u || z > max_zones(p)) continue;
+    if (st == KB_MOD_ZONE_TAMPER) {
+      zone_tamper_set(p, z, true);
+      continue;
+    }
+    zone_tamper_set(p, z, false);
+    zone_set(p, z, st != KB_MOD_ZONE_CLOSED);
+  }
+}
+
 void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *module,
                          uint16_t bits) {
   unsigned n = bits >= 9 ? (bits - 1u) / 8u + 1u : bits >= 8 ? 1u : 0u;
@@ -1302,14 +1367,22 @@ void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *modu
       if (k != KB_KEY_NONE && part_on(p, base + i)) key(p, base + i, k);
     }
   }
+  if (cmd == KB_CMD_QUERY) { /* who answered the supervision query */
+    kb_mod_reply_t r;
+    uint8_t mb[KB_SIM_FRAME];
+    for (unsigned i = 0; i < KB_SIM_FRAME; i++) mb[i] = (uint8_t)MB(i);
+    kb_module_reply_decode(cmd, 0, mb, p->last.n, &r);
+    p->truth.supervisions++;
+    p->truth.sup_keypads = r.truncated ? 0 : r.u.sup.keypads;
+    p->truth.sup_expanders = r.truncated ? 0 : r.u.sup.expanders;
+  }
+  if (p->cfg.expanders) expander_module(p, cmd, module, n);
 #undef MB
   refresh(p);
 }
 
-void kb_sim_panel_zone(kb_sim_panel_t *p, unsigned zone, bool open, uint64_t now_us) {
-  unsigned part;
-  advance(p, now_us);
-  part = zone_part(p, zone);
+static void zone_set(kb_sim_panel_t *p, unsigned zone, bool open) {
+  unsigned part = zone_part(p, zone);
   if (part && bit_get(p->truth.zones_open, zone) != open) {
     bit_set(p->truth.zones_open, zone, open);
     p->pend |= PEND_ZG((zone - 1u) / 8u);
@@ -1320,6 +1393,11 @@ void kb_sim_panel_zone(kb_sim_panel_t *p, unsigned zone, bool open, uint64_t now
       zone_event(p, part, zone, false);
     }
   }
+}
+
+void kb_sim_panel_zone(kb_sim_panel_t *p, unsigned zone, bool open, uint64_t now_us) {
+  advance(p, now_us);
+  if (zone >= 1u && zone <= KB_SIM_ZONES) zone_set(p, zone, open);
   refresh(p);
 }
 
@@ -1344,10 +1422,8 @@ void kb_sim_panel_battery(kb_sim_panel_t *p, bool ok, uint64_t now_us) {
 
 const kb_sim_truth_t *kb_sim_panel_truth(const kb_sim_panel_t *p) { return &p->truth; }
 
-void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uint64_t now_us) {
-  unsigned part;
-  advance(p, now_us);
-  part = zone_part(p, zone);
+static void zone_tamper_set(kb_sim_panel_t *p, unsigned zone, bool tamper) {
+  unsigned part = zone_part(p, zone);
   if (part && bit_get(p->truth.zones_tamper, zone) != tamper) {
     bit_set(p->truth.zones_tamper, zone, tamper);
     act(p, KB_SIM_ACT_TAMPER, part, 0, tamper, 0, zone);
@@ -1356,6 +1432,11 @@ void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uin
     else if (later(p))
       event(p, part, 4, (uint8_t)((tamper ? 0x40u : 0x60u) + zone - 33u));
   }
+}
+
+void kb_sim_panel_zone_tamper(kb_sim_panel_t *p, unsigned zone, bool tamper, uint64_t now_us) {
+  advance(p, now_us);
+  if (zone >= 1u && zone <= KB_SIM_ZONES) zone_tamper_set(p, zone, tamper);
   refresh(p);
 }
 

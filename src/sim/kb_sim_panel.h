@@ -27,7 +27,10 @@
  * 8N-7 bits (plus cfg.trailing_bits). The module stream uses the same
  * layout: module[0] = the 8 low phases of the command byte (alarm keys),
  * module[2], [3], [8], [9] = the key slots of 0x05 and 0x0A (partitions
- * 1-4) and 0x1B (5-8); 0xFF = released / no key.
+ * 1-4) and 0x1B (5-8); 0xFF = released / no key. With zone expanders
+ * installed (cfg.expanders), module byte 4 (and 7) of the status commands
+ * carries their notification bits, and their replies to the panel's
+ * expander queries set the state of their zones (notes §3.14, §4.4, §4.7).
  *
  * Determinism: the model has no globals, no clock and no allocation; given
  * the same cfg (seed included) and the same calls it produces the same
@@ -130,6 +133,9 @@ typedef struct {
   uint8_t panic_audible;  /* keypad panic puts the keypad's partition in alarm (bell, 0x11) */
   uint8_t status_zones;   /* resend the zone groups 1-32 (0x27..) when partition 1/2 status or
                              lights change, as real panels do (default 1) */
+  uint8_t expanders;      /* bit n = zone expander n (0..7; zones 8n+1..8n+8) installed: the
+                             panel watches its notification bit, queries it and takes its
+                             replies as its zones' states (default 0: none) */
   uint32_t gap_us;        /* nominal idle gap before a message (default 5000) */
   uint32_t gap_jitter_us; /* +/- jitter drawn from the seed (default 400) */
   uint32_t seed;
@@ -183,6 +189,13 @@ typedef struct {
   uint32_t keys;         /* keys accepted from the module stream */
   uint32_t events;       /* panel events queued (0xA5 and 0xEB count once) */
   uint32_t queue_drops;  /* one-shot messages lost because the queue was full */
+  /* modules, as the panel read them (kb_module.h decodes the module stream) */
+  uint32_t supervisions;   /* 0x11 queries clocked */
+  uint8_t sup_keypads;     /* last 0x11: bit s-1 = keypad slot s answered */
+  uint8_t sup_expanders;   /* last 0x11: bit n-1 = zone expander n (1..7) answered */
+  uint32_t xpd_queries;    /* expander queries sent (0x22.., 0xE6.08..) */
+  uint32_t xpd_replies;    /* expander replies taken (checksum good) */
+  uint32_t xpd_bad;        /* expander replies refused (checksum bad or cut short) */
 } kb_sim_truth_t;
 
 /* ------------------------------------------------------------- acts
@@ -287,6 +300,7 @@ typedef struct kb_sim_panel_s {
   struct { uint8_t part, set, code, t[4]; } evlog[KB_SIM_EVLOG];
   uint8_t ev_head, ev_len;
   uint8_t verify_key;   /* key being verified during the 0x1C */
+  uint8_t xq_pend;      /* bit n: expander n raised its notification, query pending */
   uint32_t rng;
   kb_sim_act_cb act_cb;
   void *act_ctx;
@@ -310,8 +324,12 @@ void kb_sim_panel_next(kb_sim_panel_t *p, uint64_t now_us, uint8_t *bytes, uint1
 
 /* The module stream the panel read back during the message last returned by
  * kb_sim_panel_next() (bits it clocked; 1 = released; module[1] is ignored).
- * now_us: the end of the message. The panel acts on alarm keys in byte 0 and
- * on the key slots of 0x05/0x0A/0x1B. Bits past `bits` count as released. */
+ * now_us: the end of the message. The panel acts on alarm keys in byte 0, on
+ * the key slots of 0x05/0x0A/0x1B, on the notification bits of installed
+ * zone expanders (status commands other than 0x1B: it queries the expander
+ * next), on their replies (a zone that changed opens, closes or is tampered
+ * as if wired; a reply with a bad checksum is ignored) and records who
+ * answered 0x11 (truth.sup_*). Bits past `bits` count as released. */
 void kb_sim_panel_module(kb_sim_panel_t *p, uint64_t now_us, const uint8_t *module,
                          uint16_t bits);
 
