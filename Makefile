@@ -182,6 +182,7 @@ $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 
 # keybusd --role keypad (docs/keypad-interface.md) and the panel role's Linux
 # port, #included by their tests
+$(B)/tests/keybusd/test_xpd: apps/keybusd/kd_xpd.c apps/keybusd/kd_xpd.h
 $(B)/tests/keybusd/test_keypad: apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h
 $(B)/tests/keybusd/test_keypad_run: apps/keybusd/kd_log.c apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h apps/keybusd/kd_keypad_run.c apps/keybusd/kd_keypad_run.h ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h
 $(B)/tests/linux/test_gpio_panel: tests/fake-gpio/fake_gpio.c ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h

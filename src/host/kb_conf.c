@@ -728,6 +728,7 @@ static void section(kb_conf_t *c, pstate_t *st, char *s, size_t n, const ctx_t *
     word[i] = 0;
     num = trim(num + 1, &nn);
   }
+  if (!strcmp(word, "expander") && !*num) return; /* keybusd's kd_xpd.c reads it (docs/expander.md) */
   k = find_name(word, sec_names, SEC_COUNT);
   if (k < 0) {
     ERR(x, "unknown section [%s]: expected keybus, mqtt, http, gpio, log, buttons, users, zone N or partition N",
