@@ -4,13 +4,16 @@
  *
  *   keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]
  *           [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]
- *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time] [--check-config]
- *           [--version] [--help]
+ *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time]
+ *           [--tpi ADDR:PORT|off] [--tpi-clients N] [--check-config] [--version] [--help]
  *
  * Threads: the main thread owns the Keybus (backend, kb_bus, the virtual
  * keypad) and everything Home Assistant sees of it (src/ha); the MQTT thread
  * (kd_mqtt.c) owns the socket. Between them: a bounded inbound queue and a
  * publish window, so the decoder never waits for the network (kd_mqtt.h).
+ * The Envisalink TPI (--tpi, kd_tpi.h, kd_tpi_net.h) runs on the main thread:
+ * non-blocking sockets served between two polls of the bus, its commands
+ * queued on the virtual keypad as MQTT's are (submit_command).
  *
  * What the main thread publishes, in this order of priority whenever the
  * window has room (kd_flush):
@@ -52,6 +55,8 @@
 #include "kd_http.h"
 #include "kd_log.h"
 #include "kd_mqtt.h"
+#include "kd_tpi.h"
+#include "kd_tpi_net.h"
 #include "kd_web.h"
 #include "ports/linux/kb_gpio.h"
 #include "sim/kb_sim_panel.h"
@@ -156,6 +161,19 @@ typedef struct {
   uint64_t delay_ns[KB_MAX_PARTITIONS]; /* start of the exit or entry delay running */
   int exit_delay_s, entry_delay_s;      /* known lengths (sim), 0 = unknown */
 
+  /* --tpi (kd_tpi.h): NULL net when off */
+  struct {
+    bool on;
+    char addr[256];
+    int port;
+    int clients;           /* --tpi-clients, 0 = KD_TPI_CLIENTS */
+    kd_tpi_t tpi;
+    kd_tpi_net_t *net;
+    uint64_t step_ns;      /* last network step */
+    time_t local_at;       /* the second local was computed for */
+    struct tm local;
+  } tpi;
+
   /* --sync-time (kd_clock.h): times are monotonic seconds, -1 = never */
   struct {
     bool on;
@@ -206,9 +224,11 @@ static void evq_push(kd_t *d, const char *topic, const char *payload, size_t len
   m->retain = retain;
 }
 
-/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N) */
+/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N)
+ * or a TPI client's command (kd_tpi.c: tpi-N) */
 static bool from_web(const kb_ha_cmd_t *c) {
-  return c && c->id_kind == 1 && (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4));
+  return c && c->id_kind == 1 &&
+         (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4) || !strncmp(c->id, "tpi-", 4));
 }
 
 static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char *detail) {
@@ -315,6 +335,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   kb_ha_dirty_t before = d->dirty;
   unsigned r = kb_ha_mark(&d->ha, ev, &d->dirty);
   if (d->web) web_event(d, ev);
+  if (d->tpi.net) kd_tpi_event(&d->tpi.tpi, ev);
   if (r & KB_HA_MARK_ANNOUNCE) d->reannounce = true;
   /* event entities: not retained, queued now (they describe this moment) */
   if (d->mq && kd_mqtt_connected(d->mq)) {
@@ -864,11 +885,33 @@ static void publish_health(kd_t *d) {
   if (kb_ha_health(&d->ha, h, &x, &m) == KB_OK) kd_mqtt_publish(d->mq, m.topic, m.payload, m.payload_len, true);
 }
 
+/* The TPI after a poll: its clients learn what changed; at most every 2 ms,
+ * their sockets are served and their commands queued (submit_command). */
+static void tpi_step(kd_t *d) {
+  uint64_t now = mono_ns();
+  kd_tpi_req_t rq;
+  time_t wall;
+  if (!d->tpi.net) return;
+  kd_tpi_status(&d->tpi.tpi, kb_bus_status(&d->bus), now / 1000000u);
+  if (now - d->tpi.step_ns < 2000000u) return;
+  d->tpi.step_ns = now;
+  wall = time(NULL);
+  if (wall != d->tpi.local_at && localtime_r(&wall, &d->tpi.local)) d->tpi.local_at = wall;
+  kd_tpi_tick(&d->tpi.tpi, now / 1000000u, d->tpi.local_at ? &d->tpi.local : NULL);
+  kd_tpi_net_step(d->tpi.net, now / 1000000u);
+  while (kd_tpi_take(&d->tpi.tpi, &rq)) {
+    kd_log(KD_INFO, "tpi: client %u: command %s for partition %u", (unsigned)rq.client, rq.cmd.id,
+           (unsigned)rq.cmd.partition);
+    submit_command(d, &rq.cmd, now); /* wipes it, code included */
+  }
+}
+
 /* One task step of the daemon at task time now_us (the backend's 32-bit µs
  * clock): the bus, the commands, the publishing. */
 static void kd_tick(kd_t *d, uint32_t now_us) {
   kb_bus_poll(&d->bus, now_us);
   clock_step(d);
+  tpi_step(d);
   handle_inbound(d);
   kd_flush(d);
   if (d->mq) {
@@ -1327,7 +1370,8 @@ static void usage(FILE *f) {
           "usage: keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]\n"
           "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT|off] [--demo]\n"
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
-          "               [--sync-time] [--check-config] [--version] [--help]\n"
+          "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
+          "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
@@ -1344,6 +1388,11 @@ static void usage(FILE *f) {
           "  --trace FILE     benchmark trace: publish and key times (docs/keybusd.md)\n"
           "  --sync-time      keep the panel clock on the host's local time (needs [keybus]\n"
           "                   sync_time_code, sync_time_code_file or KEYBUS_SYNC_TIME_CODE)\n"
+          "  --tpi ADDR:PORT  speak the Envisalink TPI (DSC) for Envisalink clients, e.g.\n"
+          "                   127.0.0.1:4025 (default off; docs/tpi.md). Needs the password in\n"
+          "                   KEYBUS_TPI_PASSWORD; KEYBUS_TPI_CODE (optional) is the code\n"
+          "                   typed when an arm asks for one (else the client is asked: 900)\n"
+          "  --tpi-clients N  TPI clients at once, 1-4 (default 4; 1 = like a real Envisalink)\n"
           "  --check-config   validate the configuration, print the effective one, exit\n"
           "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
           KB_CONF_DEFAULT_PATH);
@@ -1362,6 +1411,68 @@ static int need_arg(int argc, char **argv, int i) {
     return 0;
   }
   return 1;
+}
+
+/* --tpi ADDR:PORT (an IPv6 address in brackets: [::1]:4025) or off */
+static int tpi_parse(kd_t *d, const char *v) {
+  const char *colon = strrchr(v, ':');
+  const char *a = v;
+  size_t al;
+  char *end;
+  long port;
+  if (!strcmp(v, "off")) {
+    d->tpi.on = false;
+    return 0;
+  }
+  if (!colon || colon == v) goto bad;
+  al = (size_t)(colon - v);
+  if (v[0] == '[') {
+    if (al < 3 || v[al - 1] != ']') goto bad;
+    a = v + 1;
+    al -= 2;
+  }
+  if (al >= sizeof d->tpi.addr) goto bad;
+  port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == 0 || port < 0 || port > 65535) goto bad;
+  memcpy(d->tpi.addr, a, al);
+  d->tpi.addr[al] = 0;
+  d->tpi.port = (int)port;
+  d->tpi.on = true;
+  return 0;
+bad:
+  fprintf(stderr, "keybusd: --tpi: expected ADDR:PORT (e.g. 127.0.0.1:4025, [::1]:4025) or off, got \"%s\"\n", v);
+  return -1;
+}
+
+/* The TPI's secrets from the environment (docs/tpi.md): checked before
+ * anything starts; 0 when fine, else the message is printed. */
+static int tpi_check(kd_t *d) {
+  const char *pw = getenv("KEYBUS_TPI_PASSWORD"), *code = getenv("KEYBUS_TPI_CODE");
+  size_t cl = code ? strlen(code) : 0;
+  if (!d->tpi.on) return 0;
+  if (!pw || !pw[0]) {
+    fprintf(stderr,
+            "keybusd: --tpi %s%s%s:%d needs a password: set KEYBUS_TPI_PASSWORD (1-%d characters; Envisalink clients send "
+            "it at login)%s (docs/tpi.md)\n",
+            strchr(d->tpi.addr, ':') ? "[" : "", d->tpi.addr, strchr(d->tpi.addr, ':') ? "]" : "", d->tpi.port,
+            KD_TPI_PASSWORD_MAX,
+            http_loopback(d->tpi.addr) ? "" : "; the address is reachable from other machines, where anyone could arm and disarm");
+    return -1;
+  }
+  if (strlen(pw) > KD_TPI_PASSWORD_MAX) {
+    fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: at most %d characters\n", KD_TPI_PASSWORD_MAX);
+    return -1;
+  }
+  for (const char *p = pw; *p; p++)
+    if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7E) {
+      fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: printable characters only, no spaces\n");
+      return -1;
+    }
+  if (cl && ((int)cl != d->conf.code_length || strspn(code, "0123456789") != cl)) {
+    fprintf(stderr, "keybusd: KEYBUS_TPI_CODE: expected %d digits ([keybus] code_length)\n", d->conf.code_length);
+    return -1;
+  }
+  return 0;
 }
 
 static int setup_ha(kd_t *d) {
@@ -1490,6 +1601,19 @@ int main(int argc, char **argv) {
       check = 1;
     } else if (!strcmp(a, "--sync-time")) {
       d->conf.sync_time = true;
+    } else if (!strcmp(a, "--tpi")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      if (tpi_parse(d, argv[++i]) != 0) return 2;
+    } else if (!strcmp(a, "--tpi-clients")) {
+      char *end;
+      long v;
+      if (!need_arg(argc, argv, i)) return 2;
+      v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1 || v > KD_TPI_CLIENTS) {
+        fprintf(stderr, "keybusd: --tpi-clients: expected 1 to %d, got \"%s\"\n", KD_TPI_CLIENTS, argv[i]);
+        return 2;
+      }
+      d->tpi.clients = (int)v;
     } else {
       fprintf(stderr, "keybusd: unknown option %s\n", a);
       usage(stderr);
@@ -1544,9 +1668,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
+  if (tpi_check(d) != 0) {
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (setup_ha(d) != 0) return 2;
   if (check) {
     kb_conf_dump(&d->conf, stdout);
+    if (d->tpi.on)
+      printf("# tpi: --tpi %s:%d, password from KEYBUS_TPI_PASSWORD (set), arm code %s\n", d->tpi.addr, d->tpi.port,
+             getenv("KEYBUS_TPI_CODE") && getenv("KEYBUS_TPI_CODE")[0] ? "from KEYBUS_TPI_CODE (set)" : "none (900)");
     printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
     return 0;
   }
@@ -1618,6 +1749,30 @@ int main(int argc, char **argv) {
   } else {
     kd_log(KD_INFO, "web keypad: off");
   }
+  if (d->tpi.on) {
+    kd_tpi_cfg_t tc;
+    const char *code = getenv("KEYBUS_TPI_CODE");
+    memset(&tc, 0, sizeof tc);
+    tc.password = getenv("KEYBUS_TPI_PASSWORD");
+    tc.arm_code = code && code[0] ? code : NULL;
+    for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
+      if (d->conf.partition[p].used) tc.partitions |= (uint8_t)(1u << (p - 1));
+    for (int z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++)
+      if (d->conf.zone[z].used) tc.zone_partition[z - 1] = (uint8_t)d->conf.zone[z].partition;
+    tc.code_length = (uint8_t)d->conf.code_length;
+    tc.max_clients = (uint8_t)d->tpi.clients;
+    tc.writable = d->conf.backend != KB_CONF_REPLAY;
+    if (!kd_tpi_init(&d->tpi.tpi, &tc)) {
+      kd_log(KD_ERROR, "tpi: the password or the code is not usable");
+      return 1;
+    }
+    d->tpi.net = kd_tpi_net_start(&d->tpi.tpi, d->tpi.addr, d->tpi.port);
+    if (!d->tpi.net) return 1;
+    kd_log(KD_INFO, "tpi: Envisalink TPI on %s%s%s:%d (%d client%s at most)%s", strchr(d->tpi.addr, ':') ? "[" : "",
+           d->tpi.addr, strchr(d->tpi.addr, ':') ? "]" : "", kd_tpi_net_port(d->tpi.net), d->tpi.tpi.cfg.max_clients,
+           d->tpi.tpi.cfg.max_clients == 1 ? "" : "s",
+           d->conf.backend == KB_CONF_REPLAY ? ", read only (replay)" : "");
+  }
   if (d->conf.mqtt_enabled) {
     kd_mqtt_cfg_t mc;
     memset(&mc, 0, sizeof mc);
@@ -1657,6 +1812,8 @@ int main(int argc, char **argv) {
   kd_mqtt_stop(d->mq, 2000);
   kd_http_stop(d->http);
   kd_web_free(d->web);
+  kd_tpi_net_stop(d->tpi.net);
+  kd_tpi_wipe(&d->tpi.tpi);
   if (d->trace) fclose(d->trace);
   return rc;
 }
