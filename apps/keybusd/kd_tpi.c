@@ -532,6 +532,12 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
       return;
     }
   }
+  /* nothing to go by yet, or the bus is silent: the panel cannot be
+   * written to (the keypad request would fail the same way) */
+  if (!t->connected || (cmd != 60 && cmd != 70 && !tpart(t, p)->code)) {
+    send_err(t, c, cmd, 14);
+    return;
+  }
   switch (cmd) {
     case 20:
       if (dl != 2 || data[1] < '1' || data[1] > '4') {

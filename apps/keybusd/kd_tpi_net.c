@@ -93,6 +93,19 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t size)
   snprintf(out, size, "%s", h);
 }
 
+/* Clients whose peer has closed, found now rather than at the next step:
+ * pyenvisalink 5.x closes its probe connection and connects again at once,
+ * and in one-client mode the probe must not hold the slot (docs/tpi.md). */
+static void reap(kd_tpi_net_t *n) {
+  for (int i = 0; i < KD_TPI_CLIENTS; i++) {
+    char b;
+    ssize_t r;
+    if (n->fd[i] < 0) continue;
+    r = recv(n->fd[i], &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) drop(n, i, NULL);
+  }
+}
+
 static void accept_all(kd_tpi_net_t *n, uint64_t now_ms) {
   for (int k = 0; k < 8; k++) {
     struct sockaddr_storage ss;
@@ -103,6 +116,10 @@ static void accept_all(kd_tpi_net_t *n, uint64_t now_ms) {
     if (fd < 0) return;
     peer_text(&ss, peer, sizeof peer);
     slot = kd_tpi_connect(n->t, peer, now_ms);
+    if (slot < 0) {
+      reap(n);
+      slot = kd_tpi_connect(n->t, peer, now_ms);
+    }
     if (slot < 0 || n->fd[slot] >= 0) {
       /* as a real Envisalink does to a second client: closed at once
        * (a reset, which pyenvisalink reports as "another client") */
