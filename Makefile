@@ -181,6 +181,8 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
 # the panel clock's decision logic, #included by its test
 $(B)/tests/keybusd/test_clock: apps/keybusd/kd_clock.c apps/keybusd/kd_clock.h
+# the Envisalink TPI's protocol module, #included by its test
+$(B)/tests/keybusd/test_tpi: apps/keybusd/kd_tpi.c apps/keybusd/kd_tpi.h
 
 # the listen-only build of the template port's test includes the other one
 # the ESP-IDF example's bridge is #included by its test

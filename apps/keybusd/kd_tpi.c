@@ -532,12 +532,9 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
       return;
     }
   }
-  /* nothing to go by yet, or the bus is silent: the panel cannot be
-   * written to (the keypad request would fail the same way) */
-  if (!t->connected || (cmd != 60 && cmd != 70 && !tpart(t, p)->code)) {
-    send_err(t, c, cmd, 14);
-    return;
-  }
+  /* nothing to go by yet, or the bus is silent (checked once the line's
+   * syntax is: the client's mistakes first): the panel cannot be written to */
+  bool unknown = !t->connected || (cmd != 60 && cmd != 70 && !tpart(t, p)->code);
   switch (cmd) {
     case 20:
       if (dl != 2 || data[1] < '1' || data[1] > '4') {
@@ -554,6 +551,10 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
       uint16_t st = tpart(t, p)->code;
       if (cmd == 33 ? (dl != 1u + t->cfg.code_length || !all_digits(data + 1, dl - 1)) : dl != 1) {
         send_err(t, c, cmd, cmd == 33 && dl > 1 && !all_digits(data + 1, dl - 1) ? 27 : 25);
+        return;
+      }
+      if (unknown) {
+        send_err(t, c, cmd, 14);
         return;
       }
       if (st == 658) {
@@ -579,6 +580,10 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
       }
       if (dl - 1 != t->cfg.code_length) {
         send_err(t, c, cmd, 25);
+        return;
+      }
+      if (unknown) {
+        send_err(t, c, cmd, 14);
         return;
       }
       if (!part_armed_like(st)) {
@@ -638,6 +643,11 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
       return;
   }
   hc.partition = (uint8_t)p;
+  if (unknown) {
+    kb_ha_cmd_wipe(&hc);
+    send_err(t, c, cmd, 14);
+    return;
+  }
   if (t->req_len == KD_TPI_REQS) {
     kb_ha_cmd_wipe(&hc);
     send_err(t, c, cmd, 18);
