@@ -205,6 +205,9 @@ $(B)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz.h apps/keybusd/kd_we
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -Iapps/keybusd $< $(B)/gen/kd_assets.c -o $@ $(LIBS) $(LDLIBS) -lcrypt -pthread $(SAN) -fsanitize=fuzzer
 
+# the Envisalink TPI's protocol module (apps/keybusd/kd_tpi.c, included by the target)
+$(B)/fuzz/fuzz_tpi: apps/keybusd/kd_tpi.c apps/keybusd/kd_tpi.h
+
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null
 	./build/bin/keybusd --config /dev/null --demo
