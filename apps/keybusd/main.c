@@ -5,7 +5,8 @@
  *   keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]
  *           [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]
  *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time]
- *           [--tpi ADDR:PORT|off] [--tpi-clients N] [--check-config] [--version] [--help]
+ *           [--tpi ADDR:PORT|off] [--tpi-clients N] [--tpi-http ADDR:PORT]
+ *           [--check-config] [--version] [--help]
  *
  * Threads: the main thread owns the Keybus (backend, kb_bus, the virtual
  * keypad) and everything Home Assistant sees of it (src/ha); the MQTT thread
@@ -167,6 +168,9 @@ typedef struct {
     char addr[256];
     int port;
     int clients;           /* --tpi-clients, 0 = KD_TPI_CLIENTS */
+    char http_addr[256];   /* --tpi-http: /2 and /3 when the web keypad is off */
+    int http_port;         /* -1 = none */
+    char mac[13], firmware[32];
     kd_tpi_t tpi;
     kd_tpi_net_t *net;
     uint64_t step_ns;      /* last network step */
@@ -1371,6 +1375,7 @@ static void usage(FILE *f) {
           "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT|off] [--demo]\n"
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
           "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
+          "               [--tpi-http ADDR:PORT]\n"
           "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
@@ -1393,6 +1398,8 @@ static void usage(FILE *f) {
           "                   KEYBUS_TPI_PASSWORD; KEYBUS_TPI_CODE (optional) is the code\n"
           "                   typed when an arm asks for one (else the client is asked: 900)\n"
           "  --tpi-clients N  TPI clients at once, 1-4 (default 4; 1 = like a real Envisalink)\n"
+          "  --tpi-http ADDR:PORT  with the web keypad off: serve only the TPI's discovery\n"
+          "                   pages /2 and /3 there (else the keypad's server has them)\n"
           "  --check-config   validate the configuration, print the effective one, exit\n"
           "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
           KB_CONF_DEFAULT_PATH);
@@ -1413,17 +1420,13 @@ static int need_arg(int argc, char **argv, int i) {
   return 1;
 }
 
-/* --tpi ADDR:PORT (an IPv6 address in brackets: [::1]:4025) or off */
-static int tpi_parse(kd_t *d, const char *v) {
+/* ADDR:PORT (an IPv6 address in brackets: [::1]:4025) */
+static int tpi_parse_addr(const char *flag, const char *v, char *addr, size_t cap, int *port_out) {
   const char *colon = strrchr(v, ':');
   const char *a = v;
   size_t al;
   char *end;
   long port;
-  if (!strcmp(v, "off")) {
-    d->tpi.on = false;
-    return 0;
-  }
   if (!colon || colon == v) goto bad;
   al = (size_t)(colon - v);
   if (v[0] == '[') {
@@ -1431,17 +1434,40 @@ static int tpi_parse(kd_t *d, const char *v) {
     a = v + 1;
     al -= 2;
   }
-  if (al >= sizeof d->tpi.addr) goto bad;
+  if (al >= cap) goto bad;
   port = strtol(colon + 1, &end, 10);
   if (*end || colon[1] == 0 || port < 0 || port > 65535) goto bad;
-  memcpy(d->tpi.addr, a, al);
-  d->tpi.addr[al] = 0;
-  d->tpi.port = (int)port;
-  d->tpi.on = true;
+  memcpy(addr, a, al);
+  addr[al] = 0;
+  *port_out = (int)port;
   return 0;
 bad:
-  fprintf(stderr, "keybusd: --tpi: expected ADDR:PORT (e.g. 127.0.0.1:4025, [::1]:4025) or off, got \"%s\"\n", v);
+  fprintf(stderr, "keybusd: %s: expected ADDR:PORT (e.g. 127.0.0.1:4025, [::1]:4025)%s, got \"%s\"\n", flag,
+          strcmp(flag, "--tpi") ? "" : " or off", v);
   return -1;
+}
+
+/* --tpi ADDR:PORT or off */
+static int tpi_parse(kd_t *d, const char *v) {
+  if (!strcmp(v, "off")) {
+    d->tpi.on = false;
+    return 0;
+  }
+  if (tpi_parse_addr("--tpi", v, d->tpi.addr, sizeof d->tpi.addr, &d->tpi.port) != 0) return -1;
+  d->tpi.on = true;
+  return 0;
+}
+
+/* The made-up MAC of the discovery page /3 (clients use it as the device's
+ * unique id): a locally administered address from the device id, so it
+ * stays the same from run to run and differs between panels. */
+static void tpi_identity(kd_t *d) {
+  uint32_t h = 2166136261u;
+  for (const char *p = d->conf.device_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  snprintf(d->tpi.mac, sizeof d->tpi.mac, "02%02X%02X%02X%02X%02X", (unsigned)(h >> 24) & 255u,
+           (unsigned)(h >> 16) & 255u, (unsigned)(h >> 8) & 255u, (unsigned)h & 255u,
+           (unsigned)((h * 31u) >> 24) & 255u);
+  snprintf(d->tpi.firmware, sizeof d->tpi.firmware, "keybusd-%s", KD_VERSION);
 }
 
 /* The TPI's secrets from the environment (docs/tpi.md): checked before
@@ -1547,6 +1573,7 @@ int main(int argc, char **argv) {
 
   memset(&err, 0, sizeof err);
   kb_conf_init(&d->conf);
+  d->tpi.http_port = -1;
   /* the config file first, whatever the position of --config */
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--config")) {
@@ -1604,6 +1631,10 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--tpi")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (tpi_parse(d, argv[++i]) != 0) return 2;
+    } else if (!strcmp(a, "--tpi-http")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      if (tpi_parse_addr("--tpi-http", argv[++i], d->tpi.http_addr, sizeof d->tpi.http_addr, &d->tpi.http_port) != 0)
+        return 2;
     } else if (!strcmp(a, "--tpi-clients")) {
       char *end;
       long v;
@@ -1668,11 +1699,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
+  if (d->tpi.http_port >= 0 && (!d->tpi.on || d->conf.http_enabled)) {
+    fprintf(stderr, "keybusd: --tpi-http is for --tpi with the web keypad off ([http] off / --http off): the "
+                    "keypad's own server serves /2 and /3 otherwise\n");
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (tpi_check(d) != 0) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
   if (setup_ha(d) != 0) return 2;
+  tpi_identity(d);
   if (check) {
     kb_conf_dump(&d->conf, stdout);
     if (d->tpi.on)
@@ -1733,6 +1771,11 @@ int main(int argc, char **argv) {
     wc.alarm_keys[0] = d->conf.button_fire;
     wc.alarm_keys[1] = d->conf.button_aux;
     wc.alarm_keys[2] = d->conf.button_panic;
+    if (d->tpi.on) { /* the discovery pages /2 and /3 (docs/tpi.md) */
+      wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+      wc.tpi_mac = d->tpi.mac;
+      wc.tpi_firmware = d->tpi.firmware;
+    }
     d->web = kd_web_new(&wc);
     /* the password now lives hashed in the hub only */
     memset(d->conf.http_password.value, 0, sizeof d->conf.http_password.value);
@@ -1746,6 +1789,21 @@ int main(int argc, char **argv) {
              !strcmp(d->conf.http_addr, "0.0.0.0") || !strcmp(d->conf.http_addr, "::") ? "<this machine>" : d->conf.http_addr,
              v6 ? "]" : "", kd_http_port(d->http), wc.simulated ? " (simulated panel)" : "");
     }
+  } else if (d->tpi.on && d->tpi.http_port >= 0) {
+    /* the keypad is off: a server for the TPI's discovery pages only */
+    kd_web_cfg_t wc;
+    memset(&wc, 0, sizeof wc);
+    wc.bind_addr = d->tpi.http_addr;
+    wc.port = d->tpi.http_port;
+    wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+    wc.tpi_mac = d->tpi.mac;
+    wc.tpi_firmware = d->tpi.firmware;
+    wc.tpi_only = true;
+    d->web = kd_web_new(&wc);
+    if (!d->web) return 1;
+    d->http = kd_http_start(d->web, d->tpi.http_addr, d->tpi.http_port);
+    if (!d->http) return 1;
+    kd_log(KD_INFO, "web keypad: off; the TPI's discovery pages /2 and /3 on port %d", kd_http_port(d->http));
   } else {
     kd_log(KD_INFO, "web keypad: off");
   }

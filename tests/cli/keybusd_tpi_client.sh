@@ -28,5 +28,5 @@ printf '%s\n' "$out"
 check pyenv_test_exit_0 test "$rc" -eq 0
 pass=$((pass + $(grep -c '^ok ' <<<"$out")))
 fail=$((fail + $(grep -c '^FAIL ' <<<"$out")))
-check pyenv_test_ran_every_case test "$(grep -cE '^(ok|FAIL) ' <<<"$out")" -ge 31
+check pyenv_test_ran_every_case test "$(grep -cE '^(ok|FAIL) ' <<<"$out")" -ge 35
 kt_done keybusd_tpi_client

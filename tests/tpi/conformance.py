@@ -260,6 +260,48 @@ def main():
     ok("no code in the log (configured code)", not re.search(r"(?<!\d)1234(?!\d)", log), log[-300:])
     stop(p)
 
+    # --- the discovery pages /2 and /3 (basic auth with the TPI password)
+    import base64
+    def page(port, path, pw, user="user"):
+        h = {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, pw)).encode()).decode()} if pw else {}
+        s_, d_, r_ = Web(port).req("GET", path, headers=h)
+        return s_, d_.decode("latin-1"), r_
+    p = start(K)
+    s2, d2, _ = page(p.hport, "/2", PW)
+    ok("/2 with the TPI password: 200, Envisalink 4, DSC",
+       s2 == 200 and "<TITLE>Envisalink 4</TITLE>" in d2 and ">Security Subsystem - DSC<" in d2, (s2, d2))
+    s3, d3, _ = page(p.hport, "/3", PW)
+    m = re.search(r"Firmware Version: ([^ ]*) ", d3), re.search(r"MAC: ([0-9a-fA-F]*)", d3)
+    ok("/3: firmware and a 12-digit MAC", s3 == 200 and m[0] and m[1] and len(m[1].group(1)) == 12, d3)
+    s3b, d3b, _ = page(p.hport, "/3", PW)
+    ok("/3: the MAC is stable", d3b == d3)
+    s, d_, r = page(p.hport, "/2", None)
+    ok("/2 without credentials: 401 with a Basic challenge", s == 401 and "Basic" in (r.getheader("WWW-Authenticate") or ""), s)
+    s, d_, r = page(p.hport, "/3", "wrong")
+    ok("/3 with a wrong password: 401", s == 401, s)
+    s, d_, r = Web(p.hport).req("GET", "/3", headers={"Authorization": "Basic %%%%"})
+    ok("/3 with garbage credentials: 401", s == 401, s)
+    for i in range(5):
+        page(p.hport, "/3", "wrong%d" % i)
+    s, d_, r = page(p.hport, "/3", PW)
+    ok("/3 after 5 wrong passwords: 429 for a while", s == 429, s)
+    s, d_, r = Web(p.hport).req("GET", "/api/state")
+    ok("the web keypad is still served beside them", s == 200)
+    log = log_of(p)
+    ok("no password in the log (pages)", PW not in log and "wrong0" not in log)
+    stop(p)
+    p = start(K, ["--http", "off", "--tpi-http", "127.0.0.1:%d" % free_port()], wait=False)
+    port = int(p.args[p.args.index("--tpi-http") + 1].rsplit(":", 1)[1])
+    wait_for(lambda: p.poll() is not None or "discovery pages" in log_of(p), 10)
+    s2, d2, _ = page(port, "/2", PW)
+    ok("--http off --tpi-http: /2 served", s2 == 200 and "Security Subsystem - DSC" in d2, (s2, log_of(p)[-300:]))
+    s, d_, r = Web(port).req("GET", "/api/state")
+    ok("--tpi-http: nothing but /2 and /3 (404)", s == 404, s)
+    stop(p)
+    r = subprocess.run([K, "--config", "/dev/null", "--mqtt", "off", "--tpi-http", "127.0.0.1:1"], capture_output=True,
+                       text=True, env={"PATH": "/usr/bin:/bin"}, timeout=20)
+    ok("--tpi-http without --tpi, or with the keypad on: exit 2", r.returncode == 2 and "--tpi-http" in r.stderr, r.stderr)
+
     # --- the refusals at start-up
     r = subprocess.run([K, "--config", "/dev/null", "--mqtt", "off", "--http", "off", "--tpi", "127.0.0.1:1"],
                        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=20)

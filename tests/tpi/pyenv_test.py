@@ -62,6 +62,20 @@ async def run(p):
     errors = Errors()
     logging.getLogger("pyenvisalink").addHandler(errors)
     logging.getLogger().addHandler(errors)
+    # the discovery of envisalink_new's config flow: /3 then /2 (HTTP Basic)
+    wrong = EnvisalinkAlarmPanel("127.0.0.1", p.tport, "user", "nope", httpPort=p.hport, connectionTimeout=10)
+    res = await wrong.discover()
+    ok("discovery with a wrong password: invalid authorization",
+       res == EnvisalinkAlarmPanel.ConnectionResult.INVALID_AUTHORIZATION, res)
+    errors.records.clear()  # that one error was the point
+    disc = EnvisalinkAlarmPanel("127.0.0.1", p.tport, "user", PW, httpPort=p.hport, connectionTimeout=10)
+    res = await disc.discover()
+    ok("discovery: success", res == EnvisalinkAlarmPanel.ConnectionResult.SUCCESS, res)
+    ok("discovery: a DSC panel behind an Envisalink 4", disc.panel_type == "DSC" and str(disc.envisalink_version) == "4",
+       (disc.panel_type, disc.envisalink_version))
+    ok("discovery: firmware and a 12-digit MAC (the unique id)",
+       (disc.firmware_version or "").startswith("keybusd-") and len(disc.mac_address or "") == 12,
+       (disc.firmware_version, disc.mac_address))
     changes = {"zone": [], "partition": []}
     panel = EnvisalinkAlarmPanel("127.0.0.1", p.tport, "user", PW, zoneTimerInterval=0, keepAliveInterval=60,
                                  connectionTimeout=10, httpPort=p.hport)
