@@ -789,6 +789,10 @@ uint16_t kd_tpi_part_code(const kb_partition_t *p, uint8_t flash, uint8_t *mode)
     return 652;
   }
   if (p->status == KB_ST_LOCKOUT) return 658;
+  /* notices (0x8A-0x8F) and menus or prompts (0x9E up: "enter access code"
+   * while an arming is typed): the keypad's business, not a change of
+   * state; the last one sent stands (fact sheet 6.1) */
+  if (p->status >= KB_ST_STAY_AWAY_ACTIVE) return 0;
   if (p->ready) return (flash & KB_LIGHT_READY) ? 653 : 650;
   return 651;
 }

@@ -207,8 +207,9 @@ bool kd_tpi_take(kd_tpi_t *t, kd_tpi_req_t *out);
 void kd_tpi_checksum(const char *s, size_t n, char out[3]);
 
 /* The partition message for p's state (docs/tpi.md "Partitions"): 650, 651,
- * 652 (*mode set), 653, 654, 656, 657, or 0 (not reported: unknown, not
- * in use). flash: the partition's flashing lights. */
+ * 652 (*mode set), 653, 654, 656, 657, 658, or 0: nothing to say (unknown,
+ * not in use, or a disarmed partition showing a notice, menu or prompt:
+ * the last state sent stands). flash: the partition's flashing lights. */
 uint16_t kd_tpi_part_code(const kb_partition_t *p, uint8_t flash, uint8_t *mode);
 
 /* A zone's 615 timer: open 0xFFFF; closed ms ago 0xFFF9 minus one per 5 s,

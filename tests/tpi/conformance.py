@@ -163,6 +163,8 @@ def main():
     ok("200 + code acked", l is not None)
     l, seen = t.expect(r"6561", 8)
     ok("exit delay -> 6561", l is not None, seen)
+    ok("no 651 while the panel prompts for the code (0x9F keeps the last state)",
+       not [x for x in seen if strip(x) == "6511"], seen)
     l, seen = t.expect(r"65210", 15)
     ok("armed away -> 65210", l is not None, seen)
     st = web.part(1)

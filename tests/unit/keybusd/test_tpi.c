@@ -224,8 +224,12 @@ static void test_partition_mapping(void) {
   memset(&p, 0, sizeof p);
   p.known = 1, p.status = KB_ST_LOCKOUT;
   KT_EQ(kd_tpi_part_code(&p, 0, &m), 658);
-  p.status = KB_ST_STAR_MENU, p.ready = 1; /* a menu: the engine's flags, not the byte */
-  KT_EQ(kd_tpi_part_code(&p, 0, &m), 650);
+  p.status = KB_ST_ENTER_CODE, p.ready = 0; /* a prompt while an arming is typed: no change */
+  KT_EQ(kd_tpi_part_code(&p, 0, &m), 0);
+  p.status = KB_ST_WRONG_CODE; /* a notice: no change (670 says it) */
+  KT_EQ(kd_tpi_part_code(&p, 0, &m), 0);
+  p.status = KB_ST_STAR_MENU_ARMED, p.armed = KB_ARMED_AWAY; /* armed in a menu: still armed */
+  KT_EQ(kd_tpi_part_code(&p, 0, &m), 652);
 }
 
 static void test_zones_and_timers(void) {
@@ -338,6 +342,13 @@ static void test_configured_code_and_disarm_order(void) {
   st.part[0].armed = 0, st.part[0].no_entry_delay = 0, st.part[0].ready = 1;
   kd_tpi_status(&T, &st, 60);
   KT_STREQ(take(s), "6551D1\r\n750100018E\r\n6501CC\r\n");
+  /* arming with a prompt for the code first: no 651 in between */
+  st.part[0].status = KB_ST_ENTER_CODE, st.part[0].ready = 0;
+  kd_tpi_status(&T, &st, 70);
+  KT_STREQ(take(s), "");
+  st.part[0].status = KB_ST_EXIT_DELAY, st.part[0].exit_delay = 1;
+  kd_tpi_status(&T, &st, 80);
+  KT_STREQ(take(s), "6561D2\r\n");
 }
 
 static void test_read_only_and_busy_queue(void) {
