@@ -293,7 +293,11 @@ static uint8_t trouble_bits(const kd_tpi_t *t) {
   uint8_t b = 0;
   bool tamper = false;
   for (unsigned i = 0; i < KB_ZONE_BYTES; i++) tamper |= t->zones_tamper[i] != 0;
-  if (!t->battery_ok) b |= 0x01u; /* service required */
+  for (unsigned i = 0; i < KB_ZONE_BYTES; i++) {
+    if (t->zones_fault[i]) b |= 0x10u;
+    if (t->zones_lowbat[i]) b |= 0x40u;
+  }
+  if (!t->battery_ok || t->bell_trouble) b |= 0x01u; /* service required */
   if (!t->ac_power) b |= 0x02u;
   if (t->panel_flags & KB_PANEL_PHONE) b |= 0x04u;
   if (t->panel_flags & KB_PANEL_COMM) b |= 0x08u;
@@ -797,8 +801,57 @@ uint16_t kd_tpi_part_code(const kb_partition_t *p, uint8_t flash, uint8_t *mode)
   return 651;
 }
 
+static void zone_flag(kd_tpi_t *t, uint8_t *bits, unsigned z, bool on, unsigned on_code, unsigned off_code) {
+  char d[8];
+  uint8_t m;
+  if (z < 1 || z > KB_MAX_ZONES) return;
+  m = (uint8_t)(1u << ((z - 1) % 8));
+  if (((bits[(z - 1) / 8] & m) != 0) == on) return;
+  bits[(z - 1) / 8] = (uint8_t)(on ? bits[(z - 1) / 8] | m : bits[(z - 1) / 8] & ~m);
+  snprintf(d, sizeof d, "%03u", z);
+  broadcast(t, on ? on_code : off_code, d);
+}
+
+/* the panel's live events that keybus keeps no state for */
+static void panel_event(kd_tpi_t *t, const kb_ev_panel_t *pe) {
+  unsigned z = pe->pev.number;
+  if (pe->number != KB_EVENT_LIVE) return; /* an event buffer read: history, not news */
+  switch (pe->pev.kind) {
+    case KB_PEV_BELL_TROUBLE:
+    case KB_PEV_BELL_RESTORED:
+      if (t->bell_trouble != (pe->pev.kind == KB_PEV_BELL_TROUBLE)) {
+        t->bell_trouble = pe->pev.kind == KB_PEV_BELL_TROUBLE;
+        broadcast(t, t->bell_trouble ? 806 : 807, NULL);
+      }
+      break;
+    case KB_PEV_FIRE_TROUBLE: broadcast(t, 842, NULL); break;
+    case KB_PEV_FIRE_TROUBLE_RESTORED: broadcast(t, 843, NULL); break;
+    case KB_PEV_ZONE_BATTERY_LOW:
+    case KB_PEV_ZONE_BATTERY_RESTORED:
+      zone_flag(t, t->zones_lowbat, z, pe->pev.kind == KB_PEV_ZONE_BATTERY_LOW, 821, 822);
+      break;
+    case KB_PEV_ZONE_FAULT:
+    case KB_PEV_ZONE_FAULT_RESTORED:
+      zone_flag(t, t->zones_fault, z, pe->pev.kind == KB_PEV_ZONE_FAULT, 605, 606);
+      break;
+    case KB_PEV_KEYPAD_TAMPER:
+    case KB_PEV_EXPANDER_TAMPER:
+    case KB_PEV_RF5132_TAMPER:
+    case KB_PEV_PC5208_TAMPER:
+    case KB_PEV_PC5204_TAMPER: broadcast(t, 829, NULL); break;
+    case KB_PEV_KEYPAD_TAMPER_RESTORED:
+    case KB_PEV_EXPANDER_TAMPER_RESTORED:
+    case KB_PEV_RF5132_TAMPER_RESTORED:
+    case KB_PEV_PC5208_TAMPER_RESTORED:
+    case KB_PEV_PC5204_TAMPER_RESTORED: broadcast(t, 830, NULL); break;
+    case KB_PEV_INSTALLER_ENTER: broadcast(t, 680, NULL); break;
+    default: break;
+  }
+}
+
 void kd_tpi_event(kd_tpi_t *t, const kb_event_t *ev) {
   if (!t || !ev) return;
+  if (ev->type == KB_EV_PANEL_EVENT) panel_event(t, &ev->panel);
   if (ev->type == KB_EV_ACCESS_CODE && ev->partition >= 1 && ev->partition <= KB_MAX_PARTITIONS) {
     /* the user comes with the arming or disarming it goes with */
     kd_tpi_part_t *pp = &t->part[ev->partition - 1];

@@ -145,6 +145,9 @@ typedef struct {
   kd_tpi_part_t part[KB_MAX_PARTITIONS];
   uint8_t keypad_alarm[3];
   uint8_t ac_power, battery_ok, panel_flags, connected;
+  /* troubles known from the panel's live events only (kd_tpi_event) */
+  uint8_t zones_lowbat[KB_ZONE_BYTES], zones_fault[KB_ZONE_BYTES];
+  bool bell_trouble;
   uint8_t trouble849;
   uint64_t trouble849_ms;
   uint64_t now_ms;
@@ -189,8 +192,11 @@ unsigned kd_tpi_note(kd_tpi_t *t, int slot);
  * NULL (no 550, no timestamps). */
 void kd_tpi_tick(kd_tpi_t *t, uint64_t now_ms, const struct tm *local);
 
-/* One engine event (during kb_bus_poll): the 700/750 users, keypad alarm
- * keys. The state itself comes from kd_tpi_status. */
+/* One engine event (during kb_bus_poll): the 700/750 users; the panel's
+ * live events that keybus keeps no state for (bell 806/807, fire trouble
+ * 842/843, zone low battery 821/822, zone fault 605/606, module tampers
+ * 829/830, installer's mode 680). The state itself comes from
+ * kd_tpi_status. */
 void kd_tpi_event(kd_tpi_t *t, const kb_event_t *ev);
 
 /* The Keybus state after a poll: every change clients were not told yet

@@ -9,7 +9,8 @@
  * one client only), then records: op byte % 8:
  *   0 connect; 1 n bytes to client k (k, n, bytes; a login line "005fz-pw"
  *   when n = 0); 2 time + (byte * 100 ms); 3 a Keybus status change (3
- *   bytes: what, which, value); 4 an access-code event; 5 the output of
+ *   bytes: what, which, value); 4 an event (k odd: a panel event of any
+ *   kind and number, live when k & 2; else an access code); 5 the output of
  *   client k checked and taken; 6 disconnect k; 7 the requests taken.
  * Invariants: output holds whole lines only, each of printable characters
  * and a correct checksum (a timestamp prefix allowed), never the password;
@@ -117,10 +118,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       case 4: {
         kb_event_t ev;
+        uint8_t a = fz_u8(&z), b = fz_u8(&z);
         memset(&ev, 0, sizeof ev);
-        ev.type = KB_EV_ACCESS_CODE;
-        ev.partition = fz_u8(&z) % 10;
-        ev.access.user = fz_u8(&z);
+        if (k & 1) { /* a panel event: any kind, any number, live or read back */
+          ev.type = KB_EV_PANEL_EVENT;
+          ev.panel.pev.kind = (uint8_t)(a % KB_PEV_COUNT);
+          ev.panel.pev.number = b;
+          ev.panel.number = (k & 2) ? KB_EVENT_LIVE : b;
+        } else {
+          ev.type = KB_EV_ACCESS_CODE;
+          ev.partition = a % 10;
+          ev.access.user = b;
+        }
         kd_tpi_event(&T, &ev);
         break;
       }

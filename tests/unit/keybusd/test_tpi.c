@@ -436,9 +436,49 @@ static void test_troubles(void) {
   KT_STREQ(take(s), "896A7\r\n");
 }
 
+static void pev(uint8_t kind, uint8_t number, uint16_t entry) {
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_PANEL_EVENT;
+  ev.panel.pev.kind = kind;
+  ev.panel.pev.number = number;
+  ev.panel.number = entry;
+  kd_tpi_event(&T, &ev);
+}
+
+static void test_troubles_from_panel_events(void) {
+  int s;
+  setup(NULL, true);
+  s = logged_in(0);
+  status_ready();
+  kd_tpi_status(&T, &st, 10);
+  take(s);
+  pev(KB_PEV_ZONE_BATTERY_LOW, 12, KB_EVENT_LIVE);
+  KT_STREQ(take(s), "8210122E\r\n");
+  pev(KB_PEV_ZONE_BATTERY_LOW, 12, KB_EVENT_LIVE); /* said once */
+  KT_STREQ(take(s), "");
+  kd_tpi_status(&T, &st, 20);
+  KT_STREQ(take(s), "8494009\r\n"); /* b6: a zone with a low battery */
+  pev(KB_PEV_BELL_TROUBLE, 0, KB_EVENT_LIVE);
+  pev(KB_PEV_ZONE_FAULT, 3, KB_EVENT_LIVE);
+  pev(KB_PEV_KEYPAD_TAMPER, 2, KB_EVENT_LIVE);
+  pev(KB_PEV_FIRE_TROUBLE, 0, KB_EVENT_LIVE);
+  KT_STREQ(take(s), "8069E\r\n6050032E\r\n829A3\r\n8429E\r\n");
+  kd_tpi_status(&T, &st, 30);
+  KT_STREQ(take(s), "849510B\r\n"); /* b0 bell, b4 zone fault, b6 */
+  pev(KB_PEV_BELL_RESTORED, 0, 17); /* read from the event buffer: history, ignored */
+  KT_STREQ(take(s), "");
+  pev(KB_PEV_BELL_RESTORED, 0, KB_EVENT_LIVE);
+  pev(KB_PEV_ZONE_FAULT_RESTORED, 3, KB_EVENT_LIVE);
+  pev(KB_PEV_ZONE_BATTERY_RESTORED, 12, KB_EVENT_LIVE);
+  KT_STREQ(take(s), "8079F\r\n6060032F\r\n8220122F\r\n");
+  kd_tpi_status(&T, &st, 40);
+  KT_STREQ(take(s), "8490005\r\n");
+}
+
 KT_MAIN(KT_CASE(test_checksums_of_the_fact_sheet), KT_CASE(test_login), KT_CASE(test_login_timeout),
         KT_CASE(test_failed_logins_are_limited), KT_CASE(test_one_answer_per_line_and_garbage),
         KT_CASE(test_partition_mapping), KT_CASE(test_zones_and_timers), KT_CASE(test_arm_with_900_and_200),
         KT_CASE(test_configured_code_and_disarm_order), KT_CASE(test_read_only_and_busy_queue),
         KT_CASE(test_a_client_that_does_not_read_is_dropped), KT_CASE(test_clients_slots_and_broadcast),
-        KT_CASE(test_troubles))
+        KT_CASE(test_troubles), KT_CASE(test_troubles_from_panel_events))
