@@ -179,6 +179,8 @@ $(B)/tests/%: tests/unit/%.c tests/harness.c tests/harness.h $(wildcard tests/un
 
 # keybusd's unit tests include the app's sources they test
 $(B)/tests/keybusd/test_log: apps/keybusd/kd_log.c apps/keybusd/kd_log.h
+# the Envisalink TPI's protocol module, #included by its test
+$(B)/tests/keybusd/test_tpi: apps/keybusd/kd_tpi.c apps/keybusd/kd_tpi.h
 
 # keybusd --role keypad (docs/keypad-interface.md) and the panel role's Linux
 # port, #included by their tests
@@ -209,6 +211,9 @@ fuzz-bins: $(FUZZ_BIN)
 $(B)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz.h apps/keybusd/kd_web.c apps/keybusd/kd_web.h apps/keybusd/kd_log.c $(B)/gen/kd_assets.c $(B)/lib/libkbsim.a $(B)/lib/libkbhost.a $(B)/lib/libkbcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests -Iapps/keybusd $< $(B)/gen/kd_assets.c -o $@ $(LIBS) $(LDLIBS) -lcrypt -pthread $(SAN) -fsanitize=fuzzer
+
+# the Envisalink TPI's protocol module (apps/keybusd/kd_tpi.c, included by the target)
+$(B)/fuzz/fuzz_tpi: apps/keybusd/kd_tpi.c apps/keybusd/kd_tpi.h
 
 run: $(DEPS_OK)
 	@$(MAKE) --no-print-directory apps V=rel >/dev/null

@@ -141,6 +141,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
   q.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
   q.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
   q.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  q.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   {
     const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
     if (id && strlen(id) <= KB_HA_CMD_ID_MAX) {

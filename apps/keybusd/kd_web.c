@@ -73,6 +73,10 @@ struct kd_web {
   unsigned global_fails;
   int logins_running; /* password hashes being computed now */
   uint64_t global_first_ms, global_blocked_until_ms;
+  /* the Envisalink discovery pages (/2, /3) */
+  char tpi_pw[64];
+  char tpi_mac[13];
+  char tpi_fw[32];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -152,6 +156,12 @@ kd_web_t *kd_web_new(const kd_web_cfg_t *cfg) {
   snprintf(w->bind_addr, sizeof w->bind_addr, "%s", cfg->bind_addr ? cfg->bind_addr : "");
   w->cfg.bind_addr = w->bind_addr;
   w->cfg.password = NULL;
+  if (cfg->tpi_password && cfg->tpi_password[0]) {
+    snprintf(w->tpi_pw, sizeof w->tpi_pw, "%s", cfg->tpi_password);
+    snprintf(w->tpi_mac, sizeof w->tpi_mac, "%s", cfg->tpi_mac ? cfg->tpi_mac : "");
+    snprintf(w->tpi_fw, sizeof w->tpi_fw, "%s", cfg->tpi_firmware ? cfg->tpi_firmware : "");
+  }
+  w->cfg.tpi_password = w->cfg.tpi_mac = w->cfg.tpi_firmware = NULL;
   w->seq = 1;
   w->state_seq = 1;
   w->state_len = (size_t)snprintf(w->state, KD_WEB_STATE_MAX, "{}");
@@ -182,6 +192,7 @@ kd_web_t *kd_web_new(const kd_web_cfg_t *cfg) {
 void kd_web_free(kd_web_t *w) {
   if (!w) return;
   for (unsigned i = 0; i < KD_WEB_INQ; i++) kb_ha_cmd_wipe(&w->inq[i].cmd);
+  wipe(w->tpi_pw, sizeof w->tpi_pw);
   pthread_cond_destroy(&w->cv);
   pthread_mutex_destroy(&w->mu);
   free(w->state);
@@ -606,6 +617,81 @@ static void security_headers(kd_web_resp_t *r) {
   (void)r; /* set by the server glue for every response (kd_http.c) */
 }
 
+/* base64 of HTTP Basic into out (NUL-terminated); false when it is not */
+static bool b64_decode(const char *in, char *out, size_t cap) {
+  unsigned acc = 0, bits = 0;
+  size_t n = 0;
+  for (; *in && *in != '='; in++) {
+    const char *k = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", *in);
+    if (!k || !*in) return false;
+    acc = (acc << 6) | (unsigned)(k - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n + 1 >= cap) return false;
+      out[n++] = (char)((acc >> bits) & 0xFFu);
+    }
+  }
+  for (; *in == '='; in++) {
+  }
+  if (*in) return false;
+  out[n] = 0;
+  return strlen(out) == n; /* no NUL inside */
+}
+
+/* GET /2 and /3: what Envisalink clients read to learn the module's panel
+ * type, version, firmware and MAC (pyenvisalink's discovery), behind HTTP
+ * Basic auth with the TPI password (any user name, as "user" on a real
+ * one); failures count in the login limiter. Called with mu not held. */
+static void tpi_page(kd_web_t *w, const kd_web_req_t *q, const char *p, kd_web_resp_t *r) {
+  const char *addr = q->client ? q->client : "?", *a = q->authorization, *colon;
+  char cred[128];
+  unsigned wait;
+  bool good = false;
+  pthread_mutex_lock(&w->mu);
+  wait = login_blocked(w, addr, q->now_ms);
+  pthread_mutex_unlock(&w->mu);
+  if (wait) {
+    add_header(r, "Retry-After", "%s", "60");
+    error_resp(r, 429, "rate_limited");
+    return;
+  }
+  if (a && !strncmp(a, "Basic ", 6) && strlen(a) < 180 && b64_decode(a + 6, cred, sizeof cred) &&
+      (colon = strchr(cred, ':')) != NULL)
+    good = kd_web_ct_equal(colon + 1, w->tpi_pw);
+  wipe(cred, sizeof cred);
+  if (!good) {
+    if (a) {
+      pthread_mutex_lock(&w->mu);
+      login_failed(w, addr, q->now_ms);
+      pthread_mutex_unlock(&w->mu);
+      kd_log(KD_WARNING, "http: %s: wrong TPI password for %s", addr, p);
+    }
+    add_header(r, "WWW-Authenticate", "%s", "Basic realm=\"Envisalink\"");
+    r->status = 401;
+    r->type = "text/html";
+    r->len = (size_t)snprintf(r->buf, sizeof r->buf, "<HTML><BODY>401 Unauthorized</BODY></HTML>\n");
+    r->body = r->buf;
+    return;
+  }
+  r->status = 200;
+  r->type = "text/html";
+  add_header(r, "Cache-Control", "%s", "no-store");
+  if (!strcmp(p, "/2"))
+    r->len = (size_t)snprintf(r->buf, sizeof r->buf,
+                              "<HTML><HEAD><TITLE>Envisalink 4</TITLE></HEAD><BODY>\n"
+                              "<TABLE><TR><TD>Security Subsystem - DSC</TD></TR></TABLE>\n"
+                              "<P>keybusd: an Envisalink TPI on a Keybus interface (docs/tpi.md)</P>\n"
+                              "</BODY></HTML>\n");
+  else
+    r->len = (size_t)snprintf(r->buf, sizeof r->buf,
+                              "<HTML><HEAD><TITLE>Envisalink 4</TITLE></HEAD><BODY>\n"
+                              "<TABLE><TR><TD>Firmware Version: %s </TD></TR>\n"
+                              "<TR><TD>MAC: %s </TD></TR></TABLE>\n</BODY></HTML>\n",
+                              w->tpi_fw, w->tpi_mac);
+  r->body = r->buf;
+}
+
 void kd_web_handle(kd_web_t *w, const kd_web_req_t *q, kd_web_resp_t *r) {
   const char *m = q->method ? q->method : "", *p = q->path ? q->path : "";
   bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD"), post = !strcmp(m, "POST");
@@ -624,6 +710,20 @@ void kd_web_handle(kd_web_t *w, const kd_web_req_t *q, kd_web_resp_t *r) {
   }
   if (p[0] != '/' || strlen(p) > 256) {
     error_resp(r, 400, "path");
+    return;
+  }
+  /* before the Host check: these pages have their own password */
+  if (w->tpi_pw[0] && (!strcmp(p, "/2") || !strcmp(p, "/3"))) {
+    if (!get) {
+      error_resp(r, 405, "method");
+      add_header(r, "Allow", "%s", "GET, HEAD");
+    } else {
+      tpi_page(w, q, p, r);
+    }
+    return;
+  }
+  if (w->cfg.tpi_only) {
+    error_resp(r, 404, "not_found");
     return;
   }
   if (!host_ok(w, q->host)) {

@@ -58,12 +58,19 @@ typedef struct {
   int port;
   bool simulated;        /* sim pokes allowed (backend sim) */
   bool alarm_keys[3];    /* fire, aux, panic buttons enabled */
+  /* the Envisalink discovery pages GET /2 and /3 (docs/tpi.md "HTTP"),
+   * HTTP Basic auth with the TPI password (copied; NULL/"" = no pages) */
+  const char *tpi_password;
+  const char *tpi_mac;      /* 12 hex digits, stable: the client's unique id */
+  const char *tpi_firmware; /* shown as "Firmware Version: <it>" (no spaces) */
+  bool tpi_only;            /* serve /2 and /3 only (the web keypad is off) */
 } kd_web_cfg_t;
 
 /* A request. Header values may be NULL (absent). */
 typedef struct {
   const char *method, *path, *query;
   const char *host, *cookie, *csrf, *if_none_match, *content_type;
+  const char *authorization; /* /2 and /3 only (HTTP Basic) */
   const char *body;
   size_t body_len;
   bool body_too_large;

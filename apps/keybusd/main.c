@@ -4,13 +4,17 @@
  *
  *   keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]
  *           [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT] [--demo]
- *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time] [--check-config]
- *           [--version] [--help]
+ *           [--log-level LEVEL] [--syslog] [--trace FILE] [--sync-time]
+ *           [--tpi ADDR:PORT|off] [--tpi-clients N] [--tpi-http ADDR:PORT]
+ *           [--check-config] [--version] [--help]
  *
  * Threads: the main thread owns the Keybus (backend, kb_bus, the virtual
  * keypad) and everything Home Assistant sees of it (src/ha); the MQTT thread
  * (kd_mqtt.c) owns the socket. Between them: a bounded inbound queue and a
  * publish window, so the decoder never waits for the network (kd_mqtt.h).
+ * The Envisalink TPI (--tpi, kd_tpi.h, kd_tpi_net.h) runs on the main thread:
+ * non-blocking sockets served between two polls of the bus, its commands
+ * queued on the virtual keypad as MQTT's are (submit_command).
  *
  * What the main thread publishes, in this order of priority whenever the
  * window has room (kd_flush):
@@ -52,6 +56,8 @@
 #include "kd_http.h"
 #include "kd_log.h"
 #include "kd_mqtt.h"
+#include "kd_tpi.h"
+#include "kd_tpi_net.h"
 #include "kd_web.h"
 #include "ports/linux/kb_gpio.h"
 #include "sim/kb_sim_panel.h"
@@ -156,6 +162,22 @@ typedef struct {
   uint64_t delay_ns[KB_MAX_PARTITIONS]; /* start of the exit or entry delay running */
   int exit_delay_s, entry_delay_s;      /* known lengths (sim), 0 = unknown */
 
+  /* --tpi (kd_tpi.h): NULL net when off */
+  struct {
+    bool on;
+    char addr[256];
+    int port;
+    int clients;           /* --tpi-clients, 0 = KD_TPI_CLIENTS */
+    char http_addr[256];   /* --tpi-http: /2 and /3 when the web keypad is off */
+    int http_port;         /* -1 = none */
+    char mac[13], firmware[32];
+    kd_tpi_t tpi;
+    kd_tpi_net_t *net;
+    uint64_t step_ns;      /* last network step */
+    time_t local_at;       /* the second local was computed for */
+    struct tm local;
+  } tpi;
+
   /* --sync-time (ha/kb_clock.h): times are monotonic seconds, -1 = never */
   struct {
     bool on;
@@ -206,9 +228,11 @@ static void evq_push(kd_t *d, const char *topic, const char *payload, size_t len
   m->retain = retain;
 }
 
-/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N) */
+/* a command or poke of the web keypad (kd_web.c names them web-N, sim-N)
+ * or a TPI client's command (kd_tpi.c: tpi-N) */
 static bool from_web(const kb_ha_cmd_t *c) {
-  return c && c->id_kind == 1 && (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4));
+  return c && c->id_kind == 1 &&
+         (!strncmp(c->id, "web-", 4) || !strncmp(c->id, "sim-", 4) || !strncmp(c->id, "tpi-", 4));
 }
 
 static void result(kd_t *d, const kb_ha_cmd_t *cmd, const char *word, const char *detail) {
@@ -320,6 +344,7 @@ static void on_event(void *ctx, const kb_event_t *ev) {
   kb_ha_dirty_t before = d->dirty;
   unsigned r = kb_ha_mark(&d->ha, ev, &d->dirty);
   if (d->web) web_event(d, ev);
+  if (d->tpi.net) kd_tpi_event(&d->tpi.tpi, ev);
   if (r & KB_HA_MARK_ANNOUNCE) d->reannounce = true;
   /* event entities: not retained, queued now (they describe this moment) */
   if (d->mq && kd_mqtt_connected(d->mq)) {
@@ -869,11 +894,33 @@ static void publish_health(kd_t *d) {
   if (kb_ha_health(&d->ha, h, &x, &m) == KB_OK) kd_mqtt_publish(d->mq, m.topic, m.payload, m.payload_len, true);
 }
 
+/* The TPI after a poll: its clients learn what changed; at most every 2 ms,
+ * their sockets are served and their commands queued (submit_command). */
+static void tpi_step(kd_t *d) {
+  uint64_t now = mono_ns();
+  kd_tpi_req_t rq;
+  time_t wall;
+  if (!d->tpi.net) return;
+  kd_tpi_status(&d->tpi.tpi, kb_bus_status(&d->bus), now / 1000000u);
+  if (now - d->tpi.step_ns < 2000000u) return;
+  d->tpi.step_ns = now;
+  wall = time(NULL);
+  if (wall != d->tpi.local_at && localtime_r(&wall, &d->tpi.local)) d->tpi.local_at = wall;
+  kd_tpi_tick(&d->tpi.tpi, now / 1000000u, d->tpi.local_at ? &d->tpi.local : NULL);
+  kd_tpi_net_step(d->tpi.net, now / 1000000u);
+  while (kd_tpi_take(&d->tpi.tpi, &rq)) {
+    kd_log(KD_INFO, "tpi: client %u: command %s for partition %u", (unsigned)rq.client, rq.cmd.id,
+           (unsigned)rq.cmd.partition);
+    submit_command(d, &rq.cmd, now); /* wipes it, code included */
+  }
+}
+
 /* One task step of the daemon at task time now_us (the backend's 32-bit µs
  * clock): the bus, the commands, the publishing. */
 static void kd_tick(kd_t *d, uint32_t now_us) {
   kb_bus_poll(&d->bus, now_us);
   clock_step(d);
+  tpi_step(d);
   handle_inbound(d);
   kd_flush(d);
   if (d->mq) {
@@ -1332,7 +1379,9 @@ static void usage(FILE *f) {
           "usage: keybusd [--config FILE] [--backend sim|gpio|replay] [--replay FILE] [--speed X]\n"
           "               [--mqtt URL|off] [--device-id ID] [--http ADDR:PORT|off] [--demo]\n"
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
-          "               [--sync-time] [--check-config] [--version] [--help]\n"
+          "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
+          "               [--tpi-http ADDR:PORT]\n"
+          "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
@@ -1349,6 +1398,13 @@ static void usage(FILE *f) {
           "  --trace FILE     benchmark trace: publish and key times (docs/keybusd.md)\n"
           "  --sync-time      keep the panel clock on the host's local time (needs [keybus]\n"
           "                   sync_time_code, sync_time_code_file or KEYBUS_SYNC_TIME_CODE)\n"
+          "  --tpi ADDR:PORT  speak the Envisalink TPI (DSC) for Envisalink clients, e.g.\n"
+          "                   127.0.0.1:4025 (default off; docs/tpi.md). Needs the password in\n"
+          "                   KEYBUS_TPI_PASSWORD; KEYBUS_TPI_CODE (optional) is the code\n"
+          "                   typed when an arm asks for one (else the client is asked: 900)\n"
+          "  --tpi-clients N  TPI clients at once, 1-4 (default 4; 1 = like a real Envisalink)\n"
+          "  --tpi-http ADDR:PORT  with the web keypad off: serve only the TPI's discovery\n"
+          "                   pages /2 and /3 there (else the keypad's server has them)\n"
           "  --check-config   validate the configuration, print the effective one, exit\n"
           "  exit 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage or configuration error\n",
           KB_CONF_DEFAULT_PATH);
@@ -1367,6 +1423,87 @@ static int need_arg(int argc, char **argv, int i) {
     return 0;
   }
   return 1;
+}
+
+/* ADDR:PORT (an IPv6 address in brackets: [::1]:4025) */
+static int tpi_parse_addr(const char *flag, const char *v, char *addr, size_t cap, int *port_out) {
+  const char *colon = strrchr(v, ':');
+  const char *a = v;
+  size_t al;
+  char *end;
+  long port;
+  if (!colon || colon == v) goto bad;
+  al = (size_t)(colon - v);
+  if (v[0] == '[') {
+    if (al < 3 || v[al - 1] != ']') goto bad;
+    a = v + 1;
+    al -= 2;
+  }
+  if (al >= cap) goto bad;
+  port = strtol(colon + 1, &end, 10);
+  if (*end || colon[1] == 0 || port < 0 || port > 65535) goto bad;
+  memcpy(addr, a, al);
+  addr[al] = 0;
+  *port_out = (int)port;
+  return 0;
+bad:
+  fprintf(stderr, "keybusd: %s: expected ADDR:PORT (e.g. 127.0.0.1:4025, [::1]:4025)%s, got \"%s\"\n", flag,
+          strcmp(flag, "--tpi") ? "" : " or off", v);
+  return -1;
+}
+
+/* --tpi ADDR:PORT or off */
+static int tpi_parse(kd_t *d, const char *v) {
+  if (!strcmp(v, "off")) {
+    d->tpi.on = false;
+    return 0;
+  }
+  if (tpi_parse_addr("--tpi", v, d->tpi.addr, sizeof d->tpi.addr, &d->tpi.port) != 0) return -1;
+  d->tpi.on = true;
+  return 0;
+}
+
+/* The made-up MAC of the discovery page /3 (clients use it as the device's
+ * unique id): a locally administered address from the device id, so it
+ * stays the same from run to run and differs between panels. */
+static void tpi_identity(kd_t *d) {
+  uint32_t h = 2166136261u;
+  for (const char *p = d->conf.device_id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  snprintf(d->tpi.mac, sizeof d->tpi.mac, "02%02X%02X%02X%02X%02X", (unsigned)(h >> 24) & 255u,
+           (unsigned)(h >> 16) & 255u, (unsigned)(h >> 8) & 255u, (unsigned)h & 255u,
+           (unsigned)((h * 31u) >> 24) & 255u);
+  snprintf(d->tpi.firmware, sizeof d->tpi.firmware, "keybusd-%s", KD_VERSION);
+}
+
+/* The TPI's secrets from the environment (docs/tpi.md): checked before
+ * anything starts; 0 when fine, else the message is printed. */
+static int tpi_check(kd_t *d) {
+  const char *pw = getenv("KEYBUS_TPI_PASSWORD"), *code = getenv("KEYBUS_TPI_CODE");
+  size_t cl = code ? strlen(code) : 0;
+  if (!d->tpi.on) return 0;
+  if (!pw || !pw[0]) {
+    fprintf(stderr,
+            "keybusd: --tpi %s%s%s:%d needs a password: set KEYBUS_TPI_PASSWORD (1-%d characters; Envisalink clients send "
+            "it at login)%s (docs/tpi.md)\n",
+            strchr(d->tpi.addr, ':') ? "[" : "", d->tpi.addr, strchr(d->tpi.addr, ':') ? "]" : "", d->tpi.port,
+            KD_TPI_PASSWORD_MAX,
+            http_loopback(d->tpi.addr) ? "" : "; the address is reachable from other machines, where anyone could arm and disarm");
+    return -1;
+  }
+  if (strlen(pw) > KD_TPI_PASSWORD_MAX) {
+    fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: at most %d characters\n", KD_TPI_PASSWORD_MAX);
+    return -1;
+  }
+  for (const char *p = pw; *p; p++)
+    if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7E) {
+      fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: printable characters only, no spaces\n");
+      return -1;
+    }
+  if (cl && ((int)cl != d->conf.code_length || strspn(code, "0123456789") != cl)) {
+    fprintf(stderr, "keybusd: KEYBUS_TPI_CODE: expected %d digits ([keybus] code_length)\n", d->conf.code_length);
+    return -1;
+  }
+  return 0;
 }
 
 static int setup_ha(kd_t *d) {
@@ -1441,6 +1578,7 @@ int main(int argc, char **argv) {
 
   memset(&err, 0, sizeof err);
   kb_conf_init(&d->conf);
+  d->tpi.http_port = -1;
   /* the config file first, whatever the position of --config */
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--config")) {
@@ -1495,6 +1633,23 @@ int main(int argc, char **argv) {
       check = 1;
     } else if (!strcmp(a, "--sync-time")) {
       d->conf.sync_time = true;
+    } else if (!strcmp(a, "--tpi")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      if (tpi_parse(d, argv[++i]) != 0) return 2;
+    } else if (!strcmp(a, "--tpi-http")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      if (tpi_parse_addr("--tpi-http", argv[++i], d->tpi.http_addr, sizeof d->tpi.http_addr, &d->tpi.http_port) != 0)
+        return 2;
+    } else if (!strcmp(a, "--tpi-clients")) {
+      char *end;
+      long v;
+      if (!need_arg(argc, argv, i)) return 2;
+      v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1 || v > KD_TPI_CLIENTS) {
+        fprintf(stderr, "keybusd: --tpi-clients: expected 1 to %d, got \"%s\"\n", KD_TPI_CLIENTS, argv[i]);
+        return 2;
+      }
+      d->tpi.clients = (int)v;
     } else {
       fprintf(stderr, "keybusd: unknown option %s\n", a);
       usage(stderr);
@@ -1549,9 +1704,23 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
+  if (d->tpi.http_port >= 0 && (!d->tpi.on || d->conf.http_enabled)) {
+    fprintf(stderr, "keybusd: --tpi-http is for --tpi with the web keypad off ([http] off / --http off): the "
+                    "keypad's own server serves /2 and /3 otherwise\n");
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
+  if (tpi_check(d) != 0) {
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (setup_ha(d) != 0) return 2;
+  tpi_identity(d);
   if (check) {
     kb_conf_dump(&d->conf, stdout);
+    if (d->tpi.on)
+      printf("# tpi: --tpi %s:%d, password from KEYBUS_TPI_PASSWORD (set), arm code %s\n", d->tpi.addr, d->tpi.port,
+             getenv("KEYBUS_TPI_CODE") && getenv("KEYBUS_TPI_CODE")[0] ? "from KEYBUS_TPI_CODE (set)" : "none (900)");
     printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
     return 0;
   }
@@ -1607,6 +1776,11 @@ int main(int argc, char **argv) {
     wc.alarm_keys[0] = d->conf.button_fire;
     wc.alarm_keys[1] = d->conf.button_aux;
     wc.alarm_keys[2] = d->conf.button_panic;
+    if (d->tpi.on) { /* the discovery pages /2 and /3 (docs/tpi.md) */
+      wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+      wc.tpi_mac = d->tpi.mac;
+      wc.tpi_firmware = d->tpi.firmware;
+    }
     d->web = kd_web_new(&wc);
     /* the password now lives hashed in the hub only */
     memset(d->conf.http_password.value, 0, sizeof d->conf.http_password.value);
@@ -1620,8 +1794,47 @@ int main(int argc, char **argv) {
              !strcmp(d->conf.http_addr, "0.0.0.0") || !strcmp(d->conf.http_addr, "::") ? "<this machine>" : d->conf.http_addr,
              v6 ? "]" : "", kd_http_port(d->http), wc.simulated ? " (simulated panel)" : "");
     }
+  } else if (d->tpi.on && d->tpi.http_port >= 0) {
+    /* the keypad is off: a server for the TPI's discovery pages only */
+    kd_web_cfg_t wc;
+    memset(&wc, 0, sizeof wc);
+    wc.bind_addr = d->tpi.http_addr;
+    wc.port = d->tpi.http_port;
+    wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+    wc.tpi_mac = d->tpi.mac;
+    wc.tpi_firmware = d->tpi.firmware;
+    wc.tpi_only = true;
+    d->web = kd_web_new(&wc);
+    if (!d->web) return 1;
+    d->http = kd_http_start(d->web, d->tpi.http_addr, d->tpi.http_port);
+    if (!d->http) return 1;
+    kd_log(KD_INFO, "web keypad: off; the TPI's discovery pages /2 and /3 on port %d", kd_http_port(d->http));
   } else {
     kd_log(KD_INFO, "web keypad: off");
+  }
+  if (d->tpi.on) {
+    kd_tpi_cfg_t tc;
+    const char *code = getenv("KEYBUS_TPI_CODE");
+    memset(&tc, 0, sizeof tc);
+    tc.password = getenv("KEYBUS_TPI_PASSWORD");
+    tc.arm_code = code && code[0] ? code : NULL;
+    for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
+      if (d->conf.partition[p].used) tc.partitions |= (uint8_t)(1u << (p - 1));
+    for (int z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++)
+      if (d->conf.zone[z].used) tc.zone_partition[z - 1] = (uint8_t)d->conf.zone[z].partition;
+    tc.code_length = (uint8_t)d->conf.code_length;
+    tc.max_clients = (uint8_t)d->tpi.clients;
+    tc.writable = d->conf.backend != KB_CONF_REPLAY;
+    if (!kd_tpi_init(&d->tpi.tpi, &tc)) {
+      kd_log(KD_ERROR, "tpi: the password or the code is not usable");
+      return 1;
+    }
+    d->tpi.net = kd_tpi_net_start(&d->tpi.tpi, d->tpi.addr, d->tpi.port);
+    if (!d->tpi.net) return 1;
+    kd_log(KD_INFO, "tpi: Envisalink TPI on %s%s%s:%d (%d client%s at most)%s", strchr(d->tpi.addr, ':') ? "[" : "",
+           d->tpi.addr, strchr(d->tpi.addr, ':') ? "]" : "", kd_tpi_net_port(d->tpi.net), d->tpi.tpi.cfg.max_clients,
+           d->tpi.tpi.cfg.max_clients == 1 ? "" : "s",
+           d->conf.backend == KB_CONF_REPLAY ? ", read only (replay)" : "");
   }
   if (d->conf.mqtt_enabled) {
     kd_mqtt_cfg_t mc;
@@ -1662,6 +1875,8 @@ int main(int argc, char **argv) {
   kd_mqtt_stop(d->mq, 2000);
   kd_http_stop(d->http);
   kd_web_free(d->web);
+  kd_tpi_net_stop(d->tpi.net);
+  kd_tpi_wipe(&d->tpi.tpi);
   if (d->trace) fclose(d->trace);
   return rc;
 }

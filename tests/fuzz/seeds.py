@@ -303,6 +303,39 @@ def seed_http(out):
 
 SEEDERS["http"] = seed_http
 
+
+def seed_tpi(out):
+    """fuzz_tpi (keybusd --tpi, tests/fuzz/fuzz_tpi.c): a flags byte, then
+    records: connect, the login, state changes, then client lines of the
+    fact sheet (docs/protocol/envisalink-tpi.md), their output checked."""
+    def ln(s):
+        return s.encode() + ("%02X" % (sum(s.encode()) & 255)).encode() + b"\r\n"
+
+    def rec_in(k, data):
+        b = b""
+        while data:
+            b += bytes([1, k, min(len(data), 255)]) + data[:255]
+            data = data[255:]
+        return b
+
+    up = bytes([3, 0, 1, 1, 0, 1]) + bytes([3, 5, 0, 3]) + bytes([3, 6, 0, 1])  # partition ready, AC ok, bus up
+    base = bytes([0, 0]) + bytes([1, 0, 0]) + up + bytes([5, 0])
+    lines = ["000", "001", "008", "0101230120626", "0301", "0311", "0321", "2001234", "04011234", "0401None",
+             "0711*1#", "0711*4", "0603", "0201" + "1", "0551", "0561", "0741", "999", "0309"]
+    for flags in (0x02, 0x03, 0x07):
+        for i, l in enumerate(lines):
+            write(out, "tpi_%02x_%02d" % (flags, i),
+                  bytes([flags]) + base + rec_in(0, ln(l)) + bytes([5, 0, 7, 0, 2, 0, 50, 5, 0]))
+    write(out, "tpi_garbage", bytes([2]) + base + rec_in(0, b"00091\r\n\x00\xff\r\n" + b"9" * 300 + b"\r\n000") +
+          bytes([5, 0, 6, 0]))
+    write(out, "tpi_wrong_login", bytes([2, 0, 1]) + rec_in(1, ln("005nope")) + bytes([5, 1, 2, 0, 200, 5, 1]))
+    write(out, "tpi_arm_cycle", bytes([3]) + base + rec_in(0, ln("0301")) + bytes([7, 0]) +
+          bytes([3, 3, 0, 1, 4, 0, 1, 40, 3, 2, 0, 2, 3, 3, 0, 0, 5, 0]) + rec_in(0, ln("04011234")) +
+          bytes([7, 0, 3, 2, 0, 0, 5, 0]))
+
+
+SEEDERS["tpi"] = seed_tpi
+
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
         sys.exit("usage: seeds.py {%s} OUTDIR" % ",".join(SEEDERS))
