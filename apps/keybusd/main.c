@@ -1399,9 +1399,10 @@ static void usage(FILE *f) {
           "  --sync-time      keep the panel clock on the host's local time (needs [keybus]\n"
           "                   sync_time_code, sync_time_code_file or KEYBUS_SYNC_TIME_CODE)\n"
           "  --tpi ADDR:PORT  speak the Envisalink TPI (DSC) for Envisalink clients, e.g.\n"
-          "                   127.0.0.1:4025 (default off; docs/tpi.md). Needs the password in\n"
-          "                   KEYBUS_TPI_PASSWORD; KEYBUS_TPI_CODE (optional) is the code\n"
-          "                   typed when an arm asks for one (else the client is asked: 900)\n"
+          "                   127.0.0.1:4025 ([tpi] listen; default off; docs/tpi.md). Needs a\n"
+          "                   password ([tpi] password/password_file or KEYBUS_TPI_PASSWORD);\n"
+          "                   [tpi] code or KEYBUS_TPI_CODE (optional) is the code typed when an\n"
+          "                   arm asks for one (else the client is asked: 900)\n"
           "  --tpi-clients N  TPI clients at once, 1-4 (default 4; 1 = like a real Envisalink)\n"
           "  --tpi-http ADDR:PORT  with the web keypad off: serve only the TPI's discovery\n"
           "                   pages /2 and /3 there (else the keypad's server has them)\n"
@@ -1452,16 +1453,6 @@ bad:
   return -1;
 }
 
-/* --tpi ADDR:PORT or off */
-static int tpi_parse(kd_t *d, const char *v) {
-  if (!strcmp(v, "off")) {
-    d->tpi.on = false;
-    return 0;
-  }
-  if (tpi_parse_addr("--tpi", v, d->tpi.addr, sizeof d->tpi.addr, &d->tpi.port) != 0) return -1;
-  d->tpi.on = true;
-  return 0;
-}
 
 /* The made-up MAC of the discovery page /3 (clients use it as the device's
  * unique id): a locally administered address from the device id, so it
@@ -1478,32 +1469,31 @@ static void tpi_identity(kd_t *d) {
 /* The TPI's secrets from the environment (docs/tpi.md): checked before
  * anything starts; 0 when fine, else the message is printed. */
 static int tpi_check(kd_t *d) {
-  const char *pw = getenv("KEYBUS_TPI_PASSWORD"), *code = getenv("KEYBUS_TPI_CODE");
-  size_t cl = code ? strlen(code) : 0;
+  const char *pw = d->conf.tpi_password.value;
+  d->tpi.on = d->conf.tpi_enabled;
+  snprintf(d->tpi.addr, sizeof d->tpi.addr, "%s", d->conf.tpi_addr);
+  d->tpi.port = d->conf.tpi_port;
+  if (!d->tpi.clients) d->tpi.clients = d->conf.tpi_clients; /* --tpi-clients wins */
   if (!d->tpi.on) return 0;
   if (!pw || !pw[0]) {
     fprintf(stderr,
-            "keybusd: --tpi %s%s%s:%d needs a password: set KEYBUS_TPI_PASSWORD (1-%d characters; Envisalink clients send "
-            "it at login)%s (docs/tpi.md)\n",
+            "keybusd: [tpi] listen = %s%s%s:%d needs a password: set [tpi] password or password_file, or "
+            "KEYBUS_TPI_PASSWORD (1-%d characters; Envisalink clients send it at login)%s (docs/tpi.md)\n",
             strchr(d->tpi.addr, ':') ? "[" : "", d->tpi.addr, strchr(d->tpi.addr, ':') ? "]" : "", d->tpi.port,
             KD_TPI_PASSWORD_MAX,
             http_loopback(d->tpi.addr) ? "" : "; the address is reachable from other machines, where anyone could arm and disarm");
     return -1;
   }
   if (strlen(pw) > KD_TPI_PASSWORD_MAX) {
-    fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: at most %d characters\n", KD_TPI_PASSWORD_MAX);
+    fprintf(stderr, "keybusd: [tpi] password: at most %d characters\n", KD_TPI_PASSWORD_MAX);
     return -1;
   }
   for (const char *p = pw; *p; p++)
     if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7E) {
-      fprintf(stderr, "keybusd: KEYBUS_TPI_PASSWORD: printable characters only, no spaces\n");
+      fprintf(stderr, "keybusd: [tpi] password: printable characters only, no spaces\n");
       return -1;
     }
-  if (cl && ((int)cl != d->conf.code_length || strspn(code, "0123456789") != cl)) {
-    fprintf(stderr, "keybusd: KEYBUS_TPI_CODE: expected %d digits ([keybus] code_length)\n", d->conf.code_length);
-    return -1;
-  }
-  return 0;
+  return 0; /* the code's digits: checked by kb_conf_finish */
 }
 
 static int setup_ha(kd_t *d) {
@@ -1602,7 +1592,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--config")) {
       i++;
     } else if (!strcmp(a, "--backend") || !strcmp(a, "--replay") || !strcmp(a, "--device-id") ||
-               !strcmp(a, "--http") || !strcmp(a, "--mqtt")) {
+               !strcmp(a, "--http") || !strcmp(a, "--mqtt") || !strcmp(a, "--tpi")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (!strcmp(a, "--mqtt") && !strcmp(argv[i + 1], "off")) mqtt_off = true;
       else errors += kb_conf_set(&d->conf, a + 2, argv[i + 1], &err);
@@ -1633,9 +1623,6 @@ int main(int argc, char **argv) {
       check = 1;
     } else if (!strcmp(a, "--sync-time")) {
       d->conf.sync_time = true;
-    } else if (!strcmp(a, "--tpi")) {
-      if (!need_arg(argc, argv, i)) return 2;
-      if (tpi_parse(d, argv[++i]) != 0) return 2;
     } else if (!strcmp(a, "--tpi-http")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (tpi_parse_addr("--tpi-http", argv[++i], d->tpi.http_addr, sizeof d->tpi.http_addr, &d->tpi.http_port) != 0)
@@ -1704,13 +1691,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
-  if (d->tpi.http_port >= 0 && (!d->tpi.on || d->conf.http_enabled)) {
-    fprintf(stderr, "keybusd: --tpi-http is for --tpi with the web keypad off ([http] off / --http off): the "
-                    "keypad's own server serves /2 and /3 otherwise\n");
+  if (tpi_check(d) != 0) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
-  if (tpi_check(d) != 0) {
+  if (d->tpi.http_port >= 0 && (!d->tpi.on || d->conf.http_enabled)) {
+    fprintf(stderr, "keybusd: --tpi-http is for --tpi with the web keypad off ([http] off / --http off): the "
+                    "keypad's own server serves /2 and /3 otherwise\n");
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
@@ -1718,9 +1705,7 @@ int main(int argc, char **argv) {
   tpi_identity(d);
   if (check) {
     kb_conf_dump(&d->conf, stdout);
-    if (d->tpi.on)
-      printf("# tpi: --tpi %s:%d, password from KEYBUS_TPI_PASSWORD (set), arm code %s\n", d->tpi.addr, d->tpi.port,
-             getenv("KEYBUS_TPI_CODE") && getenv("KEYBUS_TPI_CODE")[0] ? "from KEYBUS_TPI_CODE (set)" : "none (900)");
+
     printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
     return 0;
   }
@@ -1777,7 +1762,7 @@ int main(int argc, char **argv) {
     wc.alarm_keys[1] = d->conf.button_aux;
     wc.alarm_keys[2] = d->conf.button_panic;
     if (d->tpi.on) { /* the discovery pages /2 and /3 (docs/tpi.md) */
-      wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+      wc.tpi_password = d->conf.tpi_password.value;
       wc.tpi_mac = d->tpi.mac;
       wc.tpi_firmware = d->tpi.firmware;
     }
@@ -1800,7 +1785,7 @@ int main(int argc, char **argv) {
     memset(&wc, 0, sizeof wc);
     wc.bind_addr = d->tpi.http_addr;
     wc.port = d->tpi.http_port;
-    wc.tpi_password = getenv("KEYBUS_TPI_PASSWORD");
+    wc.tpi_password = d->conf.tpi_password.value;
     wc.tpi_mac = d->tpi.mac;
     wc.tpi_firmware = d->tpi.firmware;
     wc.tpi_only = true;
@@ -1814,10 +1799,9 @@ int main(int argc, char **argv) {
   }
   if (d->tpi.on) {
     kd_tpi_cfg_t tc;
-    const char *code = getenv("KEYBUS_TPI_CODE");
     memset(&tc, 0, sizeof tc);
-    tc.password = getenv("KEYBUS_TPI_PASSWORD");
-    tc.arm_code = code && code[0] ? code : NULL;
+    tc.password = d->conf.tpi_password.value;
+    tc.arm_code = d->conf.tpi_code.value[0] ? d->conf.tpi_code.value : NULL;
     for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
       if (d->conf.partition[p].used) tc.partitions |= (uint8_t)(1u << (p - 1));
     for (int z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++)
@@ -1829,6 +1813,9 @@ int main(int argc, char **argv) {
       kd_log(KD_ERROR, "tpi: the password or the code is not usable");
       return 1;
     }
+    /* the secrets now live in kd_tpi (and the web hub) only */
+    memset(d->conf.tpi_password.value, 0, sizeof d->conf.tpi_password.value);
+    memset(d->conf.tpi_code.value, 0, sizeof d->conf.tpi_code.value);
     d->tpi.net = kd_tpi_net_start(&d->tpi.tpi, d->tpi.addr, d->tpi.port);
     if (!d->tpi.net) return 1;
     kd_log(KD_INFO, "tpi: Envisalink TPI on %s%s%s:%d (%d client%s at most)%s", strchr(d->tpi.addr, ':') ? "[" : "",

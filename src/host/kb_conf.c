@@ -475,6 +475,40 @@ static bool set_listen(kb_conf_t *c, void *field, size_t cap, const char *v, con
   return true;
 }
 
+/* [tpi] listen: as [http] listen, off by default */
+static bool set_tpi_listen(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
+  const char *p = v;
+  char host[sizeof c->tpi_addr];
+  int port;
+  (void)field, (void)cap;
+  if (strcmp(v, "off") == 0) {
+    c->tpi_enabled = false;
+    return true;
+  }
+  if (!take_host(&p, host, sizeof host) || *p != ':' || (p++, !take_port(&p, &port)) || *p) {
+    char b[64];
+    ERR(x, "%s: expected ADDR:PORT (127.0.0.1:4025, [::1]:4025, 0.0.0.0:4025) or off, got \"%s\"", what,
+        shown(v, b, sizeof b));
+    return false;
+  }
+  c->tpi_enabled = true;
+  copy(c->tpi_addr, sizeof c->tpi_addr, host);
+  c->tpi_port = port;
+  return true;
+}
+
+static bool set_tpi_clients(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
+  int n;
+  (void)field, (void)cap;
+  if (!to_int(v, 1, 4, &n)) {
+    char b[64];
+    ERR(x, "%s: expected 1 to 4, got \"%s\"", what, shown(v, b, sizeof b));
+    return false;
+  }
+  c->tpi_clients = n;
+  return true;
+}
+
 static bool set_secret(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
   kb_conf_secret_t *s = field;
   (void)c, (void)cap;
@@ -577,10 +611,10 @@ static bool set_tls(kb_conf_t *c, void *field, size_t cap, const char *v, const 
 /* ------------------------------------------------------ the schema */
 
 typedef enum { SEC_KEYBUS, SEC_MQTT, SEC_HTTP, SEC_GPIO, SEC_LOG, SEC_BUTTONS, SEC_USERS, SEC_ZONE,
-               SEC_PARTITION, SEC_COUNT, SEC_NONE, SEC_SKIP } sec_t;
+               SEC_PARTITION, SEC_TPI, SEC_COUNT, SEC_NONE, SEC_SKIP } sec_t;
 
 static const char *const sec_names[SEC_COUNT] = {"keybus", "mqtt", "http", "gpio", "log", "buttons",
-                                                 "users", "zone", "partition"};
+                                                 "users", "zone", "partition", "tpi"};
 
 /* field offsets are into kb_conf_t, kb_conf_zone_t or kb_conf_partition_t
  * according to the section */
@@ -620,6 +654,12 @@ static const keydef_t keys[] = {
     {SEC_HTTP, "listen", set_listen, F(http_addr)},
     {SEC_HTTP, "password", set_secret, F(http_password)},
     {SEC_HTTP, "password_file", set_secret_file, F(http_password)},
+    {SEC_TPI, "listen", set_tpi_listen, F(tpi_addr)},
+    {SEC_TPI, "password", set_secret, F(tpi_password)},
+    {SEC_TPI, "password_file", set_secret_file, F(tpi_password)},
+    {SEC_TPI, "code", set_secret, F(tpi_code)},
+    {SEC_TPI, "code_file", set_secret_file, F(tpi_code)},
+    {SEC_TPI, "clients", set_tpi_clients, F(tpi_clients)},
     {SEC_GPIO, "chip", set_chip, F(gpio_chip)},
     {SEC_GPIO, "clock", set_line, F(gpio_clock)},
     {SEC_GPIO, "data", set_line, F(gpio_data)},
@@ -664,6 +704,7 @@ void kb_conf_init(kb_conf_t *c) {
   c->http_enabled = true;
   copy(c->http_addr, sizeof c->http_addr, "127.0.0.1");
   c->http_port = 8080;
+  c->tpi_clients = 4;
   c->gpio_clock.offset = c->gpio_data.offset = c->gpio_write.offset = -1;
   c->log_level = KB_CONF_LOG_INFO;
   /* the simulated demo house of issue 8 */
@@ -731,7 +772,7 @@ static void section(kb_conf_t *c, pstate_t *st, char *s, size_t n, const ctx_t *
   if (!strcmp(word, "expander") && !*num) return; /* keybusd's kd_xpd.c reads it (docs/expander.md) */
   k = find_name(word, sec_names, SEC_COUNT);
   if (k < 0) {
-    ERR(x, "unknown section [%s]: expected keybus, mqtt, http, gpio, log, buttons, users, zone N or partition N",
+    ERR(x, "unknown section [%s]: expected keybus, mqtt, http, tpi, gpio, log, buttons, users, zone N or partition N",
         shown(word, b, sizeof b));
     return;
   }
@@ -933,7 +974,8 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
     sec_t sec;
     const char *key;
   } map[] = {{"backend", SEC_KEYBUS, "backend"}, {"mqtt", SEC_MQTT, "url"},   {"device-id", SEC_KEYBUS, "device_id"},
-             {"http", SEC_HTTP, "listen"},       {"replay", SEC_KEYBUS, "replay_file"}};
+             {"http", SEC_HTTP, "listen"},       {"replay", SEC_KEYBUS, "replay_file"},
+             {"tpi", SEC_TPI, "listen"}};
   char name[48];
   ctx_t x = {"command line", 0, err, NULL};
   size_t i, j;
@@ -943,7 +985,7 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
   for (i = 0; flag && i < sizeof map / sizeof map[0]; i++)
     if (strcmp(map[i].flag, flag) == 0) break;
   if (!flag || i == sizeof map / sizeof map[0]) {
-    ERR(&x, "%s: unknown option: expected --backend, --mqtt, --device-id, --http or --replay", name);
+    ERR(&x, "%s: unknown option: expected --backend, --mqtt, --device-id, --http, --tpi or --replay", name);
     return err->count - before;
   }
   for (j = 0; j < NKEYS; j++)
@@ -1014,6 +1056,16 @@ int kb_conf_finish(kb_conf_t *c, char *(*getenv_fn)(const char *), kb_conf_err_t
   secret(c, &c->mqtt_password, "KEYBUS_MQTT_PASSWORD", getenv_fn, "mqtt", err);
   secret(c, &c->http_password, "KEYBUS_HTTP_PASSWORD", getenv_fn, "http", err);
   secret(c, &c->sync_time_code, "KEYBUS_SYNC_TIME_CODE", getenv_fn, "keybus", err);
+  secret(c, &c->tpi_password, "KEYBUS_TPI_PASSWORD", getenv_fn, "tpi", err);
+  secret(c, &c->tpi_code, "KEYBUS_TPI_CODE", getenv_fn, "tpi", err);
+  if (c->tpi_code.value[0]) {
+    const char *v = c->tpi_code.value;
+    size_t n = strspn(v, "0123456789");
+    if (v[n] || n != (size_t)c->code_length)
+      add_err(err, c->tpi_code.src == KB_CONF_SECRET_ENV ? "KEYBUS_TPI_CODE" : c->file,
+              c->tpi_code.src == KB_CONF_SECRET_ENV ? 0 : c->tpi_code.line,
+              "[tpi] code: expected %d digits (code_length)", c->code_length);
+  }
   if (c->sync_time_code.value[0]) {
     /* checked, never echoed: code_length digits */
     const char *v = c->sync_time_code.value;
@@ -1124,6 +1176,15 @@ void kb_conf_dump(const kb_conf_t *c, FILE *f) {
     fprintf(f, "off\n");
   }
   fprintf(f, "# password: %s\n", secret_text(&c->http_password));
+  fprintf(f, "\n[tpi]\nlisten = ");
+  if (c->tpi_enabled) {
+    put_host(f, c->tpi_addr);
+    fprintf(f, ":%d\n", c->tpi_port);
+  } else {
+    fprintf(f, "off\n");
+  }
+  fprintf(f, "# password: %s\n# code: %s\nclients = %d\n", secret_text(&c->tpi_password), secret_text(&c->tpi_code),
+          c->tpi_clients);
   fprintf(f, "\n[gpio]\n");
   if (c->gpio_chip[0]) fprintf(f, "chip = %s\n", c->gpio_chip);
   put_line(f, "clock", &c->gpio_clock);

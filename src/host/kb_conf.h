@@ -124,6 +124,14 @@ typedef struct {
   int http_port;
   kb_conf_secret_t http_password;
 
+  /* [tpi] the Envisalink TPI (docs/tpi.md): off unless listen is set */
+  bool tpi_enabled;
+  char tpi_addr[KB_CONF_HOST_MAX];
+  int tpi_port;
+  kb_conf_secret_t tpi_password; /* required when enabled (KEYBUS_TPI_PASSWORD) */
+  kb_conf_secret_t tpi_code;     /* optional arm code, code_length digits (KEYBUS_TPI_CODE) */
+  int tpi_clients;               /* 1-4 */
+
   /* [gpio] */
   char gpio_chip[KB_CONF_PATH_MAX]; /* a label or a /dev/gpiochipN path */
   kb_conf_line_t gpio_clock, gpio_data, gpio_write; /* write unset: read only */
@@ -181,8 +189,8 @@ int kb_conf_parse(kb_conf_t *c, const char *text, size_t len, const char *name, 
  * password_file paths are taken relative to the file's directory. */
 int kb_conf_load(kb_conf_t *c, const char *path, bool must_exist, kb_conf_err_t *err);
 
-/* A command-line override: flag is "backend", "mqtt", "device-id", "http" or
- * "replay" (as --backend ...), value as on the command line ("--replay FILE"
+/* A command-line override: flag is "backend", "mqtt", "device-id", "http",
+ * "tpi" or "replay" (as --backend ...), value as on the command line ("--replay FILE"
  * also selects the replay backend). Returns the number of errors added. */
 int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t *err);
 

@@ -304,6 +304,45 @@ def main():
                        text=True, env={"PATH": "/usr/bin:/bin"}, timeout=20)
     ok("--tpi-http without --tpi, or with the keypad on: exit 2", r.returncode == 2 and "--tpi-http" in r.stderr, r.stderr)
 
+    # --- the [tpi] section of the configuration file (kb_conf)
+    import tempfile, os as _os
+    cdir = tempfile.mkdtemp()
+    with open(_os.path.join(cdir, "tpi.secret"), "w") as f:
+        f.write("From-F1le\n")
+    tp = free_port()
+    conf = _os.path.join(cdir, "keybusd.conf")
+    with open(conf, "w") as f:
+        f.write("[tpi]\nlisten = 127.0.0.1:%d\npassword_file = tpi.secret\ncode = 1234\nclients = 2\n" % tp)
+    r = subprocess.run([K, "--config", conf, "--mqtt", "off", "--http", "off", "--check-config"], capture_output=True,
+                       text=True, env={"PATH": "/usr/bin:/bin"}, timeout=20)
+    ok("[tpi] in the file: --check-config shows it, never the secrets",
+       r.returncode == 0 and "[tpi]" in r.stdout and "listen = 127.0.0.1:%d" % tp in r.stdout and "clients = 2" in r.stdout
+       and "From-F1le" not in r.stdout and "1234" not in r.stdout, r.stdout[-400:] + r.stderr)
+    p = subprocess.Popen([K, "--config", conf, "--mqtt", "off", "--http", "off", "--speed", "4"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
+    tc.procs.append(p)
+    t = None
+    for _ in range(100):
+        try:
+            t = Tpi(tp)
+            break
+        except OSError:
+            time.sleep(0.05)
+    _, a, b = t.login("From-F1le") if t else (None, None, None)
+    ok("[tpi] password_file: the password from the file logs in", b == "5051CB", (a, b))
+    stop(p)
+    with open(conf, "w") as f:
+        f.write("[tpi]\nlisten = 127.0.0.1:%d\nclients = 9\ncode = 12\n" % tp)
+    r = subprocess.run([K, "--config", conf, "--check-config"], capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin"}, timeout=20)
+    ok("[tpi] clients 9 and a 2-digit code: errors naming the lines", r.returncode == 2 and ":3:" in r.stderr and
+       "code_length" in r.stderr and "12" not in r.stderr.replace(":3:", ""), r.stderr)
+    with open(conf, "w") as f:
+        f.write("[tpi]\nlisten = 0.0.0.0:%d\n" % tp)
+    r = subprocess.run([K, "--config", conf, "--mqtt", "off", "--http", "off"], capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin"}, timeout=20)
+    ok("[tpi] listen on 0.0.0.0 without a password: exit 2", r.returncode == 2 and "other machines" in r.stderr, r.stderr)
+
     # --- the refusals at start-up
     r = subprocess.run([K, "--config", "/dev/null", "--mqtt", "off", "--http", "off", "--tpi", "127.0.0.1:1"],
                        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=20)
