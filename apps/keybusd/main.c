@@ -59,6 +59,7 @@
 #include "kd_tpi.h"
 #include "kd_tpi_net.h"
 #include "kd_web.h"
+#include "kd_xpd.h"
 #include "ports/linux/kb_gpio.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
@@ -109,6 +110,10 @@ typedef struct {
   FILE *trace;
 
   kb_bus_t bus;
+  kd_xpd_conf_t xpd_conf; /* [expander]: virtual zones (kd_xpd.h, docs/expander.md) */
+  kb_xpd_t xpd;
+  int sub_vzone;          /* index of the vzone command topic in the MQTT subs, -1 = none */
+  char t_vzone[KB_HA_TOPIC_SIZE];
   kb_ha_config_t ha;
   kb_ha_zone_t zones[KB_MAX_ZONES];
   char dev_name[96];
@@ -557,6 +562,18 @@ static void handle_inbound(kd_t *d) {
       err = in.too_long ? "size" : sim_poke(d, in.payload, in.len, &idc);
       result(d, &idc, err ? "invalid_request" : "done", err);
       if (err) kd_log(KD_WARNING, "simulated panel: poke refused (%s)", err);
+    } else if (in.sub == d->sub_vzone) {
+      unsigned z = 0;
+      kb_xpd_zone_t s = KB_XPD_CLOSED;
+      const char *why = "payload too long";
+      if (in.too_long || kd_xpd_command(&d->xpd_conf, &d->xpd, in.payload, in.len, &z, &s, &why) != 0) {
+        kd_log(KD_WARNING, "virtual zone refused: %s", why);
+      } else {
+        char vt[KB_HA_TOPIC_SIZE], vp[16];
+        kb_ha_msg_t vm = {vt, sizeof vt, 0, vp, sizeof vp, 0, false};
+        kd_log(KD_INFO, "virtual zone %u: %s", z, s == KB_XPD_OPEN ? "open" : s == KB_XPD_TAMPER ? "tamper" : "closed");
+        if (kd_xpd_state(&d->ha, z, s, &vm) == KB_OK) kd_mqtt_publish(d->mq, vt, vp, vm.payload_len, true);
+      }
     }
   }
 }
@@ -831,6 +848,16 @@ static void kd_flush(kd_t *d) {
     if (d->ann_phase == 1) {
       if (d->ann_i < d->n_entities) {
         if (kb_ha_discovery(&d->ha, d->ann_i, st, &m) == KB_OK && !publish_msg(d, &m)) return;
+        d->ann_i++;
+      } else if (d->ann_i < d->n_entities + kd_xpd_count(&d->xpd_conf)) {
+        /* the virtual zones' switches and inputs (kd_xpd.h) */
+        size_t vi = d->ann_i - d->n_entities;
+        unsigned z = kd_xpd_zone_at(&d->xpd_conf, vi);
+        kb_xpd_zone_t s = KB_XPD_CLOSED;
+        if (kd_xpd_discovery(&d->xpd_conf, &d->ha, vi, &m) == KB_OK && !publish_msg(d, &m)) return;
+        if (kb_xpd_zone(&d->xpd, (uint8_t)z, &s) == KB_OK && kd_xpd_state(&d->ha, z, s, &m) == KB_OK &&
+            !publish_msg(d, &m))
+          return;
         d->ann_i++;
       } else {
         d->ann_phase = 0;
@@ -1121,6 +1148,7 @@ static int run_sim(kd_t *d) {
   uint64_t t0 = 1000000; /* virtual µs */
   kb_sim_cfg_default(&sc, 1);
   sc.partitions = 0;
+  sc.expanders = d->xpd_conf.expanders; /* the simulated panel has the virtual expanders installed */
   for (int z = 1; z <= KB_SIM_ZONES; z++) {
     const kb_conf_zone_t *cz = z <= KB_CONF_ZONES ? &d->conf.zone[z] : NULL;
     sc.zone[z - 1].partition = 0;
@@ -1554,6 +1582,10 @@ static int setup_ha(kd_t *d) {
     return -1;
   }
   snprintf(d->t_sim, sizeof d->t_sim, "%s/%s/sim", c->topic_prefix, c->device_id);
+  if (kd_xpd_topic(h, d->t_vzone, sizeof d->t_vzone) != KB_OK) {
+    fprintf(stderr, "keybusd: the topics do not fit %d bytes: shorten topic_prefix or device_id\n", KB_HA_TOPIC_SIZE);
+    return -1;
+  }
   return 0;
 }
 
@@ -1587,6 +1619,15 @@ int main(int argc, char **argv) {
     }
   }
   errors += kb_conf_load(&d->conf, config ? config : KB_CONF_DEFAULT_PATH, config != NULL, &err);
+  { /* [expander]: kb_conf skips it, kd_xpd reads it (its errors join kb_conf's) */
+    char xerr[KD_XPD_ERR_MAX];
+    size_t n = strlen(err.text);
+    int xe;
+    kd_xpd_conf_init(&d->xpd_conf);
+    xe = kd_xpd_conf_load(&d->xpd_conf, config ? config : KB_CONF_DEFAULT_PATH, false, xerr, sizeof xerr);
+    if (xe) snprintf(err.text + n, sizeof err.text - n, "%s", xerr);
+    errors += xe;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--config")) {
@@ -1749,6 +1790,16 @@ int main(int argc, char **argv) {
   bc.keys_cb = on_keys;
   bc.keys_ctx = d;
   kb_bus_init(&d->bus, &bc);
+  d->sub_vzone = -1;
+  kb_xpd_init(&d->xpd);
+  if (kd_xpd_start(&d->xpd_conf, &d->xpd, &d->bus) != KB_OK) {
+    kd_log(KD_ERROR, "virtual zone expander: cannot attach it to the bus");
+    return 1;
+  }
+  if (d->xpd_conf.expanders)
+    kd_log(KD_INFO, "virtual zone expander: expanders 0x%02X, %zu virtual zone(s)%s", d->xpd_conf.expanders,
+           kd_xpd_count(&d->xpd_conf),
+           d->conf.backend == KB_CONF_REPLAY ? " (a replay cannot write: they change nothing)" : "");
   kd_log(KD_INFO, "keybusd %s starting: backend %s, device id %s", KD_VERSION, kb_conf_backend_name(d->conf.backend),
          d->conf.device_id);
   if (d->conf.http_enabled) {
@@ -1841,6 +1892,10 @@ int main(int argc, char **argv) {
     mc.subs[SUB_HA_STATUS] = d->t_ha_status;
     mc.nsubs = 2;
     if (d->conf.backend == KB_CONF_SIM) mc.subs[mc.nsubs++] = d->t_sim;
+    if (d->xpd_conf.zones) {
+      d->sub_vzone = mc.nsubs;
+      mc.subs[mc.nsubs++] = d->t_vzone;
+    }
     mc.overflow = on_overflow;
     mc.overflow_ctx = d;
     d->mq = kd_mqtt_start(&mc);
