@@ -39,7 +39,7 @@
 #define KD_MQTT_INQ 128
 #define KD_MQTT_PAYLOAD_MAX 1024
 #define KD_MQTT_WINDOW 64
-#define KD_MQTT_SUBS 4
+#define KD_MQTT_SUBS 6 /* command, HA status, sim, keypad role, virtual zones: one spare */
 
 typedef struct kd_mqtt kd_mqtt_t;
 

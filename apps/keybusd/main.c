@@ -55,6 +55,7 @@
 #include "keybus/keybus.h"
 #include "kd_http.h"
 #include "kd_log.h"
+#include "kd_keypad_run.h"
 #include "kd_mqtt.h"
 #include "kd_tpi.h"
 #include "kd_tpi_net.h"
@@ -155,6 +156,11 @@ typedef struct {
     unsigned demo_step;
   } sim;
   kb_gpio_t *gpio;
+
+  /* --role keypad (kd_keypad_run.h): drive DSC keypads instead of reading a panel */
+  bool role_keypad;
+  int sub_keypad;
+  char t_keypad[KD_KEYPAD_TOPIC_MAX];
 
   /* the web keypad (kd_web.h, kd_http.h): NULL when [http] is off */
   kd_web_t *web;
@@ -1409,8 +1415,10 @@ static void usage(FILE *f) {
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
           "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
           "               [--tpi-http ADDR:PORT]\n"
-          "               [--check-config] [--version] [--help]\n"
+          "               [--role panel|keypad] [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
+          "  --role R         panel (default: read a DSC panel) or keypad (no panel: drive DSC keypads,\n"
+          "                   docs/keypad-interface.md; backend sim or gpio)\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
           "  --replay FILE    replay a capture (any format keybus-reader reads; selects replay)\n"
@@ -1664,6 +1672,14 @@ int main(int argc, char **argv) {
       check = 1;
     } else if (!strcmp(a, "--sync-time")) {
       d->conf.sync_time = true;
+    } else if (!strcmp(a, "--role")) {
+      if (!need_arg(argc, argv, i)) return 2;
+      i++;
+      if (strcmp(argv[i], "keypad") && strcmp(argv[i], "panel")) {
+        fprintf(stderr, "keybusd: --role: expected panel or keypad, got \"%s\"\n", argv[i]);
+        return 2;
+      }
+      d->role_keypad = !strcmp(argv[i], "keypad");
     } else if (!strcmp(a, "--tpi-http")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (tpi_parse_addr("--tpi-http", argv[++i], d->tpi.http_addr, sizeof d->tpi.http_addr, &d->tpi.http_port) != 0)
@@ -1892,6 +1908,11 @@ int main(int argc, char **argv) {
     mc.subs[SUB_HA_STATUS] = d->t_ha_status;
     mc.nsubs = 2;
     if (d->conf.backend == KB_CONF_SIM) mc.subs[mc.nsubs++] = d->t_sim;
+    if (d->role_keypad) {
+      kd_keypad_cfg_t kc = {d->conf.topic_prefix, d->conf.discovery_prefix, d->conf.device_id, 8, KD_VERSION};
+      d->sub_keypad = mc.nsubs;
+      mc.subs[mc.nsubs++] = kd_keypad_sub(&kc, d->t_keypad, sizeof d->t_keypad);
+    }
     if (d->xpd_conf.zones) {
       d->sub_vzone = mc.nsubs;
       mc.subs[mc.nsubs++] = d->t_vzone;
@@ -1905,7 +1926,39 @@ int main(int argc, char **argv) {
   } else {
     kd_log(KD_INFO, "mqtt: off");
   }
-  switch (d->conf.backend) {
+  if (d->role_keypad) {
+    kd_keypad_run_cfg_t kr;
+    const kb_conf_t *c = &d->conf;
+    memset(&kr, 0, sizeof kr);
+    kr.kp.prefix = c->topic_prefix;
+    kr.kp.discovery = c->discovery_prefix;
+    kr.kp.id = c->device_id;
+    kr.kp.zones = 8;
+    kr.kp.version = KD_VERSION;
+    kr.sim = c->backend != KB_CONF_GPIO;
+    kr.mq = d->mq;
+    kr.sub_command = d->sub_keypad;
+    kr.sub_ha_status = SUB_HA_STATUS;
+    kr.sim_keys = d->demo ? "1234#" : NULL;
+    /* the reader's lines: the clock line becomes the clock output */
+    if (c->gpio_chip[0] == '/') kr.gpio.chip_path = c->gpio_chip;
+    else if (c->gpio_chip[0]) kr.gpio.chip_label = c->gpio_chip;
+    if (c->gpio_clock.name[0]) kr.gpio.clock_name = c->gpio_clock.name;
+    else kr.gpio.clock_offset = (unsigned)c->gpio_clock.offset;
+    if (c->gpio_data.name[0]) kr.gpio.data_name = c->gpio_data.name;
+    else kr.gpio.data_offset = (unsigned)c->gpio_data.offset;
+    if (c->gpio_write.name[0]) kr.gpio.write_name = c->gpio_write.name;
+    else kr.gpio.write_offset = (unsigned)c->gpio_write.offset;
+    if (c->backend == KB_CONF_REPLAY) {
+      kd_log(KD_ERROR, "--role keypad: backend sim or gpio (a replay has no keypad to drive)");
+      rc = 2;
+    } else if (!kr.sim && !c->gpio_write.name[0] && c->gpio_write.offset < 0) {
+      kd_log(KD_ERROR, "--role keypad: the gpio backend needs the write line ([gpio] write)");
+      rc = 2;
+    } else {
+      rc = kd_keypad_run(&kr, &g_stop);
+    }
+  } else switch (d->conf.backend) {
     case KB_CONF_GPIO: rc = run_gpio(d); break;
     case KB_CONF_REPLAY: rc = run_replay(d); break;
     default: rc = run_sim(d); break;
