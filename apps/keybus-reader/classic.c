@@ -7,6 +7,12 @@
  *
  * Times: a line's own timestamp; lines without one are taken as
  * consecutive frames, one frame period (51 ms) after the line before.
+ *
+ * VCD input (three wires: clock, data, pc16) is replayed edge by edge
+ * through the Classic link (kb_cls_link.h) and decoded live. --vcd-out
+ * writes such a VCD: every frame of a log is repeated at the Classic frame
+ * period until the next line's time (at most VCD_HOLD_US), so the replay
+ * sees what the bus showed; a keypad line rides on the next frame.
  */
 #include "classic.h"
 
@@ -16,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/kb_capture.h"
 #include "host/kb_classic_text.h"
+#include "host/kb_cls_edges.h"
+#include "host/kb_vcd.h"
 #include "host/kb_json.h"
 #include "host/kb_text.h"
 #include "keybus/kb_classic.h"
@@ -30,10 +39,52 @@ typedef struct {
   const kb_clt_line_t *cur; /* the line being decoded (event times) */
   uint32_t t_ms;            /* its time */
   uint32_t last_ms;         /* time of the line before (lines without one) */
+  /* --vcd-out */
+  FILE *vcd;
+  kb_vcd_writer_t vw;
+  kb_cls_wave_t wave;
+  kb_cls_frame_t vlast;     /* the last frame written (repeated in gaps) */
+  int vhave;
+  uint8_t vkey;             /* a keypad line's K0 for the next frame, 0xFF none */
+  /* VCD input: the frame being printed */
+  int in_vcd;
+  double live_t; /* time of the frame or change being reported */
 } ctx_t;
+
+#define VCD_HOLD_US 10000000ull /* a log frame repeats at most 10 s */
+#define FRAME_US ((uint64_t)31u * KB_CLS_HALF_US + KB_CLS_IDLE_US)
+
+static void vcd_frame(ctx_t *c, const kb_cls_frame_t *f, uint64_t t_us, int timed) {
+  kb_cls_frame_t x;
+  if (!c->vcd) return;
+  if (timed && c->vhave) {
+    uint64_t held = 0;
+    while (c->wave.t + FRAME_US <= t_us && held < VCD_HOLD_US) {
+      kb_cls_wave_frame(&c->wave, &c->vlast);
+      held += FRAME_US;
+    }
+  }
+  if (timed && c->wave.t < t_us) kb_cls_wave_idle(&c->wave, t_us - c->wave.t);
+  x = *f;
+  x.kbits = 0;
+  if (c->vkey != 0xFFu) {
+    x.k[0] = c->vkey;
+    x.k[1] = 0xFF;
+    x.kbits = 16;
+    c->vkey = 0xFF;
+  }
+  kb_cls_wave_frame(&c->wave, &x);
+  c->vlast = *f;
+  c->vlast.kbits = 0;
+  c->vhave = 1;
+}
 
 static void fmt_time(const ctx_t *c, char *buf, size_t n) {
   const kb_clt_line_t *l = c->cur;
+  if (c->in_vcd) {
+    snprintf(buf, n, "%.6f:", c->live_t);
+    return;
+  }
   if (!l || !l->has_time) {
     snprintf(buf, n, "%s:%d:", c->file, c->lineno);
     return;
@@ -154,10 +205,16 @@ static void run_line(ctx_t *c, const kb_clt_line_t *l) {
       f.bits = KB_CLS_FRAME_BITS;
       k = kb_cls_frame(&c->cls, &f, c->t_ms);
       kb_clt_format_panel(l->b, text, sizeof text);
+      vcd_frame(c, &f, l->has_time ? (uint64_t)llround(l->t * 1e6) : 0, l->has_time);
       break;
     }
     case KB_CLT_KEYPAD:
       (void)kb_cls_keypad(&c->cls, l->b[0], l->b[1], 16, c->t_ms);
+      c->vkey = l->b[0];
+      if (c->vhave) { /* the key rides on a repeat of the last frame, at its time */
+        kb_cls_frame_t f = c->vlast;
+        vcd_frame(c, &f, l->has_time ? (uint64_t)llround(l->t * 1e6) : 0, l->has_time);
+      }
       kb_clt_format_keypad(l->b[0], l->b[1], text, sizeof text);
       break;
     default:
@@ -194,30 +251,124 @@ static int read_file(ctx_t *c, FILE *in) {
   return ferror(in) ? -1 : 0;
 }
 
-int classic_main(int mode, const char *const *files, int nfiles) {
+/* A frame the Classic link published from a VCD: decoded live, printed
+ * as KeybusReader would (a panel line, and a keypad line when a key
+ * spoke). */
+static void vcd_on_frame(void *ctx, const kb_cls_frame_t *f, uint64_t t_us) {
+  ctx_t *c = ctx;
+  kb_clt_line_t l;
+  char text[512], ts[64];
+  kb_cls_check_t k;
+  memset(&l, 0, sizeof l);
+  l.kind = KB_CLT_PANEL;
+  memcpy(l.b, f->d, 2);
+  memcpy(l.b + 2, f->p, 2);
+  l.has_time = true;
+  l.t = (double)t_us / 1e6;
+  l.t_res_ms = 1;
+  c->live_t = l.t;
+  c->t_ms = (uint32_t)(t_us / 1000u);
+  k = kb_cls_frame(&c->cls, f, c->t_ms);
+  if (f->bits == KB_CLS_FRAME_BITS) vcd_frame(c, f, t_us, 1);
+  if (c->vcd && f->kbits >= 8u && f->k[0] != 0xFFu) c->vkey = f->k[0];
+  fmt_time(c, ts, sizeof ts);
+  if (c->mode == CLS_OUT_TEXT || c->mode == CLS_OUT_JSON) {
+    if (f->bits != KB_CLS_FRAME_BITS) {
+      if (c->mode == CLS_OUT_TEXT) printf("%s frame of %u bits dropped (a Classic frame has 16)\n", ts, f->bits);
+    } else {
+      kb_clt_format_panel(l.b, text, sizeof text);
+      if (c->mode == CLS_OUT_TEXT) printf("%s %s%s\n", ts, text, check_note(k));
+      else print_json(c, &l, 1, k, text);
+    }
+    if (f->kbits >= 8u && f->k[0] != 0xFFu) {
+      l.kind = KB_CLT_KEYPAD;
+      l.b[0] = f->k[0];
+      l.b[1] = f->k[1];
+      kb_clt_format_keypad(f->k[0], f->k[1], text, sizeof text);
+      if (c->mode == CLS_OUT_TEXT) printf("%s %s\n", ts, text);
+      else print_json(c, &l, 0, KB_CLS_OK, text);
+    }
+  }
+}
+
+static void vcd_on_change(void *ctx, kb_link_change_t ch, uint64_t t_us) {
+  ctx_t *c = ctx;
+  c->live_t = (double)t_us / 1e6;
+  kb_cls_connected(&c->cls, ch == KB_LINK_CONNECTED, (uint32_t)(t_us / 1000u));
+}
+
+static int read_vcd(ctx_t *c, FILE *in) {
+  static kb_cls_replay_t rp;
+  kb_vcd_reader_t r;
+  kb_errs_t errs = {0};
+  long n;
+  kb_cls_set_mode(&c->cls, KB_MODE_LIVE);
+  c->in_vcd = 1;
+  kb_cls_replay_init(&rp, 0, vcd_on_frame, vcd_on_change, c);
+  if (kb_vcd_open(&r, in, c->file, NULL, &errs) != 0) {
+    for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
+    kb_errs_free(&errs);
+    return -1;
+  }
+  if (!r.id[KB_EDGE_PC16][0])
+    fprintf(stderr, "keybus-reader: %s: no PC-16 wire (a var named pc16 or pgm): the status waits for PC-16 data\n", c->file);
+  n = kb_vcd_read_all(&r, kb_cls_replay_cb, &rp);
+  kb_cls_replay_end(&rp, r.t_us);
+  {
+    kb_link_stats_t st;
+    kb_cls_link_stats(&rp.link, &st);
+    c->cls.health.ring_overflows += st.overflows;
+    if (st.high_water > c->cls.health.ring_high_water) c->cls.health.ring_high_water = st.high_water;
+  }
+  for (size_t i = 0; i < errs.n; i++) fprintf(stderr, "keybus-reader: %s\n", errs.msg[i]);
+  kb_errs_free(&errs);
+  kb_cls_set_mode(&c->cls, KB_MODE_LOG);
+  c->in_vcd = 0;
+  return n < 0 ? -1 : 0;
+}
+
+int classic_main(int mode, const char *const *files, int nfiles, const char *vcd_out) {
   static ctx_t c;
   static FILE *in[256];
+  static kb_capture_kind_t kinds[256];
   int rc = 0;
   memset(&c, 0, sizeof c);
   c.mode = mode;
+  c.vkey = 0xFF;
   if (nfiles > 256) nfiles = 256;
   for (int i = 0; i < nfiles; i++) {
-    in[i] = strcmp(files[i], "-") ? fopen(files[i], "r") : stdin;
+    in[i] = kb_capture_open(files[i], &kinds[i]);
     if (!in[i]) {
       fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
-      while (i-- > 0)
-        if (in[i] != stdin) fclose(in[i]);
+      while (i-- > 0) fclose(in[i]);
       return 2;
     }
+  }
+  if (vcd_out) {
+    c.vcd = fopen(vcd_out, "w");
+    if (!c.vcd) {
+      fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
+      for (int i = 0; i < nfiles; i++) fclose(in[i]);
+      return 2;
+    }
+    kb_vcd_writer_begin_classic(&c.vw, c.vcd, NULL, 0);
+    kb_cls_wave_init(&c.wave, 0, kb_vcd_writer_cb, &c.vw);
   }
   kb_cls_init(&c.cls, KB_MODE_LOG, on_event, &c);
   for (int i = 0; i < nfiles; i++) {
     c.file = files[i];
-    if (read_file(&c, in[i]) != 0) {
+    if ((kinds[i] == KB_CAPTURE_VCD ? read_vcd(&c, in[i]) : read_file(&c, in[i])) != 0) {
       fprintf(stderr, "keybus-reader: %s: could not be read completely\n", files[i]);
       rc = 2;
     }
-    if (in[i] != stdin) fclose(in[i]);
+    fclose(in[i]);
+  }
+  if (c.vcd) {
+    kb_cls_wave_idle(&c.wave, 10000);
+    if (kb_vcd_writer_end(&c.vw, c.wave.t) != 0 || c.vw.err || fclose(c.vcd) != 0) {
+      fprintf(stderr, "keybus-reader: error writing %s\n", vcd_out);
+      rc = 2;
+    }
   }
   if (mode == CLS_OUT_STATE) {
     cJSON *j = kb_json_status(&c.cls.status, &c.cls.health);

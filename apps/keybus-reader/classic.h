@@ -12,6 +12,7 @@
 /* Output modes, as main.c numbers them. */
 enum { CLS_OUT_TEXT = 0, CLS_OUT_JSON, CLS_OUT_STATUS, CLS_OUT_STATE };
 
-int classic_main(int mode, const char *const *files, int nfiles);
+/* vcd_out: also write the frames as a Classic VCD (NULL: no). */
+int classic_main(int mode, const char *const *files, int nfiles, const char *vcd_out);
 
 #endif

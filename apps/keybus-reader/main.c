@@ -580,13 +580,7 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  if (classic) {
-    if (vcd_out) {
-      fprintf(stderr, "keybus-reader: --vcd-out is not available with --panel classic yet\n");
-      return 2;
-    }
-    return classic_main((int)o.mode, files, nfiles);
-  }
+  if (classic) return classic_main((int)o.mode, files, nfiles, vcd_out);
 
   /* Every file is opened before anything is decoded: a missing one prints
    * nothing but the error (as when the whole input was read first). */

@@ -153,6 +153,9 @@ typedef struct kb_cls_s {
  * changed frames (each frame is taken to have repeated until the next). */
 void kb_cls_init(kb_cls_t *c, kb_engine_mode_t mode, kb_event_cb cb, void *ctx);
 
+/* Changes how the next frames are judged (a VCD read after a log). */
+void kb_cls_set_mode(kb_cls_t *c, kb_engine_mode_t mode);
+
 /* One frame at caller time t_ms (milliseconds, monotonic). Applies its
  * keypad slots too when f->kbits >= 8. */
 kb_cls_check_t kb_cls_frame(kb_cls_t *c, const kb_cls_frame_t *f, uint32_t t_ms);

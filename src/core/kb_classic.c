@@ -394,6 +394,11 @@ void kb_cls_init(kb_cls_t *c, kb_engine_mode_t mode, kb_event_cb cb, void *ctx) 
   c->status.absent = KB_CLS_ABSENT;
 }
 
+void kb_cls_set_mode(kb_cls_t *c, kb_engine_mode_t mode) {
+  c->mode = (uint8_t)mode;
+  c->have_last = 0; /* a hold never spans two inputs */
+}
+
 void kb_cls_connected(kb_cls_t *c, bool connected, uint32_t t_ms) {
   if ((c->status.connected != 0) == connected) return;
   c->status.connected = connected ? 1u : 0u;

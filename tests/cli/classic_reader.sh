@@ -17,8 +17,8 @@ run --panel
 if [ $rc -eq 2 ] && grep -q -- '--panel needs' "$tmp/err"; then ok "--panel without a value: exit 2"; else ko "--panel without a value: exit 2" "rc=$rc $(cat "$tmp/err")"; fi
 run --panel pc5010 "$D/notes_examples.txt"
 if [ $rc -eq 2 ] && [ ! -s "$tmp/out" ]; then ok "--panel pc5010: exit 2"; else ko "--panel pc5010: exit 2" "rc=$rc"; fi
-run --panel classic --vcd-out "$tmp/x.vcd" "$D/notes_examples.txt"
-if [ $rc -eq 2 ] && grep -q 'not available' "$tmp/err"; then ok "--vcd-out with classic: exit 2, said so"; else ko "--vcd-out with classic: exit 2, said so" "rc=$rc"; fi
+run --panel classic --vcd-out "$tmp/no/such/dir.vcd" "$D/notes_examples.txt"
+if [ $rc -eq 2 ] && grep -q 'cannot write' "$tmp/err"; then ok "--vcd-out to a bad path: exit 2, said so"; else ko "--vcd-out to a bad path: exit 2, said so" "rc=$rc"; fi
 run --panel classic "$tmp/none.txt"
 if [ $rc -eq 2 ] && grep -q 'cannot read' "$tmp/err"; then ok "unreadable file: exit 2"; else ko "unreadable file: exit 2" "rc=$rc"; fi
 run --help
@@ -132,6 +132,36 @@ assert s["zones_open"] == [] and s["zones_alarm"] == [] and s["trouble"] is Fals
 assert s["health"]["frames_ok"] == 7
 EOF
 then ok "--state: panel classic, what the Classic cannot report is absent"; else ko "--state: panel classic, what the Classic cannot report is absent" "$(cat "$tmp/out")"; fi
+
+# ---------------------------------------------- Classic VCD out and in
+for f in arm_alarm fire_trouble; do
+  "$R" --panel classic --vcd-out "$tmp/$f.vcd" "$D/$f.txt" >/dev/null 2>&1
+  w=$?
+  "$R" --panel classic --status "$D/$f.txt" 2>/dev/null | grep -v '^#' | cut -d' ' -f2- >"$tmp/$f.log.st"
+  run --panel classic --status "$tmp/$f.vcd"
+  cut -d' ' -f2- "$tmp/out" >"$tmp/$f.vcd.st"
+  if [ $w -eq 0 ] && [ $rc -eq 0 ] && grep -q '^\$var wire 1 # pc16 \$end' "$tmp/$f.vcd" && [ -s "$tmp/$f.log.st" ] &&
+     diff -u "$tmp/$f.log.st" "$tmp/$f.vcd.st" >"$tmp/diff"; then
+    ok "$f: --vcd-out writes clock/data/pc16; replayed through the Classic link it gives the same changes"
+  else
+    ko "$f: --vcd-out writes clock/data/pc16; replayed through the Classic link it gives the same changes" "w=$w rc=$rc $(cat "$tmp/diff" "$tmp/err")"
+  fi
+done
+run --panel classic "$tmp/arm_alarm.vcd"
+if grep -q '^90\.[0-9]*: 11010111 11111111 \[Keypad\] 0$' "$tmp/out" && grep -q '^80\.[0-9]*: 10000000 01100000 10000000 00100001 \[Panel\]' "$tmp/out"; then
+  ok "Classic VCD: panel and keypad lines in KeybusReader's layout"
+else
+  ko "Classic VCD: panel and keypad lines in KeybusReader's layout" "$(head -5 "$tmp/out")"
+fi
+V=$(ls tests/data/vcd/*.vcd | head -n 1)
+run --panel classic --status "$V"
+if [ $rc -eq 0 ] && grep -q 'no PC-16 wire' "$tmp/err" && ! grep -q 'synced' "$tmp/out"; then
+  ok "a two-wire VCD: said so, no status (the PGM line idles high)"
+else
+  ko "a two-wire VCD: said so, no status (the PGM line idles high)" "rc=$rc $(cat "$tmp/err" | head -3) $(head -3 "$tmp/out")"
+fi
+run --status "$tmp/arm_alarm.vcd"
+if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then ok "a Classic VCD read as PowerSeries: no crash (rc=$rc)"; else ko "a Classic VCD read as PowerSeries: no crash" "rc=$rc"; fi
 
 # ------------------------------------------ PowerSeries path unchanged
 I12=tests/data/captures/taligentx-dscKeybusInterface-issue-12.txt
