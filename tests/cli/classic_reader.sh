@@ -163,6 +163,27 @@ fi
 run --status "$tmp/arm_alarm.vcd"
 if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then ok "a Classic VCD read as PowerSeries: no crash (rc=$rc)"; else ko "a Classic VCD read as PowerSeries: no crash" "rc=$rc"; fi
 
+# -------------------------------- keybus-sim's Classic wire, read back
+S=${KEYBUS_SIM:-build/bin/keybus-sim}
+if [ -x "$S" ]; then
+  for f in classic_arm_disarm classic_alarm classic_fire_trouble; do
+    "$S" --quiet --vcd-out "$tmp/$f.sim.vcd" --state-out "$tmp/$f.sim.json" "examples/scenarios/$f.kbs" >/dev/null 2>&1
+    s=$?
+    run --panel classic --state "$tmp/$f.sim.vcd"
+    if [ $s -eq 0 ] && [ $rc -eq 0 ] && python3 - "$tmp/$f.sim.json" "$tmp/out" <<'EOF'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+a.pop("health"); b.pop("health")
+assert a == b, (a, b)
+assert a["panel"] == "classic"
+EOF
+    then ok "$f: keybus-sim's Classic VCD read by keybus-reader --panel classic: the simulator's final state"
+    else ko "$f: keybus-sim's Classic VCD read by keybus-reader --panel classic: the simulator's final state" "s=$s rc=$rc $(cat "$tmp/err")"; fi
+  done
+else
+  ko "keybus-sim binary present ($S)"
+fi
+
 # ------------------------------------------ PowerSeries path unchanged
 I12=tests/data/captures/taligentx-dscKeybusInterface-issue-12.txt
 "$R" --state "$I12" >"$tmp/a" 2>&1
