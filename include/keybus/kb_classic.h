@@ -98,6 +98,8 @@ typedef struct {
   uint8_t k[2];  /* K0 key, K1 (data line, clock low: keypad slots) */
   uint8_t bits;  /* panel bits captured (16 for a whole frame) */
   uint8_t kbits; /* keypad-slot bits captured; 0 = none (not captured) */
+  uint8_t wrote; /* kb_cls_link: the link drove a key in slots 1-8 of this
+                    frame (k[0] is its echo) */
 } kb_cls_frame_t;
 
 /* Verdict of one frame. */

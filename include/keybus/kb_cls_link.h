@@ -60,6 +60,12 @@ typedef struct kb_cls_link_s {
   uint8_t in_frame;      /* a boundary started slot[head] */
   uint8_t high_water;
   uint32_t messages, frames, overflows, runts;
+  /* write path (A7): wr_armed set by the task (kb_cls_link_write_arm,
+   * only while 0), cleared by the interrupt once the key's 8 bits have been
+   * driven; wr_key is written by the task only while wr_armed = 0 */
+  volatile uint8_t wr_armed;
+  uint8_t wr_key;
+  uint8_t wr_bit;  /* interrupt: next key bit to drive (0 = bit 7), 8 = none */
   /* task side */
   uint8_t connected;
   uint32_t tick_messages, tick_last_us;
@@ -69,8 +75,11 @@ typedef struct kb_cls_link_s {
  * (0 = KB_CLS_GAP_US). */
 void kb_cls_link_init(kb_cls_link_t *l, uint32_t gap_us);
 
-/* A clock edge at now_us (clock_high: the level after it). */
-KB_ISR_FN void kb_cls_link_edge(kb_cls_link_t *l, bool clock_high, uint32_t now_us);
+/* A clock edge at now_us (clock_high: the level after it). Returns what the
+ * port does with the write line until the next edge: PULL_LOW only on a
+ * falling edge whose keypad-slot bit (1-8) of the armed key is 0; every
+ * rising edge releases (A7). */
+KB_ISR_FN kb_link_write_t kb_cls_link_edge(kb_cls_link_t *l, bool clock_high, uint32_t now_us);
 
 /* The data and PC-16 lines sampled KB_SAMPLE_US after the last edge;
  * clock_high re-read at the sample. */
@@ -84,6 +93,19 @@ void kb_cls_link_finish(kb_cls_link_t *l);
 
 /* The disconnected rule at task time now_us (as kb_link_tick()). */
 kb_link_change_t kb_cls_link_tick(kb_cls_link_t *l, uint32_t now_us);
+
+/* Write path (task side). One key at a time: armed while idle, driven MSB
+ * first in keypad slots 1-8 of the next frame that starts after the arm
+ * (the falling edge that ends the gap drives bit 7); that frame is
+ * published with wrote = 1 and its K0 is the echo. Then idle again. */
+bool kb_cls_link_write_idle(const kb_cls_link_t *l);
+/* KB_OK, or KB_ERR_BUSY while a key is armed. */
+KB_MUST_CHECK kb_err_t kb_cls_link_write_arm(kb_cls_link_t *l, uint8_t k0);
+
+/* Replaces an armed key with 0xFF (every bit released: an interrupt racing
+ * with it can only release the line); the path goes idle after the frame
+ * it was armed for. No effect while idle. */
+void kb_cls_link_write_abort(kb_cls_link_t *l);
 
 /* Counters in the PowerSeries link's shape (health reports). */
 void kb_cls_link_stats(const kb_cls_link_t *l, kb_link_stats_t *out);

@@ -15,7 +15,7 @@ KB_ISR_FN static void start(kb_cls_link_t *l) {
   /* no memset in the interrupt: the fields one by one */
   f->d[0] = f->d[1] = f->p[0] = f->p[1] = 0;
   f->k[0] = f->k[1] = 0xFFu; /* nobody spoke */
-  f->bits = f->kbits = 0;
+  f->bits = f->kbits = f->wrote = 0;
   l->pbits = l->kbits = 0;
 }
 
@@ -41,17 +41,52 @@ KB_ISR_FN static void publish(kb_cls_link_t *l) {
   l->head = next;
 }
 
-KB_ISR_FN void kb_cls_link_edge(kb_cls_link_t *l, bool clock_high, uint32_t now_us) {
+KB_ISR_FN kb_link_write_t kb_cls_link_edge(kb_cls_link_t *l, bool clock_high, uint32_t now_us) {
+  uint8_t b;
   if (clock_high) {
     l->t_rise_us = now_us;
-    return;
+    return KB_LINK_WRITE_RELEASE; /* every rising edge releases (A7) */
   }
   if ((uint32_t)(now_us - l->t_rise_us) > l->gap_us) { /* A3: a new frame */
     if (l->in_frame) publish(l);
     start(l);
     l->in_frame = 1;
     l->messages++;
+    if (l->wr_armed && l->wr_bit >= 8u) { /* the armed key starts here */
+      l->wr_bit = 0;
+      l->slot[l->head].wrote = 1;
+    }
   }
+  b = l->wr_bit;
+  if (b >= 8u) return KB_LINK_WRITE_RELEASE;
+  if (l->pbits >= 8u) { /* the frame ended early: the key is spent */
+    l->wr_bit = 8;
+    KB_BARRIER();
+    l->wr_armed = 0;
+    return KB_LINK_WRITE_RELEASE;
+  }
+  l->wr_bit = (uint8_t)(b + 1u);
+  if (b == 7u) { /* the last bit: done after this low phase */
+    l->wr_bit = 8;
+    KB_BARRIER();
+    l->wr_armed = 0;
+  }
+  return (l->wr_key & (0x80u >> b)) ? KB_LINK_WRITE_RELEASE : KB_LINK_WRITE_PULL_LOW;
+}
+
+bool kb_cls_link_write_idle(const kb_cls_link_t *l) {
+  KB_ASSERT(l != NULL);
+  return l->wr_armed == 0;
+}
+
+kb_err_t kb_cls_link_write_arm(kb_cls_link_t *l, uint8_t k0) {
+  KB_ASSERT(l != NULL);
+  if (l->wr_armed) return KB_ERR_BUSY;
+  KB_BARRIER();
+  l->wr_key = k0;
+  KB_BARRIER(); /* the key before the flag that hands it over */
+  l->wr_armed = 1;
+  return KB_OK;
 }
 
 KB_ISR_FN void kb_cls_link_sample(kb_cls_link_t *l, bool clock_high, bool data_high, bool pc16_high) {
@@ -71,6 +106,11 @@ KB_ISR_FN void kb_cls_link_sample(kb_cls_link_t *l, bool clock_high, bool data_h
   }
 }
 
+void kb_cls_link_write_abort(kb_cls_link_t *l) {
+  KB_ASSERT(l != NULL);
+  if (l->wr_armed) *(volatile uint8_t *)&l->wr_key = 0xFFu;
+}
+
 void kb_cls_link_init(kb_cls_link_t *l, uint32_t gap_us) {
   KB_ASSERT(l != NULL);
   memset(l, 0, sizeof *l);
@@ -78,6 +118,7 @@ void kb_cls_link_init(kb_cls_link_t *l, uint32_t gap_us) {
   /* as if the clock rose just over a gap before time 0: the first falling
    * edge starts a frame */
   l->t_rise_us = (uint32_t)0u - (l->gap_us + 1u);
+  l->wr_bit = 8;
   start(l);
 }
 

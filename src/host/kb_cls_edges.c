@@ -50,13 +50,19 @@ void kb_cls_replay_edge(kb_cls_replay_t *r, const kb_edge_t *e) {
   r->level[e->wire] = level;
   if (e->wire != KB_EDGE_CLOCK) return;
   if (r->pending) r->cancelled++;
-  kb_cls_link_edge(&r->link, level != 0, (uint32_t)t);
+  r->write = (uint8_t)kb_cls_link_edge(&r->link, level != 0, (uint32_t)t);
   r->pending = true;
   r->t_sample = t + KB_SAMPLE_US;
   drain(r, t);
 }
 
 void kb_cls_replay_cb(void *ctx, const kb_edge_t *e) { kb_cls_replay_edge(ctx, e); }
+
+int kb_cls_replay_port(void *ctx, const kb_edge_t *e) {
+  kb_cls_replay_t *r = ctx;
+  kb_cls_replay_edge(r, e);
+  return r->write == KB_LINK_WRITE_PULL_LOW;
+}
 
 void kb_cls_replay_advance(kb_cls_replay_t *r, uint64_t t_us) {
   if (t_us < r->t_last) return;

@@ -50,6 +50,7 @@ typedef struct {
   uint64_t t_sample; /* when */
   uint64_t t_last;
   uint32_t out_of_order, cancelled;
+  uint8_t write;     /* kb_link_write_t the link asked for at the last clock edge */
   kb_cls_frame_fn on_frame;
   kb_cls_change_fn on_change;
   void *ctx;
@@ -61,6 +62,10 @@ void kb_cls_replay_init(kb_cls_replay_t *r, uint32_t gap_us, kb_cls_frame_fn on_
                         kb_cls_change_fn on_change, void *ctx);
 void kb_cls_replay_edge(kb_cls_replay_t *r, const kb_edge_t *e);
 void kb_cls_replay_cb(void *ctx, const kb_edge_t *e); /* kb_edge_fn: ctx = replay */
+/* The same as a port on a wire that can be driven (kb_sim_classic.h): returns
+ * 1 when the link asks for the data line pulled low (its write path) until
+ * the next clock edge. */
+int kb_cls_replay_port(void *ctx, const kb_edge_t *e);
 /* Time reached t_us: a due sample fires. */
 void kb_cls_replay_advance(kb_cls_replay_t *r, uint64_t t_us);
 /* End of the input at t_us: the last frame is published. */

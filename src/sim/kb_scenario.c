@@ -1898,10 +1898,10 @@ static void cls_on_change(void *ctx, kb_link_change_t ch, uint64_t t_us) {
   kb_cls_connected(&r->cls, ch == KB_LINK_CONNECTED, (uint32_t)(t_us / 1000u));
 }
 
-static void cls_edge(void *ctx, const kb_edge_t *e) {
+static int cls_edge(void *ctx, const kb_edge_t *e) {
   rt_t *r = ctx;
-  kb_cls_replay_edge(&r->crp, e);
   if (r->o->vcd) (void)kb_vcd_writer_edge(&r->vw, e);
+  return kb_cls_replay_port(&r->crp, e);
 }
 
 /* The Classic character of a key code a physical keypad queued. */

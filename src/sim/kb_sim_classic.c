@@ -142,12 +142,22 @@ void kb_simc_frame(kb_simc_t *p, uint64_t t, uint8_t k0, kb_cls_frame_t *f) {
 
 /* ------------------------------------------------------------- wire */
 
-void kb_simc_wire_init(kb_simc_wire_t *w, const kb_simc_cfg_t *cfg, uint64_t t0_us, kb_edge_fn out,
+void kb_simc_wire_init(kb_simc_wire_t *w, const kb_simc_cfg_t *cfg, uint64_t t0_us, kb_simc_port_fn port,
                        void *ctx) {
   memset(w, 0, sizeof *w);
   kb_simc_init(&w->panel, cfg);
-  kb_cls_wave_init(&w->wave, t0_us, out, ctx);
-  w->cur = w->prev_k0 = KB_CLS_KEY_NONE;
+  kb_cls_wave_init(&w->wave, t0_us, NULL, NULL);
+  w->port = port;
+  w->port_ctx = ctx;
+  w->cur = w->prev_k0 = w->wire_k0 = KB_CLS_KEY_NONE;
+}
+
+static int put(kb_simc_wire_t *w, uint64_t t, uint8_t wire, int level) {
+  kb_edge_t e;
+  e.t_us = t;
+  e.wire = wire;
+  e.level = (uint8_t)(level != 0);
+  return w->port ? w->port(w->port_ctx, &e) : 0;
 }
 
 unsigned kb_simc_wire_keys(kb_simc_wire_t *w, const char *keys) {
@@ -164,6 +174,8 @@ unsigned kb_simc_wire_keys(kb_simc_wire_t *w, const char *keys) {
 
 uint64_t kb_simc_wire_step(kb_simc_wire_t *w) {
   kb_cls_frame_t f;
+  uint64_t t;
+  uint8_t k0 = 0xFF, k1 = 0xFF;
   /* the keypad: hold the key for KEY_HOLD frames, then KEY_GAP frames of none */
   if (w->held) {
     w->held--;
@@ -179,16 +191,33 @@ uint64_t kb_simc_wire_step(kb_simc_wire_t *w) {
     w->q_len--;
     w->held = KEY_HOLD;
   }
-  /* the panel reads the key of the frame before (it decides this frame's
-   * bits before the keypad slots of this frame are sent) */
-  kb_simc_frame(&w->panel, w->wave.t, w->prev_k0, &f);
-  if (w->cur != KB_CLS_KEY_NONE) {
-    f.k[0] = w->cur;
-    f.k[1] = 0xFF;
-    f.kbits = 16;
+  /* the panel reads the keypad slots of the frame before (it decides this
+   * frame's bits before this frame's slots are sent): what the wire
+   * carried, the keypad's key and the port's writes together */
+  kb_simc_frame(&w->panel, w->wave.t, w->wire_k0, &f);
+  t = w->wave.t;
+  for (unsigned n = 0; n < 16u; n++) {
+    uint8_t m = (uint8_t)(0x80u >> (n & 7u));
+    int key = n < 8u ? (w->cur & m) != 0 : 1;
+    int pull = put(w, t, KB_EDGE_CLOCK, 0); /* keypad slot n+1 */
+    int level = key && !pull;
+    put(w, t + KB_CLS_SKEW_US, KB_EDGE_DATA, level);
+    if (!level) {
+      if (n < 8u) k0 &= (uint8_t)~m;
+      else k1 &= (uint8_t)~m;
+    }
+    t += KB_CLS_HALF_US;
+    put(w, t, KB_EDGE_CLOCK, 1); /* panel bit n+1 (the port releases) */
+    put(w, t + KB_CLS_SKEW_US, KB_EDGE_DATA, (f.d[n >> 3] & m) != 0);
+    put(w, t + KB_CLS_SKEW_US, KB_EDGE_PC16, (f.p[n >> 3] & m) != 0);
+    if (n < 15u) t += KB_CLS_HALF_US;
   }
+  put(w, t + KB_CLS_HALF_US, KB_EDGE_DATA, 1);
+  put(w, t + KB_CLS_HALF_US, KB_EDGE_PC16, 1);
+  w->wave.t = t + KB_CLS_IDLE_US;
+  (void)k1;
+  w->wire_k0 = k0;
   w->prev_k0 = w->cur;
-  kb_cls_wave_frame(&w->wave, &f);
   w->frames++;
   return w->wave.t;
 }

@@ -77,10 +77,20 @@ void kb_simc_arm_stay(kb_simc_t *p, uint64_t t_us);
  * the frame before (the panel reads a key once per press). */
 void kb_simc_frame(kb_simc_t *p, uint64_t t_us, uint8_t k0, kb_cls_frame_t *out);
 
-/* The Classic virtual wire: the panel, one simulated keypad, the waves. */
+/* The port on the Classic wire: sees every edge; returns 1 when it pulls
+ * the data line low (its write path) until the next clock edge (the
+ * return value matters for clock edges only). kb_cls_replay_port() is one. */
+typedef int (*kb_simc_port_fn)(void *ctx, const kb_edge_t *e);
+
+/* The Classic virtual wire: the panel, one simulated keypad, the port (open
+ * collector: the data line in a low phase is the AND of the keypad's bit
+ * and the port's write line), the waves. */
 typedef struct {
   kb_simc_t panel;
-  kb_cls_wave_t wave;
+  kb_cls_wave_t wave;  /* time and (via out) the edges */
+  kb_simc_port_fn port;
+  void *port_ctx;
+  uint8_t wire_k0;     /* K0 as the wire carried it in the last frame */
   uint8_t q[KB_SIMC_KEYQ]; /* K0 codes waiting */
   uint8_t q_head, q_len;
   uint8_t held;            /* frames the current key is still held */
@@ -90,8 +100,8 @@ typedef struct {
   uint64_t frames;
 } kb_simc_wire_t;
 
-/* Edges go to out(ctx, edge); the first frame starts at t0_us. */
-void kb_simc_wire_init(kb_simc_wire_t *w, const kb_simc_cfg_t *cfg, uint64_t t0_us, kb_edge_fn out,
+/* Edges go to port(ctx, edge); the first frame starts at t0_us. */
+void kb_simc_wire_init(kb_simc_wire_t *w, const kb_simc_cfg_t *cfg, uint64_t t0_us, kb_simc_port_fn port,
                        void *ctx);
 /* Queues key characters for the keypad (0-9 * # F A P); a key is held for
  * 3 frames, then released for 2. Returns the number queued (the rest, or

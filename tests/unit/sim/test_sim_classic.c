@@ -36,7 +36,7 @@ static void on_frame(void *ctx, const kb_cls_frame_t *f, uint64_t t_us) {
 static void rig(const kb_simc_cfg_t *cfg) {
   kb_cls_init(&dec, KB_MODE_LIVE, on_ev, NULL);
   kb_cls_replay_init(&port, 0, on_frame, NULL, NULL);
-  kb_simc_wire_init(&wire, cfg, 1000, kb_cls_replay_cb, &port);
+  kb_simc_wire_init(&wire, cfg, 1000, kb_cls_replay_port, &port);
   nkeys = nkeyalarm_on = 0;
 }
 
