@@ -52,19 +52,19 @@ KB_ISR_FN kb_link_write_t kb_cls_link_edge(kb_cls_link_t *l, bool clock_high, ui
     start(l);
     l->in_frame = 1;
     l->messages++;
-    if (l->wr_armed && l->wr_bit >= 8u) { /* the armed key starts here */
+    if (l->wr_bit < 8u) {
+      /* the frame ended inside the key's slots: the key is spent (the
+       * panel may have read part of it), never continued in this frame */
+      l->wr_bit = 8;
+      KB_BARRIER();
+      l->wr_armed = 0;
+    } else if (l->wr_armed) { /* the armed key starts here */
       l->wr_bit = 0;
       l->slot[l->head].wrote = 1;
     }
   }
   b = l->wr_bit;
   if (b >= 8u) return KB_LINK_WRITE_RELEASE;
-  if (l->pbits >= 8u) { /* the frame ended early: the key is spent */
-    l->wr_bit = 8;
-    KB_BARRIER();
-    l->wr_armed = 0;
-    return KB_LINK_WRITE_RELEASE;
-  }
   l->wr_bit = (uint8_t)(b + 1u);
   if (b == 7u) { /* the last bit: done after this low phase */
     l->wr_bit = 8;
