@@ -95,7 +95,20 @@ static void request_checks(void) {
   KT_EQ(kb_cls_keys_submit(&kp, "w", "12345", 0), KB_ERR_CODE);
   KT_EQ(kb_cls_keys_submit(&kp, "n", "12a4", 0), KB_ERR_CODE);
   KT_EQ(kb_cls_keys_submit(&kp, "123456789012345678901234567890123", NULL, 0), KB_ERR_KEY);
+  KT_EQ(kb_cls_keys_submit(&kp, NULL, NULL, 0), KB_ERR_KEY);
+  KT_EQ(kb_cls_keys_submit(&kp, "s", "1234567", 0), KB_ERR_CODE); /* 7 digits */
+  KT_EQ(kb_cls_keys_submit(&kp, "wwwww", "123456", 0), KB_ERR_KEY); /* 40 keys: too long, refused whole */
   KT_EQ(kb_cls_keys_result(&kp), KB_CLS_KEYS_IDLE);
+  KT_EQ(kb_cls_keys_submit(&kp, "wwww", "123456", 0), KB_OK);      /* 32 keys: fits */
+  KT_EQ(kp.n, 32);
+  kb_cls_keys_init(&kp, &port.link);
+  KT_EQ(kb_cls_keys_submit(&kp, "S", "4321", 0), KB_OK); /* stay: the code alone */
+  KT_EQ(kp.n, 4);
+  KT_EQ(kp.key[0], 0xBD);
+  kb_cls_keys_init(&kp, &port.link);
+  KT_EQ(kb_cls_keys_submit(&kp, "fA", NULL, 0), KB_OK);
+  KT_EQ(kp.key[0], KB_CLS_KEY_FIRE);
+  KT_EQ(kp.key[1], KB_CLS_KEY_AUX);
 }
 
 /* A10.3: a 6-digit code in the away and night strings (the reference's
