@@ -903,6 +903,24 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, const psta
   return 0;
 }
 
+/* issue 11, `panel classic`: key requests need the Classic virtual keypad
+ * in kb_keys (not yet), the Classic wire has no cut yet; the panel has
+ * zones 1-8 and partition 1. */
+static void classic_limits(perr_t *p, const kb_scenario_t *s) {
+  for (size_t i = 0; i < s->nact && !p->failed; i++) {
+    const act_t *a = &s->act[i];
+    p->line = a->line;
+    if (a->kind == A_KEYS || a->kind == A_SETTIME)
+      perr(p, "panel classic: key requests are not available yet (use keypad)");
+    else if (a->kind == A_CUT)
+      perr(p, "panel classic: cut bus is not available yet");
+    else if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER) && a->n > 8)
+      perr(p, "panel classic: zones 1-8");
+    else if (a->kind == A_KEYPAD && a->part != 1)
+      perr(p, "panel classic: partition 1 only");
+  }
+}
+
 /* An early-generation panel has partitions 1-2 and zones 1-32: a condition
  * or a zone/keypad action beyond them could never hold or act (key requests
  * are left alone: the engine refusing them is a case worth testing). */
@@ -1182,6 +1200,7 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
         perr(&p, "action after 'end'");
       }
     if (!p.failed && !s->cfg.later_gen) early_limits(&p, s);
+    if (!p.failed && s->classic) classic_limits(&p, s); /* issue 11 */
   }
   if (p.failed) {
     kb_scenario_free(s);
@@ -1884,8 +1903,8 @@ static int plan(rt_t *r) {
  * Classic replay (the port) and the Classic decoder (kb_classic.h), whose
  * model the conditions read (copied into the bus's engine status, which
  * is what they read) and whose events they see. Key requests (`keys`, `set
- * time`) need the Classic virtual keypad, which does not exist yet: such a
- * scenario is refused. */
+ * time`) would need the Classic virtual keypad in kb_keys, which does not
+ * exist yet: classic_limits() refuses them at load. */
 
 static void cls_on_frame(void *ctx, const kb_cls_frame_t *f, uint64_t t_us) {
   rt_t *r = ctx;
@@ -1948,16 +1967,11 @@ static void cls_task(rt_t *r, uint64_t now) {
   if (r->o->pace && r->o->pace(r->o->pace_ctx, now)) r->stop = 1;
 }
 
-/* Returns 0, or 2 when the scenario cannot run on a Classic panel. */
+/* Returns 0, or 2 when the VCD output cannot be started. */
 static int run_classic(rt_t *r) {
   const kb_scenario_t *s = r->s;
   kb_simc_cfg_t cfg;
-  for (size_t i = 0; i < s->nact; i++)
-    if (s->act[i].kind == A_KEYS || s->act[i].kind == A_SETTIME || s->act[i].kind == A_CUT) {
-      say(r, true, "%s:%d: not available with panel classic (no Classic virtual keypad or cut yet): "
-                   "use keypad", s->name, s->act[i].line);
-      return 2;
-    }
+  /* (key requests and cuts were refused at parse time: classic_limits()) */
   memset(&cfg, 0, sizeof cfg);
   cfg.exit_delay_ms = (uint32_t)s->cfg.exit_delay_s * 1000u;
   if (!cfg.exit_delay_ms) cfg.exit_delay_ms = 1000u;
