@@ -485,6 +485,9 @@ static int parse_config(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
     return 0;
   }
   *configured = 1;
+  if (s->classic && (!strcmp(k, "ber") || !strcmp(k, "glitch") || !strcmp(k, "lost") || !strcmp(k, "jitter") ||
+                     !strcmp(k, "trailing_bits"))) /* issue 11: not on the Classic wire yet */
+    return perr(p, "panel classic: '%s' is not available yet", k);
   if (!strcmp(k, "partitions")) {
     uint8_t m = 0;
     if (n < 2) return perr(p, "expected: partitions N...");
@@ -1959,6 +1962,7 @@ static void cls_mirror(rt_t *r) {
 static void cls_task(rt_t *r, uint64_t now) {
   r->now = now;
   r->bus.engine.status = r->cls.status; /* what the conditions read */
+  r->bus.engine.health = r->cls.health;  /* and --state-out */
   if (r->sync_t == UINT64_MAX && r->cls.status.synced) r->sync_t = now;
   open_due(r);
   while (r->next_act < r->s->nact && r->s->act[r->next_act].t <= now) apply(r, &r->s->act[r->next_act++]);
