@@ -17,7 +17,7 @@
  *   caller's milliseconds): the core has no clock.
  *   What the Classic cannot report is flagged in status.absent (KB_ABSENT_*)
  *   and status.zones_max = 8; those fields stay zero.
- *   Static memory only: the caller owns kb_cls_t (about 200 bytes).
+ *   Static memory only: the caller owns kb_cls_t (320 bytes on x86-64).
  *
  * Frame checks (no command, stop bit or checksum on the Classic bus):
  *   - exactly 16 panel bits, always (the reference accepts 8-15 bits after
