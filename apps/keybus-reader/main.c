@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "classic.h"
 #include "host/kb_capture.h"
 #include "host/kb_edges.h"
 #include "host/kb_json.h"
@@ -520,8 +521,10 @@ static void run_item(out_t *o, const item_t *x) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: keybus-reader [--json | --status | --state] [--vcd-out OUT.vcd] FILE...\n"
+          "usage: keybus-reader [--panel classic] [--json | --status | --state] [--vcd-out OUT.vcd] FILE...\n"
           "  Decodes DSC Keybus traffic from KeybusReader/ESPHome logs or VCD captures.\n"
+          "  --panel classic  a Classic series panel (PC1500/PC1550/PC2550): KeybusReader's\n"
+          "              Classic logs (docs/classic.md)\n"
           "  (default)   one line per frame: time, command, meaning\n"
           "  --json      one JSON object per frame\n"
           "  --status    one line per change of the status model\n"
@@ -538,10 +541,18 @@ int main(int argc, char **argv) {
   static FILE *in[256];
   static kb_capture_kind_t kinds[256];
   int nfiles = 0, rc = 0;
+  int classic = 0; /* --panel classic (issue 11): classic.c decodes */
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    if (!strcmp(a, "--json")) o.mode = MODE_JSON;
+    if (!strcmp(a, "--panel")) {
+      if (++i >= argc || (strcmp(argv[i], "classic") && strcmp(argv[i], "powerseries"))) {
+        fprintf(stderr, "keybus-reader: --panel needs classic or powerseries\n");
+        usage(stderr);
+        return 2;
+      }
+      classic = !strcmp(argv[i], "classic");
+    } else if (!strcmp(a, "--json")) o.mode = MODE_JSON;
     else if (!strcmp(a, "--status")) o.mode = MODE_STATUS;
     else if (!strcmp(a, "--state")) o.mode = MODE_STATE;
     else if (!strcmp(a, "--vcd-out")) {
@@ -569,6 +580,7 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (classic) return classic_main((int)o.mode, files, nfiles, vcd_out);
 
   /* Every file is opened before anything is decoded: a missing one prints
    * nothing but the error (as when the whole input was read first). */

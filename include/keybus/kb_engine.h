@@ -372,7 +372,37 @@ typedef struct {
   uint8_t keypads;     /* bit s-1: keypad slot s present (0x11 replies) */
   uint8_t expanders;   /* bit n-1: zone expander n present (0x11 replies) */
   uint8_t modules;     /* KB_MODULE_*: other modules present (0x11 replies) */
+  /* issue 11 (Classic series, kb_classic.h): what this panel can report.
+   * All zero for PowerSeries (the engine never sets them), so nothing above
+   * changes meaning for it. */
+  uint8_t series;    /* KB_SERIES_*: which decoder fills this model */
+  uint8_t zones_max; /* highest zone the panel reports, 0 = KB_MAX_ZONES */
+  uint16_t absent;   /* KB_ABSENT_*: fields the panel cannot report; they
+                        stay zero, mean nothing and are left out of JSON and
+                        Home Assistant (no fake values) */
 } kb_status_t;
+
+/* kb_status_t.series */
+#define KB_SERIES_POWER 0u   /* PowerSeries (kb_engine) */
+#define KB_SERIES_CLASSIC 1u /* PC1500/PC1550/PC2550 (kb_classic) */
+
+/* kb_status_t.absent bits: one per field (or group) of kb_status_t. */
+#define KB_ABSENT_ENTRY_DELAY 0x0001u  /* part[].entry_delay */
+#define KB_ABSENT_DISABLED 0x0002u     /* part[].disabled */
+#define KB_ABSENT_ACCESS_CODE 0x0004u  /* part[].access_code */
+#define KB_ABSENT_PARTITIONS 0x0008u   /* partitions 2-8 (single partition) */
+#define KB_ABSENT_ZONES_TAMPER 0x0010u /* zones_tamper */
+#define KB_ABSENT_ZONES_BYPASS 0x0020u /* zones_bypass */
+#define KB_ABSENT_AC_POWER 0x0040u     /* ac_power */
+#define KB_ABSENT_BATTERY 0x0080u      /* battery_ok */
+#define KB_ABSENT_PGM 0x0100u          /* pgm */
+#define KB_ABSENT_TIME 0x0200u         /* time */
+#define KB_ABSENT_VERSION 0x0400u      /* version */
+#define KB_ABSENT_CODE_DIGITS 0x0800u  /* code_digits */
+#define KB_ABSENT_BELL 0x1000u         /* bell */
+#define KB_ABSENT_PANEL_FLAGS 0x2000u  /* panel_flags */
+#define KB_ABSENT_MODULES 0x4000u      /* keypads, expanders, modules */
+#define KB_ABSENT_EARLY 0x8000u        /* early (a PowerSeries generation) */
 
 typedef struct {
   uint32_t frames;          /* frames fed (panel + module) */

@@ -247,11 +247,18 @@ cJSON *kb_json_frame(const kb_decoded_t *d, const uint8_t *b, uint16_t bits, int
   return o;
 }
 
-cJSON *kb_json_state(const kb_engine_t *e) {
-  const kb_status_t *s = &e->status;
-  const kb_health_t *h = &e->health;
+cJSON *kb_json_state(const kb_engine_t *e) { return kb_json_status(&e->status, &e->health); }
+
+/* A field the panel reports (status.absent: a Classic panel cannot report
+ * every field of the model; what it cannot is left out, never faked). */
+#define HAS(s, bit) (((s)->absent & (bit)) == 0)
+
+cJSON *kb_json_status(const kb_status_t *s, const kb_health_t *h) {
   cJSON *o = cJSON_CreateObject(), *parts, *hj;
+  unsigned zbytes = s->zones_max ? (s->zones_max + 7u) / 8u : KB_ZONE_BYTES;
   if (!o) return NULL;
+  if (zbytes > KB_ZONE_BYTES) zbytes = KB_ZONE_BYTES;
+  if (s->series == KB_SERIES_CLASSIC) cJSON_AddStringToObject(o, "panel", "classic");
   parts = cJSON_AddArrayToObject(o, "partitions");
   for (unsigned p = 1; p <= KB_MAX_PARTITIONS; p++) {
     const kb_partition_t *pt = &s->part[p - 1];
@@ -270,50 +277,61 @@ cJSON *kb_json_state(const kb_engine_t *e) {
       static const char *const tn[] = {"none", "stay", "away", "no_entry_delay"};
       cJSON_AddStringToObject(j, "exit_target", tn[pt->exit_target & 3u]);
     }
-    cJSON_AddBoolToObject(j, "entry_delay", pt->entry_delay);
+    if (HAS(s, KB_ABSENT_ENTRY_DELAY)) cJSON_AddBoolToObject(j, "entry_delay", pt->entry_delay);
     cJSON_AddBoolToObject(j, "alarm", pt->alarm);
     cJSON_AddBoolToObject(j, "fire", pt->fire);
-    cJSON_AddBoolToObject(j, "disabled", pt->disabled);
+    if (HAS(s, KB_ABSENT_DISABLED)) cJSON_AddBoolToObject(j, "disabled", pt->disabled);
     cJSON_AddItemToObject(j, "lights", lights_array(pt->lights));
     cJSON_AddItemToObject(j, "status", hex_str(pt->status));
     if (pt->access_code) cJSON_AddNumberToObject(j, "access_code", pt->access_code);
     cJSON_AddItemToArray(parts, j);
   }
-  cJSON_AddItemToObject(o, "zones_open", zone_list(s->zones_open, KB_ZONE_BYTES));
-  cJSON_AddItemToObject(o, "zones_alarm", zone_list(s->zones_alarm, KB_ZONE_BYTES));
-  cJSON_AddItemToObject(o, "zones_tamper", zone_list(s->zones_tamper, KB_ZONE_BYTES));
-  cJSON_AddItemToObject(o, "zones_bypass", zone_list(s->zones_bypass, KB_ZONE_BYTES));
+  cJSON_AddItemToObject(o, "zones_open", zone_list(s->zones_open, zbytes));
+  cJSON_AddItemToObject(o, "zones_alarm", zone_list(s->zones_alarm, zbytes));
+  if (HAS(s, KB_ABSENT_ZONES_TAMPER))
+    cJSON_AddItemToObject(o, "zones_tamper", zone_list(s->zones_tamper, zbytes));
+  if (HAS(s, KB_ABSENT_ZONES_BYPASS))
+    cJSON_AddItemToObject(o, "zones_bypass", zone_list(s->zones_bypass, zbytes));
   cJSON_AddBoolToObject(o, "trouble", s->trouble);
-  cJSON_AddBoolToObject(o, "ac_power", s->ac_power);
-  cJSON_AddBoolToObject(o, "battery_ok", s->battery_ok);
+  if (HAS(s, KB_ABSENT_AC_POWER)) cJSON_AddBoolToObject(o, "ac_power", s->ac_power);
+  if (HAS(s, KB_ABSENT_BATTERY)) cJSON_AddBoolToObject(o, "battery_ok", s->battery_ok);
   {
     cJSON *k = cJSON_AddObjectToObject(o, "keypad_alarms");
     cJSON_AddBoolToObject(k, "fire", s->keypad_alarm[0]);
     cJSON_AddBoolToObject(k, "auxiliary", s->keypad_alarm[1]);
     cJSON_AddBoolToObject(k, "panic", s->keypad_alarm[2]);
   }
-  cJSON_AddItemToObject(o, "pgm_outputs", mask_list(s->pgm, 14, 1));
-  if (s->time.valid)
-    cJSON_AddItemToObject(o, "time", time_str(&s->time));
-  else
-    cJSON_AddNullToObject(o, "time");
-  if (s->version) {
+  if (HAS(s, KB_ABSENT_PGM)) cJSON_AddItemToObject(o, "pgm_outputs", mask_list(s->pgm, 14, 1));
+  if (HAS(s, KB_ABSENT_TIME)) {
+    if (s->time.valid)
+      cJSON_AddItemToObject(o, "time", time_str(&s->time));
+    else
+      cJSON_AddNullToObject(o, "time");
+  }
+  if (!HAS(s, KB_ABSENT_VERSION)) {
+    /* no version message on this panel */
+  } else if (s->version) {
     char v[16];
     snprintf(v, sizeof v, "%u.%u", s->version >> 4, s->version & 0x0Fu);
     cJSON_AddStringToObject(o, "panel_version", v);
   } else {
     cJSON_AddNullToObject(o, "panel_version");
   }
-  if (s->code_digits)
-    cJSON_AddNumberToObject(o, "code_digits", s->code_digits);
-  else
-    cJSON_AddNullToObject(o, "code_digits");
-  cJSON_AddBoolToObject(o, "bell", s->bell);
-  add_panel_flags(cJSON_AddObjectToObject(o, "panel_flags"), s->panel_flags,
-                  KB_PANEL_E6_MASK | KB_PANEL_DIALER_MASK);
-  cJSON_AddItemToObject(o, "keypads", mask_list(s->keypads, 8, 1));
-  cJSON_AddItemToObject(o, "expanders", mask_list(s->expanders, 7, 1));
-  {
+  if (HAS(s, KB_ABSENT_CODE_DIGITS)) {
+    if (s->code_digits)
+      cJSON_AddNumberToObject(o, "code_digits", s->code_digits);
+    else
+      cJSON_AddNullToObject(o, "code_digits");
+  }
+  if (HAS(s, KB_ABSENT_BELL)) cJSON_AddBoolToObject(o, "bell", s->bell);
+  if (HAS(s, KB_ABSENT_PANEL_FLAGS))
+    add_panel_flags(cJSON_AddObjectToObject(o, "panel_flags"), s->panel_flags,
+                    KB_PANEL_E6_MASK | KB_PANEL_DIALER_MASK);
+  if (HAS(s, KB_ABSENT_MODULES)) {
+    cJSON_AddItemToObject(o, "keypads", mask_list(s->keypads, 8, 1));
+    cJSON_AddItemToObject(o, "expanders", mask_list(s->expanders, 7, 1));
+  }
+  if (HAS(s, KB_ABSENT_MODULES)) {
     cJSON *m = cJSON_AddArrayToObject(o, "modules");
     if (s->modules & KB_MODULE_RF5132) cJSON_AddItemToArray(m, cJSON_CreateString("RF5132"));
     if (s->modules & KB_MODULE_PC5208) cJSON_AddItemToArray(m, cJSON_CreateString("PC5208"));
@@ -321,7 +339,7 @@ cJSON *kb_json_state(const kb_engine_t *e) {
   }
   cJSON_AddBoolToObject(o, "keybus_connected", s->connected);
   cJSON_AddBoolToObject(o, "synced", s->synced);
-  cJSON_AddBoolToObject(o, "early_generation", s->early);
+  if (HAS(s, KB_ABSENT_EARLY)) cJSON_AddBoolToObject(o, "early_generation", s->early);
   hj = cJSON_AddObjectToObject(o, "health");
   cJSON_AddNumberToObject(hj, "frames", h->frames);
   cJSON_AddNumberToObject(hj, "frames_ok", h->frames_ok);

@@ -29,6 +29,12 @@ cJSON *kb_json_frame(const kb_decoded_t *d, const uint8_t *b, uint16_t bits, int
 /* The --state object: partitions, zones, system, health. */
 cJSON *kb_json_state(const kb_engine_t *e);
 
+/* The same from a status model and its health (any decoder: kb_engine,
+ * kb_classic). The fields status->absent names are left out (a Classic
+ * panel cannot report them: no fake values); zones are listed up to
+ * status->zones_max; a Classic model adds "panel": "classic". */
+cJSON *kb_json_status(const kb_status_t *s, const kb_health_t *h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -200,18 +200,19 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
                 kb_errs_t *errs) {
   static const char *const clock_keys[] = {"clock", "clk", "yellow", NULL};
   static const char *const data_keys[] = {"data", "dat", "green", NULL};
+  static const char *const pc16_keys[] = {"pc16", "pc-16", "pgm", NULL};
   char tok[TOK_MAX];
   vars_t vs = {NULL, 0, 0};
   var_t *vars;
   size_t nvars, ids_cap = 0;
-  int sel[2] = {-1, -1};
+  int sel[3] = {-1, -1, -1};
   bool body = false, first = true;
   memset(r, 0, sizeof *r);
   r->f = f;
   r->name = name ? name : "?";
   r->line = 1;
   r->mul = r->div = 1;
-  r->level[0] = r->level[1] = -1;
+  r->level[0] = r->level[1] = r->level[2] = -1;
   r->errs = errs;
   while (!body && !r->fatal && next_tok(r, tok)) {
     if (first) { /* a UTF-8 byte order mark before the first keyword */
@@ -272,8 +273,14 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
       sel[0] = (int)i;
     }
   }
+  /* the Classic panels' PC-16 line: by name only (issue 11), and never a
+   * clock or data candidate, so a two-wire capture reads as before */
+  for (size_t i = 0; i < nvars && sel[2] < 0; i++)
+    if ((int)i != sel[0] && name_has(vars[i].name, pc16_keys) &&
+        !(opts && opts->data_name && strcasecmp(vars[i].name, opts->data_name) == 0))
+      sel[2] = (int)i;
   for (size_t i = 0; i < nvars; i++) {
-    if ((int)i == sel[0]) continue;
+    if ((int)i == sel[0] || (int)i == sel[2]) continue;
     if (opts && opts->data_name) {
       if (sel[1] < 0 && strcasecmp(vars[i].name, opts->data_name) == 0) sel[1] = (int)i;
     } else if (sel[1] < 0 && name_has(vars[i].name, data_keys)) {
@@ -286,12 +293,13 @@ int kb_vcd_open(kb_vcd_reader_t *r, FILE *f, const char *name, const kb_vcd_opts
   }
   for (int w = 0; w < 2; w++)
     for (size_t i = 0; sel[w] < 0 && i < nvars; i++)
-      if ((int)i != sel[0] && (int)i != sel[1]) sel[w] = (int)i;
+      if ((int)i != sel[0] && (int)i != sel[1] && (int)i != sel[2]) sel[w] = (int)i;
   if (sel[0] < 0 || sel[1] < 0) {
     kb_errs_add(errs, r->name, 0, "need two 1-bit wires (clock and data), found %zu", nvars);
     goto fail;
   }
-  for (int w = 0; w < 2; w++) {
+  for (int w = 0; w < 3; w++) {
+    if (sel[w] < 0) continue;
     strcpy(r->id[w], vars[sel[w]].id);
     strcpy(r->var[w], vars[sel[w]].name);
   }
@@ -316,7 +324,8 @@ static int apply(kb_vcd_reader_t *r, char v, const char *id, kb_edge_t *e) {
     verr(r, "bad value", id);
     return 0;
   }
-  if (strcmp(id, r->id[0]) != 0 && strcmp(id, r->id[1]) != 0) {
+  if (strcmp(id, r->id[0]) != 0 && strcmp(id, r->id[1]) != 0 &&
+      (!r->id[2][0] || strcmp(id, r->id[2]) != 0)) {
     /* not ours; an identifier no $var declared is a broken file (or a
      * broken converter): said once, counted, summed up at the end */
     if (!declared(r, id) && r->undeclared++ == 0) {
@@ -327,8 +336,8 @@ static int apply(kb_vcd_reader_t *r, char v, const char *id, kb_edge_t *e) {
     }
     return 0;
   }
-  for (int w = 0; w < 2; w++) {
-    if (strcmp(id, r->id[w]) != 0) continue;
+  for (int w = 0; w < 3; w++) {
+    if (!r->id[w][0] || strcmp(id, r->id[w]) != 0) continue;
     r->changes++;
     if (r->level[w] == level) continue;
     r->level[w] = (int8_t)level;
@@ -435,7 +444,40 @@ long kb_vcd_read_all(kb_vcd_reader_t *r, kb_edge_fn fn, void *ctx) {
 
 /* ------------------------------------------------------------ writer */
 
-static const char wire_id[2] = {'!', '"'};
+static const char wire_id[3] = {'!', '"', '#'};
+
+int kb_vcd_writer_begin_classic(kb_vcd_writer_t *w, FILE *f, const char *date, uint64_t t0_us) {
+  char now[64];
+  memset(w, 0, sizeof *w);
+  w->f = f;
+  w->t = t0_us;
+  w->clk = w->dat = w->pc16 = 1;
+  w->has_pc16 = true;
+  if (!date) {
+    time_t tt = time(NULL);
+    struct tm tmv;
+    if (gmtime_r(&tt, &tmv) && strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tmv) > 0)
+      date = now;
+    else
+      date = "unknown";
+  }
+  fprintf(f,
+          "$date\n  %s\n$end\n"
+          "$version\n  keybus (Classic series)\n$end\n"
+          "$timescale 1us $end\n"
+          "$scope module keybus $end\n"
+          "$var wire 1 %c clock $end\n"
+          "$var wire 1 %c data $end\n"
+          "$var wire 1 %c pc16 $end\n"
+          "$upscope $end\n"
+          "$enddefinitions $end\n"
+          "#%llu\n"
+          "$dumpvars\n1%c\n1%c\n1%c\n$end\n",
+          date, wire_id[0], wire_id[1], wire_id[2], (unsigned long long)t0_us, wire_id[0],
+          wire_id[1], wire_id[2]);
+  if (ferror(f)) w->err = true;
+  return w->err ? -1 : 0;
+}
 
 int kb_vcd_writer_begin(kb_vcd_writer_t *w, FILE *f, const char *date, uint64_t t0_us,
                         bool clock0, bool data0) {
@@ -472,7 +514,7 @@ int kb_vcd_writer_begin(kb_vcd_writer_t *w, FILE *f, const char *date, uint64_t 
 
 int kb_vcd_writer_edge(kb_vcd_writer_t *w, const kb_edge_t *e) {
   uint8_t *cur, level = e->level ? 1 : 0;
-  if (e->wire > 1) {
+  if (e->wire > (w->has_pc16 ? 2 : 1)) {
     w->err = true;
     return -1;
   }
@@ -480,7 +522,7 @@ int kb_vcd_writer_edge(kb_vcd_writer_t *w, const kb_edge_t *e) {
     w->err = true;
     return -1;
   }
-  cur = e->wire == KB_EDGE_CLOCK ? &w->clk : &w->dat;
+  cur = e->wire == KB_EDGE_CLOCK ? &w->clk : e->wire == KB_EDGE_DATA ? &w->dat : &w->pc16;
   if (*cur == level) return 0;
   *cur = level;
   if (e->t_us != w->t) {

@@ -9,7 +9,9 @@
  *   $upscope, $date, $version, $comment and unknown keywords are skipped to
  *   their $end. Wires (1-bit vars only): the clock is the first whose name
  *   contains (case-insensitively) "clock", "clk" or "yellow"; the data line
- *   the first other one containing "data", "dat" or "green". A role not found
+ *   the first other one containing "data", "dat" or "green"; the Classic
+ *   panels' PC-16 line (KB_EDGE_PC16) the first other one whose name contains
+ *   "pc16", "pc-16" or "pgm" (by name only: none is fine). A role not found
  *   by name takes the first remaining 1-bit var in declaration order (so two
  *   unnamed wires are clock then data). kb_vcd_opts_t can name them exactly.
  *   Body: "#<time>", scalar changes "0!", "1!", "x!", "z!", vector changes
@@ -70,9 +72,11 @@ typedef struct {
   uint64_t t_raw;  /* last "#t" */
   uint64_t t_us;   /* its value in microseconds */
   bool have_time;
-  char id[2][KB_VCD_ID_MAX];      /* selected ids: [KB_EDGE_CLOCK], [KB_EDGE_DATA] */
-  char var[2][KB_VCD_NAME_MAX];   /* their names */
-  int8_t level[2];                /* last reported level, -1 = none yet */
+  /* selected ids: [KB_EDGE_CLOCK], [KB_EDGE_DATA], [KB_EDGE_PC16] (the
+   * Classic panels' PGM line: "" when no var is named pc16/pc-16/pgm) */
+  char id[3][KB_VCD_ID_MAX];
+  char var[3][KB_VCD_NAME_MAX];   /* their names */
+  int8_t level[3];                /* last reported level, -1 = none yet */
   kb_errs_t *errs;
   unsigned nerr;
   uint64_t changes; /* value changes seen on the selected wires */
@@ -104,7 +108,8 @@ long kb_vcd_read_all(kb_vcd_reader_t *r, kb_edge_fn fn, void *ctx);
 typedef struct {
   FILE *f;
   uint64_t t;      /* last "#t" written */
-  uint8_t clk, dat;
+  uint8_t clk, dat, pc16;
+  bool has_pc16;   /* Classic: the third wire "pc16" is declared */
   bool err;        /* an edge went back in time, or a write failed */
   uint64_t edges;
 } kb_vcd_writer_t;
@@ -113,6 +118,10 @@ typedef struct {
  * Returns 0 or -1 (write error). */
 int kb_vcd_writer_begin(kb_vcd_writer_t *w, FILE *f, const char *date, uint64_t t0_us,
                         bool clock0, bool data0);
+
+/* The same for a Classic series capture: wires "clock", "data" and "pc16"
+ * (id '#'), all high at t0_us (issue 11). */
+int kb_vcd_writer_begin_classic(kb_vcd_writer_t *w, FILE *f, const char *date, uint64_t t0_us);
 
 /* One edge (time-ordered; an earlier time sets err and is dropped; a
  * non-change is skipped). Returns 0 or -1. */

@@ -20,6 +20,7 @@
 #include "keybus/kb_link.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
+#include "sim/kb_sim_classic.h" /* issue 11: panel classic */
 
 #define MAX_TOK 16
 #define MAX_TIME_US (24ull * 3600ull * 1000000ull) /* times up to a day */
@@ -95,6 +96,7 @@ struct kb_scenario_s {
   expect_t *exp;
   size_t nexp, capexp;
   int nreq;
+  uint8_t classic; /* issue 11: `panel classic` (the Classic run below) */
   struct rt_s *rt; /* last run */
 };
 
@@ -140,6 +142,11 @@ typedef struct rt_s {
   uint64_t visits, formats; /* work counters (kb_scenario_result_t) */
   int oom;
   int stop;
+  /* issue 11, `panel classic`: the Classic panel, its wire, the port (the
+   * Classic replay) and the decoder (see run_classic()) */
+  kb_simc_wire_t cw;
+  kb_cls_replay_t crp;
+  kb_cls_t cls;
 } rt_t;
 
 /* ------------------------------------------------------------ parsing helpers */
@@ -464,14 +471,24 @@ static int parse_config(perr_t *p, kb_scenario_t *s, char **t, const uint8_t *q,
   (void)q;
   if (!strcmp(k, "panel")) {
     int g;
+    if (n == 2 && !strcmp(t[1], "classic")) { /* issue 11 */
+      if (*configured) return perr(p, "'panel' must come before the other configuration lines");
+      kb_sim_cfg_default(c, 1);
+      c->seed = (uint32_t)s->wcfg.seed;
+      s->classic = 1;
+      return 0;
+    }
     if (n != 2 || (g = parse_onoff(t[1], "later", "early")) < 0)
-      return perr(p, "expected: panel later|early");
+      return perr(p, "expected: panel later|early|classic");
     if (*configured) return perr(p, "'panel' must come before the other configuration lines");
     kb_sim_cfg_default(c, g);
     c->seed = (uint32_t)s->wcfg.seed;
     return 0;
   }
   *configured = 1;
+  if (s->classic && (!strcmp(k, "ber") || !strcmp(k, "glitch") || !strcmp(k, "lost") || !strcmp(k, "jitter") ||
+                     !strcmp(k, "trailing_bits"))) /* issue 11: not on the Classic wire yet */
+    return perr(p, "panel classic: '%s' is not available yet", k);
   if (!strcmp(k, "partitions")) {
     uint8_t m = 0;
     if (n < 2) return perr(p, "expected: partitions N...");
@@ -902,6 +919,24 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, const psta
   return 0;
 }
 
+/* issue 11, `panel classic`: key requests need the Classic virtual keypad
+ * in kb_keys (not yet), the Classic wire has no cut yet; the panel has
+ * zones 1-8 and partition 1. */
+static void classic_limits(perr_t *p, const kb_scenario_t *s) {
+  for (size_t i = 0; i < s->nact && !p->failed; i++) {
+    const act_t *a = &s->act[i];
+    p->line = a->line;
+    if (a->kind == A_KEYS || a->kind == A_SETTIME)
+      perr(p, "panel classic: key requests are not available yet (use keypad)");
+    else if (a->kind == A_CUT)
+      perr(p, "panel classic: cut bus is not available yet");
+    else if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER) && a->n > 8)
+      perr(p, "panel classic: zones 1-8");
+    else if (a->kind == A_KEYPAD && a->part != 1)
+      perr(p, "panel classic: partition 1 only");
+  }
+}
+
 /* An early-generation panel has partitions 1-2 and zones 1-32: a condition
  * or a zone/keypad action beyond them could never hold or act (key requests
  * are left alone: the engine refusing them is a case worth testing). */
@@ -1188,6 +1223,7 @@ int kb_scenario_parse(kb_scenario_t **out, const char *text, size_t len, const c
         p.line = s->act[i].line;
         perr(&p, "vzone %u: no 'expander %u' line", s->act[i].n, (s->act[i].n - 1u) / 8u);
       }
+    if (!p.failed && s->classic) classic_limits(&p, s); /* issue 11 */
   }
   if (p.failed) {
     kb_scenario_free(s);
@@ -1887,6 +1923,103 @@ static int plan(rt_t *r) {
   return 0;
 }
 
+/* ------------------------------------------ Classic series (issue 11)
+ *
+ * `panel classic`: the scenario's actions go to the PowerSeries panel model
+ * as usual (apply() is shared) and are mirrored, every frame, into the
+ * Classic panel model (kb_sim_classic.h): its open zones 1-8, a fire-type
+ * zone open = fire, AC or battery trouble = trouble, and the keys of the
+ * physical keypads. Its frames go out as clock/data/PC-16 edges to the
+ * Classic replay (the port) and the Classic decoder (kb_classic.h), whose
+ * model the conditions read (copied into the bus's engine status, which
+ * is what they read) and whose events they see. Key requests (`keys`, `set
+ * time`) would need the Classic virtual keypad in kb_keys, which does not
+ * exist yet: classic_limits() refuses them at load. */
+
+static void cls_on_frame(void *ctx, const kb_cls_frame_t *f, uint64_t t_us) {
+  rt_t *r = ctx;
+  if (r->o->ignore_frames) return; /* test hook: the frames go nowhere */
+  (void)kb_cls_frame(&r->cls, f, (uint32_t)(t_us / 1000u));
+}
+
+static void cls_on_change(void *ctx, kb_link_change_t ch, uint64_t t_us) {
+  rt_t *r = ctx;
+  kb_cls_connected(&r->cls, ch == KB_LINK_CONNECTED, (uint32_t)(t_us / 1000u));
+}
+
+static int cls_edge(void *ctx, const kb_edge_t *e) {
+  rt_t *r = ctx;
+  if (r->o->vcd) (void)kb_vcd_writer_edge(&r->vw, e);
+  return kb_cls_replay_port(&r->crp, e);
+}
+
+/* The Classic character of a key code a physical keypad queued. */
+static char cls_key_char(uint16_t q) {
+  static const char keys[] = "0123456789*#FAP";
+  for (const char *c = keys; *c; c++)
+    if (kb_cls_key_to_ps(kb_cls_key_code(*c)) == (uint8_t)q) return *c;
+  return 0;
+}
+
+static void cls_mirror(rt_t *r) {
+  const kb_sim_truth_t *tr = &r->panel.truth;
+  kb_simc_t *p = &r->cw.panel;
+  bool fire = false;
+  for (unsigned z = 1; z <= 8u; z++) {
+    bool open = (tr->zones_open[0] >> (z - 1u)) & 1u;
+    if (r->s->cfg.zone[z - 1u].type == KB_SIM_ZONE_FIRE) {
+      fire = fire || open;
+      open = false;
+    }
+    if (((p->open >> (z - 1u)) & 1u) != open) kb_simc_zone(p, z, open, r->cw.wave.t);
+  }
+  kb_simc_fire(p, fire);
+  kb_simc_trouble(p, !tr->ac_ok || !tr->battery_ok);
+  for (unsigned i = 0; i < r->wire.nkp; i++) {
+    kb_wire_keypad_t *k = &r->wire.kp[i];
+    while (k->q_len) {
+      char ch[2] = {cls_key_char(k->q[k->q_head]), 0};
+      k->q_head = (uint8_t)((k->q_head + 1u) % KB_WIRE_KEYQ);
+      k->q_len--;
+      if (ch[0]) (void)kb_simc_wire_keys(&r->cw, ch);
+    }
+  }
+}
+
+static void cls_task(rt_t *r, uint64_t now) {
+  r->now = now;
+  r->bus.engine.status = r->cls.status; /* what the conditions read */
+  r->bus.engine.health = r->cls.health;  /* and --state-out */
+  if (r->sync_t == UINT64_MAX && r->cls.status.synced) r->sync_t = now;
+  open_due(r);
+  while (r->next_act < r->s->nact && r->s->act[r->next_act].t <= now) apply(r, &r->s->act[r->next_act++]);
+  cls_mirror(r);
+  check(r, false);
+  if (r->o->pace && r->o->pace(r->o->pace_ctx, now)) r->stop = 1;
+}
+
+/* Returns 0, or 2 when the VCD output cannot be started. */
+static int run_classic(rt_t *r) {
+  const kb_scenario_t *s = r->s;
+  kb_simc_cfg_t cfg;
+  /* (key requests and cuts were refused at parse time: classic_limits()) */
+  memset(&cfg, 0, sizeof cfg);
+  cfg.exit_delay_ms = (uint32_t)s->cfg.exit_delay_s * 1000u;
+  if (!cfg.exit_delay_ms) cfg.exit_delay_ms = 1000u;
+  memcpy(cfg.code, s->cfg.code[1], sizeof cfg.code - 1u);
+  kb_cls_init(&r->cls, KB_MODE_LIVE, on_event, r);
+  kb_cls_replay_init(&r->crp, 0, cls_on_frame, cls_on_change, r);
+  if (r->o->vcd && kb_vcd_writer_begin_classic(&r->vw, r->o->vcd, "keybus-sim", 0) != 0) return 2;
+  kb_simc_wire_init(&r->cw, &cfg, 1000, cls_edge, r);
+  while (r->cw.wave.t < s->end && !r->stop && !r->oom) {
+    cls_task(r, r->cw.wave.t);
+    (void)kb_simc_wire_step(&r->cw);
+  }
+  kb_cls_replay_end(&r->crp, r->cw.wave.t);
+  cls_task(r, r->cw.wave.t);
+  return 0;
+}
+
 const kb_engine_t *kb_scenario_engine(const kb_scenario_t *s) { return s && s->rt ? &s->rt->bus.engine : NULL; }
 
 int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_result_t *res) {
@@ -1926,14 +2059,19 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
     if (kb_bus_xpd_attach(&r->bus, &r->xpd) != KB_OK) return 2;
   }
   kb_sim_panel_init(&r->panel, &s->cfg, 0);
-  if (o->vcd && kb_vcd_writer_begin(&r->vw, o->vcd, "keybus-sim", 0, true, true) != 0) return 2;
-  port.link = kb_bus_link(&r->bus);
-  port.task = task;
-  port.ctx = r;
-  kb_wire_init(&r->wire, &s->wcfg, &r->panel, &port, o->vcd ? &r->vw : NULL, 0);
-  while (r->wire.t < s->end && !r->stop && !r->oom) kb_wire_step(&r->wire);
+  if (s->classic) { /* issue 11 */
+    kb_wire_init(&r->wire, &s->wcfg, &r->panel, NULL, NULL, 0); /* keypad queues only */
+    if (run_classic(r) != 0) return 2;
+  } else {
+    if (o->vcd && kb_vcd_writer_begin(&r->vw, o->vcd, "keybus-sim", 0, true, true) != 0) return 2;
+    port.link = kb_bus_link(&r->bus);
+    port.task = task;
+    port.ctx = r;
+    kb_wire_init(&r->wire, &s->wcfg, &r->panel, &port, o->vcd ? &r->vw : NULL, 0);
+    while (r->wire.t < s->end && !r->stop && !r->oom) kb_wire_step(&r->wire);
+  }
   if (!r->stop) {
-    kb_wire_finish(&r->wire);
+    if (!s->classic) kb_wire_finish(&r->wire);
     check(r, true);
   } else {
     res->stopped = true;
@@ -1943,7 +2081,8 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
         res->unjudged++;
       }
   }
-  if (o->vcd && (kb_vcd_writer_end(&r->vw, r->wire.t + 10000u) != 0 || r->vw.err)) rc = 2;
+  if (o->vcd && (kb_vcd_writer_end(&r->vw, (s->classic ? r->cw.wave.t : r->wire.t) + 10000u) != 0 || r->vw.err))
+    rc = 2;
   if (r->oom) rc = 2;
   res->expects = (unsigned)s->nexp;
   for (size_t i = 0; i < s->nexp; i++) {
@@ -1953,8 +2092,8 @@ int kb_scenario_run(kb_scenario_t *s, const kb_scenario_opts_t *o, kb_scenario_r
   res->warnings = r->warnings;
   res->visits = r->visits;
   res->formats = r->formats;
-  res->end_us = r->wire.t;
-  res->messages = r->wire.st.messages;
+  res->end_us = s->classic ? r->cw.wave.t : r->wire.t;
+  res->messages = s->classic ? r->cw.frames : r->wire.st.messages;
   res->flips = r->wire.st.flips;
   res->msgs_hit = r->wire.st.msgs_hit;
   if (!rc && res->failed) rc = 1;

@@ -336,6 +336,21 @@ def seed_tpi(out):
 
 SEEDERS["tpi"] = seed_tpi
 
+
+def seed_classic_text(out):
+    """fuzz_classic_text: the Classic logs of tests/data/classic, whole and
+    line by line (issue 11)."""
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests/data/classic/*.txt"))):
+        base = os.path.basename(path)[:-4]
+        data = open(path, "rb").read()
+        write(out, base, data)
+        for i, line in enumerate(data.split(b"\n")):
+            if line and not line.startswith(b"#"):
+                write(out, "%s_%d" % (base, i), line + b"\n")
+
+
+SEEDERS["classic_text"] = seed_classic_text
+
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SEEDERS:
         sys.exit("usage: seeds.py {%s} OUTDIR" % ",".join(SEEDERS))
