@@ -36,10 +36,10 @@ static void check_errors(const kb_conf_err_t *e) {
     const char *nl = strchr(p, '\n');
     FZ_ASSERT(nl != NULL);
     /* the source of each error: the file, the command line, or the one
-     * environment variable that is checked (the panel clock's code; the
-     * fake environment gives it a value that is not one) */
+     * environment variables that are checked (the panel clock's code and
+     * the TPI's; the fake environment gives them a value that is not one) */
     FZ_ASSERT(strncmp(p, "fuzz.conf:", 10) == 0 || strncmp(p, "command line: --", 16) == 0 ||
-              strncmp(p, "KEYBUS_SYNC_TIME_CODE:", 22) == 0 ||
+              strncmp(p, "KEYBUS_SYNC_TIME_CODE:", 22) == 0 || strncmp(p, "KEYBUS_TPI_CODE:", 16) == 0 ||
               strncmp(p, "(more errors left out)", 22) == 0);
     p = nl + 1;
   }

@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kb_replay_init(&rp, on_frame, on_change, NULL);
   if (kb_vcd_open(&r, f, "fuzz.vcd", NULL, &errs) == 0) {
     while ((rc = kb_vcd_next(&r, &e)) == 1) {
-      FZ_ASSERT(e.wire == KB_EDGE_CLOCK || e.wire == KB_EDGE_DATA);
+      /* a third wire named pc16/pgm is the Classic's PC-16 line (kb_vcd.h) */
+      FZ_ASSERT(e.wire == KB_EDGE_CLOCK || e.wire == KB_EDGE_DATA || e.wire == KB_EDGE_PC16);
       FZ_ASSERT(e.level <= 1);
       FZ_ASSERT(e.t_us >= t_prev);
       t_prev = e.t_us;
