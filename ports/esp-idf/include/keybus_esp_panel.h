@@ -95,8 +95,9 @@ typedef struct {
   void *poll_ctx;
 } kbe_pnl_config_t;
 
-/* The Kconfig values (CONFIG_KEYBUS_PANEL_*, CONFIG_KEYBUS_TASK_*), the
- * engine's defaults otherwise, no callbacks. */
+/* The Kconfig values (the panel role's pins, its power-up wait, Classic,
+ * the task's core and priority), the engine's defaults otherwise, no
+ * callbacks. */
 void kbe_pnl_config_default(kbe_pnl_config_t *cfg);
 
 /* Brings the role up (see above). ESP_OK, or the first failing call's
