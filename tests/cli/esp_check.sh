@@ -36,7 +36,8 @@
 #   - counter-tests: handler variants calling gpio_get_level or ESP_LOGW (flash
 #     functions) are rejected by check-iram.sh;
 #   - the panel role's timer callback (kbe_panel_isr.o): esp_panel below.
-#   - bench/esp_size.sh (make size) passes and prints its three size lines.
+#   - bench/esp_size.sh (make size) passes and prints its size lines (the
+#     reader's three, the panel role's two and its RAM budget check).
 # Xtensa (ESP32, ESP32-S3) builds: not checked here (no Xtensa compiler).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -308,7 +309,9 @@ else
 fi
 printf '%s\n' "$out" | grep -E '^(size|info)' | sed 's/^/    /'
 for re in '^size esp-idf rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' \
-  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$'; do
+  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$' \
+  '^size esp-idf-panel rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' '^size esp-idf-panel-iram rv32imc text=[1-9][0-9]*$' \
+  '^ok ram/esp-idf-panel [0-9]+ <= [0-9]+$'; do
   if printf '%s\n' "$out" | grep -Eq "$re"; then ok "bench/esp_size.sh prints /$re/"
   else ko "bench/esp_size.sh prints /$re/" "$out"; fi
 done
