@@ -27,6 +27,7 @@
 #   ram/esp-idf      data + bss <= RAM_LIMIT (3072)
 #   ram/esp-idf-panel  the panel role's data + bss <= RAM_LIMIT
 #   stack/esp-idf    the measured high-water mark + 1024 bytes <= the default
+#   stack/esp-idf-panel  the same for the panel role's task
 # Without the kit: "skipped: esp-size (...)" and exit 0 (nothing measured).
 set -u
 cd "$(dirname "$0")/.."
@@ -134,5 +135,19 @@ else
   echo "info esp-idf-stack: $line"
   if [ -n "$hwm" ] && [ $((hwm + 1024)) -le "$def" ]; then echo "ok stack/esp-idf $hwm + 1024 <= $def"
   else bad "stack/esp-idf" "high-water '${hwm:-?}' + 1024 > $def"; fi
+fi
+# the same for the panel role's task (tests/esp/test_esp_panel.c)
+if ! err=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Og -g -DKBE_STACK_PROBE -DKBE_HOST_FAKE \
+  '-DKB_CONFIG_FILE="keybus_esp_config.h"' -Itests/esp/include -Itests/esp -Iports/esp-idf \
+  -Iports/esp-idf/include -Iinclude -Isrc -Itests ports/esp-idf/*.c src/core/*.c src/sim/kb_sim_keypad.c \
+  src/host/kb_vcd.c src/host/kb_capture.c tests/esp/esp_fake.c tests/esp/test_esp_panel.c tests/harness.c \
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -Wl,-z,now -o "$OUT/probe/test_esp_panel" 2>&1); then
+  bad "stack/esp-idf-panel" "probe build: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+else
+  line=$("$OUT/probe/test_esp_panel" test_stack_high_water | grep '^stack high-water:')
+  hwm=$(printf '%s\n' "$line" | sed -n 's/^stack high-water: \([0-9]*\) bytes.*/\1/p')
+  echo "info esp-idf-panel-stack: $line"
+  if [ -n "$hwm" ] && [ $((hwm + 1024)) -le "$def" ]; then echo "ok stack/esp-idf-panel $hwm + 1024 <= $def"
+  else bad "stack/esp-idf-panel" "high-water '${hwm:-?}' + 1024 > $def"; fi
 fi
 [ $nfail -eq 0 ]

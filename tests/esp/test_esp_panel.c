@@ -19,6 +19,10 @@
  * name, one log line, everything undone, no retry; no driver allocation and
  * no malloc after init; the stop order and start/stop/start; the health
  * (healthy, contention); the not-started log budget; bad configs.
+ *
+ * With KBE_STACK_PROBE (bench/esp_size.sh, no sanitizer) every task step
+ * runs on a painted stack of its own and the high-water mark is printed
+ * ("stack high-water: N bytes").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +34,10 @@
 #include "kbe_panel_int.h"
 #include "keybus_esp_panel.h"
 #include "sim/kb_sim_keypad.h"
+
+#ifdef KBE_STACK_PROBE
+#include <ucontext.h>
+#endif
 
 #define CLK 4
 #define DAT 5
@@ -91,10 +99,38 @@ static bool g_begun, g_ended, g_created_main;
 static uint64_t g_next_task;
 static unsigned g_steps;
 
+#ifdef KBE_STACK_PROBE
+#define PROBE_STACK (64 * 1024)
+static unsigned char probe_stack[PROBE_STACK];
+static ucontext_t probe_main, probe_ctx;
+static bool probe_ret;
+static uint32_t probe_hwm;
+static void probe_entry(void) { probe_ret = kbe_pnl_task_step(); }
+static bool step_on_stack(void) {
+  size_t used;
+  memset(probe_stack, 0xA5, sizeof probe_stack);
+  getcontext(&probe_ctx);
+  probe_ctx.uc_stack.ss_sp = probe_stack;
+  probe_ctx.uc_stack.ss_size = sizeof probe_stack;
+  probe_ctx.uc_link = &probe_main;
+  makecontext(&probe_ctx, probe_entry, 0);
+  swapcontext(&probe_main, &probe_ctx);
+  for (used = 0; used < sizeof probe_stack && probe_stack[used] == 0xA5; used++) {
+  }
+  used = sizeof probe_stack - used;
+  if (used > probe_hwm) probe_hwm = (uint32_t)used;
+  return probe_ret;
+}
+#endif
+
 static bool task_step(void) {
   bool r;
   fake_task_current(g_task);
+#ifdef KBE_STACK_PROBE
+  r = step_on_stack();
+#else
   r = kbe_pnl_task_step();
+#endif
   fake_task_current(NULL);
   g_steps++;
   return r;
@@ -540,7 +576,24 @@ static void test_not_started_log_budget(void) {
   KT_EQ(kbe_pnl_stop(), ESP_OK);
 }
 
+#ifdef KBE_STACK_PROBE
+static void test_stack_high_water(void) {
+  /* the busiest runs: the start-up sequence and lights (callbacks), keys,
+   * then the not-started warnings (log lines) */
+  probe_hwm = 0;
+  test_startup_and_lights();
+  test_keys_reach_the_callback();
+  test_not_started_log_budget();
+  printf("stack high-water: %u bytes (x86-64 host, task steps only, its log lines included)\n",
+         (unsigned)probe_hwm);
+  KT_CHECK(probe_hwm > 0 && probe_hwm < PROBE_STACK);
+}
+#define PROBE_CASES , KT_CASE(test_stack_high_water)
+#else
+#define PROBE_CASES
+#endif
+
 KT_MAIN(KT_CASE(test_startup_and_lights), KT_CASE(test_keys_reach_the_callback), KT_CASE(test_classic),
         KT_CASE(test_every_init_failure), KT_CASE(test_bad_config_and_states),
         KT_CASE(test_start_stop_start), KT_CASE(test_health_contention),
-        KT_CASE(test_not_started_log_budget))
+        KT_CASE(test_not_started_log_budget) PROBE_CASES)
