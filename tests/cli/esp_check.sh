@@ -311,7 +311,7 @@ printf '%s\n' "$out" | grep -E '^(size|info)' | sed 's/^/    /'
 for re in '^size esp-idf rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' \
   '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$' \
   '^size esp-idf-panel rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' '^size esp-idf-panel-iram rv32imc text=[1-9][0-9]*$' \
-  '^ok ram/esp-idf-panel [0-9]+ <= [0-9]+$'; do
+  '^ok ram/esp-idf-panel [0-9]+ <= [0-9]+$' '^ok stack/esp-idf-panel [0-9]+ \+ 1024 <= [0-9]+$'; do
   if printf '%s\n' "$out" | grep -Eq "$re"; then ok "bench/esp_size.sh prints /$re/"
   else ko "bench/esp_size.sh prints /$re/" "$out"; fi
 done
