@@ -16,11 +16,18 @@
 #       the task stack (CONFIG_KEYBUS_TASK_STACK default), static;
 #   size esp-idf-iram rv32imc text=N
 #       the .iram1.* sections of the interrupt handlers' object (kbe_isr.o);
+#   size esp-idf-panel rv32imc text=N data=N bss=N
+#   size esp-idf-panel-iram rv32imc text=N
+#       the same for the panel role (CONFIG_KEYBUS_ROLE_KEYPAD: kbe_panel*.o
+#       instead of kbe.o/kbe_isr.o; the IRAM of its timer callback plus
+#       kb_pnl_isr, which kb_panel.o places in .iram1.keybus);
 # then `info` lines (the breakdown, and the task's measured host high-water
 # mark: tests/esp/test_esp_port.c built with -DKBE_STACK_PROBE runs every
 # task step on a painted stack), and `ok`/`FAIL` checks:
 #   ram/esp-idf      data + bss <= RAM_LIMIT (3072)
+#   ram/esp-idf-panel  the panel role's data + bss <= RAM_LIMIT
 #   stack/esp-idf    the measured high-water mark + 1024 bytes <= the default
+#   stack/esp-idf-panel  the same for the panel role's task
 # Without the kit: "skipped: esp-size (...)" and exit 0 (nothing measured).
 set -u
 cd "$(dirname "$0")/.."
@@ -58,7 +65,20 @@ for src in ports/esp-idf/*.c src/core/*.c src/ha/*.c; do
 done
 [ $nfail -eq 0 ] || exit 1
 
-read -r text data bss < <(riscv64-unknown-elf-size "$OUT"/obj/*.o | awk 'NR > 1 {t += $1; d += $2; b += $3} END {print t, d, b}')
+# role OBJ...: text, data and bss summed over the objects given
+totals() { riscv64-unknown-elf-size "$@" | awk 'NR > 1 {t += $1; d += $2; b += $3} END {print t, d, b}'; }
+# the component builds one role's port sources (CMakeLists.txt, the Kconfig
+# role): the reader's totals leave the panel role's objects out, and back
+reader_objs=() panel_objs=()
+for o in "$OUT"/obj/*.o; do
+  case $(basename "$o") in
+    kbe_panel*.o) panel_objs+=("$o") ;;
+    kbe.o | kbe_isr.o) reader_objs+=("$o") ;;
+    *) reader_objs+=("$o") panel_objs+=("$o") ;;
+  esac
+done
+read -r text data bss < <(totals "${reader_objs[@]}")
+read -r ptext pdata pbss < <(totals "${panel_objs[@]}")
 # sym OBJ NAME: the size of a symbol (nm -S prints it in hex)
 sym() {
   local h
@@ -80,6 +100,9 @@ sems=$(( $(sym kbe.o s_lock_buf) + $(sym kbe.o s_done_buf) ))
 bss=$((bss - stack))
 iram=$(iram_of kbe_isr.o)
 iram_link=$(iram_of kb_link.o)
+pstack=$(sym kbe_panel.o s_stack)
+pbss=$((pbss - pstack))
+piram=$(( $(iram_of kbe_panel_isr.o) + $(iram_of kb_panel.o) ))
 def=$(sed -n 's/^#define CONFIG_KEYBUS_TASK_STACK \([0-9]*\).*/\1/p' ports/esp-idf/include/keybus_esp_config.h)
 
 echo "size esp-idf rv32imc text=$text data=$data bss=$bss"
@@ -90,6 +113,13 @@ echo "info esp-idf ram: StaticTask_t is $tcb bytes with the kit's newlib headers
 echo "info esp-idf-iram: kb_link.o's .iram1 ($iram_link bytes: kb_link_edge/kb_link_sample, unused by the component) is left out: --gc-sections drops it when nothing calls it (not linked here)"
 if [ $((data + bss)) -le "$RAM_LIMIT" ]; then echo "ok ram/esp-idf $((data + bss)) <= $RAM_LIMIT"
 else bad "ram/esp-idf" "data+bss $((data + bss)) > $RAM_LIMIT"; fi
+# the panel role (CONFIG_KEYBUS_ROLE_KEYPAD): the same objects but the
+# reader's port; bss without its task stack (the same Kconfig default)
+echo "size esp-idf-panel rv32imc text=$ptext data=$pdata bss=$pbss"
+echo "size esp-idf-panel-iram rv32imc text=$piram"
+echo "info esp-idf-panel ram: kb_pnl_t $(sym kbe_panel.o s_pnl), StaticTask_t $(sym kbe_panel.o s_tcb), the callback's state $(sym kbe_panel_isr.o kbe_pnl_isr); iram: kbe_pnl_alarm_cb $(iram_of kbe_panel_isr.o) + kb_pnl_isr $(iram_of kb_panel.o) (kb_panel.o's .iram1 holds kb_pnl_isr alone)"
+if [ $((pdata + pbss)) -le "$RAM_LIMIT" ]; then echo "ok ram/esp-idf-panel $((pdata + pbss)) <= $RAM_LIMIT"
+else bad "ram/esp-idf-panel" "data+bss $((pdata + pbss)) > $RAM_LIMIT"; fi
 
 # the task's stack high-water mark, measured on the host
 mkdir -p "$OUT/probe"
@@ -105,5 +135,19 @@ else
   echo "info esp-idf-stack: $line"
   if [ -n "$hwm" ] && [ $((hwm + 1024)) -le "$def" ]; then echo "ok stack/esp-idf $hwm + 1024 <= $def"
   else bad "stack/esp-idf" "high-water '${hwm:-?}' + 1024 > $def"; fi
+fi
+# the same for the panel role's task (tests/esp/test_esp_panel.c)
+if ! err=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Og -g -DKBE_STACK_PROBE -DKBE_HOST_FAKE \
+  '-DKB_CONFIG_FILE="keybus_esp_config.h"' -Itests/esp/include -Itests/esp -Iports/esp-idf \
+  -Iports/esp-idf/include -Iinclude -Isrc -Itests ports/esp-idf/*.c src/core/*.c src/sim/kb_sim_keypad.c \
+  src/host/kb_vcd.c src/host/kb_capture.c tests/esp/esp_fake.c tests/esp/test_esp_panel.c tests/harness.c \
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -Wl,-z,now -o "$OUT/probe/test_esp_panel" 2>&1); then
+  bad "stack/esp-idf-panel" "probe build: $(printf '%s' "$err" | head -n 5 | tr '\n' ' ')"
+else
+  line=$("$OUT/probe/test_esp_panel" test_stack_high_water | grep '^stack high-water:')
+  hwm=$(printf '%s\n' "$line" | sed -n 's/^stack high-water: \([0-9]*\) bytes.*/\1/p')
+  echo "info esp-idf-panel-stack: $line"
+  if [ -n "$hwm" ] && [ $((hwm + 1024)) -le "$def" ]; then echo "ok stack/esp-idf-panel $hwm + 1024 <= $def"
+  else bad "stack/esp-idf-panel" "high-water '${hwm:-?}' + 1024 > $def"; fi
 fi
 [ $nfail -eq 0 ]

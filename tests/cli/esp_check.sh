@@ -34,8 +34,10 @@
 #     iram-safe.txt plus ports/esp-idf/iram-allow.txt, fails without the
 #     latter, and every iram-allow.txt entry is really called (no spare one);
 #   - counter-tests: handler variants calling gpio_get_level or ESP_LOGW (flash
-#     functions) are rejected by check-iram.sh.
-#   - bench/esp_size.sh (make size) passes and prints its three size lines.
+#     functions) are rejected by check-iram.sh;
+#   - the panel role's timer callback (kbe_panel_isr.o): esp_panel below.
+#   - bench/esp_size.sh (make size) passes and prints its size lines (the
+#     reader's three, the panel role's two and its RAM budget check).
 # Xtensa (ESP32, ESP32-S3) builds: not checked here (no Xtensa compiler).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -148,6 +150,87 @@ esp_component() {
       ko "$ver: counter-test: rejected for calling $sym" "$log"
     fi
   done
+  esp_panel "$ver" "$kit" "$out" "${CF[@]}"
+}
+
+# esp_panel VER KIT OUT CFLAGS...: the panel role's timer callback
+# (ports/esp-idf/kbe_panel_isr.c, docs/esp32.md "Panel role"), compiled by
+# esp_component above with the component's configuration:
+#   - check-iram.sh passes on kbe_panel_isr.o with the kit's iram-safe.txt
+#     plus ports/esp-idf/iram-allow-panel.txt (kb_pnl_isr), fails without
+#     the latter, and every entry of it is really called;
+#   - linked with the engine's kb_panel.o (ld -r), the pair passes with the
+#     kit's list alone: kb_pnl_isr is in .iram1.keybus and calls nothing in
+#     flash (the allowlist entry is proven, not assumed);
+#   - without the component's options kbe_panel_isr.c refuses to build;
+#   - counter-tests: callbacks writing a pin with gpio_set_level or logging
+#     with ESP_LOGW (flash functions) are rejected by check-iram.sh.
+esp_panel() {
+  local ver=$1 kit=$2 out=$3 log o lo fn src v name sym
+  shift 3
+  local CF=("$@")
+  o=$out/defaults/kbe_panel_isr.o
+  if [ ! -f "$o" ] || [ ! -f "$out/defaults/kb_panel.o" ]; then
+    ko "$ver: panel role: kbe_panel_isr.o and kb_panel.o built"
+    return
+  fi
+  cat "$kit/iram-safe.txt" ports/esp-idf/iram-allow-panel.txt >"$out/allow-panel.txt"
+  if log=$("$K/check-iram.sh" "$out/allow-panel.txt" "$o" 2>&1); then ok "$ver: check-iram kbe_panel_isr.o (kit iram-safe.txt + ports/esp-idf/iram-allow-panel.txt)"
+  else ko "$ver: check-iram kbe_panel_isr.o" "$log"; fi
+  printf '%s\n' "$log" | grep -E '^(iram|ok|FAIL|NOTE)' | sed "s/^/    $ver kbe_panel_isr.o: /"
+  if printf '%s\n' "$log" | grep -q "^iram  kbe_pnl_alarm_cb in .iram1.keybus$"; then ok "$ver: kbe_pnl_alarm_cb in .iram1.keybus"
+  else ko "$ver: kbe_pnl_alarm_cb in .iram1.keybus" "$log"; fi
+  for fn in $(grep -v '^\s*#' ports/esp-idf/iram-allow-panel.txt | awk 'NF {print $1}'); do
+    if printf '%s\n' "$log" | grep -q "call $fn (allowlist)"; then ok "$ver: iram-allow-panel.txt entry $fn is called by the callback"
+    else ko "$ver: iram-allow-panel.txt entry $fn is called by the callback (a spare entry?)" "$log"; fi
+  done
+  if log=$("$K/check-iram.sh" "$kit/iram-safe.txt" "$o" 2>&1); then
+    ko "$ver: check-iram kbe_panel_isr.o fails without iram-allow-panel.txt (it passed: the extension is not needed?)"
+  else ok "$ver: check-iram kbe_panel_isr.o fails without iram-allow-panel.txt"; fi
+  # the callback and the engine's half period as one object
+  lo=$out/panel_isr_linked.o
+  if ! log=$(riscv64-unknown-elf-ld -m elf32lriscv -r "$o" "$out/defaults/kb_panel.o" -o "$lo" 2>&1); then
+    ko "$ver: ld -r kbe_panel_isr.o kb_panel.o" "$log"
+  elif log=$("$K/check-iram.sh" "$kit/iram-safe.txt" "$lo" 2>&1) &&
+    printf '%s\n' "$log" | grep -q "^ok    .iram1.keybus: call kb_pnl_isr (IRAM, same object)$" &&
+    printf '%s\n' "$log" | grep -q "^iram  kb_pnl_isr in .iram1.keybus$"; then
+    ok "$ver: check-iram kbe_panel_isr.o + kb_panel.o linked (kit iram-safe.txt only): kb_pnl_isr in IRAM, the whole path IRAM-safe"
+  else
+    ko "$ver: check-iram kbe_panel_isr.o + kb_panel.o linked" "$log"
+  fi
+  # without the options: the #error
+  if log=$("$kit/idf-gcc" --strict -Wall -Wextra -Werror -Iports/esp-idf/include -Iinclude \
+    '-DKB_CONFIG_FILE="keybus_esp_config.h"' -c ports/esp-idf/kbe_panel_isr.c -o "$out/noopt-panel.o" 2>&1); then
+    ko "$ver: panel role refuses the kit's default sdkconfig (it compiled)"
+  elif printf '%s\n' "$log" | grep -q 'error: #error "keybus: set CONFIG_GPTIMER_ISR_'; then
+    ok "$ver: panel role refuses a sdkconfig without the GPTimer ISR-safe option (#error)"
+  else
+    ko "$ver: panel role refuses the default sdkconfig with its #error" "$log"
+  fi
+  # counter-tests: a callback calling a flash function is rejected
+  sed 's/^    gpio_ll_set_level(&GPIO, s->write_pin, w);/    (void)gpio_set_level((gpio_num_t)s->write_pin, w);/' \
+    ports/esp-idf/kbe_panel_isr.c >"$out/variant/kbe_panel_isr_setlevel.c"
+  sed 's|^  s->halves++;|  ESP_LOGW("keybus", "half %d", (int)data_high);\n&|' \
+    ports/esp-idf/kbe_panel_isr.c >"$out/variant/kbe_panel_isr_log.c"
+  for v in setlevel:gpio_set_level log:esp_log; do
+    name=${v%%:*} sym=${v#*:}
+    src=$out/variant/kbe_panel_isr_$name.c
+    if cmp -s "$src" ports/esp-idf/kbe_panel_isr.c; then
+      ko "$ver: panel counter-test $name: the variant differs from kbe_panel_isr.c (the sed no longer matches)"
+      continue
+    fi
+    if ! log=$("$kit/idf-gcc" "${CF[@]}" -include driver/gpio.h -include esp_log.h -c "$src" -o "$out/variant/panel_$name.o" 2>&1); then
+      ko "$ver: panel counter-test $name compiles" "$log"
+      continue
+    fi
+    if log=$("$K/check-iram.sh" "$out/allow-panel.txt" "$out/variant/panel_$name.o" 2>&1); then
+      ko "$ver: panel counter-test: a callback calling $sym is rejected (check-iram passed)" "$log"
+    elif printf '%s\n' "$log" | grep -q "^FAIL.*$sym"; then
+      ok "$ver: panel counter-test: a callback calling $sym (flash) is rejected by check-iram"
+    else
+      ko "$ver: panel counter-test: rejected for calling $sym" "$log"
+    fi
+  done
 }
 
 ISR='-DKB_ISR_FN=__attribute__((section(".iram1.keybus")))'
@@ -226,7 +309,9 @@ else
 fi
 printf '%s\n' "$out" | grep -E '^(size|info)' | sed 's/^/    /'
 for re in '^size esp-idf rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' \
-  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$'; do
+  '^size esp-idf-stack rv32imc bytes=[0-9]+$' '^size esp-idf-iram rv32imc text=[1-9][0-9]*$' \
+  '^size esp-idf-panel rv32imc text=[0-9]+ data=[0-9]+ bss=[0-9]+$' '^size esp-idf-panel-iram rv32imc text=[1-9][0-9]*$' \
+  '^ok ram/esp-idf-panel [0-9]+ <= [0-9]+$' '^ok stack/esp-idf-panel [0-9]+ \+ 1024 <= [0-9]+$'; do
   if printf '%s\n' "$out" | grep -Eq "$re"; then ok "bench/esp_size.sh prints /$re/"
   else ko "bench/esp_size.sh prints /$re/" "$out"; fi
 done

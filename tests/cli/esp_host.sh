@@ -9,9 +9,16 @@
 #   - tests/esp/test_esp_port.c passes (frames through the real handlers,
 #     init/stop order, every init failure, no heap after init, health,
 #     the no-panel log budget, start/stop/start, failed allocations);
-#   - every CONFIG_KEYBUS_* of ports/esp-idf/Kconfig has its #ifndef default
-#     in keybus_esp_config.h, and the sources use no other one; with
-#     python3-kconfiglib, the Kconfig parses and its defaults are the header's;
+#   - tests/esp/test_esp_panel.c passes with both compilers (the panel role:
+#     kbe_panel.c, kbe_panel_isr.c on the fake's periodic timer against the
+#     simulated keypad: start-up sequence, lights, keys to the callback,
+#     Classic, every init failure, no heap after init, start/stop/start,
+#     health, the not-started log budget);
+#   - every int CONFIG_KEYBUS_* of ports/esp-idf/Kconfig has its #ifndef
+#     default in keybus_esp_config.h or keybus_esp_panel.h, and the sources
+#     use no other one; bool ones (the role, Classic) have none and are
+#     tested only with defined()/#ifdef; with python3-kconfiglib, the
+#     Kconfig parses and its defaults are the headers';
 #   - with KEYBUS_IDF_KITS: the fake (esp_fake.c) compiles against both kits'
 #     real headers, so its signatures are ESP-IDF's (and a drifted signature
 #     is refused: counter-test); without the kits that part is skipped.
@@ -50,22 +57,49 @@ for variant in gcc-asan clang; do
   else
     ko "$variant: build tests/esp (host)" "$log"
   fi
+  # the panel role against the simulated keypad
+  bin=$OUT/test_esp_panel-$variant
+  if log=$("$cc" "${COMMON[@]}" "${extra[@]}" ports/esp-idf/*.c src/core/*.c src/sim/kb_sim_keypad.c \
+    src/host/kb_vcd.c src/host/kb_capture.c tests/esp/esp_fake.c tests/esp/test_esp_panel.c tests/harness.c \
+    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o "$bin" 2>&1); then
+    ok "$variant: build the panel role + engine + fake + simulated keypad (-Werror -pedantic)"
+    if log=$(ASAN_OPTIONS=detect_leaks=1 "$bin" 2>&1); then
+      ok "$variant: run: $(printf '%s\n' "$log" | grep '^kt:')"
+    else
+      ko "$variant: run tests/esp/test_esp_panel.c" "$(printf '%s\n' "$log" | grep -v '^ok ' | tail -n 30)"
+    fi
+  else
+    ko "$variant: build tests/esp panel role (host)" "$log"
+  fi
 done
 
 # Kconfig <-> the #ifndef defaults (the ESPHome build has no Kconfig)
-kconf=$(sed -n 's/^ *config \(KEYBUS_[A-Z0-9_]*\)$/CONFIG_\1/p' ports/esp-idf/Kconfig | sort -u)
-defs=$(sed -n 's/^#ifndef \(CONFIG_KEYBUS_[A-Z0-9_]*\)$/\1/p' ports/esp-idf/include/keybus_esp_config.h | sort -u)
-used=$(grep -ho 'CONFIG_KEYBUS_[A-Z0-9][A-Z0-9_]*' ports/esp-idf/*.c ports/esp-idf/*.h ports/esp-idf/include/*.h | sort -u)
-if [ -n "$kconf" ] && [ "$kconf" = "$defs" ]; then ok "every Kconfig symbol has one #ifndef default in keybus_esp_config.h ($(echo "$kconf" | wc -l))"
+# bool symbols: a `config KEYBUS_X` whose next line is a bool type
+bools=$(awk '/^ *config KEYBUS_/ {s = $2; next} s != "" && NF {if ($1 == "bool") print "CONFIG_" s; s = ""}' \
+  ports/esp-idf/Kconfig | sort -u)
+kconf=$(sed -n 's/^ *config \(KEYBUS_[A-Z0-9_]*\)$/CONFIG_\1/p' ports/esp-idf/Kconfig | sort -u | comm -23 - <(echo "$bools"))
+defs=$(sed -n 's/^#ifndef \(CONFIG_KEYBUS_[A-Z0-9_]*\)$/\1/p' ports/esp-idf/include/keybus_esp_config.h \
+  ports/esp-idf/include/keybus_esp_panel.h | sort)
+used=$(grep -ho 'CONFIG_KEYBUS_[A-Z0-9][A-Z0-9_]*' ports/esp-idf/*.c ports/esp-idf/*.h ports/esp-idf/include/*.h |
+  sort -u | comm -23 - <(echo "$bools"))
+if [ -n "$kconf" ] && [ "$kconf" = "$defs" ]; then ok "every int Kconfig symbol has one #ifndef default in keybus_esp_config.h / keybus_esp_panel.h ($(echo "$kconf" | wc -l))"
 else ko "Kconfig symbols = #ifndef defaults" "$(diff <(echo "$kconf") <(echo "$defs"))"; fi
 if [ "$used" = "$defs" ]; then ok "the sources use only the Kconfig's CONFIG_KEYBUS_* symbols"
 else ko "CONFIG_KEYBUS_* used = defined" "$(diff <(echo "$used") <(echo "$defs"))"; fi
+# a bool is only ever tested for being defined (an unset one is undefined)
+bad=""
+for b in $bools; do
+  bad="$bad$(grep -n "$b" ports/esp-idf/*.c ports/esp-idf/*.h ports/esp-idf/include/*.h |
+    grep -v "defined($b)\|#ifdef $b\b" | grep -v '^[^:]*:[0-9]*: *\(/\*\|\*\)')"
+done
+if [ -n "$bools" ] && [ -z "$bad" ]; then ok "bool Kconfig symbols ($(echo $bools)) are tested with defined()/#ifdef only"
+else ko "bool Kconfig symbols tested with defined() only" "$bad"; fi
 
 # the Kconfig parses (kconfiglib, as ESP-IDF's kconfgen) and its defaults
 # (non-ESP32 target) are the header's
 if /usr/bin/python3 -c 'import kconfiglib' 2>/dev/null; then
   if log=$(/usr/bin/python3 tests/esp/kconfig_defaults.py ports/esp-idf/Kconfig \
-    ports/esp-idf/include/keybus_esp_config.h "$OUT" 2>&1); then
+    ports/esp-idf/include/keybus_esp_config.h "$OUT" ports/esp-idf/include/keybus_esp_panel.h 2>&1); then
     ok "Kconfig parses without warning and its defaults are keybus_esp_config.h's ($(printf '%s\n' "$log" | wc -l) symbols)"
   else
     ko "Kconfig defaults = keybus_esp_config.h defaults" "$log"

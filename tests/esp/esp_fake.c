@@ -10,7 +10,9 @@
  *   - GPTimer: the driver's state machine (init -> enable -> run, with
  *     ESP_ERR_INVALID_STATE out of order, del only in init), a count that
  *     runs from start, a one-shot alarm disarmed by the hardware when it
- *     fires, two timers (ESP32-C3) then ESP_ERR_NOT_FOUND;
+ *     fires, or with auto_reload_on_alarm a periodic one (the count set to
+ *     reload_count at each alarm, the alarm kept), two timers (ESP32-C3)
+ *     then ESP_ERR_NOT_FOUND;
  *   - GPIO: one ISR service (a second install: ESP_ERR_INVALID_STATE), a
  *     handler per pin called on the edges of its interrupt type while
  *     enabled, handler_add before the install: ESP_ERR_INVALID_STATE;
@@ -228,6 +230,18 @@ int esp_app_get_elf_sha256(char *dst, size_t size) {
 /* ------------------------------------------------------------ GPIO */
 
 static int pin_in[NPINS], pin_out[NPINS];
+#ifndef KBE_FAKE_REAL_HEADERS
+static void (*pin_write_hook)(uint32_t pin, int level);
+#endif
+
+/* An output changed: the test's wire model (fake_on_pin_write) follows. */
+static void pin_set_out(uint32_t gpio_num, int level) {
+  if (gpio_num >= NPINS || pin_out[gpio_num] == level) return;
+  pin_out[gpio_num] = level;
+#ifndef KBE_FAKE_REAL_HEADERS
+  if (pin_write_hook) pin_write_hook(gpio_num, level);
+#endif
+}
 static int npn_data = -1, npn_write = -1;
 static bool service;
 static gpio_isr_t pin_isr[NPINS];
@@ -245,9 +259,7 @@ int fake_gpio_ll_read(uint32_t gpio_num) {
   if ((int)gpio_num == npn_data && npn_write >= 0 && pin_out[npn_write]) v = 0;
   return v;
 }
-void fake_gpio_ll_write(uint32_t gpio_num, uint32_t level) {
-  if (gpio_num < NPINS) pin_out[gpio_num] = level != 0;
-}
+void fake_gpio_ll_write(uint32_t gpio_num, uint32_t level) { pin_set_out(gpio_num, level != 0); }
 
 static bool pin_ok(int n) { return n >= 0 && n < 22; } /* ESP32-C3 */
 
@@ -271,7 +283,7 @@ esp_err_t gpio_set_level(gpio_num_t gpio_num, uint32_t level) {
   e = fake_call("gpio_set_level");
   if (e != ESP_OK) return e;
   if (!pin_ok(gpio_num)) return ESP_ERR_INVALID_ARG;
-  pin_out[gpio_num] = level != 0;
+  pin_set_out((uint32_t)gpio_num, level != 0);
   return ESP_OK;
 }
 esp_err_t gpio_install_isr_service(int intr_alloc_flags) {
@@ -373,15 +385,16 @@ bool fake_pin_has_handler(uint32_t pin) {
   return pin < NPINS && ((service && pin_isr[pin] != NULL && pin_en[pin]) || pin_attached[pin] != NULL);
 }
 void fake_isr_service_preinstalled(void) { service = true; }
+void fake_on_pin_write(void (*hook)(uint32_t pin, int level)) { pin_write_hook = hook; }
 bool fake_isr_service_installed(void) { return service; }
 #endif
 
 /* --------------------------------------------------------- GPTimer */
 
 struct gptimer_t {
-  bool used, cb_set, armed;
+  bool used, cb_set, armed, reload;
   int fsm; /* 0 init, 1 enable, 2 run */
-  uint64_t base, alarm;
+  uint64_t base, alarm, reload_count;
   gptimer_alarm_cb_t cb;
   void *ctx;
 };
@@ -448,8 +461,12 @@ esp_err_t gptimer_set_alarm_action(gptimer_handle_t timer, const gptimer_alarm_c
     timer->armed = false;
     return ESP_OK;
   }
-  if (config->flags.auto_reload_on_alarm) return ESP_ERR_INVALID_ARG; /* not modelled */
+  /* the driver: a reload count at or past the alarm is an invalid argument */
+  if (config->flags.auto_reload_on_alarm && config->reload_count >= config->alarm_count)
+    return ESP_ERR_INVALID_ARG;
   timer->alarm = config->alarm_count;
+  timer->reload = config->flags.auto_reload_on_alarm != 0;
+  timer->reload_count = config->reload_count;
   timer->armed = true;
   return ESP_OK;
 }
@@ -515,7 +532,11 @@ void fake_advance_to(uint64_t t_us) {
     }
     if (due == NULL) break;
     now_us = when;
-    due->armed = false; /* one-shot: the hardware disarms it */
+    if (due->reload) {
+      due->base = when - due->reload_count; /* the count reloads, the alarm stays */
+    } else {
+      due->armed = false; /* one-shot: the hardware disarms it */
+    }
     fake_stats.alarms++;
     if (now_us - last_pin_isr_us < fake_stats.alarm_after_min) fake_stats.alarm_after_min = now_us - last_pin_isr_us;
     if (now_us - last_pin_isr_us > fake_stats.alarm_after_max) fake_stats.alarm_after_max = now_us - last_pin_isr_us;
@@ -721,6 +742,7 @@ void fake_reset(void) {
   memset(pin_en, 0, sizeof pin_en);
   memset(pin_type, 0, sizeof pin_type);
   memset(pin_out, 0, sizeof pin_out);
+  pin_write_hook = NULL;
   for (int i = 0; i < NPINS; i++) pin_in[i] = 1;
   npn_data = npn_write = -1;
   service = false;

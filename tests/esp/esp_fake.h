@@ -3,7 +3,8 @@
  * esp_fake.h - the controls of the host fake of ESP-IDF (esp_fake.c): a
  * virtual microsecond clock, a pin model (inputs driven by the simulated
  * bus, outputs set by the port, an NPN write driver pulling the data line
- * low), the GPIO interrupt dispatcher and one-shot GPTimer alarms that call
+ * low), the GPIO interrupt dispatcher and one-shot or periodic (auto-reload)
+ * GPTimer alarms that call
  * the port's real handlers, FreeRTOS single-threaded (the test runs the
  * keybus task's steps itself), fault injection for every esp_err_t call,
  * and counters (calls in order, driver allocations, log lines, calls that
@@ -43,6 +44,10 @@ int fake_pin_out(uint32_t pin);   /* the output register */
 /* What a framework's attach() (ESPHome) does: isr on both edges of pin. */
 void fake_pin_attach(uint32_t pin, gpio_isr_t isr, bool on);
 bool fake_pin_has_handler(uint32_t pin);
+/* Called when an output changes level (gpio_ll_set_level from a handler,
+ * gpio_set_level from a task): the test's model of what the pin drives
+ * (the panel role's clock transistor). NULL: none. fake_reset clears it. */
+void fake_on_pin_write(void (*hook)(uint32_t pin, int level));
 
 /* ---- faults and calls */
 /* The nth (1-based) call of `call` from now on returns err (once); call
