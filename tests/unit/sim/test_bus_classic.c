@@ -302,6 +302,22 @@ static void expect_panel_generation_on_classic(void) {
   KT_EQ(run_scn("expect panel later by 1s\nend 2s\n"), 0);
 }
 
-KT_MAIN(KT_CASE(synced_event_text), KT_CASE(expect_panel_generation_on_classic), KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics),
+/* A physical keypad types in the same frame as the virtual one: the echo
+ * differs (open collector: the AND of both), the request ends COLLIDED
+ * and the `#` clear follows (noted). */
+static void keys_collision(void) {
+  uint16_t id = 0;
+  rig("1234");
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "5555", NULL, &id), KB_OK);
+  KT_EQ(kb_simc_wire_keys(&wire, "2222"), 4);
+  run_to(3.0);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_COLLIDED);
+  KT_EQ(nclear, 1);
+  KT_EQ(last_result, KB_KEYS_COLLIDED);
+  KT_CHECK(kb_keys_idle(&bus.keys, true));
+}
+
+KT_MAIN(KT_CASE(synced_event_text), KT_CASE(keys_collision), KT_CASE(expect_panel_generation_on_classic), KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics),
         KT_CASE(keys_arm_away_and_disarm), KT_CASE(keys_wrong_code), KT_CASE(keys_refused),
         KT_CASE(keys_disconnected), KT_CASE(keys_wait_for_sync))
