@@ -97,9 +97,13 @@ static void key(kb_simc_t *p, uint8_t k0, uint64_t t) {
 
 void kb_simc_frame(kb_simc_t *p, uint64_t t, uint8_t k0, kb_cls_frame_t *f) {
   uint8_t d0 = 0, d1 = 0, p0 = 0, p1 = 0;
-  uint64_t in_state = t - p->t_state;
+  uint64_t in_state;
   if (k0 != KB_CLS_KEY_NONE && k0 != p->last_k0) key(p, k0, t);
   p->last_k0 = k0;
+  /* after the key: a code typed in this frame starts a new state (it
+   * used to be judged by the old one's age: an exit delay started long
+   * after the last change ended at once) */
+  in_state = t - p->t_state;
   if (p->state == KB_SIMC_EXIT_DELAY && in_state >= (uint64_t)p->cfg.exit_delay_ms * 1000u)
     set_state(p, KB_SIMC_ARMED, t), in_state = 0;
   for (unsigned z = 0; z < 8u; z++) {
@@ -220,4 +224,36 @@ uint64_t kb_simc_wire_step(kb_simc_wire_t *w) {
   w->prev_k0 = w->cur;
   w->frames++;
   return w->wave.t;
+}
+
+/* ------------------------------------------------------------ port */
+
+void kb_simc_port_init(kb_simc_port_t *p, kb_cls_link_t *link) {
+  memset(p, 0, sizeof *p);
+  p->link = link;
+  p->level[0] = p->level[1] = p->level[2] = 1;
+}
+
+void kb_simc_port_advance(kb_simc_port_t *p, uint64_t t_us) {
+  if (!p->pending || t_us < p->t_sample) return;
+  p->pending = 0;
+  kb_cls_link_sample(p->link, p->level[KB_EDGE_CLOCK] != 0, p->level[KB_EDGE_DATA] != 0,
+                     p->level[KB_EDGE_PC16] != 0);
+}
+
+int kb_simc_port_edge(void *ctx, const kb_edge_t *e) {
+  kb_simc_port_t *p = ctx;
+  uint64_t t = e->t_us < p->t_last ? p->t_last : e->t_us;
+  uint8_t level = e->level ? 1u : 0u;
+  p->t_last = t;
+  kb_simc_port_advance(p, t);
+  if (e->wire <= KB_EDGE_PC16 && p->level[e->wire] != level) {
+    p->level[e->wire] = level;
+    if (e->wire == KB_EDGE_CLOCK) {
+      p->write = (uint8_t)kb_cls_link_edge(p->link, level != 0, (uint32_t)t);
+      p->pending = 1;
+      p->t_sample = t + KB_SAMPLE_US;
+    }
+  }
+  return p->write == KB_LINK_WRITE_PULL_LOW;
 }
