@@ -180,13 +180,13 @@ EOF
     then ok "$f: keybus-sim's Classic VCD read by keybus-reader --panel classic: the simulator's final state"
     else ko "$f: keybus-sim's Classic VCD read by keybus-reader --panel classic: the simulator's final state" "s=$s rc=$rc $(cat "$tmp/err")"; fi
   done
-  printf '%s\n' 'panel classic' 'at 1s keys 1 "1234"' 'end 3s' >"$tmp/keys.kbs"
+  printf '%s\n' 'panel classic' 'at 1s set time 2026-01-02 03:04 code 1234' 'end 3s' >"$tmp/keys.kbs"
   "$S" "$tmp/keys.kbs" >"$tmp/out" 2>"$tmp/err"
   rc=$?
-  if [ $rc -eq 2 ] && grep -q 'keys.kbs:2: panel classic: key requests are not available yet' "$tmp/err"; then
-    ok "a Classic scenario with a key request: refused at load with file:line (exit 2)"
+  if [ $rc -eq 2 ] && grep -q 'keys.kbs:2: panel classic: set time is not available (the Classic has no clock)' "$tmp/err"; then
+    ok "a Classic scenario setting the time (the Classic has no clock): refused at load with file:line (exit 2)"
   else
-    ko "a Classic scenario with a key request: refused at load with file:line (exit 2)" "rc=$rc $(cat "$tmp/err")"
+    ko "a Classic scenario setting the time (the Classic has no clock): refused at load with file:line (exit 2)" "rc=$rc $(cat "$tmp/err")"
   fi
 else
   ko "keybus-sim binary present ($S)"
