@@ -70,6 +70,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "keybus/kb_classic.h"
+#include "keybus/kb_cls_link.h"
 #include "keybus/kb_config.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_err.h"
@@ -95,10 +97,23 @@ typedef struct {
 
 /* One bus. Public so firmware can place it statically; `link`, `engine` and
  * `keys` are the modules' own states (read them through the accessors below
- * where one exists), the clock fields are internal. */
+ * where one exists), the clock fields are internal.
+ * The series' parts share storage (kb_bus_set_series() picks one): `link`
+ * and `engine` are valid for PowerSeries only, `cls_link` and `cls` (the
+ * Classic link and decoder) for Classic only, so a Classic bus costs no RAM
+ * beyond a PowerSeries one. kb_engine_t and kb_cls_t both begin with the
+ * status model (kb_status_t), so `engine.status.series` names the series
+ * whichever is in use (the common initial sequence of a union, C11
+ * 6.5.2.3). */
 typedef struct kb_bus_s {
-  kb_link_t link;
-  kb_engine_t engine;
+  union {
+    kb_link_t link;         /* KB_SERIES_POWER */
+    kb_cls_link_t cls_link; /* KB_SERIES_CLASSIC */
+  };
+  union {
+    kb_engine_t engine; /* KB_SERIES_POWER */
+    kb_cls_t cls;       /* KB_SERIES_CLASSIC */
+  };
   kb_keys_t keys;
   /* the clock (internal) */
   uint32_t last_us; /* now_us of the last poll */
@@ -120,8 +135,28 @@ void kb_bus_init(kb_bus_t *bus, const kb_bus_cfg_t *cfg);
 void kb_bus_poll(kb_bus_t *bus, uint32_t now_us);
 
 /* The link the port's interrupts feed (kb_link_edge/kb_link_sample). Valid
- * as long as the bus. */
+ * as long as the bus. NULL when the series is Classic (the storage is the
+ * Classic link's then: see kb_bus_cls_link()). */
 kb_link_t *kb_bus_link(kb_bus_t *bus);
+
+/* Task, after kb_bus_init() and before the port attaches its interrupts:
+ * which panel series the bus decodes (KB_SERIES_POWER / KB_SERIES_CLASSIC,
+ * kb_engine.h). KB_SERIES_POWER is the default (kb_bus_init);
+ * KB_SERIES_CLASSIC switches link, decoder and key writer to the Classic
+ * ones (kb_cls_link.h, kb_classic.h; the keypad's requests go out through
+ * the Classic link, docs/classic.md). The event callback of kb_bus_cfg_t is
+ * kept. Errors (nothing changed): KB_ERR_ARG for an unknown series,
+ * KB_ERR_BUSY once a frame has been polled, while key requests are queued
+ * or while a zone expander is attached. */
+KB_MUST_CHECK kb_err_t kb_bus_set_series(kb_bus_t *bus, uint8_t series);
+
+/* The series the bus decodes (KB_SERIES_*). */
+uint8_t kb_bus_series(const kb_bus_t *bus);
+
+/* The Classic link the port's interrupts feed (kb_cls_link_edge/_sample,
+ * with the PC-16 level), NULL unless the series is Classic. kb_bus_link()
+ * stays the PowerSeries link. */
+kb_cls_link_t *kb_bus_cls_link(kb_bus_t *bus);
 
 /* The panel's state and the health counters (ring statistics included, as of
  * the last poll). Valid as long as the bus; read them from the task only. */

@@ -49,11 +49,43 @@ static void clock_to(kb_bus_t *bus, uint32_t now_us) {
   bus->rem_us = (uint16_t)rem;
 }
 
+static bool is_classic(const kb_bus_t *bus) {
+  return bus->engine.status.series == KB_SERIES_CLASSIC;
+}
+
+/* The Classic bus's poll: the same steps as kb_bus_poll() (docs at the top
+ * of kb_bus.h) with the Classic link and decoder. */
+static void poll_classic(kb_bus_t *bus, uint32_t now_us) {
+  const kb_cls_frame_t *f;
+  kb_link_change_t ch;
+  unsigned n = 0;
+  while ((f = kb_cls_link_peek(&bus->cls_link)) != NULL) {
+    (void)kb_cls_frame(&bus->cls, f, bus->ms);
+    kb_cls_link_pop(&bus->cls_link);
+    n++;
+  }
+  if (n > 0u) {
+    kb_link_stats_t s;
+    kb_cls_link_stats(&bus->cls_link, &s);
+    bus->cls.health.ring_overflows = s.overflows;
+    bus->cls.health.ring_high_water = s.high_water;
+  }
+  ch = kb_cls_link_tick(&bus->cls_link, now_us);
+  if (ch != KB_LINK_NO_CHANGE) {
+    bus->connected = ch == KB_LINK_CONNECTED;
+    kb_cls_connected(&bus->cls, bus->connected, bus->ms);
+  }
+}
+
 void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
   const kb_frame_t *f;
   kb_link_change_t ch;
   KB_ASSERT(bus != NULL);
   clock_to(bus, now_us);
+  if (is_classic(bus)) {
+    poll_classic(bus, now_us);
+    return;
+  }
   f = kb_link_ring_peek(&bus->link);
   if (f != NULL) {
     /* Frames change the engine, not the keypad's queue: idle before the
@@ -112,6 +144,7 @@ kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x) {
     return KB_OK;
   }
   if (bus->xpd != NULL) return KB_ERR_BUSY;
+  if (is_classic(bus)) return KB_ERR_ARG; /* no module replies on the Classic bus */
   err = kb_xpd_attach(x, &bus->link);
   if (err == KB_OK) bus->xpd = x;
   return err;
@@ -119,17 +152,48 @@ kb_err_t kb_bus_xpd_attach(kb_bus_t *bus, kb_xpd_t *x) {
 
 kb_link_t *kb_bus_link(kb_bus_t *bus) {
   KB_ASSERT(bus != NULL);
-  return &bus->link;
+  return is_classic(bus) ? NULL : &bus->link;
+}
+
+kb_err_t kb_bus_set_series(kb_bus_t *bus, uint8_t series) {
+  kb_event_cb cb;
+  void *ctx;
+  if (bus == NULL || (series != KB_SERIES_POWER && series != KB_SERIES_CLASSIC)) return KB_ERR_ARG;
+  /* frames counts every frame either decoder was given (common part) */
+  if (bus->engine.health.frames != 0u || kb_keys_pending(&bus->keys) != 0u || bus->xpd != NULL)
+    return KB_ERR_BUSY;
+  /* the callback is in the common part of both decoders */
+  cb = bus->engine.cb;
+  ctx = bus->engine.cb_ctx;
+  if (series == KB_SERIES_CLASSIC) {
+    kb_cls_link_init(&bus->cls_link, 0);
+    kb_cls_init(&bus->cls, KB_MODE_LIVE, cb, ctx);
+  } else {
+    kb_link_init(&bus->link);
+    kb_engine_init(&bus->engine, KB_MODE_LIVE, cb, ctx);
+  }
+  bus->connected = false;
+  return KB_OK;
+}
+
+uint8_t kb_bus_series(const kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return is_classic(bus) ? KB_SERIES_CLASSIC : KB_SERIES_POWER;
+}
+
+kb_cls_link_t *kb_bus_cls_link(kb_bus_t *bus) {
+  KB_ASSERT(bus != NULL);
+  return is_classic(bus) ? &bus->cls_link : NULL;
 }
 
 const kb_status_t *kb_bus_status(const kb_bus_t *bus) {
   KB_ASSERT(bus != NULL);
-  return &bus->engine.status;
+  return is_classic(bus) ? &bus->cls.status : &bus->engine.status;
 }
 
 const kb_health_t *kb_bus_health(const kb_bus_t *bus) {
   KB_ASSERT(bus != NULL);
-  return &bus->engine.health;
+  return is_classic(bus) ? &bus->cls.health : &bus->engine.health;
 }
 
 uint32_t kb_bus_ms(const kb_bus_t *bus) {
@@ -139,12 +203,15 @@ uint32_t kb_bus_ms(const kb_bus_t *bus) {
 
 uint32_t kb_bus_frame_age_ms(const kb_bus_t *bus) {
   KB_ASSERT(bus != NULL);
+  if (is_classic(bus))
+    return bus->cls.health.has_frame ? bus->ms - bus->cls.health.last_frame_ms : UINT32_MAX;
   return kb_engine_frame_age_ms(&bus->engine, bus->ms);
 }
 
 kb_err_t kb_bus_keys_submit(kb_bus_t *bus, uint8_t partition, const char *keys, const char *code,
                             uint16_t *id) {
   KB_ASSERT(bus != NULL);
+  if (is_classic(bus)) return KB_ERR_ARG; /* FIXME(a17): Classic keypad next commit */
   return kb_keys_submit(&bus->keys, &bus->engine, partition, keys, code, bus->last_us, id);
 }
 
@@ -152,6 +219,7 @@ kb_err_t kb_bus_set_time(kb_bus_t *bus, uint8_t partition, uint16_t year, uint8_
                          uint8_t day, uint8_t hour, uint8_t minute, const char *code,
                          uint16_t *id) {
   KB_ASSERT(bus != NULL);
+  if (is_classic(bus)) return KB_ERR_ARG; /* the Classic has no clock (A9) */
   return kb_keys_set_time(&bus->keys, &bus->engine, partition, year, month, day, hour, minute,
                           code, bus->last_us, id);
 }

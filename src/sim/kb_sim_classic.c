@@ -221,3 +221,35 @@ uint64_t kb_simc_wire_step(kb_simc_wire_t *w) {
   w->frames++;
   return w->wave.t;
 }
+
+/* ------------------------------------------------------------ port */
+
+void kb_simc_port_init(kb_simc_port_t *p, kb_cls_link_t *link) {
+  memset(p, 0, sizeof *p);
+  p->link = link;
+  p->level[0] = p->level[1] = p->level[2] = 1;
+}
+
+void kb_simc_port_advance(kb_simc_port_t *p, uint64_t t_us) {
+  if (!p->pending || t_us < p->t_sample) return;
+  p->pending = 0;
+  kb_cls_link_sample(p->link, p->level[KB_EDGE_CLOCK] != 0, p->level[KB_EDGE_DATA] != 0,
+                     p->level[KB_EDGE_PC16] != 0);
+}
+
+int kb_simc_port_edge(void *ctx, const kb_edge_t *e) {
+  kb_simc_port_t *p = ctx;
+  uint64_t t = e->t_us < p->t_last ? p->t_last : e->t_us;
+  uint8_t level = e->level ? 1u : 0u;
+  p->t_last = t;
+  kb_simc_port_advance(p, t);
+  if (e->wire <= KB_EDGE_PC16 && p->level[e->wire] != level) {
+    p->level[e->wire] = level;
+    if (e->wire == KB_EDGE_CLOCK) {
+      p->write = (uint8_t)kb_cls_link_edge(p->link, level != 0, (uint32_t)t);
+      p->pending = 1;
+      p->t_sample = t + KB_SAMPLE_US;
+    }
+  }
+  return p->write == KB_LINK_WRITE_PULL_LOW;
+}

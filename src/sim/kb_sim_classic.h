@@ -110,6 +110,25 @@ unsigned kb_simc_wire_keys(kb_simc_wire_t *w, const char *keys);
 /* One frame on the wire; returns the time after it (the next frame's start). */
 uint64_t kb_simc_wire_step(kb_simc_wire_t *w);
 
+/* A port's interrupts on the Classic wire feeding any Classic link (e.g.
+ * kb_bus_cls_link()): clock edges to kb_cls_link_edge(), the sample
+ * KB_SAMPLE_US later with the data and PC-16 levels, as a port does; the
+ * frames stay in the link's ring for the task (kb_bus_poll()). Unlike
+ * kb_cls_replay_t it does not own the link. */
+typedef struct {
+  kb_cls_link_t *link;
+  uint8_t level[3]; /* clock, data, PC-16 */
+  uint8_t pending;  /* a sample is due at t_sample */
+  uint8_t write;    /* kb_link_write_t of the last clock edge */
+  uint64_t t_sample, t_last;
+} kb_simc_port_t;
+
+void kb_simc_port_init(kb_simc_port_t *p, kb_cls_link_t *link);
+/* kb_simc_port_fn for kb_simc_wire_init() (ctx: the kb_simc_port_t). */
+int kb_simc_port_edge(void *ctx, const kb_edge_t *e);
+/* Takes a sample that is due by t_us (call before the task polls). */
+void kb_simc_port_advance(kb_simc_port_t *p, uint64_t t_us);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,9 +45,9 @@ int main(void) {
 }
 C
 if out=$(gcc -std=c11 $W "$tmp/api.c" src/core/*.c -o "$tmp/api" 2>&1) && got=$("$tmp/api" 2>&1); then
-  want="10300 1.3.0 ok argument full key partition code range not_ready busy ? ?"
+  want="10400 1.4.0 ok argument full key partition code range not_ready busy ? ?"
   if [ "$got" = "$want" ]; then
-    ok "keybus.h: KB_API_VERSION 1.3.0, kb_bus through the one include, kb_err_name names every error"
+    ok "keybus.h: KB_API_VERSION 1.4.0, kb_bus through the one include, kb_err_name names every error"
   else
     ko "keybus.h: version and error names" "got:  $got
 want: $want"
