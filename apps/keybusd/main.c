@@ -62,6 +62,7 @@
 #include "kd_web.h"
 #include "kd_xpd.h"
 #include "ports/linux/kb_gpio.h"
+#include "sim/kb_sim_classic.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
 
@@ -154,6 +155,10 @@ typedef struct {
     uint64_t now;          /* virtual now */
     uint64_t demo_next;    /* next demo step (virtual us) */
     unsigned demo_step;
+    /* --panel classic: the simulated Classic panel, its wire and the port
+     * (kb_sim_classic.h) that feeds the bus's Classic link */
+    kb_simc_wire_t cw;
+    kb_simc_port_t cport;
   } sim;
   kb_gpio_t *gpio;
 
@@ -1002,6 +1007,11 @@ static void sim_key(kd_t *d, uint8_t key) {
 }
 
 static void sim_keys(kd_t *d, const char *digits) {
+  if (d->conf.panel == KB_CONF_CLASSIC) {
+    if (kb_simc_wire_keys(&d->sim.cw, digits) != strlen(digits))
+      kd_log(KD_WARNING, "simulated panel: the demo keypad's queue is full");
+    return;
+  }
   for (; *digits; digits++) sim_key(d, kb_proto_digit_key((unsigned)(*digits - '0')));
 }
 
@@ -1030,13 +1040,22 @@ static void sim_demo(kd_t *d, uint64_t now) {
     case 'A': kd_log_event(KD_INFO, "demo: AC power is back"); break;
     default: break;
   }
-  switch (script[d->sim.demo_step].what) {
-    case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
-    case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;
-    case 'k': sim_keys(d, code); break;
-    case 'a': kb_sim_panel_ac(&d->sim.panel, false, now); break;
-    case 'A': kb_sim_panel_ac(&d->sim.panel, true, now); break;
-    default: break;
+  if (d->conf.panel == KB_CONF_CLASSIC) { /* the same script on the Classic panel (no AC report) */
+    switch (script[d->sim.demo_step].what) {
+      case 'z': kb_simc_zone(&d->sim.cw.panel, z, true, now); break;
+      case 'c': kb_simc_zone(&d->sim.cw.panel, z, false, now); break;
+      case 'k': sim_keys(d, code); break;
+      default: break;
+    }
+  } else {
+    switch (script[d->sim.demo_step].what) {
+      case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
+      case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;
+      case 'k': sim_keys(d, code); break;
+      case 'a': kb_sim_panel_ac(&d->sim.panel, false, now); break;
+      case 'A': kb_sim_panel_ac(&d->sim.panel, true, now); break;
+      default: break;
+    }
   }
   d->sim.demo_step = (d->sim.demo_step + 1) % n;
   d->sim.demo_next = now + (uint64_t)script[d->sim.demo_step].after_s * 1000000u;
@@ -1091,7 +1110,32 @@ static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc
   }
 #define KD_ZONE_OK(x) (cJSON_IsNumber(x) && (x)->valuedouble >= 1 && (x)->valuedouble <= KB_SIM_ZONES && \
                        (x)->valuedouble == (double)(int)(x)->valuedouble)
-  if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+  if (d->conf.panel == KB_CONF_CLASSIC) {
+    /* the simulated Classic panel (kb_sim_classic.h): zones 1-8, fire and
+     * trouble; it has no tamper, AC or battery report and no cut yet */
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+      b = cJSON_GetObjectItemCaseSensitive(j, "open");
+      if (keys != 2 || !cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > KB_CLS_ZONES ||
+          v->valuedouble != (double)(int)v->valuedouble || !cJSON_IsBool(b))
+        err = "zone";
+      else {
+        kb_simc_zone(&d->sim.cw.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+        kd_log(KD_INFO, "simulated panel: zone %d %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "opened" : "closed");
+      }
+    } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "fire")) != NULL ||
+               (v = cJSON_GetObjectItemCaseSensitive(j, "trouble")) != NULL) {
+      bool fire = cJSON_GetObjectItemCaseSensitive(j, "fire") == v;
+      if (keys != 1 || !cJSON_IsBool(v)) err = fire ? "fire" : "trouble";
+      else if (fire) kb_simc_fire(&d->sim.cw.panel, cJSON_IsTrue(v));
+      else kb_simc_trouble(&d->sim.cw.panel, cJSON_IsTrue(v));
+      if (!err) kd_log(KD_INFO, "simulated panel: %s %s", fire ? "fire" : "trouble", cJSON_IsTrue(v) ? "on" : "off");
+    } else if (cJSON_GetObjectItemCaseSensitive(j, "tamper") || cJSON_GetObjectItemCaseSensitive(j, "ac_ok") ||
+               cJSON_GetObjectItemCaseSensitive(j, "battery_ok") || cJSON_GetObjectItemCaseSensitive(j, "cut_ms")) {
+      err = "not_on_classic";
+    } else {
+      err = "action";
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
     b = cJSON_GetObjectItemCaseSensitive(j, "open");
     if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "zone";
     else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
@@ -1200,6 +1244,38 @@ static int run_sim(kd_t *d) {
          d->conf.file_zones ? "zones from the configuration" : "partition 1 zones 1-6, partition 2 zones 7-8",
          d->demo ? "; scripted activity (--demo)" : "; idle until poked");
   while (!g_stop) kb_wire_step(&d->sim.wire);
+  return 0;
+}
+
+/* The simulated Classic panel (--panel classic, kb_sim_classic.h): its wire
+ * makes a frame at a time (about 51 ms) and feeds the bus's Classic link
+ * through kb_simc_port_t, as a port's interrupts would; the task runs
+ * every 5 ms of wire time in between (the samples due by then taken
+ * first), paced on the wall clock like the PowerSeries simulation. */
+static int run_sim_classic(kd_t *d) {
+  kb_simc_cfg_t pc;
+  uint64_t t0 = 1000000; /* virtual µs */
+  memset(&pc, 0, sizeof pc);
+  pc.exit_delay_ms = 10000;
+  snprintf(pc.code, sizeof pc.code, "%s", d->conf.code_length == 6 ? "123456" : "1234");
+  d->exit_delay_s = 10;
+  d->entry_delay_s = 0; /* the Classic reports no entry delay */
+  kb_simc_port_init(&d->sim.cport, kb_bus_cls_link(&d->bus));
+  kb_simc_wire_init(&d->sim.cw, &pc, t0, kb_simc_port_edge, &d->sim.cport);
+  d->sim.v0 = t0;
+  d->sim.w0_ns = mono_ns();
+  d->sim.now = t0;
+  d->sim.demo_next = t0 + 3000000u;
+  kd_log(KD_INFO, "simulated Classic panel (no hardware): partition 1, zones 1-8; the code is demo-only "
+                  "(docs/keybusd.md)%s",
+         d->demo ? "; scripted activity (--demo)" : "; idle until poked");
+  while (!g_stop) {
+    uint64_t ta = d->sim.cw.wave.t, tb = kb_simc_wire_step(&d->sim.cw);
+    for (uint64_t t = ta; t < tb && !g_stop; t += 5000u) {
+      kb_simc_port_advance(&d->sim.cport, t);
+      sim_task(d, t);
+    }
+  }
   return 0;
 }
 
@@ -1415,12 +1491,15 @@ static void usage(FILE *f) {
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
           "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
           "               [--tpi-http ADDR:PORT]\n"
-          "               [--role panel|keypad] [--check-config] [--version] [--help]\n"
+          "               [--role panel|keypad] [--panel powerseries|classic]\n"
+          "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --role R         panel (default: read a DSC panel) or keypad (no panel: drive DSC keypads,\n"
           "                   docs/keypad-interface.md; backend sim or gpio)\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
+          "  --panel P        powerseries (default) or classic (PC1500/PC1550/PC2550: gpio needs\n"
+          "                   [gpio] pc16; docs/classic.md, docs/keybusd.md)\n"
           "  --replay FILE    replay a capture (any format keybus-reader reads; selects replay)\n"
           "  --speed X        simulated or replayed time runs X times real time (0.01-1000)\n"
           "  --mqtt URL       mqtt://[user@]host[:port] or mqtts://...; 'off' = no MQTT\n"
@@ -1543,7 +1622,8 @@ static int setup_ha(kd_t *d) {
   snprintf(d->dev_name, sizeof d->dev_name, "%s",
            c->backend == KB_CONF_SIM ? "DSC panel (simulated)" : c->backend == KB_CONF_REPLAY ? "DSC panel (replay)" : "DSC panel");
   h->name = d->dev_name;
-  h->model = c->backend == KB_CONF_SIM ? "PowerSeries (simulated by keybusd)" : "PowerSeries";
+  if (c->panel == KB_CONF_CLASSIC) h->model = c->backend == KB_CONF_SIM ? "Classic (simulated by keybusd)" : "Classic";
+  else h->model = c->backend == KB_CONF_SIM ? "PowerSeries (simulated by keybusd)" : "PowerSeries";
   h->sw_version = KD_VERSION;
   for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
     if (c->partition[p].used) h->partitions |= (uint8_t)(1u << (p - 1));
@@ -1641,7 +1721,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--config")) {
       i++;
     } else if (!strcmp(a, "--backend") || !strcmp(a, "--replay") || !strcmp(a, "--device-id") ||
-               !strcmp(a, "--http") || !strcmp(a, "--mqtt") || !strcmp(a, "--tpi")) {
+               !strcmp(a, "--http") || !strcmp(a, "--mqtt") || !strcmp(a, "--tpi") ||
+               !strcmp(a, "--panel")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (!strcmp(a, "--mqtt") && !strcmp(argv[i + 1], "off")) mqtt_off = true;
       else errors += kb_conf_set(&d->conf, a + 2, argv[i + 1], &err);
@@ -1758,12 +1839,29 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
+  if (d->conf.panel == KB_CONF_CLASSIC && (d->xpd_conf.expanders || d->role_keypad)) {
+    fprintf(stderr, "keybusd: --panel classic: %s\n",
+            d->role_keypad ? "--role keypad drives PowerSeries keypads (use --panel powerseries)"
+                           : "[expander] virtual zones need a PowerSeries panel (the Classic has no zone expanders)");
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (setup_ha(d) != 0) return 2;
   tpi_identity(d);
   if (check) {
     kb_conf_dump(&d->conf, stdout);
 
-    printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
+    if (d->conf.panel == KB_CONF_CLASSIC) {
+      /* the entities a Classic panel can report (the others are announced
+       * empty: docs/home-assistant.md, "Classic panels") */
+      static kb_cls_t cls;
+      size_t n = 0;
+      kb_cls_init(&cls, KB_MODE_LIVE, NULL, NULL);
+      for (size_t i = 0; i < d->n_entities; i++) n += kb_ha_present(&d->ha, i, &cls.status);
+      printf("# configuration OK: %zu Home Assistant entities, %zu of them on a Classic panel\n", d->n_entities, n);
+    } else {
+      printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
+    }
     return 0;
   }
   kd_log_init(level ? (kd_level_t)kd_log_level_parse(level) : (kd_level_t)d->conf.log_level,
@@ -1806,6 +1904,10 @@ int main(int argc, char **argv) {
   bc.keys_cb = on_keys;
   bc.keys_ctx = d;
   kb_bus_init(&d->bus, &bc);
+  if (d->conf.panel == KB_CONF_CLASSIC && kb_bus_set_series(&d->bus, KB_SERIES_CLASSIC) != KB_OK) {
+    kd_log(KD_ERROR, "the bus refused the Classic series");
+    return 1;
+  }
   d->sub_vzone = -1;
   kb_xpd_init(&d->xpd);
   if (kd_xpd_start(&d->xpd_conf, &d->xpd, &d->bus) != KB_OK) {
@@ -1816,8 +1918,8 @@ int main(int argc, char **argv) {
     kd_log(KD_INFO, "virtual zone expander: expanders 0x%02X, %zu virtual zone(s)%s", d->xpd_conf.expanders,
            kd_xpd_count(&d->xpd_conf),
            d->conf.backend == KB_CONF_REPLAY ? " (a replay cannot write: they change nothing)" : "");
-  kd_log(KD_INFO, "keybusd %s starting: backend %s, device id %s", KD_VERSION, kb_conf_backend_name(d->conf.backend),
-         d->conf.device_id);
+  kd_log(KD_INFO, "keybusd %s starting: backend %s, panel %s, device id %s", KD_VERSION,
+         kb_conf_backend_name(d->conf.backend), kb_conf_panel_name(d->conf.panel), d->conf.device_id);
   if (d->conf.http_enabled) {
     kd_web_cfg_t wc;
     memset(&wc, 0, sizeof wc);
@@ -1961,7 +2063,7 @@ int main(int argc, char **argv) {
   } else switch (d->conf.backend) {
     case KB_CONF_GPIO: rc = run_gpio(d); break;
     case KB_CONF_REPLAY: rc = run_replay(d); break;
-    default: rc = run_sim(d); break;
+    default: rc = d->conf.panel == KB_CONF_CLASSIC ? run_sim_classic(d) : run_sim(d); break;
   }
   kd_log(KD_INFO, "stopping%s", g_stop ? " (signal)" : "");
   /* the write line first: released whatever happens next */
