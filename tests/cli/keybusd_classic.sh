@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# keybusd --panel classic end to end, against a private mosquitto broker:
+# the simulated Classic panel (src/sim/kb_sim_classic.h) through its wire
+# and the bus's Classic link (kb_bus_set_series). What the Classic cannot
+# report is not announced: those discovery configs are published empty
+# (retained: Home Assistant removes them) and their state topics never
+# carry anything (docs/home-assistant.md, "Classic panels"); a zone opened
+# on the panel is reported ON; an arm away with a code over the command
+# topic reaches armed_away, and disarm brings it back.
+# Needs build/bin/keybusd (KEYBUSD overrides) and mosquitto (skipped without).
+set -u
+. "$(dirname "$0")/lib.sh"
+. tests/broker/broker.sh
+T=keybusd_classic
+KT_DETAIL_LINES=30
+kb_init $T
+kb_need_keybusd
+
+# ------------------------------------------------------------ configuration
+out=$("$K" --config /dev/null --panel classic --check-config 2>&1)
+check classic_check_config test $? -eq 0
+check classic_check_config_says_panel grep -q '^panel = classic$' <<<"$out"
+check classic_check_config_counts grep -qE '^# configuration OK: [0-9]+ Home Assistant entities, [0-9]+ of them on a Classic panel$' <<<"$out"
+printf '[keybus]\npanel = classic\n[zone 9]\nname = Shed\n' >"$tmp/bad.conf"
+out=$("$K" --config "$tmp/bad.conf" --check-config 2>&1)
+check classic_zone9_refused test $? -eq 2
+check classic_zone9_says_why grep -q 'a Classic panel reports zones 1-8 only' <<<"$out"
+out=$("$K" --config /dev/null --panel pc1550 --check-config 2>&1)
+check classic_bad_panel_refused test $? -eq 2
+
+kb_need_broker
+ID=kt-cls-$$
+B=keybus/$ID
+REC=$tmp/cls.jsonl
+kb_record cls "$B/#" "homeassistant/#" || { ko "recorder connects"; kt_done $T; }
+# an earlier PowerSeries setup of the same device left retained configs
+# behind: the Classic announce must clear them
+kb_pub "homeassistant/binary_sensor/$ID/ac_power/config" '{"name":"old"}' --retain
+kb_pub "homeassistant/sensor/$ID/p1_user/config" '{"name":"old"}' --retain
+kb_keybusd cls --config /dev/null --panel classic --backend sim --mqtt "mqtt://127.0.0.1:$BROKER_PORT" \
+  --device-id "$ID" --speed 4 --http off --log-level info
+KB_LOG=cls
+kb_expect "keybusd online" 0 "$B/status" 10 --re online
+kb_expect "panel connected" 0 "$B/connected" 15 --re online
+kb_expect "health published (the announce is complete)" 0 "$B/health" 15 --re '\{.*\}'
+kb_expect "zone 1 closed at first" 0 "$B/zone/1" 10 --re OFF
+kb_expect "partition 1 disarmed" 0 "$B/partition/1/state" 10 --re disarmed
+kb_expect "ac_power config cleared (empty)" 0 "homeassistant/binary_sensor/$ID/ac_power/config" 10 --re ''
+kb_expect "p1_user config cleared (empty)" 0 "homeassistant/sensor/$ID/p1_user/config" 10 --re ''
+# a client that subscribes now (Home Assistant restarting) gets the retained
+# configs: the Classic's, and none of the absent ones (the empty retained
+# message deleted the planted ones)
+LATE=$tmp/late.jsonl
+kb_record late "homeassistant/+/$ID/+/config" || ko "late recorder connects"
+sleep 1
+check late_gets_zone_1 grep -q "\"homeassistant/binary_sensor/$ID/zone_1/config\"" "$LATE"
+check late_no_ac_power bash -c '! grep -q "/ac_power/config" "$0"' "$LATE"
+check late_no_p1_user bash -c '! grep -q "/p1_user/config" "$0"' "$LATE"
+
+# the exact announce: which configs are non-empty, which empty; no state of
+# an absent entity was ever published
+check_announce() {
+  $PY - "$REC" "$ID" <<'EOF'
+import json, re, sys
+path, dev = sys.argv[1], sys.argv[2]
+full, empty, topics = set(), set(), set()
+for ln in open(path, encoding="utf-8"):
+    m = json.loads(ln)
+    if "topic" not in m:
+        continue
+    t = m["topic"]
+    topics.add(t)
+    g = re.fullmatch(r"homeassistant/[a-z_]+/%s/([A-Za-z0-9_]+)/config" % re.escape(dev), t)
+    if g:
+        # the last word per entity counts (the two retained ones we planted first)
+        (full if m["payload"] else empty).add(g.group(1))
+        (empty if m["payload"] else full).discard(g.group(1))
+bad = []
+want_full = {"connected", "trouble", "p1", "p1_ready", "p1_fire", "p1_status", "zone_alarms"}
+want_full |= {"zone_%d" % z for z in range(1, 9)} | {"zone_%d_alarm" % z for z in range(1, 7)}
+# (partition 2 is not configured at all: --panel classic makes the demo
+# house one partition, so its entities do not exist)
+want_empty = {"ac_power", "battery", "p1_user", "panel_time", "p1_arming", "panel_log", "last_event",
+              "zone_7_alarm", "zone_8_alarm"}
+want_empty |= {"zone_%d_%s" % (z, k) for z in range(1, 9) for k in ("bypass", "tamper")}
+for o in sorted(want_full - full):
+    bad.append("not announced: " + o)
+for o in sorted(want_empty - empty):
+    bad.append("not cleared: " + o)
+for o in sorted(full & want_empty):
+    bad.append("announced although absent: " + o)
+health = {o for o in full if o.startswith("health")}
+if len(health) < 10:
+    bad.append("health sensors: %d" % len(health))
+others = full - want_full - health
+if others:
+    bad.append("unexpected entities: " + " ".join(sorted(others)))
+b = "keybus/%s/" % dev
+for t in ("ac_power", "battery", "time", "partition/2/state", "partition/1/user", "zone/1/bypass", "zone/1/tamper",
+          "zone/7/alarm", "zone/9"):
+    if b + t in topics:
+        bad.append("state published for an absent entity: " + t)
+print("\n".join(bad) if bad else "%d announced, %d cleared" % (len(full), len(empty)))
+sys.exit(1 if bad else 0)
+EOF
+}
+kb_case "announce: the Classic's entities only, the absent ones cleared" check_announce
+
+# a zone opened on the simulated panel is reported
+m=$(kb_mark)
+kb_pub "$B/sim" '{"zone":1,"open":true}'
+kb_expect "zone 1 opens -> zone/1 ON" "$m" "$B/zone/1" 10 --re ON
+kb_expect "partition 1 not ready" "$m" "$B/partition/1/ready" 10 --re OFF
+m=$(kb_mark)
+kb_pub "$B/sim" '{"zone":1,"open":false}'
+kb_expect "zone 1 closes -> zone/1 OFF" "$m" "$B/zone/1" 10 --re OFF
+kb_expect "partition 1 ready again" "$m" "$B/partition/1/ready" 10 --re ON
+# what the simulated Classic panel has not got is refused
+m=$(kb_mark)
+kb_pub "$B/sim" '{"id":"t1","ac_ok":false}'
+kb_expect "sim: AC poke refused on Classic" "$m" "$B/result" 10 --json '{"id":"t1","result":"invalid_request","detail":"not_on_classic"}'
+
+# ARM-BLOCK (the Classic virtual keypad: added once it is in kb_bus)
+check classic_code_not_logged bash -c '! grep -q 1234 "$0"' "$tmp/cls.log"
+
+check classic_still_running kill -0 "$KB_PID"
+kill -TERM "$KB_PID"
+kb_wait_gone "$KB_PID" 10
+check classic_stops_0 test "${KB_RC:-1}" -eq 0
+
+kt_done $T
