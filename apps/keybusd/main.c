@@ -731,9 +731,19 @@ static void web_state(kd_t *d) {
   uint64_t now = mono_ns();
   size_t n = 0;
   bool first = true;
+  const bool classic = st->series == KB_SERIES_CLASSIC;
   jadd(b, cap, &n, "{\"backend\":\"%s\",\"simulated\":%s,\"device\":", kb_conf_backend_name(d->conf.backend),
        d->conf.backend == KB_CONF_SIM ? "true" : "false");
   jstr(b, cap, &n, d->dev_name);
+  if (classic) {
+    /* what the Classic cannot report is left out, not sent as a value
+     * (docs/web.md, "Classic panels"): no AC, battery, PGM, version, time,
+     * code digits; per partition no entry delay or last user; per zone no
+     * bypass or tamper; partition 1 and zones up to zones_max only */
+    jadd(b, cap, &n, ",\"panel\":\"classic\",\"version\":\"%s\",\"t_frame\":%llu,\"connected\":%s,\"synced\":%s,"
+         "\"trouble\":%s", KD_VERSION, (unsigned long long)d->web_frame_ns, st->connected ? "true" : "false",
+         st->synced ? "true" : "false", st->trouble ? "true" : "false");
+  } else
   jadd(b, cap, &n,
        ",\"version\":\"%s\",\"t_frame\":%llu,\"connected\":%s,\"synced\":%s,\"code_digits\":%u,\"trouble\":%s,"
        "\"ac_power\":%s,\"battery_ok\":%s,\"pgm\":%u,\"panel_version\":%u",
@@ -741,7 +751,7 @@ static void web_state(kd_t *d) {
        st->synced ? "true" : "false", (unsigned)(st->code_digits ? st->code_digits : d->conf.code_length),
        st->trouble ? "true" : "false", st->ac_power ? "true" : "false", st->battery_ok ? "true" : "false",
        (unsigned)st->pgm, (unsigned)st->version);
-  if (st->time.year)
+  if (!classic && st->time.year)
     jadd(b, cap, &n, ",\"time\":\"%04u-%02u-%02u %02u:%02u\"", (unsigned)st->time.year, (unsigned)st->time.month,
          (unsigned)st->time.day, (unsigned)st->time.hour, (unsigned)st->time.minute);
   jadd(b, cap, &n, ",\"buttons\":{\"fire\":%s,\"aux\":%s,\"panic\":%s,\"outputs\":[", d->conf.button_fire ? "true" : "false",
@@ -754,7 +764,7 @@ static void web_state(kd_t *d) {
     const char *alarm_state = kb_ha_alarm_state(pa), *words = pa->known ? kb_status_words(pa->status) : NULL;
     bool delay = pa->exit_delay || pa->entry_delay;
     int total = pa->exit_delay ? d->exit_delay_s : pa->entry_delay ? d->entry_delay_s : 0;
-    if (!d->conf.partition[p].used) continue;
+    if (!d->conf.partition[p].used || (p > 1 && (st->absent & KB_ABSENT_PARTITIONS))) continue;
     jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", p);
     first = false;
     jstr(b, cap, &n, d->conf.partition[p].name[0] ? d->conf.partition[p].name : "");
@@ -765,6 +775,12 @@ static void web_state(kd_t *d) {
     if (words) jstr(b, cap, &n, words);
     else if (pa->known) jadd(b, cap, &n, "\"status 0x%02x\"", (unsigned)pa->status);
     else jadd(b, cap, &n, "null");
+    if (classic)
+      jadd(b, cap, &n, ",\"ready\":%s,\"armed\":%s,\"exit_delay\":%s,\"alarm\":%s,\"fire\":%s",
+           pa->ready ? "true" : "false",
+           pa->armed == KB_ARMED_AWAY ? "\"away\"" : pa->armed == KB_ARMED_STAY ? "\"stay\"" : "null",
+           pa->exit_delay ? "true" : "false", pa->alarm ? "true" : "false", pa->fire ? "true" : "false");
+    else
     jadd(b, cap, &n,
          ",\"ready\":%s,\"armed\":%s,\"exit_delay\":%s,\"entry_delay\":%s,\"alarm\":%s,\"fire\":%s,"
          "\"last_user\":%u",
@@ -781,11 +797,16 @@ static void web_state(kd_t *d) {
   first = true;
   for (unsigned z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++) {
     const kb_conf_zone_t *cz = &d->conf.zone[z];
-    if (!cz->used) continue;
+    if (!cz->used || (st->zones_max && z > st->zones_max)) continue;
     jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", z);
     first = false;
     if (cz->name[0]) jstr(b, cap, &n, cz->name);
     else jadd(b, cap, &n, "\"Zone %u\"", z);
+    if (classic)
+      jadd(b, cap, &n, ",\"partition\":%d,\"class\":\"%s\",\"open\":%s,\"alarm\":%s,\"memory\":%s}", cz->partition,
+           kb_conf_class_name(cz->device_class), zbit(st->zones_open, z) ? "true" : "false",
+           zbit(st->zones_alarm, z) ? "true" : "false", zbit(d->zone_memory, z) ? "true" : "false");
+    else
     jadd(b, cap, &n,
          ",\"partition\":%d,\"class\":\"%s\",\"open\":%s,\"alarm\":%s,\"memory\":%s,\"bypassed\":%s,\"tamper\":%s}",
          cz->partition, kb_conf_class_name(cz->device_class), zbit(st->zones_open, z) ? "true" : "false",
