@@ -1317,7 +1317,13 @@ static int run_gpio(kd_t *d) {
   gc.write_enabled = c->gpio_write.name[0] || c->gpio_write.offset >= 0;
   if (c->gpio_write.name[0]) gc.write_name = c->gpio_write.name;
   else if (gc.write_enabled) gc.write_offset = (unsigned)c->gpio_write.offset;
-  rc = kb_gpio_open(&gc, kb_bus_link(&d->bus), &d->gpio);
+  if (c->panel == KB_CONF_CLASSIC) { /* the third line, read with data (docs/classic.md) */
+    if (c->gpio_pc16.name[0]) gc.pc16_name = c->gpio_pc16.name;
+    else gc.pc16_offset = (unsigned)c->gpio_pc16.offset;
+    rc = kb_gpio_open_classic(&gc, kb_bus_cls_link(&d->bus), &d->gpio);
+  } else {
+    rc = kb_gpio_open(&gc, kb_bus_link(&d->bus), &d->gpio);
+  }
   if (rc == KB_GPIO_ERR_CONFIG || rc == KB_GPIO_ERR_IO || !d->gpio) {
     kd_log(KD_ERROR, "gpio: cannot open the Keybus lines: %s (docs/linux-gpio.md)", kb_gpio_rc_name(rc));
     return 1;
