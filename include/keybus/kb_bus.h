@@ -99,16 +99,20 @@ typedef struct {
  * `keys` are the modules' own states (read them through the accessors below
  * where one exists), the clock fields are internal.
  * The series' parts share storage (kb_bus_set_series() picks one): `link`
- * and `engine` are valid for PowerSeries only, `cls_link` and `cls` (the
- * Classic link and decoder) for Classic only, so a Classic bus costs no RAM
+ * and `engine` are valid for PowerSeries only, `classic` (the Classic link
+ * and key writer) and `cls` (the Classic decoder) for Classic only; `keys`
+ * (the request queue) serves both, so a Classic bus costs no RAM
  * beyond a PowerSeries one. kb_engine_t and kb_cls_t both begin with the
  * status model (kb_status_t), so `engine.status.series` names the series
  * whichever is in use (the common initial sequence of a union, C11
  * 6.5.2.3). */
 typedef struct kb_bus_s {
   union {
-    kb_link_t link;         /* KB_SERIES_POWER */
-    kb_cls_link_t cls_link; /* KB_SERIES_CLASSIC */
+    kb_link_t link; /* KB_SERIES_POWER */
+    struct kb_bus_classic_s {
+      kb_cls_link_t link; /* the Classic link (kb_bus_cls_link()) */
+      kb_cls_keys_t keys; /* its key writer: types kb_keys' active request */
+    } classic;            /* KB_SERIES_CLASSIC */
   };
   union {
     kb_engine_t engine; /* KB_SERIES_POWER */

@@ -81,6 +81,10 @@ void kb_cls_keys_init(kb_cls_keys_t *k, kb_cls_link_t *link);
 KB_MUST_CHECK kb_err_t kb_cls_keys_submit(kb_cls_keys_t *k, const char *keys, const char *code,
                                           uint32_t now_ms);
 
+/* The checks of kb_cls_keys_submit() alone (kb_keys queues Classic requests
+ * with them): KB_OK, KB_ERR_KEY or KB_ERR_CODE. */
+KB_MUST_CHECK kb_err_t kb_cls_keys_check(const char *keys, const char *code);
+
 /* After each published frame f (NULL: a periodic call); connected: the
  * link's state (kb_cls_link_tick). */
 void kb_cls_keys_step(kb_cls_keys_t *k, const kb_cls_frame_t *f, bool connected, uint32_t now_ms);

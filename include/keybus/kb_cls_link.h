@@ -94,6 +94,11 @@ void kb_cls_link_finish(kb_cls_link_t *l);
 /* The disconnected rule at task time now_us (as kb_link_tick()). */
 kb_link_change_t kb_cls_link_tick(kb_cls_link_t *l, uint32_t now_us);
 
+/* Microseconds since kb_cls_link_tick() last saw a frame boundary (0
+ * before the first): the key writer's timeouts do not run while the bus is
+ * quiet (kb_keys.h, KB_KEYS_QUIET_MS). */
+uint32_t kb_cls_link_quiet_us(const kb_cls_link_t *l, uint32_t now_us);
+
 /* Write path (task side). One key at a time: armed while idle, driven MSB
  * first in keypad slots 1-8 of the next frame that starts after the arm
  * (the falling edge that ends the gap drives bit 7); that frame is
@@ -106,6 +111,10 @@ KB_MUST_CHECK kb_err_t kb_cls_link_write_arm(kb_cls_link_t *l, uint8_t k0);
  * with it can only release the line); the path goes idle after the frame
  * it was armed for. No effect while idle. */
 void kb_cls_link_write_abort(kb_cls_link_t *l);
+
+/* Wipes the link's copy of the last key written (it may be an access code
+ * digit) once the write path is idle; no effect while a key is armed. */
+void kb_cls_link_write_wipe(kb_cls_link_t *l);
 
 /* Counters in the PowerSeries link's shape (health reports). */
 void kb_cls_link_stats(const kb_cls_link_t *l, kb_link_stats_t *out);

@@ -108,6 +108,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "keybus/kb_cls_keys.h"
 #include "keybus/kb_config.h"
 #include "keybus/kb_engine.h"
 #include "keybus/kb_err.h"
@@ -231,6 +232,7 @@ typedef struct kb_keys_s {
   uint8_t left_part;   /* partition the last request ended done on (0 = none) */
   uint8_t left_status; /* and the status it showed then */
   uint8_t last_status; /* status of the active request's partition at this step */
+  uint8_t cls_key;     /* Classic: K0 of the key in flight at the last step */
   /* the active request's times (only q[head] waits on anything) */
   uint32_t t_us;     /* start of the current wait */
   uint32_t t_due_us; /* when the key in flight was armed */
@@ -302,6 +304,48 @@ static inline bool kb_keys_idle(const kb_keys_t *k, bool connected) {
   return k->count == 0u && k->clr.state == 0u && k->wipe_link == 0u &&
          (k->was_connected != 0u) == connected;
 }
+
+/* ------------------------------------------------ Classic series
+ *
+ * The same queue, ids, results, notes, history and safety rules for a
+ * Classic panel (kb_bus_set_series(KB_SERIES_CLASSIC) makes kb_bus call
+ * these instead of kb_keys_submit/kb_keys_step); the keys go out through
+ * the Classic key writer (kb_cls_keys.h: one key per frame in keypad slots
+ * 1-8, echo from K0 of the frame that carried it, the 50 ms hold-off and
+ * the 500 ms gate after an alarm key), which types the active request.
+ * What differs (docs/virtual-keypad.md, "Classic series"):
+ *   - alphabet: 0-9 * # f a p, and s / w / n / @ which need the code:
+ *     s = the code (the panel arms stay when nobody leaves), w = the code
+ *     then `*1`, n = `*9` then the code, @ = the code where it stands. The
+ *     Classic has no prompt (no 0x9F): the code is typed as part of the
+ *     request. PowerSeries-only keys (c r x b < > [ ] { }) are refused
+ *     (KB_ERR_KEY), so are partitions other than 1 (KB_ERR_PARTITION);
+ *     a code with no s/w/n/@ to go to is refused (KB_ERR_CODE).
+ *   - goals are judged from the Classic model: a request that arms
+ *     (s/w/n while disarmed) is DONE when partition 1 shows exit delay or
+ *     armed (the PC-16 armed bit) within KB_KEYS_GOAL_MS of its last key,
+ *     a disarm (only the code, while armed, in exit delay or alarm) when
+ *     it shows disarmed; else TIMED_OUT. The Classic bus has no rejection
+ *     status: a wrong code is "goal not reached", i.e. TIMED_OUT, never
+ *     REJECTED. Other requests are DONE once every key echoed.
+ *   - a differing echo ends the request COLLIDED (no retry: the Classic
+ *     bus has nothing to judge an unconfirmed key by but the goal).
+ *   - the `#` clear after an unfinished request, the disconnected rule and
+ *     the wiping of the code (queue, writer and the link's copy) are the
+ *     PowerSeries ones.
+ *   Set time is refused by kb_bus (KB_ERR_ARG: the Classic has no clock).
+ */
+KB_MUST_CHECK kb_err_t kb_keys_submit_cls(kb_keys_t *k, const kb_status_t *s, uint8_t partition,
+                                          const char *keys, const char *code, uint32_t now_us,
+                                          uint16_t *id);
+
+/* Advances the active Classic request through writer w (initialised on the
+ * bus's Classic link). f: the frame just fed to the Classic decoder (before
+ * kb_cls_link_pop()), or NULL; s: the Classic model; connected: the Classic
+ * link's state (kb_cls_link_tick()); now_us the task's µs clock, now_ms its
+ * wrap-safe milliseconds (kb_bus_ms()). */
+void kb_keys_step_cls(kb_keys_t *k, kb_cls_keys_t *w, const kb_status_t *s,
+                      const kb_cls_frame_t *f, bool connected, uint32_t now_us, uint32_t now_ms);
 
 /* Key code of an alphabet character, 0xFF when it is not one ('@' and the
  * alarm keys included: 0xBB / 0xDD / 0xEE for f / a / p). */

@@ -59,22 +59,31 @@ static void poll_classic(kb_bus_t *bus, uint32_t now_us) {
   const kb_cls_frame_t *f;
   kb_link_change_t ch;
   unsigned n = 0;
-  while ((f = kb_cls_link_peek(&bus->cls_link)) != NULL) {
+  kb_cls_link_t *l = &bus->classic.link;
+  bool keys = !kb_keys_idle(&bus->keys, bus->connected);
+  while ((f = kb_cls_link_peek(l)) != NULL) {
     (void)kb_cls_frame(&bus->cls, f, bus->ms);
-    kb_cls_link_pop(&bus->cls_link);
+    /* the key's echo (K0) is read before the pop */
+    if (keys)
+      kb_keys_step_cls(&bus->keys, &bus->classic.keys, &bus->cls.status, f, bus->connected,
+                       now_us, bus->ms);
+    kb_cls_link_pop(l);
     n++;
   }
   if (n > 0u) {
     kb_link_stats_t s;
-    kb_cls_link_stats(&bus->cls_link, &s);
+    kb_cls_link_stats(l, &s);
     bus->cls.health.ring_overflows = s.overflows;
     bus->cls.health.ring_high_water = s.high_water;
   }
-  ch = kb_cls_link_tick(&bus->cls_link, now_us);
+  ch = kb_cls_link_tick(l, now_us);
   if (ch != KB_LINK_NO_CHANGE) {
     bus->connected = ch == KB_LINK_CONNECTED;
     kb_cls_connected(&bus->cls, bus->connected, bus->ms);
   }
+  if (!kb_keys_idle(&bus->keys, bus->connected))
+    kb_keys_step_cls(&bus->keys, &bus->classic.keys, &bus->cls.status, NULL, bus->connected,
+                     now_us, bus->ms);
 }
 
 void kb_bus_poll(kb_bus_t *bus, uint32_t now_us) {
@@ -166,7 +175,8 @@ kb_err_t kb_bus_set_series(kb_bus_t *bus, uint8_t series) {
   cb = bus->engine.cb;
   ctx = bus->engine.cb_ctx;
   if (series == KB_SERIES_CLASSIC) {
-    kb_cls_link_init(&bus->cls_link, 0);
+    kb_cls_link_init(&bus->classic.link, 0);
+    kb_cls_keys_init(&bus->classic.keys, &bus->classic.link);
     kb_cls_init(&bus->cls, KB_MODE_LIVE, cb, ctx);
   } else {
     kb_link_init(&bus->link);
@@ -183,7 +193,7 @@ uint8_t kb_bus_series(const kb_bus_t *bus) {
 
 kb_cls_link_t *kb_bus_cls_link(kb_bus_t *bus) {
   KB_ASSERT(bus != NULL);
-  return is_classic(bus) ? &bus->cls_link : NULL;
+  return is_classic(bus) ? &bus->classic.link : NULL;
 }
 
 const kb_status_t *kb_bus_status(const kb_bus_t *bus) {
@@ -211,7 +221,9 @@ uint32_t kb_bus_frame_age_ms(const kb_bus_t *bus) {
 kb_err_t kb_bus_keys_submit(kb_bus_t *bus, uint8_t partition, const char *keys, const char *code,
                             uint16_t *id) {
   KB_ASSERT(bus != NULL);
-  if (is_classic(bus)) return KB_ERR_ARG; /* FIXME(a17): Classic keypad next commit */
+  if (is_classic(bus))
+    return kb_keys_submit_cls(&bus->keys, &bus->cls.status, partition, keys, code, bus->last_us,
+                              id);
   return kb_keys_submit(&bus->keys, &bus->engine, partition, keys, code, bus->last_us, id);
 }
 

@@ -35,12 +35,12 @@ void kb_cls_keys_init(kb_cls_keys_t *k, kb_cls_link_t *link) {
   k->link = link;
 }
 
-kb_err_t kb_cls_keys_submit(kb_cls_keys_t *k, const char *keys, const char *code, uint32_t now_ms) {
-  uint8_t tmp[KB_CLS_KEYS_MAX], n = 0;
+/* Expands a request into K0 codes (out, *n); nothing is kept on an error
+ * (out is wiped: the access code may be in it). */
+static kb_err_t expand(const char *keys, const char *code, uint8_t *out, uint8_t *n) {
   size_t clen = 0;
   bool code_ok;
-  KB_ASSERT(k != NULL);
-  if (k->result == KB_CLS_KEYS_PENDING) return KB_ERR_BUSY;
+  *n = 0;
   if (!keys || !*keys) return KB_ERR_KEY;
   if (code) {
     while (code[clen] >= '0' && code[clen] <= '9' && clen < 7u) clen++;
@@ -51,29 +51,55 @@ kb_err_t kb_cls_keys_submit(kb_cls_keys_t *k, const char *keys, const char *code
     bool ok;
     switch (*c) {
       case 's': case 'S':
-        if (!code_ok) return KB_ERR_CODE;
-        ok = add(tmp, &n, code);
+        ok = code_ok && add(out, n, code);
+        if (!code_ok) goto bad_code;
         break;
       case 'w': case 'W':
-        if (!code_ok) return KB_ERR_CODE;
-        ok = add(tmp, &n, code) && add(tmp, &n, "*1");
+        if (!code_ok) goto bad_code;
+        ok = add(out, n, code) && add(out, n, "*1");
         break;
       case 'n': case 'N':
-        if (!code_ok) return KB_ERR_CODE;
-        ok = add(tmp, &n, "*9") && add(tmp, &n, code);
+        if (!code_ok) goto bad_code;
+        ok = add(out, n, "*9") && add(out, n, code);
         break;
       default: {
         char one[2] = {*c, '\0'};
-        if (kb_cls_key_code(*c) == KB_CLS_KEY_NONE) return KB_ERR_KEY;
-        ok = add(tmp, &n, one);
+        if (kb_cls_key_code(*c) == KB_CLS_KEY_NONE) {
+          memset(out, 0xFF, KB_CLS_KEYS_MAX);
+          *n = 0;
+          return KB_ERR_KEY;
+        }
+        ok = add(out, n, one);
         break;
       }
     }
     if (!ok) {
-      memset(tmp, 0xFF, sizeof tmp);
+      memset(out, 0xFF, KB_CLS_KEYS_MAX);
+      *n = 0;
       return KB_ERR_KEY; /* too long */
     }
   }
+  return KB_OK;
+bad_code:
+  memset(out, 0xFF, KB_CLS_KEYS_MAX);
+  *n = 0;
+  return KB_ERR_CODE;
+}
+
+kb_err_t kb_cls_keys_check(const char *keys, const char *code) {
+  uint8_t tmp[KB_CLS_KEYS_MAX], n;
+  kb_err_t err = expand(keys, code, tmp, &n);
+  memset(tmp, 0xFF, sizeof tmp);
+  return err;
+}
+
+kb_err_t kb_cls_keys_submit(kb_cls_keys_t *k, const char *keys, const char *code, uint32_t now_ms) {
+  uint8_t tmp[KB_CLS_KEYS_MAX], n = 0;
+  kb_err_t err;
+  KB_ASSERT(k != NULL);
+  if (k->result == KB_CLS_KEYS_PENDING) return KB_ERR_BUSY;
+  err = expand(keys, code, tmp, &n);
+  if (err != KB_OK) return err;
   memcpy(k->key, tmp, n);
   memset(tmp, 0xFF, sizeof tmp);
   k->n = n;

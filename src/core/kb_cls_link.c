@@ -111,6 +111,13 @@ void kb_cls_link_write_abort(kb_cls_link_t *l) {
   if (l->wr_armed) *(volatile uint8_t *)&l->wr_key = 0xFFu;
 }
 
+void kb_cls_link_write_wipe(kb_cls_link_t *l) {
+  KB_ASSERT(l != NULL);
+  /* idle: the interrupt no longer reads wr_key (wr_armed is cleared after
+   * the key's last bit) */
+  if (!l->wr_armed) *(volatile uint8_t *)&l->wr_key = 0xFFu;
+}
+
 void kb_cls_link_init(kb_cls_link_t *l, uint32_t gap_us) {
   KB_ASSERT(l != NULL);
   memset(l, 0, sizeof *l);
@@ -169,6 +176,12 @@ kb_link_change_t kb_cls_link_tick(kb_cls_link_t *l, uint32_t now_us) {
     return KB_LINK_DISCONNECTED;
   }
   return KB_LINK_NO_CHANGE;
+}
+
+uint32_t kb_cls_link_quiet_us(const kb_cls_link_t *l, uint32_t now_us) {
+  KB_ASSERT(l != NULL);
+  if (!l->tick_messages) return 0;
+  return (uint32_t)(now_us - l->tick_last_us);
 }
 
 void kb_cls_link_stats(const kb_cls_link_t *l, kb_link_stats_t *out) {

@@ -915,3 +915,263 @@ uint8_t kb_keys_pending(const kb_keys_t *k) {
   KB_ASSERT(k != NULL);
   return k->count;
 }
+
+/* ------------------------------------------------------------ Classic
+ *
+ * The queue above, with the Classic key writer (kb_cls_keys) typing the
+ * active request (kb_keys.h, "Classic series"). States used: START (just
+ * active), SYNC (waits for the decoder's start-up gate and the bus), WRITE
+ * (the writer types the request), SETTLE (the goal). end_req() is called
+ * with no PowerSeries link (l = NULL): the writer has been stopped here. */
+
+static bool cls_char_ok(char c) {
+  c = lower(c);
+  return (c >= '0' && c <= '9') || c == '*' || c == '#' || c == 'f' || c == 'a' || c == 'p' ||
+         c == 's' || c == 'w' || c == 'n' || c == '@';
+}
+
+static bool cls_needs_code(char c) { return is_arm_char(c) || c == '@'; }
+
+kb_err_t kb_keys_submit_cls(kb_keys_t *k, const kb_status_t *s, uint8_t partition,
+                            const char *keys, const char *code, uint32_t now_us, uint16_t *id) {
+  kb_keys_req_t *r;
+  uint8_t n, code_len, need = 0;
+  char cbuf[KB_KEYS_CODE_MAX + 1];
+  kb_err_t err;
+  KB_ASSERT(k != NULL);
+  (void)s; /* the Classic has one partition and one code length: nothing to learn */
+  if (partition != 1u) return KB_ERR_PARTITION;
+  if (!keys) return KB_ERR_KEY;
+  for (n = 0; keys[n]; n++) {
+    if (n == KB_KEYS_MAX || !cls_char_ok(keys[n])) return KB_ERR_KEY;
+    if (cls_needs_code(keys[n])) need = 1;
+  }
+  if (n == 0u) return KB_ERR_KEY;
+  for (uint8_t i = 0; i < n; i++) /* an alarm key is a request of its own */
+    if (is_alarm_char(keys[i]) && n != 1u) return KB_ERR_KEY;
+  err = check_code(code, &code_len);
+  if (err != KB_OK) return err;
+  if (need != (code_len != 0u)) return KB_ERR_CODE; /* no code, or nowhere to put it */
+  if (k->count == KB_KEYS_QUEUE) return KB_ERR_FULL;
+  r = &k->q[(k->head + k->count) % KB_KEYS_QUEUE];
+  wipe(r, sizeof *r);
+  /* `@` is the code where it stands: on the Classic that is `s` (the code
+   * alone arms when disarmed, disarms when armed) */
+  for (uint8_t i = 0; i < n; i++) r->keys[i] = keys[i] == '@' ? 's' : lower(keys[i]);
+  if (code_len) memcpy(cbuf, code, code_len);
+  cbuf[code_len] = '\0';
+  {
+    char kbuf[KB_KEYS_MAX + 1]; /* r->keys is not NUL-terminated when full */
+    memcpy(kbuf, r->keys, n);
+    kbuf[n] = '\0';
+    err = kb_cls_keys_check(kbuf, code_len ? cbuf : NULL); /* expanded, it fits */
+  }
+  wipe(cbuf, sizeof cbuf);
+  if (err != KB_OK) {
+    wipe(r, sizeof *r); /* nothing queued */
+    return err;
+  }
+  r->n = n;
+  if (code_len) memcpy(r->code, code, code_len);
+  r->code_len = code_len;
+  r->partition = 1;
+  r->flags = is_alarm_char(keys[0]) ? F_ALARM : 0;
+  r->state = ST_START;
+  (void)now_us;
+  r->id = k->next_id;
+  k->next_id = (uint16_t)(k->next_id + 1u);
+  if (k->next_id == 0u) k->next_id = 1;
+  k->count++;
+  if (id) *id = r->id;
+  return KB_OK;
+}
+
+static bool cls_armed(const kb_partition_t *pt) {
+  return pt->armed != KB_ARMED_NONE || pt->exit_delay || pt->alarm;
+}
+
+/* What the request is for, from the Classic model when it starts. */
+static uint8_t cls_goal(const kb_keys_req_t *r, const kb_status_t *s) {
+  const kb_partition_t *pt = &s->part[0];
+  unsigned digits = 0;
+  bool only_code = true;
+  for (uint8_t i = 0; i < r->n; i++) {
+    char c = r->keys[i];
+    if (!cls_armed(pt) && is_arm_char(c)) return GOAL_ARM;
+    if (c == 's') digits += r->code_len; /* the code alone (`@`) */
+    else if (c >= '0' && c <= '9') digits++;
+    else only_code = false;
+  }
+  if (cls_armed(pt) && only_code && (digits == 4u || digits == 6u)) return GOAL_DISARM;
+  return GOAL_NONE;
+}
+
+static bool cls_goal_reached(const kb_keys_req_t *r, const kb_status_t *s) {
+  const kb_partition_t *pt = &s->part[0];
+  if (r->goal == GOAL_ARM) return pt->armed != KB_ARMED_NONE || pt->exit_delay;
+  if (r->goal == GOAL_DISARM) return pt->armed == KB_ARMED_NONE && !pt->exit_delay && !pt->alarm;
+  return true;
+}
+
+/* Ends q[head]: the writer stopped first (its copy of the keys wiped, a
+ * key still armed replaced by 0xFF), the link's copy wiped once idle. */
+static void cls_end(kb_keys_t *k, kb_cls_keys_t *w, uint8_t result) {
+  kb_keys_req_t *r = &k->q[k->head];
+  if (r->state == ST_WRITE && w->result == KB_CLS_KEYS_PENDING) {
+    if (w->i > 0u || w->in_flight) r->flags |= F_WENT;
+    kb_cls_keys_step(w, NULL, false, 0); /* ends it: wipes keys, aborts the armed one */
+  }
+  k->wipe_link = 1;
+  end_req(k, NULL, result, 0, 0);
+}
+
+/* The writer, once per step: a key echoed by frame f becomes a note. */
+static void cls_writer(kb_keys_t *k, kb_cls_keys_t *w, const kb_cls_frame_t *f, bool connected,
+                       uint32_t now_us, uint32_t now_ms) {
+  uint8_t before = w->i, key = k->cls_key;
+  bool echoed;
+  if (w->result != KB_CLS_KEYS_PENDING) return;
+  kb_cls_keys_step(w, f, connected, now_ms);
+  /* a key echoed: the writer moved on, or finished (DONE only on an echo) */
+  echoed = w->result == KB_CLS_KEYS_PENDING ? w->i != before : w->result == KB_CLS_KEYS_DONE;
+  k->cls_key = w->in_flight ? w->key[w->i] : KB_CLS_KEY_NONE;
+  if (echoed && k->count && k->clr.state == CL_NONE) {
+    kb_keys_req_t *r = &k->q[k->head];
+    kb_keys_note_t n;
+    uint8_t ps = kb_cls_key_to_ps(key);
+    r->accepted++;
+    r->flags |= F_WENT;
+    if (k->cb) {
+      memset(&n, 0, sizeof n);
+      n.type = KB_KEYS_NOTE_KEY;
+      n.partition = r->partition;
+      n.id = r->id;
+      n.index = r->typed++;
+      /* every digit is KB_KEY_DIGIT: it may be the code's */
+      n.key = kb_proto_key_digit(ps) >= 0 ? (uint8_t)KB_KEY_DIGIT : ps;
+      n.slot_byte = 0;
+      n.slot_cycle = 1; /* keypad slots 1-8 of the frame */
+      n.t_due_us = k->t_due_us;
+      n.t_frame_us = now_us;
+      k->cb(k->cb_ctx, &n);
+    }
+    key = 0;
+  }
+  if (echoed || w->in_flight) k->t_due_us = now_us;
+}
+
+static void cls_clear(kb_keys_t *k, kb_cls_keys_t *w, const kb_status_t *s, bool connected,
+                      uint32_t now_ms) {
+  if (k->clr.state == CL_ARM) {
+    if (!connected || !s->synced || w->result == KB_CLS_KEYS_PENDING) return;
+    if (kb_cls_keys_submit(w, "#", NULL, now_ms) != KB_OK) return;
+    if (!k->clr.noted) {
+      note(k, KB_KEYS_NOTE_CLEAR, k->clr.partition, k->clr.id, 0);
+      k->clr.noted = 1;
+    }
+    k->clr.state = CL_WRITE;
+  } else if (w->result != KB_CLS_KEYS_PENDING) { /* CL_WRITE: the `#` went, or not */
+    if (w->result != KB_CLS_KEYS_DONE && ++k->clr.tries < CLEAR_TRIES)
+      k->clr.state = CL_ARM;
+    else
+      k->clr.state = CL_NONE;
+  }
+}
+
+void kb_keys_step_cls(kb_keys_t *k, kb_cls_keys_t *w, const kb_status_t *s,
+                      const kb_cls_frame_t *f, bool connected, uint32_t now_us, uint32_t now_ms) {
+  bool hold;
+  KB_ASSERT(k != NULL && w != NULL && s != NULL);
+  if (kb_keys_idle(k, connected)) return;
+  if (k->was_connected && !connected) { /* every pending request ends */
+    while (k->count) cls_end(k, w, KB_KEYS_DISCONNECTED);
+    if (k->clr.state != CL_NONE) { /* the clear starts over when the bus is back */
+      if (w->result == KB_CLS_KEYS_PENDING) kb_cls_keys_step(w, NULL, false, now_ms);
+      k->clr.state = CL_ARM;
+      k->clr.tries = 0;
+    }
+  }
+  k->was_connected = connected;
+  /* timeouts do not fire while the bus is quiet (as PowerSeries): the
+   * silence ends, or becomes a disconnection; the writer's key is taken
+   * to be due from the end of the silence */
+  hold = connected && kb_cls_link_quiet_us(w->link, now_us) > MS(KB_KEYS_QUIET_MS);
+  if (hold && w->result == KB_CLS_KEYS_PENDING) w->t_due_ms = now_ms;
+  cls_writer(k, w, f, connected, now_us, now_ms);
+  if (k->wipe_link && w->result != KB_CLS_KEYS_PENDING && kb_cls_link_write_idle(w->link)) {
+    kb_cls_link_write_wipe(w->link);
+    k->cls_key = KB_CLS_KEY_NONE;
+    k->wipe_link = 0;
+  }
+  for (unsigned guard = 0; guard < 8u; guard++) {
+    kb_keys_req_t *r;
+    if (k->clr.state != CL_NONE) {
+      uint8_t was = k->clr.state;
+      cls_clear(k, w, s, connected, now_ms);
+      if (k->clr.state == was || k->clr.state != CL_NONE) break;
+      continue;
+    }
+    if (!k->count) break;
+    r = &k->q[k->head];
+    switch (r->state) {
+      case ST_START:
+        k->t_us = now_us; /* its waits count from here */
+        r->state = ST_SYNC;
+        continue;
+      case ST_SYNC: {
+        char cbuf[KB_KEYS_CODE_MAX + 1], kbuf[KB_KEYS_MAX + 1];
+        kb_err_t err;
+        if (!connected || !s->synced || w->result == KB_CLS_KEYS_PENDING) {
+          if (!hold && timed_out(now_us, k->t_us, KB_KEYS_KEY_MS)) {
+            cls_end(k, w, KB_KEYS_TIMED_OUT);
+            continue;
+          }
+          break;
+        }
+        r->goal = cls_goal(r, s);
+        r->attempts = 1;
+        memcpy(cbuf, r->code, r->code_len);
+        cbuf[r->code_len] = '\0';
+        memcpy(kbuf, r->keys, r->n);
+        kbuf[r->n] = '\0'; /* r->keys is not NUL-terminated when full */
+        err = kb_cls_keys_submit(w, kbuf, r->code_len ? cbuf : NULL, now_ms);
+        wipe(cbuf, sizeof cbuf);
+        if (err != KB_OK) { /* checked at submit: cannot happen */
+          end_req(k, NULL, KB_KEYS_INVALID, 0, 0);
+          continue;
+        }
+        k->t_due_us = now_us;
+        r->state = ST_WRITE;
+        cls_writer(k, w, NULL, connected, now_us, now_ms); /* the first key armed now */
+        break;
+      }
+      case ST_WRITE:
+        if (w->result == KB_CLS_KEYS_PENDING) break;
+        if (w->result == KB_CLS_KEYS_DONE) {
+          r->code_pos = r->code_len; /* done with the code: the writer wiped its copy */
+          if (r->code_len) r->flags |= F_TYPED;
+          wipe(r->code, sizeof r->code);
+          k->t_us = now_us;
+          r->state = ST_SETTLE;
+          continue;
+        }
+        if (w->result == KB_CLS_KEYS_COLLIDED) r->flags |= F_WENT; /* a key went out */
+        cls_end(k, w,
+                w->result == KB_CLS_KEYS_COLLIDED    ? KB_KEYS_COLLIDED
+                : w->result == KB_CLS_KEYS_TIMED_OUT ? KB_KEYS_TIMED_OUT
+                                                     : KB_KEYS_DISCONNECTED);
+        continue;
+      default: /* ST_SETTLE */
+        if (cls_goal_reached(r, s)) {
+          cls_end(k, w, KB_KEYS_DONE);
+          continue;
+        }
+        if (!hold && timed_out(now_us, k->t_us, KB_KEYS_GOAL_MS)) {
+          cls_end(k, w, KB_KEYS_TIMED_OUT);
+          continue;
+        }
+        break;
+    }
+    break;
+  }
+}

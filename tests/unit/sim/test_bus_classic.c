@@ -18,6 +18,21 @@ static kb_bus_t bus;
 static kb_simc_wire_t wire;
 static kb_simc_port_t port;
 static unsigned nev[KB_EV_COUNT + 1];
+static unsigned nkey, nclear, nend, ndigit;
+static uint8_t last_result;
+
+static void on_keys(void *ctx, const kb_keys_note_t *n) {
+  (void)ctx;
+  if (n->type == KB_KEYS_NOTE_KEY) {
+    nkey++;
+    ndigit += n->key == KB_KEY_DIGIT;
+  }
+  if (n->type == KB_KEYS_NOTE_CLEAR) nclear++;
+  if (n->type == KB_KEYS_NOTE_END) {
+    nend++;
+    last_result = n->result;
+  }
+}
 
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
@@ -29,7 +44,10 @@ static void rig(const char *code) {
   kb_simc_cfg_t pc;
   memset(&cfg, 0, sizeof cfg);
   cfg.event_cb = on_event;
+  cfg.keys_cb = on_keys;
   memset(nev, 0, sizeof nev);
+  nkey = nclear = nend = ndigit = 0;
+  last_result = 0xFF;
   kb_bus_init(&bus, &cfg);
   KT_EQ(kb_bus_set_series(&bus, KB_SERIES_CLASSIC), KB_OK);
   memset(&pc, 0, sizeof pc);
@@ -61,7 +79,7 @@ static void set_series_rules(void) {
   KT_EQ(kb_bus_series(&bus), KB_SERIES_POWER);
   KT_EQ(kb_bus_set_series(&bus, KB_SERIES_CLASSIC), KB_OK);
   KT_EQ(kb_bus_series(&bus), KB_SERIES_CLASSIC);
-  KT_CHECK(kb_bus_cls_link(&bus) == &bus.cls_link);
+  KT_CHECK(kb_bus_cls_link(&bus) == &bus.classic.link);
   KT_CHECK(kb_bus_link(&bus) == NULL);
   KT_EQ(kb_bus_status(&bus)->series, KB_SERIES_CLASSIC);
   KT_EQ(kb_bus_status(&bus)->zones_max, 8);
@@ -124,4 +142,129 @@ static void ring_statistics(void) {
   KT_CHECK(kb_bus_health(&bus)->ring_overflows > 0u);
 }
 
-KT_MAIN(KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics))
+static const kb_partition_t *P(void) { return &kb_bus_status(&bus)->part[0]; }
+
+/* Nothing of the code left: the queue, the writer, the link's copy. */
+static void no_secret_left(void) {
+  for (unsigned i = 0; i < KB_KEYS_QUEUE; i++)
+    for (unsigned j = 0; j < KB_KEYS_CODE_MAX; j++) KT_EQ(bus.keys.q[i].code[j], 0);
+  for (unsigned i = 0; i < KB_CLS_KEYS_MAX; i++) KT_EQ(bus.classic.keys.key[i], 0xFF);
+  KT_EQ(bus.classic.link.wr_key, 0xFF);
+}
+
+/* The virtual keypad on Classic through the bus's request API: arm away
+ * with the code (w = code + *1), the goal from the PC-16 armed bit, then
+ * disarm with the code as digits. */
+static void keys_arm_away_and_disarm(void) {
+  uint16_t id = 0, id2 = 0;
+  kb_keys_info_t info;
+  rig("1234");
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "w", "1234", &id), KB_OK);
+  KT_CHECK(id != 0u);
+  KT_EQ(kb_bus_keys_pending(&bus), 1);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_PENDING);
+  run_to(2.0);
+  KT_EQ(nkey, 6);   /* 1 2 3 4 * 1, each echoed */
+  KT_EQ(ndigit, 5); /* the digits (the code's among them) are never named */
+  KT_EQ(kb_bus_keys_result(&bus, id, &info), KB_KEYS_DONE); /* exit delay shown */
+  KT_EQ(info.accepted, 6);
+  KT_EQ(info.code_typed, 1);
+  KT_EQ(P()->exit_delay, 1);
+  no_secret_left();
+  run_to(5.0);
+  KT_EQ(P()->armed, KB_ARMED_AWAY);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "1234", NULL, &id2), KB_OK);
+  run_to(6.5);
+  KT_EQ(kb_bus_keys_result(&bus, id2, NULL), KB_KEYS_DONE);
+  KT_EQ(P()->armed, KB_ARMED_NONE);
+  KT_EQ(nclear, 0); /* nothing left unfinished: no `#` */
+  KT_EQ(kb_bus_keys_pending(&bus), 0);
+  no_secret_left();
+}
+
+/* A wrong code: the Classic shows no rejection, the goal is not reached:
+ * TIMED_OUT after KB_KEYS_GOAL_MS, then the `#` clear (noted). */
+static void keys_wrong_code(void) {
+  uint16_t id = 0;
+  rig("1234");
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "w", "9999", &id), KB_OK);
+  run_to(2.0);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_PENDING); /* judged by the goal */
+  run_to(7.0);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_TIMED_OUT);
+  KT_EQ(P()->armed, KB_ARMED_NONE);
+  KT_EQ(P()->exit_delay, 0);
+  KT_EQ(nclear, 1);
+  KT_EQ(nkey, 6); /* the clear's `#` is not a key of the request */
+  KT_CHECK(kb_keys_idle(&bus.keys, true));
+  no_secret_left();
+}
+
+/* Requests the Classic cannot do are refused up front, nothing queued. */
+static void keys_refused(void) {
+  rig("1234");
+  run_to(0.5);
+  KT_EQ(kb_bus_keys_submit(&bus, 2, "1234", NULL, NULL), KB_ERR_PARTITION);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "c", NULL, NULL), KB_ERR_KEY);  /* chime: PowerSeries */
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "[", NULL, NULL), KB_ERR_KEY);  /* command output */
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "1f", NULL, NULL), KB_ERR_KEY); /* alarm key alone */
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "w", NULL, NULL), KB_ERR_CODE);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "*", "1234", NULL), KB_ERR_CODE); /* nowhere to go */
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "w", "12345", NULL), KB_ERR_CODE);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "", NULL, NULL), KB_ERR_KEY);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "nnnnn", "123456", NULL), KB_ERR_KEY); /* 40 keys */
+  KT_EQ(kb_bus_set_time(&bus, 1, 2026, 1, 2, 3, 4, "1234", NULL), KB_ERR_ARG);
+  KT_EQ(kb_bus_keys_pending(&bus), 0);
+  /* a full request (KB_KEYS_MAX keys, no terminator in the queue) */
+  {
+    char full[KB_KEYS_MAX + 1];
+    memset(full, '#', KB_KEYS_MAX);
+    full[KB_KEYS_MAX] = '\0';
+    KT_EQ(kb_bus_keys_submit(&bus, 1, full, NULL, NULL), KB_OK);
+    full[KB_KEYS_MAX - 1] = '\0';
+    KT_EQ(kb_bus_keys_submit(&bus, 1, full, NULL, NULL), KB_OK);
+    run_to(6.0); /* a key every other frame (the 50 ms hold-off) */
+    KT_EQ(kb_bus_keys_pending(&bus), 0);
+    KT_EQ(last_result, KB_KEYS_DONE);
+    KT_EQ(nkey, 2u * KB_KEYS_MAX - 1u);
+  }
+  for (int i = 0; i < KB_KEYS_QUEUE; i++) KT_EQ(kb_bus_keys_submit(&bus, 1, "#", NULL, NULL), KB_OK);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "#", NULL, NULL), KB_ERR_FULL);
+  run_to(7.0);
+  KT_EQ(kb_bus_keys_pending(&bus), 0);
+  KT_EQ(last_result, KB_KEYS_DONE);
+}
+
+/* The bus goes away with requests pending: every one ends DISCONNECTED,
+ * the armed key is released, the code wiped. */
+static void keys_disconnected(void) {
+  uint16_t a = 0, b = 0;
+  rig("1234");
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "w", "1234", &a), KB_OK);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "1234", NULL, &b), KB_OK);
+  run_to(1.1); /* a key or two out */
+  for (uint32_t t = (uint32_t)wire.wave.t; t < (uint32_t)wire.wave.t + 4000000u; t += 10000u)
+    kb_bus_poll(&bus, t);
+  KT_EQ(kb_bus_keys_result(&bus, a, NULL), KB_KEYS_DISCONNECTED);
+  KT_EQ(kb_bus_keys_result(&bus, b, NULL), KB_KEYS_DISCONNECTED);
+  KT_EQ(bus.classic.link.wr_armed == 0 || bus.classic.link.wr_key == 0xFF, 1);
+  for (unsigned i = 0; i < KB_CLS_KEYS_MAX; i++) KT_EQ(bus.classic.keys.key[i], 0xFF);
+}
+
+/* The sync gate: nothing is written before the decoder passed start-up. */
+static void keys_wait_for_sync(void) {
+  uint16_t id = 0;
+  rig("1234");
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "1", NULL, &id), KB_OK);
+  kb_bus_poll(&bus, 500u);
+  KT_EQ(bus.classic.link.wr_armed, 0);
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_DONE);
+}
+
+KT_MAIN(KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics),
+        KT_CASE(keys_arm_away_and_disarm), KT_CASE(keys_wrong_code), KT_CASE(keys_refused),
+        KT_CASE(keys_disconnected), KT_CASE(keys_wait_for_sync))
