@@ -160,7 +160,19 @@ m=$(kb_mark)
 kb_pub "$B/sim" '{"id":"t1","ac_ok":false}'
 kb_expect "sim: AC poke refused on Classic" "$m" "$B/result" 10 --json '{"id":"t1","result":"invalid_request","detail":"not_on_classic"}'
 
-# ARM-BLOCK (the Classic virtual keypad: added once it is in kb_bus)
+# arm away with a code over the command topic (the Classic virtual keypad)
+m=$(kb_mark)
+kb_pub "$B/command" '{"id":"a1","partition":1,"action":"arm_away","code":"1234"}'
+# (no "arming" is asserted: the simulated Classic panel skips its exit delay
+# when the code's last key arrives - kb_simc_frame() computes the time in the
+# state before the key changes the state; reported, src/sim is not ours)
+kb_expect "arm away: queued" "$m" "$B/result" 10 --json '{"id":"a1","result":"queued"}'
+kb_expect "arm away: armed_away" "$m" "$B/partition/1/state" 30 --re armed_away
+kb_expect "arm away: done" "$m" "$B/result" 30 --json '{"id":"a1","result":"done"}'
+m=$(kb_mark)
+kb_pub "$B/command" '{"id":"d1","partition":1,"action":"disarm","code":"1234"}'
+kb_expect "disarm: disarmed" "$m" "$B/partition/1/state" 20 --re disarmed
+kb_expect "disarm: done" "$m" "$B/result" 30 --json '{"id":"d1","result":"done"}'
 check classic_code_not_logged bash -c '! grep -q 1234 "$0"' "$tmp/cls.log"
 
 check classic_still_running kill -0 "$KB_PID"
