@@ -48,6 +48,7 @@
 #include "ha/kb_ha.h"
 #include "ha/kb_status_words.h"
 #include "host/kb_capture.h"
+#include "host/kb_classic_text.h"
 #include "host/kb_conf.h"
 #include "host/kb_edges.h"
 #include "host/kb_text.h"
@@ -1491,6 +1492,119 @@ static int run_replay_text(kd_t *d, FILE *f, const char *name) {
   return replay_idle(d);
 }
 
+/* --panel classic: a Classic VCD (clock, data and the wire named pc16 /
+ * pc-16 / pgm) through kb_simc_port into the bus's Classic link, as a
+ * port's interrupts would feed it; the task runs every millisecond of
+ * capture time. */
+static int run_replay_cls_vcd(kd_t *d, FILE *f, const char *name) {
+  kb_vcd_reader_t r;
+  kb_errs_t errs;
+  kb_edge_t e;
+  uint64_t last_poll = 0, t = 0;
+  int rc, first = 1;
+  memset(&errs, 0, sizeof errs);
+  if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
+    for (size_t i = 0; i < errs.n; i++) kd_log(KD_ERROR, "replay: %s", errs.msg[i]);
+    kb_errs_free(&errs);
+    return 1;
+  }
+  kb_simc_port_init(&d->sim.cport, kb_bus_cls_link(&d->bus));
+  while (!g_stop && (rc = kb_vcd_next(&r, &e)) == 1) {
+    if (first) d->sim.v0 = last_poll = e.t_us, first = 0;
+    t = e.t_us;
+    replay_pace(d, t);
+    (void)kb_simc_port_edge(&d->sim.cport, &e);
+    if (t - last_poll >= 1000u) {
+      kd_tick(d, (uint32_t)t);
+      last_poll = t;
+    }
+  }
+  if (g_stop) kb_vcd_close(&r);
+  kb_simc_port_advance(&d->sim.cport, t + KB_SAMPLE_US);
+  kb_cls_link_finish(kb_bus_cls_link(&d->bus));
+  kd_tick(d, (uint32_t)t);
+  for (size_t i = 0; i < errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs.msg[i]);
+  kb_errs_free(&errs);
+  if (g_stop) return 0;
+  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
+  {
+    struct timespec ts = {0, 20000000L};
+    uint64_t w0 = mono_ns();
+    while (!g_stop) {
+      uint64_t el = (mono_ns() - w0) / 1000u;
+      kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
+}
+
+/* --panel classic: KeybusReader's Classic text output (kb_classic_text.h),
+ * its frames to the bus's Classic decoder in log mode (KeybusReader prints
+ * a frame when it changed), timed by their stamps, as the PowerSeries text
+ * replay does. */
+static int run_replay_cls_text(kd_t *d, FILE *f, const char *name) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  double t_base = 0, t_last = 0;
+  uint64_t vt = 0;
+  bool have_base = false;
+  unsigned long n_panel = 0, lineno = 0;
+  kb_cls_set_mode(&d->bus.cls, KB_MODE_LOG);
+  kb_cls_connected(&d->bus.cls, true, 0);
+  while (!g_stop && (len = getline(&line, &cap, f)) >= 0) {
+    kb_clt_line_t l;
+    lineno++;
+    switch (kb_clt_parse(line, (size_t)len, &l)) {
+      case KB_CLT_PANEL:
+      case KB_CLT_KEYPAD:
+      case KB_CLT_CONNECTED:
+      case KB_CLT_DISCONNECTED: break;
+      case KB_CLT_ERROR: kd_log(KD_WARNING, "replay: %s:%lu: %s", name, lineno, l.err); continue;
+      default: continue;
+    }
+    if (l.has_time) {
+      if (!have_base || l.t < t_last) {
+        t_base = l.t - (double)vt / 1e6;
+        have_base = true;
+      } else if (l.t - t_last > KD_REPLAY_GAP_S) {
+        t_base += l.t - t_last - KD_REPLAY_GAP_S;
+      }
+      t_last = l.t;
+      vt = (uint64_t)((l.t - t_base) * 1e6);
+    } else {
+      vt += KB_CLS_FRAME_MS * 1000u; /* no stamp: a frame period apart */
+    }
+    replay_pace(d, vt);
+    if (l.kind == KB_CLT_PANEL) {
+      kb_cls_frame_t fr;
+      memset(&fr, 0, sizeof fr);
+      memcpy(fr.d, l.b, 2);
+      memcpy(fr.p, l.b + 2, 2);
+      fr.k[0] = fr.k[1] = KB_CLS_KEY_NONE;
+      fr.bits = KB_CLS_FRAME_BITS;
+      (void)kb_cls_frame(&d->bus.cls, &fr, (uint32_t)(vt / 1000u));
+      n_panel++;
+    } else if (l.kind == KB_CLT_KEYPAD) {
+      (void)kb_cls_keypad(&d->bus.cls, l.b[0], l.b[1], 8, (uint32_t)(vt / 1000u));
+    } else {
+      kb_cls_connected(&d->bus.cls, l.kind == KB_CLT_CONNECTED, (uint32_t)(vt / 1000u));
+    }
+    handle_inbound(d);
+    kd_flush(d);
+  }
+  free(line);
+  if (g_stop) return 0;
+  if (!n_panel) {
+    kd_log(KD_ERROR, "replay: %s holds no Classic panel frames", name);
+    return 1;
+  }
+  kd_log(KD_INFO, "replay: end of %s (%lu Classic frames): the bus is now reported disconnected", name, n_panel);
+  kb_cls_connected(&d->bus.cls, false, (uint32_t)(vt / 1000u) + 3000u);
+  return replay_idle(d);
+}
+
 static int run_replay(kd_t *d) {
   kb_capture_kind_t kind;
   const char *name = d->conf.replay_file;
@@ -1504,7 +1618,10 @@ static int run_replay(kd_t *d) {
          kind == KB_CAPTURE_VCD ? "VCD" : "text log", d->speed);
   d->sim.w0_ns = mono_ns();
   d->sim.v0 = 0; /* a VCD moves it to its first edge */
-  rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
+  if (d->conf.panel == KB_CONF_CLASSIC)
+    rc = kind == KB_CAPTURE_VCD ? run_replay_cls_vcd(d, f, name) : run_replay_cls_text(d, f, name);
+  else
+    rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
   fclose(f);
   return rc;
 }

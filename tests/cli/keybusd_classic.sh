@@ -180,4 +180,39 @@ kill -TERM "$KB_PID"
 kb_wait_gone "$KB_PID" 10
 check classic_stops_0 test "${KB_RC:-1}" -eq 0
 
+# ------------------------------------------------------------ replay
+# KeybusReader's Classic text (tests/data/classic/arm_alarm.txt: ready, zone
+# 2, exit delay, armed away, alarm zone 1, disarm) and the same as a Classic
+# VCD (clock, data, pc16; written by keybus-reader --panel classic --vcd-out)
+replay_case() { # NAME FILE
+  local name=$1 file=$2 m
+  ID=kt-clsr-$name-$$
+  B=keybus/$ID
+  REC=$tmp/r$name.jsonl
+  kb_record "r$name" "$B/#" "homeassistant/+/$ID/#" || { ko "recorder connects ($name)"; return; }
+  m=0
+  kb_keybusd "r$name" --config /dev/null --panel classic --replay "$file" --speed 20 \
+    --mqtt "mqtt://127.0.0.1:$BROKER_PORT" --device-id "$ID" --http off --log-level info
+  KB_LOG=r$name
+  kb_expect "replay $name: zone 2 ON" "$m" "$B/zone/2" 20 --re ON
+  kb_expect "replay $name: arming (exit delay)" "$m" "$B/partition/1/state" 20 --re arming
+  kb_expect "replay $name: armed_away" "$m" "$B/partition/1/state" 20 --re armed_away
+  kb_expect "replay $name: triggered" "$m" "$B/partition/1/state" 20 --re triggered
+  kb_expect "replay $name: zone 1 alarm ON" "$m" "$B/zone/1/alarm" 20 --re ON
+  kb_expect "replay $name: disarmed" "$m" "$B/partition/1/state" 20 --re disarmed
+  kb_expect "replay $name: no AC power config (empty)" "$m" "homeassistant/binary_sensor/$ID/ac_power/config" 10 --re ''
+  kill -TERM "$KB_PID"
+  kb_wait_gone "$KB_PID" 10
+  check "replay_${name}_stops_0" test "${KB_RC:-1}" -eq 0
+}
+replay_case text tests/data/classic/arm_alarm.txt
+RD=${KEYBUS_READER:-$(dirname "$K")/keybus-reader}
+if [ -x "$RD" ]; then
+  "$RD" --panel classic --vcd-out "$tmp/arm_alarm.vcd" tests/data/classic/arm_alarm.txt >/dev/null
+  check classic_vcd_written grep -q 'pc16' "$tmp/arm_alarm.vcd"
+  replay_case vcd "$tmp/arm_alarm.vcd"
+else
+  ko "keybus-reader binary present ($RD) for the Classic VCD replay"
+fi
+
 kt_done $T
