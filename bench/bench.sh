@@ -16,7 +16,7 @@ CC=${CC:-gcc}
 CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -Wshadow -Wundef -O2 -Iinclude"
 OUT=build/bench
 MIX=bench/reference-mix.txt
-SECTIONS=(isr decode keys soak keybusd web)
+SECTIONS=(isr decode keys soak keybusd web classic panel)
 status=0
 
 fail() {
@@ -449,6 +449,70 @@ soak_figures() {
       match($0, /\([0-9.]+ %\)/); p = substr($0, RSTART + 1, RLENGTH - 4)
       printf "bench soak_clean_done_pct %s %%\n", p
     }' "$1"
+}
+
+# ---------------------------------------------------------------------------
+# classic: the Classic link's interrupt handlers (kb_cls_link_edge and
+#   kb_cls_link_sample, bench/cls_isr_bench.c) over 10 000 frames of varying
+#   content (16 cycles, keypad slots, the 26.5 ms gap), callees included,
+#   divided by the clock edges (32 per frame); then the same with a key
+#   written in every frame (suffix _writing).
+section_classic() {
+  local d=$OUT/classic sfx n=10000 edges
+  mkdir -p "$d" && rm -f "$d"/*.out*
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/cls_isr_bench.c src/core/kb_cls_link.c -o "$d/cls_isr"; then
+    fail "classic: build"
+    return
+  fi
+  for sfx in "" _writing; do
+    if ! valgrind --tool=callgrind --collect-atstart=no --toggle-collect=kb_cls_link_edge \
+      --toggle-collect=kb_cls_link_sample --callgrind-out-file="$d/cg$sfx.out" \
+      "$d/cls_isr" $n ${sfx:+write} >"$d/run$sfx.txt" 2>"$d/vg$sfx.txt"; then
+      fail "classic: callgrind run$sfx"
+      return
+    fi
+    edges=$(awk '{print $4}' "$d/run$sfx.txt")
+    if [ -z "$edges" ] || [ -z "$(cg_total "$d/cg$sfx.out")" ]; then
+      fail "classic: no figures$sfx"
+      return
+    fi
+    echo "info cls_isr$sfx $(cat "$d/run$sfx.txt")"
+    awk -v t="$(cg_total "$d/cg$sfx.out")" -v e="$edges" -v s="$sfx" \
+      'BEGIN { printf "bench cls_isr_instructions_per_edge_mean%s %.1f instructions\n", s, t / e }'
+  done
+}
+
+# ---------------------------------------------------------------------------
+# panel: the panel role's interrupt handler kb_pnl_isr() (keypad interface,
+#   bench/panel_isr_bench.c: 200 000 half periods, a key in every 5th 0x05,
+#   an alarm key every 50th frame). One callgrind run per path wrapper
+#   (isr_gap, isr_low, isr_end, isr_high, callees included), divided by the
+#   path's calls: panel_isr_<path>_mean; panel_isr_mean over all calls.
+section_panel() {
+  local d=$OUT/panel n=200000 w tot=0 calls=0 c t
+  mkdir -p "$d" && rm -f "$d"/*.out*
+  if ! $CC $CFLAGS -D_POSIX_C_SOURCE=200809L bench/panel_isr_bench.c src/core/kb_panel.c -o "$d/panel_isr"; then
+    fail "panel: build"
+    return
+  fi
+  for w in gap low end high; do
+    if ! valgrind --tool=callgrind --collect-atstart=no --toggle-collect="isr_$w" \
+      --callgrind-out-file="$d/cg_$w.out" "$d/panel_isr" $n >"$d/run.txt" 2>"$d/vg_$w.txt"; then
+      fail "panel: callgrind isr_$w"
+      return
+    fi
+    c=$(awk -v w="$w" '$1 == "calls" { for (i = 2; i < NF; i += 2) if ($i == w) print $(i + 1) }' "$d/run.txt")
+    t=$(cg_total "$d/cg_$w.out")
+    if [ -z "$c" ] || [ -z "$t" ] || [ "$c" -eq 0 ]; then
+      fail "panel: no figures for isr_$w"
+      return
+    fi
+    awk -v t="$t" -v c="$c" -v w="$w" 'BEGIN { printf "bench panel_isr_%s_mean %.1f instructions\ninfo panel_isr_%s calls %d\n", w, t / c, w, c }'
+    tot=$((tot + t))
+    calls=$((calls + c))
+  done
+  echo "info panel_isr $(head -n 1 "$d/run.txt")"
+  awk -v t="$tot" -v c="$calls" 'BEGIN { printf "bench panel_isr_mean %.1f instructions\ninfo panel_isr calls %d\n", t / c, c }'
 }
 
 want=("$@")

@@ -12,7 +12,10 @@
  *   valgrind --tool=callgrind --callgrind-out-file=cg.out ./pb 200000
  *   callgrind_annotate --tree=caller cg.out | grep -B6 '\* .*kb_pnl_isr'
  *
- * (docs/keypad-interface.md has the figures.)
+ * `bash bench/bench.sh panel` runs it per path (figures panel_isr_*; budgets
+ * in tests/cli/bench_panel.sh; docs/keypad-interface.md has the figures).
+ * It prints the number of calls of each path ("calls gap N low N end N
+ * high N") for the per-call means.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,7 @@ int main(int argc, char **argv) {
   unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 200000ul, frames = 0;
   uint8_t lv = KB_PNL_CLK_HIGH, key = 0xFF, alarm = 0;
   unsigned k = 0, keys = 0;
+  unsigned long n_gap = 0, n_low = 0, n_end = 0, n_high = 0;
   kb_pnl_cfg_default(&c);
   c.powerup_ms = 0;
   kb_pnl_init(&p, &c);
@@ -54,6 +58,7 @@ int main(int argc, char **argv) {
     }
     if (st == 1u) {
       lv = isr_gap(&p, d);
+      n_gap++;
       if (!(lv & KB_PNL_CLK_HIGH)) {
         /* a frame starts: plan the keypad's answer */
         frames++;
@@ -67,14 +72,18 @@ int main(int argc, char **argv) {
       }
     } else if (st == 2u && k >= p.tx_bits) {
       lv = isr_end(&p, d);
+      n_end++;
       if (p.tx[0] == 0x1C) alarm = 0;
     } else if (st == 2u) {
       lv = isr_low(&p, d);
+      n_low++;
     } else {
       lv = isr_high(&p, d);
+      n_high++;
       k++;
     }
   }
   printf("frames %lu keys %u (%u expected about)\n", frames, keys, (unsigned)(frames / 5u));
+  printf("calls gap %lu low %lu end %lu high %lu\n", n_gap, n_low, n_end, n_high);
   return (int)(lv & 0u);
 }

@@ -95,6 +95,13 @@ typedef struct {
   void *keys_ctx;
 } kb_bus_cfg_t;
 
+/* The Classic half of kb_bus_t's first union (internal; a type of its own
+ * so that C++ accepts the anonymous union). */
+typedef struct kb_bus_classic_s {
+  kb_cls_link_t link; /* the Classic link (kb_bus_cls_link()) */
+  kb_cls_keys_t keys; /* its key writer: types kb_keys' active request */
+} kb_bus_classic_t;
+
 /* One bus. Public so firmware can place it statically; `link`, `engine` and
  * `keys` are the modules' own states (read them through the accessors below
  * where one exists), the clock fields are internal.
@@ -109,10 +116,7 @@ typedef struct {
 typedef struct kb_bus_s {
   union {
     kb_link_t link; /* KB_SERIES_POWER */
-    struct kb_bus_classic_s {
-      kb_cls_link_t link; /* the Classic link (kb_bus_cls_link()) */
-      kb_cls_keys_t keys; /* its key writer: types kb_keys' active request */
-    } classic;            /* KB_SERIES_CLASSIC */
+    kb_bus_classic_t classic; /* KB_SERIES_CLASSIC */
   };
   union {
     kb_engine_t engine; /* KB_SERIES_POWER */

@@ -224,7 +224,9 @@ typedef enum {
 
 /* Event members, one per family (the union of kb_event_t). */
 typedef struct {
-  uint8_t early; /* 1 = early-generation panel (6-byte 0x05) */
+  uint8_t early;  /* 1 = early-generation panel (6-byte 0x05) */
+  uint8_t series; /* KB_SERIES_*: 0 = PowerSeries (early says which
+                     generation), KB_SERIES_CLASSIC (early means nothing) */
 } kb_ev_synced_t; /* KB_EV_SYNCED */
 typedef struct {
   uint8_t on;    /* the new state */

@@ -422,7 +422,12 @@ kb_cls_check_t kb_cls_frame(kb_cls_t *c, const kb_cls_frame_t *f, uint32_t t_ms)
     c->started = 1;
     c->status.synced = 1;
     kb_cls_connected(c, true, t_ms);
-    ev_state(c, KB_EV_SYNCED, 0, 0, t_ms);
+    {
+      kb_event_t ev;
+      memset(&ev, 0, sizeof ev);
+      ev.synced.series = KB_SERIES_CLASSIC; /* not a PowerSeries generation */
+      ev_send(c, &ev, KB_EV_SYNCED, 0, t_ms);
+    }
   } else if (f->p[0] == 0xFFu && f->p[1] == 0xFFu) {
     c->health.framing_errors++;
     return KB_CLS_PC16_IDLE;

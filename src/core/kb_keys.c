@@ -738,6 +738,17 @@ static bool code_length_wrong(const kb_engine_t *e, uint8_t code_len) {
   return e && code_len && e->status.code_digits && code_len != e->status.code_digits;
 }
 
+/* Request r (the slot after the last, filled) joins the queue with the next
+ * id (never 0); both series. Its waits count from when it becomes active. */
+static void enqueue(kb_keys_t *k, kb_keys_req_t *r, uint16_t *id) {
+  r->state = ST_START;
+  r->id = k->next_id;
+  k->next_id = (uint16_t)(k->next_id + 1u);
+  if (k->next_id == 0u) k->next_id = 1;
+  k->count++;
+  if (id) *id = r->id;
+}
+
 kb_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
                              const char *keys, const char *code, uint32_t now_us, uint16_t *id) {
   kb_keys_req_t *r;
@@ -784,13 +795,8 @@ kb_err_t kb_keys_submit(kb_keys_t *k, const kb_engine_t *e, uint8_t partition,
   r->code_len = code_len;
   r->partition = partition;
   r->flags = is_alarm_char(keys[0]) ? F_ALARM : 0;
-  r->state = ST_START; /* its waits count from when it becomes active */
   (void)now_us;
-  r->id = k->next_id;
-  k->next_id = (uint16_t)(k->next_id + 1u);
-  if (k->next_id == 0u) k->next_id = 1;
-  k->count++;
-  if (id) *id = r->id;
+  enqueue(k, r, id);
   return KB_OK;
 }
 
@@ -976,13 +982,8 @@ kb_err_t kb_keys_submit_cls(kb_keys_t *k, const kb_status_t *s, uint8_t partitio
   r->code_len = code_len;
   r->partition = 1;
   r->flags = is_alarm_char(keys[0]) ? F_ALARM : 0;
-  r->state = ST_START;
   (void)now_us;
-  r->id = k->next_id;
-  k->next_id = (uint16_t)(k->next_id + 1u);
-  if (k->next_id == 0u) k->next_id = 1;
-  k->count++;
-  if (id) *id = r->id;
+  enqueue(k, r, id);
   return KB_OK;
 }
 

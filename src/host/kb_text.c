@@ -469,7 +469,10 @@ size_t kb_text_event(const kb_event_t *ev, char *buf, size_t n) {
   unsigned p = ev->partition;
   switch (ev->type) {
     case KB_EV_SYNCED:
-      sb_add(&s, "synced with the panel (%s)", ev->synced.early ? "early generation, 2 partitions" : "later generation");
+      sb_add(&s, "synced with the panel (%s)",
+             ev->synced.series == KB_SERIES_CLASSIC ? "Classic series"
+             : ev->synced.early                     ? "early generation, 2 partitions"
+                                                    : "later generation");
       break;
     case KB_EV_CONNECTED: sb_add(&s, "keybus %s", ev->state.on ? "connected" : "disconnected"); break;
     case KB_EV_PARTITION: {

@@ -142,11 +142,10 @@ typedef struct rt_s {
   uint64_t visits, formats; /* work counters (kb_scenario_result_t) */
   int oom;
   int stop;
-  /* issue 11, `panel classic`: the Classic panel, its wire, the port (the
-   * Classic replay) and the decoder (see run_classic()) */
+  /* issue 11, `panel classic`: the Classic panel, its wire and the port's
+   * interrupts feeding the bus's Classic link (see run_classic()) */
   kb_simc_wire_t cw;
-  kb_cls_replay_t crp;
-  kb_cls_t cls;
+  kb_simc_port_t cport;
 } rt_t;
 
 /* ------------------------------------------------------------ parsing helpers */
@@ -923,11 +922,14 @@ static int parse_expect(perr_t *p, kb_scenario_t *s, char **t, int n, const psta
  * in kb_keys (not yet), the Classic wire has no cut yet; the panel has
  * zones 1-8 and partition 1. */
 static void classic_limits(perr_t *p, const kb_scenario_t *s) {
+  if (s->cfg.expanders) perr(p, "panel classic: no zone expanders on the Classic bus");
   for (size_t i = 0; i < s->nact && !p->failed; i++) {
     const act_t *a = &s->act[i];
     p->line = a->line;
-    if (a->kind == A_KEYS || a->kind == A_SETTIME)
-      perr(p, "panel classic: key requests are not available yet (use keypad)");
+    if (a->kind == A_SETTIME)
+      perr(p, "panel classic: set time is not available (the Classic has no clock)");
+    else if (a->kind == A_VZONE)
+      perr(p, "panel classic: no zone expanders on the Classic bus");
     else if (a->kind == A_CUT)
       perr(p, "panel classic: cut bus is not available yet");
     else if ((a->kind == A_OPEN || a->kind == A_CLOSE || a->kind == A_TAMPER) && a->n > 8)
@@ -1507,8 +1509,11 @@ static void apply(rt_t *r, const act_t *a) {
       if (a->kind == A_KEYS) {
         say(r, false, "> key request %d: partition %u \"%s\"%s", a->req + 1, a->part,
             shown_keys(r, a->s, shown, sizeof shown), a->code[0] ? " with a code" : "");
-        err = kb_keys_submit(&r->bus.keys, r->o->ignore_frames ? NULL : &r->bus.engine, a->part, a->s,
-                             a->code[0] ? a->code : NULL, (uint32_t)now, &id);
+        if (r->s->classic) /* the Classic back end: kb_bus picks it by series */
+          err = kb_bus_keys_submit(&r->bus, a->part, a->s, a->code[0] ? a->code : NULL, &id);
+        else
+          err = kb_keys_submit(&r->bus.keys, r->o->ignore_frames ? NULL : &r->bus.engine, a->part, a->s,
+                               a->code[0] ? a->code : NULL, (uint32_t)now, &id);
       } else {
         say(r, false, "> key request %d: set time %04u-%02u-%02u %02u:%02u on partition %u", a->req + 1,
             a->tm.year, a->tm.month, a->tm.day, a->tm.hour, a->tm.minute, a->part);
@@ -1629,8 +1634,12 @@ static bool cond_now(rt_t *r, const expect_t *e, char *why, size_t n) {
       WHY("%s", st->synced ? "synced" : "not synced");
       return st->synced != 0;
     case C_GEN:
-      WHY("%s", !st->synced ? "not synced" : st->early ? "early generation" : "later generation");
-      return st->synced && (st->early != 0) == (e->a != 0);
+      /* a PowerSeries generation: a Classic panel is neither */
+      WHY("%s", !st->synced                         ? "not synced"
+                : st->series == KB_SERIES_CLASSIC ? "Classic series"
+                : st->early                       ? "early generation"
+                                                  : "later generation");
+      return st->synced && st->series != KB_SERIES_CLASSIC && (st->early != 0) == (e->a != 0);
     case C_RESULT: {
       uint16_t id = r->req_id[e->a];
       const req_end_t *x = &r->req_end[e->a];
@@ -1930,27 +1939,17 @@ static int plan(rt_t *r) {
  * Classic panel model (kb_sim_classic.h): its open zones 1-8, a fire-type
  * zone open = fire, AC or battery trouble = trouble, and the keys of the
  * physical keypads. Its frames go out as clock/data/PC-16 edges to the
- * Classic replay (the port) and the Classic decoder (kb_classic.h), whose
- * model the conditions read (copied into the bus's engine status, which
- * is what they read) and whose events they see. Key requests (`keys`, `set
- * time`) would need the Classic virtual keypad in kb_keys, which does not
- * exist yet: classic_limits() refuses them at load. */
-
-static void cls_on_frame(void *ctx, const kb_cls_frame_t *f, uint64_t t_us) {
-  rt_t *r = ctx;
-  if (r->o->ignore_frames) return; /* test hook: the frames go nowhere */
-  (void)kb_cls_frame(&r->cls, f, (uint32_t)(t_us / 1000u));
-}
-
-static void cls_on_change(void *ctx, kb_link_change_t ch, uint64_t t_us) {
-  rt_t *r = ctx;
-  kb_cls_connected(&r->cls, ch == KB_LINK_CONNECTED, (uint32_t)(t_us / 1000u));
-}
+ * port's interrupts (kb_simc_port_t) on the bus's Classic link
+ * (kb_bus_set_series(KB_SERIES_CLASSIC)); the task is kb_bus_poll(), as
+ * for PowerSeries, so the conditions read kb_bus_status() and key requests
+ * (`keys`) go through the bus's virtual keypad (kb_keys, Classic back
+ * end). `set time` (the Classic has no clock), `cut bus` and the noise
+ * words are refused at load: classic_limits(). */
 
 static int cls_edge(void *ctx, const kb_edge_t *e) {
   rt_t *r = ctx;
   if (r->o->vcd) (void)kb_vcd_writer_edge(&r->vw, e);
-  return kb_cls_replay_port(&r->crp, e);
+  return kb_simc_port_edge(&r->cport, e);
 }
 
 /* The Classic character of a key code a physical keypad queued. */
@@ -1988,9 +1987,15 @@ static void cls_mirror(rt_t *r) {
 
 static void cls_task(rt_t *r, uint64_t now) {
   r->now = now;
-  r->bus.engine.status = r->cls.status; /* what the conditions read */
-  r->bus.engine.health = r->cls.health;  /* and --state-out */
-  if (r->sync_t == UINT64_MAX && r->cls.status.synced) r->sync_t = now;
+  kb_simc_port_advance(&r->cport, now); /* the sample of the last edge */
+  if (r->o->ignore_frames) { /* test hook: the frames go nowhere */
+    kb_cls_link_t *l = kb_bus_cls_link(&r->bus);
+    while (kb_cls_link_peek(l) != NULL) kb_cls_link_pop(l);
+    (void)kb_cls_link_tick(l, (uint32_t)now);
+  } else {
+    kb_bus_poll(&r->bus, (uint32_t)now);
+  }
+  if (r->sync_t == UINT64_MAX && kb_bus_status(&r->bus)->synced) r->sync_t = now;
   open_due(r);
   while (r->next_act < r->s->nact && r->s->act[r->next_act].t <= now) apply(r, &r->s->act[r->next_act++]);
   cls_mirror(r);
@@ -2002,20 +2007,21 @@ static void cls_task(rt_t *r, uint64_t now) {
 static int run_classic(rt_t *r) {
   const kb_scenario_t *s = r->s;
   kb_simc_cfg_t cfg;
-  /* (key requests and cuts were refused at parse time: classic_limits()) */
+  /* (set time and cuts were refused at parse time: classic_limits()) */
   memset(&cfg, 0, sizeof cfg);
   cfg.exit_delay_ms = (uint32_t)s->cfg.exit_delay_s * 1000u;
   if (!cfg.exit_delay_ms) cfg.exit_delay_ms = 1000u;
   memcpy(cfg.code, s->cfg.code[1], sizeof cfg.code - 1u);
-  kb_cls_init(&r->cls, KB_MODE_LIVE, on_event, r);
-  kb_cls_replay_init(&r->crp, 0, cls_on_frame, cls_on_change, r);
+  if (kb_bus_set_series(&r->bus, KB_SERIES_CLASSIC) != KB_OK) return 2;
+  kb_simc_port_init(&r->cport, kb_bus_cls_link(&r->bus));
   if (r->o->vcd && kb_vcd_writer_begin_classic(&r->vw, r->o->vcd, "keybus-sim", 0) != 0) return 2;
   kb_simc_wire_init(&r->cw, &cfg, 1000, cls_edge, r);
   while (r->cw.wave.t < s->end && !r->stop && !r->oom) {
     cls_task(r, r->cw.wave.t);
     (void)kb_simc_wire_step(&r->cw);
   }
-  kb_cls_replay_end(&r->crp, r->cw.wave.t);
+  kb_simc_port_advance(&r->cport, r->cw.wave.t);
+  kb_cls_link_finish(kb_bus_cls_link(&r->bus)); /* the last frame, as a replay's end */
   cls_task(r, r->cw.wave.t);
   return 0;
 }

@@ -97,9 +97,13 @@ static void key(kb_simc_t *p, uint8_t k0, uint64_t t) {
 
 void kb_simc_frame(kb_simc_t *p, uint64_t t, uint8_t k0, kb_cls_frame_t *f) {
   uint8_t d0 = 0, d1 = 0, p0 = 0, p1 = 0;
-  uint64_t in_state = t - p->t_state;
+  uint64_t in_state;
   if (k0 != KB_CLS_KEY_NONE && k0 != p->last_k0) key(p, k0, t);
   p->last_k0 = k0;
+  /* after the key: a code typed in this frame starts a new state (it
+   * used to be judged by the old one's age: an exit delay started long
+   * after the last change ended at once) */
+  in_state = t - p->t_state;
   if (p->state == KB_SIMC_EXIT_DELAY && in_state >= (uint64_t)p->cfg.exit_delay_ms * 1000u)
     set_state(p, KB_SIMC_ARMED, t), in_state = 0;
   for (unsigned z = 0; z < 8u; z++) {

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "harness.h"
+#include "host/kb_text.h"
 #include "keybus/kb_bus.h"
+#include "sim/kb_scenario.h"
 #include "sim/kb_sim_classic.h"
 
 static kb_bus_t bus;
@@ -34,8 +36,11 @@ static void on_keys(void *ctx, const kb_keys_note_t *n) {
   }
 }
 
+static char synced_text[128];
+
 static void on_event(void *ctx, const kb_event_t *ev) {
   (void)ctx;
+  if (ev->type == KB_EV_SYNCED) (void)kb_text_event(ev, synced_text, sizeof synced_text);
   if (ev->type <= KB_EV_COUNT) nev[ev->type]++;
 }
 
@@ -265,6 +270,54 @@ static void keys_wait_for_sync(void) {
   KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_DONE);
 }
 
-KT_MAIN(KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics),
+/* The SYNCED event of a Classic panel names it, not a PowerSeries
+ * generation (it printed "later generation"). */
+static void synced_event_text(void) {
+  synced_text[0] = '\0';
+  rig("1234");
+  run_to(0.5);
+  KT_CHECK(strstr(synced_text, "later generation") == NULL);
+  KT_CHECK(strstr(synced_text, "Classic") != NULL);
+}
+
+static int run_scn(const char *text) {
+  kb_scenario_t *s = NULL;
+  kb_scenario_opts_t o;
+  kb_scenario_result_t res;
+  char err[256];
+  int rc;
+  memset(&o, 0, sizeof o);
+  if (kb_scenario_parse(&s, text, strlen(text), "t", err, sizeof err) != KB_SCN_OK) return -1;
+  rc = kb_scenario_run(s, &o, &res);
+  kb_scenario_free(s);
+  return rc;
+}
+
+/* `expect panel later|early` is about a PowerSeries generation: on a
+ * Classic panel neither holds (both passed/failed by the early flag). */
+static void expect_panel_generation_on_classic(void) {
+  KT_EQ(run_scn("panel classic\nexpect synced by 1s\nend 2s\n"), 0);
+  KT_EQ(run_scn("panel classic\nexpect panel later by 1s\nend 2s\n"), 1);
+  KT_EQ(run_scn("panel classic\nexpect panel early by 1s\nend 2s\n"), 1);
+  KT_EQ(run_scn("expect panel later by 1s\nend 2s\n"), 0);
+}
+
+/* A physical keypad types in the same frame as the virtual one: the echo
+ * differs (open collector: the AND of both), the request ends COLLIDED
+ * and the `#` clear follows (noted). */
+static void keys_collision(void) {
+  uint16_t id = 0;
+  rig("1234");
+  run_to(1.0);
+  KT_EQ(kb_bus_keys_submit(&bus, 1, "5555", NULL, &id), KB_OK);
+  KT_EQ(kb_simc_wire_keys(&wire, "2222"), 4);
+  run_to(3.0);
+  KT_EQ(kb_bus_keys_result(&bus, id, NULL), KB_KEYS_COLLIDED);
+  KT_EQ(nclear, 1);
+  KT_EQ(last_result, KB_KEYS_COLLIDED);
+  KT_CHECK(kb_keys_idle(&bus.keys, true));
+}
+
+KT_MAIN(KT_CASE(synced_event_text), KT_CASE(keys_collision), KT_CASE(expect_panel_generation_on_classic), KT_CASE(set_series_rules), KT_CASE(reads_frames), KT_CASE(ring_statistics),
         KT_CASE(keys_arm_away_and_disarm), KT_CASE(keys_wrong_code), KT_CASE(keys_refused),
         KT_CASE(keys_disconnected), KT_CASE(keys_wait_for_sync))
