@@ -163,10 +163,8 @@ kb_expect "sim: AC poke refused on Classic" "$m" "$B/result" 10 --json '{"id":"t
 # arm away with a code over the command topic (the Classic virtual keypad)
 m=$(kb_mark)
 kb_pub "$B/command" '{"id":"a1","partition":1,"action":"arm_away","code":"1234"}'
-# (no "arming" is asserted: the simulated Classic panel skips its exit delay
-# when the code's last key arrives - kb_simc_frame() computes the time in the
-# state before the key changes the state; reported, src/sim is not ours)
 kb_expect "arm away: queued" "$m" "$B/result" 10 --json '{"id":"a1","result":"queued"}'
+kb_expect "arm away: exit delay (arming)" "$m" "$B/partition/1/state" 20 --re arming
 kb_expect "arm away: armed_away" "$m" "$B/partition/1/state" 30 --re armed_away
 kb_expect "arm away: done" "$m" "$B/result" 30 --json '{"id":"a1","result":"done"}'
 m=$(kb_mark)
