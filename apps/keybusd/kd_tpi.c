@@ -261,6 +261,17 @@ uint16_t kd_tpi_zone_timer(const kd_tpi_t *t, unsigned z, uint64_t now_ms) {
   return ticks >= 0xFFF9u ? 0 : (uint16_t)(0xFFF9u - ticks);
 }
 
+/* The zones the panel reports: 1..zones_max (a Classic: 8). */
+static unsigned zones_max(const kd_tpi_t *t) {
+  return t->zones_max && t->zones_max < KB_MAX_ZONES ? t->zones_max : KB_MAX_ZONES;
+}
+
+/* Partition p is reported: configured, and not 2-8 on a single-partition
+ * panel. */
+static bool part_reported(const kd_tpi_t *t, unsigned p) {
+  return (t->cfg.partitions & (1u << (p - 1))) && !(p > 1 && (t->absent & KB_ABSENT_PARTITIONS));
+}
+
 /* 615: 64 little-endian timers (docs/tpi.md "Zone timers") */
 static void send_timers(kd_tpi_t *t, kd_tpi_client_t *c) {
   static const char hex[] = "0123456789ABCDEF";
@@ -297,8 +308,9 @@ static uint8_t trouble_bits(const kd_tpi_t *t) {
     if (t->zones_fault[i]) b |= 0x10u;
     if (t->zones_lowbat[i]) b |= 0x40u;
   }
-  if (!t->battery_ok || t->bell_trouble) b |= 0x01u; /* service required */
-  if (!t->ac_power) b |= 0x02u;
+  /* a panel that cannot report AC or battery (Classic) has no such trouble */
+  if ((!t->battery_ok && !(t->absent & KB_ABSENT_BATTERY)) || t->bell_trouble) b |= 0x01u; /* service required */
+  if (!t->ac_power && !(t->absent & KB_ABSENT_AC_POWER)) b |= 0x02u;
   if (t->panel_flags & KB_PANEL_PHONE) b |= 0x04u;
   if (t->panel_flags & KB_PANEL_COMM) b |= 0x08u;
   if (tamper) b |= 0x20u;
@@ -309,11 +321,12 @@ static uint8_t trouble_bits(const kd_tpi_t *t) {
 /* 001's burst: everything a client needs to start from (docs/tpi.md) */
 static void send_status(kd_tpi_t *t, kd_tpi_client_t *c) {
   char d[8];
-  for (unsigned z = 1; z <= 64; z++) {
+  const unsigned zmax = t->zones_max ? zones_max(t) : 64u; /* a Classic: zones 1-8 only */
+  for (unsigned z = 1; z <= zmax; z++) {
     snprintf(d, sizeof d, "%03u", z);
     send_line(t, c, z <= KB_MAX_ZONES && zbit(t->zones_open, z) ? 609 : 610, d);
   }
-  for (unsigned z = 1; z <= KB_MAX_ZONES; z++) {
+  for (unsigned z = 1; z <= zones_max(t); z++) {
     if (zbit(t->zones_alarm, z)) {
       snprintf(d, sizeof d, "%u%03u", zone_part(t, z), z);
       send_line(t, c, 601, d);
@@ -325,7 +338,7 @@ static void send_status(kd_tpi_t *t, kd_tpi_client_t *c) {
   }
   for (unsigned p = 1; p <= KB_MAX_PARTITIONS; p++) {
     const kd_tpi_part_t *pp = &t->part[p - 1];
-    if (!(t->cfg.partitions & (1u << (p - 1))) || !pp->code) continue;
+    if (!part_reported(t, p) || !pp->code) continue;
     part_msg(d, sizeof d, p, pp->code, pp->mode);
     send_line(t, c, pp->code, d);
     snprintf(d, sizeof d, "%u", p);
@@ -338,8 +351,8 @@ static void send_status(kd_tpi_t *t, kd_tpi_client_t *c) {
     send_line(t, c, 511, d);
   }
   if (t->synced) {
-    send_line(t, c, t->ac_power ? 803 : 802, NULL);
-    send_line(t, c, t->battery_ok ? 801 : 800, NULL);
+    if (!(t->absent & KB_ABSENT_AC_POWER)) send_line(t, c, t->ac_power ? 803 : 802, NULL);
+    if (!(t->absent & KB_ABSENT_BATTERY)) send_line(t, c, t->battery_ok ? 801 : 800, NULL);
     if (t->trouble849) {
       snprintf(d, sizeof d, "%02X", t->trouble849);
       send_line(t, c, 849, d);
@@ -625,7 +638,7 @@ static void command(kd_tpi_t *t, int slot, unsigned cmd, const char *data, size_
        * report, the keypad left alone (docs/tpi.md "Bypass") */
       if (cmd == 71 && kl == 3 && !memcmp(k, "*1#", 3)) {
         send_ack(t, c, cmd);
-        send_bypass(t, c);
+        if (!(t->absent & KB_ABSENT_ZONES_BYPASS)) send_bypass(t, c); /* a Classic reports none */
         return;
       }
       hc.action = KB_HA_ACT_KEYS;
@@ -871,7 +884,7 @@ static void user_msg(kd_tpi_t *t, unsigned p, bool armed) {
 static void zone_bits(kd_tpi_t *t, const uint8_t *now, uint8_t *was, unsigned on_code, unsigned off_code,
                       bool with_part) {
   char d[8];
-  for (unsigned z = 1; z <= KB_MAX_ZONES; z++) {
+  for (unsigned z = 1; z <= zones_max(t); z++) {
     bool a = zbit(now, z), b = zbit(was, z);
     if (a == b) continue;
     if (with_part) snprintf(d, sizeof d, "%u%03u", zone_part(t, z), z);
@@ -885,6 +898,8 @@ void kd_tpi_status(kd_tpi_t *t, const kb_status_t *st, uint64_t now_ms) {
   char d[8];
   t->now_ms = now_ms;
   if (!st) return;
+  t->absent = st->absent;
+  t->zones_max = st->zones_max;
   /* the bus itself: 896/897 */
   if (st->connected != t->connected) {
     if (t->synced) broadcast(t, st->connected ? 897 : 896, NULL);
@@ -899,7 +914,7 @@ void kd_tpi_status(kd_tpi_t *t, const kb_status_t *st, uint64_t now_ms) {
   }
   zone_bits(t, st->zones_open, t->zones_open, 609, 610, false);
   zone_bits(t, st->zones_alarm, t->zones_alarm, 601, 602, true);
-  zone_bits(t, st->zones_tamper, t->zones_tamper, 603, 604, true);
+  if (!(st->absent & KB_ABSENT_ZONES_TAMPER)) zone_bits(t, st->zones_tamper, t->zones_tamper, 603, 604, true);
   memcpy(t->zones_bypass, st->zones_bypass, KB_ZONE_BYTES);
   /* partitions */
   for (unsigned p = 1; p <= KB_MAX_PARTITIONS; p++) {
@@ -907,7 +922,7 @@ void kd_tpi_status(kd_tpi_t *t, const kb_status_t *st, uint64_t now_ms) {
     const kb_partition_t *pa = &st->part[p - 1];
     uint8_t mode = 0;
     uint16_t code;
-    if (!(t->cfg.partitions & (1u << (p - 1)))) continue;
+    if (!part_reported(t, p)) continue;
     code = kd_tpi_part_code(pa, st->flash[p - 1], &mode);
     if (code && (code != pp->code || (code == 652 && mode != pp->mode))) {
       bool was_armed = part_armed_like(pp->code);
@@ -964,8 +979,10 @@ void kd_tpi_status(kd_tpi_t *t, const kb_status_t *st, uint64_t now_ms) {
       t->keypad_alarm[k] = st->keypad_alarm[k] ? 1 : 0;
     }
   /* troubles */
-  if ((st->ac_power != 0) != (t->ac_power != 0)) broadcast(t, st->ac_power ? 803 : 802, NULL);
-  if ((st->battery_ok != 0) != (t->battery_ok != 0)) broadcast(t, st->battery_ok ? 801 : 800, NULL);
+  if ((st->ac_power != 0) != (t->ac_power != 0) && !(st->absent & KB_ABSENT_AC_POWER))
+    broadcast(t, st->ac_power ? 803 : 802, NULL);
+  if ((st->battery_ok != 0) != (t->battery_ok != 0) && !(st->absent & KB_ABSENT_BATTERY))
+    broadcast(t, st->battery_ok ? 801 : 800, NULL);
   if ((st->panel_flags ^ t->panel_flags) & KB_PANEL_PHONE) broadcast(t, st->panel_flags & KB_PANEL_PHONE ? 810 : 811, NULL);
   if ((st->panel_flags ^ t->panel_flags) & KB_PANEL_COMM) broadcast(t, st->panel_flags & KB_PANEL_COMM ? 814 : 815, NULL);
   t->ac_power = st->ac_power ? 1 : 0;

@@ -145,6 +145,10 @@ typedef struct {
   kd_tpi_part_t part[KB_MAX_PARTITIONS];
   uint8_t keypad_alarm[3];
   uint8_t ac_power, battery_ok, panel_flags, connected;
+  /* what the panel cannot report (kb_status_t.absent, zones_max: a Classic
+   * panel, docs/tpi.md "Classic panels"): never sent, not even as zeros */
+  uint16_t absent;
+  uint8_t zones_max;     /* 0 = KB_MAX_ZONES */
   /* troubles known from the panel's live events only (kd_tpi_event) */
   uint8_t zones_lowbat[KB_ZONE_BYTES], zones_fault[KB_ZONE_BYTES];
   bool bell_trouble;

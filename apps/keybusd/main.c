@@ -48,6 +48,7 @@
 #include "ha/kb_ha.h"
 #include "ha/kb_status_words.h"
 #include "host/kb_capture.h"
+#include "host/kb_classic_text.h"
 #include "host/kb_conf.h"
 #include "host/kb_edges.h"
 #include "host/kb_text.h"
@@ -62,6 +63,7 @@
 #include "kd_web.h"
 #include "kd_xpd.h"
 #include "ports/linux/kb_gpio.h"
+#include "sim/kb_sim_classic.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
 
@@ -154,6 +156,10 @@ typedef struct {
     uint64_t now;          /* virtual now */
     uint64_t demo_next;    /* next demo step (virtual us) */
     unsigned demo_step;
+    /* --panel classic: the simulated Classic panel, its wire and the port
+     * (kb_sim_classic.h) that feeds the bus's Classic link */
+    kb_simc_wire_t cw;
+    kb_simc_port_t cport;
   } sim;
   kb_gpio_t *gpio;
 
@@ -726,9 +732,19 @@ static void web_state(kd_t *d) {
   uint64_t now = mono_ns();
   size_t n = 0;
   bool first = true;
+  const bool classic = st->series == KB_SERIES_CLASSIC;
   jadd(b, cap, &n, "{\"backend\":\"%s\",\"simulated\":%s,\"device\":", kb_conf_backend_name(d->conf.backend),
        d->conf.backend == KB_CONF_SIM ? "true" : "false");
   jstr(b, cap, &n, d->dev_name);
+  if (classic) {
+    /* what the Classic cannot report is left out, not sent as a value
+     * (docs/web.md, "Classic panels"): no AC, battery, PGM, version, time,
+     * code digits; per partition no entry delay or last user; per zone no
+     * bypass or tamper; partition 1 and zones up to zones_max only */
+    jadd(b, cap, &n, ",\"panel\":\"classic\",\"version\":\"%s\",\"t_frame\":%llu,\"connected\":%s,\"synced\":%s,"
+         "\"trouble\":%s", KD_VERSION, (unsigned long long)d->web_frame_ns, st->connected ? "true" : "false",
+         st->synced ? "true" : "false", st->trouble ? "true" : "false");
+  } else
   jadd(b, cap, &n,
        ",\"version\":\"%s\",\"t_frame\":%llu,\"connected\":%s,\"synced\":%s,\"code_digits\":%u,\"trouble\":%s,"
        "\"ac_power\":%s,\"battery_ok\":%s,\"pgm\":%u,\"panel_version\":%u",
@@ -736,7 +752,7 @@ static void web_state(kd_t *d) {
        st->synced ? "true" : "false", (unsigned)(st->code_digits ? st->code_digits : d->conf.code_length),
        st->trouble ? "true" : "false", st->ac_power ? "true" : "false", st->battery_ok ? "true" : "false",
        (unsigned)st->pgm, (unsigned)st->version);
-  if (st->time.year)
+  if (!classic && st->time.year)
     jadd(b, cap, &n, ",\"time\":\"%04u-%02u-%02u %02u:%02u\"", (unsigned)st->time.year, (unsigned)st->time.month,
          (unsigned)st->time.day, (unsigned)st->time.hour, (unsigned)st->time.minute);
   jadd(b, cap, &n, ",\"buttons\":{\"fire\":%s,\"aux\":%s,\"panic\":%s,\"outputs\":[", d->conf.button_fire ? "true" : "false",
@@ -749,7 +765,7 @@ static void web_state(kd_t *d) {
     const char *alarm_state = kb_ha_alarm_state(pa), *words = pa->known ? kb_status_words(pa->status) : NULL;
     bool delay = pa->exit_delay || pa->entry_delay;
     int total = pa->exit_delay ? d->exit_delay_s : pa->entry_delay ? d->entry_delay_s : 0;
-    if (!d->conf.partition[p].used) continue;
+    if (!d->conf.partition[p].used || (p > 1 && (st->absent & KB_ABSENT_PARTITIONS))) continue;
     jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", p);
     first = false;
     jstr(b, cap, &n, d->conf.partition[p].name[0] ? d->conf.partition[p].name : "");
@@ -760,6 +776,12 @@ static void web_state(kd_t *d) {
     if (words) jstr(b, cap, &n, words);
     else if (pa->known) jadd(b, cap, &n, "\"status 0x%02x\"", (unsigned)pa->status);
     else jadd(b, cap, &n, "null");
+    if (classic)
+      jadd(b, cap, &n, ",\"ready\":%s,\"armed\":%s,\"exit_delay\":%s,\"alarm\":%s,\"fire\":%s",
+           pa->ready ? "true" : "false",
+           pa->armed == KB_ARMED_AWAY ? "\"away\"" : pa->armed == KB_ARMED_STAY ? "\"stay\"" : "null",
+           pa->exit_delay ? "true" : "false", pa->alarm ? "true" : "false", pa->fire ? "true" : "false");
+    else
     jadd(b, cap, &n,
          ",\"ready\":%s,\"armed\":%s,\"exit_delay\":%s,\"entry_delay\":%s,\"alarm\":%s,\"fire\":%s,"
          "\"last_user\":%u",
@@ -776,11 +798,16 @@ static void web_state(kd_t *d) {
   first = true;
   for (unsigned z = 1; z <= KB_CONF_ZONES && z <= KB_MAX_ZONES; z++) {
     const kb_conf_zone_t *cz = &d->conf.zone[z];
-    if (!cz->used) continue;
+    if (!cz->used || (st->zones_max && z > st->zones_max)) continue;
     jadd(b, cap, &n, "%s{\"n\":%u,\"name\":", first ? "" : ",", z);
     first = false;
     if (cz->name[0]) jstr(b, cap, &n, cz->name);
     else jadd(b, cap, &n, "\"Zone %u\"", z);
+    if (classic)
+      jadd(b, cap, &n, ",\"partition\":%d,\"class\":\"%s\",\"open\":%s,\"alarm\":%s,\"memory\":%s}", cz->partition,
+           kb_conf_class_name(cz->device_class), zbit(st->zones_open, z) ? "true" : "false",
+           zbit(st->zones_alarm, z) ? "true" : "false", zbit(d->zone_memory, z) ? "true" : "false");
+    else
     jadd(b, cap, &n,
          ",\"partition\":%d,\"class\":\"%s\",\"open\":%s,\"alarm\":%s,\"memory\":%s,\"bypassed\":%s,\"tamper\":%s}",
          cz->partition, kb_conf_class_name(cz->device_class), zbit(st->zones_open, z) ? "true" : "false",
@@ -1002,6 +1029,11 @@ static void sim_key(kd_t *d, uint8_t key) {
 }
 
 static void sim_keys(kd_t *d, const char *digits) {
+  if (d->conf.panel == KB_CONF_CLASSIC) {
+    if (kb_simc_wire_keys(&d->sim.cw, digits) != strlen(digits))
+      kd_log(KD_WARNING, "simulated panel: the demo keypad's queue is full");
+    return;
+  }
   for (; *digits; digits++) sim_key(d, kb_proto_digit_key((unsigned)(*digits - '0')));
 }
 
@@ -1030,13 +1062,22 @@ static void sim_demo(kd_t *d, uint64_t now) {
     case 'A': kd_log_event(KD_INFO, "demo: AC power is back"); break;
     default: break;
   }
-  switch (script[d->sim.demo_step].what) {
-    case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
-    case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;
-    case 'k': sim_keys(d, code); break;
-    case 'a': kb_sim_panel_ac(&d->sim.panel, false, now); break;
-    case 'A': kb_sim_panel_ac(&d->sim.panel, true, now); break;
-    default: break;
+  if (d->conf.panel == KB_CONF_CLASSIC) { /* the same script on the Classic panel (no AC report) */
+    switch (script[d->sim.demo_step].what) {
+      case 'z': kb_simc_zone(&d->sim.cw.panel, z, true, now); break;
+      case 'c': kb_simc_zone(&d->sim.cw.panel, z, false, now); break;
+      case 'k': sim_keys(d, code); break;
+      default: break;
+    }
+  } else {
+    switch (script[d->sim.demo_step].what) {
+      case 'z': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, true, now); break;
+      case 'c': kb_sim_panel_zone(&d->sim.panel, script[d->sim.demo_step].zone, false, now); break;
+      case 'k': sim_keys(d, code); break;
+      case 'a': kb_sim_panel_ac(&d->sim.panel, false, now); break;
+      case 'A': kb_sim_panel_ac(&d->sim.panel, true, now); break;
+      default: break;
+    }
   }
   d->sim.demo_step = (d->sim.demo_step + 1) % n;
   d->sim.demo_next = now + (uint64_t)script[d->sim.demo_step].after_s * 1000000u;
@@ -1091,7 +1132,32 @@ static const char *sim_poke(kd_t *d, const char *p, size_t len, kb_ha_cmd_t *idc
   }
 #define KD_ZONE_OK(x) (cJSON_IsNumber(x) && (x)->valuedouble >= 1 && (x)->valuedouble <= KB_SIM_ZONES && \
                        (x)->valuedouble == (double)(int)(x)->valuedouble)
-  if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+  if (d->conf.panel == KB_CONF_CLASSIC) {
+    /* the simulated Classic panel (kb_sim_classic.h): zones 1-8, fire and
+     * trouble; it has no tamper, AC or battery report and no cut yet */
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
+      b = cJSON_GetObjectItemCaseSensitive(j, "open");
+      if (keys != 2 || !cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > KB_CLS_ZONES ||
+          v->valuedouble != (double)(int)v->valuedouble || !cJSON_IsBool(b))
+        err = "zone";
+      else {
+        kb_simc_zone(&d->sim.cw.panel, (unsigned)v->valuedouble, cJSON_IsTrue(b), now);
+        kd_log(KD_INFO, "simulated panel: zone %d %s", (int)v->valuedouble, cJSON_IsTrue(b) ? "opened" : "closed");
+      }
+    } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "fire")) != NULL ||
+               (v = cJSON_GetObjectItemCaseSensitive(j, "trouble")) != NULL) {
+      bool fire = cJSON_GetObjectItemCaseSensitive(j, "fire") == v;
+      if (keys != 1 || !cJSON_IsBool(v)) err = fire ? "fire" : "trouble";
+      else if (fire) kb_simc_fire(&d->sim.cw.panel, cJSON_IsTrue(v));
+      else kb_simc_trouble(&d->sim.cw.panel, cJSON_IsTrue(v));
+      if (!err) kd_log(KD_INFO, "simulated panel: %s %s", fire ? "fire" : "trouble", cJSON_IsTrue(v) ? "on" : "off");
+    } else if (cJSON_GetObjectItemCaseSensitive(j, "tamper") || cJSON_GetObjectItemCaseSensitive(j, "ac_ok") ||
+               cJSON_GetObjectItemCaseSensitive(j, "battery_ok") || cJSON_GetObjectItemCaseSensitive(j, "cut_ms")) {
+      err = "not_on_classic";
+    } else {
+      err = "action";
+    }
+  } else if ((v = cJSON_GetObjectItemCaseSensitive(j, "zone")) != NULL) {
     b = cJSON_GetObjectItemCaseSensitive(j, "open");
     if (keys != 2 || !KD_ZONE_OK(v) || !cJSON_IsBool(b)) err = "zone";
     else if (!d->sim.panel.cfg.zone[(int)v->valuedouble - 1].partition) err = "zone_not_in_use";
@@ -1203,6 +1269,38 @@ static int run_sim(kd_t *d) {
   return 0;
 }
 
+/* The simulated Classic panel (--panel classic, kb_sim_classic.h): its wire
+ * makes a frame at a time (about 51 ms) and feeds the bus's Classic link
+ * through kb_simc_port_t, as a port's interrupts would; the task runs
+ * every 5 ms of wire time in between (the samples due by then taken
+ * first), paced on the wall clock like the PowerSeries simulation. */
+static int run_sim_classic(kd_t *d) {
+  kb_simc_cfg_t pc;
+  uint64_t t0 = 1000000; /* virtual µs */
+  memset(&pc, 0, sizeof pc);
+  pc.exit_delay_ms = 10000;
+  snprintf(pc.code, sizeof pc.code, "%s", d->conf.code_length == 6 ? "123456" : "1234");
+  d->exit_delay_s = 10;
+  d->entry_delay_s = 0; /* the Classic reports no entry delay */
+  kb_simc_port_init(&d->sim.cport, kb_bus_cls_link(&d->bus));
+  kb_simc_wire_init(&d->sim.cw, &pc, t0, kb_simc_port_edge, &d->sim.cport);
+  d->sim.v0 = t0;
+  d->sim.w0_ns = mono_ns();
+  d->sim.now = t0;
+  d->sim.demo_next = t0 + 3000000u;
+  kd_log(KD_INFO, "simulated Classic panel (no hardware): partition 1, zones 1-8; the code is demo-only "
+                  "(docs/keybusd.md)%s",
+         d->demo ? "; scripted activity (--demo)" : "; idle until poked");
+  while (!g_stop) {
+    uint64_t ta = d->sim.cw.wave.t, tb = kb_simc_wire_step(&d->sim.cw);
+    for (uint64_t t = ta; t < tb && !g_stop; t += 5000u) {
+      kb_simc_port_advance(&d->sim.cport, t);
+      sim_task(d, t);
+    }
+  }
+  return 0;
+}
+
 /* --------------------------------------------------- backend: Linux GPIO */
 
 static int run_gpio(kd_t *d) {
@@ -1220,7 +1318,13 @@ static int run_gpio(kd_t *d) {
   gc.write_enabled = c->gpio_write.name[0] || c->gpio_write.offset >= 0;
   if (c->gpio_write.name[0]) gc.write_name = c->gpio_write.name;
   else if (gc.write_enabled) gc.write_offset = (unsigned)c->gpio_write.offset;
-  rc = kb_gpio_open(&gc, kb_bus_link(&d->bus), &d->gpio);
+  if (c->panel == KB_CONF_CLASSIC) { /* the third line, read with data (docs/classic.md) */
+    if (c->gpio_pc16.name[0]) gc.pc16_name = c->gpio_pc16.name;
+    else gc.pc16_offset = (unsigned)c->gpio_pc16.offset;
+    rc = kb_gpio_open_classic(&gc, kb_bus_cls_link(&d->bus), &d->gpio);
+  } else {
+    rc = kb_gpio_open(&gc, kb_bus_link(&d->bus), &d->gpio);
+  }
   if (rc == KB_GPIO_ERR_CONFIG || rc == KB_GPIO_ERR_IO || !d->gpio) {
     kd_log(KD_ERROR, "gpio: cannot open the Keybus lines: %s (docs/linux-gpio.md)", kb_gpio_rc_name(rc));
     return 1;
@@ -1388,6 +1492,119 @@ static int run_replay_text(kd_t *d, FILE *f, const char *name) {
   return replay_idle(d);
 }
 
+/* --panel classic: a Classic VCD (clock, data and the wire named pc16 /
+ * pc-16 / pgm) through kb_simc_port into the bus's Classic link, as a
+ * port's interrupts would feed it; the task runs every millisecond of
+ * capture time. */
+static int run_replay_cls_vcd(kd_t *d, FILE *f, const char *name) {
+  kb_vcd_reader_t r;
+  kb_errs_t errs;
+  kb_edge_t e;
+  uint64_t last_poll = 0, t = 0;
+  int rc, first = 1;
+  memset(&errs, 0, sizeof errs);
+  if (kb_vcd_open(&r, f, name, NULL, &errs) != 0) {
+    for (size_t i = 0; i < errs.n; i++) kd_log(KD_ERROR, "replay: %s", errs.msg[i]);
+    kb_errs_free(&errs);
+    return 1;
+  }
+  kb_simc_port_init(&d->sim.cport, kb_bus_cls_link(&d->bus));
+  while (!g_stop && (rc = kb_vcd_next(&r, &e)) == 1) {
+    if (first) d->sim.v0 = last_poll = e.t_us, first = 0;
+    t = e.t_us;
+    replay_pace(d, t);
+    (void)kb_simc_port_edge(&d->sim.cport, &e);
+    if (t - last_poll >= 1000u) {
+      kd_tick(d, (uint32_t)t);
+      last_poll = t;
+    }
+  }
+  if (g_stop) kb_vcd_close(&r);
+  kb_simc_port_advance(&d->sim.cport, t + KB_SAMPLE_US);
+  kb_cls_link_finish(kb_bus_cls_link(&d->bus));
+  kd_tick(d, (uint32_t)t);
+  for (size_t i = 0; i < errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs.msg[i]);
+  kb_errs_free(&errs);
+  if (g_stop) return 0;
+  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
+  {
+    struct timespec ts = {0, 20000000L};
+    uint64_t w0 = mono_ns();
+    while (!g_stop) {
+      uint64_t el = (mono_ns() - w0) / 1000u;
+      kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
+      nanosleep(&ts, NULL);
+    }
+  }
+  return 0;
+}
+
+/* --panel classic: KeybusReader's Classic text output (kb_classic_text.h),
+ * its frames to the bus's Classic decoder in log mode (KeybusReader prints
+ * a frame when it changed), timed by their stamps, as the PowerSeries text
+ * replay does. */
+static int run_replay_cls_text(kd_t *d, FILE *f, const char *name) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  double t_base = 0, t_last = 0;
+  uint64_t vt = 0;
+  bool have_base = false;
+  unsigned long n_panel = 0, lineno = 0;
+  kb_cls_set_mode(&d->bus.cls, KB_MODE_LOG);
+  kb_cls_connected(&d->bus.cls, true, 0);
+  while (!g_stop && (len = getline(&line, &cap, f)) >= 0) {
+    kb_clt_line_t l;
+    lineno++;
+    switch (kb_clt_parse(line, (size_t)len, &l)) {
+      case KB_CLT_PANEL:
+      case KB_CLT_KEYPAD:
+      case KB_CLT_CONNECTED:
+      case KB_CLT_DISCONNECTED: break;
+      case KB_CLT_ERROR: kd_log(KD_WARNING, "replay: %s:%lu: %s", name, lineno, l.err); continue;
+      default: continue;
+    }
+    if (l.has_time) {
+      if (!have_base || l.t < t_last) {
+        t_base = l.t - (double)vt / 1e6;
+        have_base = true;
+      } else if (l.t - t_last > KD_REPLAY_GAP_S) {
+        t_base += l.t - t_last - KD_REPLAY_GAP_S;
+      }
+      t_last = l.t;
+      vt = (uint64_t)((l.t - t_base) * 1e6);
+    } else {
+      vt += KB_CLS_FRAME_MS * 1000u; /* no stamp: a frame period apart */
+    }
+    replay_pace(d, vt);
+    if (l.kind == KB_CLT_PANEL) {
+      kb_cls_frame_t fr;
+      memset(&fr, 0, sizeof fr);
+      memcpy(fr.d, l.b, 2);
+      memcpy(fr.p, l.b + 2, 2);
+      fr.k[0] = fr.k[1] = KB_CLS_KEY_NONE;
+      fr.bits = KB_CLS_FRAME_BITS;
+      (void)kb_cls_frame(&d->bus.cls, &fr, (uint32_t)(vt / 1000u));
+      n_panel++;
+    } else if (l.kind == KB_CLT_KEYPAD) {
+      (void)kb_cls_keypad(&d->bus.cls, l.b[0], l.b[1], 8, (uint32_t)(vt / 1000u));
+    } else {
+      kb_cls_connected(&d->bus.cls, l.kind == KB_CLT_CONNECTED, (uint32_t)(vt / 1000u));
+    }
+    handle_inbound(d);
+    kd_flush(d);
+  }
+  free(line);
+  if (g_stop) return 0;
+  if (!n_panel) {
+    kd_log(KD_ERROR, "replay: %s holds no Classic panel frames", name);
+    return 1;
+  }
+  kd_log(KD_INFO, "replay: end of %s (%lu Classic frames): the bus is now reported disconnected", name, n_panel);
+  kb_cls_connected(&d->bus.cls, false, (uint32_t)(vt / 1000u) + 3000u);
+  return replay_idle(d);
+}
+
 static int run_replay(kd_t *d) {
   kb_capture_kind_t kind;
   const char *name = d->conf.replay_file;
@@ -1401,7 +1618,10 @@ static int run_replay(kd_t *d) {
          kind == KB_CAPTURE_VCD ? "VCD" : "text log", d->speed);
   d->sim.w0_ns = mono_ns();
   d->sim.v0 = 0; /* a VCD moves it to its first edge */
-  rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
+  if (d->conf.panel == KB_CONF_CLASSIC)
+    rc = kind == KB_CAPTURE_VCD ? run_replay_cls_vcd(d, f, name) : run_replay_cls_text(d, f, name);
+  else
+    rc = kind == KB_CAPTURE_VCD ? run_replay_vcd(d, f, name) : run_replay_text(d, f, name);
   fclose(f);
   return rc;
 }
@@ -1415,12 +1635,15 @@ static void usage(FILE *f) {
           "               [--log-level error|warning|info|debug] [--syslog] [--trace FILE]\n"
           "               [--sync-time] [--tpi ADDR:PORT|off] [--tpi-clients N]\n"
           "               [--tpi-http ADDR:PORT]\n"
-          "               [--role panel|keypad] [--check-config] [--version] [--help]\n"
+          "               [--role panel|keypad] [--panel powerseries|classic]\n"
+          "               [--check-config] [--version] [--help]\n"
           "  A DSC panel in Home Assistant over MQTT (docs/keybusd.md).\n"
           "  --role R         panel (default: read a DSC panel) or keypad (no panel: drive DSC keypads,\n"
           "                   docs/keypad-interface.md; backend sim or gpio)\n"
           "  --config FILE    INI configuration (default %s, if present)\n"
           "  --backend B      sim (the simulated panel, default), gpio (Linux GPIO), replay (a capture)\n"
+          "  --panel P        powerseries (default) or classic (PC1500/PC1550/PC2550: gpio needs\n"
+          "                   [gpio] pc16; docs/classic.md, docs/keybusd.md)\n"
           "  --replay FILE    replay a capture (any format keybus-reader reads; selects replay)\n"
           "  --speed X        simulated or replayed time runs X times real time (0.01-1000)\n"
           "  --mqtt URL       mqtt://[user@]host[:port] or mqtts://...; 'off' = no MQTT\n"
@@ -1543,7 +1766,8 @@ static int setup_ha(kd_t *d) {
   snprintf(d->dev_name, sizeof d->dev_name, "%s",
            c->backend == KB_CONF_SIM ? "DSC panel (simulated)" : c->backend == KB_CONF_REPLAY ? "DSC panel (replay)" : "DSC panel");
   h->name = d->dev_name;
-  h->model = c->backend == KB_CONF_SIM ? "PowerSeries (simulated by keybusd)" : "PowerSeries";
+  if (c->panel == KB_CONF_CLASSIC) h->model = c->backend == KB_CONF_SIM ? "Classic (simulated by keybusd)" : "Classic";
+  else h->model = c->backend == KB_CONF_SIM ? "PowerSeries (simulated by keybusd)" : "PowerSeries";
   h->sw_version = KD_VERSION;
   for (int p = 1; p <= KB_CONF_PARTITIONS && p <= KB_MAX_PARTITIONS; p++)
     if (c->partition[p].used) h->partitions |= (uint8_t)(1u << (p - 1));
@@ -1641,7 +1865,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--config")) {
       i++;
     } else if (!strcmp(a, "--backend") || !strcmp(a, "--replay") || !strcmp(a, "--device-id") ||
-               !strcmp(a, "--http") || !strcmp(a, "--mqtt") || !strcmp(a, "--tpi")) {
+               !strcmp(a, "--http") || !strcmp(a, "--mqtt") || !strcmp(a, "--tpi") ||
+               !strcmp(a, "--panel")) {
       if (!need_arg(argc, argv, i)) return 2;
       if (!strcmp(a, "--mqtt") && !strcmp(argv[i + 1], "off")) mqtt_off = true;
       else errors += kb_conf_set(&d->conf, a + 2, argv[i + 1], &err);
@@ -1758,12 +1983,29 @@ int main(int argc, char **argv) {
     fprintf(stderr, "keybusd: 1 error in the configuration\n");
     return 2;
   }
+  if (d->conf.panel == KB_CONF_CLASSIC && (d->xpd_conf.expanders || d->role_keypad)) {
+    fprintf(stderr, "keybusd: --panel classic: %s\n",
+            d->role_keypad ? "--role keypad drives PowerSeries keypads (use --panel powerseries)"
+                           : "[expander] virtual zones need a PowerSeries panel (the Classic has no zone expanders)");
+    fprintf(stderr, "keybusd: 1 error in the configuration\n");
+    return 2;
+  }
   if (setup_ha(d) != 0) return 2;
   tpi_identity(d);
   if (check) {
     kb_conf_dump(&d->conf, stdout);
 
-    printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
+    if (d->conf.panel == KB_CONF_CLASSIC) {
+      /* the entities a Classic panel can report (the others are announced
+       * empty: docs/home-assistant.md, "Classic panels") */
+      static kb_cls_t cls;
+      size_t n = 0;
+      kb_cls_init(&cls, KB_MODE_LIVE, NULL, NULL);
+      for (size_t i = 0; i < d->n_entities; i++) n += kb_ha_present(&d->ha, i, &cls.status);
+      printf("# configuration OK: %zu Home Assistant entities, %zu of them on a Classic panel\n", d->n_entities, n);
+    } else {
+      printf("# configuration OK: %zu Home Assistant entities\n", d->n_entities);
+    }
     return 0;
   }
   kd_log_init(level ? (kd_level_t)kd_log_level_parse(level) : (kd_level_t)d->conf.log_level,
@@ -1806,6 +2048,10 @@ int main(int argc, char **argv) {
   bc.keys_cb = on_keys;
   bc.keys_ctx = d;
   kb_bus_init(&d->bus, &bc);
+  if (d->conf.panel == KB_CONF_CLASSIC && kb_bus_set_series(&d->bus, KB_SERIES_CLASSIC) != KB_OK) {
+    kd_log(KD_ERROR, "the bus refused the Classic series");
+    return 1;
+  }
   d->sub_vzone = -1;
   kb_xpd_init(&d->xpd);
   if (kd_xpd_start(&d->xpd_conf, &d->xpd, &d->bus) != KB_OK) {
@@ -1816,8 +2062,8 @@ int main(int argc, char **argv) {
     kd_log(KD_INFO, "virtual zone expander: expanders 0x%02X, %zu virtual zone(s)%s", d->xpd_conf.expanders,
            kd_xpd_count(&d->xpd_conf),
            d->conf.backend == KB_CONF_REPLAY ? " (a replay cannot write: they change nothing)" : "");
-  kd_log(KD_INFO, "keybusd %s starting: backend %s, device id %s", KD_VERSION, kb_conf_backend_name(d->conf.backend),
-         d->conf.device_id);
+  kd_log(KD_INFO, "keybusd %s starting: backend %s, panel %s, device id %s", KD_VERSION,
+         kb_conf_backend_name(d->conf.backend), kb_conf_panel_name(d->conf.panel), d->conf.device_id);
   if (d->conf.http_enabled) {
     kd_web_cfg_t wc;
     memset(&wc, 0, sizeof wc);
@@ -1961,7 +2207,7 @@ int main(int argc, char **argv) {
   } else switch (d->conf.backend) {
     case KB_CONF_GPIO: rc = run_gpio(d); break;
     case KB_CONF_REPLAY: rc = run_replay(d); break;
-    default: rc = run_sim(d); break;
+    default: rc = d->conf.panel == KB_CONF_CLASSIC ? run_sim_classic(d) : run_sim(d); break;
   }
   kd_log(KD_INFO, "stopping%s", g_stop ? " (signal)" : "");
   /* the write line first: released whatever happens next */

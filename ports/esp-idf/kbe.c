@@ -244,7 +244,8 @@ static void kbe_nopanel(uint32_t up_s, bool connected) {
  * timer (alarm off, stopped, disabled, deleted), then the write pin. */
 static void kbe_down(void) {
   int clk = (int)kbe_isr.clock_pin;
-  if (s_up.attached) kbe_note("detach", s_cfg.attach(s_cfg.attach_ctx, clk, kbe_clock_isr, false));
+  if (s_up.attached)
+    kbe_note("detach", s_cfg.attach(s_cfg.attach_ctx, clk, kbe_isr.cls ? kbe_cls_clock_isr : kbe_clock_isr, false));
   if (s_up.intr_enabled) kbe_note("gpio_intr_disable", gpio_intr_disable((gpio_num_t)clk));
   if (s_up.handler_added) kbe_note("gpio_isr_handler_remove", gpio_isr_handler_remove((gpio_num_t)clk));
   if (s_up.timer_started) {
@@ -278,7 +279,15 @@ bool kbe_task_begin(void) {
 
   /* 1. state: the bus (link, engine, keypad), then what the handlers read */
   kb_bus_init(&s_bus, &s_cfg.bus);
-  kbe_isr.link = kb_bus_link(&s_bus);
+  kbe_isr.cls = NULL;
+  if (s_cfg.panel == KB_SERIES_CLASSIC) {
+    /* the Classic link and decoder (docs/classic.md); its own pair of
+     * handlers is attached below */
+    KBE_TRY("kb_bus_set_series", kb_bus_set_series(&s_bus, KB_SERIES_CLASSIC) == KB_OK ? ESP_OK : ESP_ERR_INVALID_STATE);
+    kbe_isr.cls = kb_bus_cls_link(&s_bus);
+    kbe_isr.pc16_pin = (uint32_t)s_cfg.pc16_pin;
+  }
+  kbe_isr.link = kb_bus_link(&s_bus); /* NULL on a Classic bus */
   kbe_isr.timer = NULL;
   kbe_isr.task = xTaskGetCurrentTaskHandle();
   kbe_isr.clock_pin = (uint32_t)clk;
@@ -300,7 +309,7 @@ bool kbe_task_begin(void) {
    * becomes an output, so it never glitches the bus */
   {
     gpio_config_t in = {
-        .pin_bit_mask = (1ULL << clk) | (1ULL << dat),
+        .pin_bit_mask = (1ULL << clk) | (1ULL << dat) | (kbe_isr.cls ? 1ULL << s_cfg.pc16_pin : 0ULL),
         .mode = GPIO_MODE_INPUT,
         .pull_up_en = GPIO_PULLUP_DISABLE,
         .pull_down_en = GPIO_PULLDOWN_DISABLE,
@@ -330,7 +339,7 @@ bool kbe_task_begin(void) {
         .resolution_hz = 1000000,
         .intr_priority = KBE_INTR_LEVEL,
     };
-    gptimer_event_callbacks_t cbs = {.on_alarm = kbe_alarm_cb};
+    gptimer_event_callbacks_t cbs = {.on_alarm = kbe_isr.cls ? kbe_cls_alarm_cb : kbe_alarm_cb};
     KBE_TRY("gptimer_new_timer", gptimer_new_timer(&tc, &kbe_isr.timer));
     s_up.timer_created = true;
     KBE_TRY("gptimer_register_event_callbacks", gptimer_register_event_callbacks(kbe_isr.timer, &cbs, NULL));
@@ -342,7 +351,7 @@ bool kbe_task_begin(void) {
 
   /* 3. the clock interrupt, last: the first edge finds everything ready */
   if (s_cfg.attach != NULL) {
-    KBE_TRY("attach", s_cfg.attach(s_cfg.attach_ctx, clk, kbe_clock_isr, true));
+    KBE_TRY("attach", s_cfg.attach(s_cfg.attach_ctx, clk, kbe_isr.cls ? kbe_cls_clock_isr : kbe_clock_isr, true));
     s_up.attached = true;
   } else {
     e = gpio_install_isr_service(ESP_INTR_FLAG_IRAM | ESP_INTR_FLAG_LEVEL3);
@@ -357,7 +366,8 @@ bool kbe_task_begin(void) {
       s_service_ours = true;
     }
     KBE_TRY("gpio_set_intr_type", gpio_set_intr_type((gpio_num_t)clk, GPIO_INTR_ANYEDGE));
-    KBE_TRY("gpio_isr_handler_add", gpio_isr_handler_add((gpio_num_t)clk, kbe_clock_isr, NULL));
+    KBE_TRY("gpio_isr_handler_add",
+            gpio_isr_handler_add((gpio_num_t)clk, kbe_isr.cls ? kbe_cls_clock_isr : kbe_clock_isr, NULL));
     s_up.handler_added = true;
     KBE_TRY("gpio_intr_enable", gpio_intr_enable((gpio_num_t)clk));
     s_up.intr_enabled = true;
@@ -446,6 +456,8 @@ void kbe_config_default(kbe_config_t *cfg) {
   cfg->write_pin = CONFIG_KEYBUS_WRITE_PIN;
   cfg->core = CONFIG_KEYBUS_TASK_CORE;
   cfg->task_priority = CONFIG_KEYBUS_TASK_PRIORITY;
+  cfg->panel = (uint8_t)CONFIG_KEYBUS_PANEL; /* KB_SERIES_POWER 0, KB_SERIES_CLASSIC 1 */
+  cfg->pc16_pin = CONFIG_KEYBUS_PC16_PIN;
 }
 
 esp_err_t kbe_start(const kbe_config_t *cfg) {
@@ -457,6 +469,12 @@ esp_err_t kbe_start(const kbe_config_t *cfg) {
                                cfg->write_pin == cfg->clock_pin || cfg->write_pin == cfg->data_pin)) ||
       cfg->core < 0 || cfg->core >= portNUM_PROCESSORS || cfg->task_priority == 0 ||
       cfg->task_priority >= configMAX_PRIORITIES)
+    return ESP_ERR_INVALID_ARG;
+  /* a Classic panel needs its PC-16 input: a pin of its own */
+  if (cfg->panel != KB_SERIES_POWER && cfg->panel != KB_SERIES_CLASSIC) return ESP_ERR_INVALID_ARG;
+  if (cfg->panel == KB_SERIES_CLASSIC &&
+      (!kbe_pin_ok(cfg->pc16_pin) || cfg->pc16_pin == cfg->clock_pin || cfg->pc16_pin == cfg->data_pin ||
+       cfg->pc16_pin == cfg->write_pin))
     return ESP_ERR_INVALID_ARG;
   s_cfg = *cfg;
   s_failure[0] = '\0';

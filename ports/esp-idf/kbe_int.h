@@ -62,6 +62,10 @@ typedef struct {
   uint8_t write_level;   /* what the write pin drives now (1 = pulling low) */
   uint32_t arm_errors;   /* gptimer_set_* refused in the clock interrupt */
   uint32_t notifies;     /* frames announced to the task */
+  /* Classic panels (kbe_cls_clock_isr/kbe_cls_alarm_cb): the bus's Classic
+   * link and the PC-16 pin; link is NULL then */
+  kb_cls_link_t *cls;
+  uint32_t pc16_pin;
 } kbe_isr_t;
 
 extern kbe_isr_t kbe_isr;
@@ -71,6 +75,14 @@ KB_ISR_FN void kbe_clock_isr(void *arg);
 /* The GPTimer one-shot's on_alarm callback, KB_SAMPLE_US after an edge. */
 KB_ISR_FN bool kbe_alarm_cb(gptimer_handle_t timer, const gptimer_alarm_event_data_t *edata,
                             void *user_ctx);
+
+/* The Classic pair (docs/classic.md), attached instead of the two above
+ * when kbe_config_t.panel is KB_SERIES_CLASSIC: the same work on the
+ * Classic link, the sample reading the PC-16 pin too. A separate pair so
+ * the PowerSeries handlers keep their cost (no branch on the series). */
+KB_ISR_FN void kbe_cls_clock_isr(void *arg);
+KB_ISR_FN bool kbe_cls_alarm_cb(gptimer_handle_t timer, const gptimer_alarm_event_data_t *edata,
+                                void *user_ctx);
 
 /* ------------------------------------------------ the task, in pieces
  * The real task is kbe_task_main(): begin, step until stop, end. Split so

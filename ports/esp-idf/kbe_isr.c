@@ -88,3 +88,42 @@ KB_ISR_FN bool kbe_alarm_cb(gptimer_handle_t timer, const gptimer_alarm_event_da
   kb_link_isr_sample(p->link, clock, data);
   return false;
 }
+
+/* ------------------------------------------------------ Classic panels
+ * The same two handlers for a Classic panel's link (kb_cls_link.h): the
+ * clock edge to kb_cls_link_edge() (KB_ISR_FN, in .iram1.keybus), the
+ * one-shot re-armed the same way, the task woken when a frame was
+ * published (at the first falling edge after the 26 ms gap); the sample
+ * reads the PC-16 pin with the data pin (A2: the PGM line is sampled with
+ * the panel bits). */
+KB_ISR_FN void kbe_cls_clock_isr(void *arg) {
+  kbe_isr_t *p = &kbe_isr;
+  kb_cls_link_t *l = p->cls;
+  uint8_t head = l->head;
+  bool high = gpio_ll_get_level(&GPIO, p->clock_pin) != 0;
+  (void)arg;
+  kbe_write(p, (uint8_t)kb_cls_link_edge(l, high, (uint32_t)esp_timer_get_time()));
+  if (gptimer_set_raw_count(p->timer, 0) != ESP_OK ||
+      gptimer_set_alarm_action(p->timer, &s_alarm) != ESP_OK) {
+    p->arm_errors++;
+  }
+  if (l->head != head && p->task != NULL) {
+    BaseType_t woken = pdFALSE;
+    p->notifies++;
+    vTaskNotifyGiveFromISR(p->task, &woken);
+    portYIELD_FROM_ISR(woken);
+  }
+}
+
+KB_ISR_FN bool kbe_cls_alarm_cb(gptimer_handle_t timer, const gptimer_alarm_event_data_t *edata,
+                                void *user_ctx) {
+  kbe_isr_t *p = &kbe_isr;
+  bool clock = gpio_ll_get_level(&GPIO, p->clock_pin) != 0;
+  bool data = gpio_ll_get_level(&GPIO, p->data_pin) != 0;
+  bool pc16 = gpio_ll_get_level(&GPIO, p->pc16_pin) != 0;
+  (void)timer;
+  (void)edata;
+  (void)user_ctx;
+  kb_cls_link_sample(p->cls, clock, data, pc16);
+  return false;
+}

@@ -27,19 +27,24 @@
 #define CHIP_SCAN 64    /* /dev/gpiochip0..63: numbers have gaps (Pi 5: 11..15) */
 #define LINE_CLOCK 0
 #define LINE_DATA 1
+#define LINE_PC16 2 /* Classic panels only */
 
 struct kb_gpio_s {
   kb_gpio_cfg_t cfg;
-  kb_link_t *link;
+  kb_link_t *link;     /* PowerSeries: through the edge adaptor */
   kb_edge_port_t edge;
+  kb_cls_link_t *cls;  /* Classic (kb_gpio_open_classic): fed directly, link NULL */
+  uint8_t clv[3];      /* Classic: the levels of clock, data, PC-16 */
+  bool cpending;       /* Classic: a sample is armed for ct_sample */
+  uint32_t ct_sample;
   int in_fd, out_fd;
   bool open;
   int last_errno;
-  unsigned clock_off, data_off, write_off;
+  unsigned clock_off, data_off, write_off, pc16_off;
   /* sequence numbers of the last event (valid once have_seq) */
   bool have_seq;
-  uint32_t seqno, line_seqno[2];
-  bool have_line_seq[2];
+  uint32_t seqno, line_seqno[3];
+  bool have_line_seq[3];
   uint64_t last_ts; /* ns of the last event handled */
   uint64_t last_try_ns;
   bool out_low;     /* the write line pulls the bus low now */
@@ -102,6 +107,7 @@ static bool resolve_all(kb_gpio_t *g, int fd, unsigned nlines) {
   if (!resolve(fd, nlines, c->data_name, c->data_offset, &g->data_off)) return false;
   if (c->write_enabled && !resolve(fd, nlines, c->write_name, c->write_offset, &g->write_off))
     return false;
+  if (g->cls && !resolve(fd, nlines, c->pc16_name, c->pc16_offset, &g->pc16_off)) return false;
   return true;
 }
 
@@ -177,16 +183,20 @@ static void close_lines(kb_gpio_t *g) {
   g->open = false;
 }
 
-/* The lines' levels now (GET_VALUES); false on error. */
-static bool read_levels(kb_gpio_t *g, bool *clk, bool *dat) {
+/* The lines' levels now (GET_VALUES); false on error. pc (Classic: the
+ * PC-16 line, the request's third) may be NULL. */
+static bool read_levels3(kb_gpio_t *g, bool *clk, bool *dat, bool *pc) {
   struct gpio_v2_line_values v;
   memset(&v, 0, sizeof v);
-  v.mask = 3;
+  v.mask = g->cls ? 7u : 3u;
   if (ioctl(g->in_fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v) < 0) return false;
   *clk = (v.bits & 1u) != 0;
   *dat = (v.bits & 2u) != 0;
+  if (pc) *pc = (v.bits & 4u) != 0;
   return true;
 }
+
+static bool read_levels(kb_gpio_t *g, bool *clk, bool *dat) { return read_levels3(g, clk, dat, NULL); }
 
 static kb_gpio_rc_t open_lines(kb_gpio_t *g) {
   struct gpio_v2_line_request rq;
@@ -200,6 +210,10 @@ static kb_gpio_rc_t open_lines(kb_gpio_t *g) {
   rq.offsets[0] = g->clock_off;
   rq.offsets[1] = g->data_off;
   rq.num_lines = 2;
+  if (g->cls) { /* the PC-16 line in the same request: one FIFO, one order */
+    rq.offsets[2] = g->pc16_off;
+    rq.num_lines = 3;
+  }
   snprintf(rq.consumer, sizeof rq.consumer, "keybus");
   rq.config.flags = GPIO_V2_LINE_FLAG_INPUT | GPIO_V2_LINE_FLAG_EDGE_RISING |
                     GPIO_V2_LINE_FLAG_EDGE_FALLING;
@@ -227,8 +241,17 @@ static kb_gpio_rc_t open_lines(kb_gpio_t *g) {
   chip = -1;
   g->open = true;
   g->have_seq = false;
-  g->have_line_seq[0] = g->have_line_seq[1] = false;
+  g->have_line_seq[0] = g->have_line_seq[1] = g->have_line_seq[2] = false;
   g->out_low = false;
+  if (g->cls) { /* Classic: the levels as read, no sample armed */
+    bool pc;
+    if (!read_levels3(g, &clk, &dat, &pc)) goto fail;
+    g->clv[LINE_CLOCK] = clk;
+    g->clv[LINE_DATA] = dat;
+    g->clv[LINE_PC16] = pc;
+    g->cpending = false;
+    return KB_GPIO_OK;
+  }
   /* start from the real levels (the adaptor assumes both high) */
   if (!read_levels(g, &clk, &dat)) goto fail;
   t = us32(now_ns(g));
@@ -244,12 +267,14 @@ fail:
   return rc;
 }
 
-kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t **out) {
+static kb_gpio_rc_t gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_cls_link_t *cls,
+                              kb_gpio_t **out) {
   kb_gpio_t *g;
   kb_gpio_rc_t rc;
   if (!out) return KB_GPIO_ERR_CONFIG;
   *out = NULL;
-  if (!cfg || !link) return KB_GPIO_ERR_CONFIG;
+  if (!cfg || (!link && !cls)) return KB_GPIO_ERR_CONFIG;
+  if (cls && !cfg->chip_path && !cfg->chip_label && !cfg->pc16_name) return KB_GPIO_ERR_CONFIG;
   if (!cfg->chip_path && !cfg->chip_label && !(cfg->clock_name && cfg->data_name))
     return KB_GPIO_ERR_CONFIG; /* offsets need a chip */
   g = calloc(1, sizeof *g);
@@ -261,6 +286,7 @@ kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t *
   if (!g->cfg.retry_ms) g->cfg.retry_ms = 1000;
   if (g->cfg.event_buffer_size > 1024u) g->cfg.event_buffer_size = 1024u;
   g->link = link;
+  g->cls = cls;
   g->in_fd = g->out_fd = -1;
   kb_edge_init(&g->edge, link);
   g->last_try_ns = now_ns(g);
@@ -271,6 +297,22 @@ kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t *
   }
   free(g);
   return rc;
+}
+
+kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t **out) {
+  if (!link) {
+    if (out) *out = NULL;
+    return KB_GPIO_ERR_CONFIG;
+  }
+  return gpio_open(cfg, link, NULL, out);
+}
+
+kb_gpio_rc_t kb_gpio_open_classic(const kb_gpio_cfg_t *cfg, kb_cls_link_t *link, kb_gpio_t **out) {
+  if (!link) {
+    if (out) *out = NULL;
+    return KB_GPIO_ERR_CONFIG;
+  }
+  return gpio_open(cfg, NULL, link, out);
 }
 
 static void went_away(kb_gpio_t *g, int e) {
@@ -313,6 +355,35 @@ static kb_gpio_rc_t drive(kb_gpio_t *g, kb_link_write_t w, uint64_t ts) {
   return KB_GPIO_OK;
 }
 
+/* Classic: the armed sample, once time t (us) has reached it, with the
+ * levels in force (every event stamped before t applied). */
+static void cls_sample_due(kb_gpio_t *g, uint32_t t) {
+  if (!g->cpending || (int32_t)(t - g->ct_sample) < 0) return;
+  g->cpending = false;
+  kb_cls_link_sample(g->cls, g->clv[LINE_CLOCK] != 0, g->clv[LINE_DATA] != 0, g->clv[LINE_PC16] != 0);
+}
+
+/* Classic: one event of `line` (gap: that line's lost events) at t. */
+static kb_gpio_rc_t cls_event(kb_gpio_t *g, unsigned line, uint32_t gap, bool rising, uint64_t ts, uint32_t t) {
+  bool level = g->clv[line] != 0;
+  cls_sample_due(g, t); /* an event past the sample: the sample first */
+  if (gap & 1u) level = !level; /* an odd number lost: the level before this edge */
+  level = !level;
+  if (rising != level) g->st.label_mismatch++;
+  g->clv[line] = level;
+  if (line != LINE_CLOCK) return KB_GPIO_OK;
+  {
+    /* a clock edge before the armed sample cancels it (as kb_edge does) */
+    kb_link_write_t w = kb_cls_link_edge(g->cls, level, t);
+    uint64_t now = now_ns(g);
+    uint64_t lag = now > ts ? (now - ts) / 1000u : 0u;
+    g->cpending = true;
+    g->ct_sample = t + KB_SAMPLE_US;
+    if (lag > g->st.max_lag_us) g->st.max_lag_us = lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag;
+    return drive(g, w, ts);
+  }
+}
+
 /* One event, in timestamp order. */
 static kb_gpio_rc_t handle(kb_gpio_t *g, const struct gpio_v2_line_event *e) {
   unsigned line;
@@ -326,6 +397,7 @@ static kb_gpio_rc_t handle(kb_gpio_t *g, const struct gpio_v2_line_event *e) {
   g->seqno = e->seqno;
   if (e->offset == g->clock_off) line = LINE_CLOCK;
   else if (e->offset == g->data_off) line = LINE_DATA;
+  else if (g->cls && e->offset == g->pc16_off) line = LINE_PC16;
   else return KB_GPIO_OK;
   if (g->have_line_seq[line]) gap = e->line_seqno - g->line_seqno[line] - 1u;
   g->have_line_seq[line] = true;
@@ -336,6 +408,7 @@ static kb_gpio_rc_t handle(kb_gpio_t *g, const struct gpio_v2_line_event *e) {
   }
   g->last_ts = ts;
   t = us32(ts);
+  if (g->cls) return cls_event(g, line, gap, e->id == GPIO_V2_LINE_EVENT_RISING_EDGE, ts, t);
   /* the level: alternation, counting the edges the kernel dropped on this
    * line (each was a change too); their times are unknown, so an odd number
    * of them changes the level just before this edge */
@@ -412,6 +485,25 @@ static kb_gpio_rc_t timed(kb_gpio_t *g) {
   return KB_GPIO_OK;
 }
 
+/* Classic: idle (below) at t: the armed sample, the write line released,
+ * the levels re-read. */
+static kb_gpio_rc_t cls_idle(kb_gpio_t *g, uint32_t t) {
+  bool lv[3];
+  cls_sample_due(g, t);
+  if (g->out_low) {
+    kb_gpio_rc_t rc = drive(g, KB_LINK_WRITE_RELEASE, g->last_ts);
+    if (rc != KB_GPIO_OK) return rc;
+  }
+  if (!read_levels3(g, &lv[0], &lv[1], &lv[2])) return io_failed(g, errno);
+  for (unsigned i = 0; i < 3; i++)
+    if (lv[i] != (g->clv[i] != 0)) {
+      g->clv[i] = lv[i];
+      g->have_line_seq[i] = false;
+      g->st.resyncs++;
+    }
+  return KB_GPIO_OK;
+}
+
 /* No event for a while: fire a sample that is surely complete, re-read the
  * levels in case an edge was lost without a trace. */
 static kb_gpio_rc_t idle(kb_gpio_t *g) {
@@ -420,6 +512,7 @@ static kb_gpio_rc_t idle(kb_gpio_t *g) {
   uint32_t t;
   if (now < g->last_ts + settle) return KB_GPIO_OK;
   t = us32(now - settle);
+  if (g->cls) return cls_idle(g, t);
   kb_edge_advance(&g->edge, t);
   /* no clock edge for that long: no low phase can still be going on (a bus
    * cut while a bit was pulled low); never hold the data line down */
@@ -519,7 +612,8 @@ void kb_gpio_task(kb_gpio_t *g) {
   if (!g) return;
   req = g->abort_req;
   if (req == g->abort_done) return;
-  kb_link_write_abort(g->link);
+  if (g->cls) kb_cls_link_write_abort(g->cls);
+  else kb_link_write_abort(g->link);
   g->st.aborts++;
   g->abort_done = req;
 }

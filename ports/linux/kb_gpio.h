@@ -52,6 +52,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "keybus/kb_cls_link.h"
 #include "keybus/kb_edge.h"
 #include "keybus/kb_link.h"
 
@@ -83,6 +84,10 @@ typedef struct {
                                   once it is this much in the past; 0 = 200 */
   uint32_t retry_ms;           /* reopen period while gone; 0 = 1000 */
   const char *dev_dir;         /* where gpiochipN live; NULL = "/dev" */
+  /* kb_gpio_open_classic only: the Classic's PC-16 line (the PGM terminal
+   * in PC16-OUT mode, docs/classic.md), by name or offset like the others */
+  const char *pc16_name;
+  unsigned pc16_offset;
   /* the clock of the event timestamps (CLOCK_MONOTONIC, ns); NULL = clock_gettime */
   uint64_t (*now_ns)(void *ctx);
   void *now_ctx;
@@ -116,6 +121,19 @@ typedef struct kb_gpio_s kb_gpio_t;
  * the lines (KB_GPIO_OK). KB_GPIO_GONE: no chip now; *out is still valid
  * and kb_gpio_poll() retries. Other errors: *out is NULL. */
 kb_gpio_rc_t kb_gpio_open(const kb_gpio_cfg_t *cfg, kb_link_t *link, kb_gpio_t **out);
+
+/* The same for a Classic panel (docs/classic.md): clock, data AND the PC-16
+ * line (cfg->pc16_name / pc16_offset) in ONE line request (their events
+ * share one FIFO and one timestamp order), fed to a Classic link
+ * (kb_bus_cls_link(&bus)): each clock edge to kb_cls_link_edge() (its
+ * write request applied as for PowerSeries), and the sample KB_SAMPLE_US
+ * later with the data and PC-16 levels in force then by the events'
+ * timestamps (kb_cls_link_sample()), taken at the first event past it or
+ * when the bus goes quiet. A Classic frame is published by the link at the
+ * next frame's first falling edge (no idle call: the poll never wakes for
+ * one). Levels, lost events, a vanished chip, late writes: as above.
+ * kb_gpio_edges() is unused (its levels stay high). */
+kb_gpio_rc_t kb_gpio_open_classic(const kb_gpio_cfg_t *cfg, kb_cls_link_t *link, kb_gpio_t **out);
 
 /* Waits up to timeout_ms for events (less when the link's idle call falls
  * due sooner: see above), feeds them to the link, drives the write line,

@@ -551,7 +551,10 @@ static void w_device(wr_t *w, const kb_ha_config_t *c, const kb_status_t *st) {
   w_str(w, "\"]");
   w_kv(w, "name", c->name ? c->name : "DSC panel");
   w_kv(w, "manufacturer", "DSC");
-  w_kv(w, "model", c->model ? c->model : "PowerSeries");
+  w_kv(w, "model",
+       c->model                                    ? c->model
+       : st && st->series == KB_SERIES_CLASSIC ? "Classic"
+                                                   : "PowerSeries");
   if (c->sw_version) w_kv(w, "sw_version", c->sw_version);
   if (st && st->version) { /* BCD: 0x41 = 4.1 */
     w_key(w, "hw_version");
@@ -620,6 +623,48 @@ static void w_list(wr_t *w, const char *k, const char *const *v) {
   w_ch(w, ']');
 }
 
+/* Classic alarm bits cover zones 1-6 only (kb_classic.h, KB_CLS_ZONES: the
+ * zone lights go to 8, P0's alarm bits to 6). */
+#define CLS_ALARM_ZONES 6u
+
+/* True when st says the panel cannot report what entity e shows
+ * (kb_status_t.absent, zones_max, series): the entity is not announced (its
+ * discovery config is published empty, which removes one retained from an
+ * earlier setup) and no state is published for it. Health, connected,
+ * trouble and the buttons are always there. No status: nothing is absent
+ * (PowerSeries, and callers that announce before they have one). */
+static bool ent_absent(const kb_ha_config_t *c, const ent_t *e, const kb_status_t *st) {
+  unsigned ab;
+  bool classic;
+  uint8_t zone;
+  if (!st) return false;
+  ab = st->absent;
+  classic = st->series == KB_SERIES_CLASSIC;
+  zone = (e->kind >= E_ZONE && e->kind <= E_ZTAMPER) ? c->zones[e->zone_i].zone : 0;
+  if (zone && st->zones_max && zone > st->zones_max) return true;
+  if (e->part > 1 && (ab & KB_ABSENT_PARTITIONS)) return true;
+  switch (e->kind) {
+  case E_AC: return (ab & KB_ABSENT_AC_POWER) != 0;
+  case E_BATTERY: return (ab & KB_ABSENT_BATTERY) != 0;
+  case E_ZALARM: return classic && zone > CLS_ALARM_ZONES;
+  case E_ZBYPASS: return (ab & KB_ABSENT_ZONES_BYPASS) != 0;
+  case E_ZTAMPER: return (ab & KB_ABSENT_ZONES_TAMPER) != 0;
+  case E_PUSER: return (ab & KB_ABSENT_ACCESS_CODE) != 0;
+  case E_TIME: return (ab & KB_ABSENT_TIME) != 0;
+  case E_PGM: return (ab & KB_ABSENT_PGM) != 0;
+  case E_EV_ARM: /* from access-code and panel-log events: the Classic has neither */
+  case E_EV_PANEL:
+  case E_LAST: return classic;
+  default: return false;
+  }
+}
+
+bool kb_ha_present(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st) {
+  ent_t e;
+  return kb_ha_config_check(cfg) == KB_OK && i < kb_ha_entities(cfg) && ent_get(cfg, i, &e) &&
+         !ent_absent(cfg, &e, st);
+}
+
 kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
                          kb_ha_msg_t *m) {
   ent_t e;
@@ -644,6 +689,9 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
   w_str(&w, "/config");
   r = w_end(&w, &m->topic_len);
   if (r != KB_OK) return r;
+  /* an entity the panel cannot report: an empty retained config, which is
+   * how Home Assistant removes one (from an earlier PowerSeries setup) */
+  if (ent_absent(cfg, &e, st)) return KB_OK; /* payload "" (cleared above) */
 
   w_init(&w, m->payload, m->payload_size);
   w_str(&w, "{\"name\":");
@@ -913,7 +961,7 @@ kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
   msg_clear(m, true);
   if (!st || kb_ha_config_check(cfg) != KB_OK || i >= kb_ha_entities(cfg) || !ent_get(cfg, i, &e))
     return KB_ERR_ARG;
-  if (!ent_has_state(&e)) return KB_ERR_NOT_READY;
+  if (!ent_has_state(&e) || ent_absent(cfg, &e, st)) return KB_ERR_NOT_READY;
   w_init(&w, m->topic, m->topic_size);
   w_state_topic(&w, cfg, &e);
   r = w_end(&w, &m->topic_len);
@@ -1028,6 +1076,7 @@ kb_err_t kb_ha_next_dirty(const kb_ha_config_t *cfg, const kb_status_t *st, kb_h
     if (!(d->bits[i / 32] & bit)) continue;
     d->bits[i / 32] &= ~bit;
     if (!kb_ha_has_state(cfg, i)) continue; /* marked by a caller's hand: nothing to say */
+    if (!kb_ha_present(cfg, i, st)) continue; /* the panel cannot report it (absent) */
     return kb_ha_state(cfg, i, st, m);
   }
   return KB_ERR_NOT_READY;

@@ -194,7 +194,8 @@ size_t kb_ha_entities(const kb_ha_config_t *cfg);
 
 /* Entity i's discovery topic and document (retain = true). st may be NULL;
  * when given, its panel version (status.version) goes into the device block
- * (hw_version): re-announce on KB_EV_VERSION (kb_ha_mark says so).
+ * (hw_version): re-announce on KB_EV_VERSION (kb_ha_mark says so), and an
+ * entity it marks absent (kb_ha_present false) gets an empty payload.
  * KB_ERR_ARG (config, i out of range), KB_ERR_FULL. */
 kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st,
                          kb_ha_msg_t *m);
@@ -203,8 +204,18 @@ kb_err_t kb_ha_discovery(const kb_ha_config_t *cfg, size_t i, const kb_status_t 
  * whose state is unknown gets "None" (Home Assistant's "unknown"), so do a
  * status text, a last user or a panel time not known yet.
  * KB_ERR_ARG, KB_ERR_FULL; KB_ERR_NOT_READY (m's buffers empty) for an
- * entity without a retained state (kb_ha_has_state() false): publish nothing. */
+ * entity without a retained state (kb_ha_has_state() false) or one st marks
+ * absent (kb_ha_present() false): publish nothing. */
 kb_err_t kb_ha_state(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st, kb_ha_msg_t *m);
+
+/* False when st says the panel cannot report entity i (kb_status_t.absent,
+ * zones_max, series; docs/home-assistant.md, "Classic panels"): then
+ * kb_ha_discovery() writes an empty retained payload (Home Assistant
+ * removes the entity, one retained from an earlier setup included) and
+ * kb_ha_state() returns KB_ERR_NOT_READY (publish nothing); kb_ha_next_dirty()
+ * skips it. True for every entity when st is NULL or a PowerSeries status.
+ * False too for i out of range or an invalid config. */
+bool kb_ha_present(const kb_ha_config_t *cfg, size_t i, const kb_status_t *st);
 
 /* True when entity i has a retained state of its own (kb_ha_state writes
  * one); false for buttons, event entities, health sensors, and i out of

@@ -17,6 +17,8 @@
 /* ----------------------------------------------------------- names */
 
 static const char *const backend_names[] = {"sim", "gpio", "replay"};
+static const char *const panel_names[] = {"powerseries", "classic"};
+_Static_assert(sizeof panel_names / sizeof *panel_names == KB_CONF_PANEL_COUNT, "panels");
 static const char *const class_names[] = {
     "opening", "door", "window", "garage_door", "motion", "occupancy", "presence", "smoke", "heat",
     "gas", "carbon_monoxide", "moisture", "vibration", "sound", "safety", "tamper", "problem"};
@@ -24,6 +26,10 @@ static const char *const level_names[] = {"error", "warning", "info", "debug"};
 _Static_assert(sizeof backend_names / sizeof *backend_names == KB_CONF_BACKEND_COUNT, "backends");
 _Static_assert(sizeof class_names / sizeof *class_names == KB_CONF_CLASS_COUNT, "classes");
 _Static_assert(sizeof level_names / sizeof *level_names == KB_CONF_LOG_COUNT, "levels");
+
+const char *kb_conf_panel_name(kb_conf_panel_t p) {
+  return (unsigned)p < KB_CONF_PANEL_COUNT ? panel_names[p] : "?";
+}
 
 const char *kb_conf_backend_name(kb_conf_backend_t b) {
   return (unsigned)b < KB_CONF_BACKEND_COUNT ? backend_names[b] : "?";
@@ -274,6 +280,18 @@ static bool set_backend(kb_conf_t *c, void *field, size_t cap, const char *v, co
     return false;
   }
   *(kb_conf_backend_t *)field = (kb_conf_backend_t)k;
+  return true;
+}
+
+static bool set_panel(kb_conf_t *c, void *field, size_t cap, const char *v, const ctx_t *x, const char *what) {
+  int k = find_name(v, panel_names, KB_CONF_PANEL_COUNT);
+  (void)c, (void)cap;
+  if (k < 0) {
+    char b[64];
+    ERR(x, "%s: expected powerseries or classic, got \"%s\"", what, shown(v, b, sizeof b));
+    return false;
+  }
+  *(kb_conf_panel_t *)field = (kb_conf_panel_t)k;
   return true;
 }
 
@@ -631,6 +649,7 @@ typedef struct {
 
 static const keydef_t keys[] = {
     {SEC_KEYBUS, "backend", set_backend, F(backend)},
+    {SEC_KEYBUS, "panel", set_panel, F(panel)},
     {SEC_KEYBUS, "replay_file", set_path, F(replay_file)},
     {SEC_KEYBUS, "replay_speed", set_speed, F(replay_speed)},
     {SEC_KEYBUS, "device_id", set_id, F(device_id)},
@@ -664,6 +683,7 @@ static const keydef_t keys[] = {
     {SEC_GPIO, "clock", set_line, F(gpio_clock)},
     {SEC_GPIO, "data", set_line, F(gpio_data)},
     {SEC_GPIO, "write", set_line, F(gpio_write)},
+    {SEC_GPIO, "pc16", set_line, F(gpio_pc16)},
     {SEC_LOG, "level", set_level, F(log_level)},
     {SEC_LOG, "target", set_target, F(log_syslog)},
     {SEC_BUTTONS, "fire", set_bool, F(button_fire)},
@@ -705,7 +725,7 @@ void kb_conf_init(kb_conf_t *c) {
   copy(c->http_addr, sizeof c->http_addr, "127.0.0.1");
   c->http_port = 8080;
   c->tpi_clients = 4;
-  c->gpio_clock.offset = c->gpio_data.offset = c->gpio_write.offset = -1;
+  c->gpio_clock.offset = c->gpio_data.offset = c->gpio_write.offset = c->gpio_pc16.offset = -1;
   c->log_level = KB_CONF_LOG_INFO;
   /* the simulated demo house of issue 8 */
   c->partition[1].used = c->partition[2].used = true;
@@ -975,7 +995,7 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
     const char *key;
   } map[] = {{"backend", SEC_KEYBUS, "backend"}, {"mqtt", SEC_MQTT, "url"},   {"device-id", SEC_KEYBUS, "device_id"},
              {"http", SEC_HTTP, "listen"},       {"replay", SEC_KEYBUS, "replay_file"},
-             {"tpi", SEC_TPI, "listen"}};
+             {"tpi", SEC_TPI, "listen"},         {"panel", SEC_KEYBUS, "panel"}};
   char name[48];
   ctx_t x = {"command line", 0, err, NULL};
   size_t i, j;
@@ -985,7 +1005,7 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
   for (i = 0; flag && i < sizeof map / sizeof map[0]; i++)
     if (strcmp(map[i].flag, flag) == 0) break;
   if (!flag || i == sizeof map / sizeof map[0]) {
-    ERR(&x, "%s: unknown option: expected --backend, --mqtt, --device-id, --http, --tpi or --replay", name);
+    ERR(&x, "%s: unknown option: expected --backend, --mqtt, --device-id, --http, --tpi, --panel or --replay", name);
     return err->count - before;
   }
   for (j = 0; j < NKEYS; j++)
@@ -998,6 +1018,32 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
 }
 
 /* ------------------------------------------------- secrets, checks */
+
+/* panel classic: one partition, zones 1-8, no PGM outputs, no clock
+ * (docs/classic.md, "What the Classic cannot report"). The demo house of
+ * the defaults (zones 7-8 on partition 2) moves to partition 1. */
+static void classic_checks(kb_conf_t *c, kb_conf_err_t *err) {
+  if (!c->file_zones && !c->file_partitions) {
+    for (int z = 1; z <= KB_CONF_ZONES; z++)
+      if (c->zone[z].used) c->zone[z].partition = 1;
+    for (int p = 2; p <= KB_CONF_PARTITIONS; p++) c->partition[p].used = false;
+  }
+  for (int p = 2; p <= KB_CONF_PARTITIONS; p++)
+    if (c->partition[p].used)
+      add_err(err, c->file, c->partition[p].line, "[partition %d]: a Classic panel has partition 1 only", p);
+  for (int z = 1; z <= KB_CONF_ZONES; z++) {
+    if (!c->zone[z].used) continue;
+    if (z > KB_CONF_CLASSIC_ZONES)
+      add_err(err, c->file, c->zone[z].line, "[zone %d]: a Classic panel reports zones 1-%d only", z,
+              KB_CONF_CLASSIC_ZONES);
+    else if (c->zone[z].partition > 1)
+      add_err(err, c->file, c->zone[z].line, "[zone %d] partition %d: a Classic panel has partition 1 only", z,
+              c->zone[z].partition);
+  }
+  if (c->pgm_outputs)
+    add_err(err, c->file, 0, "[keybus] pgm_outputs: a Classic panel does not report its PGM outputs");
+  if (c->sync_time) add_err(err, c->file, 0, "[keybus] sync_time: a Classic panel has no clock to set");
+}
 
 static void secret(kb_conf_t *c, kb_conf_secret_t *s, const char *env, char *(*getenv_fn)(const char *),
                    const char *sec, kb_conf_err_t *err) {
@@ -1098,7 +1144,17 @@ int kb_conf_finish(kb_conf_t *c, char *(*getenv_fn)(const char *), kb_conf_err_t
     else if (same_line(&c->gpio_clock, &c->gpio_data) || same_line(&c->gpio_clock, &c->gpio_write) ||
              same_line(&c->gpio_data, &c->gpio_write))
       add_err(err, c->file, c->line_gpio, "[gpio] clock, data and write must be three different lines");
+    else if (c->panel == KB_CONF_CLASSIC && !line_set(&c->gpio_pc16))
+      add_err(err, c->file, c->line_gpio,
+              "panel classic with backend gpio needs [gpio] pc16 (the PGM terminal in PC16-OUT mode, docs/classic.md)");
+    else if (c->panel == KB_CONF_CLASSIC && (same_line(&c->gpio_pc16, &c->gpio_clock) ||
+                                             same_line(&c->gpio_pc16, &c->gpio_data) ||
+                                             same_line(&c->gpio_pc16, &c->gpio_write)))
+      add_err(err, c->file, c->line_gpio, "[gpio] pc16 must be a line of its own (not clock, data or write)");
   }
+  if (c->panel != KB_CONF_CLASSIC && line_set(&c->gpio_pc16))
+    add_err(err, c->file, c->line_gpio, "[gpio] pc16 is for panel classic only");
+  if (c->panel == KB_CONF_CLASSIC) classic_checks(c, err);
   for (p = 1; p <= KB_CONF_PARTITIONS; p++) any_part |= c->partition[p].used;
   for (z = 1; z <= KB_CONF_ZONES; z++) {
     kb_conf_zone_t *zn = &c->zone[z];
@@ -1152,7 +1208,8 @@ static void put_numbers(FILE *f, const char *key, uint16_t mask, int max) {
 void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   int i;
   fprintf(f, "# keybusd configuration in effect (read from %s)\n", c->file);
-  fprintf(f, "[keybus]\nbackend = %s\n", kb_conf_backend_name(c->backend));
+  fprintf(f, "[keybus]\nbackend = %s\npanel = %s\n", kb_conf_backend_name(c->backend),
+          kb_conf_panel_name(c->panel));
   if (c->replay_file[0]) fprintf(f, "replay_file = %s\n", c->replay_file);
   fprintf(f, "replay_speed = %g\ndevice_id = %s\ntopic_prefix = %s\ncode_length = %d\n", c->replay_speed,
           c->device_id, c->topic_prefix, c->code_length);
@@ -1190,6 +1247,7 @@ void kb_conf_dump(const kb_conf_t *c, FILE *f) {
   put_line(f, "clock", &c->gpio_clock);
   put_line(f, "data", &c->gpio_data);
   put_line(f, "write", &c->gpio_write);
+  put_line(f, "pc16", &c->gpio_pc16);
   fprintf(f, "\n[log]\nlevel = %s\ntarget = %s\n", level_names[c->log_level], c->log_syslog ? "syslog" : "stderr");
   fprintf(f, "\n[buttons]\nfire = %s\naux = %s\npanic = %s\n", c->button_fire ? "yes" : "no",
           c->button_aux ? "yes" : "no", c->button_panic ? "yes" : "no");

@@ -54,6 +54,10 @@ extern "C" {
 
 typedef enum { KB_CONF_SIM, KB_CONF_GPIO, KB_CONF_REPLAY, KB_CONF_BACKEND_COUNT } kb_conf_backend_t;
 
+/* [keybus] panel: the series on the bus (issue 11, docs/classic.md). */
+typedef enum { KB_CONF_POWERSERIES, KB_CONF_CLASSIC, KB_CONF_PANEL_COUNT } kb_conf_panel_t;
+#define KB_CONF_CLASSIC_ZONES 8 /* zones a Classic panel reports (kb_classic.h) */
+
 /* Home Assistant binary_sensor device classes a zone may have. */
 typedef enum {
   KB_CONF_CLASS_OPENING, KB_CONF_CLASS_DOOR, KB_CONF_CLASS_WINDOW, KB_CONF_CLASS_GARAGE_DOOR,
@@ -100,6 +104,7 @@ typedef struct {
 
   /* [keybus] */
   kb_conf_backend_t backend;
+  kb_conf_panel_t panel;       /* powerseries (default) or classic */
   char replay_file[KB_CONF_PATH_MAX];
   double replay_speed;         /* 1 = real time; 0.01-1000 */
   char device_id[KB_CONF_ID_MAX];
@@ -135,6 +140,7 @@ typedef struct {
   /* [gpio] */
   char gpio_chip[KB_CONF_PATH_MAX]; /* a label or a /dev/gpiochipN path */
   kb_conf_line_t gpio_clock, gpio_data, gpio_write; /* write unset: read only */
+  kb_conf_line_t gpio_pc16;    /* panel classic: the PC-16 (PGM) line, read with data */
 
   /* [log] */
   kb_conf_level_t log_level;
@@ -190,7 +196,7 @@ int kb_conf_parse(kb_conf_t *c, const char *text, size_t len, const char *name, 
 int kb_conf_load(kb_conf_t *c, const char *path, bool must_exist, kb_conf_err_t *err);
 
 /* A command-line override: flag is "backend", "mqtt", "device-id", "http",
- * "tpi" or "replay" (as --backend ...), value as on the command line ("--replay FILE"
+ * "tpi", "panel" or "replay" (as --backend ...), value as on the command line ("--replay FILE"
  * also selects the replay backend). Returns the number of errors added. */
 int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t *err);
 
@@ -198,7 +204,10 @@ int kb_conf_set(kb_conf_t *c, const char *flag, const char *value, kb_conf_err_t
  * getenv, or a test's lookup; NULL = no environment) override the file's
  * password and password_file; a password_file is read now (first line).
  * Then the cross-checks (gpio lines set and distinct, replay file, TLS files
- * only with mqtts and cert with key, zones on declared partitions).
+ * only with mqtts and cert with key, zones on declared partitions; panel
+ * classic: the pc16 line with gpio, partition 1 and zones 1-8 only, no
+ * pgm_outputs or sync_time, which it cannot report; the demo house of the
+ * defaults becomes partition 1 zones 1-8).
  * Returns the number of errors added. */
 int kb_conf_finish(kb_conf_t *c, char *(*getenv_fn)(const char *), kb_conf_err_t *err);
 
@@ -207,6 +216,7 @@ int kb_conf_finish(kb_conf_t *c, char *(*getenv_fn)(const char *), kb_conf_err_t
 void kb_conf_dump(const kb_conf_t *c, FILE *f);
 
 const char *kb_conf_backend_name(kb_conf_backend_t b);
+const char *kb_conf_panel_name(kb_conf_panel_t p);
 const char *kb_conf_class_name(kb_conf_class_t k);
 
 #ifdef __cplusplus

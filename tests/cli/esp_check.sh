@@ -111,11 +111,12 @@ esp_component() {
   # the handlers' object: IRAM-safe with exactly the allowlist extension
   o=$out/defaults/kbe_isr.o
   [ -f "$o" ] || return
-  cat "$kit/iram-safe.txt" ports/esp-idf/iram-allow.txt >"$out/allow.txt"
+  # (+ iram-core.txt: core KB_ISR_FN functions, checked with their objects below)
+  cat "$kit/iram-safe.txt" ports/esp-idf/iram-allow.txt ports/esp-idf/iram-core.txt >"$out/allow.txt"
   if log=$("$K/check-iram.sh" "$out/allow.txt" "$o" 2>&1); then ok "$ver: check-iram kbe_isr.o (kit iram-safe.txt + ports/esp-idf/iram-allow.txt)"
   else ko "$ver: check-iram kbe_isr.o" "$log"; fi
   printf '%s\n' "$log" | grep -E '^(iram|ok|FAIL|NOTE)' | sed "s/^/    $ver kbe_isr.o: /"
-  for fn in kbe_clock_isr kbe_alarm_cb; do
+  for fn in kbe_clock_isr kbe_alarm_cb kbe_cls_clock_isr kbe_cls_alarm_cb; do
     if printf '%s\n' "$log" | grep -q "^iram  $fn in .iram1.keybus$"; then ok "$ver: $fn in .iram1.keybus"
     else ko "$ver: $fn in .iram1.keybus" "$log"; fi
   done
@@ -266,6 +267,19 @@ for ver in v5.3.5 v6.0.2; do
       if printf '%s\n' "$log" | grep -q "^iram  $fn in .iram1.keybus$"; then ok "$ver: $fn in .iram1.keybus"
       else ko "$ver: $fn in .iram1.keybus" "$log"; fi
     done
+  fi
+
+  # issue 11: the Classic link's object, whose entry points the component's
+  # Classic handlers call (ports/esp-idf/iram-core.txt)
+  if [ -f "$out/kb_cls_link.o" ]; then
+    if log=$("$K/check-iram.sh" "$kit/iram-safe.txt" "$out/kb_cls_link.o" 2>&1); then ok "$ver: check-iram kb_cls_link.o"
+    else ko "$ver: check-iram kb_cls_link.o" "$log"; fi
+    for fn in $(grep -v '^\s*#' ports/esp-idf/iram-core.txt | awk 'NF {print $1}'); do
+      if printf '%s\n' "$log" | grep -q "^iram  $fn in .iram1.keybus$"; then ok "$ver: $fn in .iram1.keybus (iram-core.txt)"
+      else ko "$ver: $fn in .iram1.keybus (iram-core.txt)" "$log"; fi
+    done
+  else
+    ko "$ver: kb_cls_link.o built"
   fi
 
   # the template port: only its own platform calls may leave the object

@@ -27,6 +27,7 @@
 #include "host/kb_wave.h"
 #include "kbe_int.h"
 #include "keybus_esp.h"
+#include "keybus/kb_classic.h"
 #include "sim/kb_sim_panel.h"
 
 #ifdef KBE_STACK_PROBE
@@ -783,13 +784,114 @@ static void test_stack_high_water(void) {
 }
 #endif
 
+/* ------------------------------------------------ Classic panel (issue 11)
+ * Classic frames (D0 D1 on the data pin, P0 P1 on the PC-16 pin, in the
+ * high phases; 16 cycles of 780 us half phases, then 26.5 ms of idle clock:
+ * the layout of the notes, A3/A4, as kb_cls_edges.h generates it) through
+ * the real Classic pair of handlers: the clock interrupt on every edge, the
+ * one-shot's sample reading data AND PC-16. */
+#define PC16 7
+
+static void cls_frame(uint8_t d0, uint8_t d1, uint8_t p0, uint8_t p1) {
+  const uint8_t d[2] = {d0, d1}, p[2] = {p0, p1};
+  for (unsigned n = 0; n < 16u; n++) {
+    uint8_t m = (uint8_t)(0x80u >> (n & 7u));
+    uint64_t tf = fake_now();
+    edge(0); /* keypad slot: nobody speaks */
+    advance(tf + 20u);
+    fake_pin_drive(DAT, 1);
+    advance(tf + 780u);
+    edge(1); /* panel bit n+1 */
+    advance(tf + 800u);
+    fake_pin_drive(DAT, (d[n >> 3] & m) != 0);
+    fake_pin_drive(PC16, (p[n >> 3] & m) != 0);
+    if (n < 15u) advance(tf + 1560u);
+  }
+  advance(fake_now() + 780u);
+  fake_pin_drive(DAT, 1);
+  fake_pin_drive(PC16, 1);
+  advance(fake_now() + 26500u - 780u);
+}
+
+static void cls_frames(unsigned n, uint8_t d0, uint8_t d1, uint8_t p0, uint8_t p1) {
+  while (n--) cls_frame(d0, d1, p0, p1);
+}
+
+static void test_classic_through_the_handlers(void) {
+  kbe_config_t c;
+  kb_bus_t *bus;
+  fresh();
+  fake_pin_drive(PC16, 1);
+  c = config();
+  c.panel = KB_SERIES_CLASSIC;
+  c.pc16_pin = PC16;
+  KT_EQ(kbe_start(&c), ESP_OK);
+  KT_EQ(kbe_state(), KBE_RUNNING);
+  KT_CHECK(kbe_isr.cls != NULL);
+  KT_CHECK(kbe_isr.link == NULL);
+  KT_CHECK(fake_pin_has_handler(CLK));
+  cls_frames(10, 0x00, KB_CLS_D1_READY, 0x00, 0x00); /* ready, PC-16 data on */
+  bus = kbe_lock(0);
+  KT_CHECK(bus != NULL);
+  if (bus) {
+    const kb_status_t *st = kb_bus_status(bus);
+    const kb_health_t *h = kb_bus_health(bus);
+    KT_EQ(st->series, KB_SERIES_CLASSIC);
+    KT_EQ(st->synced, 1);
+    KT_EQ(st->part[0].ready, 1);
+    KT_CHECK(h->frames >= 8);
+    KT_EQ(h->frames_ok, h->frames);
+    kbe_unlock();
+  }
+  cls_frames(5, 0x20, 0x00, 0x00, 0x00); /* zone 3 open (D0 bit 8-3) */
+  bus = kbe_lock(0);
+  if (bus) {
+    KT_CHECK(kb_bus_status(bus)->zones_open[0] & 0x04);
+    KT_EQ(kb_bus_status(bus)->part[0].ready, 0);
+    kbe_unlock();
+  }
+  /* armed: the Armed light and P1's armed bit, which only the PC-16 pin carries */
+  cls_frames(5, 0x00, KB_CLS_D1_ARMED, 0x00, KB_CLS_P1_ARMED_A);
+  bus = kbe_lock(0);
+  if (bus) {
+    KT_EQ(kb_bus_status(bus)->part[0].armed, KB_ARMED_AWAY);
+    kbe_unlock();
+  }
+  KT_CHECK(kbe_isr.notifies >= 15); /* the task woken per frame */
+  KT_EQ(kbe_isr.arm_errors, 0);
+  KT_EQ(fake_stats.isr_violations, 0);
+  KT_EQ(fake_stats.alarm_after_min, KB_SAMPLE_US);
+  KT_EQ(fake_stats.alarm_after_max, KB_SAMPLE_US);
+  KT_EQ(kbe_stop(), ESP_OK);
+  KT_CHECK(!fake_pin_has_handler(CLK));
+  /* a Classic panel needs a PC-16 pin of its own */
+  fresh();
+  c = config();
+  c.panel = KB_SERIES_CLASSIC;
+  c.pc16_pin = -1;
+  KT_EQ(kbe_start(&c), ESP_ERR_INVALID_ARG);
+  c.pc16_pin = DAT;
+  KT_EQ(kbe_start(&c), ESP_ERR_INVALID_ARG);
+  c.pc16_pin = WR;
+  KT_EQ(kbe_start(&c), ESP_ERR_INVALID_ARG);
+  c.panel = 7;
+  c.pc16_pin = PC16;
+  KT_EQ(kbe_start(&c), ESP_ERR_INVALID_ARG);
+  /* PowerSeries (the default) ignores pc16_pin and keeps its handlers */
+  c = config();
+  KT_EQ(c.panel, KB_SERIES_POWER);
+  KT_EQ(kbe_start(&c), ESP_OK);
+  KT_CHECK(kbe_isr.cls == NULL && kbe_isr.link != NULL);
+  KT_EQ(kbe_stop(), ESP_OK);
+}
+
 #ifdef KBE_STACK_PROBE
 #define PROBE_CASES , KT_CASE(test_stack_high_water)
 #else
 #define PROBE_CASES
 #endif
 
-KT_MAIN(KT_CASE(test_frames_decoded_through_the_handlers), KT_CASE(test_key_through_the_write_pin),
+KT_MAIN(KT_CASE(test_frames_decoded_through_the_handlers), KT_CASE(test_classic_through_the_handlers), KT_CASE(test_key_through_the_write_pin),
         KT_CASE(test_init_and_stop_order), KT_CASE(test_every_init_failure),
         KT_CASE(test_bad_config_and_states), KT_CASE(test_start_stop_start),
         KT_CASE(test_shared_isr_service_and_attach), KT_CASE(test_attach_hook),

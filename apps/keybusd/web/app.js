@@ -235,6 +235,9 @@
     $('device').textContent = state.device;
     $('sim-badge').hidden = !state.simulated;
     $('sim').hidden = !state.simulated;
+    // the simulated Classic panel has no bus cut, AC or battery to poke
+    // (docs/web.md, "Classic panels"): only its zone buttons
+    document.querySelectorAll('button[data-sim]').forEach((b) => { b.hidden = state.panel === 'classic'; });
     renderParts();
     renderLights();
     renderDisplay();

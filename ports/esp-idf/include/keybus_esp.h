@@ -103,6 +103,13 @@ typedef struct {
    * publish what changed). May be NULL. */
   void (*poll_cb)(void *ctx, kb_bus_t *bus);
   void *poll_ctx;
+  /* issue 11: the panel series, KB_SERIES_POWER (0, the default) or
+   * KB_SERIES_CLASSIC (PC1500/PC1550/PC2550, docs/classic.md): then the bus
+   * is switched (kb_bus_set_series) and the Classic pair of interrupt
+   * handlers is attached, which also samples pc16_pin (the PGM terminal
+   * in PC16-OUT mode; needed, an input distinct from the others). */
+  uint8_t panel;
+  int pc16_pin; /* -1: none (PowerSeries) */
 } kbe_config_t;
 
 /* The Kconfig values (CONFIG_KEYBUS_*), no callbacks. */

@@ -35,6 +35,15 @@
 #endif
 
 /* Engine sizes (kb_config.h checks their ranges). */
+/* issue 11: the panel series (0 PowerSeries, 1 Classic: KB_SERIES_*) and
+ * the Classic's PC-16 input (-1 none). */
+#ifndef CONFIG_KEYBUS_PANEL
+#define CONFIG_KEYBUS_PANEL 0
+#endif
+#ifndef CONFIG_KEYBUS_PC16_PIN
+#define CONFIG_KEYBUS_PC16_PIN -1
+#endif
+
 #ifndef CONFIG_KEYBUS_PARTITIONS
 #define CONFIG_KEYBUS_PARTITIONS 8 /* 1..8 */
 #endif

@@ -18,6 +18,7 @@
 #include "ha/kb_ha.h"
 #include "ha/kb_status_words.h"
 #include "keybus/kb_bus.h"
+#include "keybus/kb_classic.h"
 #include "keybus/kb_proto.h"
 
 static char topic[KB_HA_TOPIC_SIZE], doc[KB_HA_DOC_SIZE];
@@ -1442,6 +1443,160 @@ static void test_submit_on_bus(void) {
 
 /* every device class keybusd's configuration accepts (kb_conf) is one
  * Home Assistant gets, named the same; every class has a name */
+
+/* ------------------------------------------------ Classic: absent entities */
+
+static const kb_ha_zone_t zones_cls[] = {{1, KB_HA_CLASS_DOOR, NULL},
+                                         {6, KB_HA_CLASS_OPENING, NULL},
+                                         {7, KB_HA_CLASS_MOTION, NULL},
+                                         {8, KB_HA_CLASS_OPENING, NULL},
+                                         {9, KB_HA_CLASS_OPENING, NULL},
+                                         {16, KB_HA_CLASS_OPENING, NULL}};
+
+/* Every kind of entity: two partitions, zones below and above the Classic's
+ * 8 (and its alarm bits' 6), PGMs, buttons. */
+static kb_ha_config_t cfg_cls(void) {
+  kb_ha_config_t c;
+  memset(&c, 0, sizeof c);
+  c.device_id = "cls1";
+  c.sw_version = "0.9.0";
+  c.partitions = 0x03;
+  c.n_zones = 6;
+  c.zones = zones_cls;
+  c.pgm_outputs = 0x0003;
+  c.button_outputs = 0x01;
+  c.alarm_buttons = KB_HA_BTN_FIRE | KB_HA_BTN_AUX | KB_HA_BTN_PANIC;
+  return c;
+}
+
+/* The object id (unique_id without "<device>_") of entity i from its
+ * discovery topic: <disc>/<component>/<device>/<obj>/config. */
+static void obj_of_topic(const char *t, char *out, size_t n) {
+  const char *e = strstr(t, "/config");
+  const char *b = e;
+  while (b > t && b[-1] != '/') b--;
+  snprintf(out, n, "%.*s", (int)(e - b), b);
+}
+
+static void test_classic_entities(void) {
+  kb_ha_config_t c = cfg_cls();
+  kb_cls_t cls;
+  kb_cls_init(&cls, KB_MODE_LIVE, NULL, NULL);
+  const kb_status_t *st = &cls.status;
+  size_t n = kb_ha_entities(&c);
+  char present[2048] = "", absent[2048] = "", obj[64];
+  KT_CHECK(n > 0);
+  for (size_t i = 0; i < n; i++) {
+    kb_ha_msg_t m = msg();
+    KT_EQ(kb_ha_discovery(&c, i, st, &m), KB_OK);
+    KT_CHECK(m.retain);
+    KT_CHECK(m.topic_len > 0 && strstr(topic, "/cls1/") != NULL);
+    obj_of_topic(topic, obj, sizeof obj);
+    bool here = kb_ha_present(&c, i, st);
+    KT_CHECK(here == (m.payload_len > 0));
+    if (here) {
+      cJSON *j = cJSON_Parse(doc);
+      KT_CHECK(j != NULL);
+      const cJSON *dev = cJSON_GetObjectItemCaseSensitive(j, "device");
+      KT_CHECK(jstr(dev, "model") && strcmp(jstr(dev, "model"), "Classic") == 0);
+      cJSON_Delete(j);
+    } else {
+      KT_EQ(doc[0], '\0'); /* empty retained config: HA removes the entity */
+      kb_ha_msg_t s = msg();
+      KT_EQ(kb_ha_state(&c, i, st, &s), KB_ERR_NOT_READY);
+      KT_EQ(s.topic_len, 0u);
+      KT_EQ(s.payload_len, 0u);
+    }
+    char *list = here ? present : absent;
+    strncat(list, obj, sizeof present - strlen(list) - 2);
+    strcat(list, " ");
+  }
+  KT_STREQ(present, "connected trouble p1 p1_ready p1_fire zone_1 zone_6 zone_7 zone_8 "
+                     "zone_1_alarm zone_6_alarm p1_status health health_frames "
+                     "health_bad_frames health_ring_overflows health_ring_high_water "
+                     "health_last_frame_age_s health_mqtt_dropped health_mqtt_reconnects "
+                     "health_uptime_s health_edges_lost output_1 fire_alarm aux_alarm "
+                     "panic_alarm zone_alarms ");
+  KT_STREQ(absent, "ac_power battery p2 p2_ready p2_fire zone_9 zone_16 "
+                    "zone_1_bypass zone_1_tamper zone_6_bypass zone_6_tamper "
+                    "zone_7_alarm zone_7_bypass zone_7_tamper zone_8_alarm "
+                    "zone_8_bypass zone_8_tamper zone_9_alarm zone_9_bypass "
+                    "zone_9_tamper zone_16_alarm zone_16_bypass zone_16_tamper "
+                    "p1_user p2_status p2_user panel_time pgm_1 pgm_2 p1_arming "
+                    "p2_arming panel_log last_event ");
+
+  /* a full announce's states, then SYNCED's dirty set: present ones only */
+  kb_ha_dirty_t d;
+  memset(&d, 0, sizeof d);
+  kb_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KB_EV_SYNCED;
+  kb_ha_mark(&c, &ev, &d);
+  char states[1024] = "";
+  for (;;) {
+    kb_ha_msg_t m = msg();
+    kb_err_t r = kb_ha_next_dirty(&c, st, &d, &m);
+    if (r == KB_ERR_NOT_READY) break;
+    KT_EQ(r, KB_OK);
+    strncat(states, topic, sizeof states - strlen(states) - 2);
+    strcat(states, " ");
+  }
+  KT_STREQ(states, "keybus/cls1/connected keybus/cls1/trouble keybus/cls1/partition/1/state "
+                    "keybus/cls1/partition/1/ready keybus/cls1/partition/1/fire "
+                    "keybus/cls1/zone/1 keybus/cls1/zone/6 keybus/cls1/zone/7 "
+                    "keybus/cls1/zone/8 keybus/cls1/zone/1/alarm keybus/cls1/zone/6/alarm "
+                    "keybus/cls1/partition/1/status ");
+
+  /* without a status (announce before any), nothing is absent */
+  for (size_t i = 0; i < n; i++) KT_CHECK(kb_ha_present(&c, i, NULL));
+  KT_CHECK(!kb_ha_present(&c, n, NULL));
+}
+
+/* FNV-1a over bytes. */
+static uint32_t fnv(uint32_t h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+/* PowerSeries output is byte for byte what it was before the Classic work:
+ * a digest of every discovery document and state of cfg_cls() with a
+ * PowerSeries status (recorded with the code before the change). */
+static void test_powerseries_unchanged(void) {
+  kb_ha_config_t c = cfg_cls();
+  kb_status_t st;
+  memset(&st, 0, sizeof st);
+  st.version = 0x41;
+  st.connected = 1;
+  st.ac_power = 1;
+  st.part[0].known = 1;
+  st.part[0].status = KB_ST_READY;
+  st.part[0].ready = 1;
+  st.part[1].known = 1;
+  st.part[1].status = KB_ST_ARMED_AWAY;
+  st.part[1].armed = 2;
+  st.part[1].access_code = 40;
+  st.zones_open[0] = 0x41;
+  st.zones_bypass[1] = 0x80;
+  st.time.valid = 1;
+  st.time.year = 26;
+  st.time.month = 12;
+  st.time.day = 6;
+  st.time.hour = 12;
+  st.pgm = 2;
+  uint32_t h = 2166136261u;
+  size_t n = kb_ha_entities(&c);
+  for (size_t i = 0; i < n; i++) {
+    kb_ha_msg_t m = msg();
+    KT_EQ(kb_ha_discovery(&c, i, &st, &m), KB_OK);
+    KT_CHECK(m.payload_len > 0);
+    h = fnv(fnv(h, topic, m.topic_len), doc, m.payload_len);
+    m = msg();
+    if (kb_ha_state(&c, i, &st, &m) == KB_OK) h = fnv(fnv(h, topic, m.topic_len), doc, m.payload_len);
+  }
+  KT_EQ(n, 60u);
+  KT_EQ(h, 0xf5a758d1u);
+}
+
 static void test_config_classes_map(void) {
   for (int k = 0; k < KB_CONF_CLASS_COUNT; k++) {
     const char *name = kb_conf_class_name((kb_conf_class_t)k);
@@ -1453,7 +1608,7 @@ static void test_config_classes_map(void) {
   KT_EQ(KB_HA_CLASS_COUNT, KB_CONF_CLASS_COUNT);
 }
 
-KT_MAIN(KT_CASE(test_config_classes_map), KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
+KT_MAIN(KT_CASE(test_config_classes_map), KT_CASE(test_classic_entities), KT_CASE(test_powerseries_unchanged), KT_CASE(test_discovery_documents), KT_CASE(test_topic_prefix_and_device_id),
         KT_CASE(test_supported_features_hide_modes), KT_CASE(test_buffers_bounded),
         KT_CASE(test_alarm_state_mapping), KT_CASE(test_system_states),
         KT_CASE(test_dirty_publishes_what_changed), KT_CASE(test_entity_order),

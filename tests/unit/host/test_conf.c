@@ -525,7 +525,52 @@ static void test_number_lists(void) {
   expect_error("[buttons]\noutputs = 5\n", "keybusd.conf:2: [buttons] outputs: expected numbers 1-4");
 }
 
-KT_MAIN(KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_number_lists), KT_CASE(test_good_file), KT_CASE(test_urls),
+
+/* [keybus] panel and --panel; [gpio] pc16; what a Classic panel cannot have */
+static void test_panel_classic(void) {
+  KT_EQ(parse("[keybus]\n"), 0);
+  KT_EQ(conf.panel, KB_CONF_POWERSERIES); /* the default */
+  KT_EQ(parse("[keybus]\npanel = classic\n"), 0);
+  KT_EQ(conf.panel, KB_CONF_CLASSIC);
+  KT_EQ(kb_conf_finish(&conf, NULL, &err), 0);
+  /* the demo house becomes one partition, zones 1-8 */
+  KT_CHECK(conf.partition[1].used && !conf.partition[2].used);
+  KT_EQ(conf.zone[7].partition, 1);
+  KT_EQ(conf.zone[8].partition, 1);
+  KT_CHECK(strstr(dump(&conf), "[keybus]\nbackend = sim\npanel = classic\n") != NULL);
+  /* --panel overrides the file, and the dump reads back */
+  KT_EQ(parse("[keybus]\npanel = classic\n"), 0);
+  KT_EQ(kb_conf_set(&conf, "panel", "powerseries", &err), 0);
+  KT_EQ(conf.panel, KB_CONF_POWERSERIES);
+  KT_EQ(kb_conf_set(&conf, "panel", "classic", &err), 0);
+  KT_EQ(conf.panel, KB_CONF_CLASSIC);
+  KT_EQ(kb_conf_set(&conf, "panel", "maxsys", &err), 1);
+  KT_CHECK(strstr(err.text, "command line: --panel: expected powerseries or classic, got \"maxsys\"") != NULL);
+  KT_EQ(conf.panel, KB_CONF_CLASSIC); /* unchanged */
+  expect_error("[keybus]\npanel = pc1550\n", "keybusd.conf:2: [keybus] panel: expected powerseries or classic");
+  /* gpio: the third line */
+  KT_EQ(parse("[keybus]\npanel = classic\nbackend = gpio\n[gpio]\nchip = gpiochip0\nclock = 5\ndata = 6\npc16 = PGM\n"), 0);
+  KT_EQ(kb_conf_finish(&conf, NULL, &err), 0);
+  KT_STREQ(conf.gpio_pc16.name, "PGM");
+  KT_CHECK(strstr(dump(&conf), "clock = 5\ndata = 6\npc16 = PGM\n") != NULL);
+  expect_error("[keybus]\npanel = classic\nbackend = gpio\n[gpio]\nchip = gpiochip0\nclock = 5\ndata = 6\n",
+               "panel classic with backend gpio needs [gpio] pc16");
+  expect_error("[keybus]\npanel = classic\nbackend = gpio\n[gpio]\nchip = gpiochip0\nclock = 5\ndata = 6\npc16 = 6\n",
+               "[gpio] pc16 must be a line of its own");
+  expect_error("[keybus]\nbackend = gpio\n[gpio]\nchip = gpiochip0\nclock = 5\ndata = 6\npc16 = 7\n",
+               "[gpio] pc16 is for panel classic only");
+  /* what the Classic cannot report is refused, not silently dropped */
+  expect_error("[keybus]\npanel = classic\n[zone 9]\nname = Shed\n", "keybusd.conf:3: [zone 9]: a Classic panel reports zones 1-8 only");
+  expect_error("[keybus]\npanel = classic\n[partition 1]\nname = A\n[partition 2]\nname = B\n",
+               "keybusd.conf:5: [partition 2]: a Classic panel has partition 1 only");
+  expect_error("[keybus]\npanel = classic\npgm_outputs = 1\n", "pgm_outputs: a Classic panel does not report");
+  /* a file's zones on partition 1 are fine */
+  KT_EQ(parse("[keybus]\npanel = classic\n[zone 1]\nname = Door\n[zone 8]\nname = Hall\n"), 0);
+  KT_EQ(kb_conf_finish(&conf, NULL, &err), 0);
+  KT_CHECK(conf.zone[1].used && conf.zone[8].used && !conf.zone[2].used);
+}
+
+KT_MAIN(KT_CASE(test_panel_classic), KT_CASE(test_defaults_are_the_demo_house), KT_CASE(test_number_lists), KT_CASE(test_good_file), KT_CASE(test_urls),
         KT_CASE(test_example_file_parses), KT_CASE(test_errors_name_file_and_line), KT_CASE(test_bounds),
         KT_CASE(test_overrides), KT_CASE(test_secrets_precedence), KT_CASE(test_load_files),
         KT_CASE(test_dump_hides_secrets_and_reads_back), KT_CASE(test_long_device_id_client_id_reads_back),

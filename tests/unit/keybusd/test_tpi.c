@@ -8,6 +8,7 @@
 
 #include "../../../apps/keybusd/kd_tpi.c"
 #include "harness.h"
+#include "keybus/kb_classic.h"
 
 static kd_tpi_t T;
 static char got[KD_TPI_OUT_MAX + 1];
@@ -476,7 +477,51 @@ static void test_troubles_from_panel_events(void) {
   KT_STREQ(take(s), "8490005\r\n");
 }
 
-KT_MAIN(KT_CASE(test_checksums_of_the_fact_sheet), KT_CASE(test_login), KT_CASE(test_login_timeout),
+
+/* A Classic panel (kb_status_t.absent, zones_max = 8, the model kb_classic
+ * fills): no AC, battery, tamper or bypass report, partition 1 only, zones
+ * 1-8: none of those messages, not even as zeros or "restored", and no
+ * invented trouble (its ac_power and battery_ok are 0 and mean nothing). */
+static void test_classic_panel(void) {
+  int s;
+  setup(NULL, true); /* partitions 1 and 2 configured: 2 is still not reported */
+  s = logged_in(0);
+  memset(&st, 0, sizeof st);
+  st.synced = st.connected = 1;
+  st.series = KB_SERIES_CLASSIC;
+  st.zones_max = 8;
+  st.absent = KB_CLS_ABSENT;
+  st.part[0].known = 1;
+  st.part[0].status = KB_ST_READY;
+  st.part[0].ready = 1;
+  st.part[0].lights = KB_LIGHT_READY;
+  st.part[1] = st.part[0]; /* a stale value the decoder never sets: ignored */
+  kd_tpi_status(&T, &st, 10);
+  take(s);
+  KT_CHECK(strstr(got, "6501") != NULL); /* partition 1 ready */
+  KT_CHECK(strstr(got, "6502") == NULL);
+  KT_CHECK(strstr(got, "802") == NULL && strstr(got, "800") == NULL && strstr(got, "849") == NULL);
+  /* 001: zones 1-8, partition 1, no AC/battery lines */
+  cmd(s, "001", 20);
+  take(s);
+  KT_CHECK(strstr(got, "610008") != NULL);
+  KT_CHECK(strstr(got, "610009") == NULL && strstr(got, "610064") == NULL);
+  KT_CHECK(strstr(got, "6502") == NULL);
+  KT_CHECK(strstr(got, "8039B") == NULL && strstr(got, "8029A") == NULL);
+  KT_CHECK(strstr(got, "801") == NULL && strstr(got, "800") == NULL);
+  /* zone 3 opens: 609; a tamper bit (never set by the decoder) says nothing */
+  st.zones_open[0] = 0x04;
+  st.zones_tamper[0] = 0x01;
+  kd_tpi_status(&T, &st, 30);
+  KT_STREQ(take(s), "60900332\r\n");
+  /* *1#: no 616 (no bypass report), only the ack */
+  cmd(s, "0711*1#", 40);
+  take(s);
+  KT_CHECK(strstr(got, "616") == NULL);
+  KT_CHECK(strncmp(got, "500071", 6) == 0);
+}
+
+KT_MAIN(KT_CASE(test_classic_panel), KT_CASE(test_checksums_of_the_fact_sheet), KT_CASE(test_login), KT_CASE(test_login_timeout),
         KT_CASE(test_failed_logins_are_limited), KT_CASE(test_one_answer_per_line_and_garbage),
         KT_CASE(test_partition_mapping), KT_CASE(test_zones_and_timers), KT_CASE(test_arm_with_900_and_200),
         KT_CASE(test_configured_code_and_disarm_order), KT_CASE(test_read_only_and_busy_queue),

@@ -18,6 +18,7 @@
 #include "host/kb_wave.h"
 #include "keybus/kb_bus.h"
 #include "ports/linux/kb_gpio.h"
+#include "sim/kb_sim_classic.h"
 #include "sim/kb_sim_panel.h"
 
 #define DIR "/nonexistent-keybus-fake/dev"
@@ -597,7 +598,142 @@ static void test_open_errors(void) {
   KT_CHECK(g == NULL);
 }
 
-KT_MAIN(KT_CASE(test_frames_decoded), KT_CASE(test_labels_not_trusted), KT_CASE(test_inverted_inputs),
+
+/* ------------------------------------------------------ Classic panel */
+
+/* The world is the simulated Classic panel (kb_sim_classic.h): its wire
+ * makes a frame at a time; its edges (clock, data, PC-16) are queued and
+ * handed to the fake as virtual time reaches them. The PC-16 line is
+ * GPIO25. */
+#define OFF_PC16 25
+typedef struct {
+  kb_simc_wire_t cw;
+  kb_edge_t q[1024];
+  unsigned qh, qn;
+  uint64_t dropped;
+  uint8_t level[3]; /* a "change" to the level a wire has is no edge */
+} cworld_t;
+
+static cworld_t CW;
+
+static int cw_port(void *ctx, const kb_edge_t *e) {
+  cworld_t *w = ctx;
+  if (e->wire > 2 || w->level[e->wire] == (e->level != 0)) return 0;
+  w->level[e->wire] = e->level != 0;
+  if (w->qn < 1024) w->q[(w->qh + w->qn++) % 1024] = *e;
+  else w->dropped++;
+  return 0; /* the port never pulls the data line here */
+}
+
+static void cw_fill(cworld_t *w) {
+  while (w->qn == 0) (void)kb_simc_wire_step(&w->cw);
+}
+
+static uint64_t cw_next(void *ctx) {
+  cworld_t *w = ctx;
+  cw_fill(w);
+  return w->q[w->qh].t_us * US;
+}
+
+static void cw_advance(void *ctx, uint64_t now) {
+  cworld_t *w = ctx;
+  static const unsigned off[3] = {OFF_CLK, OFF_DAT, OFF_PC16};
+  for (;;) {
+    const kb_edge_t *e;
+    cw_fill(w);
+    e = &w->q[w->qh];
+    if (e->t_us * US > now) return;
+    fake_gpio_edge(off[e->wire], e->level ? 1 : 0, e->t_us * US);
+    w->qh = (w->qh + 1u) % 1024u;
+    w->qn--;
+  }
+}
+
+static void cw_output(void *ctx, unsigned off, int v, uint64_t now) {
+  (void)ctx, (void)off, (void)v, (void)now;
+}
+
+static kb_gpio_rc_t cls_rig(void) {
+  fake_gpio_world_t fw;
+  kb_simc_cfg_t pc;
+  rig_chips();
+  memset(&CW, 0, sizeof CW);
+  CW.level[0] = CW.level[1] = CW.level[2] = 1; /* every wire starts high */
+  memset(&pc, 0, sizeof pc);
+  pc.exit_delay_ms = 2000;
+  strcpy(pc.code, "1234");
+  kb_simc_wire_init(&CW.cw, &pc, 1000, cw_port, &CW);
+  fw.advance = cw_advance;
+  fw.next_ns = cw_next;
+  fw.output = cw_output;
+  fw.ctx = &CW;
+  fake_gpio_set_world(&fw);
+  rig_cfg();
+  R.cfg.write_enabled = false;
+  R.cfg.write_name = NULL;
+  R.cfg.pc16_name = "GPIO25";
+  kb_bus_init(&R.bus, NULL);
+  KT_EQ(kb_bus_set_series(&R.bus, KB_SERIES_CLASSIC), KB_OK);
+  return kb_gpio_open_classic(&R.cfg, kb_bus_cls_link(&R.bus), &R.g);
+}
+
+/* Classic frames through the real backend: the third line is requested
+ * with the other two (one request), every frame passes the decoder's
+ * checks, a zone opened on the panel is reported open, the PC-16 status
+ * (armed) arrives. */
+static void test_classic_frames(void) {
+  kb_gpio_stats_t s;
+  fake_gpio_stats_t fs;
+  const kb_health_t *h;
+  const kb_status_t *st;
+  fake_gpio_set_latency(30 * US);
+  KT_EQ(cls_rig(), KB_GPIO_OK);
+  if (!R.g) return;
+  fake_gpio_stats(&fs);
+  KT_EQ(fs.requests, 1); /* clock, data and PC-16 in one request */
+  KT_EQ(run_until(1000 * MS, KB_GPIO_OK), 0);
+  st = kb_bus_status(&R.bus);
+  KT_EQ(st->series, KB_SERIES_CLASSIC);
+  KT_EQ(st->synced, 1);
+  KT_EQ(st->part[0].ready, 1);
+  kb_simc_zone(&CW.cw.panel, 3, true, fake_gpio_now() / US);
+  KT_EQ(run_until(1500 * MS, KB_GPIO_OK), 0);
+  KT_CHECK(zone_open(3));
+  KT_CHECK(!zone_open(4));
+  KT_EQ(st->part[0].ready, 0);
+  kb_simc_zone(&CW.cw.panel, 3, false, fake_gpio_now() / US);
+  KT_EQ(kb_simc_wire_keys(&CW.cw, "1234"), 4); /* the panel's own keypad arms it */
+  KT_EQ(run_until(6000 * MS, KB_GPIO_OK), 0);
+  KT_EQ(st->part[0].armed, KB_ARMED_AWAY); /* P1's armed bit: read on the PC-16 line */
+  h = kb_bus_health(&R.bus);
+  kb_gpio_stats(R.g, &s);
+  KT_CHECK(h->frames > 100); /* ~51 ms a frame */
+  KT_EQ(h->frames_ok, h->frames);
+  KT_EQ(s.lost, 0);
+  KT_EQ(s.label_mismatch, 0);
+  KT_EQ(CW.dropped, 0);
+  kb_gpio_close(R.g);
+  fake_gpio_stats(&fs);
+  KT_EQ(fs.open_fds, 0);
+}
+
+/* The PC-16 line is required: without it (no such line) a configuration
+ * error; a PowerSeries open ignores pc16. */
+static void test_classic_open_errors(void) {
+  kb_gpio_t *g = NULL;
+  rig_chips();
+  rig_cfg();
+  R.cfg.write_enabled = false;
+  R.cfg.pc16_name = "GPIO99";
+  kb_bus_init(&R.bus, NULL);
+  KT_EQ(kb_bus_set_series(&R.bus, KB_SERIES_CLASSIC), KB_OK);
+  KT_EQ(kb_gpio_open_classic(&R.cfg, kb_bus_cls_link(&R.bus), &g), KB_GPIO_ERR_CONFIG);
+  KT_CHECK(g == NULL);
+  KT_EQ(kb_gpio_open_classic(&R.cfg, NULL, &g), KB_GPIO_ERR_CONFIG);
+  KT_EQ(kb_gpio_open(&R.cfg, NULL, &g), KB_GPIO_ERR_CONFIG);
+}
+
+KT_MAIN(KT_CASE(test_classic_frames), KT_CASE(test_classic_open_errors), KT_CASE(test_frames_decoded), KT_CASE(test_labels_not_trusted), KT_CASE(test_inverted_inputs),
         KT_CASE(test_late_wakeup_same_bits), KT_CASE(test_key_written_and_echoed),
         KT_CASE(test_late_write_aborted), KT_CASE(test_release_when_clock_stops), KT_CASE(test_lost_events_counted),
         KT_CASE(test_vanished_chip_retried), KT_CASE(test_open_errors),

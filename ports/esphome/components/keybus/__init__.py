@@ -52,6 +52,13 @@ CONF_PARTITION = "partition"
 CONF_KEYS = "keys"
 CONF_ZONE = "zone"
 CONF_OPEN = "open"
+CONF_PANEL = "panel"
+CONF_PC16_PIN = "pc16_pin"
+# issue 11: panel: classic (docs/esphome.md, "Classic panels"); the values are
+# kb_status_t.series (KB_SERIES_POWER 0, KB_SERIES_CLASSIC 1)
+PANELS = {"powerseries": 0, "classic": 1}
+CLASSIC_ZONES = 8  # zone lights 1-8 (kb_classic.h KB_CLS_ZONES)
+CLASSIC_ALARM_ZONES = 6  # the PC-16 alarm bits: zones 1-6
 
 keybus_ns = cg.esphome_ns.namespace("keybus")
 KeybusHub = keybus_ns.class_("KeybusHub", cg.Component)
@@ -92,6 +99,11 @@ ENGINE_HOST = [
     ("src/host", "kb_edges.h"),
     ("src/host", "kb_capture.c"),
     ("src/host", "kb_capture.h"),
+    # panel: classic on the host: the simulated Classic panel and its edges
+    ("src/sim", "kb_sim_classic.c"),
+    ("src/sim", "kb_sim_classic.h"),
+    ("src/host", "kb_cls_edges.c"),
+    ("src/host", "kb_cls_edges.h"),
 ]
 INCLUDES_COMMON = ["include", "src", "src/ha"]
 INCLUDES_ESP32 = ["ports/esp-idf/include"]
@@ -242,6 +254,22 @@ def _validate_hub(config):
         )
     if write is not None and write == clock:
         raise cv.Invalid(f"{CONF_WRITE_PIN}: GPIO{write} is also the clock_pin", [CONF_WRITE_PIN])
+    if config[CONF_PANEL] == "classic":
+        # the Classic's third line, and its single partition
+        if CONF_PC16_PIN not in config:
+            raise cv.Invalid(
+                f"{CONF_PC16_PIN}: required with panel: classic (the PGM terminal in PC16-OUT mode, "
+                "docs/classic.md)",
+                [CONF_PC16_PIN],
+            )
+        pc16 = _pin_number(config[CONF_PC16_PIN])
+        if pc16 in (clock, data, write):
+            raise cv.Invalid(f"{CONF_PC16_PIN}: GPIO{pc16} is already used by another keybus line", [CONF_PC16_PIN])
+        _check_pin(CONF_PC16_PIN, config[CONF_PC16_PIN], variant, False)
+        if list(config[CONF_PARTITIONS]) != [1]:
+            raise cv.Invalid(f"{CONF_PARTITIONS}: a Classic panel has partition 1 only", [CONF_PARTITIONS])
+    elif CONF_PC16_PIN in config:
+        raise cv.Invalid(f"{CONF_PC16_PIN}: only with panel: classic", [CONF_PC16_PIN])
     _check_pin(CONF_CLOCK_PIN, config[CONF_CLOCK_PIN], variant, False)
     _check_pin(CONF_DATA_PIN, config[CONF_DATA_PIN], variant, False)
     if CONF_WRITE_PIN in config:
@@ -255,6 +283,31 @@ def _validate_hub(config):
     if CORE.is_esp32 and not REPO.joinpath("ports", "esp-idf", "include", "keybus_esp.h").is_file():
         raise cv.Invalid(f"keybus: ports/esp-idf/include/keybus_esp.h was not found under {REPO}")
     return config
+
+
+def classic_absent(kind, index):
+    """Why an entity cannot exist on a Classic panel (what it cannot report:
+    kb_status_t.absent, docs/classic.md), or None. kind: an entity type name;
+    index: its zone or partition (0 none)."""
+    if kind in ("ac_power", "battery_low"):
+        return f"{kind}: a Classic panel does not report it"
+    if kind in ("zone_tamper", "zone_bypass"):
+        return f"{kind}: a Classic panel does not report zone tamper or bypass"
+    if kind.startswith("zone") and index > CLASSIC_ZONES:
+        return f"zone: {index}: a Classic panel reports zones 1-{CLASSIC_ZONES} only"
+    if kind == "zone_alarm" and index > CLASSIC_ALARM_ZONES:
+        return f"zone: {index}: a Classic panel reports zone alarms for zones 1-{CLASSIC_ALARM_ZONES} only"
+    if kind in ("ready", "fire", "alarm", "partition_status") and index > 1:
+        return f"partition: {index}: a Classic panel has partition 1 only"
+    return None
+
+
+def hub_panel():
+    """The keybus hub's panel (final validation only)."""
+    import esphome.final_validate as fv
+
+    hub = fv.full_config.get().get("keybus")
+    return hub.get(CONF_PANEL, "powerseries") if hub is not None else "powerseries"
 
 
 def validate_code(value):
@@ -315,6 +368,8 @@ CONFIG_SCHEMA = cv.All(
             cv.Required(CONF_CLOCK_PIN): _clock_pin,
             cv.Required(CONF_DATA_PIN): _pin,
             cv.Optional(CONF_WRITE_PIN): _pin,
+            cv.Optional(CONF_PANEL, default="powerseries"): cv.one_of(*PANELS, lower=True),
+            cv.Optional(CONF_PC16_PIN): _pin,
             cv.Optional(CONF_VARIANT): cv.one_of(*VARIANTS, lower=True),
             cv.Optional(CONF_PARTITIONS, default=[1]): cv.All(
                 cv.ensure_list(validate_partition), cv.Length(min=1, max=8)
@@ -398,6 +453,9 @@ async def to_code(config):
     for p in config[CONF_PARTITIONS]:
         mask |= 1 << (p - 1)
     cg.add(var.set_partitions(mask))
+    if config[CONF_PANEL] != "powerseries":
+        pc16 = _pin_number(config[CONF_PC16_PIN]) if CONF_PC16_PIN in config else -1
+        cg.add(var.set_panel(PANELS[config[CONF_PANEL]], pc16))
     if CONF_CODE in config:
         cg.add(var.set_code(config[CONF_CODE]))
     cg.add(var.set_health_interval(config[CONF_HEALTH_INTERVAL].total_milliseconds))

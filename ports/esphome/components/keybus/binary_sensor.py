@@ -5,7 +5,16 @@ import esphome.config_validation as cv
 from esphome.components import binary_sensor
 from esphome.const import CONF_TYPE
 
-from . import CONF_KEYBUS_ID, CONF_PARTITION, CONF_ZONE, KeybusHub, keybus_ns, validate_partition
+from . import (
+    CONF_KEYBUS_ID,
+    CONF_PARTITION,
+    CONF_ZONE,
+    KeybusHub,
+    classic_absent,
+    hub_panel,
+    keybus_ns,
+    validate_partition,
+)
 
 DEPENDENCIES = ["keybus"]
 
@@ -53,6 +62,20 @@ CONFIG_SCHEMA = cv.All(
     ),
     _check,
 )
+
+
+def _final_validate(config):
+    # panel: classic: an entity the panel cannot report is not created
+    if hub_panel() == "classic":
+        t = config[CONF_TYPE]
+        why = classic_absent(t, config.get(CONF_ZONE, config.get(CONF_PARTITION, 0)))
+        if why is not None:
+            key = CONF_ZONE if CONF_ZONE in config and "zone:" in why else CONF_PARTITION if "partition:" in why else CONF_TYPE
+            raise cv.Invalid(why, [key])
+    return config
+
+
+FINAL_VALIDATE_SCHEMA = _final_validate
 
 
 async def to_code(config):

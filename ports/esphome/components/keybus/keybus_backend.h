@@ -34,6 +34,11 @@ struct BackendConfig {
   float speed{1.0f};
   uint8_t exit_delay_s{10}, entry_delay_s{10};
   uint32_t seed{1};
+  // issue 11: the panel series (KB_SERIES_POWER / KB_SERIES_CLASSIC) and the
+  // Classic's PC-16 pin (ESP32; -1 none). Host + Classic: the simulated
+  // Classic panel (src/sim/kb_sim_classic.h) instead.
+  uint8_t panel{0};
+  int pc16_pin{-1};
 };
 
 struct BackendHeap {

@@ -48,6 +48,8 @@ bool backend_start(const BackendConfig &cfg, std::string *failure) {
   c.clock_pin = cfg.clock_pin;
   c.data_pin = cfg.data_pin;
   c.write_pin = cfg.write_pin;
+  c.panel = cfg.panel;
+  c.pc16_pin = cfg.pc16_pin;
   c.bus = cfg.bus;
   clock_pin = cfg.clock_pin_object;
   c.attach = attach_clock;

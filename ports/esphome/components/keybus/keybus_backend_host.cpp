@@ -17,6 +17,7 @@
 #include "esphome/core/hal.h"
 #include "esphome/core/log.h"
 
+#include "sim/kb_sim_classic.h"
 #include "sim/kb_sim_panel.h"
 #include "sim/kb_wire.h"
 
@@ -34,6 +35,12 @@ struct Sim {
   double speed;
   uint64_t v0_us;      // virtual time at start
   uint32_t w0_ms;      // wall time at start
+  // panel: classic (issue 11): the simulated Classic panel's wire, a frame
+  // at a time, feeding the bus's Classic link through kb_simc_port; the task
+  // polls every 5 ms of virtual time in between
+  bool classic;
+  kb_simc_wire_t cw;
+  kb_simc_port_t cport;
 };
 Sim sim;  // static: nothing is allocated
 }  // namespace
@@ -82,6 +89,27 @@ static void sim_act(void *ctx, const kb_sim_act_t *a) {
   }
 }
 
+static bool classic_start(const BackendConfig &cfg, std::string *failure) {
+  kb_simc_cfg_t pc;
+  const uint64_t t0 = 1000000;  // virtual µs
+  memset(&pc, 0, sizeof pc);
+  pc.exit_delay_ms = (uint32_t) cfg.exit_delay_s * 1000u;
+  snprintf(pc.code, sizeof pc.code, "%s", cfg.code != nullptr ? cfg.code : "1234");
+  if (kb_bus_set_series(&sim.bus, KB_SERIES_CLASSIC) != KB_OK) {
+    *failure = "kb_bus_set_series: refused";
+    return false;
+  }
+  kb_simc_port_init(&sim.cport, kb_bus_cls_link(&sim.bus));
+  kb_simc_wire_init(&sim.cw, &pc, t0, kb_simc_port_edge, &sim.cport);
+  sim.classic = true;
+  sim.speed = cfg.speed;
+  sim.v0_us = t0;
+  sim.w0_ms = millis();
+  sim.running = true;
+  ESP_LOGI(TAG, "simulated Classic panel (no hardware): partition 1, zones 1-8");
+  return true;
+}
+
 bool backend_start(const BackendConfig &cfg, std::string *failure) {
   kb_sim_cfg_t sc;
   kb_wire_cfg_t wc;
@@ -89,6 +117,8 @@ bool backend_start(const BackendConfig &cfg, std::string *failure) {
   const uint64_t t0 = 1000000;  // virtual µs
   memset(&sim, 0, sizeof sim);
   kb_bus_init(&sim.bus, &cfg.bus);
+  if (cfg.panel == KB_SERIES_CLASSIC)
+    return classic_start(cfg, failure);
   kb_sim_cfg_default(&sc, 1);
   sc.partitions = cfg.partitions;
   // the hub's code is the simulated panel's user 1 code (so the YAML's actions
@@ -138,6 +168,27 @@ uint32_t backend_pump(uint32_t max_frames, PumpStats *st) {
   const uint64_t target = sim.v0_us + (uint64_t) ((double) (uint32_t) (millis() - sim.w0_ms) * 1000.0 * sim.speed);
   const uint32_t f0 = kb_bus_health(&sim.bus)->frames;
   uint32_t before = f0;
+  if (sim.classic) {
+    // one Classic frame per step (its frame and no module data: 1 frame)
+    while (sim.cw.wave.t < target) {
+      if (st->frames + KEYBUS_FRAMES_PER_MESSAGE > max_frames) {
+        st->at_bound = true;
+        break;
+      }
+      const uint64_t ta = sim.cw.wave.t, tb = kb_simc_wire_step(&sim.cw);
+      for (uint64_t t = ta; t < tb; t += 5000u) {
+        kb_simc_port_advance(&sim.cport, t);
+        kb_bus_poll(&sim.bus, (uint32_t) t);
+      }
+      const uint32_t after = kb_bus_health(&sim.bus)->frames;
+      if (after - before > st->max_frames_per_message)
+        st->max_frames_per_message = after - before;
+      before = after;
+      st->frames = after - f0;
+      st->messages++;
+    }
+    return st->frames;
+  }
   while (kb_wire_now(&sim.wire) < target) {
     // a message carries at most KEYBUS_FRAMES_PER_MESSAGE frames (the panel's
     // and the keypads' module data): start one only while it fits the budget
@@ -156,9 +207,19 @@ uint32_t backend_pump(uint32_t max_frames, PumpStats *st) {
   return st->frames;
 }
 
-uint64_t backend_time_ms() { return sim.running ? (kb_wire_now(&sim.wire) - sim.v0_us) / 1000u : 0; }
+uint64_t backend_time_ms() {
+  if (!sim.running)
+    return 0;
+  return ((sim.classic ? sim.cw.wave.t : kb_wire_now(&sim.wire)) - sim.v0_us) / 1000u;
+}
 
 bool backend_sim_zone(uint8_t zone, bool open) {
+  if (sim.running && sim.classic) {
+    if (zone < 1 || zone > KB_CLS_ZONES)
+      return false;
+    kb_simc_zone(&sim.cw.panel, zone, open, sim.cw.wave.t);
+    return true;
+  }
   if (!sim.running || zone < 1 || zone > KB_SIM_ZONES)
     return false;
   kb_sim_panel_zone(&sim.panel, zone, open, kb_wire_now(&sim.wire));

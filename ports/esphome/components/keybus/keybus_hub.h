@@ -100,6 +100,11 @@ class KeybusHub : public Component {
     this->cfg_.write_pin = write;
   }
   void set_partitions(uint8_t mask) { this->cfg_.partitions = mask; }
+  // issue 11: panel: classic (docs/esphome.md, "Classic panels")
+  void set_panel(uint8_t series, int pc16_pin) {
+    this->cfg_.panel = series;
+    this->cfg_.pc16_pin = pc16_pin;
+  }
   void set_code(const std::string &code) { this->code_ = code; }
   void set_health_interval(uint32_t ms) { this->health_interval_ms_ = ms; }
   void set_clock_pin_object(InternalGPIOPin *pin) { this->cfg_.clock_pin_object = pin; }

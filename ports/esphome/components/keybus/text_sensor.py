@@ -5,7 +5,7 @@ import esphome.config_validation as cv
 from esphome.components import text_sensor
 from esphome.const import CONF_TYPE
 
-from . import CONF_KEYBUS_ID, CONF_PARTITION, KeybusHub, keybus_ns, validate_partition
+from . import CONF_KEYBUS_ID, CONF_PARTITION, KeybusHub, classic_absent, hub_panel, keybus_ns, validate_partition
 
 DEPENDENCIES = ["keybus"]
 
@@ -33,6 +33,17 @@ CONFIG_SCHEMA = cv.All(
     ),
     _check,
 )
+
+
+def _final_validate(config):
+    if hub_panel() == "classic":
+        why = classic_absent(config[CONF_TYPE], config.get(CONF_PARTITION, 1))
+        if why is not None:
+            raise cv.Invalid(why, [CONF_PARTITION])
+    return config
+
+
+FINAL_VALIDATE_SCHEMA = _final_validate
 
 
 async def to_code(config):
