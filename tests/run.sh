@@ -64,7 +64,7 @@ done
 echo "== script tests, keybus-reader, keybus-sim and keybusd built with ASan+UBSan"
 for s in tests/cli/captures.sh tests/cli/noise.sh tests/cli/reader.sh tests/cli/vcd.sh tests/cli/sim.sh tests/cli/keybusd_cli.sh \
          tests/cli/keybusd_bad.sh tests/cli/keybusd_mqtt.sh tests/cli/keybusd_web.sh tests/cli/keybusd_clock.sh \
-         tests/cli/panel_role.sh; do
+         tests/cli/panel_role.sh tests/cli/keybusd_tpi.sh tests/cli/keybusd_roles.sh tests/cli/keybusd_classic.sh; do
   out=$(KEYBUS_READER=build/asan/bin/keybus-reader KEYBUS_SIM=build/asan/bin/keybus-sim KEYBUSD=build/asan/bin/keybusd \
         KEYBUS_PANEL_SIM=build/asan/bin/keybus-panel-sim \
         ASAN_OPTIONS=detect_leaks=1 bash "$s" 2>&1); rc=$?

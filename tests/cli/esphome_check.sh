@@ -113,7 +113,7 @@ else ko "to_code copied the engine into src/keybus/ with its include flags" "mis
 # 3. the generated tree, compiled as PlatformIO would (the objects of the
 #    component and the engine always rebuilt: their warnings are judged below)
 rm -rf "$B/obj/src/keybus" "$B/obj/src/esphome/components/keybus"
-out=$(make --no-print-directory -f "$REPO/tests/esphome/build.mk" -C "$GEN" OBJ="$B/obj" OUT="$B/keybus-host" -j"${KB_JOBS:-4}" 2>&1)
+out=$(make --no-print-directory -f "$REPO/tests/esphome/build.mk" -C "$GEN" OBJ="$B/obj" OUT="$B/keybus-host" -j"${KB_JOBS:-2}" 2>&1)
 rc=$?
 nc=$(find "$GEN/src" -name '*.c' | wc -l)
 ncpp=$(find "$GEN/src" -name '*.cpp' | wc -l)
@@ -313,7 +313,7 @@ GC=$CFG/.esphome/build/keybus-host-classic
 if [ $rc -eq 0 ] && [ -f "$GC/src/keybus/src/sim/kb_sim_classic.c" ] && [ -f "$GC/src/keybus/src/host/kb_cls_edges.c" ]; then
   ok "classic: generated, the simulated Classic panel copied"
   rm -rf "$B/obj-classic/src/keybus" "$B/obj-classic/src/esphome/components/keybus"
-  out=$(make --no-print-directory -f "$REPO/tests/esphome/build.mk" -C "$GC" OBJ="$B/obj-classic" OUT="$B/keybus-host-classic" -j"${KB_JOBS:-4}" 2>&1)
+  out=$(make --no-print-directory -f "$REPO/tests/esphome/build.mk" -C "$GC" OBJ="$B/obj-classic" OUT="$B/keybus-host-classic" -j"${KB_JOBS:-2}" 2>&1)
   rc=$?
   if [ $rc -eq 0 ] && [ -x "$B/keybus-host-classic" ]; then ok "classic: generated tree built"
   else ko "classic: generated tree built (rc=$rc)" "$(printf '%s\n' "$out" | grep -E 'error|warning' | head -n 30)"; fi
