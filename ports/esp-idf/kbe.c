@@ -361,16 +361,13 @@ bool kbe_task_begin(void) {
     s_up.intr_enabled = true;
   }
   if (s_service_shared) ESP_LOGW(TAG, "GPIO ISR service installed by another component: see docs/esp32.md");
-  s_life.init_err = ESP_OK;
-  s_life.state = KBE_RUNNING;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_RUNNING);
   return true;
 
 fail:
   kbe_life_fail(&s_life, what, e);
   kbe_down();
-  s_life.state = KBE_FAILED;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_FAILED);
   return false;
 }
 
@@ -405,19 +402,12 @@ bool kbe_task_step(void) {
 
 void kbe_task_end(void) {
   kbe_down();
-  s_life.state = KBE_STOPPED;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_STOPPED);
 }
 
 void kbe_task_main(void *arg) {
   (void)arg;
-  if (kbe_task_begin()) {
-    while (kbe_task_step()) {
-    }
-    kbe_task_end();
-  }
-  /* kbe_start()/kbe_stop() delete this task once they have the result */
-  for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+  kbe_life_task(kbe_task_begin, kbe_task_step, kbe_task_end);
 }
 
 #ifdef KBE_HOST_FAKE

@@ -51,6 +51,21 @@ esp_err_t kbe_life_start(kbe_life_t *l, TaskFunction_t fn, const char *name, UBa
   return l->init_err;
 }
 
+void kbe_life_report(kbe_life_t *l, int state) {
+  if (state == KBE_RUNNING) l->init_err = ESP_OK;
+  l->state = state;
+  (void)xSemaphoreGive(l->done);
+}
+
+void kbe_life_task(bool (*begin)(void), bool (*step)(void), void (*end)(void)) {
+  if (begin()) {
+    while (step()) {
+    }
+    end();
+  }
+  for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+}
+
 esp_err_t kbe_life_stop(kbe_life_t *l) {
   if (l->state != KBE_RUNNING) return ESP_OK;
   l->stop = true;

@@ -81,6 +81,13 @@ void kbe_life_note(const kbe_life_t *l, const char *call, esp_err_t e);
  * deleted again if the init failed. Returns the init's result. */
 esp_err_t kbe_life_start(kbe_life_t *l, TaskFunction_t fn, const char *name, UBaseType_t prio,
                          BaseType_t core);
+/* The task's side of start and stop: state (KBE_RUNNING after a good
+ * init, with init_err ESP_OK; KBE_FAILED after kbe_life_fail; KBE_STOPPED
+ * at the end) set, then done given to the waiting start or stop. */
+void kbe_life_report(kbe_life_t *l, int state);
+/* The task's body: begin, step until it says stop, end; then it waits to
+ * be deleted by start or stop (which have the result by then). */
+void kbe_life_task(bool (*begin)(void), bool (*step)(void), void (*end)(void));
 /* Asks the task to stop, waits for its end, deletes it. */
 esp_err_t kbe_life_stop(kbe_life_t *l);
 const char *kbe_life_failure(const kbe_life_t *l);

@@ -177,16 +177,13 @@ bool kbe_pnl_task_begin(void) {
     KBE_PNL_TRY("gptimer_start", gptimer_start(s_timer));
     s_up.timer_started = true;
   }
-  s_life.init_err = ESP_OK;
-  s_life.state = KBE_RUNNING;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_RUNNING);
   return true;
 
 fail:
   kbe_life_fail(&s_life, what, e);
   kbe_pnl_down();
-  s_life.state = KBE_FAILED;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_FAILED);
   return false;
 }
 
@@ -247,19 +244,12 @@ bool kbe_pnl_task_step(void) {
 
 void kbe_pnl_task_end(void) {
   kbe_pnl_down();
-  s_life.state = KBE_STOPPED;
-  (void)xSemaphoreGive(s_life.done);
+  kbe_life_report(&s_life, KBE_STOPPED);
 }
 
 void kbe_pnl_task_main(void *arg) {
   (void)arg;
-  if (kbe_pnl_task_begin()) {
-    while (kbe_pnl_task_step()) {
-    }
-    kbe_pnl_task_end();
-  }
-  /* kbe_pnl_start()/kbe_pnl_stop() delete this task once they have the result */
-  for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+  kbe_life_task(kbe_pnl_task_begin, kbe_pnl_task_step, kbe_pnl_task_end);
 }
 
 #ifdef KBE_HOST_FAKE
