@@ -186,8 +186,8 @@ $(B)/tests/keybusd/test_tpi: apps/keybusd/kd_tpi.c apps/keybusd/kd_tpi.h
 # port, #included by their tests
 $(B)/tests/keybusd/test_xpd: apps/keybusd/kd_xpd.c apps/keybusd/kd_xpd.h
 $(B)/tests/keybusd/test_keypad: apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h
-$(B)/tests/keybusd/test_keypad_run: apps/keybusd/kd_log.c apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h apps/keybusd/kd_keypad_run.c apps/keybusd/kd_keypad_run.h ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h
-$(B)/tests/linux/test_gpio_panel: tests/fake-gpio/fake_gpio.c ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h
+$(B)/tests/keybusd/test_keypad_run: apps/keybusd/kd_log.c apps/keybusd/kd_keypad.c apps/keybusd/kd_keypad.h apps/keybusd/kd_keypad_run.c apps/keybusd/kd_keypad_run.h ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h ports/linux/kb_gpio_line.h
+$(B)/tests/linux/test_gpio_panel: tests/fake-gpio/fake_gpio.c ports/linux/kb_gpio_panel.c ports/linux/kb_gpio_panel.h ports/linux/kb_gpio_line.h
 
 # the listen-only build of the template port's test includes the other one
 # the ESP-IDF example's bridge is #included by its test

@@ -14,16 +14,11 @@
 # WEB_BENCH_POKES (default 40) zone changes are timed.
 import json, os, re, signal, socket, subprocess, sys, time, http.client
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "pylib"))
+from kt import free_port, wait_listening  # noqa: E402
+
 K = sys.argv[1]
 N = int(os.environ.get("WEB_BENCH_POKES", "40"))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def rss_kb(pid):
@@ -53,12 +48,7 @@ port = free_port()
 p = subprocess.Popen([K, "--config", "/dev/null", "--mqtt", "off", "--http", "127.0.0.1:%d" % port],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.025)
+    wait_listening(p, [port], 200)
     time.sleep(1.0)
     total = 0
     ext = 0

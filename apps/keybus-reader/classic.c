@@ -327,15 +327,9 @@ static int read_vcd(ctx_t *c, FILE *in) {
   return n < 0 ? -1 : 0;
 }
 
-int classic_main(int mode, const char *const *files, int nfiles, const char *vcd_out) {
-  static ctx_t c;
-  static FILE *in[256];
-  static kb_capture_kind_t kinds[256];
-  int rc = 0;
-  memset(&c, 0, sizeof c);
-  c.mode = mode;
-  c.vkey = 0xFF;
-  if (nfiles > 256) nfiles = 256;
+int reader_open(const char *const *files, int nfiles, FILE **in, kb_capture_kind_t *kinds,
+                const char *vcd_out, FILE **vcd) {
+  *vcd = NULL;
   for (int i = 0; i < nfiles; i++) {
     in[i] = kb_capture_open(files[i], &kinds[i]);
     if (!in[i]) {
@@ -345,12 +339,27 @@ int classic_main(int mode, const char *const *files, int nfiles, const char *vcd
     }
   }
   if (vcd_out) {
-    c.vcd = fopen(vcd_out, "w");
-    if (!c.vcd) {
+    *vcd = fopen(vcd_out, "w");
+    if (!*vcd) {
       fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
       for (int i = 0; i < nfiles; i++) fclose(in[i]);
       return 2;
     }
+  }
+  return 0;
+}
+
+int classic_main(int mode, const char *const *files, int nfiles, const char *vcd_out) {
+  static ctx_t c;
+  static FILE *in[256];
+  static kb_capture_kind_t kinds[256];
+  int rc = 0;
+  memset(&c, 0, sizeof c);
+  c.mode = mode;
+  c.vkey = 0xFF;
+  if (nfiles > 256) nfiles = 256;
+  if (reader_open(files, nfiles, in, kinds, vcd_out, &c.vcd) != 0) return 2;
+  if (c.vcd) {
     kb_vcd_writer_begin_classic(&c.vw, c.vcd, NULL, 0);
     kb_cls_wave_init(&c.wave, 0, kb_vcd_writer_cb, &c.vw);
   }

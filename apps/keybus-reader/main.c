@@ -584,21 +584,8 @@ int main(int argc, char **argv) {
 
   /* Every file is opened before anything is decoded: a missing one prints
    * nothing but the error (as when the whole input was read first). */
-  for (int i = 0; i < nfiles; i++) {
-    in[i] = kb_capture_open(files[i], &kinds[i]);
-    if (!in[i]) {
-      fprintf(stderr, "keybus-reader: cannot read %s: %s\n", files[i], strerror(errno));
-      while (i-- > 0) fclose(in[i]);
-      return 2;
-    }
-  }
-  if (vcd_out) {
-    o.vcd = fopen(vcd_out, "w");
-    if (!o.vcd) {
-      fprintf(stderr, "keybus-reader: cannot write %s: %s\n", vcd_out, strerror(errno));
-      for (int i = 0; i < nfiles; i++) fclose(in[i]);
-      return 2;
-    }
+  if (reader_open(files, nfiles, in, kinds, vcd_out, &o.vcd) != 0) return 2;
+  if (o.vcd) {
     kb_vcd_writer_begin(&o.vw, o.vcd, NULL, 0, true, true);
     kb_wave_init(&o.wave, 0, kb_vcd_writer_cb, &o.vw);
   }

@@ -1382,6 +1382,28 @@ static int replay_idle(kd_t *d) {
   return 0;
 }
 
+/* The end of a VCD replay whose last edge was at capture time t (the
+ * link fed and finished): the task's last pass, the reader's messages, then
+ * the capture's clock runs on at the replay speed (the link's 3 s rule
+ * reports the end of traffic as a disconnected bus) until keybusd is
+ * stopped. Frees errs. */
+static int replay_vcd_end(kd_t *d, kb_errs_t *errs, const char *name, uint64_t t) {
+  struct timespec ts = {0, 20000000L};
+  uint64_t w0;
+  kd_tick(d, (uint32_t)t);
+  for (size_t i = 0; i < errs->n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs->msg[i]);
+  kb_errs_free(errs);
+  if (g_stop) return 0;
+  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
+  w0 = mono_ns();
+  while (!g_stop) {
+    uint64_t el = (mono_ns() - w0) / 1000u;
+    kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
 static int run_replay_vcd(kd_t *d, FILE *f, const char *name) {
   kb_vcd_reader_t r;
   kb_errs_t errs;
@@ -1408,22 +1430,7 @@ static int run_replay_vcd(kd_t *d, FILE *f, const char *name) {
   }
   if (g_stop) kb_vcd_close(&r);
   kb_edges_finish(&a);
-  kd_tick(d, (uint32_t)t);
-  for (size_t i = 0; i < errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs.msg[i]);
-  kb_errs_free(&errs);
-  if (g_stop) return 0;
-  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
-  /* the link's 3 s rule reports the end of traffic as a disconnected bus */
-  {
-    struct timespec ts = {0, 20000000L};
-    uint64_t w0 = mono_ns();
-    while (!g_stop) {
-      uint64_t el = (mono_ns() - w0) / 1000u;
-      kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
-      nanosleep(&ts, NULL);
-    }
-  }
-  return 0;
+  return replay_vcd_end(d, &errs, name, t);
 }
 
 static int run_replay_text(kd_t *d, FILE *f, const char *name) {
@@ -1522,21 +1529,7 @@ static int run_replay_cls_vcd(kd_t *d, FILE *f, const char *name) {
   if (g_stop) kb_vcd_close(&r);
   kb_simc_port_advance(&d->sim.cport, t + KB_SAMPLE_US);
   kb_cls_link_finish(kb_bus_cls_link(&d->bus));
-  kd_tick(d, (uint32_t)t);
-  for (size_t i = 0; i < errs.n && i < 20; i++) kd_log(KD_WARNING, "replay: %s", errs.msg[i]);
-  kb_errs_free(&errs);
-  if (g_stop) return 0;
-  kd_log(KD_INFO, "replay: end of %s (%lu frames)", name, (unsigned long)kb_bus_health(&d->bus)->frames);
-  {
-    struct timespec ts = {0, 20000000L};
-    uint64_t w0 = mono_ns();
-    while (!g_stop) {
-      uint64_t el = (mono_ns() - w0) / 1000u;
-      kd_tick(d, (uint32_t)(t + (uint64_t)((double)el * d->speed)));
-      nanosleep(&ts, NULL);
-    }
-  }
-  return 0;
+  return replay_vcd_end(d, &errs, name, t);
 }
 
 /* --panel classic: KeybusReader's Classic text output (kb_classic_text.h),

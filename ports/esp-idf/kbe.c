@@ -45,13 +45,11 @@ static kb_bus_t s_bus;
 static StaticTask_t s_tcb;
 static StackType_t s_stack[CONFIG_KEYBUS_TASK_STACK];
 static StaticSemaphore_t s_lock_buf, s_done_buf;
-static SemaphoreHandle_t s_lock, s_done;
-static TaskHandle_t s_task;
+/* the task's life cycle (kbe_common.h), on the storage above */
+static kbe_life_t s_life = {.who = "", .tcb = &s_tcb, .stack = s_stack,
+                            .lock_buf = &s_lock_buf, .done_buf = &s_done_buf,
+                            .state = KBE_STOPPED};
 static kbe_config_t s_cfg;
-static volatile int s_state = KBE_STOPPED;
-static volatile bool s_stop;
-static esp_err_t s_init_err;
-static char s_failure[64]; /* the longest: 40 + 2 + 21 */
 static char s_build_id[17];
 
 /* What kbe_task_begin() brought up: the undo and kbe_task_end() take down
@@ -95,18 +93,8 @@ static uint8_t s_alloc_nseen;
 
 /* ------------------------------------------------------------ helpers */
 
-static uint32_t kbe_uptime_s(void) { return (uint32_t)(esp_timer_get_time() / 1000000); }
-
-static void kbe_fail(const char *call, esp_err_t e) {
-  (void)snprintf(s_failure, sizeof s_failure, "%s: %s", call, esp_err_to_name(e));
-  s_init_err = e;
-  ESP_LOGE(TAG, "start failed: %s", s_failure);
-}
-
 /* A teardown call that failed: logged (stop goes on). */
-static void kbe_note(const char *call, esp_err_t e) {
-  if (e != ESP_OK) ESP_LOGW(TAG, "stop: %s: %s", call, esp_err_to_name(e));
-}
+static void kbe_note(const char *call, esp_err_t e) { kbe_life_note(&s_life, call, e); }
 
 static bool kbe_pin_ok(int pin) { return pin >= 0 && GPIO_IS_VALID_GPIO(pin); }
 
@@ -297,7 +285,7 @@ bool kbe_task_begin(void) {
   s_ovf_count = 0;
   s_ovf_seen = false;
   memset(&s_np, 0, sizeof s_np);
-  s_np.since_s = kbe_uptime_s();
+  s_np.since_s = kbe_life_uptime_s();
   /* the failed-allocation hook (one per system: the last registration
    * wins; registering it again at a restart changes nothing) */
   KBE_TRY("heap_caps_register_failed_alloc_callback",
@@ -373,16 +361,13 @@ bool kbe_task_begin(void) {
     s_up.intr_enabled = true;
   }
   if (s_service_shared) ESP_LOGW(TAG, "GPIO ISR service installed by another component: see docs/esp32.md");
-  s_init_err = ESP_OK;
-  s_state = KBE_RUNNING;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_RUNNING);
   return true;
 
 fail:
-  kbe_fail(what, e);
+  kbe_life_fail(&s_life, what, e);
   kbe_down();
-  s_state = KBE_FAILED;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_FAILED);
   return false;
 }
 
@@ -394,10 +379,10 @@ bool kbe_task_step(void) {
   if (ticks == 0) ticks = 1;
   /* a frame published (the clock interrupt's notification) or the period */
   (void)ulTaskNotifyTake(pdTRUE, ticks);
-  if (s_stop) return false;
+  if (s_life.stop) return false;
   now = esp_timer_get_time();
   up_s = (uint32_t)(now / 1000000);
-  if (xSemaphoreTake(s_lock, portMAX_DELAY) == pdTRUE) {
+  if (xSemaphoreTake(s_life.lock, portMAX_DELAY) == pdTRUE) {
     const kb_health_t *h;
     kb_bus_poll(&s_bus, (uint32_t)now);
     if (s_cfg.poll_cb != NULL) s_cfg.poll_cb(s_cfg.poll_ctx, &s_bus);
@@ -408,7 +393,7 @@ bool kbe_task_step(void) {
       s_ovf_seen = true;
     }
     connected = kb_bus_status(&s_bus)->connected != 0;
-    (void)xSemaphoreGive(s_lock);
+    (void)xSemaphoreGive(s_life.lock);
   }
   kbe_alloc_report();
   kbe_nopanel(up_s, connected);
@@ -417,19 +402,12 @@ bool kbe_task_step(void) {
 
 void kbe_task_end(void) {
   kbe_down();
-  s_state = KBE_STOPPED;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_STOPPED);
 }
 
 void kbe_task_main(void *arg) {
   (void)arg;
-  if (kbe_task_begin()) {
-    while (kbe_task_step()) {
-    }
-    kbe_task_end();
-  }
-  /* kbe_start()/kbe_stop() delete this task once they have the result */
-  for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+  kbe_life_task(kbe_task_begin, kbe_task_step, kbe_task_end);
 }
 
 #ifdef KBE_HOST_FAKE
@@ -442,7 +420,7 @@ void kbe_host_reboot(void) {
   memset(&s_alloc, 0, sizeof s_alloc);
   memset(s_alloc_seen, 0, sizeof s_alloc_seen);
   s_alloc_nseen = 0;
-  s_state = KBE_STOPPED;
+  s_life.state = KBE_STOPPED;
 }
 #endif
 
@@ -462,7 +440,7 @@ void kbe_config_default(kbe_config_t *cfg) {
 
 esp_err_t kbe_start(const kbe_config_t *cfg) {
   if (cfg == NULL) return ESP_ERR_INVALID_ARG;
-  if (s_state == KBE_RUNNING) return ESP_ERR_INVALID_STATE;
+  if (s_life.state == KBE_RUNNING) return ESP_ERR_INVALID_STATE;
   if (!kbe_pin_ok(cfg->clock_pin) || !kbe_pin_ok(cfg->data_pin) || cfg->clock_pin == cfg->data_pin ||
       cfg->write_pin < -1 ||
       (cfg->write_pin >= 0 && (!GPIO_IS_VALID_OUTPUT_GPIO(cfg->write_pin) ||
@@ -477,61 +455,20 @@ esp_err_t kbe_start(const kbe_config_t *cfg) {
        cfg->pc16_pin == cfg->write_pin))
     return ESP_ERR_INVALID_ARG;
   s_cfg = *cfg;
-  s_failure[0] = '\0';
-  s_stop = false;
-  if (s_lock == NULL) s_lock = xSemaphoreCreateMutexStatic(&s_lock_buf);
-  if (s_done == NULL) s_done = xSemaphoreCreateBinaryStatic(&s_done_buf);
-  if (s_lock == NULL || s_done == NULL) {
-    kbe_fail("xSemaphoreCreateStatic", ESP_ERR_INVALID_STATE);
-    s_state = KBE_FAILED;
-    return s_init_err;
-  }
-  s_task = xTaskCreateStaticPinnedToCore(kbe_task_main, "keybus", CONFIG_KEYBUS_TASK_STACK, NULL,
-                                         cfg->task_priority, s_stack, &s_tcb, cfg->core);
-  if (s_task == NULL) {
-    kbe_fail("xTaskCreateStaticPinnedToCore", ESP_ERR_INVALID_ARG);
-    s_state = KBE_FAILED;
-    return s_init_err;
-  }
-  /* the init runs on the task (its core gets both interrupts) */
-  (void)xSemaphoreTake(s_done, portMAX_DELAY);
-  if (s_init_err != ESP_OK) {
-    vTaskDelete(s_task);
-    s_task = NULL;
-  }
-  return s_init_err;
+  return kbe_life_start(&s_life, kbe_task_main, "keybus", cfg->task_priority, cfg->core);
 }
 
-esp_err_t kbe_stop(void) {
-  if (s_state != KBE_RUNNING) return ESP_OK;
-  s_stop = true;
-  (void)xSemaphoreTake(s_done, portMAX_DELAY);
-  vTaskDelete(s_task);
-  s_task = NULL;
-  return ESP_OK;
-}
+esp_err_t kbe_stop(void) { return kbe_life_stop(&s_life); }
 
-kbe_state_t kbe_state(void) { return (kbe_state_t)s_state; }
+kbe_state_t kbe_state(void) { return (kbe_state_t)s_life.state; }
 
-const char *kbe_failure(void) { return s_state == KBE_FAILED ? s_failure : ""; }
-
-/* The calling task is the keybus task (its callbacks run with the lock
- * held: FreeRTOS mutexes do not nest). */
-static bool kbe_on_task(void) { return s_task != NULL && xTaskGetCurrentTaskHandle() == s_task; }
+const char *kbe_failure(void) { return kbe_life_failure(&s_life); }
 
 kb_bus_t *kbe_lock(uint32_t wait_ms) {
-  TickType_t t;
-  if (s_state != KBE_RUNNING || s_lock == NULL || kbe_on_task()) return NULL;
-  t = wait_ms == UINT32_MAX ? portMAX_DELAY : pdMS_TO_TICKS(wait_ms);
-  if (xSemaphoreTake(s_lock, t) != pdTRUE) return NULL;
-  if (s_state != KBE_RUNNING) {
-    (void)xSemaphoreGive(s_lock);
-    return NULL;
-  }
-  return &s_bus;
+  return kbe_life_lock(&s_life, wait_ms) ? &s_bus : NULL;
 }
 
-void kbe_unlock(void) { (void)xSemaphoreGive(s_lock); }
+void kbe_unlock(void) { kbe_life_unlock(&s_life); }
 
 /* ------------------------------------------------------------- health */
 
@@ -569,8 +506,8 @@ void kbe_health(kbe_health_t *h) {
   h->alloc_last_caps = s_alloc.last.caps;
   h->alloc_last_fn = s_alloc.count ? (s_alloc.last.fn ? s_alloc.last.fn : "?") : NULL;
   portEXIT_CRITICAL_SAFE(&s_alloc_mux);
-  h->stack_free_min = s_task != NULL ? (uint32_t)uxTaskGetStackHighWaterMark(s_task) : 0u;
-  up_s = kbe_uptime_s();
+  h->stack_free_min = s_life.task != NULL ? (uint32_t)uxTaskGetStackHighWaterMark(s_life.task) : 0u;
+  up_s = kbe_life_uptime_s();
   h->uptime_s = up_s;
   h->reset_reason = (int)esp_reset_reason();
   h->reset_name = kbe_reset_name(esp_reset_reason());
@@ -581,8 +518,8 @@ void kbe_health(kbe_health_t *h) {
   h->isr_service_shared = s_service_shared;
   h->overflow_age_s = UINT32_MAX;
   /* from a bus callback the keybus task holds the lock already */
-  bool own = kbe_on_task();
-  bus = own ? (s_state == KBE_RUNNING ? &s_bus : NULL) : kbe_lock(100);
+  bool own = kbe_life_on_task(&s_life);
+  bus = own ? (s_life.state == KBE_RUNNING ? &s_bus : NULL) : kbe_lock(100);
   if (bus != NULL) {
     h->bus = *kb_bus_health(bus);
     h->connected = kb_bus_status(bus)->connected != 0;

@@ -21,28 +21,18 @@
 #include "keybus/kb_port.h"
 #include "keybus_esp.h"
 
+#include "kbe_common.h" /* and the option checks both roles need */
+
+/* The reader's own: esp_timer and the GPTimer's control calls in the clock
+ * interrupt. */
 #if defined(ESP_PLATFORM) && !defined(KBE_NO_IRAM_CHECK)
-#include "esp_idf_version.h"
-#if ESP_IDF_VERSION < ESP_IDF_VERSION_VAL(5, 1, 0)
-#error "keybus: ESP-IDF 5.1 or later (the GPTimer driver with intr_priority)"
-#endif
 #if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(6, 0, 0)
-#if !defined(CONFIG_GPTIMER_ISR_CACHE_SAFE) || !CONFIG_GPTIMER_ISR_CACHE_SAFE
-#error "keybus: set CONFIG_GPTIMER_ISR_CACHE_SAFE=y (ports/esp-idf/sdkconfig.defaults; docs/esp32.md)"
-#endif
 #if !defined(CONFIG_ESP_TIMER_IN_IRAM) || !CONFIG_ESP_TIMER_IN_IRAM
 #error "keybus: CONFIG_ESP_TIMER_IN_IRAM=y is needed (esp_timer_get_time in the clock interrupt)"
-#endif
-#else
-#if !defined(CONFIG_GPTIMER_ISR_IRAM_SAFE) || !CONFIG_GPTIMER_ISR_IRAM_SAFE
-#error "keybus: set CONFIG_GPTIMER_ISR_IRAM_SAFE=y (ports/esp-idf/sdkconfig.defaults; docs/esp32.md)"
 #endif
 #endif
 #if !defined(CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM) || !CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM
 #error "keybus: set CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM=y (ports/esp-idf/sdkconfig.defaults; docs/esp32.md)"
-#endif
-#if defined(CONFIG_FREERTOS_PLACE_FUNCTIONS_INTO_FLASH) && CONFIG_FREERTOS_PLACE_FUNCTIONS_INTO_FLASH
-#error "keybus: CONFIG_FREERTOS_PLACE_FUNCTIONS_INTO_FLASH moves vTaskGenericNotifyGiveFromISR out of IRAM"
 #endif
 #endif
 

@@ -43,14 +43,12 @@ static kb_pnl_t s_pnl;
 static StaticTask_t s_tcb;
 static StackType_t s_stack[CONFIG_KEYBUS_TASK_STACK];
 static StaticSemaphore_t s_lock_buf, s_done_buf;
-static SemaphoreHandle_t s_lock, s_done;
-static TaskHandle_t s_task;
+/* the task's life cycle (kbe_common.h), on the storage above */
+static kbe_life_t s_life = {.who = "panel role: ", .tcb = &s_tcb, .stack = s_stack,
+                            .lock_buf = &s_lock_buf, .done_buf = &s_done_buf,
+                            .state = KBE_STOPPED};
 static gptimer_handle_t s_timer;
 static kbe_pnl_config_t s_cfg;
-static volatile int s_state = KBE_STOPPED;
-static volatile bool s_stop;
-static esp_err_t s_init_err;
-static char s_failure[64]; /* the longest: 32 + 2 + 21 */
 
 /* What kbe_pnl_task_begin() brought up (task only): the undo takes down
  * exactly that. */
@@ -74,17 +72,8 @@ static struct {
 
 /* ------------------------------------------------------------ helpers */
 
-static uint32_t kbe_pnl_uptime_s(void) { return (uint32_t)(esp_timer_get_time() / 1000000); }
-
-static void kbe_pnl_fail(const char *call, esp_err_t e) {
-  (void)snprintf(s_failure, sizeof s_failure, "%s: %s", call, esp_err_to_name(e));
-  s_init_err = e;
-  ESP_LOGE(TAG, "panel role: start failed: %s", s_failure);
-}
-
-static void kbe_pnl_note(const char *call, esp_err_t e) {
-  if (e != ESP_OK) ESP_LOGW(TAG, "panel role: stop: %s: %s", call, esp_err_to_name(e));
-}
+/* A teardown call that failed: logged (stop goes on). */
+static void kbe_pnl_note(const char *call, esp_err_t e) { kbe_life_note(&s_life, call, e); }
 
 static bool kbe_pnl_pin_ok(int pin, bool output) {
   return pin >= 0 && GPIO_IS_VALID_GPIO(pin) && (!output || GPIO_IS_VALID_OUTPUT_GPIO(pin));
@@ -137,7 +126,7 @@ bool kbe_pnl_task_begin(void) {
   kbe_pnl_isr.clock_out = kbe_pnl_isr.write_out = 0;
   kbe_pnl_isr.halves = kbe_pnl_isr.notifies = 0;
   memset(&s_w, 0, sizeof s_w);
-  s_w.start_s = kbe_pnl_uptime_s();
+  s_w.start_s = kbe_life_uptime_s();
 
   /* 2. the pins: the data input without pulls (the divider sets it); both
    * outputs low (NPN off: clock high, data released) before they become
@@ -188,16 +177,13 @@ bool kbe_pnl_task_begin(void) {
     KBE_PNL_TRY("gptimer_start", gptimer_start(s_timer));
     s_up.timer_started = true;
   }
-  s_init_err = ESP_OK;
-  s_state = KBE_RUNNING;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_RUNNING);
   return true;
 
 fail:
-  kbe_pnl_fail(what, e);
+  kbe_life_fail(&s_life, what, e);
   kbe_pnl_down();
-  s_state = KBE_FAILED;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_FAILED);
   return false;
 }
 
@@ -227,9 +213,9 @@ bool kbe_pnl_task_step(void) {
   if (ticks == 0) ticks = 1;
   /* a frame ended (the callback's notification) or the period */
   (void)ulTaskNotifyTake(pdTRUE, ticks);
-  if (s_stop) return false;
-  up_s = kbe_pnl_uptime_s();
-  if (xSemaphoreTake(s_lock, portMAX_DELAY) == pdTRUE) {
+  if (s_life.stop) return false;
+  up_s = kbe_life_uptime_s();
+  if (xSemaphoreTake(s_life.lock, portMAX_DELAY) == pdTRUE) {
     uint8_t code;
     uint32_t halves = kbe_pnl_isr.halves;
     (void)kb_pnl_poll(&s_pnl);
@@ -250,7 +236,7 @@ bool kbe_pnl_task_step(void) {
       s_w.clash_seen = true;
     }
     started = kb_pnl_started(&s_pnl);
-    (void)xSemaphoreGive(s_lock);
+    (void)xSemaphoreGive(s_life.lock);
   }
   kbe_pnl_log(up_s, started);
   return true;
@@ -258,25 +244,18 @@ bool kbe_pnl_task_step(void) {
 
 void kbe_pnl_task_end(void) {
   kbe_pnl_down();
-  s_state = KBE_STOPPED;
-  (void)xSemaphoreGive(s_done);
+  kbe_life_report(&s_life, KBE_STOPPED);
 }
 
 void kbe_pnl_task_main(void *arg) {
   (void)arg;
-  if (kbe_pnl_task_begin()) {
-    while (kbe_pnl_task_step()) {
-    }
-    kbe_pnl_task_end();
-  }
-  /* kbe_pnl_start()/kbe_pnl_stop() delete this task once they have the result */
-  for (;;) (void)ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+  kbe_life_task(kbe_pnl_task_begin, kbe_pnl_task_step, kbe_pnl_task_end);
 }
 
 #ifdef KBE_HOST_FAKE
 void kbe_pnl_host_reboot(void) {
-  s_state = KBE_STOPPED;
-  s_task = NULL;
+  s_life.state = KBE_STOPPED;
+  s_life.task = NULL;
 }
 #endif
 
@@ -299,7 +278,7 @@ void kbe_pnl_config_default(kbe_pnl_config_t *cfg) {
 
 esp_err_t kbe_pnl_start(const kbe_pnl_config_t *cfg) {
   if (cfg == NULL) return ESP_ERR_INVALID_ARG;
-  if (s_state == KBE_RUNNING) return ESP_ERR_INVALID_STATE;
+  if (s_life.state == KBE_RUNNING) return ESP_ERR_INVALID_STATE;
   if (!kbe_pnl_pin_ok(cfg->data_pin, false) || !kbe_pnl_pin_ok(cfg->clock_pin, true) ||
       !kbe_pnl_pin_ok(cfg->write_pin, true) || cfg->clock_pin == cfg->data_pin ||
       cfg->write_pin == cfg->data_pin || cfg->write_pin == cfg->clock_pin || cfg->core < 0 ||
@@ -307,59 +286,20 @@ esp_err_t kbe_pnl_start(const kbe_pnl_config_t *cfg) {
       cfg->task_priority >= configMAX_PRIORITIES)
     return ESP_ERR_INVALID_ARG;
   s_cfg = *cfg;
-  s_failure[0] = '\0';
-  s_stop = false;
-  if (s_lock == NULL) s_lock = xSemaphoreCreateMutexStatic(&s_lock_buf);
-  if (s_done == NULL) s_done = xSemaphoreCreateBinaryStatic(&s_done_buf);
-  if (s_lock == NULL || s_done == NULL) {
-    kbe_pnl_fail("xSemaphoreCreateStatic", ESP_ERR_INVALID_STATE);
-    s_state = KBE_FAILED;
-    return s_init_err;
-  }
-  s_task = xTaskCreateStaticPinnedToCore(kbe_pnl_task_main, "keybus-pnl", CONFIG_KEYBUS_TASK_STACK, NULL,
-                                         cfg->task_priority, s_stack, &s_tcb, cfg->core);
-  if (s_task == NULL) {
-    kbe_pnl_fail("xTaskCreateStaticPinnedToCore", ESP_ERR_INVALID_ARG);
-    s_state = KBE_FAILED;
-    return s_init_err;
-  }
-  /* the init runs on the task (its core gets the timer's interrupt) */
-  (void)xSemaphoreTake(s_done, portMAX_DELAY);
-  if (s_init_err != ESP_OK) {
-    vTaskDelete(s_task);
-    s_task = NULL;
-  }
-  return s_init_err;
+  return kbe_life_start(&s_life, kbe_pnl_task_main, "keybus-pnl", cfg->task_priority, cfg->core);
 }
 
-esp_err_t kbe_pnl_stop(void) {
-  if (s_state != KBE_RUNNING) return ESP_OK;
-  s_stop = true;
-  (void)xSemaphoreTake(s_done, portMAX_DELAY);
-  vTaskDelete(s_task);
-  s_task = NULL;
-  return ESP_OK;
-}
+esp_err_t kbe_pnl_stop(void) { return kbe_life_stop(&s_life); }
 
-kbe_state_t kbe_pnl_state(void) { return (kbe_state_t)s_state; }
+kbe_state_t kbe_pnl_state(void) { return (kbe_state_t)s_life.state; }
 
-const char *kbe_pnl_failure(void) { return s_state == KBE_FAILED ? s_failure : ""; }
-
-static bool kbe_pnl_on_task(void) { return s_task != NULL && xTaskGetCurrentTaskHandle() == s_task; }
+const char *kbe_pnl_failure(void) { return kbe_life_failure(&s_life); }
 
 kb_pnl_t *kbe_pnl_lock(uint32_t wait_ms) {
-  TickType_t t;
-  if (s_state != KBE_RUNNING || s_lock == NULL || kbe_pnl_on_task()) return NULL;
-  t = wait_ms == UINT32_MAX ? portMAX_DELAY : pdMS_TO_TICKS(wait_ms);
-  if (xSemaphoreTake(s_lock, t) != pdTRUE) return NULL;
-  if (s_state != KBE_RUNNING) {
-    (void)xSemaphoreGive(s_lock);
-    return NULL;
-  }
-  return &s_pnl;
+  return kbe_life_lock(&s_life, wait_ms) ? &s_pnl : NULL;
 }
 
-void kbe_pnl_unlock(void) { (void)xSemaphoreGive(s_lock); }
+void kbe_pnl_unlock(void) { kbe_life_unlock(&s_life); }
 
 /* ------------------------------------------------------------- health */
 
@@ -372,12 +312,12 @@ void kbe_pnl_health(kbe_pnl_health_t *h) {
   h->heap_free = (uint32_t)heap_caps_get_free_size(MALLOC_CAP_INTERNAL);
   h->heap_min_free = (uint32_t)heap_caps_get_minimum_free_size(MALLOC_CAP_INTERNAL);
   h->heap_largest = (uint32_t)heap_caps_get_largest_free_block(MALLOC_CAP_INTERNAL);
-  h->stack_free_min = s_task != NULL ? (uint32_t)uxTaskGetStackHighWaterMark(s_task) : 0u;
-  up_s = kbe_pnl_uptime_s();
+  h->stack_free_min = s_life.task != NULL ? (uint32_t)uxTaskGetStackHighWaterMark(s_life.task) : 0u;
+  up_s = kbe_life_uptime_s();
   h->uptime_s = up_s;
   h->overflow_age_s = h->clash_age_s = UINT32_MAX;
-  own = kbe_pnl_on_task();
-  p = own ? (s_state == KBE_RUNNING ? &s_pnl : NULL) : kbe_pnl_lock(100);
+  own = kbe_life_on_task(&s_life);
+  p = own ? (s_life.state == KBE_RUNNING ? &s_pnl : NULL) : kbe_pnl_lock(100);
   if (p != NULL) {
     kb_pnl_stats(p, &h->pnl);
     h->started = kb_pnl_started(p);

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE 1 /* nothing GNU is used; keeps O_CLOEXEC visible everywhere */
 
 #include "kb_gpio.h"
+#include "kb_gpio_line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,42 +73,17 @@ const char *kb_gpio_rc_name(kb_gpio_rc_t rc) {
   return "?";
 }
 
-/* A vanished or not-yet-present chip: retried. Anything else is the caller's. */
-static bool errno_gone(int e) { return e == ENODEV || e == ENOENT || e == ENXIO || e == EIO; }
-
-/* Finds `name` among the lines of the chip open on fd; -1 if absent. */
-static int line_by_name(int fd, unsigned nlines, const char *name) {
-  for (unsigned i = 0; i < nlines; i++) {
-    struct gpio_v2_line_info li;
-    memset(&li, 0, sizeof li);
-    li.offset = i;
-    if (ioctl(fd, GPIO_V2_GET_LINEINFO_IOCTL, &li) < 0) return -2;
-    if (strncmp(li.name, name, sizeof li.name) == 0) return (int)i;
-  }
-  return -1;
-}
-
-/* Resolves one line (by name or offset) on the chip; false if absent. */
-static bool resolve(int fd, unsigned nlines, const char *name, unsigned off, unsigned *out) {
-  if (name && name[0]) {
-    int r = line_by_name(fd, nlines, name);
-    if (r < 0) return false;
-    *out = (unsigned)r;
-    return true;
-  }
-  if (off >= nlines) return false;
-  *out = off;
-  return true;
-}
-
 /* Resolves the configured lines on the chip open on fd. */
 static bool resolve_all(kb_gpio_t *g, int fd, unsigned nlines) {
   const kb_gpio_cfg_t *c = &g->cfg;
-  if (!resolve(fd, nlines, c->clock_name, c->clock_offset, &g->clock_off)) return false;
-  if (!resolve(fd, nlines, c->data_name, c->data_offset, &g->data_off)) return false;
-  if (c->write_enabled && !resolve(fd, nlines, c->write_name, c->write_offset, &g->write_off))
+  if (!kb_gpio_line_resolve(fd, nlines, c->clock_name, c->clock_offset, &g->clock_off) ||
+      !kb_gpio_line_resolve(fd, nlines, c->data_name, c->data_offset, &g->data_off))
     return false;
-  if (g->cls && !resolve(fd, nlines, c->pc16_name, c->pc16_offset, &g->pc16_off)) return false;
+  if (c->write_enabled &&
+      !kb_gpio_line_resolve(fd, nlines, c->write_name, c->write_offset, &g->write_off))
+    return false;
+  if (g->cls && !kb_gpio_line_resolve(fd, nlines, c->pc16_name, c->pc16_offset, &g->pc16_off))
+    return false;
   return true;
 }
 
@@ -121,12 +97,12 @@ static int open_chip(kb_gpio_t *g, kb_gpio_rc_t *rc) {
     int fd = open(c->chip_path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
       g->last_errno = errno;
-      *rc = errno_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
+      *rc = kb_gpio_line_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
       return -1;
     }
     if (ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &ci) < 0) {
       g->last_errno = errno;
-      *rc = errno_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
+      *rc = kb_gpio_line_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
       close(fd);
       return -1;
     }
@@ -260,8 +236,9 @@ static kb_gpio_rc_t open_lines(kb_gpio_t *g) {
   return KB_GPIO_OK;
 fail:
   g->last_errno = errno;
-  rc = errno_gone(errno) ? KB_GPIO_GONE : (errno == EBUSY || errno == EINVAL) ? KB_GPIO_ERR_CONFIG
-                                                                             : KB_GPIO_ERR_IO;
+  rc = kb_gpio_line_gone(errno)             ? KB_GPIO_GONE
+       : (errno == EBUSY || errno == EINVAL) ? KB_GPIO_ERR_CONFIG
+                                             : KB_GPIO_ERR_IO;
   if (chip >= 0) close(chip);
   close_lines(g);
   return rc;
@@ -327,7 +304,7 @@ static void went_away(kb_gpio_t *g, int e) {
 /* A failed call with errno e: the chip went away (KB_GPIO_GONE: reopened
  * later), or another I/O error (kept in last_errno). */
 static kb_gpio_rc_t io_failed(kb_gpio_t *g, int e) {
-  if (errno_gone(e)) {
+  if (kb_gpio_line_gone(e)) {
     went_away(g, e);
     return KB_GPIO_GONE;
   }

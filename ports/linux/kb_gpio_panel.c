@@ -5,6 +5,7 @@
 #define _GNU_SOURCE 1 /* O_CLOEXEC, sched_setscheduler */
 
 #include "kb_gpio_panel.h"
+#include "kb_gpio_line.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,36 +32,11 @@ struct kb_gpio_panel_s {
   kb_gpio_panel_stats_t st;
 };
 
-static bool errno_gone(int e) { return e == ENODEV || e == ENOENT || e == ENXIO || e == EIO; }
-
-static int line_by_name(int fd, unsigned nlines, const char *name) {
-  for (unsigned i = 0; i < nlines; i++) {
-    struct gpio_v2_line_info li;
-    memset(&li, 0, sizeof li);
-    li.offset = i;
-    if (ioctl(fd, GPIO_V2_GET_LINEINFO_IOCTL, &li) < 0) return -2;
-    if (strncmp(li.name, name, sizeof li.name) == 0) return (int)i;
-  }
-  return -1;
-}
-
-static bool resolve(int fd, unsigned nlines, const char *name, unsigned off, unsigned *out) {
-  if (name && name[0]) {
-    int r = line_by_name(fd, nlines, name);
-    if (r < 0) return false;
-    *out = (unsigned)r;
-    return true;
-  }
-  if (off >= nlines) return false;
-  *out = off;
-  return true;
-}
-
 static bool resolve_all(kb_gpio_panel_t *g, int fd, unsigned nlines) {
   const kb_gpio_panel_cfg_t *c = &g->cfg;
-  return resolve(fd, nlines, c->clock_name, c->clock_offset, &g->clock_off) &&
-         resolve(fd, nlines, c->data_name, c->data_offset, &g->data_off) &&
-         resolve(fd, nlines, c->write_name, c->write_offset, &g->write_off);
+  return kb_gpio_line_resolve(fd, nlines, c->clock_name, c->clock_offset, &g->clock_off) &&
+         kb_gpio_line_resolve(fd, nlines, c->data_name, c->data_offset, &g->data_off) &&
+         kb_gpio_line_resolve(fd, nlines, c->write_name, c->write_offset, &g->write_off);
 }
 
 /* The chip holding the three lines: its fd, or -1 with *rc set. */
@@ -79,7 +55,7 @@ static int open_chip(kb_gpio_panel_t *g, kb_gpio_rc_t *rc) {
     if (fd < 0) {
       if (c->chip_path) {
         g->last_errno = errno;
-        *rc = errno_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
+        *rc = kb_gpio_line_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
         return -1;
       }
       continue;
@@ -156,7 +132,7 @@ kb_gpio_rc_t kb_gpio_panel_open(const kb_gpio_panel_cfg_t *cfg, kb_pnl_t *pnl,
   return KB_GPIO_OK;
 fail:
   g->last_errno = errno;
-  rc = errno_gone(errno) ? KB_GPIO_GONE
+  rc = kb_gpio_line_gone(errno) ? KB_GPIO_GONE
        : (errno == EBUSY || errno == EINVAL) ? KB_GPIO_ERR_CONFIG
                                              : KB_GPIO_ERR_IO;
   close(chip);
@@ -166,7 +142,7 @@ fail:
 
 static kb_gpio_rc_t failed(kb_gpio_panel_t *g) {
   g->last_errno = errno;
-  return errno_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
+  return kb_gpio_line_gone(errno) ? KB_GPIO_GONE : KB_GPIO_ERR_IO;
 }
 
 kb_gpio_rc_t kb_gpio_panel_step(kb_gpio_panel_t *g) {

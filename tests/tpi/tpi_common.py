@@ -3,28 +3,20 @@
 # tests/cli/keybusd_tpi*.sh): keybusd on the simulated panel with --tpi and the
 # web keypad, each on a free 127.0.0.1 port and stopped by its pid; a raw TPI
 # line client; the web API client (state document, sim pokes).
-import json, os, re, signal, socket, subprocess, tempfile, time, http.client
+import json, os, re, signal, socket, subprocess, sys, tempfile, time, http.client
 
-fails = 0
-procs = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import kt  # noqa: E402
+from kt import ok, free_port, log_of  # noqa: E402,F401
 
-
-def ok(name, cond, detail=""):
-    global fails
-    if cond:
-        print("ok   " + name)
-    else:
-        fails += 1
-        print("FAIL " + name + (": " + str(detail)[:400] if detail != "" else ""))
-    return cond
+procs = kt.procs
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def __getattr__(name):
+    # tc.fails: the count of kt.ok(), read when asked (an int, not shared by import)
+    if name == "fails":
+        return kt.fails
+    raise AttributeError(name)
 
 
 def cs(s):
@@ -43,47 +35,20 @@ def start(K, args=None, env_extra=None, password="Tpi-s3cret", wait=True, tpi=Tr
     if password is not None:
         env["KEYBUS_TPI_PASSWORD"] = password
     env.update(env_extra or {})
-    err = tempfile.NamedTemporaryFile(prefix="kdtpi", delete=False)
-    argv = [K, "--config", "/dev/null", "--mqtt", "off", "--http", "127.0.0.1:%d" % hport, "--speed", "4"]
-    if tpi:
-        argv += ["--tpi", "127.0.0.1:%d" % tport]
-    p = subprocess.Popen(argv + (args or []), stdout=subprocess.DEVNULL, stderr=err, env=env)
-    p.errfile = err.name
+    p = kt.start(K, hport, (["--tpi", "127.0.0.1:%d" % tport] if tpi else []) + (args or []), env, "kdtpi")
     p.hport, p.tport = hport, tport
-    procs.append(p)
-    if wait:
-        for _ in range(400):
-            try:
-                socket.create_connection(("127.0.0.1", hport), 0.2).close()
-                if tpi:  # the TPI listens once the web keypad does: a probe (closed at once)
-                    socket.create_connection(("127.0.0.1", tport), 0.2).close()
-                break
-            except OSError:
-                if p.poll() is not None:
-                    break
-                time.sleep(0.025)
+    if wait:  # the TPI listens once the web keypad does: probed after it
+        kt.wait_listening(p, [hport, tport] if tpi else [hport], 400, give_up_on_exit=True)
     return p
 
 
 def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    return p.returncode
+    return kt.stop(p, 10)
 
 
 def stop_all():
     for p in procs:
         stop(p)
-
-
-def log_of(p):
-    with open(p.errfile, errors="replace") as f:
-        return f.read()
 
 
 class Tpi:

@@ -6,27 +6,12 @@
 # tests/cli/keybusd_web.sh, which counts them.
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, http.client
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import kt  # noqa: E402
+from kt import ok, free_port, log_of  # noqa: E402,F401
+
 K = sys.argv[1]
-fails = 0
-procs = []
-
-
-def ok(name, cond, detail=""):
-    global fails
-    if cond:
-        print("ok   " + name)
-    else:
-        fails += 1
-        print("FAIL " + name + (": " + str(detail)[:400] if detail != "" else ""))
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+procs = kt.procs
 
 
 def start(args, env_extra=None, wait=True):
@@ -34,36 +19,15 @@ def start(args, env_extra=None, wait=True):
     env = dict(os.environ)
     env.pop("KEYBUS_HTTP_PASSWORD", None)
     env.update(env_extra or {})
-    err = tempfile.NamedTemporaryFile(prefix="kdweb", delete=False)
-    p = subprocess.Popen([K, "--config", "/dev/null", "--mqtt", "off", "--http", "127.0.0.1:%d" % port, "--speed", "4"] + args,
-                         stdout=subprocess.DEVNULL, stderr=err, env=env)
-    p.errfile = err.name
+    p = kt.start(K, port, args, env, "kdweb")
     p.port = port
-    procs.append(p)
     if wait:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.025)
+        kt.wait_listening(p, [port], 200)
     return p
 
 
 def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    return p.returncode
-
-
-def log_of(p):
-    with open(p.errfile, errors="replace") as f:
-        return f.read()
+    return kt.stop(p, 5)
 
 
 class Client:
