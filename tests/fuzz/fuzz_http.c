@@ -11,11 +11,13 @@
  *
  * Input: byte 0 flags (bit 0 the valid cookie, bit 1 the valid token, bit 2
  * no Host, bit 3 body over the limit, bit 4 the password hub, bit 5 read
- * the stream), then fields separated by '\n': method, path, query, host,
+ * the stream, bit 6 the client ::1, bit 7 the if-none-match field is sent as
+ * the Authorization header instead (HTTP Basic of the Envisalink pages /2
+ * and /3; an empty field sends the right credentials)), then fields separated by '\n': method, path, query, host,
  * cookie, token, if-none-match, content-type; the rest is the body.
  * Invariants: a status of 200-599; a JSON response (every /api/ answer) is
  * JSON to cJSON; no response holds the access code the body gave (as a
- * JSON string); a command
+ * JSON string) nor the TPI password; a command
  * handed over has a web-N id, a partition in range, and the alarm keys only
  * when enabled; the hub never hands out more than KD_WEB_INQ commands.
  */
@@ -26,6 +28,9 @@
 
 #include "../../apps/keybusd/kd_log.c"
 #include "../../apps/keybusd/kd_web.c"
+
+#define TPI_PW "Tpi-fuzz-pw7"
+#define TPI_AUTH_OK "Basic dXNlcjpUcGktZnV6ei1wdzc=" /* user:Tpi-fuzz-pw7 */
 
 static kd_web_t *open_hub, *pw_hub;
 static char cookie[2][64], csrf[2][64];
@@ -61,6 +66,9 @@ static void init(void) {
   c.port = 8080;
   c.simulated = true;
   c.alarm_keys[1] = true; /* aux only */
+  c.tpi_password = TPI_PW; /* both hubs serve /2 and /3 (docs/tpi.md "HTTP") */
+  c.tpi_mac = "0123456789AB";
+  c.tpi_firmware = "01.02.103";
   open_hub = kd_web_new(&c);
   /* a cheap hash (sha256crypt, the fewest rounds): a login per input */
   memset(&cd, 0, sizeof cd);
@@ -75,6 +83,17 @@ static void init(void) {
   kd_web_push(open_hub, "result", "{\"id\":\"web-1\",\"result\":\"done\"}", 31);
   session(open_hub, 0);
   session(pw_hub, 1);
+  { /* the pages answer the right credentials before any input blocks them */
+    kd_web_req_t q;
+    memset(&q, 0, sizeof q);
+    q.method = "GET";
+    q.path = "/3";
+    q.host = "127.0.0.1:8080";
+    q.client = "127.0.0.1";
+    q.authorization = TPI_AUTH_OK;
+    kd_web_handle(pw_hub, &q, &resp);
+    FZ_ASSERT(resp.status == 200 && resp.len > 0);
+  }
 }
 
 /* the next field up to '\n' (NUL-terminated copy in f), NULL when absent */
@@ -126,6 +145,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   q.csrf = (fl & 0x02) ? csrf[k] : v[5];
   q.if_none_match = v[6];
+  if (fl & 0x80) {
+    q.authorization = v[6] && v[6][0] ? v[6] : TPI_AUTH_OK;
+    q.if_none_match = NULL;
+  }
   q.content_type = v[7];
   q.body = body;
   q.body_len = size;
@@ -140,6 +163,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cJSON *j = cJSON_ParseWithLength(resp.body, resp.len);
     FZ_ASSERT(j != NULL);
     cJSON_Delete(j);
+  }
+  if (resp.body && resp.len) { /* the TPI password never comes back */
+    char tmp[sizeof resp.buf + 1];
+    size_t m = resp.len < sizeof resp.buf ? resp.len : sizeof resp.buf;
+    memcpy(tmp, resp.body, m);
+    tmp[m] = 0;
+    FZ_ASSERT(strstr(tmp, TPI_PW) == NULL);
   }
   /* the code a command carried never comes back */
   if (kb_ha_parse_command(body, size, &parsed) == KB_HA_PERR_OK && strlen(parsed.code) >= 4 && resp.body &&

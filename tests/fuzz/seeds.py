@@ -299,6 +299,12 @@ def seed_http(out):
     req("put", 0x03, b"PUT", b"/api/keys", b"{}")
     req("stream", 0x23, b"GET", b"/api/stream")
     req("too_large", 0x0b, b"POST", b"/api/keys", b"x" * 600)
+    # the Envisalink discovery pages (bit 7: the if-none-match field is the Authorization header)
+    req("tpi_2_ok", 0x80, b"GET", b"/2")
+    req("tpi_3_ok", 0x90, b"GET", b"/3")
+    req("tpi_2_wrong", 0x80, b"GET", b"/2", inm=b"Basic dXNlcjp3cm9uZw==")
+    req("tpi_3_garbage", 0x80, b"GET", b"/3", inm=b"Basic ###=")
+    req("tpi_2_nobasic", 0x80, b"GET", b"/2", inm=b"Digest x")
 
 
 SEEDERS["http"] = seed_http
