@@ -5,7 +5,7 @@
 # sees zones and partitions change, arms and disarms with a code, and the
 # states it reports match keybus's own (the web keypad's /api/state).
 # Needs KEYBUS_PYENVISALINK = the folder that holds the pyenvisalink package
-# (.ci/run sets it from ../shared/third_party/pyenvisalink) and Debian's
+# (CI sets it when the kit is present; a folder holding pyenvisalink 5.x) and Debian's
 # python3-aiohttp for /usr/bin/python3; "skipped" (not a pass) without them.
 . "$(dirname "$0")/lib.sh"
 if [ -z "${KEYBUS_PYENVISALINK:-}" ]; then
