@@ -249,15 +249,6 @@ static void kbe_down(void) {
   memset(&s_up, 0, sizeof s_up);
 }
 
-#define KBE_TRY(call, expr)     \
-  do {                          \
-    e = (expr);                 \
-    if (e != ESP_OK) {          \
-      what = (call);            \
-      goto fail;                \
-    }                           \
-  } while (0)
-
 bool kbe_task_begin(void) {
   esp_err_t e = ESP_OK;
   const char *what = "";

@@ -99,6 +99,19 @@ bool kbe_life_on_task(const kbe_life_t *l);
 bool kbe_life_lock(kbe_life_t *l, uint32_t wait_ms);
 void kbe_life_unlock(kbe_life_t *l);
 
+/* Both roles' init sequences: run `expr` (an esp_err_t); on failure record
+ * the call's name in `what` and jump to the caller's `fail:` label, which
+ * undoes what was done (the caller declares `esp_err_t e` and
+ * `const char *what`). */
+#define KBE_TRY(call, expr) \
+  do {                      \
+    e = (expr);             \
+    if (e != ESP_OK) {      \
+      what = (call);        \
+      goto fail;            \
+    }                       \
+  } while (0)
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,15 +101,6 @@ static void kbe_pnl_down(void) {
   memset(&s_up, 0, sizeof s_up);
 }
 
-#define KBE_PNL_TRY(call, expr) \
-  do {                          \
-    e = (expr);                 \
-    if (e != ESP_OK) {          \
-      what = (call);            \
-      goto fail;                \
-    }                           \
-  } while (0)
-
 bool kbe_pnl_task_begin(void) {
   esp_err_t e = ESP_OK;
   const char *what = "";
@@ -146,10 +137,10 @@ bool kbe_pnl_task_begin(void) {
         .pull_down_en = GPIO_PULLDOWN_DISABLE,
         .intr_type = GPIO_INTR_DISABLE,
     };
-    KBE_PNL_TRY("gpio_config", gpio_config(&in));
-    KBE_PNL_TRY("gpio_set_level", gpio_set_level((gpio_num_t)clk, 0));
-    KBE_PNL_TRY("gpio_set_level", gpio_set_level((gpio_num_t)wr, 0));
-    KBE_PNL_TRY("gpio_config", gpio_config(&out));
+    KBE_TRY("gpio_config", gpio_config(&in));
+    KBE_TRY("gpio_set_level", gpio_set_level((gpio_num_t)clk, 0));
+    KBE_TRY("gpio_set_level", gpio_set_level((gpio_num_t)wr, 0));
+    KBE_TRY("gpio_config", gpio_config(&out));
     s_up.outputs = true;
   }
 
@@ -168,13 +159,13 @@ bool kbe_pnl_task_begin(void) {
         .reload_count = 0,
         .flags.auto_reload_on_alarm = 1,
     };
-    KBE_PNL_TRY("gptimer_new_timer", gptimer_new_timer(&tc, &s_timer));
+    KBE_TRY("gptimer_new_timer", gptimer_new_timer(&tc, &s_timer));
     s_up.timer_created = true;
-    KBE_PNL_TRY("gptimer_register_event_callbacks", gptimer_register_event_callbacks(s_timer, &cbs, NULL));
-    KBE_PNL_TRY("gptimer_set_alarm_action", gptimer_set_alarm_action(s_timer, &alarm));
-    KBE_PNL_TRY("gptimer_enable", gptimer_enable(s_timer));
+    KBE_TRY("gptimer_register_event_callbacks", gptimer_register_event_callbacks(s_timer, &cbs, NULL));
+    KBE_TRY("gptimer_set_alarm_action", gptimer_set_alarm_action(s_timer, &alarm));
+    KBE_TRY("gptimer_enable", gptimer_enable(s_timer));
     s_up.timer_enabled = true;
-    KBE_PNL_TRY("gptimer_start", gptimer_start(s_timer));
+    KBE_TRY("gptimer_start", gptimer_start(s_timer));
     s_up.timer_started = true;
   }
   kbe_life_report(&s_life, KBE_RUNNING);
