@@ -163,6 +163,17 @@ class Web:
                 return p
         return None
 
+    def part_when(self, n, pred, timeout=3.0):
+        """partition n once pred(it) holds, else its last value: the state
+        document is rebuilt on keybusd's own cadence, so it may trail the TPI
+        line by a few hundred ms on a loaded machine"""
+        end = time.time() + timeout
+        while True:
+            p = self.part(n)
+            if (p and pred(p)) or time.time() >= end:
+                return p
+            time.sleep(0.05)
+
     def zone(self, n):
         st = self.state()
         for z in (st or {}).get("zones", []):
